@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""One entry point for people and CI: sets up `.venv` from requirements-dev.txt, then runs a task.
+
+    python3 dev.py preview [STACK]   offline plan of a stack (default dev), no Azure needed
+    python3 dev.py test              the test suite
+    python3 dev.py lint              ruff and pyright
+
+Only the standard library is used here, so it works on a fresh clone with nothing but Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
+STAMP = VENV / ".requirements.sha256"
+
+
+def _requirements_digest() -> str:
+    digest = hashlib.sha256()
+    for name in REQUIREMENTS:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> None:
+    """Create the virtualenv Pulumi.yaml names and install pinned requirements, once."""
+    if not PYTHON.exists():
+        print("creating .venv", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = _requirements_digest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    print("installing requirements-dev.txt into .venv", flush=True)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+         "-r", str(ROOT / "requirements-dev.txt")],
+        check=True,
+    )
+    STAMP.write_text(wanted)
+
+
+def run(*args: str) -> int:
+    return subprocess.run([str(PYTHON), *args], cwd=ROOT, check=False).returncode
+
+
+def main(argv: list[str]) -> int:
+    task, *rest = argv or ["preview"]
+    ensure_venv()
+    if task == "preview":
+        return run("-m", "infra.preview", "plan", *(rest or ["dev"]))
+    if task == "test":
+        return run("-m", "pytest", *rest)
+    if task == "lint":
+        return (
+            run("-m", "ruff", "check", ".")
+            or run("-m", "ruff", "format", "--check", ".")
+            or run("-m", "pyright")
+        )
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

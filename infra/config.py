@@ -1,0 +1,573 @@
+"""Typed stack configuration: one immutable object built from `pulumi.Config`, validated first.
+
+Pydantic checks types and ranges; `_semantic_problems` checks what spans fields (CIDR overlaps,
+subnet sizes, zones). Either way every problem is reported at once, naming the stack key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from infra.problems import InvalidInput, Problem, show
+
+NAMESPACE = "platform"
+"""The Pulumi project name, and so the namespace of every platform setting in the stack files."""
+
+Zone = Literal["1", "2", "3"]
+
+# Regions with availability zones (Azure docs, "Azure regions with availability zone support").
+# A zonal setting outside this list fails in Azure at create time; we fail at preview instead.
+ZONAL_REGIONS = frozenset(
+    {
+        "australiaeast",
+        "austriaeast",
+        "belgiumcentral",
+        "brazilsouth",
+        "canadacentral",
+        "centralindia",
+        "centralus",
+        "chilecentral",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "germanywestcentral",
+        "indonesiacentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "koreacentral",
+        "malaysiawest",
+        "mexicocentral",
+        "newzealandnorth",
+        "northeurope",
+        "norwayeast",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southcentralus",
+        "southeastasia",
+        "spaincentral",
+        "swedencentral",
+        "switzerlandnorth",
+        "uaenorth",
+        "uksouth",
+        "westeurope",
+        "westus2",
+        "westus3",
+    }
+)
+
+AZURE_RESERVED_IPS_PER_SUBNET = 5
+ACA_MIN_WORKLOAD_PROFILES_PREFIX = 27  # Container Apps docs: /27 or larger with workload profiles
+
+
+class Environment(StrEnum):
+    """What a stack is for; prod turns on the strict rules (immutable tags, protection, zones)."""
+
+    DEV = "dev"
+    STAGING = "staging"
+    PROD = "prod"
+
+
+class _Model(BaseModel):
+    """Frozen, camelCase in the stack file, unknown keys refused (a typo must not pass silently)."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class NetworkConfig(_Model):
+    vnet_cidr: ipaddress.IPv4Network = Field(description="the VNet range, e.g. 10.20.0.0/16")
+    aks_nodes_subnet_cidr: ipaddress.IPv4Network = Field(
+        description="AKS node subnet inside the VNet, e.g. 10.20.0.0/22"
+    )
+    container_apps_subnet_cidr: ipaddress.IPv4Network = Field(
+        description="Container Apps subnet inside the VNet, /27 or larger, e.g. 10.20.8.0/23"
+    )
+    pod_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("192.168.0.0/16"),
+        description="overlay pod range, outside the VNet, e.g. 192.168.0.0/16",
+    )
+    service_cidr: ipaddress.IPv4Network = Field(
+        default=ipaddress.IPv4Network("172.16.0.0/16"),
+        description="Kubernetes service range, outside the VNet, e.g. 172.16.0.0/16",
+    )
+    dns_service_ip: ipaddress.IPv4Address = Field(
+        default=ipaddress.IPv4Address("172.16.0.10"),
+        description="cluster DNS address inside serviceCidr, e.g. 172.16.0.10",
+    )
+
+
+class NodePoolConfig(_Model):
+    vm_size: str = Field(min_length=1, description="an Azure VM size, e.g. Standard_D4ds_v5")
+    min_count: Annotated[int, Field(ge=1, le=1000)] = Field(
+        description="the autoscaler's floor, 1..1000"
+    )
+    max_count: Annotated[int, Field(ge=1, le=1000)] = Field(
+        description="the autoscaler's ceiling, 1..1000, at least minCount"
+    )
+    max_pods: Annotated[int, Field(ge=10, le=250)] = Field(
+        default=110, description="pods per node, 10..250"
+    )
+    os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = Field(
+        default=128, description="OS disk size in GiB, 30..2048"
+    )
+
+
+class ApiServerConfig(_Model):
+    authorized_ip_ranges: tuple[ipaddress.IPv4Network, ...] = Field(
+        default=(), description="CIDRs allowed to reach the API server, e.g. [203.0.113.0/24]"
+    )
+    private_cluster: bool = Field(
+        default=False, description="true to give the API server no public IP"
+    )
+
+
+class MaintenanceWindowConfig(_Model):
+    day_of_week: Literal[
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+    ] = Field(default="Sunday", description="a weekday name, e.g. Sunday")
+    start_time: str = Field(
+        default="02:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="HH:MM in 24h, e.g. 02:00",
+    )
+    duration_hours: Annotated[int, Field(ge=4, le=24)] = Field(
+        default=4, description="4..24 hours (AKS requires at least 4)"
+    )
+    utc_offset: str = Field(
+        default="+00:00", pattern=r"^[+-](0\d|1[0-4]):[0-5]\d$", description="e.g. +00:00 or -05:00"
+    )
+
+
+class AksConfig(_Model):
+    kubernetes_version: str = Field(
+        pattern=r"^1\.\d{2}(\.\d+)?$", description="a supported AKS version, e.g. 1.33"
+    )
+    tier: Literal["Free", "Standard", "Premium"] = Field(
+        description="Free for dev, Standard (uptime SLA) for prod"
+    )
+    zones: tuple[Zone, ...] = Field(
+        default=(), description='availability zones, e.g. ["1", "2", "3"]'
+    )
+    system_pool: NodePoolConfig = Field(description="the pool reserved for critical add-ons")
+    user_pool: NodePoolConfig = Field(description="the autoscaled pool that runs workloads")
+    api_server: ApiServerConfig = Field(description="who may reach the API server")
+    admin_group_object_ids: tuple[str, ...] = Field(
+        default=(), description="Entra ID group object ids given cluster admin"
+    )
+    upgrade_channel: Literal["patch", "stable", "rapid", "node-image"] = Field(
+        default="stable", description="one of patch, stable, rapid, node-image"
+    )
+    node_os_upgrade_channel: Literal["NodeImage", "SecurityPatch", "Unmanaged"] = Field(
+        default="NodeImage", description="one of NodeImage, SecurityPatch, Unmanaged"
+    )
+    maintenance_window: MaintenanceWindowConfig = Field(
+        default=MaintenanceWindowConfig(), description="when upgrades may run"
+    )
+    kubelogin_mode: Literal["azurecli", "workloadidentity", "spn", "msi", "devicecode"] = Field(
+        default="azurecli",
+        description="how the Pulumi Kubernetes provider logs in: azurecli locally, "
+        "workloadidentity in CI",
+    )
+
+
+class WorkloadProfileConfig(_Model):
+    name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,14}$", description="e.g. general-d4")
+    type: Literal["D4", "D8", "D16", "D32", "E4", "E8", "E16", "E32"] = Field(
+        description="a dedicated profile type, e.g. D4"
+    )
+    min_count: Annotated[int, Field(ge=0, le=100)] = Field(description="0..100")
+    max_count: Annotated[int, Field(ge=1, le=100)] = Field(description="1..100, at least minCount")
+
+
+class ContainerAppsConfig(_Model):
+    internal: bool = Field(
+        default=False, description="true for a VNet-only environment (no public IP)"
+    )
+    zone_redundant: bool = Field(
+        default=False, description="true to spread replicas over zones (prod)"
+    )
+    workload_profiles: tuple[WorkloadProfileConfig, ...] = Field(
+        default=(), description="dedicated profiles beside Consumption"
+    )
+
+
+class RegistryConfig(_Model):
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[a-zA-Z0-9]{5,50}$",
+        description="a globally unique registry name, 5-50 letters/digits; "
+        "defaults to <namePrefix><environment>acr",
+    )
+    sku: Literal["Basic", "Standard", "Premium"] = Field(
+        default="Basic", description="Basic, Standard or Premium (Premium for zone redundancy)"
+    )
+
+
+class MonitoringConfig(_Model):
+    retention_days: Annotated[int, Field(ge=30, le=730)] = Field(
+        default=30, description="Log Analytics retention in days, 30..730"
+    )
+
+
+class PlatformConfig(_Model):
+    """Everything a stack decides about the platform. Built once, read everywhere."""
+
+    environment: Environment = Field(description="dev, staging or prod")
+    location: str = Field(
+        pattern=r"^[a-z][a-z0-9]+$", description="an Azure region name, e.g. westeurope"
+    )
+    name_prefix: str = Field(
+        pattern=r"^[a-z][a-z0-9]{1,11}$",
+        description="2-12 lowercase letters/digits used in resource names, e.g. shop",
+    )
+    owner: str = Field(min_length=1, description="the owning team, for the owner tag")
+    cost_center: str = Field(min_length=1, description="the cost centre, for the costCenter tag")
+    protect: bool | None = Field(
+        default=None,
+        description="protect stateful resources from deletion; defaults to true in prod",
+    )
+    network: NetworkConfig = Field(description="address ranges")
+    aks: AksConfig = Field(description="the AKS cluster")
+    container_apps: ContainerAppsConfig = Field(
+        default=ContainerAppsConfig(), description="the Container Apps environment"
+    )
+    registry: RegistryConfig = Field(default=RegistryConfig(), description="the container registry")
+    monitoring: MonitoringConfig = Field(default=MonitoringConfig(), description="logs and metrics")
+
+    @property
+    def is_prod(self) -> bool:
+        return self.environment is Environment.PROD
+
+    @property
+    def protect_stateful(self) -> bool:
+        return self.is_prod if self.protect is None else self.protect
+
+    @property
+    def resource_group_name(self) -> str:
+        return f"rg-{self.name_prefix}-{self.environment.value}"
+
+    @property
+    def cluster_name(self) -> str:
+        return f"aks-{self.name_prefix}-{self.environment.value}"
+
+    @property
+    def registry_name(self) -> str:
+        return self.registry.name or f"{self.name_prefix}{self.environment.value}acr"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags on every taggable Azure resource: who owns it, who pays, which stack made it."""
+        return {
+            "environment": self.environment.value,
+            "owner": self.owner,
+            "costCenter": self.cost_center,
+            "managedBy": "pulumi",
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def parse_raw_value(raw: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text; scalars stay strings."""
+    if isinstance(raw, str) and raw[:1] in ("{", "["):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+    return raw
+
+
+def platform_config_from_values(values: Mapping[str, Any]) -> PlatformConfig:
+    """Validate the `platform:*` values of a stack (keys without the namespace) in one pass."""
+    data = {key: parse_raw_value(raw) for key, raw in values.items()}
+    try:
+        config = PlatformConfig.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput("the stack config", _pydantic_problems(error)) from None
+    problems = _semantic_problems(config)
+    if problems:
+        raise InvalidInput("the stack config", problems)
+    return config
+
+
+def load_platform_config() -> PlatformConfig:
+    """Read every `platform:*` key the running stack has (so unknown keys are caught too)."""
+    from pulumi.runtime import config as runtime_config
+
+    merged: dict[str, Any] = dict(runtime_config.get_config_env())
+    merged.update(runtime_config.CONFIG.get())
+    prefix = f"{NAMESPACE}:"
+    values = {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
+    return platform_config_from_values(values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Error reporting
+
+
+def _walk(loc: tuple[int | str, ...]) -> tuple[Any, Any]:
+    """The pydantic field info at a location and the model nested under it (either may be None)."""
+    model: Any = PlatformConfig
+    info: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None:
+            return None, None
+        info = {f.alias or n: f for n, f in model.model_fields.items()}.get(part)
+        if info is None:
+            return None, None
+        annotation = info.annotation
+        candidates = [annotation, *(getattr(annotation, "__args__", None) or ())]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+    return info, model
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    _, model = _walk(loc)
+    return [] if model is None else [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = NAMESPACE
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += (":" if index == 0 else ".") + part
+    return path
+
+
+def _pydantic_problems(error: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            known = _known_keys(loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            fix = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+            problems.append(Problem(_key_path(loc), show(item["input"]), "unknown key", fix))
+            continue
+        info, _ = _walk(loc)
+        description = info.description if info is not None and info.description else None
+        if kind == "missing":
+            fix = f"set it: {description}" if description else "set it"
+            problems.append(Problem(_key_path(loc), "", "required key is missing", fix))
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        fix = f"expected {description}" if description else "see the README's config reference"
+        problems.append(Problem(_key_path(loc), show(item["input"]), message, fix))
+    return sorted(problems)
+
+
+def _semantic_problems(config: PlatformConfig) -> list[Problem]:
+    """Checks that span several keys: overlapping ranges, sizes, zones, min/max."""
+    problems: list[Problem] = []
+    net = config.network
+    key = f"{NAMESPACE}:network"
+
+    subnets = {
+        "aksNodesSubnetCidr": net.aks_nodes_subnet_cidr,
+        "containerAppsSubnetCidr": net.container_apps_subnet_cidr,
+    }
+    for name, cidr in subnets.items():
+        if not cidr.subnet_of(net.vnet_cidr):
+            problems.append(
+                Problem(
+                    f"{key}.{name}",
+                    str(cidr),
+                    f"is outside vnetCidr {net.vnet_cidr}",
+                    f"pick a range inside {net.vnet_cidr}",
+                )
+            )
+    if net.aks_nodes_subnet_cidr.overlaps(net.container_apps_subnet_cidr):
+        problems.append(
+            Problem(
+                f"{key}.containerAppsSubnetCidr",
+                str(net.container_apps_subnet_cidr),
+                f"overlaps aksNodesSubnetCidr {net.aks_nodes_subnet_cidr}",
+                "give each subnet its own range",
+            )
+        )
+    for name, cidr in {"podCidr": net.pod_cidr, "serviceCidr": net.service_cidr}.items():
+        if cidr.overlaps(net.vnet_cidr):
+            problems.append(
+                Problem(
+                    f"{key}.{name}",
+                    str(cidr),
+                    f"overlaps vnetCidr {net.vnet_cidr}",
+                    "use a range outside the VNet (pods and services are not VNet addresses)",
+                )
+            )
+    if net.pod_cidr.overlaps(net.service_cidr):
+        problems.append(
+            Problem(
+                f"{key}.serviceCidr",
+                str(net.service_cidr),
+                f"overlaps podCidr {net.pod_cidr}",
+                "give pods and services separate ranges",
+            )
+        )
+    if net.dns_service_ip not in net.service_cidr or net.dns_service_ip in (
+        net.service_cidr.network_address,
+        net.service_cidr.network_address + 1,
+        net.service_cidr.broadcast_address,
+    ):
+        problems.append(
+            Problem(
+                f"{key}.dnsServiceIp",
+                str(net.dns_service_ip),
+                f"must be a usable address inside serviceCidr {net.service_cidr}",
+                f"use e.g. {net.service_cidr.network_address + 10}",
+            )
+        )
+    if net.container_apps_subnet_cidr.prefixlen > ACA_MIN_WORKLOAD_PROFILES_PREFIX:
+        problems.append(
+            Problem(
+                f"{key}.containerAppsSubnetCidr",
+                str(net.container_apps_subnet_cidr),
+                "is too small for a workload-profiles environment",
+                f"use a /{ACA_MIN_WORKLOAD_PROFILES_PREFIX} or larger (/23 leaves room to grow)",
+            )
+        )
+
+    aks = config.aks
+    akey = f"{NAMESPACE}:aks"
+    for pool_key, pool in (("systemPool", aks.system_pool), ("userPool", aks.user_pool)):
+        if pool.min_count > pool.max_count:
+            problems.append(
+                Problem(
+                    f"{akey}.{pool_key}.minCount",
+                    str(pool.min_count),
+                    f"is greater than maxCount {pool.max_count}",
+                    "lower minCount or raise maxCount",
+                )
+            )
+    # Overlay networking: one VNet address per node, plus surge nodes during upgrades.
+    max_nodes = aks.system_pool.max_count + aks.user_pool.max_count
+    surge = -(-max_nodes // 3)
+    usable = net.aks_nodes_subnet_cidr.num_addresses - AZURE_RESERVED_IPS_PER_SUBNET
+    if max_nodes + surge > usable:
+        problems.append(
+            Problem(
+                f"{key}.aksNodesSubnetCidr",
+                str(net.aks_nodes_subnet_cidr),
+                f"has {usable} usable addresses, fewer than {max_nodes + surge} "
+                f"(max nodes {max_nodes} plus upgrade surge {surge})",
+                "use a larger subnet or lower the pools' maxCount",
+            )
+        )
+    if len(set(aks.zones)) != len(aks.zones):
+        problems.append(
+            Problem(
+                f"{akey}.zones", show(list(aks.zones)), "lists a zone twice", "list each zone once"
+            )
+        )
+    if aks.zones and config.location not in ZONAL_REGIONS:
+        problems.append(
+            Problem(
+                f"{akey}.zones",
+                show(list(aks.zones)),
+                f"region {config.location} has no availability zones",
+                "remove zones or pick a zonal region such as westeurope",
+            )
+        )
+    if config.is_prod and len(set(aks.zones)) < 3:
+        problems.append(
+            Problem(
+                f"{akey}.zones",
+                show(list(aks.zones)),
+                "prod must survive the loss of a zone",
+                'set zones: ["1", "2", "3"] in a zonal region',
+            )
+        )
+    if config.is_prod and aks.tier == "Free":
+        problems.append(
+            Problem(
+                f"{akey}.tier",
+                "Free",
+                "the Free tier has no uptime SLA",
+                "use Standard (or Premium) in prod",
+            )
+        )
+    if config.container_apps.zone_redundant and config.location not in ZONAL_REGIONS:
+        problems.append(
+            Problem(
+                f"{NAMESPACE}:containerApps.zoneRedundant",
+                "true",
+                f"region {config.location} has no availability zones",
+                "set zoneRedundant: false or pick a zonal region",
+            )
+        )
+
+    api = aks.api_server
+    if api.private_cluster and api.authorized_ip_ranges:
+        problems.append(
+            Problem(
+                f"{akey}.apiServer.authorizedIpRanges",
+                show([str(r) for r in api.authorized_ip_ranges]),
+                "does not apply to a private cluster",
+                "remove authorizedIpRanges or set privateCluster: false",
+            )
+        )
+    if not api.private_cluster and not api.authorized_ip_ranges:
+        problems.append(
+            Problem(
+                f"{akey}.apiServer",
+                "",
+                "the API server would be open to the whole internet",
+                "list authorizedIpRanges (your office/CI egress CIDRs) or set privateCluster: true",
+            )
+        )
+    for index, cidr in enumerate(api.authorized_ip_ranges):
+        if cidr.prefixlen == 0:
+            problems.append(
+                Problem(
+                    f"{akey}.apiServer.authorizedIpRanges[{index}]",
+                    str(cidr),
+                    "allows every address",
+                    "list only the CIDRs that need access",
+                )
+            )
+
+    seen: set[str] = set()
+    for index, profile in enumerate(config.container_apps.workload_profiles):
+        pkey = f"{NAMESPACE}:containerApps.workloadProfiles[{index}]"
+        if profile.min_count > profile.max_count:
+            problems.append(
+                Problem(
+                    f"{pkey}.minCount",
+                    str(profile.min_count),
+                    f"is greater than maxCount {profile.max_count}",
+                    "lower minCount or raise maxCount",
+                )
+            )
+        if profile.name in seen or profile.name == "Consumption":
+            problems.append(
+                Problem(
+                    f"{pkey}.name",
+                    show(profile.name),
+                    "is already used",
+                    "give each workload profile a unique name other than Consumption",
+                )
+            )
+        seen.add(profile.name)
+    return sorted(problems)

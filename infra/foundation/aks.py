@@ -1,0 +1,282 @@
+"""The AKS cluster, after Azure's AKS baseline reference architecture.
+
+Each setting below that matters for security or availability is explicit, with its reason, and
+asserted by tests/test_foundation.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import authorization, containerservice, managedidentity
+
+from infra.config import AksConfig, NodePoolConfig
+from infra.foundation.common import ACR_PULL_ROLE, NETWORK_CONTRIBUTOR_ROLE, Placement
+from infra.foundation.kubeconfig import with_login_mode
+
+SYSTEM_POOL = "system"
+USER_POOL = "user"
+CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
+APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
+
+
+@dataclass(frozen=True)
+class AksClusterArgs:
+    placement: Placement
+    config: AksConfig
+    cluster_name: str
+    nodes_subnet_id: pulumi.Input[str]
+    pod_cidr: str
+    service_cidr: str
+    dns_service_ip: str
+    tenant_id: pulumi.Input[str]
+    log_analytics_workspace_id: pulumi.Input[str]
+    registry_id: pulumi.Input[str]
+
+
+def _pool(
+    name: str,
+    pool: NodePoolConfig,
+    mode: containerservice.AgentPoolMode,
+    config: AksConfig,
+    subnet_id: pulumi.Input[str],
+) -> containerservice.ManagedClusterAgentPoolProfileArgs:
+    return containerservice.ManagedClusterAgentPoolProfileArgs(
+        name=name,
+        mode=mode,
+        vm_size=pool.vm_size,
+        os_type=containerservice.OSType.LINUX,
+        os_sku=containerservice.OSSKU.AZURE_LINUX,
+        os_disk_size_gb=pool.os_disk_size_gb,
+        os_disk_type=containerservice.OSDiskType.MANAGED,
+        type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
+        availability_zones=list(config.zones) or None,
+        enable_auto_scaling=True,
+        count=pool.min_count,
+        min_count=pool.min_count,
+        max_count=pool.max_count,
+        max_pods=pool.max_pods,
+        vnet_subnet_id=subnet_id,
+        # Critical add-ons (CoreDNS, metrics, CSI) get nodes workloads cannot starve.
+        node_taints=[CRITICAL_ADDONS_TAINT]
+        if mode == containerservice.AgentPoolMode.SYSTEM
+        else None,
+        node_labels={"platform.io/pool": name},
+        enable_node_public_ip=False,
+        upgrade_settings=containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
+    )
+
+
+class AksCluster(pulumi.ComponentResource):
+    """An AKS cluster with Entra ID, workload identity, Cilium network policy and the add-ons the
+    service components rely on (app routing, KEDA, Key Vault CSI), and a Kubernetes provider."""
+
+    cluster_name: pulumi.Output[str]
+    cluster_id: pulumi.Output[str]
+    oidc_issuer_url: pulumi.Output[str]
+    kubelet_object_id: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    provider: k8s.Provider
+
+    def __init__(
+        self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:foundation:AksCluster", name, None, opts)
+        placement = args.placement
+        config = args.config
+
+        # A user-assigned control-plane identity can be granted rights on the subnet before the
+        # cluster exists (a system-assigned one only exists after, too late for a BYO subnet).
+        control_plane = managedidentity.UserAssignedIdentity(
+            f"{name}-control-plane",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        subnet_join = authorization.RoleAssignment(
+            f"{name}-control-plane-network",
+            principal_id=control_plane.principal_id,
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=placement.role_definition_id(NETWORK_CONTRIBUTOR_ROLE),
+            scope=args.nodes_subnet_id,
+            description="AKS control plane manages load balancers and IPs in its node subnet",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        api_access = containerservice.ManagedClusterAPIServerAccessProfileArgs(
+            enable_private_cluster=config.api_server.private_cluster,
+            authorized_ip_ranges=[str(r) for r in config.api_server.authorized_ip_ranges] or None,
+        )
+        cluster = containerservice.ManagedCluster(
+            f"{name}-cluster",
+            resource_name_=args.cluster_name,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            dns_prefix=args.cluster_name,
+            kubernetes_version=config.kubernetes_version,
+            sku=containerservice.ManagedClusterSKUArgs(
+                name=containerservice.ManagedClusterSKUName.BASE, tier=config.tier
+            ),
+            identity=containerservice.ManagedClusterIdentityArgs(
+                type=containerservice.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[control_plane.id],
+            ),
+            agent_pool_profiles=[
+                _pool(
+                    SYSTEM_POOL,
+                    config.system_pool,
+                    containerservice.AgentPoolMode.SYSTEM,
+                    config,
+                    args.nodes_subnet_id,
+                ),
+                _pool(
+                    USER_POOL,
+                    config.user_pool,
+                    containerservice.AgentPoolMode.USER,
+                    config,
+                    args.nodes_subnet_id,
+                ),
+            ],
+            network_profile=containerservice.ContainerServiceNetworkProfileArgs(
+                network_plugin=containerservice.NetworkPlugin.AZURE,
+                network_plugin_mode=containerservice.NetworkPluginMode.OVERLAY,
+                network_dataplane=containerservice.NetworkDataplane.CILIUM,
+                # Cilium enforces Kubernetes NetworkPolicy: services are deny-by-default.
+                network_policy=containerservice.NetworkPolicy.CILIUM,
+                pod_cidr=args.pod_cidr,
+                service_cidr=args.service_cidr,
+                dns_service_ip=args.dns_service_ip,
+                load_balancer_sku=containerservice.LoadBalancerSku.STANDARD,
+                outbound_type=containerservice.OutboundType.LOAD_BALANCER,
+            ),
+            # Entra ID for people, Azure RBAC for permissions, and no static admin credential.
+            aad_profile=containerservice.ManagedClusterAADProfileArgs(
+                managed=True,
+                enable_azure_rbac=True,
+                tenant_id=args.tenant_id,
+                admin_group_object_ids=list(config.admin_group_object_ids) or None,
+            ),
+            enable_rbac=True,
+            disable_local_accounts=True,
+            api_server_access_profile=api_access,
+            oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
+            security_profile=containerservice.ManagedClusterSecurityProfileArgs(
+                workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(
+                    enabled=True
+                ),
+                image_cleaner=containerservice.ManagedClusterSecurityProfileImageCleanerArgs(
+                    enabled=True, interval_hours=168
+                ),
+            ),
+            auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
+                upgrade_channel=config.upgrade_channel,
+                node_os_upgrade_channel=config.node_os_upgrade_channel,
+            ),
+            ingress_profile=containerservice.ManagedClusterIngressProfileArgs(
+                web_app_routing=containerservice.ManagedClusterIngressProfileWebAppRoutingArgs(
+                    enabled=True
+                )
+            ),
+            workload_auto_scaler_profile=containerservice.ManagedClusterWorkloadAutoScalerProfileArgs(
+                keda=containerservice.ManagedClusterWorkloadAutoScalerProfileKedaArgs(enabled=True)
+            ),
+            azure_monitor_profile=containerservice.ManagedClusterAzureMonitorProfileArgs(
+                metrics=containerservice.ManagedClusterAzureMonitorProfileMetricsArgs(enabled=True)
+            ),
+            addon_profiles={
+                # Container Insights: container logs and inventory into the shared workspace.
+                "omsagent": containerservice.ManagedClusterAddonProfileArgs(
+                    enabled=True,
+                    config={"logAnalyticsWorkspaceResourceID": args.log_analytics_workspace_id},
+                ),
+                "azureKeyvaultSecretsProvider": containerservice.ManagedClusterAddonProfileArgs(
+                    enabled=True,
+                    config={"enableSecretRotation": "true", "rotationPollInterval": "2m"},
+                ),
+                "azurepolicy": containerservice.ManagedClusterAddonProfileArgs(enabled=True),
+            },
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[subnet_join],
+                protect=placement.protect_stateful,
+                # The autoscaler owns node counts; `pulumi up` must not reset them. Nested paths
+                # take wire (camelCase) names.
+                ignore_changes=["agentPoolProfiles[0].count", "agentPoolProfiles[1].count"],
+            ),
+        )
+
+        window = config.maintenance_window
+        for config_name, weeks in (
+            ("aksManagedAutoUpgradeSchedule", 1),
+            ("aksManagedNodeOSUpgradeSchedule", 1),
+        ):
+            containerservice.MaintenanceConfiguration(
+                f"{name}-{config_name}",
+                config_name=config_name,
+                resource_group_name=placement.resource_group_name,
+                resource_name_=cluster.name,
+                maintenance_window=containerservice.MaintenanceWindowArgs(
+                    schedule=containerservice.ScheduleArgs(
+                        weekly=containerservice.WeeklyScheduleArgs(
+                            day_of_week=window.day_of_week, interval_weeks=weeks
+                        )
+                    ),
+                    duration_hours=window.duration_hours,
+                    start_time=window.start_time,
+                    utc_offset=window.utc_offset,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        kubelet_object_id = cluster.identity_profile.apply(
+            lambda profile: (profile or {})["kubeletidentity"].object_id or ""
+        )
+        authorization.RoleAssignment(
+            f"{name}-kubelet-acrpull",
+            principal_id=kubelet_object_id,
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=placement.role_definition_id(ACR_PULL_ROLE),
+            scope=args.registry_id,
+            description="AKS nodes pull images from the platform registry",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        credentials = containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=placement.resource_group_name,
+            resource_name=cluster.name,
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
+        login_mode = config.kubelogin_mode
+        kubeconfig = pulumi.Output.secret(
+            credentials.kubeconfigs.apply(
+                lambda configs: with_login_mode(configs[0].value, login_mode)
+            )
+        )
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=kubeconfig,
+            # Rotated credentials change the kubeconfig; the cluster id does not, so the provider
+            # (and everything deployed through it) is not replaced.
+            cluster_identifier=cluster.id,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.cluster_name = cluster.name
+        self.cluster_id = cluster.id
+        self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(
+            lambda profile: (profile.issuer_url if profile else None) or ""
+        )
+        self.kubelet_object_id = kubelet_object_id
+        self.kubeconfig = kubeconfig
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "clusterId": self.cluster_id,
+                "oidcIssuerUrl": self.oidc_issuer_url,
+            }
+        )

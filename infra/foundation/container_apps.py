@@ -1,0 +1,88 @@
+"""The Container Apps environment: VNet-integrated, workload profiles, logs to Log Analytics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import app
+
+from infra.config import ContainerAppsConfig
+from infra.foundation.common import Placement
+
+CONSUMPTION_PROFILE = "Consumption"
+
+
+@dataclass(frozen=True)
+class ContainerAppsEnvironmentArgs:
+    placement: Placement
+    config: ContainerAppsConfig
+    infrastructure_subnet_id: pulumi.Input[str]
+    log_analytics_customer_id: pulumi.Input[str]
+    log_analytics_shared_key: pulumi.Input[str]
+
+
+class ContainerAppsEnvironment(pulumi.ComponentResource):
+    """A workload-profiles environment: Consumption for scale-to-zero services, optional
+    dedicated profiles for steady or large ones."""
+
+    environment_id: pulumi.Output[str]
+    default_domain: pulumi.Output[str]
+    static_ip: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        args: ContainerAppsEnvironmentArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("platform:foundation:ContainerAppsEnvironment", name, None, opts)
+        placement = args.placement
+        profiles = [
+            app.WorkloadProfileArgs(
+                name=CONSUMPTION_PROFILE, workload_profile_type=CONSUMPTION_PROFILE
+            ),
+            *(
+                app.WorkloadProfileArgs(
+                    name=profile.name,
+                    workload_profile_type=profile.type,
+                    minimum_count=profile.min_count,
+                    maximum_count=profile.max_count,
+                )
+                for profile in args.config.workload_profiles
+            ),
+        ]
+        environment = app.ManagedEnvironment(
+            f"{name}-env",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            vnet_configuration=app.VnetConfigurationArgs(
+                infrastructure_subnet_id=args.infrastructure_subnet_id,
+                internal=args.config.internal,
+            ),
+            workload_profiles=profiles,
+            zone_redundant=args.config.zone_redundant,
+            app_logs_configuration=app.AppLogsConfigurationArgs(
+                destination="log-analytics",
+                log_analytics_configuration=app.LogAnalyticsConfigurationArgs(
+                    customer_id=args.log_analytics_customer_id,
+                    shared_key=args.log_analytics_shared_key,
+                ),
+            ),
+            # Traffic between apps inside the environment is encrypted too.
+            peer_traffic_configuration=app.ManagedEnvironmentPeerTrafficConfigurationArgs(
+                encryption=app.ManagedEnvironmentEncryptionArgs(enabled=True)
+            ),
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                # The environment's subnet and zone redundancy cannot change in place.
+                replace_on_changes=["vnetConfiguration", "zoneRedundant"],
+            ),
+        )
+        self.environment_id = environment.id
+        self.default_domain = environment.default_domain
+        self.static_ip = environment.static_ip
+        self.register_outputs(
+            {"environmentId": self.environment_id, "defaultDomain": self.default_domain}
+        )

@@ -1,0 +1,76 @@
+"""The VNet and its subnets: one for AKS nodes, one delegated to Container Apps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import network
+
+from infra.config import NetworkConfig
+from infra.foundation.common import Placement
+
+
+@dataclass(frozen=True)
+class PlatformNetworkArgs:
+    placement: Placement
+    config: NetworkConfig
+
+
+class PlatformNetwork(pulumi.ComponentResource):
+    """Subnets are separate `network.Subnet` resources, never inline in the VNet: mixing the two
+    makes every update fight the other, and separate subnets let teams add more later."""
+
+    vnet_id: pulumi.Output[str]
+    aks_nodes_subnet_id: pulumi.Output[str]
+    container_apps_subnet_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: PlatformNetworkArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:foundation:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        placement = args.placement
+
+        vnet = network.VirtualNetwork(
+            f"{name}-vnet",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            address_space=network.AddressSpaceArgs(address_prefixes=[str(args.config.vnet_cidr)]),
+            tags=placement.tags,
+            opts=child,
+        )
+        aks_nodes = network.Subnet(
+            f"{name}-aks-nodes",
+            resource_group_name=placement.resource_group_name,
+            virtual_network_name=vnet.name,
+            address_prefix=str(args.config.aks_nodes_subnet_cidr),
+            # Nodes reach the internet through the cluster's load balancer, not implicit access.
+            default_outbound_access=False,
+            opts=child,
+        )
+        container_apps = network.Subnet(
+            f"{name}-container-apps",
+            resource_group_name=placement.resource_group_name,
+            virtual_network_name=vnet.name,
+            address_prefix=str(args.config.container_apps_subnet_cidr),
+            # A workload-profiles environment requires its subnet delegated to it.
+            delegations=[
+                network.DelegationArgs(
+                    name="container-apps", service_name="Microsoft.App/environments"
+                )
+            ],
+            # Azure serialises operations on one VNet's subnets; creating both at once fails.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[aks_nodes]),
+        )
+
+        self.vnet_id = vnet.id
+        self.aks_nodes_subnet_id = aks_nodes.id
+        self.container_apps_subnet_id = container_apps.id
+        self.register_outputs(
+            {
+                "vnetId": self.vnet_id,
+                "aksNodesSubnetId": self.aks_nodes_subnet_id,
+                "containerAppsSubnetId": self.container_apps_subnet_id,
+            }
+        )

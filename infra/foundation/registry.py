@@ -1,0 +1,79 @@
+"""The container registry and the identity Container Apps pull images with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, containerregistry, managedidentity
+
+from infra.config import RegistryConfig
+from infra.foundation.common import ACR_PULL_ROLE, Placement
+
+
+@dataclass(frozen=True)
+class RegistryArgs:
+    placement: Placement
+    config: RegistryConfig
+    registry_name: str
+    """Globally unique, 5-50 alphanumerics: derived from the stack's name prefix and environment."""
+
+
+class Registry(pulumi.ComponentResource):
+    """ACR with the admin user off: every pull is by managed identity, so no password exists."""
+
+    registry_id: pulumi.Output[str]
+    login_server: pulumi.Output[str]
+    pull_identity_id: pulumi.Output[str]
+    pull_identity_client_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:foundation:Registry", name, None, opts)
+        placement = args.placement
+        registry = containerregistry.Registry(
+            f"{name}-acr",
+            registry_name=args.registry_name,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            sku=containerregistry.SkuArgs(name=args.config.sku),
+            admin_user_enabled=False,
+            anonymous_pull_enabled=False,
+            # Zone redundancy is a Premium feature; Basic/Standard would reject the setting.
+            zone_redundancy=(
+                containerregistry.ZoneRedundancy.ENABLED
+                if args.config.sku == "Premium"
+                else containerregistry.ZoneRedundancy.DISABLED
+            ),
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
+        )
+        pull_identity = managedidentity.UserAssignedIdentity(
+            f"{name}-pull",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        authorization.RoleAssignment(
+            f"{name}-pull-acrpull",
+            principal_id=pull_identity.principal_id,
+            # ServicePrincipal avoids the replication race of a just-created identity.
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=placement.role_definition_id(ACR_PULL_ROLE),
+            scope=registry.id,
+            description="Container Apps pull images with this identity",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.registry_id = registry.id
+        self.login_server = registry.login_server
+        self.pull_identity_id = pull_identity.id
+        self.pull_identity_client_id = pull_identity.client_id
+        self.register_outputs(
+            {
+                "registryId": self.registry_id,
+                "loginServer": self.login_server,
+                "pullIdentityId": self.pull_identity_id,
+            }
+        )

@@ -1,0 +1,165 @@
+"""Deterministic stand-ins for what Azure and the Kubernetes API would return.
+
+The offline plan and the tests run the real program against these. Every output is derived from
+the resource's type and name (never random), so the same source gives the same plan.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pulumi
+import yaml
+
+FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+FAKE_TENANT = "11111111-1111-1111-1111-111111111111"
+FAKE_CLIENT = "22222222-2222-2222-2222-222222222222"
+
+
+def _guid(*parts: str) -> str:
+    digest = hashlib.sha256("/".join(parts).encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def _provider_segment(token: str) -> str:
+    # "azure-native:containerservice:ManagedCluster" -> "Microsoft.Containerservice/managedclusters"
+    _, module, kind = token.split(":", 2)
+    plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+    return f"Microsoft.{module.capitalize()}/{plural.lower()}"
+
+
+def fake_kubeconfig(cluster: str) -> str:
+    """An AKS-shaped, Entra ID kubeconfig (kubelogin devicecode), base64 encoded."""
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": cluster, "cluster": {"server": f"https://{cluster}.hcp.example:443"}}
+        ],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": "clusterUser"}}],
+        "current-context": cluster,
+        "users": [
+            {
+                "name": "clusterUser",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "kubelogin",
+                        "args": [
+                            "get-token",
+                            "--environment",
+                            "AzurePublicCloud",
+                            "--server-id",
+                            "6dae42f8-4368-4678-94ff-3960e28e3630",
+                            "--client-id",
+                            "80faf920-1908-4b52-b5ef-a8e7bedfc67a",
+                            "--tenant-id",
+                            FAKE_TENANT,
+                            "--login",
+                            "devicecode",
+                        ],
+                    }
+                },
+            }
+        ],
+    }
+    return base64.b64encode(yaml.safe_dump(document).encode()).decode()
+
+
+# The input that carries a resource's own Azure name (others are autonamed from the logical name).
+_OWN_NAME_INPUT = {
+    "azure-native:resources:ResourceGroup": "resourceGroupName",
+    "azure-native:network:VirtualNetwork": "virtualNetworkName",
+    "azure-native:network:Subnet": "subnetName",
+    "azure-native:containerregistry:Registry": "registryName",
+    "azure-native:containerservice:MaintenanceConfiguration": "configName",
+    "azure-native:app:ManagedEnvironment": "environmentName",
+    "azure-native:app:ContainerApp": "containerAppName",
+    "azure-native:operationalinsights:Workspace": "workspaceName",
+}
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Echo inputs back as outputs and add the computed outputs the program reads."""
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        inputs: dict[str, Any] = dict(args.inputs)
+        token = args.typ
+        name = args.name
+        if not token.startswith("azure-native:"):
+            return (f"{name}-id", inputs)
+
+        physical = str(inputs.get(_OWN_NAME_INPUT.get(token, "resourceName")) or name)
+        group = str(inputs.get("resourceGroupName", physical))
+        if token == "azure-native:resources:ResourceGroup":
+            resource_id = f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{physical}"
+        else:
+            resource_id = (
+                f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{group}/providers/"
+                f"{_provider_segment(token)}/{physical}"
+            )
+        outputs: dict[str, Any] = {**inputs, "name": physical}
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # Inputs list identity ids; Azure answers with a map of id to principal/client ids.
+            outputs["identity"] = {
+                **identity,
+                "userAssignedIdentities": {
+                    str(i): {"principalId": _guid(str(i), "p"), "clientId": _guid(str(i), "c")}
+                    for i in identity["userAssignedIdentities"]
+                },
+            }
+        if token == "azure-native:containerservice:ManagedCluster":
+            outputs["identityProfile"] = {
+                "kubeletidentity": {
+                    "objectId": _guid(name, "kubelet-object"),
+                    "clientId": _guid(name, "kubelet-client"),
+                    "resourceId": f"{resource_id}-agentpool",
+                }
+            }
+            outputs["oidcIssuerProfile"] = {
+                "enabled": True,
+                "issuerURL": f"https://westeurope.oic.prod-aks.azure.com/{FAKE_TENANT}/{_guid(name)}/",
+            }
+            outputs["fqdn"] = f"{physical}.hcp.example"
+        elif token == "azure-native:managedidentity:UserAssignedIdentity":
+            outputs["principalId"] = _guid(name, "principal")
+            outputs["clientId"] = _guid(name, "client")
+            outputs["tenantId"] = FAKE_TENANT
+        elif token == "azure-native:operationalinsights:Workspace":
+            outputs["customerId"] = _guid(name, "customer")
+        elif token == "azure-native:containerregistry:Registry":
+            outputs["loginServer"] = f"{physical.lower()}.azurecr.io"
+        elif token == "azure-native:app:ManagedEnvironment":
+            outputs["defaultDomain"] = f"{_guid(name)[:12]}.westeurope.azurecontainerapps.io"
+            outputs["staticIp"] = "10.0.0.4"
+        elif token == "azure-native:app:ContainerApp":
+            outputs["latestRevisionFqdn"] = f"{physical}.internal.example"
+            ingress = (inputs.get("configuration") or {}).get("ingress")
+            if ingress:
+                outputs["configuration"] = {
+                    **inputs["configuration"],
+                    "ingress": {**ingress, "fqdn": f"{physical}.example"},
+                }
+        return (resource_id, outputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        token = args.token
+        if token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": FAKE_SUBSCRIPTION,
+                "tenantId": FAKE_TENANT,
+                "clientId": FAKE_CLIENT,
+                "objectId": _guid("caller"),
+            }
+        if token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            cluster = str(args.args.get("resourceName", "cluster"))
+            return {"kubeconfigs": [{"name": "clusterUser", "value": fake_kubeconfig(cluster)}]}
+        if token == "azure-native:operationalinsights:getSharedKeys":
+            return {"primarySharedKey": "offline-shared-key", "secondarySharedKey": "offline-2"}
+        # A dict, not a tuple: the mock monitor iterates a tuple's failures and None breaks it.
+        return {}

@@ -1,0 +1,41 @@
+"""The offline plan's file format: a deterministic JSON snapshot of a stack's desired state.
+
+Sorted keys, sorted resources, no timestamps and no random ids: the same source and config give
+a byte-identical file, so snapshots can be diffed and committed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infra.preview.engine import OfflineRun
+
+SNAPSHOT_VERSION = 1
+
+
+def to_snapshot(run: OfflineRun) -> dict[str, Any]:
+    resources = [
+        {
+            "urn": r.urn,
+            "type": r.type,
+            "name": r.name,
+            "parent": r.parent,
+            "custom": r.custom,
+            "provider": r.provider,
+            "inputs": r.inputs,
+            "options": r.options(),
+        }
+        for r in sorted(run.resources, key=lambda r: r.urn)
+    ]
+    return {
+        "version": SNAPSHOT_VERSION,
+        "project": run.project,
+        "stack": run.stack,
+        "resources": resources,
+        "outputs": run.outputs,
+    }
+
+
+def dumps(snapshot: dict[str, Any]) -> str:
+    return json.dumps(snapshot, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,58 @@
+"""Read a stack's `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to the program.
+
+Offline there is no CLI to decrypt `secure:` values, so each becomes a fixed placeholder that is
+still marked secret: the program sees a secret, the plan shows it masked.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+OFFLINE_SECRET = "offline-secret-placeholder"
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    stack: str
+    project: str
+    values: dict[str, str]
+    """Full keys (`namespace:key`) to the strings the CLI would pass (JSON for objects)."""
+    secret_keys: tuple[str, ...]
+
+
+def project_name(root: Path = ROOT) -> str:
+    document = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    return str(document["name"])
+
+
+def _as_cli_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, sort_keys=True)
+
+
+def read_stack(stack: str, root: Path = ROOT) -> StackConfig:
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        known = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
+        raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known)}")
+    project = project_name(root)
+    document = yaml.safe_load(path.read_text()) or {}
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full_key] = OFFLINE_SECRET
+            secret_keys.append(full_key)
+        else:
+            values[full_key] = _as_cli_string(value)
+    return StackConfig(stack, project, values, tuple(sorted(secret_keys)))

@@ -1,0 +1,43 @@
+"""One error type for every kind of bad input, so users read one report, not a stack trace.
+
+Config and service validation both collect `Problem`s and raise a single `InvalidInput` at the
+end: a user fixing a declaration sees every mistake at once instead of one per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input: where, what was given, why it is wrong, how to fix it."""
+
+    path: str
+    value: str
+    problem: str
+    fix: str
+
+    def render(self) -> str:
+        shown = f" = {self.value}" if self.value else ""
+        return f"  {self.path}{shown}: {self.problem} → {self.fix}"
+
+
+class InvalidInput(Exception):
+    """Raised once, before any resource is registered, with every problem found."""
+
+    def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
+        self.subject = subject
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"{count} {noun} in {subject}", *(p.render() for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+
+def show(value: object, limit: int = 80) -> str:
+    """A short, single-line rendering of a user's value for an error message."""
+    text = repr(value) if isinstance(value, str) else str(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

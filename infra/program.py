@@ -1,0 +1,92 @@
+"""The Pulumi program: stack config → validation → Azure foundation → services → exports.
+
+Kept thin: each step is a component or a pure function elsewhere. `build` is what both the
+Pulumi language host (through infra/__main__.py) and the offline preview call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, resources
+
+from infra.config import PlatformConfig, load_platform_config
+from infra.foundation.aks import AksCluster, AksClusterArgs
+from infra.foundation.common import Placement
+from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
+from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
+from infra.foundation.observability import Observability, ObservabilityArgs
+from infra.foundation.registry import Registry, RegistryArgs
+
+
+@dataclass(frozen=True)
+class Foundation:
+    """What the service components need from the platform."""
+
+    config: PlatformConfig
+    placement: Placement
+    aks: AksCluster
+    container_apps: ContainerAppsEnvironment
+    registry: Registry
+
+
+def build_foundation(config: PlatformConfig) -> Foundation:
+    client = authorization.get_client_config_output()
+    group = resources.ResourceGroup(
+        "platform",
+        resource_group_name=config.resource_group_name,
+        location=config.location,
+        tags=config.tags,
+    )
+    placement = Placement(
+        resource_group_name=group.name,
+        location=config.location,
+        tags=config.tags,
+        subscription_id=client.subscription_id,
+        protect_stateful=config.protect_stateful,
+    )
+    net = PlatformNetwork("network", PlatformNetworkArgs(placement, config.network))
+    logs = Observability("observability", ObservabilityArgs(placement, config.monitoring))
+    registry = Registry(
+        "registry", RegistryArgs(placement, config.registry, registry_name=config.registry_name)
+    )
+    aks = AksCluster(
+        "aks",
+        AksClusterArgs(
+            placement=placement,
+            config=config.aks,
+            cluster_name=config.cluster_name,
+            nodes_subnet_id=net.aks_nodes_subnet_id,
+            pod_cidr=str(config.network.pod_cidr),
+            service_cidr=str(config.network.service_cidr),
+            dns_service_ip=str(config.network.dns_service_ip),
+            tenant_id=client.tenant_id,
+            log_analytics_workspace_id=logs.workspace_id,
+            registry_id=registry.registry_id,
+        ),
+    )
+    container_apps = ContainerAppsEnvironment(
+        "container-apps",
+        ContainerAppsEnvironmentArgs(
+            placement=placement,
+            config=config.container_apps,
+            infrastructure_subnet_id=net.container_apps_subnet_id,
+            log_analytics_customer_id=logs.customer_id,
+            log_analytics_shared_key=logs.shared_key,
+        ),
+    )
+    pulumi.export("resourceGroupName", group.name)
+    pulumi.export("clusterName", aks.cluster_name)
+    pulumi.export("oidcIssuerUrl", aks.oidc_issuer_url)
+    pulumi.export("kubeconfig", aks.kubeconfig)
+    pulumi.export("registryLoginServer", registry.login_server)
+    pulumi.export("containerAppsEnvironmentId", container_apps.environment_id)
+    pulumi.export("containerAppsDefaultDomain", container_apps.default_domain)
+    return Foundation(config, placement, aks, container_apps, registry)
+
+
+def build() -> Foundation:
+    """Validate the whole stack first (nothing is registered on bad input), then build it."""
+    config = load_platform_config()
+    return build_foundation(config)

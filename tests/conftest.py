@@ -1,0 +1,26 @@
+"""Shared fixtures: the real program run offline, once per stack per test session."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.stackfile import read_stack
+from infra.program import build
+
+STACKS = ("dev", "prod")
+
+
+@pytest.fixture(scope="session")
+def runs() -> dict[str, OfflineRun]:
+    return {stack: run_offline(read_stack(stack), build) for stack in STACKS}
+
+
+@pytest.fixture(scope="session")
+def dev(runs: dict[str, OfflineRun]) -> OfflineRun:
+    return runs["dev"]
+
+
+@pytest.fixture(scope="session")
+def prod(runs: dict[str, OfflineRun]) -> OfflineRun:
+    return runs["prod"]

@@ -1,0 +1,254 @@
+"""The Azure foundation of both stacks, as the real program registers it under mocks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from infra.foundation.kubeconfig import with_login_mode
+from infra.preview.engine import SECRET_MASK, OfflineRun, run_offline
+from infra.preview.mocks import fake_kubeconfig
+from infra.preview.stackfile import ROOT, read_stack
+from infra.program import build
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+STATEFUL = (
+    "azure-native:containerservice:ManagedCluster",
+    "azure-native:containerregistry:Registry",
+    "azure-native:operationalinsights:Workspace",
+)
+UNTAGGABLE = (
+    "azure-native:network:Subnet",
+    "azure-native:authorization:RoleAssignment",
+    "azure-native:containerservice:MaintenanceConfiguration",
+)
+
+
+def cluster(run: OfflineRun) -> dict:
+    return run.one(CLUSTER).inputs
+
+
+def test_network_has_node_subnet_and_delegated_container_apps_subnet(dev: OfflineRun) -> None:
+    vnet = dev.one("azure-native:network:VirtualNetwork").inputs
+    assert vnet["addressSpace"]["addressPrefixes"] == ["10.20.0.0/16"]
+    assert "subnets" not in vnet, "subnets are separate resources, never inline"
+    nodes = dev.one("azure-native:network:Subnet", "network-aks-nodes").inputs
+    apps = dev.one("azure-native:network:Subnet", "network-container-apps").inputs
+    assert nodes["addressPrefix"] == "10.20.0.0/22"
+    assert apps["addressPrefix"] == "10.20.8.0/23"
+    assert [d["serviceName"] for d in apps["delegations"]] == ["Microsoft.App/environments"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_cluster_security_settings(runs: dict[str, OfflineRun], stack: str) -> None:
+    inputs = cluster(runs[stack])
+    assert inputs["disableLocalAccounts"] is True
+    assert inputs["aadProfile"]["managed"] is True
+    assert inputs["aadProfile"]["enableAzureRBAC"] is True
+    assert inputs["oidcIssuerProfile"] == {"enabled": True}
+    assert inputs["securityProfile"]["workloadIdentity"] == {"enabled": True}
+    network = inputs["networkProfile"]
+    assert (network["networkPlugin"], network["networkPluginMode"]) == ("azure", "overlay")
+    assert (network["networkDataplane"], network["networkPolicy"]) == ("cilium", "cilium")
+    assert network["podCidr"] == "192.168.0.0/16"
+    assert inputs["apiServerAccessProfile"]["authorizedIPRanges"]
+    assert inputs["ingressProfile"]["webAppRouting"]["enabled"] is True
+    assert inputs["workloadAutoScalerProfile"]["keda"]["enabled"] is True
+    assert inputs["azureMonitorProfile"]["metrics"]["enabled"] is True
+    addons = inputs["addonProfiles"]
+    assert addons["omsagent"]["enabled"] is True
+    assert addons["omsagent"]["config"]["logAnalyticsWorkspaceResourceID"].endswith(
+        "/workspaces/observability-logs"
+    )
+    assert addons["azureKeyvaultSecretsProvider"]["config"]["enableSecretRotation"] == "true"
+    assert addons["azurepolicy"]["enabled"] is True
+    assert inputs["identity"]["type"] == "UserAssigned"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pools_system_tainted_user_autoscaled_and_counts_left_to_autoscaler(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    registration = runs[stack].one(CLUSTER)
+    system, user = registration.inputs["agentPoolProfiles"]
+    assert (system["mode"], user["mode"]) == ("System", "User")
+    assert system["nodeTaints"] == ["CriticalAddonsOnly=true:NoSchedule"]
+    assert "nodeTaints" not in user
+    assert system["enableAutoScaling"]
+    assert user["enableAutoScaling"]
+    assert registration.ignore_changes == (
+        "agentPoolProfiles[0].count",
+        "agentPoolProfiles[1].count",
+    )
+
+
+def test_prod_uses_three_zones_standard_tier_and_wider_ranges(
+    prod: OfflineRun, dev: OfflineRun
+) -> None:
+    prod_inputs, dev_inputs = cluster(prod), cluster(dev)
+    assert prod_inputs["sku"] == {"name": "Base", "tier": "Standard"}
+    assert dev_inputs["sku"] == {"name": "Base", "tier": "Free"}
+    for pool in prod_inputs["agentPoolProfiles"]:
+        assert pool["availabilityZones"] == ["1", "2", "3"]
+    assert prod_inputs["agentPoolProfiles"][1]["maxCount"] == 30
+    assert dev_inputs["agentPoolProfiles"][1]["maxCount"] == 3
+
+
+def test_upgrade_channels_and_maintenance_windows(prod: OfflineRun) -> None:
+    assert cluster(prod)["autoUpgradeProfile"] == {
+        "upgradeChannel": "stable",
+        "nodeOSUpgradeChannel": "NodeImage",
+    }
+    windows = prod.by_type("azure-native:containerservice:MaintenanceConfiguration")
+    assert sorted(w.inputs["configName"] for w in windows) == [
+        "aksManagedAutoUpgradeSchedule",
+        "aksManagedNodeOSUpgradeSchedule",
+    ]
+    for window in windows:
+        spec = window.inputs["maintenanceWindow"]
+        assert spec["schedule"]["weekly"] == {"dayOfWeek": "Sunday", "intervalWeeks": 1}
+        assert (spec["startTime"], spec["durationHours"], spec["utcOffset"]) == (
+            "02:00",
+            6,
+            "+01:00",
+        )
+
+
+def test_registry_admin_disabled_and_acrpull_for_kubelet_and_container_apps(
+    dev: OfflineRun,
+) -> None:
+    registry = dev.one("azure-native:containerregistry:Registry").inputs
+    assert registry["adminUserEnabled"] is False
+    assert registry["anonymousPullEnabled"] is False
+    grants = [
+        r.inputs
+        for r in dev.by_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["roleDefinitionId"].endswith(ACR_PULL)
+    ]
+    assert len(grants) == 2
+    assert all(g["scope"].endswith("/registries/shopdevacr") for g in grants)
+    principals = {g["principalId"] for g in grants}
+    pull_identity = dev.one("azure-native:managedidentity:UserAssignedIdentity", "registry-pull")
+    assert pull_identity.name == "registry-pull"
+    assert len(principals) == 2, "kubelet and pull identity each get AcrPull"
+    assert all(principals)
+
+
+def test_control_plane_identity_may_join_the_node_subnet_before_the_cluster(
+    dev: OfflineRun,
+) -> None:
+    grant = dev.one("azure-native:authorization:RoleAssignment", "aks-control-plane-network")
+    assert grant.inputs["scope"].endswith("/subnets/network-aks-nodes")
+    assert grant.urn in dev.one(CLUSTER).depends_on
+
+
+def test_container_apps_environment(dev: OfflineRun, prod: OfflineRun) -> None:
+    env = dev.one("azure-native:app:ManagedEnvironment").inputs
+    assert env["vnetConfiguration"]["infrastructureSubnetId"].endswith(
+        "/subnets/network-container-apps"
+    )
+    assert env["vnetConfiguration"]["internal"] is False
+    # It carries the workspace key, so Pulumi treats the whole block as secret, as here.
+    assert env["appLogsConfiguration"] == SECRET_MASK
+    assert env["zoneRedundant"] is False
+    assert [p["name"] for p in env["workloadProfiles"]] == ["Consumption"]
+    prod_env = prod.one("azure-native:app:ManagedEnvironment").inputs
+    assert prod_env["zoneRedundant"] is True
+    assert prod_env["workloadProfiles"][1] | {"enableFips": False} == {
+        "enableFips": False,
+        "maximumCount": 6,
+        "minimumCount": 1,
+        "name": "general-d4",
+        "workloadProfileType": "D4",
+    }
+
+
+def test_stateful_resources_protected_in_prod_only(dev: OfflineRun, prod: OfflineRun) -> None:
+    for token in STATEFUL:
+        assert prod.one(token).protect, f"{token} must be protected in prod"
+        assert not dev.one(token).protect, f"{token} stays deletable in dev"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_taggable_azure_resource_is_tagged(runs: dict[str, OfflineRun], stack: str) -> None:
+    azure = [r for r in runs[stack].resources if r.type.startswith("azure-native:")]
+    assert azure
+    for resource in azure:
+        if resource.type in UNTAGGABLE:
+            continue
+        assert resource.inputs.get("tags") == {
+            "environment": stack,
+            "owner": "platform-team",
+            "costCenter": "CC-1042",
+            "managedBy": "pulumi",
+        }, resource.name
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_children_are_parented_to_components(runs: dict[str, OfflineRun], stack: str) -> None:
+    run = runs[stack]
+    stack_urn = f"urn:pulumi:{stack}::platform::pulumi:pulumi:Stack::platform-{stack}"
+    components = {r.urn for r in run.resources if not r.custom}
+    for resource in run.resources:
+        if resource.custom and resource.type != "azure-native:resources:ResourceGroup":
+            assert resource.parent in components, resource.name
+        elif not resource.custom:
+            assert resource.parent == stack_urn
+
+
+def test_kubernetes_provider_survives_credential_rotation(dev: OfflineRun) -> None:
+    provider = dev.one("pulumi:providers:kubernetes").inputs
+    assert provider["kubeconfig"] == SECRET_MASK
+    assert provider["clusterIdentifier"].endswith("/managedclusters/aks-shop-dev")
+
+
+def test_kubeconfig_login_is_rewritten_for_automation() -> None:
+    rewritten = yaml.safe_load(with_login_mode(fake_kubeconfig("c"), "workloadidentity"))
+    args = rewritten["users"][0]["user"]["exec"]["args"]
+    assert args[-2:] == ["--login", "workloadidentity"]
+    assert "devicecode" not in args
+    assert "--client-id" not in args
+    assert "--server-id" in args
+    kept = yaml.safe_load(with_login_mode(fake_kubeconfig("c"), "devicecode"))
+    assert "--client-id" in kept["users"][0]["user"]["exec"]["args"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_outputs(runs: dict[str, OfflineRun], stack: str) -> None:
+    outputs = runs[stack].outputs
+    assert outputs["resourceGroupName"] == f"rg-shop-{stack}"
+    assert outputs["clusterName"] == f"aks-shop-{stack}"
+    assert outputs["oidcIssuerUrl"].startswith("https://")
+    assert outputs["kubeconfig"] == SECRET_MASK
+    assert outputs["registryLoginServer"] == f"shop{stack}acr.azurecr.io"
+    assert outputs["containerAppsEnvironmentId"].endswith("/managedenvironments/container-apps-env")
+    assert outputs["containerAppsDefaultDomain"].endswith(".azurecontainerapps.io")
+
+
+def test_preview_registers_what_up_would(dev: OfflineRun) -> None:
+    """Resources created inside apply() would be missing from a real preview."""
+    previewed = run_offline(read_stack("dev"), build, preview=True)
+    assert sorted(r.urn for r in previewed.resources) == sorted(r.urn for r in dev.resources)
+
+
+def test_program_starts_the_way_the_pulumi_language_host_starts_it() -> None:
+    """cwd infra/, only infra/ importable, runpy of __main__.py: what `pulumi up` does."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "langhost_bootstrap.py"),
+            json.dumps(read_stack("dev").values),
+        ],
+        cwd=ROOT / "infra",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert "program-ok" in result.stdout, result.stderr[-3000:]
