@@ -42,8 +42,16 @@ def ensure_venv() -> None:
         return
     print("installing requirements-dev.txt into .venv", flush=True)
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-         "-r", str(ROOT / "requirements-dev.txt")],
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "-q",
+            "-r",
+            str(ROOT / "requirements-dev.txt"),
+        ],
         check=True,
     )
     STAMP.write_text(wanted)

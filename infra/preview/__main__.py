@@ -1,6 +1,6 @@
 """`python -m infra.preview`: see what a stack would create, offline, without Azure or the CLI.
 
-    python -m infra.preview plan STACK [--out FILE]
+python -m infra.preview plan STACK [--out FILE]
 """
 
 from __future__ import annotations
