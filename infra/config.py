@@ -103,6 +103,12 @@ class NetworkConfig(_Model):
         default=ipaddress.IPv4Network("172.16.0.0/16"),
         description="Kubernetes service range, outside the VNet, e.g. 172.16.0.0/16",
     )
+    private_dns_zone: str | None = Field(
+        default=None,
+        pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        description="private DNS zone for AKS services that Container Apps call; "
+        "defaults to <environment>.<namePrefix>.internal",
+    )
     dns_service_ip: ipaddress.IPv4Address = Field(
         default=ipaddress.IPv4Address("172.16.0.10"),
         description="cluster DNS address inside serviceCidr, e.g. 172.16.0.10",
@@ -216,6 +222,15 @@ class RegistryConfig(_Model):
     )
 
 
+class KeyVaultConfig(_Model):
+    name: str | None = Field(
+        default=None,
+        pattern=r"^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$",
+        description="a globally unique vault name, 3-24 letters/digits/-; "
+        "defaults to kv-<namePrefix>-<environment>",
+    )
+
+
 class MonitoringConfig(_Model):
     retention_days: Annotated[int, Field(ge=30, le=730)] = Field(
         default=30, description="Log Analytics retention in days, 30..730"
@@ -245,6 +260,7 @@ class PlatformConfig(_Model):
         default=ContainerAppsConfig(), description="the Container Apps environment"
     )
     registry: RegistryConfig = Field(default=RegistryConfig(), description="the container registry")
+    key_vault: KeyVaultConfig = Field(default=KeyVaultConfig(), description="the platform vault")
     monitoring: MonitoringConfig = Field(default=MonitoringConfig(), description="logs and metrics")
 
     @property
@@ -266,6 +282,16 @@ class PlatformConfig(_Model):
     @property
     def registry_name(self) -> str:
         return self.registry.name or f"{self.name_prefix}{self.environment.value}acr"
+
+    @property
+    def key_vault_name(self) -> str:
+        return self.key_vault.name or f"kv-{self.name_prefix}-{self.environment.value}"
+
+    @property
+    def private_dns_zone(self) -> str:
+        return (
+            self.network.private_dns_zone or f"{self.environment.value}.{self.name_prefix}.internal"
+        )
 
     @property
     def tags(self) -> dict[str, str]:

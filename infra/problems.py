@@ -18,6 +18,8 @@ class Problem:
     value: str
     problem: str
     fix: str
+    group: str = ""
+    """What the path is inside, e.g. `catalog (apps/storefront.py)`; empty for stack config."""
 
     def render(self) -> str:
         shown = f" = {self.value}" if self.value else ""
@@ -29,10 +31,18 @@ class InvalidInput(Exception):
 
     def __init__(self, subject: str, problems: Iterable[Problem]) -> None:
         self.subject = subject
-        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.problems: tuple[Problem, ...] = tuple(
+            sorted(problems, key=lambda p: (p.group, p.path))
+        )
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        lines = [f"{count} {noun} in {subject}", *(p.render() for p in self.problems)]
+        lines = [f"{count} {noun} in {subject}"]
+        group: str | None = None
+        for problem in self.problems:
+            if problem.group and problem.group != group:
+                lines.append(f"  {problem.group}")
+            group = problem.group
+            lines.append(("  " if problem.group else "") + problem.render())
         super().__init__("\n".join(lines))
 
 

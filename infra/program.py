@@ -1,7 +1,8 @@
-"""The Pulumi program: stack config → validation → Azure foundation → services → exports.
+"""The Pulumi program: stack config → service declarations → validation → foundation → services.
 
-Kept thin: each step is a component or a pure function elsewhere. `build` is what both the
-Pulumi language host (through infra/__main__.py) and the offline preview call.
+Kept thin: each step lives elsewhere. Everything is validated before the first resource is
+constructed, so bad input registers nothing. `build` is what both the Pulumi language host
+(through infra/__main__.py) and the offline preview call.
 """
 
 from __future__ import annotations
@@ -9,84 +10,59 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import authorization, resources
+from pulumi.runtime import config as runtime_config
 
-from infra.config import PlatformConfig, load_platform_config
-from infra.foundation.aks import AksCluster, AksClusterArgs
-from infra.foundation.common import Placement
-from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
-from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
-from infra.foundation.observability import Observability, ObservabilityArgs
-from infra.foundation.registry import Registry, RegistryArgs
+from infra.config import NAMESPACE, PlatformConfig, load_platform_config
+from infra.extensions import EXTENSIONS
+from infra.foundation.platform import Foundation, build_foundation
+from infra.services.deploy import deploy_services
+from infra.services.loader import load_applications
+from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.validation import Catalog, ValidationContext, validate_applications
 
 
 @dataclass(frozen=True)
-class Foundation:
-    """What the service components need from the platform."""
-
-    config: PlatformConfig
-    placement: Placement
-    aks: AksCluster
-    container_apps: ContainerAppsEnvironment
-    registry: Registry
+class Platform:
+    foundation: Foundation
+    catalog: Catalog
+    services: dict[str, pulumi.ComponentResource]
 
 
-def build_foundation(config: PlatformConfig) -> Foundation:
-    client = authorization.get_client_config_output()
-    group = resources.ResourceGroup(
-        "platform",
-        resource_group_name=config.resource_group_name,
-        location=config.location,
-        tags=config.tags,
-    )
-    placement = Placement(
-        resource_group_name=group.name,
-        location=config.location,
-        tags=config.tags,
-        subscription_id=client.subscription_id,
-        protect_stateful=config.protect_stateful,
-    )
-    net = PlatformNetwork("network", PlatformNetworkArgs(placement, config.network))
-    logs = Observability("observability", ObservabilityArgs(placement, config.monitoring))
-    registry = Registry(
-        "registry", RegistryArgs(placement, config.registry, registry_name=config.registry_name)
-    )
-    aks = AksCluster(
-        "aks",
-        AksClusterArgs(
-            placement=placement,
-            config=config.aks,
-            cluster_name=config.cluster_name,
-            nodes_subnet_id=net.aks_nodes_subnet_id,
-            pod_cidr=str(config.network.pod_cidr),
-            service_cidr=str(config.network.service_cidr),
-            dns_service_ip=str(config.network.dns_service_ip),
-            tenant_id=client.tenant_id,
-            log_analytics_workspace_id=logs.workspace_id,
-            registry_id=registry.registry_id,
-        ),
-    )
-    container_apps = ContainerAppsEnvironment(
-        "container-apps",
-        ContainerAppsEnvironmentArgs(
-            placement=placement,
-            config=config.container_apps,
-            infrastructure_subnet_id=net.container_apps_subnet_id,
-            log_analytics_customer_id=logs.customer_id,
-            log_analytics_shared_key=logs.shared_key,
-        ),
-    )
-    pulumi.export("resourceGroupName", group.name)
-    pulumi.export("clusterName", aks.cluster_name)
-    pulumi.export("oidcIssuerUrl", aks.oidc_issuer_url)
-    pulumi.export("kubeconfig", aks.kubeconfig)
-    pulumi.export("registryLoginServer", registry.login_server)
-    pulumi.export("containerAppsEnvironmentId", container_apps.environment_id)
-    pulumi.export("containerAppsDefaultDomain", container_apps.default_domain)
-    return Foundation(config, placement, aks, container_apps, registry)
+def _config_secrets() -> dict[str, bool]:
+    """Every non-platform config key of the stack, and whether it is stored encrypted."""
+    keys = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return {
+        key: runtime_config.is_config_secret(key)
+        for key in keys
+        if not key.startswith(f"{NAMESPACE}:") and not key.startswith("pulumi:")
+    }
 
 
-def build() -> Foundation:
+def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFacts:
+    return PlatformFacts(
+        environment=config.environment,
+        zonal=bool(config.aks.zones),
+        registry_server=foundation.registry.login_server,
+        container_apps_domain=foundation.container_apps.default_domain,
+        container_apps_internal=config.container_apps.internal,
+        container_apps_subnet_cidr=str(config.network.container_apps_subnet_cidr),
+        aks_nodes_subnet_cidr=str(config.network.aks_nodes_subnet_cidr),
+        aks_egress_ip=foundation.aks.egress_ip,
+        private_zone=config.private_dns_zone,
+        tenant_id=foundation.tenant_id,
+        key_vault_name=foundation.key_vault.vault_name,
+        key_vault_id=foundation.key_vault.vault_id,
+        subscription_id=foundation.subscription_id,
+    )
+
+
+def build(extensions: PlatformExtensions = EXTENSIONS) -> Platform:
     """Validate the whole stack first (nothing is registered on bad input), then build it."""
     config = load_platform_config()
-    return build_foundation(config)
+    catalog = validate_applications(
+        load_applications(),
+        ValidationContext(config.environment, _config_secrets(), config.key_vault_name),
+    )
+    foundation = build_foundation(config)
+    services = deploy_services(catalog, foundation, platform_facts(config, foundation), extensions)
+    return Platform(foundation, catalog, services)

@@ -10,10 +10,16 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import authorization, containerservice, managedidentity
+from pulumi_azure_native import containerservice, managedidentity, network
 
 from infra.config import AksConfig, NodePoolConfig
-from infra.foundation.common import ACR_PULL_ROLE, NETWORK_CONTRIBUTOR_ROLE, Placement
+from infra.foundation.common import (
+    ACR_PULL_ROLE,
+    KEY_VAULT_CERTIFICATE_USER_ROLE,
+    KEY_VAULT_SECRETS_USER_ROLE,
+    NETWORK_CONTRIBUTOR_ROLE,
+    Placement,
+)
 from infra.foundation.kubeconfig import with_login_mode
 
 SYSTEM_POOL = "system"
@@ -34,6 +40,7 @@ class AksClusterArgs:
     tenant_id: pulumi.Input[str]
     log_analytics_workspace_id: pulumi.Input[str]
     registry_id: pulumi.Input[str]
+    key_vault_id: pulumi.Input[str]
 
 
 def _pool(
@@ -78,6 +85,7 @@ class AksCluster(pulumi.ComponentResource):
     oidc_issuer_url: pulumi.Output[str]
     kubelet_object_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
+    egress_ip: pulumi.Output[str]
     provider: k8s.Provider
 
     def __init__(
@@ -96,14 +104,37 @@ class AksCluster(pulumi.ComponentResource):
             tags=placement.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        subnet_join = authorization.RoleAssignment(
+        subnet_join = placement.grant(
             f"{name}-control-plane-network",
+            role_guid=NETWORK_CONTRIBUTOR_ROLE,
             principal_id=control_plane.principal_id,
-            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=placement.role_definition_id(NETWORK_CONTRIBUTOR_ROLE),
             scope=args.nodes_subnet_id,
             description="AKS control plane manages load balancers and IPs in its node subnet",
+            parent=self,
+        )
+        # A fixed egress address: what Container Apps (and partners) allow-list for AKS callers.
+        egress_ip = network.PublicIPAddress(
+            f"{name}-egress",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            sku=network.PublicIPAddressSkuArgs(
+                name=network.PublicIPAddressSkuName.STANDARD,
+                tier=network.PublicIPAddressSkuTier.REGIONAL,
+            ),
+            public_ip_allocation_method=network.IPAllocationMethod.STATIC,
+            public_ip_address_version=network.IPVersion.I_PV4,
+            zones=list(config.zones) or None,
+            tags=placement.tags,
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        # The control plane attaches the egress address to the cluster's load balancer.
+        egress_join = placement.grant(
+            f"{name}-control-plane-egress-ip",
+            role_guid=NETWORK_CONTRIBUTOR_ROLE,
+            principal_id=control_plane.principal_id,
+            scope=egress_ip.id,
+            description="AKS control plane attaches its egress address",
+            parent=self,
         )
 
         api_access = containerservice.ManagedClusterAPIServerAccessProfileArgs(
@@ -151,6 +182,11 @@ class AksCluster(pulumi.ComponentResource):
                 dns_service_ip=args.dns_service_ip,
                 load_balancer_sku=containerservice.LoadBalancerSku.STANDARD,
                 outbound_type=containerservice.OutboundType.LOAD_BALANCER,
+                load_balancer_profile=containerservice.ManagedClusterLoadBalancerProfileArgs(
+                    outbound_ips=containerservice.ManagedClusterLoadBalancerProfileOutboundIPsArgs(
+                        public_ips=[containerservice.ResourceReferenceArgs(id=egress_ip.id)]
+                    )
+                ),
             ),
             # Entra ID for people, Azure RBAC for permissions, and no static admin credential.
             aad_profile=containerservice.ManagedClusterAADProfileArgs(
@@ -201,7 +237,7 @@ class AksCluster(pulumi.ComponentResource):
             tags=placement.tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[subnet_join],
+                depends_on=[subnet_join, egress_join],
                 protect=placement.protect_stateful,
                 # The autoscaler owns node counts; `pulumi up` must not reset them. Nested paths
                 # take wire (camelCase) names.
@@ -235,15 +271,37 @@ class AksCluster(pulumi.ComponentResource):
         kubelet_object_id = cluster.identity_profile.apply(
             lambda profile: (profile or {})["kubeletidentity"].object_id or ""
         )
-        authorization.RoleAssignment(
+        placement.grant(
             f"{name}-kubelet-acrpull",
+            role_guid=ACR_PULL_ROLE,
             principal_id=kubelet_object_id,
-            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=placement.role_definition_id(ACR_PULL_ROLE),
             scope=args.registry_id,
             description="AKS nodes pull images from the platform registry",
-            opts=pulumi.ResourceOptions(parent=self),
+            parent=self,
         )
+        # The app routing add-on serves TLS certificates it reads from the platform vault.
+        app_routing_object_id = cluster.ingress_profile.apply(
+            lambda profile: (
+                (
+                    profile.web_app_routing.identity.object_id
+                    if profile and profile.web_app_routing and profile.web_app_routing.identity
+                    else None
+                )
+                or ""
+            )
+        )
+        for suffix, role in (
+            ("certificates", KEY_VAULT_CERTIFICATE_USER_ROLE),
+            ("secrets", KEY_VAULT_SECRETS_USER_ROLE),
+        ):
+            placement.grant(
+                f"{name}-app-routing-keyvault-{suffix}",
+                role_guid=role,
+                principal_id=app_routing_object_id,
+                scope=args.key_vault_id,
+                description="App routing reads ingress TLS certificates",
+                parent=self,
+            )
 
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=placement.resource_group_name,
@@ -273,10 +331,12 @@ class AksCluster(pulumi.ComponentResource):
         )
         self.kubelet_object_id = kubelet_object_id
         self.kubeconfig = kubeconfig
+        self.egress_ip = egress_ip.ip_address.apply(lambda ip: ip or "")
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
                 "clusterId": self.cluster_id,
                 "oidcIssuerUrl": self.oidc_issuer_url,
+                "egressIp": self.egress_ip,
             }
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+from pulumi_azure_native import authorization
 
 # Built-in Azure role definition ids (the same in every tenant).
 ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
+KEY_VAULT_CERTIFICATE_USER_ROLE = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,28 @@ class Placement:
     subscription_id: pulumi.Input[str]
     protect_stateful: bool
     """Protect what loses data or breaks every workload when deleted (cluster, registry, logs)."""
+
+    def grant(
+        self,
+        name: str,
+        *,
+        role_guid: str,
+        principal_id: pulumi.Input[str],
+        scope: pulumi.Input[str],
+        description: str,
+        parent: pulumi.Resource,
+    ) -> authorization.RoleAssignment:
+        """A role for a managed identity. ServicePrincipal avoids the replication race of a
+        just-created identity."""
+        return authorization.RoleAssignment(
+            name,
+            principal_id=principal_id,
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=self.role_definition_id(role_guid),
+            scope=scope,
+            description=description,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
 
     def role_definition_id(self, role_guid: str) -> pulumi.Output[str]:
         return pulumi.Output.concat(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import app
+from pulumi_azure_native import app, managedidentity, privatedns
 
 from infra.config import ContainerAppsConfig
-from infra.foundation.common import Placement
+from infra.foundation.common import KEY_VAULT_SECRETS_USER_ROLE, Placement
 
 CONSUMPTION_PROFILE = "Consumption"
 
@@ -20,6 +20,8 @@ class ContainerAppsEnvironmentArgs:
     infrastructure_subnet_id: pulumi.Input[str]
     log_analytics_customer_id: pulumi.Input[str]
     log_analytics_shared_key: pulumi.Input[str]
+    key_vault_id: pulumi.Input[str]
+    vnet_id: pulumi.Input[str]
 
 
 class ContainerAppsEnvironment(pulumi.ComponentResource):
@@ -29,6 +31,8 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
     environment_id: pulumi.Output[str]
     default_domain: pulumi.Output[str]
     static_ip: pulumi.Output[str]
+    certificate_identity_id: pulumi.Output[str]
+    environment_name: pulumi.Output[str]
 
     def __init__(
         self,
@@ -52,6 +56,22 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
                 for profile in args.config.workload_profiles
             ),
         ]
+        # The environment reads custom-domain certificates from the platform vault with this.
+        certificates = managedidentity.UserAssignedIdentity(
+            f"{name}-certificates",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        certificate_grant = placement.grant(
+            f"{name}-certificates-keyvault",
+            role_guid=KEY_VAULT_SECRETS_USER_ROLE,
+            principal_id=certificates.principal_id,
+            scope=args.key_vault_id,
+            description="Container Apps read custom-domain certificates",
+            parent=self,
+        )
         environment = app.ManagedEnvironment(
             f"{name}-env",
             resource_group_name=placement.resource_group_name,
@@ -73,14 +93,51 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
             peer_traffic_configuration=app.ManagedEnvironmentPeerTrafficConfigurationArgs(
                 encryption=app.ManagedEnvironmentEncryptionArgs(enabled=True)
             ),
+            identity=app.ManagedServiceIdentityArgs(
+                type=app.ManagedServiceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=[certificates.id],
+            ),
             tags=placement.tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
+                depends_on=[certificate_grant],
                 # The environment's subnet and zone redundancy cannot change in place.
                 replace_on_changes=["vnetConfiguration", "zoneRedundant"],
             ),
         )
+        if args.config.internal:
+            # An internal environment has no public DNS: resolve its domain inside the VNet.
+            zone = privatedns.PrivateZone(
+                f"{name}-private-zone",
+                private_zone_name=environment.default_domain,
+                resource_group_name=placement.resource_group_name,
+                location="global",
+                tags=placement.tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            privatedns.PrivateRecordSet(
+                f"{name}-wildcard",
+                private_zone_name=zone.name,
+                resource_group_name=placement.resource_group_name,
+                record_type="A",
+                relative_record_set_name="*",
+                ttl=300,
+                a_records=[privatedns.ARecordArgs(ipv4_address=environment.static_ip)],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            privatedns.VirtualNetworkLink(
+                f"{name}-private-zone-link",
+                private_zone_name=zone.name,
+                resource_group_name=placement.resource_group_name,
+                location="global",
+                virtual_network=privatedns.SubResourceArgs(id=args.vnet_id),
+                registration_enabled=False,
+                tags=placement.tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.certificate_identity_id = certificates.id
         self.environment_id = environment.id
+        self.environment_name = environment.name
         self.default_domain = environment.default_domain
         self.static_ip = environment.static_ip
         self.register_outputs(

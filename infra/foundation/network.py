@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import network
+from pulumi_azure_native import network, privatedns
 
 from infra.config import NetworkConfig
 from infra.foundation.common import Placement
@@ -15,6 +15,7 @@ from infra.foundation.common import Placement
 class PlatformNetworkArgs:
     placement: Placement
     config: NetworkConfig
+    private_dns_zone: str
 
 
 class PlatformNetwork(pulumi.ComponentResource):
@@ -24,6 +25,7 @@ class PlatformNetwork(pulumi.ComponentResource):
     vnet_id: pulumi.Output[str]
     aks_nodes_subnet_id: pulumi.Output[str]
     container_apps_subnet_id: pulumi.Output[str]
+    private_zone_name: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: PlatformNetworkArgs, opts: pulumi.ResourceOptions | None = None
@@ -64,6 +66,27 @@ class PlatformNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[aks_nodes]),
         )
 
+        # Names for AKS services that Container Apps call (they cannot resolve cluster DNS).
+        zone = privatedns.PrivateZone(
+            f"{name}-private-zone",
+            private_zone_name=args.private_dns_zone,
+            resource_group_name=placement.resource_group_name,
+            location="global",
+            tags=placement.tags,
+            opts=child,
+        )
+        privatedns.VirtualNetworkLink(
+            f"{name}-private-zone-link",
+            private_zone_name=zone.name,
+            resource_group_name=placement.resource_group_name,
+            location="global",
+            virtual_network=privatedns.SubResourceArgs(id=vnet.id),
+            registration_enabled=False,
+            tags=placement.tags,
+            opts=child,
+        )
+
+        self.private_zone_name = zone.name
         self.vnet_id = vnet.id
         self.aks_nodes_subnet_id = aks_nodes.id
         self.container_apps_subnet_id = container_apps.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import authorization, containerregistry, managedidentity
+from pulumi_azure_native import containerregistry, managedidentity
 
 from infra.config import RegistryConfig
 from infra.foundation.common import ACR_PULL_ROLE, Placement
@@ -56,15 +56,13 @@ class Registry(pulumi.ComponentResource):
             tags=placement.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        authorization.RoleAssignment(
+        placement.grant(
             f"{name}-pull-acrpull",
+            role_guid=ACR_PULL_ROLE,
             principal_id=pull_identity.principal_id,
-            # ServicePrincipal avoids the replication race of a just-created identity.
-            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=placement.role_definition_id(ACR_PULL_ROLE),
             scope=registry.id,
             description="Container Apps pull images with this identity",
-            opts=pulumi.ResourceOptions(parent=self),
+            parent=self,
         )
         self.registry_id = registry.id
         self.login_server = registry.login_server

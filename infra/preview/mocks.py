@@ -78,6 +78,8 @@ _OWN_NAME_INPUT = {
     "azure-native:app:ManagedEnvironment": "environmentName",
     "azure-native:app:ContainerApp": "containerAppName",
     "azure-native:operationalinsights:Workspace": "workspaceName",
+    "azure-native:keyvault:Vault": "vaultName",
+    "azure-native:privatedns:PrivateZone": "privateZoneName",
 }
 
 
@@ -126,10 +128,27 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "issuerURL": f"https://westeurope.oic.prod-aks.azure.com/{FAKE_TENANT}/{_guid(name)}/",
             }
             outputs["fqdn"] = f"{physical}.hcp.example"
+            outputs["ingressProfile"] = {
+                "webAppRouting": {
+                    **((inputs.get("ingressProfile") or {}).get("webAppRouting") or {}),
+                    "identity": {
+                        "objectId": _guid(name, "app-routing"),
+                        "clientId": _guid(name, "ar"),
+                    },
+                }
+            }
         elif token == "azure-native:managedidentity:UserAssignedIdentity":
             outputs["principalId"] = _guid(name, "principal")
             outputs["clientId"] = _guid(name, "client")
             outputs["tenantId"] = FAKE_TENANT
+        elif token == "azure-native:network:PublicIPAddress":
+            digest = int(hashlib.sha256(name.encode()).hexdigest()[:4], 16)
+            outputs["ipAddress"] = f"198.51.100.{digest % 250 + 1}"
+        elif token == "azure-native:keyvault:Vault":
+            outputs["properties"] = {
+                **(inputs.get("properties") or {}),
+                "vaultUri": f"https://{physical}.vault.azure.net/",
+            }
         elif token == "azure-native:operationalinsights:Workspace":
             outputs["customerId"] = _guid(name, "customer")
         elif token == "azure-native:containerregistry:Registry":

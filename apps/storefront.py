@@ -1,0 +1,252 @@
+"""The storefront: the reference application, spread over both targets on purpose.
+
+Public web front end and identity on Container Apps (scale with HTTP, pay per use); the core
+APIs on AKS; a queue-driven order worker that scales to zero on Container Apps and a
+notification service scaled by KEDA on AKS. Calls cross targets in both directions.
+"""
+
+from infra.services.spec import (
+    AddressForm,
+    Application,
+    Autoscaling,
+    Dependency,
+    Exposure,
+    GrpcProbe,
+    HttpProbe,
+    Identity,
+    Ingress,
+    KeyVaultSecret,
+    Override,
+    Port,
+    Probes,
+    Protocol,
+    Resources,
+    RoleGrant,
+    ServiceBusQueue,
+    ServiceSpec,
+    StorageQueue,
+    Target,
+    Tls,
+)
+
+# Messaging owned by the storefront team (another stack); `{subscription}` and `{environment}`
+# are filled in by the platform, so one declaration serves every stack.
+MESSAGING = (
+    "/subscriptions/{subscription}/resourceGroups/rg-storefront-messaging-{environment}"
+    "/providers/Microsoft.ServiceBus/namespaces/sb-storefront-{environment}"
+)
+NOTIFICATIONS_QUEUE = (
+    "/subscriptions/{subscription}/resourceGroups/rg-storefront-messaging-{environment}"
+    "/providers/Microsoft.Storage/storageAccounts/ststorefront{environment}"
+    "/queueServices/default/queues/notifications"
+)
+# TLS certificates live in the platform Key Vault, which both ingress paths can read.
+SHOP_CERT = "https://kv-shop-prod.vault.azure.net/certificates/shop-example-com"
+
+HEALTH = Probes(
+    readiness=HttpProbe(path="/healthz/ready"),
+    liveness=HttpProbe(path="/healthz/live"),
+    startup=HttpProbe(path="/healthz/startup"),
+)
+
+web = ServiceSpec(
+    name="web",
+    image="storefront/web:2.8.1",
+    target=Target.CONTAINER_APPS,
+    ports=(Port(name="http", number=8080),),
+    env={"ASPNETCORE_URLS": "http://+:8080"},
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    autoscaling=Autoscaling(
+        min_replicas=1, max_replicas=10, cpu_utilization=None, http_concurrency=80
+    ),
+    ingress=Ingress(exposure=Exposure.PUBLIC),
+    probes=HEALTH,
+    dependencies=(
+        Dependency(service="catalog-api", env="CATALOG_URL"),
+        Dependency(service="basket-api", env="BASKET_GRPC", form=AddressForm.HOST_PORT),
+        Dependency(service="ordering-api", env="ORDERING_URL"),
+        Dependency(service="identity-api", env="IDENTITY_URL"),
+    ),
+    overrides={
+        "prod": Override(
+            autoscaling=Autoscaling(
+                min_replicas=3, max_replicas=40, cpu_utilization=None, http_concurrency=80
+            ),
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="shop.example.com",
+                tls=Tls(key_vault_certificate_uri=SHOP_CERT),
+            ),
+        ),
+    },
+)
+
+catalog = ServiceSpec(
+    name="catalog-api",
+    image="storefront/catalog-api:1.14.0",
+    target=Target.AKS,
+    ports=(Port(name="http", number=8080), Port(name="metrics", number=9090)),
+    secrets={"CATALOG_DB_PASSWORD": KeyVaultSecret(name="catalog-db-password")},
+    env={"CATALOG_DB_HOST": "psql-storefront.postgres.database.azure.com"},
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    autoscaling=Autoscaling(min_replicas=2, max_replicas=6, cpu_utilization=70),
+    probes=HEALTH,
+    overrides={"prod": Override(autoscaling=Autoscaling(min_replicas=3, max_replicas=20))},
+)
+
+basket = ServiceSpec(
+    name="basket-api",
+    image="storefront/basket-api:3.2.0",
+    target=Target.AKS,
+    ports=(Port(name="grpc", number=50051, protocol=Protocol.GRPC),),
+    resources=Resources(cpu=0.25, memory="512Mi"),
+    autoscaling=Autoscaling(
+        min_replicas=2, max_replicas=8, cpu_utilization=65, memory_utilization=80
+    ),
+    probes=Probes(readiness=GrpcProbe(), liveness=GrpcProbe()),
+    overrides={
+        "prod": Override(
+            autoscaling=Autoscaling(min_replicas=3, max_replicas=24, cpu_utilization=65)
+        )
+    },
+)
+
+ordering = ServiceSpec(
+    name="ordering-api",
+    image="storefront/ordering-api:5.0.3",
+    target=Target.AKS,
+    ports=(Port(name="http", number=8080),),
+    secrets={"ORDERING_DB_PASSWORD": KeyVaultSecret(name="ordering-db-password")},
+    env={"SERVICEBUS_NAMESPACE": "sb-storefront.servicebus.windows.net", "ORDERS_QUEUE": "orders"},
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    autoscaling=Autoscaling(min_replicas=2, max_replicas=6),
+    probes=HEALTH,
+    dependencies=(
+        Dependency(service="basket-api", env="BASKET_ADDR", form=AddressForm.HOST_PORT),
+        Dependency(service="payment-api", env="PAYMENT_URL"),
+        Dependency(service="identity-api"),
+    ),
+    identity=Identity(
+        roles=(RoleGrant(role="Azure Service Bus Data Sender", scope=MESSAGING + "/queues/orders"),)
+    ),
+    overrides={"prod": Override(autoscaling=Autoscaling(min_replicas=3, max_replicas=20))},
+)
+
+identity_api = ServiceSpec(
+    name="identity-api",
+    image="storefront/identity-api:4.1.0",
+    target=Target.CONTAINER_APPS,
+    ports=(Port(name="http", number=8080),),
+    secrets={"TOKEN_SIGNING_KEY": KeyVaultSecret(name="identity-signing-key")},
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    replicas=2,
+    probes=HEALTH,
+    overrides={"prod": Override(replicas=3)},
+)
+
+payment = ServiceSpec(
+    name="payment-api",
+    image="storefront/payment-api:1.9.2",
+    target=Target.CONTAINER_APPS,
+    ports=(Port(name="http", number=8080),),
+    secrets={"PAYMENT_PROVIDER_KEY": KeyVaultSecret(name="payment-provider-key")},
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    autoscaling=Autoscaling(min_replicas=2, max_replicas=10, cpu_utilization=70),
+    probes=HEALTH,
+)
+
+order_worker = ServiceSpec(
+    name="order-worker",
+    image="storefront/order-worker:5.0.3",
+    target=Target.CONTAINER_APPS,
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    autoscaling=Autoscaling(
+        min_replicas=0,
+        max_replicas=20,
+        cpu_utilization=None,
+        queue=ServiceBusQueue(
+            namespace="sb-storefront-dev", queue="orders", messages_per_replica=10
+        ),
+    ),
+    dependencies=(Dependency(service="notification-service", env="NOTIFY_URL"),),
+    identity=Identity(
+        roles=(
+            RoleGrant(role="Azure Service Bus Data Receiver", scope=MESSAGING + "/queues/orders"),
+        )
+    ),
+    overrides={
+        "prod": Override(
+            autoscaling=Autoscaling(
+                min_replicas=0,
+                max_replicas=60,
+                cpu_utilization=None,
+                queue=ServiceBusQueue(
+                    namespace="sb-storefront-prod", queue="orders", messages_per_replica=10
+                ),
+            )
+        )
+    },
+)
+
+notifications = ServiceSpec(
+    name="notification-service",
+    image="storefront/notification-service:2.3.0",
+    target=Target.AKS,
+    ports=(Port(name="http", number=8080),),
+    resources=Resources(cpu=0.25, memory="256Mi"),
+    autoscaling=Autoscaling(
+        min_replicas=1,
+        max_replicas=10,
+        cpu_utilization=None,
+        queue=StorageQueue(account="ststorefrontdev", queue="notifications"),
+    ),
+    probes=HEALTH,
+    dependencies=(Dependency(service="identity-api"),),
+    identity=Identity(
+        roles=(RoleGrant(role="Storage Queue Data Message Processor", scope=NOTIFICATIONS_QUEUE),)
+    ),
+    overrides={
+        "prod": Override(
+            autoscaling=Autoscaling(
+                min_replicas=2,
+                max_replicas=30,
+                cpu_utilization=None,
+                queue=StorageQueue(account="ststorefrontprod", queue="notifications"),
+            )
+        )
+    },
+)
+
+admin = ServiceSpec(
+    name="admin-web",
+    image="storefront/admin-web:1.6.0",
+    target=Target.AKS,
+    ports=(Port(name="http", number=8080),),
+    resources=Resources(cpu=0.25, memory="512Mi"),
+    replicas=2,
+    ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.dev.shop.internal"),
+    probes=HEALTH,
+    dependencies=(
+        Dependency(service="catalog-api"),
+        Dependency(service="ordering-api"),
+    ),
+    overrides={
+        "prod": Override(ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"))
+    },
+)
+
+application = Application(
+    name="storefront",
+    owner="storefront-team",
+    services=(
+        web,
+        catalog,
+        basket,
+        ordering,
+        identity_api,
+        payment,
+        order_worker,
+        notifications,
+        admin,
+    ),
+)

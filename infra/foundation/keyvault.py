@@ -1,0 +1,55 @@
+"""The platform Key Vault: service secrets and TLS certificates, read only by managed identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import keyvault
+
+from infra.foundation.common import Placement
+
+
+@dataclass(frozen=True)
+class KeyVaultArgs:
+    placement: Placement
+    vault_name: str
+    tenant_id: pulumi.Input[str]
+
+
+class KeyVault(pulumi.ComponentResource):
+    """RBAC-only (no access policies): each service identity is granted single secrets."""
+
+    vault_id: pulumi.Output[str]
+    vault_name: pulumi.Output[str]
+    vault_uri: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: KeyVaultArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:foundation:KeyVault", name, None, opts)
+        placement = args.placement
+        vault = keyvault.Vault(
+            f"{name}-vault",
+            vault_name=args.vault_name,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            properties=keyvault.VaultPropertiesArgs(
+                tenant_id=args.tenant_id,
+                sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
+                enable_rbac_authorization=True,
+                enable_soft_delete=True,
+                soft_delete_retention_in_days=90,
+                # Purge protection cannot be turned off again: only where state is protected.
+                enable_purge_protection=True if placement.protect_stateful else None,
+                enabled_for_deployment=False,
+                enabled_for_disk_encryption=False,
+                enabled_for_template_deployment=False,
+            ),
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
+        )
+        self.vault_id = vault.id
+        self.vault_name = vault.name
+        self.vault_uri = vault.properties.apply(lambda p: p.vault_uri or "")
+        self.register_outputs({"vaultId": self.vault_id, "vaultUri": self.vault_uri})

@@ -1,0 +1,107 @@
+"""The Azure foundation of a stack, wired together: what every service lands on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, resources
+
+from infra.config import PlatformConfig
+from infra.foundation.aks import AksCluster, AksClusterArgs
+from infra.foundation.common import Placement
+from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
+from infra.foundation.keyvault import KeyVault, KeyVaultArgs
+from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
+from infra.foundation.observability import Observability, ObservabilityArgs
+from infra.foundation.registry import Registry, RegistryArgs
+
+
+@dataclass(frozen=True)
+class Foundation:
+    """What the service components need from the platform."""
+
+    config: PlatformConfig
+    placement: Placement
+    subscription_id: pulumi.Output[str]
+    tenant_id: pulumi.Output[str]
+    network: PlatformNetwork
+    aks: AksCluster
+    container_apps: ContainerAppsEnvironment
+    registry: Registry
+    key_vault: KeyVault
+
+
+def build_foundation(config: PlatformConfig) -> Foundation:
+    client = authorization.get_client_config_output()
+    group = resources.ResourceGroup(
+        "platform",
+        resource_group_name=config.resource_group_name,
+        location=config.location,
+        tags=config.tags,
+    )
+    placement = Placement(
+        resource_group_name=group.name,
+        location=config.location,
+        tags=config.tags,
+        subscription_id=client.subscription_id,
+        protect_stateful=config.protect_stateful,
+    )
+    net = PlatformNetwork(
+        "network", PlatformNetworkArgs(placement, config.network, config.private_dns_zone)
+    )
+    vault = KeyVault(
+        "keyvault", KeyVaultArgs(placement, config.key_vault_name, tenant_id=client.tenant_id)
+    )
+    logs = Observability("observability", ObservabilityArgs(placement, config.monitoring))
+    registry = Registry(
+        "registry", RegistryArgs(placement, config.registry, registry_name=config.registry_name)
+    )
+    aks = AksCluster(
+        "aks",
+        AksClusterArgs(
+            placement=placement,
+            config=config.aks,
+            cluster_name=config.cluster_name,
+            nodes_subnet_id=net.aks_nodes_subnet_id,
+            pod_cidr=str(config.network.pod_cidr),
+            service_cidr=str(config.network.service_cidr),
+            dns_service_ip=str(config.network.dns_service_ip),
+            tenant_id=client.tenant_id,
+            log_analytics_workspace_id=logs.workspace_id,
+            registry_id=registry.registry_id,
+            key_vault_id=vault.vault_id,
+        ),
+    )
+    container_apps = ContainerAppsEnvironment(
+        "container-apps",
+        ContainerAppsEnvironmentArgs(
+            placement=placement,
+            config=config.container_apps,
+            infrastructure_subnet_id=net.container_apps_subnet_id,
+            log_analytics_customer_id=logs.customer_id,
+            log_analytics_shared_key=logs.shared_key,
+            key_vault_id=vault.vault_id,
+            vnet_id=net.vnet_id,
+        ),
+    )
+    pulumi.export("resourceGroupName", group.name)
+    pulumi.export("clusterName", aks.cluster_name)
+    pulumi.export("oidcIssuerUrl", aks.oidc_issuer_url)
+    pulumi.export("kubeconfig", aks.kubeconfig)
+    pulumi.export("registryLoginServer", registry.login_server)
+    pulumi.export("containerAppsEnvironmentId", container_apps.environment_id)
+    pulumi.export("containerAppsDefaultDomain", container_apps.default_domain)
+    pulumi.export("keyVaultUri", vault.vault_uri)
+    pulumi.export("aksEgressIp", aks.egress_ip)
+    return Foundation(
+        config,
+        placement,
+        client.subscription_id,
+        client.tenant_id,
+        net,
+        aks,
+        container_apps,
+        registry,
+        vault,
+    )

@@ -1,0 +1,98 @@
+"""`AksService`: one service on AKS, from its validated spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import managedidentity, privatedns
+
+from infra.foundation.common import Placement
+from infra.services.components.identity import create_identity
+from infra.services.components.kubernetes_objects import create_objects, logical_name
+from infra.services.render.aks import ServiceSecrets, render_on_aks
+from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.validation import Catalog, PlannedService
+from infra.services.wiring import reachability
+
+WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
+
+
+@dataclass(frozen=True)
+class AksServiceArgs:
+    service: PlannedService
+    catalog: Catalog
+    facts: PlatformFacts
+    extensions: PlatformExtensions
+    placement: Placement
+    provider: k8s.Provider
+    oidc_issuer_url: pulumi.Input[str]
+    platform_vault_id: pulumi.Input[str]
+    secrets: ServiceSecrets
+    namespace: pulumi.Resource
+    private_zone_name: pulumi.Input[str]
+
+
+class AksService(pulumi.ComponentResource):
+    """Identity (federated with the service account), then the rendered Kubernetes objects."""
+
+    def __init__(
+        self, name: str, args: AksServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:services:AksService", name, None, opts)
+        service = args.service
+        identity = create_identity(
+            self, service.spec, args.placement, args.facts.environment.value, args.platform_vault_id
+        )
+        client_id: pulumi.Input[str] | None = None
+        depends: list[pulumi.Resource] = [args.namespace]
+        if identity is not None:
+            # Tokens for this service account (and no other) are exchanged for the identity.
+            federation = managedidentity.FederatedIdentityCredential(
+                f"{service.name}-federation",
+                resource_group_name=args.placement.resource_group_name,
+                resource_name_=identity.identity.name,
+                issuer=args.oidc_issuer_url,
+                subject=f"system:serviceaccount:{service.app}:{service.name}",
+                audiences=[WORKLOAD_IDENTITY_AUDIENCE],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            client_id = identity.identity.client_id
+            depends += [federation, *identity.grants]
+        objects = render_on_aks(
+            service,
+            catalog=args.catalog,
+            facts=args.facts,
+            extensions=args.extensions,
+            client_id=client_id,
+            secrets=args.secrets,
+        )
+        created = create_objects(
+            objects, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends)
+        )
+        if reachability(args.catalog, service).needs_internal_load_balancer:
+            k8s_service = created[f"Service/{service.name}"]
+            assert isinstance(k8s_service, k8s.core.v1.Service)
+            ip = k8s_service.status.apply(
+                lambda status: (
+                    (
+                        status.load_balancer.ingress[0].ip
+                        if status and status.load_balancer and status.load_balancer.ingress
+                        else None
+                    )
+                    or ""
+                )
+            )
+            # Container Apps callers resolve <service>.<namespace>.<zone> to the internal LB.
+            privatedns.PrivateRecordSet(
+                f"{service.name}-private-dns",
+                private_zone_name=args.private_zone_name,
+                resource_group_name=args.placement.resource_group_name,
+                record_type="A",
+                relative_record_set_name=f"{service.name}.{service.app}",
+                ttl=60,
+                a_records=[privatedns.ARecordArgs(ipv4_address=ip)],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"objects": [logical_name(o) for o in objects]})

@@ -1,0 +1,58 @@
+"""Turn rendered Kubernetes object dicts into Pulumi resources, one class per kind."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+_TYPED: dict[tuple[str, str], Any] = {
+    ("v1", "Namespace"): k8s.core.v1.Namespace,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
+    ("v1", "Secret"): k8s.core.v1.Secret,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.autoscaling.v2.HorizontalPodAutoscaler,
+    ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("networking.k8s.io/v1", "Ingress"): k8s.networking.v1.Ingress,
+    ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
+}
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+
+def logical_name(obj: dict[str, Any]) -> str:
+    meta = obj["metadata"]
+    namespace = meta.get("namespace")
+    return f"{namespace}-{meta['name']}" if namespace else str(meta["name"])
+
+
+def create_objects(
+    objects: Sequence[dict[str, Any]], opts: pulumi.ResourceOptions
+) -> dict[str, pulumi.CustomResource]:
+    """Create each object with the typed class for its kind (CRDs as CustomResource).
+    Returns them by `Kind/name`, in the order given."""
+    created: dict[str, pulumi.CustomResource] = {}
+    for obj in objects:
+        api_version, kind = obj["apiVersion"], obj["kind"]
+        name = logical_name(obj)
+        cls = _TYPED.get((api_version, kind))
+        if cls is None:
+            resource: pulumi.CustomResource = k8s.apiextensions.CustomResource(
+                name,
+                api_version=api_version,
+                kind=kind,
+                metadata=obj["metadata"],
+                spec=obj.get("spec"),
+                opts=opts,
+            )
+        else:
+            fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+            resource = cls(name, opts=opts, **fields)
+        created[f"{kind}/{obj['metadata']['name']}"] = resource
+    return created

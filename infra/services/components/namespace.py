@@ -1,0 +1,45 @@
+"""`ApplicationNamespace`: the namespace an application's AKS services share."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.services.components.kubernetes_objects import create_objects
+from infra.services.render.aks import internal_ingress_controller, namespace_objects
+from infra.services.render.common import PlatformExtensions
+
+
+class ApplicationNamespace(pulumi.ComponentResource):
+    """Pod Security `restricted` and deny-all ingress, before any service lands in it."""
+
+    def __init__(
+        self,
+        app: str,
+        extensions: PlatformExtensions,
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("platform:services:ApplicationNamespace", app, None, opts)
+        objects = namespace_objects(app, extensions)
+        created = create_objects(
+            objects[:1], pulumi.ResourceOptions(parent=self, provider=provider)
+        )
+        create_objects(
+            objects[1:],
+            pulumi.ResourceOptions(
+                parent=self, provider=provider, depends_on=list(created.values())
+            ),
+        )
+        self.register_outputs({"namespace": app})
+
+
+class InternalIngress(pulumi.ComponentResource):
+    """The app-routing NGINX instance behind an internal load balancer (Exposure.INTERNAL)."""
+
+    def __init__(self, provider: k8s.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("platform:services:InternalIngress", "internal-ingress", None, opts)
+        create_objects(
+            [internal_ingress_controller()], pulumi.ResourceOptions(parent=self, provider=provider)
+        )
+        self.register_outputs({})

@@ -1,0 +1,81 @@
+"""Deploy a validated catalog onto the foundation: namespaces, then each service on its target."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from infra.foundation.platform import Foundation
+from infra.services.components.aks_service import AksService, AksServiceArgs
+from infra.services.components.container_app_service import (
+    ContainerAppService,
+    ContainerAppServiceArgs,
+)
+from infra.services.components.namespace import ApplicationNamespace, InternalIngress
+from infra.services.render.aks import ServiceSecrets
+from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
+from infra.services.spec import ConfigSecret, Exposure, Target
+from infra.services.validation import Catalog, PlannedService, config_secret_key
+
+
+def config_secret_values(service: PlannedService) -> Mapping[str, Text]:
+    """Each `ConfigSecret` as a secret Output (never a plain value)."""
+    values: dict[str, Text] = {}
+    for variable, ref in service.spec.secrets.items():
+        if isinstance(ref, ConfigSecret):
+            namespace, key = config_secret_key(ref).split(":", 1)
+            values[variable] = pulumi.Config(namespace).require_secret(key)
+    return values
+
+
+def deploy_services(
+    catalog: Catalog, foundation: Foundation, facts: PlatformFacts, extensions: PlatformExtensions
+) -> dict[str, pulumi.ComponentResource]:
+    aks = foundation.aks
+    aks_services = [s for s in catalog.services if s.spec.target is Target.AKS]
+    namespaces = {
+        app: ApplicationNamespace(app, extensions, aks.provider)
+        for app in sorted({s.app for s in aks_services})
+    }
+    if any(s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services):
+        InternalIngress(aks.provider)
+    components: dict[str, pulumi.ComponentResource] = {}
+    for service in catalog.services:
+        if service.spec.target is Target.AKS:
+            components[service.name] = AksService(
+                service.name,
+                AksServiceArgs(
+                    service=service,
+                    catalog=catalog,
+                    facts=facts,
+                    extensions=extensions,
+                    placement=foundation.placement,
+                    provider=aks.provider,
+                    oidc_issuer_url=aks.oidc_issuer_url,
+                    platform_vault_id=foundation.key_vault.vault_id,
+                    secrets=ServiceSecrets(config_values=config_secret_values(service)),
+                    namespace=namespaces[service.app],
+                    private_zone_name=foundation.network.private_zone_name,
+                ),
+            )
+        else:
+            environment = foundation.container_apps
+            components[service.name] = ContainerAppService(
+                service.name,
+                ContainerAppServiceArgs(
+                    service=service,
+                    catalog=catalog,
+                    facts=facts,
+                    extensions=extensions,
+                    placement=foundation.placement,
+                    environment_id=environment.environment_id,
+                    environment_name=environment.environment_name,
+                    certificate_identity_id=environment.certificate_identity_id,
+                    pull_identity_id=foundation.registry.pull_identity_id,
+                    pull_ready=foundation.registry,
+                    platform_vault_id=foundation.key_vault.vault_id,
+                    config_secrets=config_secret_values(service),
+                ),
+            )
+    return components

@@ -1,0 +1,652 @@
+"""A service on AKS as plain Kubernetes objects (dicts): a pure function of the spec.
+
+Each object is validated against the Kubernetes OpenAPI schema in the tests, so a misspelt
+field cannot hide in a dict. The defaults that matter for security and availability are set
+here, each with its reason; `tests/test_render_aks.py` asserts every one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from infra.foundation.aks import APP_ROUTING_INGRESS_CLASS, USER_POOL
+from infra.services.render.common import (
+    PlatformExtensions,
+    PlatformFacts,
+    Text,
+    cpu_millicores,
+    image,
+    labels,
+    memory_quantity,
+    min_replicas,
+    probe_port_number,
+    readiness,
+    selector,
+)
+from infra.services.spec import (
+    ConfigSecret,
+    Exposure,
+    GrpcProbe,
+    HttpProbe,
+    KeyVaultSecret,
+    Probe,
+    Protocol,
+    ServiceBusQueue,
+    ServiceSpec,
+    StorageQueue,
+)
+from infra.services.validation import Catalog, PlannedService, port_named
+from infra.services.wiring import dependency_env, reachability
+
+Obj = dict[str, Any]
+
+INTERNAL_INGRESS_CLASS = "nginx-internal"
+INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
+WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
+WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
+KEYVAULT_TLS_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
+SECRETS_STORE_MOUNT = "/mnt/secrets-store"
+RUN_AS = 10001
+"""A fixed non-root uid/gid: `runAsNonRoot` alone fails on images whose USER is a name."""
+TERMINATION_GRACE_SECONDS = 30
+PRESTOP_SLEEP_SECONDS = 5
+"""Time for endpoints and the ingress to stop sending traffic before the process gets SIGTERM."""
+
+
+@dataclass(frozen=True)
+class ServiceSecrets:
+    """Secret material for one service, resolved by the component (values may be Outputs)."""
+
+    config_values: Mapping[str, Text]
+    """Env var → value of the `ConfigSecret`s (secret Outputs in a real run)."""
+
+
+def namespace_objects(app: str, extensions: PlatformExtensions) -> list[Obj]:
+    """The application's namespace, restricted by Pod Security Admission, denying all ingress
+    traffic unless a service's own policy allows it."""
+    namespace = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": app,
+            "labels": {
+                **extensions.labels,
+                "app.kubernetes.io/part-of": app,
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+            **({"annotations": dict(extensions.annotations)} if extensions.annotations else {}),
+        },
+    }
+    deny = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "default-deny-ingress", "namespace": app},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
+    }
+    return _hooked([namespace, deny], extensions)
+
+
+def internal_ingress_controller() -> Obj:
+    """A second app-routing NGINX behind an internal load balancer, for Exposure.INTERNAL."""
+    return {
+        "apiVersion": "approuting.kubernetes.azure.com/v1alpha1",
+        "kind": "NginxIngressController",
+        "metadata": {"name": INTERNAL_INGRESS_CLASS},
+        "spec": {
+            "ingressClassName": INTERNAL_INGRESS_CLASS,
+            "controllerNamePrefix": INTERNAL_INGRESS_CLASS,
+            "loadBalancerAnnotations": {
+                "service.beta.kubernetes.io/azure-load-balancer-internal": "true"
+            },
+        },
+    }
+
+
+def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Obj:
+    port = probe_port_number(spec, probe)
+    if isinstance(probe, HttpProbe):
+        action: Obj = {"httpGet": {"path": probe.path, "port": port}}
+    elif isinstance(probe, GrpcProbe):
+        action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
+    else:
+        action = {"tcpSocket": {"port": port}}
+    timing = {
+        "readiness": {"periodSeconds": 5, "failureThreshold": 3},
+        "liveness": {"periodSeconds": 10, "failureThreshold": 3},
+        # Up to 5 minutes to start before liveness may restart the container.
+        "startup": {"periodSeconds": 5, "failureThreshold": 60},
+    }[kind]
+    return {**action, "timeoutSeconds": 2, **timing}
+
+
+def _key_vault_secrets(spec: ServiceSpec) -> dict[str | None, list[tuple[str, KeyVaultSecret]]]:
+    by_vault: dict[str | None, list[tuple[str, KeyVaultSecret]]] = {}
+    for variable, ref in sorted(spec.secrets.items()):
+        if isinstance(ref, KeyVaultSecret):
+            by_vault.setdefault(ref.vault_id, []).append((variable, ref))
+    return by_vault
+
+
+def _secret_provider_classes(
+    service: PlannedService, facts: PlatformFacts, client_id: Text | None
+) -> list[Obj]:
+    objects = []
+    for index, (vault_id, refs) in enumerate(_key_vault_secrets(service.spec).items()):
+        name = f"{service.name}-kv{index}"
+        vault_name: Text = facts.key_vault_name if vault_id is None else vault_id.rsplit("/", 1)[-1]
+        listed = "".join(
+            f"    - |\n      objectName: {ref.name}\n      objectType: secret\n" for _, ref in refs
+        )
+        objects.append(
+            {
+                "apiVersion": "secrets-store.csi.x-k8s.io/v1",
+                "kind": "SecretProviderClass",
+                "metadata": {"name": name, "namespace": service.app},
+                "spec": {
+                    "provider": "azure",
+                    "parameters": {
+                        "usePodIdentity": "false",
+                        "clientID": client_id or "",
+                        "keyvaultName": vault_name,
+                        "tenantId": facts.tenant_id,
+                        "objects": "array:\n" + listed,
+                    },
+                    # Synced into a Kubernetes Secret so they can be env vars; rotation re-syncs it.
+                    "secretObjects": [
+                        {
+                            "secretName": name,
+                            "type": "Opaque",
+                            "data": [
+                                {"objectName": ref.name, "key": variable} for variable, ref in refs
+                            ],
+                        }
+                    ],
+                },
+            }
+        )
+    return objects
+
+
+def _env(service: PlannedService, catalog: Catalog, facts: PlatformFacts) -> list[Obj]:
+    spec = service.spec
+    env: list[Obj] = [{"name": k, "value": v} for k, v in sorted(spec.env.items())]
+    for entry in dependency_env(service, catalog, facts):
+        env.append({"name": entry.name, "value": entry.value})
+    vault_index = {vault: i for i, vault in enumerate(_key_vault_secrets(spec))}
+    for variable, ref in sorted(spec.secrets.items()):
+        if isinstance(ref, KeyVaultSecret):
+            source = {"name": f"{service.name}-kv{vault_index[ref.vault_id]}", "key": variable}
+        else:
+            source = {"name": f"{service.name}-config", "key": variable}
+        env.append({"name": variable, "valueFrom": {"secretKeyRef": source}})
+    return env
+
+
+def _volumes(service: PlannedService) -> tuple[list[Obj], list[Obj]]:
+    volumes: list[Obj] = []
+    mounts: list[Obj] = []
+    for index, path in enumerate(service.spec.writable_paths):
+        volumes.append({"name": f"writable-{index}", "emptyDir": {"sizeLimit": "256Mi"}})
+        mounts.append({"name": f"writable-{index}", "mountPath": path})
+    for index, _ in enumerate(_key_vault_secrets(service.spec)):
+        name = f"{service.name}-kv{index}"
+        volumes.append(
+            {
+                "name": f"secrets-store-{index}",
+                "csi": {
+                    "driver": "secrets-store.csi.k8s.io",
+                    "readOnly": True,
+                    "volumeAttributes": {"secretProviderClass": name},
+                },
+            }
+        )
+        mounts.append(
+            {
+                "name": f"secrets-store-{index}",
+                "mountPath": f"{SECRETS_STORE_MOUNT}/{index}",
+                "readOnly": True,
+            }
+        )
+    return volumes, mounts
+
+
+def _pod_spec(
+    service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Obj:
+    spec = service.spec
+    volumes, mounts = _volumes(service)
+    container: Obj = {
+        "name": service.name,
+        "image": image(spec, facts),
+        "imagePullPolicy": "IfNotPresent",
+        "ports": [
+            {"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports
+        ],
+        "env": _env(service, catalog, facts),
+        "resources": {
+            # Requests equal limits: Guaranteed QoS, and the same size as on Container Apps.
+            "requests": {"cpu": cpu_millicores(spec), "memory": memory_quantity(spec)},
+            "limits": {"cpu": cpu_millicores(spec), "memory": memory_quantity(spec)},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "privileged": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": mounts,
+        # Graceful termination: stop getting new traffic before the process is asked to exit.
+        "lifecycle": {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}},
+    }
+    if spec.command:
+        container["command"] = list(spec.command)
+    if spec.args:
+        container["args"] = list(spec.args)
+    ready = readiness(spec)
+    if ready is not None:
+        container["readinessProbe"] = _probe(spec, ready, "readiness")
+    if spec.probes.liveness is not None:
+        container["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness")
+    if spec.probes.startup is not None:
+        container["startupProbe"] = _probe(spec, spec.probes.startup, "startup")
+    if not container["ports"]:
+        del container["ports"]
+
+    spread_zone = "DoNotSchedule" if facts.zonal else "ScheduleAnyway"
+    pod: Obj = {
+        "serviceAccountName": service.name,
+        # No Kubernetes API token in the pod: services do not talk to the API server. (Workload
+        # identity injects its own, Entra-only, projected token.)
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "fsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+        "nodeSelector": {"platform.io/pool": USER_POOL, **extensions.node_selector},
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": spread_zone,
+                "labelSelector": {"matchLabels": selector(service)},
+                "matchLabelKeys": ["pod-template-hash"],
+            },
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector(service)},
+                "matchLabelKeys": ["pod-template-hash"],
+            },
+        ],
+        "containers": [container],
+        "volumes": volumes,
+    }
+    if extensions.tolerations:
+        pod["tolerations"] = [dict(t) for t in extensions.tolerations]
+    return pod
+
+
+def _scaled_by_autoscaler(spec: ServiceSpec) -> bool:
+    return spec.autoscaling is not None
+
+
+def _deployment(
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    uses_identity: bool,
+) -> Obj:
+    spec = service.spec
+    pod_labels = labels(service, extensions)
+    if uses_identity:
+        pod_labels[WORKLOAD_IDENTITY_USE] = "true"
+    deployment_spec: Obj = {
+        "selector": {"matchLabels": selector(service)},
+        "revisionHistoryLimit": 5,
+        "progressDeadlineSeconds": 600,
+        "minReadySeconds": 5,
+        # Never below the desired ready replicas: new pods come up (and pass readiness) first.
+        "strategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"},
+        },
+        "template": {
+            "metadata": {
+                "labels": pod_labels,
+                **({"annotations": dict(extensions.annotations)} if extensions.annotations else {}),
+            },
+            "spec": _pod_spec(service, catalog, facts, extensions),
+        },
+    }
+    if not _scaled_by_autoscaler(spec):
+        # With an autoscaler, replicas is left out so `pulumi up` never resets its choice.
+        deployment_spec["replicas"] = spec.replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(service, extensions),
+        "spec": deployment_spec,
+    }
+
+
+def _metadata(
+    service: PlannedService, extensions: PlatformExtensions, name: str | None = None
+) -> Obj:
+    meta: Obj = {
+        "name": name or service.name,
+        "namespace": service.app,
+        "labels": labels(service, extensions),
+    }
+    if extensions.annotations:
+        meta["annotations"] = dict(extensions.annotations)
+    return meta
+
+
+def _service(
+    service: PlannedService, catalog: Catalog, extensions: PlatformExtensions
+) -> Obj | None:
+    spec = service.spec
+    if not spec.ports:
+        return None
+    reach = reachability(catalog, service)
+    meta = _metadata(service, extensions)
+    body: Obj = {
+        "selector": selector(service),
+        "ports": [
+            {
+                "name": p.name,
+                "port": p.number,
+                "targetPort": p.name,
+                "protocol": "TCP",
+                "appProtocol": {"http": "http", "grpc": "kubernetes.io/h2c", "tcp": "tcp"}[
+                    p.protocol.value
+                ],
+            }
+            for p in spec.ports
+        ],
+    }
+    if reach.needs_internal_load_balancer:
+        # Container Apps cannot reach cluster IPs: an internal load balancer in the VNet, keeping
+        # the caller's address (Local) so the NetworkPolicy can allow just their subnet.
+        meta.setdefault("annotations", {})[
+            "service.beta.kubernetes.io/azure-load-balancer-internal"
+        ] = "true"
+        body["type"] = "LoadBalancer"
+        body["externalTrafficPolicy"] = "Local"
+    else:
+        body["type"] = "ClusterIP"
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": body}
+
+
+def _autoscaler(
+    service: PlannedService, extensions: PlatformExtensions, client_id: Text | None
+) -> list[Obj]:
+    spec = service.spec
+    scale = spec.autoscaling
+    if scale is None:
+        return []
+    resource_metrics = [
+        (metric, target)
+        for metric, target in (("cpu", scale.cpu_utilization), ("memory", scale.memory_utilization))
+        if target is not None
+    ]
+    if scale.queue is None:
+        return [
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": _metadata(service, extensions),
+                "spec": {
+                    "scaleTargetRef": {
+                        "apiVersion": "apps/v1",
+                        "kind": "Deployment",
+                        "name": service.name,
+                    },
+                    "minReplicas": scale.min_replicas,
+                    "maxReplicas": scale.max_replicas,
+                    "metrics": [
+                        {
+                            "type": "Resource",
+                            "resource": {
+                                "name": metric,
+                                "target": {"type": "Utilization", "averageUtilization": target},
+                            },
+                        }
+                        for metric, target in resource_metrics
+                    ],
+                    # Scale in slowly: a traffic dip should not cost capacity needed a minute later.
+                    "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
+                },
+            }
+        ]
+    queue = scale.queue
+    auth_name = f"{service.name}-workload-identity"
+    if isinstance(queue, ServiceBusQueue):
+        trigger: Obj = {
+            "type": "azure-servicebus",
+            "metadata": {
+                "namespace": queue.namespace,
+                "queueName": queue.queue,
+                "messageCount": str(queue.messages_per_replica),
+            },
+        }
+    else:
+        assert isinstance(queue, StorageQueue)
+        trigger = {
+            "type": "azure-queue",
+            "metadata": {
+                "accountName": queue.account,
+                "queueName": queue.queue,
+                "queueLength": str(queue.messages_per_replica),
+            },
+        }
+    trigger["authenticationRef"] = {"name": auth_name}
+    triggers = [trigger] + [
+        {"type": metric, "metricType": "Utilization", "metadata": {"value": str(target)}}
+        for metric, target in resource_metrics
+    ]
+    return [
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "TriggerAuthentication",
+            "metadata": _metadata(service, extensions, auth_name),
+            "spec": {"podIdentity": {"provider": "azure-workload", "identityId": client_id or ""}},
+        },
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "ScaledObject",
+            "metadata": _metadata(service, extensions),
+            "spec": {
+                "scaleTargetRef": {"name": service.name},
+                "minReplicaCount": scale.min_replicas,
+                "maxReplicaCount": scale.max_replicas,
+                "pollingInterval": 15,
+                "cooldownPeriod": 300,
+                "triggers": triggers,
+            },
+        },
+    ]
+
+
+def _disruption_budget(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
+    if min_replicas(service.spec) < 2:
+        return None
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _metadata(service, extensions),
+        # A node drain takes one replica at a time; the rest keep serving.
+        "spec": {
+            "maxUnavailable": 1,
+            "selector": {"matchLabels": selector(service)},
+            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+        },
+    }
+
+
+def _ingress(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
+    spec = service.spec
+    ingress = spec.ingress
+    if ingress.exposure is Exposure.NONE:
+        return None
+    port = port_named(spec, ingress.port)
+    assert port is not None, "validated: ingress names a declared port"
+    assert ingress.host is not None, "validated: AKS ingress has a host"
+    meta = _metadata(service, extensions)
+    annotations = meta.setdefault("annotations", {})
+    if port.protocol is Protocol.GRPC:
+        annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "GRPC"
+    body: Obj = {
+        "ingressClassName": APP_ROUTING_INGRESS_CLASS
+        if ingress.exposure is Exposure.PUBLIC
+        else INTERNAL_INGRESS_CLASS,
+        "rules": [
+            {
+                "host": ingress.host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": ingress.path,
+                            "pathType": "Prefix",
+                            "backend": {
+                                "service": {"name": service.name, "port": {"name": port.name}}
+                            },
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    if ingress.tls is not None:
+        # The app routing add-on fetches the certificate from Key Vault into this secret.
+        annotations[KEYVAULT_TLS_ANNOTATION] = ingress.tls.key_vault_certificate_uri
+        body["tls"] = [{"hosts": [ingress.host], "secretName": f"keyvault-{service.name}"}]
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": body}
+
+
+def _network_policy(
+    service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Obj | None:
+    """Allow exactly the declared callers (and the ingress controller for exposed services);
+    the namespace's default-deny refuses everything else."""
+    spec = service.spec
+    if not spec.ports:
+        return None
+    reach = reachability(catalog, service)
+    ports = [{"port": p.number, "protocol": "TCP"} for p in spec.ports]
+    sources: list[Obj] = [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.app}},
+            "podSelector": {"matchLabels": selector(caller)},
+        }
+        for caller in reach.aks_callers
+    ]
+    if reach.container_apps_callers:
+        sources.append({"ipBlock": {"cidr": facts.container_apps_subnet_cidr}})
+    if spec.ingress.exposure is not Exposure.NONE:
+        sources.append(
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": INGRESS_CONTROLLER_NAMESPACE}
+                }
+            }
+        )
+    rules: list[Obj] = [{"from": sources, "ports": ports}] if sources else []
+    metrics = [p for p in spec.ports if p.name == "metrics"]
+    if metrics:
+        # Azure Monitor managed Prometheus scrapes from kube-system.
+        rules.append(
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                        }
+                    }
+                ],
+                "ports": [{"port": p.number, "protocol": "TCP"} for p in metrics],
+            }
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata(service, extensions),
+        "spec": {
+            "podSelector": {"matchLabels": selector(service)},
+            "policyTypes": ["Ingress"],
+            "ingress": rules,
+        },
+    }
+
+
+def _service_account(
+    service: PlannedService, extensions: PlatformExtensions, client_id: Text | None
+) -> Obj:
+    meta = _metadata(service, extensions)
+    if client_id is not None:
+        meta.setdefault("annotations", {})[WORKLOAD_IDENTITY_CLIENT_ID] = client_id
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": meta,
+        "automountServiceAccountToken": False,
+    }
+
+
+def _config_secret(
+    service: PlannedService, extensions: PlatformExtensions, secrets: ServiceSecrets
+) -> Obj | None:
+    refs = {k: v for k, v in service.spec.secrets.items() if isinstance(v, ConfigSecret)}
+    if not refs:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": _metadata(service, extensions, f"{service.name}-config"),
+        "type": "Opaque",
+        "stringData": {variable: secrets.config_values[variable] for variable in sorted(refs)},
+    }
+
+
+def _hooked(objects: list[Obj], extensions: PlatformExtensions) -> list[Obj]:
+    for hook in extensions.kubernetes_hooks:
+        objects = [hook(obj) for obj in objects]
+    return objects
+
+
+def render_on_aks(
+    service: PlannedService,
+    *,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    client_id: Text | None,
+    secrets: ServiceSecrets,
+) -> list[Obj]:
+    """Every Kubernetes object for one service, in apply order."""
+    candidates = [
+        _service_account(service, extensions, client_id),
+        _config_secret(service, extensions, secrets),
+        *_secret_provider_classes(service, facts, client_id),
+        _deployment(service, catalog, facts, extensions, uses_identity=client_id is not None),
+        _service(service, catalog, extensions),
+        *_autoscaler(service, extensions, client_id),
+        _disruption_budget(service, extensions),
+        _ingress(service, extensions),
+        _network_policy(service, catalog, facts, extensions),
+    ]
+    return _hooked([obj for obj in candidates if obj is not None], extensions)

@@ -1,0 +1,131 @@
+"""What both renderings share: names, labels, quantities, probes and the platform's facts.
+
+One module, so AKS and Container Apps agree on image, ports, env and replicas by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from infra.config import Environment
+from infra.services.images import parse_image
+from infra.services.spec import Probe, ServiceSpec, TcpProbe
+from infra.services.validation import PlannedService, memory_mib, port_named
+
+NAME_LABEL = "app.kubernetes.io/name"
+PART_OF_LABEL = "app.kubernetes.io/part-of"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+VERSION_LABEL = "app.kubernetes.io/version"
+TARGET_LABEL = "platform.io/target"
+
+Text = pulumi.Input[str]
+
+
+def concat(*parts: Text) -> Text:
+    """Join text that may contain Outputs; stays a plain str when every part is one (tests)."""
+    if all(isinstance(part, str) for part in parts):
+        return "".join(str(part) for part in parts)
+    return pulumi.Output.concat(*parts)
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    """What renderers need to know about the platform. Fields may be Outputs in a real run and
+    plain strings in tests; renderers never look inside them."""
+
+    environment: Environment
+    zonal: bool
+    registry_server: Text
+    container_apps_domain: Text
+    container_apps_internal: bool
+    container_apps_subnet_cidr: str
+    aks_nodes_subnet_cidr: str
+    aks_egress_ip: Text
+    private_zone: str
+    """DNS zone in which AKS services that Container Apps call get a name."""
+    tenant_id: Text
+    key_vault_name: Text
+    key_vault_id: Text
+    subscription_id: Text
+
+
+@dataclass(frozen=True)
+class PlatformExtensions:
+    """How platform teams shape every service without touching `apps/` (see infra/extensions.py).
+
+    Labels and annotations go on every Kubernetes object and pod and, as tags, on every
+    Container App; node selectors and tolerations on every AKS pod. Hooks adjust each rendered
+    object last: Kubernetes hooks receive and return an object dict; Container Apps hooks a
+    `ContainerAppPlan`.
+    """
+
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: tuple[Mapping[str, Any], ...] = ()
+    kubernetes_hooks: tuple[Any, ...] = ()
+    container_app_hooks: tuple[Any, ...] = ()
+
+
+def labels(service: PlannedService, extensions: PlatformExtensions) -> dict[str, str]:
+    ref = parse_image(service.spec.image)
+    version = (ref.tag if ref and ref.tag else "digest")[:63]
+    return {
+        **extensions.labels,
+        NAME_LABEL: service.name,
+        PART_OF_LABEL: service.app,
+        MANAGED_BY_LABEL: "pulumi",
+        VERSION_LABEL: version,
+        TARGET_LABEL: service.spec.target.value,
+    }
+
+
+def selector(service: PlannedService) -> dict[str, str]:
+    """Immutable once created: only what never changes for a service."""
+    return {NAME_LABEL: service.name, PART_OF_LABEL: service.app}
+
+
+def image(spec: ServiceSpec, facts: PlatformFacts) -> Text:
+    ref = parse_image(spec.image)
+    if ref is None or ref.host is not None:
+        return spec.image
+    return concat(facts.registry_server, "/", spec.image)
+
+
+def cpu_millicores(spec: ServiceSpec) -> str:
+    return f"{round(spec.resources.cpu * 1000)}m"
+
+
+def memory_quantity(spec: ServiceSpec) -> str:
+    return f"{round(memory_mib(spec.resources.memory))}Mi"
+
+
+def readiness(spec: ServiceSpec) -> Probe | None:
+    """Declared readiness, else TCP on the first port: no replica takes traffic before it
+    listens. Workers without ports have nothing to probe."""
+    if spec.probes.readiness is not None:
+        return spec.probes.readiness
+    return TcpProbe() if spec.ports else None
+
+
+def probe_port_number(spec: ServiceSpec, probe: Probe) -> int:
+    port = port_named(spec, probe.port)
+    assert port is not None, "validated: probes name declared ports"
+    return port.number
+
+
+def min_replicas(spec: ServiceSpec) -> int:
+    return spec.autoscaling.min_replicas if spec.autoscaling else spec.replicas
+
+
+def max_replicas(spec: ServiceSpec) -> int:
+    return spec.autoscaling.max_replicas if spec.autoscaling else spec.replicas
+
+
+def env_secret_name(variable: str) -> str:
+    """Container Apps secret names: lowercase letters, digits and '-'."""
+    return variable.lower().replace("_", "-")

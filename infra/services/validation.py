@@ -1,0 +1,984 @@
+"""Validate every declared service before anything is registered, and report all problems at once.
+
+Two passes per service: pydantic re-checks the declared types (so `replicas="two"` or a literal
+string where a secret reference belongs is caught with its path), then the rules below check
+values, targets and the relations between services. Rendering code trusts what passes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from infra.config import Environment
+from infra.problems import InvalidInput, Problem, show
+from infra.services.images import parse_image
+from infra.services.roles import GUID, RESOURCE_ID, expand, role_guid, unknown_placeholders
+from infra.services.spec import (
+    Application,
+    Autoscaling,
+    ConfigSecret,
+    Exposure,
+    GrpcProbe,
+    HttpProbe,
+    KeyVaultSecret,
+    Override,
+    Port,
+    Probe,
+    Protocol,
+    ServiceBusQueue,
+    ServiceSpec,
+    Target,
+)
+
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
+KEY_VAULT_CERT_URI = re.compile(
+    r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/certificates/[0-9a-zA-Z-]+/?$"
+)
+MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
+SECRET_LOOKING = re.compile(
+    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)"
+)
+
+MAX_NAME = {Target.AKS: 63, Target.CONTAINER_APPS: 32}
+RESERVED_NAMESPACES = frozenset(
+    {
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "app-routing-system",
+        "gatekeeper-system",
+        "calico-system",
+        "tigera-operator",
+    }
+)
+ACA_MAX_CPU = 4.0
+ACA_MAX_REPLICAS = 1000
+LOWEST_UNPRIVILEGED_PORT = 1024
+SECRETS_NAMESPACE = "secrets"
+
+_SPEC = TypeAdapter(ServiceSpec)
+_SPEC_CLASSES = frozenset(
+    cls.__name__
+    for cls in vars(__import__("infra.services.spec", fromlist=["x"])).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls)
+)
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What the rules need from the stack, and nothing else (so they stay pure)."""
+
+    environment: Environment
+    config_secrets: Mapping[str, bool]
+    """Full config keys in the `secrets` (or any non-platform) namespace → whether secret."""
+    key_vault_name: str = ""
+    """The platform vault: TLS certificates must live there (ingress can read only it)."""
+
+
+@dataclass(frozen=True)
+class PlannedService:
+    """A service after overrides for this environment, validated: what renderers receive."""
+
+    app: str
+    spec: ServiceSpec
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class Catalog:
+    services: tuple[PlannedService, ...]
+
+    def get(self, name: str) -> PlannedService:
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)
+
+    def callers_of(self, name: str) -> tuple[PlannedService, ...]:
+        return tuple(
+            s for s in self.services if any(d.service == name for d in s.spec.dependencies)
+        )
+
+    @property
+    def applications(self) -> tuple[str, ...]:
+        return tuple(sorted({s.app for s in self.services}))
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers used by the renderers too
+
+
+def memory_mib(memory: str) -> float:
+    match = MEMORY.match(memory)
+    if not match:
+        raise ValueError(memory)
+    amount = float(match["amount"])
+    return amount * 1024 if match["unit"] == "Gi" else amount
+
+
+def port_named(spec: ServiceSpec, name: str | None) -> Port | None:
+    if not spec.ports:
+        return None
+    if name is None:
+        return spec.ports[0]
+    return next((p for p in spec.ports if p.name == name), None)
+
+
+def config_secret_key(ref: ConfigSecret) -> str:
+    return ref.key if ":" in ref.key else f"{SECRETS_NAMESPACE}:{ref.key}"
+
+
+def apply_override(spec: ServiceSpec, environment: Environment) -> ServiceSpec:
+    override = (
+        spec.overrides.get(environment.value) if isinstance(spec.overrides, Mapping) else None
+    )
+    if not isinstance(override, Override):
+        return spec
+    changes: dict[str, Any] = {
+        f.name: getattr(override, f.name)
+        for f in dataclasses.fields(override)
+        if getattr(override, f.name) is not None and f.name != "env"
+    }
+    if override.env:
+        changes["env"] = {**spec.env, **override.env}
+    return dataclasses.replace(spec, **changes)
+
+
+# --------------------------------------------------------------------------------------------
+# Type pass (pydantic)
+
+
+def _walk(obj: Any, loc: Sequence[Any]) -> Any:
+    for part in loc:
+        if isinstance(obj, Mapping):
+            obj = obj.get(part)
+        elif isinstance(obj, (list, tuple)) and isinstance(part, int):
+            obj = obj[part] if part < len(obj) else None
+        else:
+            obj = getattr(obj, str(part), None)
+    return obj
+
+
+def _loc_path(loc: Iterable[Any]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif path and isinstance(part, str) and not part.isidentifier():
+            path += f"[{part!r}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _type_problems(spec: Any, group: str) -> tuple[ServiceSpec | None, list[Problem]]:
+    try:
+        return _SPEC.validate_python(spec), []
+    except ValidationError as error:
+        errors = error.errors()
+    # Unions report one error per member; keep the member the user actually wrote, or one
+    # summary when the value is none of them (e.g. a literal string where a secret ref belongs).
+    by_place: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for item in errors:
+        loc = tuple(item["loc"])
+        cut = next((i for i, p in enumerate(loc) if p in _SPEC_CLASSES), None)
+        place = loc if cut is None else loc[:cut]
+        by_place.setdefault(place, []).append(
+            {
+                **item,
+                "member": None if cut is None else loc[cut],
+                "rest": () if cut is None else loc[cut + 1 :],
+            }
+        )
+    problems: list[Problem] = []
+    for place, items in by_place.items():
+        written = _walk(spec, place)
+        members = [i for i in items if i["member"] is not None]
+        chosen: list[dict[str, Any]]
+        if members:
+            mine = [i for i in members if type(written).__name__ == i["member"]]
+            if not mine:
+                names = sorted({str(i["member"]) for i in members})
+                problems.append(
+                    Problem(
+                        _loc_path(place),
+                        show(written),
+                        f"is a {type(written).__name__}",
+                        f"use one of {', '.join(names)}",
+                        group,
+                    )
+                )
+                continue
+            chosen = [{**i, "loc": place + i["rest"]} for i in mine]
+        else:
+            chosen = items
+        for item in chosen:
+            kind = item["type"]
+            path = _loc_path(item["loc"])
+            if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+                problems.append(
+                    Problem(path, "", "unknown field", "remove it or fix its spelling", group)
+                )
+            else:
+                problems.append(
+                    Problem(
+                        path,
+                        show(item["input"]),
+                        item["msg"],
+                        "see the README's service model",
+                        group,
+                    )
+                )
+    return None, problems
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+
+
+class _Checker:
+    """Collects problems for one service; each rule reads the spec and adds what is wrong."""
+
+    def __init__(self, spec: ServiceSpec, group: str, context: ValidationContext) -> None:
+        self.spec = spec
+        self.group = group
+        self.context = context
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, value: object, problem: str, fix: str) -> None:
+        shown = "" if value is None else show(value)
+        self.problems.append(Problem(path, shown, problem, fix, self.group))
+
+    def run(self) -> list[Problem]:
+        self.name()
+        self.image()
+        self.ports()
+        self.env_and_secrets()
+        self.resources()
+        self.scaling()
+        self.ingress()
+        self.probes()
+        self.identity()
+        self.writable_paths()
+        return self.problems
+
+    def name(self) -> None:
+        spec = self.spec
+        limit = MAX_NAME[spec.target]
+        if not DNS_LABEL.match(spec.name) or len(spec.name) > limit or "--" in spec.name:
+            self.add(
+                "name",
+                spec.name,
+                f"is not a DNS label of at most {limit} characters"
+                + (" (the Container Apps limit)" if spec.target is Target.CONTAINER_APPS else ""),
+                "use lowercase letters, digits and single '-', starting with a letter",
+            )
+
+    def image(self) -> None:
+        ref = parse_image(self.spec.image)
+        if ref is None:
+            self.add(
+                "image",
+                self.spec.image,
+                "is not an image reference",
+                "use registry/repository:tag or repository@sha256:<digest>",
+            )
+            return
+        if ref.tag is None and ref.digest is None:
+            self.add(
+                "image",
+                self.spec.image,
+                "has no tag or digest (it would mean 'latest')",
+                "pin a version tag, e.g. :1.4.2, or a digest",
+            )
+        elif (
+            ref.tag == "latest"
+            and ref.digest is None
+            and self.context.environment is Environment.PROD
+        ):
+            self.add(
+                "image",
+                self.spec.image,
+                "uses the mutable 'latest' tag in prod",
+                "pin a version tag or a digest (set overrides['prod'].image)",
+            )
+
+    def ports(self) -> None:
+        names: set[str] = set()
+        numbers: set[int] = set()
+        for index, port in enumerate(self.spec.ports):
+            path = f"ports[{index}]"
+            if (
+                not PORT_NAME.match(port.name)
+                or len(port.name) > 15
+                or not re.search("[a-z]", port.name)
+            ):
+                self.add(
+                    f"{path}.name",
+                    port.name,
+                    "is not a port name (max 15 lowercase chars)",
+                    "use e.g. http, grpc or metrics",
+                )
+            if port.name in names:
+                self.add(f"{path}.name", port.name, "is used twice", "give each port its own name")
+            names.add(port.name)
+            if not 1 <= port.number <= 65535:
+                self.add(
+                    f"{path}.number",
+                    port.number,
+                    "must be 1..65535",
+                    "use the port the process listens on",
+                )
+            elif port.number < LOWEST_UNPRIVILEGED_PORT:
+                self.add(
+                    f"{path}.number",
+                    port.number,
+                    "is a privileged port; containers run as non-root without capabilities",
+                    "listen on 1024 or above, e.g. 8080",
+                )
+            if port.number in numbers:
+                self.add(
+                    f"{path}.number", port.number, "is used twice", "give each port its own number"
+                )
+            numbers.add(port.number)
+
+    def env_and_secrets(self) -> None:
+        spec = self.spec
+        for key, value in spec.env.items():
+            if not ENV_NAME.match(key):
+                self.add(
+                    f"env[{key!r}]",
+                    None,
+                    "is not a valid variable name",
+                    "use letters, digits and '_', not starting with a digit",
+                )
+            if SECRET_LOOKING.search(key.upper()) and value:
+                self.add(
+                    f"env[{key!r}]",
+                    "<hidden>",
+                    "looks like a secret given as plain text",
+                    "move it to secrets= with KeyVaultSecret(...) or ConfigSecret(...)",
+                )
+        for key, ref in spec.secrets.items():
+            path = f"secrets[{key!r}]"
+            if not ENV_NAME.match(key):
+                self.add(
+                    path,
+                    None,
+                    "is not a valid variable name",
+                    "use letters, digits and '_', not starting with a digit",
+                )
+            if key in spec.env:
+                self.add(path, None, "is also set in env", "set it in one place only")
+            if isinstance(ref, KeyVaultSecret):
+                if not KEY_VAULT_SECRET_NAME.match(ref.name):
+                    self.add(
+                        f"{path}.name",
+                        ref.name,
+                        "is not a Key Vault secret name",
+                        "use 1-127 letters, digits and '-'",
+                    )
+                vault = (
+                    None
+                    if ref.vault_id is None
+                    else expand(ref.vault_id, "0", self.context.environment.value)
+                )
+                if vault is not None and (
+                    unknown_placeholders(vault)
+                    or not (
+                        RESOURCE_ID.match(vault)
+                        and "/providers/Microsoft.KeyVault/vaults/" in vault
+                    )
+                ):
+                    self.add(
+                        f"{path}.vault_id",
+                        ref.vault_id,
+                        "is not a Key Vault resource id",
+                        "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
+                    )
+            elif isinstance(ref, ConfigSecret):
+                full = config_secret_key(ref)
+                if full.startswith("platform:"):
+                    self.add(
+                        f"{path}.key",
+                        ref.key,
+                        "is in the platform namespace",
+                        f"use the {SECRETS_NAMESPACE}: namespace",
+                    )
+                elif full not in self.context.config_secrets:
+                    self.add(
+                        f"{path}.key",
+                        ref.key,
+                        "is not set in this stack",
+                        f"run: pulumi config set --secret {full} <value>",
+                    )
+                elif not self.context.config_secrets[full]:
+                    self.add(
+                        f"{path}.key",
+                        ref.key,
+                        "is stored in plain text in the stack file",
+                        f"run: pulumi config set --secret {full} <value>",
+                    )
+
+    def resources(self) -> None:
+        res = self.spec.resources
+        mib: float | None = None
+        try:
+            mib = memory_mib(res.memory)
+        except ValueError:
+            self.add(
+                "resources.memory", res.memory, "is not a memory size", "use e.g. 512Mi or 1Gi"
+            )
+        if not 0 < res.cpu <= 64:
+            self.add(
+                "resources.cpu", res.cpu, "must be more than 0 and at most 64 cores", "use e.g. 0.5"
+            )
+        elif mib is not None and mib < 16:
+            self.add(
+                "resources.memory",
+                res.memory,
+                "is too small to run a container",
+                "use at least 64Mi",
+            )
+        if self.spec.target is Target.CONTAINER_APPS and mib is not None and 0 < res.cpu <= 64:
+            steps = res.cpu / 0.25
+            if (
+                res.cpu > ACA_MAX_CPU
+                or abs(steps - round(steps)) > 1e-9
+                or abs(mib - res.cpu * 2048) > 1e-6
+            ):
+                cpu = min(max(round(res.cpu * 4) / 4, 0.25), ACA_MAX_CPU)
+                self.add(
+                    "resources",
+                    f"cpu={res.cpu}, memory={res.memory}",
+                    "is not a Container Apps size (0.25-4 cores in 0.25 steps, memory = 2 × cpu Gi)",
+                    f'use cpu={cpu}, memory="{cpu * 2:g}Gi"',
+                )
+
+    def scaling(self) -> None:
+        spec = self.spec
+        if not 0 <= spec.replicas <= 1000:
+            self.add("replicas", spec.replicas, "must be 0..1000", "use e.g. 2")
+        scale = spec.autoscaling
+        if scale is None:
+            if spec.replicas == 0:
+                self.add(
+                    "replicas",
+                    0,
+                    "runs no replica",
+                    "use at least 1, or autoscaling with min_replicas=0 and a trigger",
+                )
+            return
+        self._autoscaling(scale)
+
+    def _autoscaling(self, scale: Autoscaling) -> None:
+        spec = self.spec
+        if scale.min_replicas < 0:
+            self.add(
+                "autoscaling.min_replicas", scale.min_replicas, "must be 0 or more", "use e.g. 2"
+            )
+        if scale.max_replicas < 1:
+            self.add(
+                "autoscaling.max_replicas", scale.max_replicas, "must be at least 1", "use e.g. 10"
+            )
+        if scale.min_replicas > scale.max_replicas:
+            self.add(
+                "autoscaling.min_replicas",
+                scale.min_replicas,
+                f"is greater than max_replicas {scale.max_replicas}",
+                "lower min_replicas or raise max_replicas",
+            )
+        if spec.target is Target.CONTAINER_APPS and scale.max_replicas > ACA_MAX_REPLICAS:
+            self.add(
+                "autoscaling.max_replicas",
+                scale.max_replicas,
+                f"exceeds the Container Apps limit of {ACA_MAX_REPLICAS}",
+                f"use at most {ACA_MAX_REPLICAS}",
+            )
+        for field_name in ("cpu_utilization", "memory_utilization"):
+            value = getattr(scale, field_name)
+            if value is not None and not 1 <= value <= 100:
+                self.add(
+                    f"autoscaling.{field_name}",
+                    value,
+                    "must be 1..100 (percent of the request)",
+                    "use e.g. 70",
+                )
+        if scale.http_concurrency is not None:
+            if scale.http_concurrency < 1:
+                self.add(
+                    "autoscaling.http_concurrency",
+                    scale.http_concurrency,
+                    "must be at least 1",
+                    "use e.g. 50",
+                )
+            if spec.target is Target.AKS:
+                self.add(
+                    "autoscaling.http_concurrency",
+                    scale.http_concurrency,
+                    "is not available on AKS (no HTTP scaler is installed)",
+                    "use cpu_utilization on AKS, or target Container Apps",
+                )
+            elif not any(p.protocol in (Protocol.HTTP, Protocol.GRPC) for p in spec.ports):
+                self.add(
+                    "autoscaling.http_concurrency",
+                    scale.http_concurrency,
+                    "needs an http or grpc port",
+                    "add a port or use another trigger",
+                )
+        triggers = [
+            scale.cpu_utilization,
+            scale.memory_utilization,
+            scale.http_concurrency,
+            scale.queue,
+        ]
+        if all(t is None for t in triggers):
+            self.add(
+                "autoscaling",
+                None,
+                "has no trigger",
+                "set cpu_utilization, memory_utilization, http_concurrency or queue",
+            )
+        if scale.min_replicas == 0:
+            wakes = scale.queue is not None or (
+                scale.http_concurrency is not None and spec.target is Target.CONTAINER_APPS
+            )
+            if not wakes:
+                self.add(
+                    "autoscaling.min_replicas",
+                    0,
+                    "cannot scale to zero without a queue (or, on Container Apps, HTTP) trigger",
+                    "set min_replicas to 1, or add a queue trigger",
+                )
+            elif spec.target is Target.AKS and (
+                scale.cpu_utilization is not None or scale.memory_utilization is not None
+            ):
+                self.add(
+                    "autoscaling",
+                    None,
+                    "mixes scale-to-zero with cpu/memory triggers, which KEDA cannot wake from zero",
+                    "drop cpu_utilization/memory_utilization or set min_replicas=1",
+                )
+        queue = scale.queue
+        if queue is not None:
+            names = (
+                ("namespace", "queue")
+                if isinstance(queue, ServiceBusQueue)
+                else ("account", "queue")
+            )
+            for field_name in names:
+                value = getattr(queue, field_name)
+                if not re.match(r"^[a-z0-9][a-z0-9-]{1,62}$", value):
+                    self.add(
+                        f"autoscaling.queue.{field_name}",
+                        value,
+                        "is not a valid name",
+                        "use the Azure resource's name",
+                    )
+            if queue.messages_per_replica < 1:
+                self.add(
+                    "autoscaling.queue.messages_per_replica",
+                    queue.messages_per_replica,
+                    "must be at least 1",
+                    "use e.g. 5",
+                )
+            if spec.identity is None or not spec.identity.roles:
+                role = (
+                    "Azure Service Bus Data Receiver"
+                    if isinstance(queue, ServiceBusQueue)
+                    else "Storage Queue Data Message Processor"
+                )
+                self.add(
+                    "autoscaling.queue",
+                    None,
+                    "is read with the service's identity, which has no role",
+                    f'add identity=Identity(roles=(RoleGrant(role="{role}", scope=<queue resource id>),))',
+                )
+
+    def ingress(self) -> None:
+        spec = self.spec
+        ingress = spec.ingress
+        if ingress.exposure is Exposure.NONE:
+            if ingress.host or ingress.tls:
+                self.add(
+                    "ingress.exposure",
+                    "none",
+                    "has a host or TLS but exposes nothing",
+                    "set exposure=Exposure.INTERNAL or PUBLIC, or drop host/tls",
+                )
+            return
+        port = port_named(spec, ingress.port)
+        if port is None:
+            self.add(
+                "ingress.port",
+                ingress.port,
+                "names no port of this service" if spec.ports else "needs a port to expose",
+                "declare the port in ports= and name it here",
+            )
+        elif port.protocol is Protocol.TCP:
+            self.add(
+                "ingress.port",
+                port.name,
+                "is a tcp port; ingress routes http and grpc",
+                "expose an http/grpc port, or keep tcp services internal (Exposure.NONE)",
+            )
+        if ingress.host is not None and not HOSTNAME.match(ingress.host):
+            self.add("ingress.host", ingress.host, "is not a DNS name", "use e.g. shop.example.com")
+        if not ingress.path.startswith("/"):
+            self.add("ingress.path", ingress.path, "must start with /", "use e.g. / or /api")
+        if spec.target is Target.AKS and ingress.host is None:
+            self.add(
+                "ingress.host",
+                None,
+                "is required on AKS for internal or public ingress",
+                "set a host name for the ingress rule",
+            )
+        if (
+            ingress.exposure is Exposure.PUBLIC
+            and ingress.host is not None
+            and ingress.tls is None
+            and spec.target is Target.AKS
+        ):
+            self.add(
+                "ingress.tls",
+                None,
+                "is missing: public hosts must serve TLS",
+                "set tls=Tls(key_vault_certificate_uri=...) or make it Exposure.INTERNAL",
+            )
+        if ingress.tls is not None and not KEY_VAULT_CERT_URI.match(
+            ingress.tls.key_vault_certificate_uri
+        ):
+            self.add(
+                "ingress.tls.key_vault_certificate_uri",
+                ingress.tls.key_vault_certificate_uri,
+                "is not a Key Vault certificate URI",
+                "use https://<vault>.vault.azure.net/certificates/<name>",
+            )
+        if ingress.tls is not None and ingress.host is None:
+            self.add(
+                "ingress.tls", None, "needs a host to bind the certificate to", "set ingress.host"
+            )
+        if (
+            spec.target is Target.CONTAINER_APPS
+            and ingress.host is not None
+            and ingress.tls is None
+        ):
+            self.add(
+                "ingress.tls",
+                None,
+                "is required for a custom host on Container Apps",
+                "set tls=Tls(key_vault_certificate_uri=...), or drop host to use the generated domain",
+            )
+        if (
+            ingress.tls is not None
+            and self.context.key_vault_name
+            and not ingress.tls.key_vault_certificate_uri.startswith(
+                f"https://{self.context.key_vault_name}.vault.azure.net/"
+            )
+        ):
+            self.add(
+                "ingress.tls.key_vault_certificate_uri",
+                ingress.tls.key_vault_certificate_uri,
+                "is not in the platform Key Vault, which ingress reads certificates from",
+                f"import the certificate into {self.context.key_vault_name}",
+            )
+        if spec.target is Target.CONTAINER_APPS and ingress.path != "/":
+            self.add(
+                "ingress.path",
+                ingress.path,
+                "Container Apps routes whole hosts, not paths",
+                "use path '/' or give the service its own host",
+            )
+
+    def _probe(self, path: str, probe: Probe) -> None:
+        port = port_named(self.spec, probe.port)
+        if port is None:
+            self.add(
+                f"{path}.port",
+                probe.port,
+                "names no port of this service" if self.spec.ports else "needs a port to probe",
+                "declare the port in ports= and name it here",
+            )
+            return
+        if isinstance(probe, HttpProbe):
+            if port.protocol is not Protocol.HTTP:
+                self.add(
+                    f"{path}.port",
+                    port.name,
+                    f"is a {port.protocol.value} port; HttpProbe needs http",
+                    "use TcpProbe or GrpcProbe for this port",
+                )
+            if not probe.path.startswith("/"):
+                self.add(f"{path}.path", probe.path, "must start with /", "use e.g. /healthz")
+        elif isinstance(probe, GrpcProbe) and port.protocol is not Protocol.GRPC:
+            self.add(
+                f"{path}.port",
+                port.name,
+                f"is a {port.protocol.value} port; GrpcProbe needs grpc",
+                "use HttpProbe or TcpProbe for this port",
+            )
+
+    def probes(self) -> None:
+        for kind in ("readiness", "liveness", "startup"):
+            probe = getattr(self.spec.probes, kind)
+            if probe is not None:
+                self._probe(f"probes.{kind}", probe)
+
+    def identity(self) -> None:
+        if self.spec.identity is None:
+            return
+        for index, grant in enumerate(self.spec.identity.roles):
+            path = f"identity.roles[{index}]"
+            if role_guid(grant.role) is None:
+                self.add(
+                    f"{path}.role",
+                    grant.role,
+                    "is not a known data-plane role",
+                    "use a name from infra/services/roles.py or a role definition GUID",
+                )
+            scope = expand(grant.scope, "0", self.context.environment.value)
+            if unknown_placeholders(grant.scope):
+                self.add(
+                    f"{path}.scope",
+                    grant.scope,
+                    "has an unknown placeholder",
+                    "use only {subscription} and {environment}",
+                )
+            elif not RESOURCE_ID.match(scope):
+                self.add(
+                    f"{path}.scope",
+                    grant.scope,
+                    "is not an Azure resource id",
+                    "use the narrowest resource that works, e.g. the queue's id",
+                )
+            elif scope.count("/") < 8:
+                self.add(
+                    f"{path}.scope",
+                    grant.scope,
+                    "is broader than a single resource",
+                    "grant on the resource the service uses",
+                )
+
+    def writable_paths(self) -> None:
+        seen: set[str] = set()
+        for index, path in enumerate(self.spec.writable_paths):
+            if not path.startswith("/") or path == "/" or path in seen:
+                self.add(
+                    f"writable_paths[{index}]",
+                    path,
+                    "must be a distinct absolute path other than /",
+                    "use e.g. /tmp or /var/cache/app",
+                )
+            seen.add(path)
+
+
+def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
+    problems: list[Problem] = []
+    by_name: dict[str, PlannedService] = {}
+    for service in services:
+        group = f"{service.name} ({service.source})"
+        if service.name in by_name:
+            other = by_name[service.name]
+            problems.append(
+                Problem(
+                    "name",
+                    service.name,
+                    f"is also declared in {other.source}",
+                    "service names are unique across the platform: rename one",
+                    group,
+                )
+            )
+        by_name.setdefault(service.name, service)
+    routes: dict[tuple[str, str], str] = {}
+    for service in services:
+        spec = service.spec
+        group = f"{service.name} ({service.source})"
+        env_names = set(spec.env) | set(spec.secrets)
+        for index, dep in enumerate(spec.dependencies):
+            path = f"dependencies[{index}]"
+            callee = by_name.get(dep.service)
+            if dep.service == spec.name:
+                problems.append(
+                    Problem(
+                        f"{path}.service", dep.service, "is the service itself", "remove it", group
+                    )
+                )
+                continue
+            if callee is None:
+                close = [n for n in by_name if n.startswith(dep.service[:3])][:3]
+                hint = (
+                    f"did you mean {', '.join(close)}?"
+                    if close
+                    else "declare that service or fix the name"
+                )
+                problems.append(
+                    Problem(
+                        f"{path}.service", dep.service, "is not a declared service", hint, group
+                    )
+                )
+                continue
+            if port_named(callee.spec, dep.port) is None:
+                problems.append(
+                    Problem(
+                        f"{path}.port",
+                        show(dep.port),
+                        f"'{dep.service}' has no such port"
+                        if callee.spec.ports
+                        else f"'{dep.service}' has no ports",
+                        f"use one of: {', '.join(p.name for p in callee.spec.ports) or 'none'}",
+                        group,
+                    )
+                )
+            if dep.env is not None and not ENV_NAME.match(dep.env):
+                problems.append(
+                    Problem(
+                        f"{path}.env",
+                        dep.env,
+                        "is not a valid variable name",
+                        "use letters, digits and '_'",
+                        group,
+                    )
+                )
+            name = dependency_env_name(dep.service, dep.env, dep.form)
+            if name in env_names:
+                problems.append(
+                    Problem(
+                        f"{path}.env",
+                        name,
+                        "is already set by env, secrets or another dependency",
+                        "choose another variable name with env=",
+                        group,
+                    )
+                )
+            env_names.add(name)
+        ingress = spec.ingress
+        if ingress.exposure is not Exposure.NONE and ingress.host:
+            key = (ingress.host, ingress.path)
+            if key in routes and routes[key] != service.name:
+                problems.append(
+                    Problem(
+                        "ingress",
+                        f"{ingress.host}{ingress.path}",
+                        f"is also claimed by '{routes[key]}'",
+                        "give each service its own host or path",
+                        group,
+                    )
+                )
+            routes.setdefault(key, service.name)
+    return problems
+
+
+def dependency_env_name(service: str, env: str | None, form: object) -> str:
+    if env:
+        return env
+    suffix = "URL" if str(form) == "url" else "ADDR"
+    return f"{service.upper().replace('-', '_')}_{suffix}"
+
+
+def validate_applications(
+    applications: Sequence[Application], context: ValidationContext
+) -> Catalog:
+    """Every problem in every service, at once; or the catalog the renderers trust."""
+    problems: list[Problem] = []
+    planned: list[PlannedService] = []
+    app_names: set[str] = set()
+    for application in applications:
+        source = application.source or "apps/"
+        app_group = f"application {application.name!r} ({source})"
+        if (
+            not isinstance(application.name, str)
+            or not DNS_LABEL.match(application.name)
+            or len(application.name) > 63
+        ):
+            problems.append(
+                Problem(
+                    "name",
+                    show(application.name),
+                    "is not a DNS label (it names the namespace)",
+                    "use lowercase letters, digits and '-'",
+                    app_group,
+                )
+            )
+        elif application.name in RESERVED_NAMESPACES:
+            problems.append(
+                Problem(
+                    "name",
+                    application.name,
+                    "is a system namespace",
+                    "choose another name",
+                    app_group,
+                )
+            )
+        if application.name in app_names:
+            problems.append(
+                Problem("name", application.name, "is declared twice", "merge or rename", app_group)
+            )
+        app_names.add(application.name)
+        for index, declared in enumerate(application.services):
+            label = getattr(declared, "name", f"services[{index}]")
+            group = f"{label} ({source})"
+            if not isinstance(declared, ServiceSpec):
+                problems.append(
+                    Problem(
+                        f"services[{index}]",
+                        show(declared),
+                        "is not a ServiceSpec",
+                        "declare services with ServiceSpec(...)",
+                        group,
+                    )
+                )
+                continue
+            for env_name in declared.overrides if isinstance(declared.overrides, Mapping) else ():
+                if env_name not in {e.value for e in Environment}:
+                    problems.append(
+                        Problem(
+                            f"overrides[{env_name!r}]",
+                            "",
+                            "is not an environment",
+                            f"use one of {', '.join(e.value for e in Environment)}",
+                            group,
+                        )
+                    )
+            spec, type_problems = _type_problems(declared, group)
+            if spec is None:
+                problems.extend(type_problems)
+                continue
+            spec, type_problems = _type_problems(apply_override(spec, context.environment), group)
+            if spec is None:
+                problems.extend(type_problems)
+                continue
+            problems.extend(_Checker(spec, group, context).run())
+            planned.append(PlannedService(application.name, spec, source))
+    problems.extend(_relation_problems(planned))
+    if problems:
+        raise InvalidInput("the service declarations", problems)
+    return Catalog(tuple(sorted(planned, key=lambda s: s.name)))
+
+
+__all__ = [
+    "GUID",
+    "Catalog",
+    "PlannedService",
+    "ValidationContext",
+    "apply_override",
+    "config_secret_key",
+    "dependency_env_name",
+    "memory_mib",
+    "port_named",
+    "validate_applications",
+]

@@ -1,0 +1,100 @@
+"""Who calls whom: the address each caller receives, and the traffic each callee allows.
+
+Addresses by where caller and callee run:
+
+- AKS → AKS: `<svc>.<ns>.svc.cluster.local:<port>`, allowed by the callee's NetworkPolicy.
+- Container Apps → AKS: `<svc>.<ns>.<private zone>:<port>`: an internal load balancer with a
+  private DNS record; the NetworkPolicy allows the Container Apps subnet.
+- AKS → Container Apps: `https://<app>.<environment domain>`: external ingress restricted to
+  AKS's egress address (or node subnet, in an internal environment).
+- Container Apps → Container Apps: `http://<app>`, inside the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra.services.render.common import PlatformFacts, Text, concat
+from infra.services.spec import AddressForm, Exposure, Protocol, Target
+from infra.services.validation import Catalog, PlannedService, dependency_env_name, port_named
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    name: str
+    value: Text
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """How a callee must be exposed for the callers it has."""
+
+    aks_callers: tuple[PlannedService, ...]
+    container_apps_callers: tuple[PlannedService, ...]
+
+    @property
+    def needs_internal_load_balancer(self) -> bool:
+        """An AKS service called from Container Apps, which cannot reach cluster IPs."""
+        return bool(self.container_apps_callers)
+
+
+def reachability(catalog: Catalog, service: PlannedService) -> Reachability:
+    callers = catalog.callers_of(service.name)
+    return Reachability(
+        aks_callers=tuple(c for c in callers if c.spec.target is Target.AKS),
+        container_apps_callers=tuple(c for c in callers if c.spec.target is Target.CONTAINER_APPS),
+    )
+
+
+def aks_private_host(callee: PlannedService, facts: PlatformFacts) -> str:
+    return f"{callee.name}.{callee.app}.{facts.private_zone}"
+
+
+def container_app_external(callee: PlannedService, reach: Reachability) -> bool:
+    """External ingress: public services, and services AKS calls (AKS is outside the
+    environment); the latter are restricted to AKS's addresses."""
+    return callee.spec.ingress.exposure is Exposure.PUBLIC or bool(reach.aks_callers)
+
+
+def address(
+    caller: PlannedService,
+    callee: PlannedService,
+    port_name: str | None,
+    form: AddressForm,
+    facts: PlatformFacts,
+) -> Text:
+    port = port_named(callee.spec, port_name)
+    assert port is not None, "validated: dependencies name declared ports"
+    scheme = "http"
+    number: int | None = port.number
+    if callee.spec.target is Target.AKS:
+        host: Text = (
+            f"{callee.name}.{callee.app}.svc.cluster.local"
+            if caller.spec.target is Target.AKS
+            else aks_private_host(callee, facts)
+        )
+    elif caller.spec.target is Target.CONTAINER_APPS:
+        host = callee.name
+        number = port.number if port.protocol is Protocol.TCP else 80
+    else:
+        host = concat(callee.name, ".", facts.container_apps_domain)
+        scheme, number = (
+            ("https", 443) if port.protocol is not Protocol.TCP else ("tcp", port.number)
+        )
+    host_port = concat(host, f":{number}")
+    if form is AddressForm.HOST_PORT or port.protocol is not Protocol.HTTP:
+        return host_port
+    default = {"http": 80, "https": 443}.get(scheme)
+    return concat(f"{scheme}://", host) if number == default else concat(f"{scheme}://", host_port)
+
+
+def dependency_env(
+    caller: PlannedService, catalog: Catalog, facts: PlatformFacts
+) -> list[EnvEntry]:
+    return [
+        EnvEntry(
+            dependency_env_name(dep.service, dep.env, dep.form),
+            address(caller, catalog.get(dep.service), dep.port, dep.form, facts),
+        )
+        for dep in caller.spec.dependencies
+    ]
