@@ -31,8 +31,9 @@ def facts(environment: Environment = Environment.DEV, *, internal: bool = False)
     )
 
 
-def context(environment: Environment = Environment.DEV,
-            secrets: Mapping[str, bool] | None = None) -> ValidationContext:
+def context(
+    environment: Environment = Environment.DEV, secrets: Mapping[str, bool] | None = None
+) -> ValidationContext:
     return ValidationContext(environment, dict(secrets or {}), f"kv-shop-{environment.value}")
 
 
@@ -40,8 +41,11 @@ def reference_catalog(environment: Environment = Environment.DEV) -> Catalog:
     return validate_applications(load_applications(), context(environment))
 
 
-def catalog_of(*services: ServiceSpec, environment: Environment = Environment.DEV,
-               secrets: Mapping[str, bool] | None = None) -> Catalog:
+def catalog_of(
+    *services: ServiceSpec,
+    environment: Environment = Environment.DEV,
+    secrets: Mapping[str, bool] | None = None,
+) -> Catalog:
     return validate_applications(
         [Application(name="shop", services=tuple(services), source="apps/test.py")],
         context(environment, secrets),

@@ -48,7 +48,12 @@ def _crd(spec: dict[str, Any], namespaced: bool = True) -> dict[str, Any]:
 
 
 def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": required or [], "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required or [],
+        "additionalProperties": False,
+    }
 
 
 _TRIGGER = _object(
@@ -58,58 +63,103 @@ _TRIGGER = _object(
         "metadata": _STRING_MAP,
         "metricType": {"enum": ["AverageValue", "Value", "Utilization"]},
         "useCachedMetrics": {"type": "boolean"},
-        "authenticationRef": _object({"name": {"type": "string"}, "kind": {"enum": ["TriggerAuthentication", "ClusterTriggerAuthentication"]}}, ["name"]),
+        "authenticationRef": _object(
+            {
+                "name": {"type": "string"},
+                "kind": {"enum": ["TriggerAuthentication", "ClusterTriggerAuthentication"]},
+            },
+            ["name"],
+        ),
     },
     ["type", "metadata"],
 )
 
 CRD_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
-    ("keda.sh/v1alpha1", "ScaledObject"): _crd(_object(
-        {
-            "scaleTargetRef": _object({"name": {"type": "string"}, "kind": {"type": "string"}, "apiVersion": {"type": "string"}, "envSourceContainerName": {"type": "string"}}, ["name"]),
-            "minReplicaCount": {"type": "integer", "minimum": 0},
-            "maxReplicaCount": {"type": "integer", "minimum": 1},
-            "idleReplicaCount": {"type": "integer", "minimum": 0},
-            "pollingInterval": {"type": "integer", "minimum": 1},
-            "cooldownPeriod": {"type": "integer", "minimum": 0},
-            "initialCooldownPeriod": {"type": "integer", "minimum": 0},
-            "triggers": {"type": "array", "minItems": 1, "items": _TRIGGER},
-        },
-        ["scaleTargetRef", "triggers"],
-    )),
-    ("keda.sh/v1alpha1", "TriggerAuthentication"): _crd(_object(
-        {"podIdentity": _object(
-            {"provider": {"enum": ["none", "azure-workload", "aws", "aws-eks", "gcp"]},
-             "identityId": {"type": "string"}, "identityTenantId": {"type": "string"},
-             "identityAuthorityHost": {"type": "string"}},
-            ["provider"],
-        )},
-    )),
-    ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): _crd(_object(
-        {
-            "provider": {"type": "string"},
-            "parameters": _STRING_MAP,
-            "secretObjects": {"type": "array", "items": _object(
-                {
-                    "secretName": {"type": "string"},
-                    "type": {"type": "string"},
-                    "labels": _STRING_MAP,
-                    "annotations": _STRING_MAP,
-                    "data": {"type": "array", "items": _object({"objectName": {"type": "string"}, "key": {"type": "string"}}, ["objectName", "key"])},
+    ("keda.sh/v1alpha1", "ScaledObject"): _crd(
+        _object(
+            {
+                "scaleTargetRef": _object(
+                    {
+                        "name": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "apiVersion": {"type": "string"},
+                        "envSourceContainerName": {"type": "string"},
+                    },
+                    ["name"],
+                ),
+                "minReplicaCount": {"type": "integer", "minimum": 0},
+                "maxReplicaCount": {"type": "integer", "minimum": 1},
+                "idleReplicaCount": {"type": "integer", "minimum": 0},
+                "pollingInterval": {"type": "integer", "minimum": 1},
+                "cooldownPeriod": {"type": "integer", "minimum": 0},
+                "initialCooldownPeriod": {"type": "integer", "minimum": 0},
+                "triggers": {"type": "array", "minItems": 1, "items": _TRIGGER},
+            },
+            ["scaleTargetRef", "triggers"],
+        )
+    ),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): _crd(
+        _object(
+            {
+                "podIdentity": _object(
+                    {
+                        "provider": {"enum": ["none", "azure-workload", "aws", "aws-eks", "gcp"]},
+                        "identityId": {"type": "string"},
+                        "identityTenantId": {"type": "string"},
+                        "identityAuthorityHost": {"type": "string"},
+                    },
+                    ["provider"],
+                )
+            },
+        )
+    ),
+    ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): _crd(
+        _object(
+            {
+                "provider": {"type": "string"},
+                "parameters": _STRING_MAP,
+                "secretObjects": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "secretName": {"type": "string"},
+                            "type": {"type": "string"},
+                            "labels": _STRING_MAP,
+                            "annotations": _STRING_MAP,
+                            "data": {
+                                "type": "array",
+                                "items": _object(
+                                    {"objectName": {"type": "string"}, "key": {"type": "string"}},
+                                    ["objectName", "key"],
+                                ),
+                            },
+                        },
+                        ["secretName", "type", "data"],
+                    ),
                 },
-                ["secretName", "type", "data"],
-            )},
-        },
-        ["provider", "parameters"],
-    )),
-    ("approuting.kubernetes.azure.com/v1alpha1", "NginxIngressController"): _crd(_object(
-        {
-            "ingressClassName": {"type": "string", "pattern": "^[a-z0-9][-a-z0-9\\.]*[a-z0-9]$", "maxLength": 253},
-            "controllerNamePrefix": {"type": "string", "pattern": "^[a-z0-9][-a-z0-9]*[a-z0-9]$", "maxLength": 60},
-            "loadBalancerAnnotations": _STRING_MAP,
-        },
-        ["ingressClassName", "controllerNamePrefix"],
-    ), namespaced=False),
+            },
+            ["provider", "parameters"],
+        )
+    ),
+    ("approuting.kubernetes.azure.com/v1alpha1", "NginxIngressController"): _crd(
+        _object(
+            {
+                "ingressClassName": {
+                    "type": "string",
+                    "pattern": "^[a-z0-9][-a-z0-9\\.]*[a-z0-9]$",
+                    "maxLength": 253,
+                },
+                "controllerNamePrefix": {
+                    "type": "string",
+                    "pattern": "^[a-z0-9][-a-z0-9]*[a-z0-9]$",
+                    "maxLength": 60,
+                },
+                "loadBalancerAnnotations": _STRING_MAP,
+            },
+            ["ingressClassName", "controllerNamePrefix"],
+        ),
+        namespaced=False,
+    ),
 }
 
 

@@ -26,12 +26,22 @@ from tests.k8s_schema import validate_object
 CLIENT_ID = "33333333-3333-3333-3333-333333333333"
 
 
-def render(catalog: Catalog, name: str, *, environment: Environment = Environment.DEV,
-           extensions: PlatformExtensions = NO_EXTENSIONS, secrets: dict[str, Any] | None = None,
-           client_id: str | None = CLIENT_ID) -> dict[str, dict[str, Any]]:
+def render(
+    catalog: Catalog,
+    name: str,
+    *,
+    environment: Environment = Environment.DEV,
+    extensions: PlatformExtensions = NO_EXTENSIONS,
+    secrets: dict[str, Any] | None = None,
+    client_id: str | None = CLIENT_ID,
+) -> dict[str, dict[str, Any]]:
     objects = render_on_aks(
-        catalog.get(name), catalog=catalog, facts=facts(environment), extensions=extensions,
-        client_id=client_id, secrets=ServiceSecrets(config_values=secrets or {}),
+        catalog.get(name),
+        catalog=catalog,
+        facts=facts(environment),
+        extensions=extensions,
+        client_id=client_id,
+        secrets=ServiceSecrets(config_values=secrets or {}),
     )
     return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}
 
@@ -110,7 +120,10 @@ def test_autoscaled_deployment_leaves_replicas_to_the_hpa() -> None:
     assert "replicas" not in objects["Deployment/catalog-api"]["spec"]
     hpa = objects["HorizontalPodAutoscaler/catalog-api"]["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 6)
-    assert hpa["metrics"][0]["resource"] == {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}
+    assert hpa["metrics"][0]["resource"] == {
+        "name": "cpu",
+        "target": {"type": "Utilization", "averageUtilization": 70},
+    }
     fixed = render(reference_catalog(), "admin-web")
     assert fixed["Deployment/admin-web"]["spec"]["replicas"] == 2
     assert "HorizontalPodAutoscaler/admin-web" not in fixed
@@ -122,7 +135,11 @@ def test_queue_scaling_uses_keda_with_workload_identity_and_no_hpa() -> None:
     scaled = objects["ScaledObject/notification-service"]["spec"]
     trigger = scaled["triggers"][0]
     assert trigger["type"] == "azure-queue"
-    assert trigger["metadata"] == {"accountName": "ststorefrontdev", "queueName": "notifications", "queueLength": "5"}
+    assert trigger["metadata"] == {
+        "accountName": "ststorefrontdev",
+        "queueName": "notifications",
+        "queueLength": "5",
+    }
     auth = objects[f"TriggerAuthentication/{trigger['authenticationRef']['name']}"]
     assert auth["spec"]["podIdentity"] == {"provider": "azure-workload", "identityId": CLIENT_ID}
     assert "replicas" not in objects["Deployment/notification-service"]["spec"]
@@ -136,9 +153,15 @@ def test_pod_disruption_budget_only_with_more_than_one_replica() -> None:
 
 
 def test_spread_over_zones_and_nodes() -> None:
-    prod_pod = pod_of(render(reference_catalog(Environment.PROD), "catalog-api", environment=Environment.PROD), "catalog-api")
+    prod_pod = pod_of(
+        render(reference_catalog(Environment.PROD), "catalog-api", environment=Environment.PROD),
+        "catalog-api",
+    )
     keys = {c["topologyKey"]: c["whenUnsatisfiable"] for c in prod_pod["topologySpreadConstraints"]}
-    assert keys == {"topology.kubernetes.io/zone": "DoNotSchedule", "kubernetes.io/hostname": "ScheduleAnyway"}
+    assert keys == {
+        "topology.kubernetes.io/zone": "DoNotSchedule",
+        "kubernetes.io/hostname": "ScheduleAnyway",
+    }
 
 
 def test_workload_identity_federation_on_service_account_and_pod() -> None:
@@ -160,19 +183,30 @@ def test_key_vault_secrets_through_the_csi_driver() -> None:
     assert "objectName: catalog-db-password" in spc["parameters"]["objects"]
     container = pod_of(objects, "catalog-api")["containers"][0]
     env = {e["name"]: e for e in container["env"]}
-    assert env["CATALOG_DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": "catalog-api-kv0", "key": "CATALOG_DB_PASSWORD"}
+    assert env["CATALOG_DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "catalog-api-kv0",
+        "key": "CATALOG_DB_PASSWORD",
+    }
 
 
 def test_config_secret_becomes_a_kubernetes_secret_reference() -> None:
     catalog = catalog_of(
-        ServiceSpec(name="api", image="api:1.0", target=Target.AKS, ports=(Port(name="http", number=8080),),
-                    secrets={"API_TOKEN": ConfigSecret(key="api-token")}),
+        ServiceSpec(
+            name="api",
+            image="api:1.0",
+            target=Target.AKS,
+            ports=(Port(name="http", number=8080),),
+            secrets={"API_TOKEN": ConfigSecret(key="api-token")},
+        ),
         secrets={"secrets:api-token": True},
     )
     objects = render(catalog, "api", secrets={"API_TOKEN": "s3cr3t"}, client_id=None)
     assert objects["Secret/api-config"]["stringData"] == {"API_TOKEN": "s3cr3t"}
     env = {e["name"]: e for e in pod_of(objects, "api")["containers"][0]["env"]}
-    assert env["API_TOKEN"] == {"name": "API_TOKEN", "valueFrom": {"secretKeyRef": {"name": "api-config", "key": "API_TOKEN"}}}
+    assert env["API_TOKEN"] == {
+        "name": "API_TOKEN",
+        "valueFrom": {"secretKeyRef": {"name": "api-config", "key": "API_TOKEN"}},
+    }
     for obj in objects.values():
         validate_object(obj)
 
@@ -181,10 +215,19 @@ def test_network_policy_allows_declared_callers_only() -> None:
     catalog = reference_catalog()
     policy = render(catalog, "catalog-api")["NetworkPolicy/catalog-api"]["spec"]
     sources = policy["ingress"][0]["from"]
-    callers = {s["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for s in sources if "podSelector" in s}
+    callers = {
+        s["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+        for s in sources
+        if "podSelector" in s
+    }
     assert callers == {"admin-web"}
-    assert {"ipBlock": {"cidr": "10.20.8.0/23"}} in sources, "web (Container Apps) calls catalog-api"
-    assert policy["ingress"][0]["ports"] == [{"port": 8080, "protocol": "TCP"}, {"port": 9090, "protocol": "TCP"}]
+    assert {"ipBlock": {"cidr": "10.20.8.0/23"}} in sources, (
+        "web (Container Apps) calls catalog-api"
+    )
+    assert policy["ingress"][0]["ports"] == [
+        {"port": 8080, "protocol": "TCP"},
+        {"port": 9090, "protocol": "TCP"},
+    ]
     namespace_deny = namespace_objects("storefront", NO_EXTENSIONS)[1]
     assert namespace_deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
 
@@ -194,36 +237,69 @@ def test_services_called_from_container_apps_get_an_internal_load_balancer() -> 
     catalog_service = render(catalog, "catalog-api")["Service/catalog-api"]
     assert catalog_service["spec"]["type"] == "LoadBalancer"
     assert catalog_service["spec"]["externalTrafficPolicy"] == "Local"
-    assert catalog_service["metadata"]["annotations"]["service.beta.kubernetes.io/azure-load-balancer-internal"] == "true"
+    assert (
+        catalog_service["metadata"]["annotations"][
+            "service.beta.kubernetes.io/azure-load-balancer-internal"
+        ]
+        == "true"
+    )
     admin = render(catalog, "admin-web")["Service/admin-web"]
     assert admin["spec"]["type"] == "ClusterIP"
 
 
 def test_dependency_addresses_across_targets() -> None:
     catalog = reference_catalog()
-    ordering = {e["name"]: e.get("value") for e in pod_of(render(catalog, "ordering-api"), "ordering-api")["containers"][0]["env"]}
+    ordering = {
+        e["name"]: e.get("value")
+        for e in pod_of(render(catalog, "ordering-api"), "ordering-api")["containers"][0]["env"]
+    }
     assert ordering["BASKET_ADDR"] == "basket-api.storefront.svc.cluster.local:50051"
-    assert ordering["PAYMENT_URL"] == "https://payment-api.happy-hill-1234.westeurope.azurecontainerapps.io"
-    assert ordering["IDENTITY_API_URL"] == "https://identity-api.happy-hill-1234.westeurope.azurecontainerapps.io"
+    assert (
+        ordering["PAYMENT_URL"]
+        == "https://payment-api.happy-hill-1234.westeurope.azurecontainerapps.io"
+    )
+    assert (
+        ordering["IDENTITY_API_URL"]
+        == "https://identity-api.happy-hill-1234.westeurope.azurecontainerapps.io"
+    )
 
 
 def test_ingress_public_needs_tls_and_internal_uses_internal_class() -> None:
     catalog = catalog_of(
-        ServiceSpec(name="shop", image="shop:1.0", target=Target.AKS, ports=(Port(name="http", number=8080),),
-                    ingress=Ingress(exposure=Exposure.PUBLIC, host="shop.example.com",
-                                    tls=Tls(key_vault_certificate_uri="https://kv-shop-dev.vault.azure.net/certificates/shop"))),
-        ServiceSpec(name="admin", image="admin:1.0", target=Target.AKS, ports=(Port(name="http", number=8080),),
-                    ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"),
-                    dependencies=(Dependency(service="shop"),)),
+        ServiceSpec(
+            name="shop",
+            image="shop:1.0",
+            target=Target.AKS,
+            ports=(Port(name="http", number=8080),),
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="shop.example.com",
+                tls=Tls(
+                    key_vault_certificate_uri="https://kv-shop-dev.vault.azure.net/certificates/shop"
+                ),
+            ),
+        ),
+        ServiceSpec(
+            name="admin",
+            image="admin:1.0",
+            target=Target.AKS,
+            ports=(Port(name="http", number=8080),),
+            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"),
+            dependencies=(Dependency(service="shop"),),
+        ),
     )
     public = render(catalog, "shop")["Ingress/shop"]
     assert public["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"
-    assert public["metadata"]["annotations"]["kubernetes.azure.com/tls-cert-keyvault-uri"].endswith("/certificates/shop")
+    assert public["metadata"]["annotations"]["kubernetes.azure.com/tls-cert-keyvault-uri"].endswith(
+        "/certificates/shop"
+    )
     assert public["spec"]["tls"] == [{"hosts": ["shop.example.com"], "secretName": "keyvault-shop"}]
     internal = render(catalog, "admin")["Ingress/admin"]
     assert internal["spec"]["ingressClassName"] == "nginx-internal"
     policy = render(catalog, "shop")["NetworkPolicy/shop"]["spec"]["ingress"][0]["from"]
-    assert {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}}} in policy
+    assert {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}}
+    } in policy
     for name in ("shop", "admin"):
         for obj in render(catalog, name).values():
             validate_object(obj)
@@ -242,7 +318,9 @@ def test_platform_extensions_reach_every_object_without_touching_apps() -> None:
     extensions = PlatformExtensions(
         labels={"company.io/team": "platform"},
         node_selector={"kubernetes.azure.com/os-sku": "AzureLinux"},
-        tolerations=({"key": "dedicated", "operator": "Equal", "value": "apps", "effect": "NoSchedule"},),
+        tolerations=(
+            {"key": "dedicated", "operator": "Equal", "value": "apps", "effect": "NoSchedule"},
+        ),
         kubernetes_hooks=(stamp,),
     )
     objects = render(reference_catalog(), "catalog-api", extensions=extensions)

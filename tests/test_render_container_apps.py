@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.config import Environment
-from infra.services.render.container_apps import ContainerAppPlan, render_on_container_apps
+from infra.services.render.container_apps import render_on_container_apps
 from infra.services.spec import (
     ConfigSecret,
     Dependency,
@@ -23,13 +23,26 @@ IDENTITY = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdenti
 PULL = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pull"
 
 
-def render(catalog: Catalog, name: str, *, internal: bool = False, identity: str | None = IDENTITY,
-           secrets: dict[str, Any] | None = None, certificate_id: str | None = None,
-           environment: Environment = Environment.DEV) -> ContainerAppPlan:
+def render(
+    catalog: Catalog,
+    name: str,
+    *,
+    internal: bool = False,
+    identity: str | None = IDENTITY,
+    secrets: dict[str, Any] | None = None,
+    certificate_id: str | None = None,
+    environment: Environment = Environment.DEV,
+) -> Any:
+    """The plan, typed loosely: Args attributes are declared as Input unions."""
     return render_on_container_apps(
-        catalog.get(name), catalog=catalog, facts=facts(environment, internal=internal),
-        extensions=NO_EXTENSIONS, identity_id=identity, pull_identity_id=PULL,
-        config_values=secrets or {}, certificate_id=certificate_id,
+        catalog.get(name),
+        catalog=catalog,
+        facts=facts(environment, internal=internal),
+        extensions=NO_EXTENSIONS,
+        identity_id=identity,
+        pull_identity_id=PULL,
+        config_values=secrets or {},
+        certificate_id=certificate_id,
     )
 
 
@@ -63,7 +76,9 @@ def test_key_vault_secret_references_through_the_service_identity() -> None:
     plan = render(reference_catalog(), "identity-api")
     secret = plan.configuration.secrets[0]
     assert secret.name == "token-signing-key"
-    assert secret.key_vault_url == "https://kv-shop-dev.vault.azure.net/secrets/identity-signing-key"
+    assert (
+        secret.key_vault_url == "https://kv-shop-dev.vault.azure.net/secrets/identity-signing-key"
+    )
     assert secret.identity == IDENTITY
     assert secret.value is None
     env = {e.name: e for e in plan.template.containers[0].env}
@@ -74,8 +89,13 @@ def test_key_vault_secret_references_through_the_service_identity() -> None:
 
 def test_config_secret_is_a_container_app_secret() -> None:
     catalog = catalog_of(
-        ServiceSpec(name="api", image="api:1.0", target=Target.CONTAINER_APPS, ports=(Port(name="http", number=8080),),
-                    secrets={"API_TOKEN": ConfigSecret(key="api-token")}),
+        ServiceSpec(
+            name="api",
+            image="api:1.0",
+            target=Target.CONTAINER_APPS,
+            ports=(Port(name="http", number=8080),),
+            secrets={"API_TOKEN": ConfigSecret(key="api-token")},
+        ),
         secrets={"secrets:api-token": True},
     )
     plan = render(catalog, "api", identity=None, secrets={"API_TOKEN": "s3cr3t"})
@@ -90,7 +110,11 @@ def test_queue_worker_scales_to_zero_on_service_bus_with_its_identity() -> None:
     rule = scale.rules[0]
     assert rule.custom.type == "azure-servicebus"
     assert rule.custom.identity == IDENTITY
-    assert rule.custom.metadata == {"namespace": "sb-storefront-dev", "queueName": "orders", "messageCount": "10"}
+    assert rule.custom.metadata == {
+        "namespace": "sb-storefront-dev",
+        "queueName": "orders",
+        "messageCount": "10",
+    }
     assert plan.configuration.ingress is None, "a worker without ports has no ingress"
 
 
@@ -108,10 +132,19 @@ def test_service_called_only_from_container_apps_stays_inside_the_environment() 
 
 def test_environment_internal_callers_only() -> None:
     catalog = catalog_of(
-        ServiceSpec(name="front", image="front:1.0", target=Target.CONTAINER_APPS, ports=(Port(name="http", number=8080),),
-                    dependencies=()),
-        ServiceSpec(name="caller", image="caller:1.0", target=Target.CONTAINER_APPS,
-                    dependencies=(Dependency(service="front"),)),
+        ServiceSpec(
+            name="front",
+            image="front:1.0",
+            target=Target.CONTAINER_APPS,
+            ports=(Port(name="http", number=8080),),
+            dependencies=(),
+        ),
+        ServiceSpec(
+            name="caller",
+            image="caller:1.0",
+            target=Target.CONTAINER_APPS,
+            dependencies=(Dependency(service="front"),),
+        ),
     )
     ingress = render(catalog, "front").configuration.ingress
     assert ingress is not None
@@ -122,16 +155,27 @@ def test_environment_internal_callers_only() -> None:
 
 def test_grpc_uses_http2_and_grpc_probes_become_tcp() -> None:
     catalog = catalog_of(
-        ServiceSpec(name="rpc", image="rpc:1.0", target=Target.CONTAINER_APPS,
-                    ports=(Port(name="grpc", number=50051, protocol=Protocol.GRPC),),
-                    probes=Probes(readiness=GrpcProbe(), liveness=GrpcProbe())),
-        ServiceSpec(name="client", image="client:1.0", target=Target.CONTAINER_APPS,
-                    dependencies=(Dependency(service="rpc"),)),
+        ServiceSpec(
+            name="rpc",
+            image="rpc:1.0",
+            target=Target.CONTAINER_APPS,
+            ports=(Port(name="grpc", number=50051, protocol=Protocol.GRPC),),
+            probes=Probes(readiness=GrpcProbe(), liveness=GrpcProbe()),
+        ),
+        ServiceSpec(
+            name="client",
+            image="client:1.0",
+            target=Target.CONTAINER_APPS,
+            dependencies=(Dependency(service="rpc"),),
+        ),
     )
     plan = render(catalog, "rpc")
     assert plan.configuration.ingress.transport == "http2"
     probes = plan.template.containers[0].probes
-    assert [(p.type, p.tcp_socket.port) for p in probes] == [("Readiness", 50051), ("Liveness", 50051)]
+    assert [(p.type, p.tcp_socket.port) for p in probes] == [
+        ("Readiness", 50051),
+        ("Liveness", 50051),
+    ]
 
 
 def test_resources_and_fixed_replicas() -> None:
@@ -150,6 +194,15 @@ def test_readonly_defaults_writable_tmp_and_graceful_termination() -> None:
 
 
 def test_custom_domain_binds_the_environment_certificate_in_prod() -> None:
-    plan = render(reference_catalog(Environment.PROD), "web", certificate_id="cert-id", environment=Environment.PROD)
+    plan = render(
+        reference_catalog(Environment.PROD),
+        "web",
+        certificate_id="cert-id",
+        environment=Environment.PROD,
+    )
     domain = plan.configuration.ingress.custom_domains[0]
-    assert (domain.name, domain.binding_type, domain.certificate_id) == ("shop.example.com", "SniEnabled", "cert-id")
+    assert (domain.name, domain.binding_type, domain.certificate_id) == (
+        "shop.example.com",
+        "SniEnabled",
+        "cert-id",
+    )

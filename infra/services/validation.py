@@ -251,6 +251,10 @@ def _type_problems(spec: Any, group: str) -> tuple[ServiceSpec | None, list[Prob
 # Rules
 
 
+class _Raw(str):
+    """A value already rendered for the message (not the user's literal): shown unquoted."""
+
+
 class _Checker:
     """Collects problems for one service; each rule reads the spec and adds what is wrong."""
 
@@ -261,7 +265,7 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, path: str, value: object, problem: str, fix: str) -> None:
-        shown = "" if value is None else show(value)
+        shown = "" if value is None else value if isinstance(value, _Raw) else show(value)
         self.problems.append(Problem(path, shown, problem, fix, self.group))
 
     def run(self) -> list[Problem]:
@@ -370,7 +374,7 @@ class _Checker:
             if SECRET_LOOKING.search(key.upper()) and value:
                 self.add(
                     f"env[{key!r}]",
-                    "<hidden>",
+                    _Raw("<hidden>"),
                     "looks like a secret given as plain text",
                     "move it to secrets= with KeyVaultSecret(...) or ConfigSecret(...)",
                 )
@@ -465,7 +469,7 @@ class _Checker:
                 cpu = min(max(round(res.cpu * 4) / 4, 0.25), ACA_MAX_CPU)
                 self.add(
                     "resources",
-                    f"cpu={res.cpu}, memory={res.memory}",
+                    _Raw(f"cpu={res.cpu}, memory={res.memory}"),
                     "is not a Container Apps size (0.25-4 cores in 0.25 steps, memory = 2 × cpu Gi)",
                     f'use cpu={cpu}, memory="{cpu * 2:g}Gi"',
                 )
@@ -797,7 +801,7 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
             problems.append(
                 Problem(
                     "name",
-                    service.name,
+                    show(service.name),
                     f"is also declared in {other.source}",
                     "service names are unique across the platform: rename one",
                     group,
@@ -815,7 +819,11 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
             if dep.service == spec.name:
                 problems.append(
                     Problem(
-                        f"{path}.service", dep.service, "is the service itself", "remove it", group
+                        f"{path}.service",
+                        show(dep.service),
+                        "is the service itself",
+                        "remove it",
+                        group,
                     )
                 )
                 continue
@@ -828,7 +836,11 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
                 )
                 problems.append(
                     Problem(
-                        f"{path}.service", dep.service, "is not a declared service", hint, group
+                        f"{path}.service",
+                        show(dep.service),
+                        "is not a declared service",
+                        hint,
+                        group,
                     )
                 )
                 continue
@@ -848,7 +860,7 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"{path}.env",
-                        dep.env,
+                        show(dep.env),
                         "is not a valid variable name",
                         "use letters, digits and '_'",
                         group,
@@ -859,7 +871,7 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"{path}.env",
-                        name,
+                        show(name),
                         "is already set by env, secrets or another dependency",
                         "choose another variable name with env=",
                         group,
@@ -873,7 +885,7 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
                 problems.append(
                     Problem(
                         "ingress",
-                        f"{ingress.host}{ingress.path}",
+                        show(f"{ingress.host}{ingress.path}"),
                         f"is also claimed by '{routes[key]}'",
                         "give each service its own host or path",
                         group,
