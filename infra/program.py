@@ -7,6 +7,7 @@ constructed, so bad input registers nothing. `build` is what both the Pulumi lan
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -18,6 +19,7 @@ from infra.foundation.platform import Foundation, build_foundation
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.spec import Application
 from infra.services.validation import Catalog, ValidationContext, validate_applications
 
 
@@ -56,11 +58,17 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
     )
 
 
-def build(extensions: PlatformExtensions = EXTENSIONS) -> Platform:
-    """Validate the whole stack first (nothing is registered on bad input), then build it."""
+def build(
+    extensions: PlatformExtensions = EXTENSIONS,
+    applications: Sequence[Application] | None = None,
+) -> Platform:
+    """Validate the whole stack first (nothing is registered on bad input), then build it.
+
+    `applications` defaults to everything declared in `apps/` (tests and benchmarks pass their own).
+    """
     config = load_platform_config()
     catalog = validate_applications(
-        load_applications(),
+        load_applications() if applications is None else applications,
         ValidationContext(config.environment, _config_secrets(), config.key_vault_name),
     )
     foundation = build_foundation(config)

@@ -116,7 +116,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     name=request.name,
                     parent=request.parent,
                     custom=bool(request.custom),
-                    provider=request.provider.split("::")[-2] if request.provider else "",
+                    provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
                     inputs=plain(inputs),
                     protect=bool(request.protect),
                     depends_on=tuple(sorted(set(request.dependencies))),
