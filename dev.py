@@ -4,6 +4,9 @@
     python3 dev.py preview [STACK]   offline plan of a stack (default dev), no Azure needed
     python3 dev.py test              the test suite
     python3 dev.py lint              ruff and pyright
+    python3 dev.py plan|diff|render  ...   the offline preview tool (python -m infra.preview)
+    python3 dev.py bench [...]       the scale benchmark
+    python3 dev.py setup             only create/update .venv (for Pulumi CLI runs)
 
 Only the standard library is used here, so it works on a fresh clone with nothing but Python.
 """
@@ -64,8 +67,14 @@ def run(*args: str) -> int:
 def main(argv: list[str]) -> int:
     task, *rest = argv or ["preview"]
     ensure_venv()
+    if task == "setup":
+        return 0
     if task == "preview":
         return run("-m", "infra.preview", "plan", *(rest or ["dev"]))
+    if task in ("plan", "diff", "render"):
+        return run("-m", "infra.preview", task, *rest)
+    if task == "bench":
+        return run("bench/scale.py", *rest)
     if task == "test":
         return run("-m", "pytest", *rest)
     if task == "lint":

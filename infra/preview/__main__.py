@@ -1,68 +1,142 @@
-"""`python -m infra.preview`: see what a stack would create, offline, without Azure or the CLI.
+"""`python -m infra.preview`: see what a change does before it is applied, with no cloud account.
 
-python -m infra.preview plan STACK [--out FILE]
+    python -m infra.preview plan STACK [--out FILE] [--quiet]
+    python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
+    python -m infra.preview render STACK --out DIR
+
+Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
+would block (a protected resource deleted or replaced). `plan` and `render` exit 0 or 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
+from rich.console import Console
+
+from infra.preview.diff import diff, to_json
 from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
+from infra.preview.render import render_snapshot
+from infra.preview.report import markdown, print_diff, print_plan
 from infra.preview.snapshot import dumps, to_snapshot
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 
+EXIT_NO_CHANGES = 0
+EXIT_CHANGES = 1
 EXIT_ERROR = 2
+EXIT_BLOCKED = 3
 
 
-def _tree(run: OfflineRun) -> str:
-    children: dict[str, list[str]] = {}
-    by_urn = {r.urn: r for r in run.resources}
-    for r in sorted(run.resources, key=lambda r: (r.type, r.name)):
-        children.setdefault(r.parent, []).append(r.urn)
-    lines = [f"Plan for stack {run.stack} ({run.project}): {len(run.resources)} resources"]
+def _console(stream: Any = None) -> Console:
+    """Colour only on terminals and never with NO_COLOR; wide lines when writing to a file/CI."""
+    target = stream or sys.stdout
+    no_color = bool(os.environ.get("NO_COLOR"))
+    probe = Console(file=target)
+    width = None if probe.is_terminal else 200
+    return Console(file=target, no_color=no_color, highlight=False, width=width)
 
-    def walk(parent: str, depth: int) -> None:
-        for urn in children.get(parent, []):
-            r = by_urn[urn]
-            flag = "  [protected]" if r.protect else ""
-            lines.append(f"{'    ' * depth}+ {r.type}  {r.name}{flag}")
-            walk(urn, depth + 1)
 
-    roots = [p for p in children if p not in by_urn]
-    for root in sorted(roots):
-        walk(root, 0)
-    lines.append("Outputs:")
-    lines.extend(f"    {k}: {v}" for k, v in run.outputs.items())
-    return "\n".join(lines)
+def plan_snapshot(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
+    """Run the program offline for a stack and return its snapshot (raises ProgramFailed)."""
+    from infra.program import build
+
+    config = read_stack(stack)
+    status = _console(sys.stderr)
+    if show_progress and status.is_terminal:
+        with status.status(f"planning {stack} offline…"):
+            run: OfflineRun = run_offline(config, build)
+    else:
+        run = run_offline(config, build)
+    return to_snapshot(run)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _plan(args: argparse.Namespace) -> int:
+    snapshot = plan_snapshot(args.stack, show_progress=not args.quiet)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(dumps(snapshot))
+    if not args.quiet:
+        print_plan(snapshot, _console())
+    return EXIT_NO_CHANGES
+
+
+def _diff(args: argparse.Namespace) -> int:
+    base = json.loads(args.base.read_text())
+    head = json.loads(args.head.read_text())
+    result = diff(base, head)
+    if args.format == "json":
+        text = json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"
+    elif args.format == "markdown":
+        text = markdown(result)
+    else:
+        text = ""
+        if args.out is None:
+            print_diff(result, _console())
+        else:
+            buffer = Console(record=True, no_color=True, width=200, file=open(os.devnull, "w"))  # noqa: SIM115
+            print_diff(result, buffer)
+            text = buffer.export_text()
+    if args.out is not None:
+        args.out.write_text(text)
+    elif text:
+        sys.stdout.write(text)
+    if result.empty:
+        return EXIT_NO_CHANGES
+    return EXIT_BLOCKED if result.blocked else EXIT_CHANGES
+
+
+def _render(args: argparse.Namespace) -> int:
+    snapshot = plan_snapshot(args.stack)
+    written = render_snapshot(snapshot, args.out)
+    print(f"wrote {len(written)} files under {args.out}")
+    return EXIT_NO_CHANGES
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.preview", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.preview",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    plan = commands.add_parser("plan", help="run the program offline and snapshot its plan")
+    plan = commands.add_parser(
+        "plan", help="run the program offline and snapshot its desired state"
+    )
     plan.add_argument("stack", help="stack name, e.g. dev or prod")
     plan.add_argument("--out", type=Path, help="write the JSON snapshot here")
+    plan.add_argument("--quiet", action="store_true", help="no tree, no progress")
+    compare = commands.add_parser("diff", help="compare two snapshots")
+    compare.add_argument("base", type=Path)
+    compare.add_argument("head", type=Path)
+    compare.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    compare.add_argument("--out", type=Path, help="write the report here instead of stdout")
+    render = commands.add_parser(
+        "render", help="write Kubernetes YAML, Azure JSON and a topology diagram"
+    )
+    render.add_argument("stack")
+    render.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-
-    from infra.program import build
-
+    handlers = {"plan": _plan, "diff": _diff, "render": _render}
     try:
-        run = run_offline(read_stack(args.stack), build)
+        return handlers[args.command](args)
     except ProgramFailed as failure:
         cause = failure.cause
-        message = str(cause) if isinstance(cause, InvalidInput) else repr(cause)
-        print(f"error: {message}", file=sys.stderr)
-        return EXIT_ERROR
-    except FileNotFoundError as missing:
-        print(f"error: {missing}", file=sys.stderr)
-        return EXIT_ERROR
-    if args.out:
-        args.out.write_text(dumps(to_snapshot(run)))
-    print(_tree(run))
-    return 0
+        return _fail(
+            str(cause) if isinstance(cause, InvalidInput) else f"{type(cause).__name__}: {cause}"
+        )
+    except (OSError, json.JSONDecodeError, KeyError) as error:
+        return _fail(f"{type(error).__name__}: {error}")
 
 
 if __name__ == "__main__":

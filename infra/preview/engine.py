@@ -67,6 +67,8 @@ class OfflineRun:
     project: str
     resources: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    result: Any = None
+    """What the program returned (the `Platform`, for the topology)."""
 
     def by_type(self, token: str) -> list[Registration]:
         return [r for r in self.resources if r.type == token]
@@ -168,8 +170,10 @@ def run_offline(
     runtime_settings.rpc_manager.clear()
     runtime_settings.outputs.clear()
 
+    returned: list[Any] = []
+
     def run() -> None:
-        program()
+        returned.append(program())
 
     try:
         _sync_await(run_pulumi_func(run))
@@ -179,4 +183,10 @@ def run_offline(
     root = settings.get_root_resource()
     exported = dict(getattr(root, "outputs", {}) or {})
     outputs = {name: _plain_output(value) for name, value in sorted(exported.items())}
-    return OfflineRun(stack.stack, stack.project, list(monitor.registrations), outputs)
+    return OfflineRun(
+        stack.stack,
+        stack.project,
+        list(monitor.registrations),
+        outputs,
+        returned[0] if returned else None,
+    )

@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 from infra.preview.engine import OfflineRun
+from infra.preview.topology import topology_of
+from infra.services.validation import Catalog
 
 SNAPSHOT_VERSION = 1
 
@@ -28,7 +30,9 @@ def to_snapshot(run: OfflineRun) -> dict[str, Any]:
         }
         for r in sorted(run.resources, key=lambda r: r.urn)
     ]
+    catalog = getattr(run.result, "catalog", None)
     return {
+        "topology": topology_of(catalog) if isinstance(catalog, Catalog) else {},
         "version": SNAPSHOT_VERSION,
         "project": run.project,
         "stack": run.stack,

@@ -24,6 +24,7 @@ from infra.services.render.common import (
     probe_port_number,
     readiness,
     selector,
+    version_label,
 )
 from infra.services.spec import (
     ConfigSecret,
@@ -311,7 +312,7 @@ def _deployment(
     uses_identity: bool,
 ) -> Obj:
     spec = service.spec
-    pod_labels = labels(service, extensions)
+    pod_labels = {**labels(service, extensions), **version_label(spec)}
     if uses_identity:
         pod_labels[WORKLOAD_IDENTITY_USE] = "true"
     deployment_spec: Obj = {
@@ -338,7 +339,10 @@ def _deployment(
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _metadata(service, extensions),
+        "metadata": {
+            **_metadata(service, extensions),
+            "labels": {**labels(service, extensions), **version_label(spec)},
+        },
         "spec": deployment_spec,
     }
 

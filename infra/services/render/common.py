@@ -5,6 +5,7 @@ One module, so AKS and Container Apps agree on image, ports, env and replicas by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,16 +73,20 @@ class PlatformExtensions:
 
 
 def labels(service: PlannedService, extensions: PlatformExtensions) -> dict[str, str]:
-    ref = parse_image(service.spec.image)
-    version = (ref.tag if ref and ref.tag else "digest")[:63]
     return {
         **extensions.labels,
         NAME_LABEL: service.name,
         PART_OF_LABEL: service.app,
         MANAGED_BY_LABEL: "pulumi",
-        VERSION_LABEL: version,
         TARGET_LABEL: service.spec.target.value,
     }
+
+
+def version_label(spec: ServiceSpec) -> dict[str, str]:
+    """Only on the workload and its pods: an image bump should not touch every object."""
+    ref = parse_image(spec.image)
+    version = ref.tag if ref and ref.tag else "digest"
+    return {VERSION_LABEL: re.sub(r"[^A-Za-z0-9_.-]", "-", version)[:63].strip("-_.") or "unknown"}
 
 
 def selector(service: PlannedService) -> dict[str, str]:

@@ -23,6 +23,7 @@ from infra.services.render.common import (
     min_replicas,
     probe_port_number,
     readiness,
+    version_label,
 )
 from infra.services.spec import (
     ConfigSecret,
@@ -278,7 +279,10 @@ def render_on_container_apps(
         volume_mounts=mounts or None,
     )
     identities: list[Text] = [pull_identity_id] + ([identity_id] if identity_id is not None else [])
-    tags = {k.replace("/", "_"): v for k, v in labels(service, extensions).items()}
+    tags = {
+        k.replace("/", "_"): v
+        for k, v in {**labels(service, extensions), **version_label(spec)}.items()
+    }
     plan = ContainerAppPlan(
         name=service.name,
         identity=app.ManagedServiceIdentityArgs(

@@ -1,0 +1,186 @@
+"""How a plan and a diff read: a coloured tree for terminals, markdown for pull requests.
+
+Fixed prefixes as in Pulumi's display: `+ ` create, `- ` delete, `~ ` update, `+-` replace;
+colour is a separate layer (rich), off for non-terminals and when NO_COLOR is set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+from rich.tree import Tree
+
+from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange
+from infra.preview.topology import mermaid
+
+PREFIX = {
+    Operation.CREATE: "+ ",
+    Operation.DELETE: "- ",
+    Operation.UPDATE: "~ ",
+    Operation.REPLACE: "+-",
+}
+STYLE = {
+    Operation.CREATE: "green",
+    Operation.DELETE: "red",
+    Operation.UPDATE: "yellow",
+    Operation.REPLACE: "magenta",
+}
+MAX_VALUE = 120
+
+
+def _value(value: Any) -> str:
+    if value.__class__.__name__ == "_Missing":
+        return "(none)"
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
+
+
+def _property_line(change: PropertyChange) -> str:
+    mark = " (forces replacement)" if change.forces_replacement else ""
+    if change.kind == "add":
+        return f"+ {change.path}: {_value(change.after)}{mark}"
+    if change.kind == "remove":
+        return f"- {change.path}: {_value(change.before)}{mark}"
+    return f"~ {change.path}: {_value(change.before)} => {_value(change.after)}{mark}"
+
+
+def plan_tree(snapshot: dict[str, Any]) -> Tree:
+    """Every resource of a plan under its component, as Pulumi shows a first `up`."""
+    resources = snapshot["resources"]
+    by_urn = {r["urn"]: r for r in resources}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(resources, key=lambda r: (r["type"], r["name"])):
+        children.setdefault(r["parent"], []).append(r)
+    root = Tree(
+        Text(
+            f"{snapshot['project']}-{snapshot['stack']}  ({len(resources)} resources)", style="bold"
+        )
+    )
+
+    def add(node: Tree, parent: str) -> None:
+        for r in children.get(parent, []):
+            label = Text("+ ", style="green")
+            label.append(f"{r['type']}  ", style="dim")
+            label.append(r["name"])
+            if r.get("options", {}).get("protect"):
+                label.append("  [protected]", style="cyan")
+            add(node.add(label), r["urn"])
+
+    for parent in sorted(p for p in children if p not in by_urn):
+        add(root, parent)
+    return root
+
+
+def print_plan(snapshot: dict[str, Any], console: Console) -> None:
+    console.print(plan_tree(snapshot))
+    counts: dict[str, int] = {}
+    for r in snapshot["resources"]:
+        kind = "components" if not r.get("custom") else r["type"].split(":")[0]
+        counts[kind] = counts.get(kind, 0) + 1
+    console.print("Resources:")
+    console.print(
+        f"    + {len(snapshot['resources'])} to create ("
+        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+        + ")"
+    )
+    if snapshot.get("outputs"):
+        console.print("Outputs:")
+        for key, value in snapshot["outputs"].items():
+            console.print(f"    {key}: {value}", markup=False)
+
+
+def _summary(result: PlanDiff) -> str:
+    counts = result.counts()
+    parts = [
+        f"{PREFIX[op].strip()} {counts[op.value]} to {op.value}"
+        for op in Operation
+        if counts[op.value]
+    ]
+    return ", ".join(parts) if parts else "no changes"
+
+
+def print_diff(result: PlanDiff, console: Console) -> None:
+    if result.empty:
+        console.print(f"{result.head_stack}: no changes")
+        return
+    root = Tree(Text(f"{result.base_stack} → {result.head_stack}", style="bold"))
+    for service, changes in _group(result.changes):
+        node = root.add(Text(service, style="bold"))
+        for change in changes:
+            label = Text(PREFIX[change.operation], style=STYLE[change.operation])
+            label.append(f" {change.type}  ", style="dim")
+            label.append(change.name)
+            if change.blocked:
+                label.append(
+                    f"  BLOCKED: protected resource would be {change.operation.value}d",
+                    style="bold red",
+                )
+            elif change.protected:
+                label.append("  [protected]", style="cyan")
+            leaf = node.add(label)
+            for prop in change.changes:
+                leaf.add(Text(_property_line(prop), style=STYLE[change.operation]))
+    console.print(root)
+    console.print("Resources:")
+    for op in Operation:
+        count = result.counts()[op.value]
+        if count:
+            console.print(Text(f"    {PREFIX[op]} {count} to {op.value}", style=STYLE[op]))
+    if result.blocked:
+        console.print(Text(f"    {len(result.blocked)} blocked by protection", style="bold red"))
+
+
+def _group(changes: Iterable[ResourceChange]) -> list[tuple[str, list[ResourceChange]]]:
+    groups: dict[str, list[ResourceChange]] = {}
+    for change in changes:
+        groups.setdefault(change.service, []).append(change)
+    return sorted(groups.items(), key=lambda item: (item[0] != "platform", item[0]))
+
+
+def markdown(result: PlanDiff) -> str:
+    """A pull-request comment; empty when nothing changed (so no comment is posted)."""
+    if result.empty:
+        return ""
+    counts = result.counts()
+    lines = [
+        f"### Offline plan: `{result.head_stack}`",
+        "",
+        f"**{_summary(result)}**"
+        + (f" — ⛔ {len(result.blocked)} blocked by protection" if result.blocked else ""),
+        "",
+        "| | create | update | replace | delete |",
+        "|---|---:|---:|---:|---:|",
+        "| **total** | " + " | ".join(str(counts[op.value]) for op in Operation) + " |",
+    ]
+    for service, per in result.by_service().items():
+        cells = " | ".join(str(per.get(op.value, 0)) for op in Operation)
+        lines.append(f"| {service} | {cells} |")
+    lines.append("")
+    for service, changes in _group(result.changes):
+        lines += [
+            "<details>",
+            f"<summary><b>{service}</b> ({len(changes)} changes)</summary>",
+            "",
+            "```diff",
+        ]
+        for change in changes:
+            flag = "  # BLOCKED: protected" if change.blocked else ""
+            lines.append(f"{PREFIX[change.operation]} {change.type} {change.name}{flag}")
+            lines.extend(f"    {_property_line(p)}" for p in change.changes)
+        lines += ["```", "</details>", ""]
+    if result.topology_changed and result.head_topology:
+        lines += [
+            "<details open>",
+            "<summary><b>Topology changed</b></summary>",
+            "",
+            "```mermaid",
+            mermaid(result.head_topology).rstrip(),
+            "```",
+            "</details>",
+            "",
+        ]
+    return "\n".join(lines)

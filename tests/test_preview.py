@@ -1,0 +1,441 @@
+"""The offline preview: deterministic snapshots, correct diffs, rendered files, no secret leaks."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from infra.preview.__main__ import EXIT_BLOCKED, EXIT_CHANGES, EXIT_NO_CHANGES, main
+from infra.preview.diff import Operation, diff, to_json
+from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.render import render_snapshot
+from infra.preview.report import markdown, print_diff, print_plan
+from infra.preview.snapshot import dumps, to_snapshot
+from infra.preview.stackfile import ROOT, read_stack
+from infra.program import build
+from infra.services.loader import load_applications
+from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Target
+from tests.k8s_schema import validate_object
+
+SECRET = "n0-0ne-may-see-th1s"
+
+
+@pytest.fixture(scope="module")
+def dev_snapshot(dev: OfflineRun) -> dict[str, Any]:
+    return to_snapshot(dev)
+
+
+def _find(snapshot: dict[str, Any], token: str, name: str) -> dict[str, Any]:
+    return next(r for r in snapshot["resources"] if r["type"] == token and r["name"] == name)
+
+
+def test_snapshot_is_byte_identical_across_processes(
+    dev_snapshot: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "plan.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.preview", "plan", "dev", "--out", str(out), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.read_text() == dumps(dev_snapshot)
+    again = to_snapshot(run_offline(read_stack("dev"), build))
+    assert dumps(again) == dumps(dev_snapshot)
+
+
+def test_snapshot_records_type_parent_provider_inputs_and_options(
+    dev_snapshot: dict[str, Any],
+) -> None:
+    cluster = _find(dev_snapshot, "azure-native:containerservice:ManagedCluster", "aks-cluster")
+    assert cluster["parent"].endswith("platform:foundation:AksCluster::aks")
+    assert cluster["options"]["ignoreChanges"] == [
+        "agentPoolProfiles[0].count",
+        "agentPoolProfiles[1].count",
+    ]
+    deployment = _find(dev_snapshot, "kubernetes:apps/v1:Deployment", "storefront-catalog-api")
+    assert deployment["provider"].endswith("pulumi:providers:kubernetes::aks-k8s")
+    assert (
+        deployment["inputs"]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]
+        == "catalog-api"
+    )
+    assert dev_snapshot["outputs"]["kubeconfig"] == "[secret]"
+    assert [s["name"] for s in dev_snapshot["topology"]["services"]][:2] == [
+        "admin-web",
+        "basket-api",
+    ]
+
+
+def test_prod_snapshot_marks_protected_resources(prod: OfflineRun) -> None:
+    snapshot = to_snapshot(prod)
+    protected = {r["name"] for r in snapshot["resources"] if r["options"].get("protect")}
+    assert {"aks-cluster", "registry-acr", "observability-logs", "keyvault-vault"} <= protected
+
+
+# ----- diffs on crafted pairs ------------------------------------------------------------
+
+
+def test_identical_snapshots_have_no_changes(dev_snapshot: dict[str, Any]) -> None:
+    result = diff(dev_snapshot, copy.deepcopy(dev_snapshot))
+    assert result.empty
+    assert markdown(result) == "", "no comment when nothing changed"
+
+
+def test_update_with_nested_property_path(dev_snapshot: dict[str, Any]) -> None:
+    head = copy.deepcopy(dev_snapshot)
+    _find(head, "kubernetes:apps/v1:Deployment", "storefront-catalog-api")["inputs"]["spec"][
+        "template"
+    ]["spec"]["containers"][0]["image"] = "shopdevacr.azurecr.io/storefront/catalog-api:1.15.0"
+    result = diff(dev_snapshot, head)
+    assert [(c.operation, c.name, c.service) for c in result.changes] == [
+        (Operation.UPDATE, "storefront-catalog-api", "catalog-api")
+    ]
+    assert [p.path for p in result.changes[0].changes] == ["spec.template.spec.containers[0].image"]
+    assert result.counts() == {"create": 0, "update": 1, "replace": 0, "delete": 0}
+    assert result.by_service() == {"catalog-api": {"update": 1}}
+
+
+@pytest.mark.parametrize(
+    ("token", "name", "path", "value"),
+    [
+        (
+            "azure-native:containerservice:ManagedCluster",
+            "aks-cluster",
+            ["agentPoolProfiles", 1, "vmSize"],
+            "Standard_D8ds_v5",
+        ),
+        (
+            "kubernetes:apps/v1:Deployment",
+            "storefront-catalog-api",
+            ["spec", "selector", "matchLabels", "tier"],
+            "x",
+        ),
+        ("azure-native:app:ContainerApp", "web", ["containerAppName"], "web2"),
+        ("azure-native:app:ManagedEnvironment", "container-apps-env", ["zoneRedundant"], True),
+        ("azure-native:network:VirtualNetwork", "network-vnet", ["location"], "northeurope"),
+    ],
+)
+def test_changes_that_force_a_new_resource_are_replacements(
+    dev_snapshot: dict[str, Any], token: str, name: str, path: list[Any], value: Any
+) -> None:
+    head = copy.deepcopy(dev_snapshot)
+    target = _find(head, token, name)["inputs"]
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    result = diff(dev_snapshot, head)
+    assert [c.operation for c in result.changes] == [Operation.REPLACE]
+    assert result.changes[0].changes[0].forces_replacement
+
+
+def test_protected_resources_are_blocked(prod: OfflineRun, tmp_path: Path) -> None:
+    base = to_snapshot(prod)
+    head = copy.deepcopy(base)
+    head["resources"] = [r for r in head["resources"] if r["name"] != "registry-acr"]
+    _find(head, "azure-native:containerservice:ManagedCluster", "aks-cluster")["inputs"][
+        "agentPoolProfiles"
+    ][0]["vmSize"] = "Standard_D8ds_v5"
+    _find(head, "azure-native:operationalinsights:Workspace", "observability-logs")["inputs"][
+        "retentionInDays"
+    ] = 120
+    result = diff(base, head)
+    blocked = {c.name: c.operation for c in result.blocked}
+    assert blocked == {"registry-acr": Operation.DELETE, "aks-cluster": Operation.REPLACE}
+    workspace = next(c for c in result.changes if c.name == "observability-logs")
+    assert workspace.protected
+    assert not workspace.blocked, "updating a protected resource is allowed"
+    (tmp_path / "base.json").write_text(dumps(base))
+    (tmp_path / "head.json").write_text(dumps(head))
+    assert (
+        main(
+            [
+                "diff",
+                str(tmp_path / "base.json"),
+                str(tmp_path / "head.json"),
+                "--format",
+                "json",
+                "--out",
+                str(tmp_path / "d.json"),
+            ]
+        )
+        == EXIT_BLOCKED
+    )
+    report = json.loads((tmp_path / "d.json").read_text())
+    assert sorted(report["blocked"]) == sorted(c.urn for c in result.blocked)
+
+
+def test_exit_codes_for_no_changes_and_changes(
+    dev_snapshot: dict[str, Any], tmp_path: Path
+) -> None:
+    (tmp_path / "a.json").write_text(dumps(dev_snapshot))
+    head = copy.deepcopy(dev_snapshot)
+    head["resources"] = head["resources"][:-1]
+    (tmp_path / "b.json").write_text(dumps(head))
+    assert (
+        main(
+            [
+                "diff",
+                str(tmp_path / "a.json"),
+                str(tmp_path / "a.json"),
+                "--out",
+                str(tmp_path / "o.txt"),
+            ]
+        )
+        == EXIT_NO_CHANGES
+    )
+    assert (
+        main(
+            [
+                "diff",
+                str(tmp_path / "a.json"),
+                str(tmp_path / "b.json"),
+                "--out",
+                str(tmp_path / "o.txt"),
+            ]
+        )
+        == EXIT_CHANGES
+    )
+    assert main(["diff", str(tmp_path / "a.json"), str(tmp_path / "missing.json")]) == 2
+
+
+def test_changing_a_service_in_apps_shows_exactly_that_change(dev_snapshot: dict[str, Any]) -> None:
+    apps = load_applications()
+    changed = [
+        Application(
+            name=a.name,
+            source=a.source,
+            owner=a.owner,
+            services=tuple(
+                dataclasses.replace(s, image="storefront/basket-api:3.3.0")
+                if s.name == "basket-api"
+                else s
+                for s in a.services
+            ),
+        )
+        for a in apps
+    ]
+    head = to_snapshot(run_offline(read_stack("dev"), lambda: build(applications=changed)))
+    result = diff(dev_snapshot, head)
+    assert [(c.name, c.operation) for c in result.changes] == [
+        ("storefront-basket-api", Operation.UPDATE)
+    ]
+    paths = [p.path for p in result.changes[0].changes]
+    assert paths == [
+        "metadata.labels.app.kubernetes.io/version",
+        "spec.template.metadata.labels.app.kubernetes.io/version",
+        "spec.template.spec.containers[0].image",
+    ]
+
+
+def test_topology_change_is_shown_in_the_comment(dev_snapshot: dict[str, Any]) -> None:
+    head = copy.deepcopy(dev_snapshot)
+    head["topology"]["services"][0]["exposure"] = "public"
+    head["resources"] = head["resources"][:-1]
+    text = markdown(diff(dev_snapshot, head))
+    assert "```mermaid" in text
+    assert "internet -->|https| svc_admin_web" in text
+    unchanged = copy.deepcopy(dev_snapshot)
+    unchanged["resources"] = unchanged["resources"][:-1]
+    assert "```mermaid" not in markdown(diff(dev_snapshot, unchanged))
+
+
+def test_text_report_uses_pulumi_prefixes_and_no_colour_for_files(
+    dev_snapshot: dict[str, Any],
+) -> None:
+    head = copy.deepcopy(dev_snapshot)
+    gone = head["resources"].pop()
+    head["resources"].append({**gone, "urn": gone["urn"] + "-new", "name": gone["name"] + "-new"})
+    console = Console(record=True, width=200, no_color=True)
+    print_diff(diff(dev_snapshot, head), console)
+    text = console.export_text()
+    assert f"-  {gone['type']}  {gone['name']}" in text
+    assert f"+  {gone['type']}  {gone['name']}-new" in text
+    assert "\x1b[" not in text
+    plan_console = Console(record=True, width=200, no_color=True)
+    print_plan(dev_snapshot, plan_console)
+    assert "Resources:" in plan_console.export_text()
+
+
+# ----- render -------------------------------------------------------------------------------
+
+
+def test_render_writes_kubernetes_yaml_by_namespace_azure_json_and_topology(
+    dev_snapshot: dict[str, Any], tmp_path: Path
+) -> None:
+    written = render_snapshot(dev_snapshot, tmp_path)
+    deployment = tmp_path / "kubernetes" / "storefront" / "Deployment-catalog-api.yaml"
+    assert deployment in written
+    assert (tmp_path / "kubernetes" / "_cluster" / "Namespace-storefront.yaml").exists()
+    assert (tmp_path / "azure" / "containerservice" / "ManagedCluster-aks-cluster.json").exists()
+    for path in (tmp_path / "kubernetes").rglob("*.yaml"):
+        validate_object(yaml.safe_load(path.read_text()))
+    topology = (tmp_path / "topology.mmd").read_text()
+    assert topology.startswith("flowchart LR")
+    assert "svc_web --> svc_catalog_api" in topology
+    assert 'subgraph container_apps["Container Apps"]' in topology
+
+
+# ----- secrets ------------------------------------------------------------------------------
+
+
+def test_a_known_secret_never_appears_in_plan_diff_render_or_logs(
+    dev_snapshot: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = read_stack("dev")
+    stack = dataclasses.replace(
+        base,
+        values={**base.values, "secrets:api-token": SECRET},
+        secret_keys=(*base.secret_keys, "secrets:api-token"),
+    )
+    extra = Application(
+        name="extra",
+        source="apps/extra.py",
+        services=(
+            ServiceSpec(
+                name="aks-api",
+                image="api:1.0",
+                target=Target.AKS,
+                ports=(Port(name="http", number=8080),),
+                secrets={"API_TOKEN": ConfigSecret(key="api-token")},
+            ),
+            ServiceSpec(
+                name="aca-api",
+                image="api:1.0",
+                target=Target.CONTAINER_APPS,
+                ports=(Port(name="http", number=8080),),
+                secrets={"API_TOKEN": ConfigSecret(key="api-token")},
+            ),
+        ),
+    )
+    head = to_snapshot(
+        run_offline(stack, lambda: build(applications=[*load_applications(), extra]))
+    )
+    result = diff(dev_snapshot, head)
+    outputs = [dumps(head), json.dumps(to_json(result)), markdown(result)]
+    console = Console(record=True, width=200)
+    print_diff(result, console)
+    print_plan(head, console)
+    outputs.append(console.export_text())
+    render_snapshot(head, tmp_path)
+    outputs += [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
+    captured = capsys.readouterr()
+    outputs += [captured.out, captured.err]
+    assert not [o for o in outputs if SECRET in o]
+    assert any("extra-aks-api-config" in o for o in outputs), (
+        "the secret's resource is there, masked"
+    )
+
+
+# ----- properties of diff -------------------------------------------------------------------
+
+VALUES = st.recursive(
+    st.one_of(st.integers(-3, 3), st.booleans(), st.text(max_size=3), st.none()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.sampled_from("abc"), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def snapshots(draw: st.DrawFn) -> dict[str, Any]:
+    names = draw(st.lists(st.from_regex(r"[a-e]{1,2}", fullmatch=True), unique=True, max_size=6))
+    kinds = {n: draw(st.sampled_from(["test:a:B", "kubernetes:apps/v1:Deployment"])) for n in names}
+    # As in Pulumi, the URN carries the type: a resource's type never changes under one URN.
+    resources = [
+        {
+            "urn": f"urn:x::{kinds[n]}::{n}",
+            "type": kinds[n],
+            "name": n,
+            "parent": "",
+            "custom": True,
+            "provider": draw(st.sampled_from(["", "urn:p::one"])),
+            "inputs": draw(
+                st.dictionaries(st.sampled_from(["x", "y", "spec"]), VALUES, max_size=3)
+            ),
+            "options": {"protect": True} if draw(st.booleans()) else {},
+        }
+        for n in names
+    ]
+    return {"stack": "t", "resources": resources, "topology": {}}
+
+
+@settings(max_examples=150, deadline=None)
+@given(snapshots())
+def test_diff_of_a_snapshot_with_itself_is_empty(snapshot: dict[str, Any]) -> None:
+    assert diff(snapshot, copy.deepcopy(snapshot)).empty
+
+
+@settings(max_examples=150, deadline=None)
+@given(snapshots(), snapshots())
+def test_diff_names_exactly_the_resources_that_differ(a: dict[str, Any], b: dict[str, Any]) -> None:
+    by_a = {r["urn"]: r for r in a["resources"]}
+    by_b = {r["urn"]: r for r in b["resources"]}
+    differing = {
+        u
+        for u in set(by_a) | set(by_b)
+        if u not in by_a
+        or u not in by_b
+        or json.dumps(by_a[u], sort_keys=True) != json.dumps(by_b[u], sort_keys=True)
+    }
+    assert {c.urn for c in diff(a, b).changes} == differing
+
+
+@settings(max_examples=150, deadline=None)
+@given(snapshots(), snapshots())
+def test_swapping_base_and_head_swaps_creates_and_deletes(
+    a: dict[str, Any], b: dict[str, Any]
+) -> None:
+    forward, backward = diff(a, b), diff(b, a)
+    creates = {c.urn for c in forward.changes if c.operation is Operation.CREATE}
+    deletes = {c.urn for c in forward.changes if c.operation is Operation.DELETE}
+    assert creates == {c.urn for c in backward.changes if c.operation is Operation.DELETE}
+    assert deletes == {c.urn for c in backward.changes if c.operation is Operation.CREATE}
+    assert {c.urn for c in forward.changes} == {c.urn for c in backward.changes}
+
+
+def test_workflows_are_valid_github_workflows() -> None:
+    files = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert {f.name for f in files} >= {
+        "ci.yml",
+        "offline-preview.yml",
+        "preview-comment.yml",
+        "pulumi-preview.yml",
+        "deploy.yml",
+    }
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    deploy = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    assert deploy["jobs"]["prod"]["needs"] == "dev"
+    assert deploy["jobs"]["prod"]["environment"] == "production"
+    offline = yaml.safe_load((ROOT / ".github" / "workflows" / "offline-preview.yml").read_text())
+    assert offline["permissions"] == {"contents": "read"}, (
+        "the fork-facing job holds no write token"
+    )
