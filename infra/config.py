@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
 from infra.problems import InvalidInput, Problem, show
@@ -87,19 +87,30 @@ class _Model(BaseModel):
     )
 
 
+def _text_only(value: Any) -> Any:
+    """Addresses come as text: a number or boolean must not become 0.0.0.1."""
+    if not isinstance(value, (str, ipaddress.IPv4Network, ipaddress.IPv4Address)):
+        raise ValueError("must be written as text, e.g. '10.20.0.0/16'")
+    return value
+
+
+Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_text_only)]
+Address = Annotated[ipaddress.IPv4Address, BeforeValidator(_text_only)]
+
+
 class NetworkConfig(_Model):
-    vnet_cidr: ipaddress.IPv4Network = Field(description="the VNet range, e.g. 10.20.0.0/16")
-    aks_nodes_subnet_cidr: ipaddress.IPv4Network = Field(
+    vnet_cidr: Cidr = Field(description="the VNet range, e.g. 10.20.0.0/16")
+    aks_nodes_subnet_cidr: Cidr = Field(
         description="AKS node subnet inside the VNet, e.g. 10.20.0.0/22"
     )
-    container_apps_subnet_cidr: ipaddress.IPv4Network = Field(
+    container_apps_subnet_cidr: Cidr = Field(
         description="Container Apps subnet inside the VNet, /27 or larger, e.g. 10.20.8.0/23"
     )
-    pod_cidr: ipaddress.IPv4Network = Field(
+    pod_cidr: Cidr = Field(
         default=ipaddress.IPv4Network("192.168.0.0/16"),
         description="overlay pod range, outside the VNet, e.g. 192.168.0.0/16",
     )
-    service_cidr: ipaddress.IPv4Network = Field(
+    service_cidr: Cidr = Field(
         default=ipaddress.IPv4Network("172.16.0.0/16"),
         description="Kubernetes service range, outside the VNet, e.g. 172.16.0.0/16",
     )
@@ -109,7 +120,7 @@ class NetworkConfig(_Model):
         description="private DNS zone for AKS services that Container Apps call; "
         "defaults to <environment>.<namePrefix>.internal",
     )
-    dns_service_ip: ipaddress.IPv4Address = Field(
+    dns_service_ip: Address = Field(
         default=ipaddress.IPv4Address("172.16.0.10"),
         description="cluster DNS address inside serviceCidr, e.g. 172.16.0.10",
     )
@@ -132,7 +143,7 @@ class NodePoolConfig(_Model):
 
 
 class ApiServerConfig(_Model):
-    authorized_ip_ranges: tuple[ipaddress.IPv4Network, ...] = Field(
+    authorized_ip_ranges: tuple[Cidr, ...] = Field(
         default=(), description="CIDRs allowed to reach the API server, e.g. [203.0.113.0/24]"
     )
     private_cluster: bool = Field(

@@ -5,7 +5,8 @@
     python -m infra.preview render STACK --out DIR
 
 Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
-would block (a protected resource deleted or replaced). `plan` and `render` exit 0 or 2.
+would block (a protected resource deleted or replaced). `plan` exits 0, 2, or 4 when a mandatory
+policy rule is violated (the report names each rule id); `render` exits 0 or 2.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import Any
 
 from rich.console import Console
 
+from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
+from infra.policy.exceptions import load_exceptions
+from infra.policy.rules import PolicyContext, PolicyReport
 from infra.preview.diff import diff, to_json
 from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
 from infra.preview.render import render_snapshot
@@ -31,6 +35,7 @@ EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 1
 EXIT_ERROR = 2
 EXIT_BLOCKED = 3
+EXIT_POLICY = 4
 
 
 def _console(stream: Any = None) -> Console:
@@ -61,6 +66,11 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
+def policy_report(stack: str, snapshot: dict[str, Any]) -> PolicyReport:
+    environment = read_stack(stack).values.get("platform:environment", stack)
+    return evaluate(resources_of_snapshot(snapshot), PolicyContext(environment), load_exceptions())
+
+
 def _plan(args: argparse.Namespace) -> int:
     snapshot = plan_snapshot(args.stack, show_progress=not args.quiet)
     if args.out:
@@ -68,7 +78,10 @@ def _plan(args: argparse.Namespace) -> int:
         args.out.write_text(dumps(snapshot))
     if not args.quiet:
         print_plan(snapshot, _console())
-    return EXIT_NO_CHANGES
+    report = policy_report(args.stack, snapshot)
+    if report.violations or report.expired_exceptions or not args.quiet:
+        print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
+    return EXIT_POLICY if report.enforced else EXIT_NO_CHANGES
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -1,0 +1,284 @@
+"""Guardrails: rules over both stacks, each rule proven to fire, exceptions, the CrossGuard adapter."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import importlib.util
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
+from infra.policy.exceptions import PolicyException, load_exceptions, parse_exceptions
+from infra.policy.rules import RULES, PolicyContext, Severity
+from infra.preview.__main__ import policy_report
+from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.snapshot import to_snapshot
+from infra.preview.stackfile import ROOT, read_stack
+from infra.problems import InvalidInput
+from infra.program import build
+from infra.services.loader import load_applications
+from infra.services.spec import Application
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def snapshots(runs: dict[str, OfflineRun]) -> dict[str, dict[str, Any]]:
+    return {stack: to_snapshot(run) for stack, run in runs.items()}
+
+
+def violations(
+    snapshot: dict[str, Any], environment: str, exceptions: tuple[PolicyException, ...] = ()
+) -> list[str]:
+    report = evaluate(
+        resources_of_snapshot(snapshot), PolicyContext(environment), exceptions, TODAY
+    )
+    return [v.rule.id for v in report.enforced]
+
+
+def test_every_rule_has_an_id_severity_and_rationale() -> None:
+    assert len(RULES) >= 20
+    for rule_id, rule in RULES.items():
+        assert rule.id == rule_id
+        assert rule.severity in Severity
+        assert len(rule.rationale) > 20
+        assert rule.types
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_reference_application_passes_every_mandatory_rule(
+    snapshots: dict[str, dict[str, Any]], stack: str
+) -> None:
+    assert violations(snapshots[stack], stack) == []
+
+
+def _find(snapshot: dict[str, Any], token: str, name: str | None = None) -> dict[str, Any]:
+    return next(
+        r
+        for r in snapshot["resources"]
+        if r["type"] == token and (name is None or r["name"] == name)
+    )
+
+
+def _container(snapshot: dict[str, Any]) -> dict[str, Any]:
+    deployment = _find(snapshot, "kubernetes:apps/v1:Deployment", "storefront-catalog-api")
+    return deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]
+
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+
+
+def _break(rule_id: str, s: dict[str, Any]) -> None:
+    """Make the prod snapshot violate exactly one rule."""
+    cluster = _find(s, CLUSTER)["inputs"]
+    deployment = _find(s, "kubernetes:apps/v1:Deployment", "storefront-catalog-api")
+    pod = deployment["inputs"]["spec"]["template"]["spec"]
+    app = _find(s, "azure-native:app:ContainerApp", "web")["inputs"]
+    match rule_id:
+        case "aks-local-accounts-disabled":
+            cluster["disableLocalAccounts"] = False
+        case "aks-entra-rbac":
+            cluster["aadProfile"]["enableAzureRBAC"] = False
+        case "aks-network-policy":
+            cluster["networkProfile"]["networkPolicy"] = "none"
+        case "aks-workload-identity":
+            cluster["securityProfile"]["workloadIdentity"]["enabled"] = False
+        case "aks-upgrade-channel":
+            cluster["autoUpgradeProfile"]["upgradeChannel"] = "none"
+        case "aks-api-server-restricted":
+            cluster["apiServerAccessProfile"]["authorizedIPRanges"] = ["0.0.0.0/0"]
+        case "aks-monitoring":
+            cluster["addonProfiles"]["omsagent"]["enabled"] = False
+        case "aks-azure-policy":
+            del cluster["addonProfiles"]["azurepolicy"]
+        case "aks-system-pool-reserved":
+            cluster["agentPoolProfiles"][0]["nodeTaints"] = []
+        case "acr-admin-disabled":
+            _find(s, "azure-native:containerregistry:Registry")["inputs"]["adminUserEnabled"] = True
+        case "aca-no-insecure-ingress":
+            app["configuration"]["ingress"]["allowInsecure"] = True
+        case "aca-registry-identity":
+            app["configuration"]["registries"][0] = {
+                "server": "x.azurecr.io",
+                "username": "u",
+                "passwordSecretRef": "pw",
+            }
+        case "aca-no-plaintext-secrets":
+            app["template"]["containers"][0]["env"].append(
+                {"name": "DB_PASSWORD", "value": "hunter2"}
+            )
+        case "k8s-resources":
+            del _container(s)["resources"]["limits"]
+        case "k8s-probes":
+            del _container(s)["readinessProbe"]
+        case "k8s-liveness-probe":
+            del _container(s)["livenessProbe"]
+        case "k8s-restricted-security-context":
+            _container(s)["securityContext"]["allowPrivilegeEscalation"] = True
+        case "k8s-no-host-access":
+            pod["volumes"].append({"name": "host", "hostPath": {"path": "/var/run"}})
+        case "no-mutable-image-tags":
+            _container(s)["image"] = "shopprodacr.azurecr.io/storefront/catalog-api:main"
+        case "k8s-env-no-plaintext-secrets":
+            _container(s)["env"].append({"name": "API_TOKEN", "value": "abc"})
+        case "k8s-zone-spread":
+            pod["topologySpreadConstraints"] = []
+        case "k8s-public-ingress-tls":
+            ingress = _find(s, "kubernetes:networking.k8s.io/v1:Ingress")
+            ingress["inputs"]["spec"]["ingressClassName"] = "webapprouting.kubernetes.azure.com"
+            ingress["inputs"]["spec"].pop("tls", None)
+        case "k8s-prod-replicas-and-pdb":
+            s["resources"] = [
+                r
+                for r in s["resources"]
+                if not (
+                    r["type"] == "kubernetes:policy/v1:PodDisruptionBudget"
+                    and r["name"] == "storefront-catalog-api"
+                )
+            ]
+        case "prod-stateful-protected":
+            _find(s, "azure-native:keyvault:Vault")["options"].pop("protect")
+        case _:
+            raise AssertionError(f"no breaking case for {rule_id}: add one")
+
+
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_breaking_a_rule_is_reported_with_its_id(
+    snapshots: dict[str, dict[str, Any]], rule_id: str
+) -> None:
+    broken = copy.deepcopy(snapshots["prod"])
+    _break(rule_id, broken)
+    report = evaluate(resources_of_snapshot(broken), PolicyContext("prod"), (), TODAY)
+    assert rule_id in {v.rule.id for v in report.violations}
+    if RULES[rule_id].severity is Severity.MANDATORY:
+        assert rule_id in {v.rule.id for v in report.enforced}
+        assert rule_id in format_report(report)
+
+
+def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan() -> None:
+    apps = [
+        Application(
+            name=a.name,
+            source=a.source,
+            services=tuple(
+                dataclasses.replace(s, image="storefront/basket-api:main")
+                if s.name == "basket-api"
+                else s
+                for s in a.services
+            ),
+        )
+        for a in load_applications()
+    ]
+    snapshot = to_snapshot(run_offline(read_stack("prod"), lambda: build(applications=apps)))
+    report = policy_report("prod", snapshot)
+    assert [(v.rule.id, v.resource.service) for v in report.enforced] == [
+        ("no-mutable-image-tags", "basket-api")
+    ]
+    dev = to_snapshot(run_offline(read_stack("dev"), lambda: build(applications=apps)))
+    assert policy_report("dev", dev).enforced == (), "mutable tags are a prod rule"
+
+
+def test_an_exception_waives_one_rule_for_one_service_until_it_expires(
+    snapshots: dict[str, dict[str, Any]],
+) -> None:
+    broken = copy.deepcopy(snapshots["prod"])
+    _break("k8s-probes", broken)
+    waiver = PolicyException(
+        "k8s-probes",
+        "catalog-api",
+        ("prod",),
+        "migration in progress, see TICKET-12",
+        "platform-team",
+        dt.date(2026, 12, 31),
+    )
+    report = evaluate(resources_of_snapshot(broken), PolicyContext("prod"), (waiver,), TODAY)
+    assert report.enforced == ()
+    assert report.violations[0].excepted_by.startswith("migration in progress")
+    other = dataclasses.replace(waiver, service="basket-api")
+    assert "k8s-probes" in violations(broken, "prod", (other,))
+    late = evaluate(
+        resources_of_snapshot(broken), PolicyContext("prod"), (waiver,), dt.date(2027, 1, 1)
+    )
+    assert [v.rule.id for v in late.enforced] == ["k8s-probes"]
+    assert late.expired_exceptions == ("k8s-probes for catalog-api expired on 2026-12-31",)
+
+
+def test_exceptions_file_is_checked() -> None:
+    assert load_exceptions() == ()
+    with pytest.raises(InvalidInput, match="is not a rule id"):
+        parse_exceptions(
+            {
+                "exceptions": [
+                    {
+                        "rule": "no-such-rule",
+                        "service": "x",
+                        "reason": "long enough reason",
+                        "approved_by": "me",
+                        "expires": "2027-01-01",
+                    }
+                ]
+            }
+        )
+    with pytest.raises(InvalidInput, match="reason"):
+        parse_exceptions(
+            {
+                "exceptions": [
+                    {
+                        "rule": "k8s-probes",
+                        "service": "x",
+                        "reason": "short",
+                        "approved_by": "me",
+                        "expires": "2027-01-01",
+                    }
+                ]
+            }
+        )
+
+
+def _load_adapter() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "policy_pack_adapter", ROOT / "policy-pack" / "adapter.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_crossguard_adapter_reports_the_same_rules(snapshots: dict[str, dict[str, Any]]) -> None:
+    adapter = _load_adapter()
+    broken = copy.deepcopy(snapshots["prod"])
+    _break("acr-admin-disabled", broken)
+    resources = [
+        SimpleNamespace(
+            urn=r["urn"],
+            resource_type=r["type"],
+            name=r["name"],
+            props=r["inputs"],
+            opts=SimpleNamespace(protect=bool(r["options"].get("protect"))),
+        )
+        for r in broken["resources"]
+        if r["custom"]
+    ]
+    assert adapter.stack_of(resources[0].urn) == "prod"
+    assert adapter.environment_of(resources[0].urn) == "prod"
+    found = adapter.violations_for(resources, "acr-admin-disabled")
+    assert len(found) == 1
+    assert found[0][1].endswith("::registry-acr")
+    assert adapter.violations_for(resources, "aks-monitoring") == []
+    pack = (ROOT / "policy-pack" / "__main__.py").read_text()
+    assert "StackValidationPolicy" in pack
+    assert (ROOT / "policy-pack" / "requirements.txt").read_text().count("pulumi-policy==") == 1
+
+
+def test_policy_pack_lives_in_its_own_folder_with_its_own_requirements() -> None:
+    assert Path(ROOT / "policy-pack" / "PulumiPolicy.yaml").exists()
+    assert "pulumi-policy" not in (ROOT / "requirements.txt").read_text()
