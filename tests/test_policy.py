@@ -282,3 +282,9 @@ def test_crossguard_adapter_reports_the_same_rules(snapshots: dict[str, dict[str
 def test_policy_pack_lives_in_its_own_folder_with_its_own_requirements() -> None:
     assert Path(ROOT / "policy-pack" / "PulumiPolicy.yaml").exists()
     assert "pulumi-policy" not in (ROOT / "requirements.txt").read_text()
+
+
+def test_readme_documents_every_rule() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [rule_id for rule_id in RULES if f"`{rule_id}`" not in readme]
+    assert missing == []
