@@ -1,0 +1,216 @@
+"""Scale benchmark: the offline plan of N synthetic services vs. the Pulumi SDK floor.
+
+    python3 dev.py bench [--sizes 50 100 200 400] [--repeat 3] [--json bench/results/latest.json]
+
+For each N, in fresh processes: (1) the offline plan of the platform plus N services, timed from
+the program's start to the last registration (imports excluded and reported apart); (2) the
+floor: the very same resources (types, names, parents, inputs) registered directly through the
+Pulumi SDK under the same mocks, without any of this project's code. Reports wall time, peak
+memory, resources and ms/resource; ratio = plan / floor. Also times the reference application's
+offline preview, both stacks, end to end (start-up included), as a user runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_plan(size: int, out: Path) -> None:
+    started = time.perf_counter()
+    from bench.synthetic import synthetic_applications
+    from infra.preview.engine import run_offline
+    from infra.preview.stackfile import read_stack
+    from infra.program import build
+    from infra.services.loader import load_applications
+
+    # Import the provider modules the program uses, so import time is not counted as plan time.
+    import pulumi_azure_native.app  # noqa: F401
+    import pulumi_azure_native.authorization  # noqa: F401
+    import pulumi_azure_native.containerregistry  # noqa: F401
+    import pulumi_azure_native.containerservice  # noqa: F401
+    import pulumi_azure_native.keyvault  # noqa: F401
+    import pulumi_azure_native.managedidentity  # noqa: F401
+    import pulumi_azure_native.network  # noqa: F401
+    import pulumi_azure_native.operationalinsights  # noqa: F401
+    import pulumi_azure_native.privatedns  # noqa: F401
+    import pulumi_azure_native.resources  # noqa: F401
+    import pulumi_kubernetes  # noqa: F401
+
+    imported = time.perf_counter()
+    apps = [*load_applications(), *synthetic_applications(size)]
+    stack = read_stack("dev")
+    begin = time.perf_counter()
+    run = run_offline(stack, lambda: build(applications=apps))
+    seconds = time.perf_counter() - begin
+    registrations = [
+        {
+            "type": r.type,
+            "name": r.name,
+            "urn": r.urn,
+            "parent": r.parent,
+            "custom": r.custom,
+            "inputs": r.inputs,
+        }
+        for r in run.resources
+    ]
+    out.write_text(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "import_seconds": imported - started,
+                "peak_mb": _peak_mb(),
+                "resources": len(registrations),
+                "registrations": registrations,
+            }
+        )
+    )
+
+
+def child_floor(source: Path, out: Path) -> None:
+    import pulumi
+
+    from infra.preview.engine import run_offline
+    from infra.preview.stackfile import read_stack
+
+    registrations = json.loads(source.read_text())["registrations"]
+
+    def program() -> None:
+        created: dict[str, pulumi.Resource] = {}
+        for r in registrations:
+            opts = pulumi.ResourceOptions(parent=created.get(r["parent"]))
+            if r["type"].startswith("pulumi:providers:"):
+                resource_: pulumi.Resource = pulumi.ProviderResource(
+                    r["type"].split(":")[-1], r["name"], r["inputs"], opts
+                )
+            elif r["custom"]:
+                resource_ = pulumi.CustomResource(r["type"], r["name"], r["inputs"], opts)
+            else:
+                resource_ = pulumi.ComponentResource(r["type"], r["name"], None, opts)
+            created[r["urn"]] = resource_
+
+    begin = time.perf_counter()
+    run = run_offline(read_stack("dev"), program)
+    seconds = time.perf_counter() - begin
+    out.write_text(
+        json.dumps({"seconds": seconds, "peak_mb": _peak_mb(), "resources": len(run.resources)})
+    )
+
+
+def _child(*args: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+        subprocess.run([sys.executable, __file__, *args, str(out)], check=True, cwd=ROOT)
+        return json.loads(out.read_text())
+
+
+def measure(size: int, repeat: int) -> dict[str, Any]:
+    plans, floors = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(repeat):
+            plan_out = Path(tmp) / "plan.json"
+            subprocess.run(
+                [sys.executable, __file__, "--child-plan", str(size), str(plan_out)],
+                check=True,
+                cwd=ROOT,
+            )
+            plan = json.loads(plan_out.read_text())
+            floor = _child("--child-floor", str(plan_out))
+            plans.append(plan)
+            floors.append(floor)
+    plan_s = statistics.median(p["seconds"] for p in plans)
+    floor_s = statistics.median(f["seconds"] for f in floors)
+    resources = plans[0]["resources"]
+    return {
+        "services": size,
+        "resources": resources,
+        "plan_seconds": round(plan_s, 3),
+        "floor_seconds": round(floor_s, 3),
+        "ratio": round(plan_s / floor_s, 3),
+        "ms_per_resource": round(plan_s * 1000 / resources, 3),
+        "import_seconds": round(statistics.median(p["import_seconds"] for p in plans), 3),
+        "peak_mb": round(max(p["peak_mb"] for p in plans), 1),
+        "floor_peak_mb": round(max(f["peak_mb"] for f in floors), 1),
+    }
+
+
+def reference_preview_seconds() -> float:
+    begin = time.perf_counter()
+    for stack in ("dev", "prod"):
+        subprocess.run(
+            [sys.executable, "-m", "infra.preview", "plan", stack, "--quiet"],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+    return round(time.perf_counter() - begin, 2)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-plan":
+        child_plan(int(sys.argv[2]), Path(sys.argv[3]))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-floor":
+        child_floor(Path(sys.argv[2]), Path(sys.argv[3]))
+        return 0
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    args = parser.parse_args()
+    rows = [measure(size, args.repeat) for size in args.sizes]
+    by_size = {r["services"]: r for r in rows}
+    scaling = (
+        round(by_size[400]["plan_seconds"] / by_size[100]["plan_seconds"], 2)
+        if 400 in by_size and 100 in by_size
+        else None
+    )
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "rows": rows,
+        "time_400_over_100": scaling,
+        "reference_preview_both_stacks_seconds": reference_preview_seconds(),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    header = f"{'services':>8} {'resources':>9} {'plan s':>8} {'floor s':>8} {'ratio':>6} {'ms/res':>7} {'peak MB':>8}"
+    print(header)
+    for r in rows:
+        print(
+            f"{r['services']:>8} {r['resources']:>9} {r['plan_seconds']:>8} {r['floor_seconds']:>8} "
+            f"{r['ratio']:>6} {r['ms_per_resource']:>7} {r['peak_mb']:>8}"
+        )
+    print(f"time(400)/time(100): {scaling}")
+    print(
+        f"reference app offline preview, dev + prod, end to end: {result['reference_preview_both_stacks_seconds']} s"
+    )
+    print(f"machine: {result['machine']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
