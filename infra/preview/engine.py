@@ -7,6 +7,7 @@ which plain `Mocks` never see. Secret values are masked as they are recorded.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,11 +107,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        # Registrations arrive on executor threads: each thread keeps its own request's inputs.
+        self._local = threading.local()
+        new_resource = mocks.new_resource
+
+        def keep_inputs(args: pulumi.runtime.MockResourceArgs) -> Any:
+            # The monitor already deserialized the inputs for the mocks: keep them rather than
+            # deserializing every request a second time.
+            self._local.inputs = args.inputs
+            return new_resource(args)
+
+        mocks.new_resource = keep_inputs  # type: ignore[method-assign]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self._local.inputs = {}
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
-            inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            inputs = self._local.inputs
             self.registrations.append(
                 Registration(
                     urn=response.urn,

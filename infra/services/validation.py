@@ -8,6 +8,7 @@ values, targets and the relations between services. Rendering code trusts what p
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,15 +105,23 @@ class Catalog:
     services: tuple[PlannedService, ...]
 
     def get(self, name: str) -> PlannedService:
-        for service in self.services:
-            if service.name == name:
-                return service
-        raise KeyError(name)
+        return self._by_name[name]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, PlannedService]:
+        return {service.name: service for service in self.services}
 
     def callers_of(self, name: str) -> tuple[PlannedService, ...]:
-        return tuple(
-            s for s in self.services if any(d.service == name for d in s.spec.dependencies)
-        )
+        return self._callers.get(name, ())
+
+    @functools.cached_property
+    def _callers(self) -> dict[str, tuple[PlannedService, ...]]:
+        """Callee name → callers, built once: rendering asks for every service."""
+        index: dict[str, list[PlannedService]] = {}
+        for service in self.services:
+            for callee in dict.fromkeys(d.service for d in service.spec.dependencies):
+                index.setdefault(callee, []).append(service)
+        return {name: tuple(callers) for name, callers in index.items()}
 
     @property
     def applications(self) -> tuple[str, ...]:
