@@ -5,6 +5,7 @@ APIs on AKS; a queue-driven order worker that scales to zero on Container Apps a
 notification service scaled by KEDA on AKS. Calls cross targets in both directions.
 """
 
+from infra.services.charts import valkey
 from infra.services.spec import (
     AddressForm,
     Application,
@@ -94,6 +95,11 @@ catalog = ServiceSpec(
     overrides={"prod": Override(autoscaling=Autoscaling(min_replicas=3, max_replicas=20))},
 )
 
+# Third-party: a Valkey (Redis-compatible) cache for baskets, from the official pinned chart.
+# Only basket-api may connect (NetworkPolicy); the README says why the reference runs it
+# without a password.
+basket_cache = valkey("basket-valkey")
+
 basket = ServiceSpec(
     name="basket-api",
     image="storefront/basket-api:3.2.0",
@@ -104,6 +110,7 @@ basket = ServiceSpec(
         min_replicas=2, max_replicas=8, cpu_utilization=65, memory_utilization=80
     ),
     probes=Probes(readiness=GrpcProbe(), liveness=GrpcProbe()),
+    dependencies=(Dependency(service="basket-valkey", env="BASKET_CACHE_URL"),),
     overrides={
         "prod": Override(
             autoscaling=Autoscaling(min_replicas=3, max_replicas=24, cpu_utilization=65)
@@ -249,4 +256,5 @@ application = Application(
         notifications,
         admin,
     ),
+    charts=(basket_cache,),
 )

@@ -155,8 +155,8 @@ def child_floor(source: Path, out: Path) -> None:
             elif classes.get(token) is not None:
                 cls = classes[token]
                 resource_ = cls.__new__(cls)
-                props = {**{name: None for name in outputs[token]}, **r["inputs"]}
-                pulumi.CustomResource.__init__(resource_, token, r["name"], props, opts)
+                props = {**dict.fromkeys(outputs[token]), **r["inputs"]}
+                pulumi.CustomResource.__init__(resource_, token, r["name"], props, opts)  # type: ignore[arg-type]
             else:
                 resource_ = pulumi.CustomResource(token, r["name"], r["inputs"], opts)
             created[r["urn"]] = resource_
@@ -252,17 +252,21 @@ def main() -> int:
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
-    header = f"{'services':>8} {'resources':>9} {'plan s':>8} {'floor s':>8} {'ratio':>6} {'ms/res':>7} {'peak MB':>8}"
-    print(header)
-    for r in rows:
-        print(
-            f"{r['services']:>8} {r['resources']:>9} {r['plan_seconds']:>8} {r['floor_seconds']:>8} "
-            f"{r['ratio']:>6} {r['ms_per_resource']:>7} {r['peak_mb']:>8}"
-        )
-    print(f"time(400)/time(100): {scaling}")
-    print(
-        f"reference app offline preview, dev + prod, end to end: {result['reference_preview_both_stacks_seconds']} s"
+    columns = (
+        "services",
+        "resources",
+        "plan_seconds",
+        "floor_seconds",
+        "ratio",
+        "ms_per_resource",
+        "peak_mb",
     )
+    print(" ".join(f"{c:>15}" for c in columns))
+    for r in rows:
+        print(" ".join(f"{r[c]:>15}" for c in columns))
+    print(f"time(400)/time(100): {scaling}")
+    seconds = result["reference_preview_both_stacks_seconds"]
+    print(f"reference app offline preview, dev + prod, end to end: {seconds} s")
     print(f"machine: {result['machine']}")
     return 0
 

@@ -23,7 +23,6 @@ from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.loader import load_applications
-from infra.services.spec import Application
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -163,9 +162,8 @@ def test_breaking_a_rule_is_reported_with_its_id(
 
 def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan() -> None:
     apps = [
-        Application(
-            name=a.name,
-            source=a.source,
+        dataclasses.replace(
+            a,
             services=tuple(
                 dataclasses.replace(s, image="storefront/basket-api:main")
                 if s.name == "basket-api"

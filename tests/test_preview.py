@@ -215,10 +215,8 @@ def test_exit_codes_for_no_changes_and_changes(
 def test_changing_a_service_in_apps_shows_exactly_that_change(dev_snapshot: dict[str, Any]) -> None:
     apps = load_applications()
     changed = [
-        Application(
-            name=a.name,
-            source=a.source,
-            owner=a.owner,
+        dataclasses.replace(
+            a,
             services=tuple(
                 dataclasses.replace(s, image="storefront/basket-api:3.3.0")
                 if s.name == "basket-api"

@@ -12,6 +12,7 @@ from infra.services.components.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
 )
+from infra.services.components.helm_chart import HelmRelease
 from infra.services.components.namespace import ApplicationNamespace, InternalIngress
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
@@ -36,8 +37,16 @@ def deploy_services(
     aks_services = [s for s in catalog.services if s.spec.target is Target.AKS]
     namespaces = {
         app: ApplicationNamespace(app, extensions, aks.provider)
-        for app in sorted({s.app for s in aks_services})
+        for app in sorted({s.app for s in aks_services} | {c.app for c in catalog.charts})
     }
+    for chart in catalog.charts:
+        HelmRelease(
+            chart,
+            catalog=catalog,
+            extensions=extensions,
+            provider=aks.provider,
+            namespace=namespaces[chart.app],
+        )
     if any(s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services):
         InternalIngress(aks.provider)
     components: dict[str, pulumi.ComponentResource] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 from pathlib import Path
@@ -18,11 +19,7 @@ def _applications_in(module: ModuleType) -> list[Application]:
     found = []
     for value in vars(module).values():
         if isinstance(value, Application):
-            found.append(
-                Application(
-                    name=value.name, services=value.services, owner=value.owner, source=source
-                )
-            )
+            found.append(dataclasses.replace(value, source=source))
     return found
 
 

@@ -301,6 +301,32 @@ class Application:
 
     name: str
     services: tuple[ServiceSpec, ...]
+    charts: tuple[HelmChart, ...] = ()
+    """Third-party software the services depend on (AKS only)."""
     owner: str = ""
     source: str = ""
     """Where it is declared (set by the loader), so errors can point at the file."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmChart:
+    """Third-party software (a cache, a broker) from a pinned Helm chart, on AKS, in the
+    application's namespace. Services list it in `dependencies` like any other service: they
+    get its address and are the only pods allowed to connect."""
+
+    __pydantic_config__ = _CHECKED
+
+    name: str
+    """The release name; also the Service the chart creates unless `service` says otherwise."""
+    chart: str
+    version: str
+    """An exact chart version (e.g. 1.0.0): upgrades are reviewed changes, never surprises."""
+    repository: str
+    """`https://…` chart repository or `oci://…` registry path."""
+    port: int
+    protocol: Protocol = Protocol.TCP
+    scheme: str = ""
+    """URL scheme callers get with `AddressForm.URL` (e.g. `redis`); host:port when empty."""
+    service: str | None = None
+    values: Mapping[str, object] = field(default_factory=dict)
+    """Chart values. Typed helpers (e.g. `infra.services.charts.valkey`) build them."""

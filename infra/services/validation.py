@@ -26,6 +26,7 @@ from infra.services.spec import (
     ConfigSecret,
     Exposure,
     GrpcProbe,
+    HelmChart,
     HttpProbe,
     KeyVaultSecret,
     Override,
@@ -69,6 +70,9 @@ LOWEST_UNPRIVILEGED_PORT = 1024
 SECRETS_NAMESPACE = "secrets"
 
 _SPEC = TypeAdapter(ServiceSpec)
+_CHART = TypeAdapter(HelmChart)
+CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+CHART_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _SPEC_CLASSES = frozenset(
     cls.__name__
     for cls in vars(__import__("infra.services.spec", fromlist=["x"])).values()
@@ -101,8 +105,29 @@ class PlannedService:
 
 
 @dataclass(frozen=True)
+class PlannedChart:
+    """A validated Helm chart and the application (namespace) it is installed in."""
+
+    app: str
+    chart: HelmChart
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.chart.name
+
+    @property
+    def service_name(self) -> str:
+        return self.chart.service or self.chart.name
+
+
+@dataclass(frozen=True)
 class Catalog:
     services: tuple[PlannedService, ...]
+    charts: tuple[PlannedChart, ...] = ()
+
+    def chart(self, name: str) -> PlannedChart | None:
+        return next((c for c in self.charts if c.name == name), None)
 
     def get(self, name: str) -> PlannedService:
         return self._by_name[name]
@@ -195,9 +220,11 @@ def _loc_path(loc: Iterable[Any]) -> str:
     return path
 
 
-def _type_problems(spec: Any, group: str) -> tuple[ServiceSpec | None, list[Problem]]:
+def _type_problems(
+    spec: Any, group: str, adapter: TypeAdapter[Any] = _SPEC
+) -> tuple[Any, list[Problem]]:
     try:
-        return _SPEC.validate_python(spec), []
+        return adapter.validate_python(spec), []
     except ValidationError as error:
         errors = error.errors()
     # Unions report one error per member; keep the member the user actually wrote, or one
@@ -800,9 +827,85 @@ class _Checker:
             seen.add(path)
 
 
-def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
+def _chart_problems(chart: HelmChart, group: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(path: str, value: object, problem: str, fix: str) -> None:
+        shown = "" if value is None else value if isinstance(value, _Raw) else show(value)
+        problems.append(Problem(path, shown, problem, fix, group))
+
+    if not DNS_LABEL.match(chart.name) or len(chart.name) > 53:
+        add(
+            "name",
+            chart.name,
+            "is not a release name (DNS label, at most 53 characters)",
+            "use lowercase letters, digits and '-'",
+        )
+    if not CHART_NAME.match(chart.chart):
+        add("chart", chart.chart, "is not a chart name", "use the chart's name, e.g. valkey")
+    if not CHART_VERSION.match(chart.version):
+        add(
+            "version",
+            chart.version,
+            "is not an exact chart version",
+            "pin one version, e.g. 1.0.0 (ranges would upgrade without review)",
+        )
+    if not chart.repository.startswith(("https://", "oci://")):
+        add(
+            "repository",
+            chart.repository,
+            "is not an https:// or oci:// chart source",
+            "use the chart's repository URL or OCI registry path",
+        )
+    if not 1 <= chart.port <= 65535:
+        add("port", chart.port, "must be 1..65535", "use the port the chart's Service exposes")
+    if chart.service is not None and not DNS_LABEL.match(chart.service):
+        add(
+            "service",
+            chart.service,
+            "is not a Service name",
+            "use the name the chart gives its Service",
+        )
+
+    def literal_secrets(values: Any, path: str) -> None:
+        if isinstance(values, Mapping):
+            for key, value in values.items():
+                child = f"{path}.{key}" if path else str(key)
+                if SECRET_LOOKING.search(str(key).upper()) and isinstance(value, str) and value:
+                    add(
+                        f"values.{child}",
+                        _Raw("<hidden>"),
+                        "is a secret given as a literal value",
+                        "let the chart read it from an existing Secret (e.g. auth.usersExistingSecret)",
+                    )
+                literal_secrets(value, child)
+        elif isinstance(values, (list, tuple)):
+            for index, item in enumerate(values):
+                literal_secrets(item, f"{path}[{index}]")
+
+    literal_secrets(chart.values, "")
+    return problems
+
+
+def _relation_problems(
+    services: Sequence[PlannedService], charts: Sequence[PlannedChart] = ()
+) -> list[Problem]:
     problems: list[Problem] = []
     by_name: dict[str, PlannedService] = {}
+    charts_by_name: dict[str, PlannedChart] = {}
+    for chart in charts:
+        group = f"{chart.name} ({chart.source})"
+        if chart.name in charts_by_name:
+            problems.append(
+                Problem(
+                    "name",
+                    show(chart.name),
+                    f"is also declared in {charts_by_name[chart.name].source}",
+                    "chart release names are unique across the platform: rename one",
+                    group,
+                )
+            )
+        charts_by_name.setdefault(chart.name, chart)
     for service in services:
         group = f"{service.name} ({service.source})"
         if service.name in by_name:
@@ -836,8 +939,45 @@ def _relation_problems(services: Sequence[PlannedService]) -> list[Problem]:
                     )
                 )
                 continue
+            chart = charts_by_name.get(dep.service)
+            if callee is None and chart is not None:
+                if spec.target is not Target.AKS:
+                    problems.append(
+                        Problem(
+                            f"{path}.service",
+                            show(dep.service),
+                            "is a Helm chart on AKS, which Container Apps cannot reach",
+                            "target AKS for this service, or use an Azure service (e.g. Azure Cache)",
+                            group,
+                        )
+                    )
+                if dep.port is not None:
+                    problems.append(
+                        Problem(
+                            f"{path}.port",
+                            show(dep.port),
+                            "charts expose one port",
+                            "leave port out",
+                            group,
+                        )
+                    )
+                name = dependency_env_name(dep.service, dep.env, dep.form)
+                if name in env_names:
+                    problems.append(
+                        Problem(
+                            f"{path}.env",
+                            show(name),
+                            "is already set by env, secrets or another dependency",
+                            "choose another variable name with env=",
+                            group,
+                        )
+                    )
+                env_names.add(name)
+                continue
             if callee is None:
-                close = [n for n in by_name if n.startswith(dep.service[:3])][:3]
+                close = [n for n in [*by_name, *charts_by_name] if n.startswith(dep.service[:3])][
+                    :3
+                ]
                 hint = (
                     f"did you mean {', '.join(close)}?"
                     if close
@@ -917,6 +1057,7 @@ def validate_applications(
     """Every problem in every service, at once; or the catalog the renderers trust."""
     problems: list[Problem] = []
     planned: list[PlannedService] = []
+    planned_charts: list[PlannedChart] = []
     app_names: set[str] = set()
     for application in applications:
         source = application.source or "apps/"
@@ -985,15 +1126,39 @@ def validate_applications(
                 continue
             problems.extend(_Checker(spec, group, context).run())
             planned.append(PlannedService(application.name, spec, source))
-    problems.extend(_relation_problems(planned))
+        for index, declared_chart in enumerate(getattr(application, "charts", ()) or ()):
+            group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
+            chart, type_problems = _type_problems(declared_chart, group, _CHART)
+            if chart is None:
+                problems.extend(type_problems)
+                continue
+            problems.extend(_chart_problems(chart, group))
+            planned_charts.append(PlannedChart(application.name, chart, source))
+    service_names = {s.name for s in planned}
+    for chart in planned_charts:
+        if chart.name in service_names:
+            problems.append(
+                Problem(
+                    "name",
+                    show(chart.name),
+                    "is also a service name",
+                    "give the chart release its own name",
+                    f"{chart.name} ({chart.source})",
+                )
+            )
+    problems.extend(_relation_problems(planned, planned_charts))
     if problems:
         raise InvalidInput("the service declarations", problems)
-    return Catalog(tuple(sorted(planned, key=lambda s: s.name)))
+    return Catalog(
+        tuple(sorted(planned, key=lambda s: s.name)),
+        tuple(sorted(planned_charts, key=lambda c: c.name)),
+    )
 
 
 __all__ = [
     "GUID",
     "Catalog",
+    "PlannedChart",
     "PlannedService",
     "ValidationContext",
     "apply_override",

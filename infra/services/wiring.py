@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 from infra.services.render.common import PlatformFacts, Text, concat
 from infra.services.spec import AddressForm, Exposure, Protocol, Target
-from infra.services.validation import Catalog, PlannedService, dependency_env_name, port_named
+from infra.services.validation import (
+    Catalog,
+    PlannedChart,
+    PlannedService,
+    dependency_env_name,
+    port_named,
+)
 
 
 @dataclass(frozen=True)
@@ -88,13 +94,24 @@ def address(
     return concat(f"{scheme}://", host) if number == default else concat(f"{scheme}://", host_port)
 
 
+def chart_address(chart: PlannedChart, form: AddressForm) -> str:
+    """A chart's in-cluster Service; callers are on AKS (validated)."""
+    host_port = f"{chart.service_name}.{chart.app}.svc.cluster.local:{chart.chart.port}"
+    if form is AddressForm.URL and chart.chart.scheme:
+        return f"{chart.chart.scheme}://{host_port}"
+    return host_port
+
+
 def dependency_env(
     caller: PlannedService, catalog: Catalog, facts: PlatformFacts
 ) -> list[EnvEntry]:
-    return [
-        EnvEntry(
-            dependency_env_name(dep.service, dep.env, dep.form),
-            address(caller, catalog.get(dep.service), dep.port, dep.form, facts),
+    entries = []
+    for dep in caller.spec.dependencies:
+        chart = catalog.chart(dep.service)
+        value = (
+            chart_address(chart, dep.form)
+            if chart is not None
+            else address(caller, catalog.get(dep.service), dep.port, dep.form, facts)
         )
-        for dep in caller.spec.dependencies
-    ]
+        entries.append(EnvEntry(dependency_env_name(dep.service, dep.env, dep.form), value))
+    return entries

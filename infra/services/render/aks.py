@@ -38,12 +38,13 @@ from infra.services.spec import (
     ServiceSpec,
     StorageQueue,
 )
-from infra.services.validation import Catalog, PlannedService, port_named
+from infra.services.validation import Catalog, PlannedChart, PlannedService, port_named
 from infra.services.wiring import dependency_env, reachability
 
 Obj = dict[str, Any]
 
 INTERNAL_INGRESS_CLASS = "nginx-internal"
+PART_OF = "app.kubernetes.io/part-of"
 INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
 WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
 WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
@@ -654,3 +655,52 @@ def render_on_aks(
         _network_policy(service, catalog, facts, extensions),
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)
+
+
+def render_chart(
+    chart: PlannedChart, catalog: Catalog, extensions: PlatformExtensions
+) -> tuple[Obj, list[Obj]]:
+    """The Helm chart's arguments, and the NetworkPolicy that lets exactly its declared callers
+    in (the namespace denies everything else)."""
+    spec = chart.chart
+    oci = spec.repository.startswith("oci://")
+    arguments: Obj = {
+        "chart": f"{spec.repository.rstrip('/')}/{spec.chart}" if oci else spec.chart,
+        "version": spec.version,
+        "namespace": chart.app,
+        "values": {
+            "commonLabels": {**extensions.labels, PART_OF: chart.app},
+            **dict(spec.values),
+        },
+    }
+    if not oci:
+        arguments["repository"] = spec.repository
+    callers = catalog.callers_of(chart.name)
+    sources = [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.app}},
+            "podSelector": {"matchLabels": selector(caller)},
+        }
+        for caller in callers
+    ]
+    policy: Obj = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {
+            "name": f"{chart.name}-callers",
+            "namespace": chart.app,
+            "labels": {
+                **extensions.labels,
+                PART_OF: chart.app,
+                "app.kubernetes.io/instance": chart.name,
+            },
+        },
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/instance": chart.name}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": sources, "ports": [{"port": spec.port, "protocol": "TCP"}]}]
+            if sources
+            else [],
+        },
+    }
+    return arguments, _hooked([policy], extensions)

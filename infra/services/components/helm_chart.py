@@ -1,0 +1,45 @@
+"""`HelmRelease`: third-party software from a pinned chart, in the application's namespace.
+
+Rendered with `helm.v4.Chart`, not `helm.v3.Release`: every object the chart produces becomes
+its own Pulumi resource, so `pulumi preview --diff` shows each object's change, the policy pack
+sees (and can refuse) each object, and platform transforms apply. The cost: Helm hooks are not
+run and `helm list` does not show the release; the charts the platform offers need no hooks.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from infra.services.components.kubernetes_objects import create_objects
+from infra.services.render.aks import render_chart
+from infra.services.render.common import PlatformExtensions
+from infra.services.validation import Catalog, PlannedChart
+
+
+class HelmRelease(pulumi.ComponentResource):
+    def __init__(
+        self,
+        chart: PlannedChart,
+        *,
+        catalog: Catalog,
+        extensions: PlatformExtensions,
+        provider: k8s.Provider,
+        namespace: pulumi.Resource,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("platform:services:HelmRelease", chart.name, None, opts)
+        arguments, objects = render_chart(chart, catalog, extensions)
+        child = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
+        repository = arguments.pop("repository", None)
+        k8s.helm.v4.Chart(
+            chart.name,
+            chart=arguments["chart"],
+            version=arguments["version"],
+            namespace=arguments["namespace"],
+            values=arguments["values"],
+            repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=repository) if repository else None,
+            opts=child,
+        )
+        create_objects(objects, child)
+        self.register_outputs({"chart": arguments["chart"], "version": arguments["version"]})
