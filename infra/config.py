@@ -77,6 +77,8 @@ class Environment(StrEnum):
     DEV = "dev"
     STAGING = "staging"
     PROD = "prod"
+    LOCAL = "local"
+    """A developer's own Kubernetes (kind, k3d, minikube, Docker Desktop): no Azure at all."""
 
 
 class _Model(BaseModel):
@@ -251,7 +253,7 @@ class MonitoringConfig(_Model):
 class PlatformConfig(_Model):
     """Everything a stack decides about the platform. Built once, read everywhere."""
 
-    environment: Environment = Field(description="dev, staging or prod")
+    environment: Environment = Field(description="dev, staging, prod or local")
     location: str = Field(
         pattern=r"^[a-z][a-z0-9]+$", description="an Azure region name, e.g. westeurope"
     )
@@ -315,6 +317,34 @@ class PlatformConfig(_Model):
         }
 
 
+class LocalConfig(_Model):
+    """The `local` stack: the same `apps/` on an existing Kubernetes context, no Azure."""
+
+    environment: Literal[Environment.LOCAL] = Field(description="local")
+    context: str = Field(
+        default="kind-platform", min_length=1, description="the kubeconfig context to deploy to"
+    )
+    ingress_class: str = Field(
+        default="nginx",
+        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
+        description="the local ingress controller's class, e.g. nginx",
+    )
+    registry: str = Field(
+        default="localhost:5001",
+        min_length=1,
+        description="the local registry images without a host come from, e.g. localhost:5001",
+    )
+    domain: str = Field(
+        default="localtest.me",
+        pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        description="a domain resolving to 127.0.0.1 for ingress hosts, e.g. localtest.me",
+    )
+
+    @property
+    def is_prod(self) -> bool:
+        return False
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading
 
@@ -330,19 +360,33 @@ def parse_raw_value(raw: Any) -> Any:
 
 
 def platform_config_from_values(values: Mapping[str, Any]) -> PlatformConfig:
-    """Validate the `platform:*` values of a stack (keys without the namespace) in one pass."""
-    data = {key: parse_raw_value(raw) for key, raw in values.items()}
-    try:
-        config = PlatformConfig.model_validate(data)
-    except ValidationError as error:
-        raise InvalidInput("the stack config", _pydantic_problems(error)) from None
+    """Validate the `platform:*` values of an Azure stack in one pass (keys without namespace)."""
+    config = _validated(PlatformConfig, values)
+    assert isinstance(config, PlatformConfig)
     problems = _semantic_problems(config)
     if problems:
         raise InvalidInput("the stack config", problems)
     return config
 
 
-def load_platform_config() -> PlatformConfig:
+def _validated(model: type[BaseModel], values: Mapping[str, Any]) -> BaseModel:
+    data = {key: parse_raw_value(raw) for key, raw in values.items()}
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput("the stack config", _pydantic_problems(error, model)) from None
+
+
+def stack_config_from_values(values: Mapping[str, Any]) -> PlatformConfig | LocalConfig:
+    """An Azure stack's config, or the local stack's (chosen by `platform:environment`)."""
+    if parse_raw_value(values.get("environment")) == Environment.LOCAL.value:
+        local = _validated(LocalConfig, values)
+        assert isinstance(local, LocalConfig)
+        return local
+    return platform_config_from_values(values)
+
+
+def load_platform_config() -> PlatformConfig | LocalConfig:
     """Read every `platform:*` key the running stack has (so unknown keys are caught too)."""
     from pulumi.runtime import config as runtime_config
 
@@ -350,16 +394,16 @@ def load_platform_config() -> PlatformConfig:
     merged.update(runtime_config.CONFIG.get())
     prefix = f"{NAMESPACE}:"
     values = {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
-    return platform_config_from_values(values)
+    return stack_config_from_values(values)
 
 
 # ---------------------------------------------------------------------------------------------
 # Error reporting
 
 
-def _walk(loc: tuple[int | str, ...]) -> tuple[Any, Any]:
+def _walk(loc: tuple[int | str, ...], root: type[BaseModel] = PlatformConfig) -> tuple[Any, Any]:
     """The pydantic field info at a location and the model nested under it (either may be None)."""
-    model: Any = PlatformConfig
+    model: Any = root
     info: Any = None
     for part in loc:
         if isinstance(part, int):
@@ -377,8 +421,8 @@ def _walk(loc: tuple[int | str, ...]) -> tuple[Any, Any]:
     return info, model
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    _, model = _walk(loc)
+def _known_keys(loc: tuple[int | str, ...], root: type[BaseModel] = PlatformConfig) -> list[str]:
+    _, model = _walk(loc, root)
     return [] if model is None else [f.alias or n for n, f in model.model_fields.items()]
 
 
@@ -392,18 +436,20 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _pydantic_problems(error: ValidationError) -> list[Problem]:
+def _pydantic_problems(
+    error: ValidationError, root: type[BaseModel] = PlatformConfig
+) -> list[Problem]:
     problems: list[Problem] = []
     for item in error.errors():
         loc = tuple(item["loc"])
         kind = item["type"]
         if kind == "extra_forbidden":
-            known = _known_keys(loc[:-1])
+            known = _known_keys(loc[:-1], root)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1)
             fix = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
             problems.append(Problem(_key_path(loc), show(item["input"]), "unknown key", fix))
             continue
-        info, _ = _walk(loc)
+        info, _ = _walk(loc, root)
         description = info.description if info is not None and info.description else None
         if kind == "missing":
             fix = f"set it: {description}" if description else "set it"

@@ -11,21 +11,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_kubernetes as k8s
 from pulumi.runtime import config as runtime_config
 
-from infra.config import NAMESPACE, PlatformConfig, load_platform_config
+from infra.config import NAMESPACE, LocalConfig, PlatformConfig, load_platform_config
 from infra.extensions import EXTENSIONS
 from infra.foundation.platform import Foundation, build_foundation
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
-from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.local import for_local_cluster
+from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.spec import Application
 from infra.services.validation import Catalog, ValidationContext, validate_applications
 
 
 @dataclass(frozen=True)
 class Platform:
-    foundation: Foundation
+    foundation: Foundation | None
+    """None for the local stack."""
     catalog: Catalog
     services: dict[str, pulumi.ComponentResource]
 
@@ -67,10 +70,49 @@ def build(
     `applications` defaults to everything declared in `apps/` (tests and benchmarks pass their own).
     """
     config = load_platform_config()
+    vault = config.key_vault_name if isinstance(config, PlatformConfig) else ""
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        ValidationContext(config.environment, _config_secrets(), config.key_vault_name),
+        ValidationContext(config.environment, _config_secrets(), vault),
     )
+    if isinstance(config, LocalConfig):
+        return build_local(config, catalog, extensions)
     foundation = build_foundation(config)
-    services = deploy_services(catalog, foundation, platform_facts(config, foundation), extensions)
+    facts = platform_facts(config, foundation)
+    services = deploy_services(catalog, foundation, foundation.aks.provider, facts, extensions)
     return Platform(foundation, catalog, services)
+
+
+def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
+    """The same applications on an existing Kubernetes context: no Azure resource at all."""
+    provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
+    local_catalog = for_local_cluster(catalog)
+    facts = PlatformFacts(
+        environment=config.environment,
+        zonal=False,
+        registry_server=config.registry,
+        container_apps_domain="",
+        container_apps_internal=False,
+        container_apps_subnet_cidr="",
+        aks_nodes_subnet_cidr="",
+        aks_egress_ip="",
+        private_zone="",
+        tenant_id="",
+        key_vault_name="",
+        key_vault_id="",
+        subscription_id="",
+        cluster=ClusterKind.LOCAL,
+        local_ingress_class=config.ingress_class,
+        local_domain=config.domain,
+    )
+    services = deploy_services(local_catalog, None, provider, facts, extensions)
+    pulumi.export("context", config.context)
+    pulumi.export(
+        "hosts",
+        sorted(
+            f"http://{s.name}.{config.domain}"
+            for s in local_catalog.services
+            if s.spec.ingress.exposure.value != "none"
+        ),
+    )
+    return Platform(None, local_catalog, services)

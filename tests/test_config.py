@@ -187,7 +187,7 @@ BAD_CONFIG = [
         "dev",
         "environment",
         "production",
-        "platform:environment = 'production': Input should be 'dev', 'staging' or 'prod' → expected dev, staging or prod",
+        "platform:environment = 'production': Input should be 'dev', 'staging', 'prod' or 'local' → expected dev, staging, prod or local",
     ),
     (
         "dev",

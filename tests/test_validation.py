@@ -276,7 +276,7 @@ CASES: list[tuple[str, list[ServiceSpec], Environment, str]] = [
         "unknown override environment",
         [svc(overrides={"production": Override(replicas=3)})],
         Environment.DEV,
-        "api (apps/test.py) | overrides['production']: is not an environment → use one of dev, staging, prod",
+        "api (apps/test.py) | overrides['production']: is not an environment → use one of dev, staging, prod, local",
     ),
     (
         "override makes it invalid in prod",

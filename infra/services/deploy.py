@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from infra.foundation.platform import Foundation
-from infra.services.components.aks_service import AksService, AksServiceArgs
+from infra.services.components.aks_service import AksService, AksServiceArgs, AzureWiring
 from infra.services.components.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
@@ -31,12 +32,27 @@ def config_secret_values(service: PlannedService) -> Mapping[str, Text]:
 
 
 def deploy_services(
-    catalog: Catalog, foundation: Foundation, facts: PlatformFacts, extensions: PlatformExtensions
+    catalog: Catalog,
+    foundation: Foundation | None,
+    provider: k8s.Provider,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
 ) -> dict[str, pulumi.ComponentResource]:
-    aks = foundation.aks
+    """Every service on its target. Without a foundation (the local stack) every service must
+    already target the cluster (see `infra.services.local`)."""
+    azure = (
+        AzureWiring(
+            placement=foundation.placement,
+            oidc_issuer_url=foundation.aks.oidc_issuer_url,
+            platform_vault_id=foundation.key_vault.vault_id,
+            private_zone_name=foundation.network.private_zone_name,
+        )
+        if foundation is not None
+        else None
+    )
     aks_services = [s for s in catalog.services if s.spec.target is Target.AKS]
     namespaces = {
-        app: ApplicationNamespace(app, extensions, aks.provider)
+        app: ApplicationNamespace(app, extensions, provider)
         for app in sorted({s.app for s in aks_services} | {c.app for c in catalog.charts})
     }
     for chart in catalog.charts:
@@ -44,11 +60,13 @@ def deploy_services(
             chart,
             catalog=catalog,
             extensions=extensions,
-            provider=aks.provider,
+            provider=provider,
             namespace=namespaces[chart.app],
         )
-    if any(s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services):
-        InternalIngress(aks.provider)
+    if foundation is not None and any(
+        s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services
+    ):
+        InternalIngress(provider)
     components: dict[str, pulumi.ComponentResource] = {}
     for service in catalog.services:
         if service.spec.target is Target.AKS:
@@ -59,16 +77,14 @@ def deploy_services(
                     catalog=catalog,
                     facts=facts,
                     extensions=extensions,
-                    placement=foundation.placement,
-                    provider=aks.provider,
-                    oidc_issuer_url=aks.oidc_issuer_url,
-                    platform_vault_id=foundation.key_vault.vault_id,
+                    provider=provider,
                     secrets=ServiceSecrets(config_values=config_secret_values(service)),
                     namespace=namespaces[service.app],
-                    private_zone_name=foundation.network.private_zone_name,
+                    azure=azure,
                 ),
             )
         else:
+            assert foundation is not None, "the local stack runs every service on the cluster"
             environment = foundation.container_apps
             components[service.name] = ContainerAppService(
                 service.name,

@@ -20,18 +20,26 @@ WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
 
 
 @dataclass(frozen=True)
+class AzureWiring:
+    """What a service on AKS needs from Azure (absent on a local cluster)."""
+
+    placement: Placement
+    oidc_issuer_url: pulumi.Input[str]
+    platform_vault_id: pulumi.Input[str]
+    private_zone_name: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class AksServiceArgs:
     service: PlannedService
     catalog: Catalog
     facts: PlatformFacts
     extensions: PlatformExtensions
-    placement: Placement
     provider: k8s.Provider
-    oidc_issuer_url: pulumi.Input[str]
-    platform_vault_id: pulumi.Input[str]
     secrets: ServiceSecrets
     namespace: pulumi.Resource
-    private_zone_name: pulumi.Input[str]
+    azure: AzureWiring | None
+    """None on a local cluster: no identity, no Key Vault, no private DNS."""
 
 
 class AksService(pulumi.ComponentResource):
@@ -42,18 +50,27 @@ class AksService(pulumi.ComponentResource):
     ) -> None:
         super().__init__("platform:services:AksService", name, None, opts)
         service = args.service
-        identity = create_identity(
-            self, service.spec, args.placement, args.facts.environment.value, args.platform_vault_id
+        azure = args.azure
+        identity = (
+            create_identity(
+                self,
+                service.spec,
+                azure.placement,
+                args.facts.environment.value,
+                azure.platform_vault_id,
+            )
+            if azure is not None
+            else None
         )
         client_id: pulumi.Input[str] | None = None
         depends: list[pulumi.Resource] = [args.namespace]
-        if identity is not None:
+        if identity is not None and azure is not None:
             # Tokens for this service account (and no other) are exchanged for the identity.
             federation = managedidentity.FederatedIdentityCredential(
                 f"{service.name}-federation",
-                resource_group_name=args.placement.resource_group_name,
+                resource_group_name=azure.placement.resource_group_name,
                 resource_name_=identity.identity.name,
-                issuer=args.oidc_issuer_url,
+                issuer=azure.oidc_issuer_url,
                 subject=f"system:serviceaccount:{service.app}:{service.name}",
                 audiences=[WORKLOAD_IDENTITY_AUDIENCE],
                 opts=pulumi.ResourceOptions(parent=self),
@@ -71,7 +88,7 @@ class AksService(pulumi.ComponentResource):
         created = create_objects(
             objects, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends)
         )
-        if reachability(args.catalog, service).needs_internal_load_balancer:
+        if azure is not None and reachability(args.catalog, service).needs_internal_load_balancer:
             k8s_service = created[f"Service/{service.name}"]
             assert isinstance(k8s_service, k8s.core.v1.Service)
             ip = k8s_service.status.apply(
@@ -87,8 +104,8 @@ class AksService(pulumi.ComponentResource):
             # Container Apps callers resolve <service>.<namespace>.<zone> to the internal LB.
             privatedns.PrivateRecordSet(
                 f"{service.name}-private-dns",
-                private_zone_name=args.private_zone_name,
-                resource_group_name=args.placement.resource_group_name,
+                private_zone_name=azure.private_zone_name,
+                resource_group_name=azure.placement.resource_group_name,
                 record_type="A",
                 relative_record_set_name=f"{service.name}.{service.app}",
                 ttl=60,

@@ -13,6 +13,7 @@ from typing import Any
 
 from infra.foundation.aks import APP_ROUTING_INGRESS_CLASS, USER_POOL
 from infra.services.render.common import (
+    ClusterKind,
     PlatformExtensions,
     PlatformFacts,
     Text,
@@ -46,6 +47,7 @@ Obj = dict[str, Any]
 INTERNAL_INGRESS_CLASS = "nginx-internal"
 PART_OF = "app.kubernetes.io/part-of"
 INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
+LOCAL_INGRESS_NAMESPACE = "ingress-nginx"
 WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
 WORKLOAD_IDENTITY_CLIENT_ID = "azure.workload.identity/client-id"
 KEYVAULT_TLS_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
@@ -137,7 +139,9 @@ def _key_vault_secrets(spec: ServiceSpec) -> dict[str | None, list[tuple[str, Ke
 def _secret_provider_classes(
     service: PlannedService, facts: PlatformFacts, client_id: Text | None
 ) -> list[Obj]:
-    objects = []
+    objects: list[Obj] = []
+    if facts.cluster is ClusterKind.LOCAL:
+        return objects  # no Key Vault locally: secrets come from a plain Secret (README)
     for index, (vault_id, refs) in enumerate(_key_vault_secrets(service.spec).items()):
         name = f"{service.name}-kv{index}"
         vault_name: Text = facts.key_vault_name if vault_id is None else vault_id.rsplit("/", 1)[-1]
@@ -181,7 +185,10 @@ def _env(service: PlannedService, catalog: Catalog, facts: PlatformFacts) -> lis
         env.append({"name": entry.name, "value": entry.value})
     vault_index = {vault: i for i, vault in enumerate(_key_vault_secrets(spec))}
     for variable, ref in sorted(spec.secrets.items()):
-        if isinstance(ref, KeyVaultSecret):
+        if isinstance(ref, KeyVaultSecret) and facts.cluster is ClusterKind.LOCAL:
+            # Locally, `kubectl create secret generic <service>-secrets` provides them.
+            source = {"name": f"{service.name}-secrets", "key": variable, "optional": True}
+        elif isinstance(ref, KeyVaultSecret):
             source = {"name": f"{service.name}-kv{vault_index[ref.vault_id]}", "key": variable}
         else:
             source = {"name": f"{service.name}-config", "key": variable}
@@ -189,13 +196,14 @@ def _env(service: PlannedService, catalog: Catalog, facts: PlatformFacts) -> lis
     return env
 
 
-def _volumes(service: PlannedService) -> tuple[list[Obj], list[Obj]]:
+def _volumes(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], list[Obj]]:
     volumes: list[Obj] = []
     mounts: list[Obj] = []
     for index, path in enumerate(service.spec.writable_paths):
         volumes.append({"name": f"writable-{index}", "emptyDir": {"sizeLimit": "256Mi"}})
         mounts.append({"name": f"writable-{index}", "mountPath": path})
-    for index, _ in enumerate(_key_vault_secrets(service.spec)):
+    vaults = _key_vault_secrets(service.spec) if facts.cluster is ClusterKind.AKS else {}
+    for index, _ in enumerate(vaults):
         name = f"{service.name}-kv{index}"
         volumes.append(
             {
@@ -221,7 +229,7 @@ def _pod_spec(
     service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Obj:
     spec = service.spec
-    volumes, mounts = _volumes(service)
+    volumes, mounts = _volumes(service, facts)
     container: Obj = {
         "name": service.name,
         "image": image(spec, facts),
@@ -276,7 +284,10 @@ def _pod_spec(
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
-        "nodeSelector": {"platform.io/pool": USER_POOL, **extensions.node_selector},
+        "nodeSelector": {
+            **({"platform.io/pool": USER_POOL} if facts.cluster is ClusterKind.AKS else {}),
+            **extensions.node_selector,
+        },
         "topologySpreadConstraints": [
             {
                 "maxSkew": 1,
@@ -503,25 +514,32 @@ def _disruption_budget(service: PlannedService, extensions: PlatformExtensions) 
     }
 
 
-def _ingress(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
+def _ingress(
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Obj | None:
     spec = service.spec
     ingress = spec.ingress
     if ingress.exposure is Exposure.NONE:
         return None
     port = port_named(spec, ingress.port)
     assert port is not None, "validated: ingress names a declared port"
-    assert ingress.host is not None, "validated: AKS ingress has a host"
+    local = facts.cluster is ClusterKind.LOCAL
+    # Locally every exposed service answers on <name>.<domain> (a domain resolving to 127.0.0.1).
+    host = f"{service.name}.{facts.local_domain}" if local else ingress.host
+    assert local or ingress.host is not None, "validated: AKS ingress has a host"
     meta = _metadata(service, extensions)
     annotations = meta.setdefault("annotations", {})
     if port.protocol is Protocol.GRPC:
         annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "GRPC"
     body: Obj = {
-        "ingressClassName": APP_ROUTING_INGRESS_CLASS
+        "ingressClassName": facts.local_ingress_class
+        if local
+        else APP_ROUTING_INGRESS_CLASS
         if ingress.exposure is Exposure.PUBLIC
         else INTERNAL_INGRESS_CLASS,
         "rules": [
             {
-                "host": ingress.host,
+                "host": host,
                 "http": {
                     "paths": [
                         {
@@ -536,7 +554,7 @@ def _ingress(service: PlannedService, extensions: PlatformExtensions) -> Obj | N
             }
         ],
     }
-    if ingress.tls is not None:
+    if ingress.tls is not None and not local:
         # The app routing add-on fetches the certificate from Key Vault into this secret.
         annotations[KEYVAULT_TLS_ANNOTATION] = ingress.tls.key_vault_certificate_uri
         body["tls"] = [{"hosts": [ingress.host], "secretName": f"keyvault-{service.name}"}]
@@ -566,7 +584,11 @@ def _network_policy(
         sources.append(
             {
                 "namespaceSelector": {
-                    "matchLabels": {"kubernetes.io/metadata.name": INGRESS_CONTROLLER_NAMESPACE}
+                    "matchLabels": {
+                        "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
+                        if facts.cluster is ClusterKind.LOCAL
+                        else INGRESS_CONTROLLER_NAMESPACE
+                    }
                 }
             }
         )
@@ -651,7 +673,7 @@ def render_on_aks(
         _service(service, catalog, extensions),
         *_autoscaler(service, extensions, client_id),
         _disruption_budget(service, extensions),
-        _ingress(service, extensions),
+        _ingress(service, facts, extensions),
         _network_policy(service, catalog, facts, extensions),
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)

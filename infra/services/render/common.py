@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pulumi
@@ -33,6 +34,14 @@ def concat(*parts: Text) -> Text:
     return pulumi.Output.concat(*parts)
 
 
+class ClusterKind(StrEnum):
+    """Which Kubernetes the AKS rendering targets: AKS itself, or a developer's local cluster
+    (no Azure: no workload identity, no Key Vault CSI driver, no app routing add-on)."""
+
+    AKS = "aks"
+    LOCAL = "local"
+
+
 @dataclass(frozen=True)
 class PlatformFacts:
     """What renderers need to know about the platform. Fields may be Outputs in a real run and
@@ -52,6 +61,9 @@ class PlatformFacts:
     key_vault_name: Text
     key_vault_id: Text
     subscription_id: Text
+    cluster: ClusterKind = ClusterKind.AKS
+    local_ingress_class: str = "nginx"
+    local_domain: str = "localtest.me"
 
 
 @dataclass(frozen=True)
