@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from infra.config import Environment
+from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.stackfile import read_stack
+from infra.program import build
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
-from infra.services.spec import Application, ServiceSpec
+from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Target
 from infra.services.validation import Catalog, ValidationContext, validate_applications
 
 NO_EXTENSIONS = PlatformExtensions()
@@ -50,3 +54,26 @@ def catalog_of(
         [Application(name="shop", services=tuple(services), source="apps/test.py")],
         context(environment, secrets),
     )
+
+
+def run_with_config_secret(value: str) -> OfflineRun:
+    """The dev stack plus an application whose services (one per target) read a Pulumi secret
+    config value, so tests can prove the value never surfaces."""
+    base = read_stack("dev")
+    stack = dataclasses.replace(
+        base,
+        values={**base.values, "secrets:api-token": value},
+        secret_keys=(*base.secret_keys, "secrets:api-token"),
+    )
+    services = tuple(
+        ServiceSpec(
+            name=name,
+            image="api:1.0",
+            target=target,
+            ports=(Port(name="http", number=8080),),
+            secrets={"API_TOKEN": ConfigSecret(key="api-token")},
+        )
+        for name, target in (("aks-api", Target.AKS), ("aca-api", Target.CONTAINER_APPS))
+    )
+    extra = Application(name="extra", source="apps/extra.py", services=services)
+    return run_offline(stack, lambda: build(applications=[*load_applications(), extra]))

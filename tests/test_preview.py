@@ -25,7 +25,7 @@ from infra.preview.snapshot import dumps, to_snapshot
 from infra.preview.stackfile import ROOT, read_stack
 from infra.program import build
 from infra.services.loader import load_applications
-from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Target
+from tests.fixtures import run_with_config_secret
 from tests.k8s_schema import validate_object
 
 SECRET = "n0-0ne-may-see-th1s"
@@ -293,35 +293,7 @@ def test_render_writes_kubernetes_yaml_by_namespace_azure_json_and_topology(
 def test_a_known_secret_never_appears_in_plan_diff_render_or_logs(
     dev_snapshot: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = read_stack("dev")
-    stack = dataclasses.replace(
-        base,
-        values={**base.values, "secrets:api-token": SECRET},
-        secret_keys=(*base.secret_keys, "secrets:api-token"),
-    )
-    extra = Application(
-        name="extra",
-        source="apps/extra.py",
-        services=(
-            ServiceSpec(
-                name="aks-api",
-                image="api:1.0",
-                target=Target.AKS,
-                ports=(Port(name="http", number=8080),),
-                secrets={"API_TOKEN": ConfigSecret(key="api-token")},
-            ),
-            ServiceSpec(
-                name="aca-api",
-                image="api:1.0",
-                target=Target.CONTAINER_APPS,
-                ports=(Port(name="http", number=8080),),
-                secrets={"API_TOKEN": ConfigSecret(key="api-token")},
-            ),
-        ),
-    )
-    head = to_snapshot(
-        run_offline(stack, lambda: build(applications=[*load_applications(), extra]))
-    )
+    head = to_snapshot(run_with_config_secret(SECRET))
     result = diff(dev_snapshot, head)
     outputs = [dumps(head), json.dumps(to_json(result)), markdown(result)]
     console = Console(record=True, width=200)

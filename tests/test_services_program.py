@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from infra.preview.engine import OfflineRun, Registration, run_offline
+from infra.preview.engine import OfflineRun, Registration
 from infra.preview.stackfile import StackConfig, read_stack
-from infra.program import build
 from infra.services.loader import load_applications
-from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Target
+from infra.services.spec import Target
+from tests.fixtures import run_with_config_secret
 from tests.k8s_schema import validate_object
 
 STACKS = ("dev", "prod")
@@ -139,33 +139,7 @@ def test_prod_web_binds_its_certificate(prod: OfflineRun) -> None:
 
 def test_a_config_secret_value_never_appears_in_the_plan() -> None:
     value = "pl41n-t3xt-n3v3r-sh0wn"
-    base = read_stack("dev")
-    stack = dataclasses.replace(
-        base,
-        values={**base.values, "secrets:api-token": value},
-        secret_keys=(*base.secret_keys, "secrets:api-token"),
-    )
-    extra = Application(
-        name="extra",
-        source="apps/extra.py",
-        services=(
-            ServiceSpec(
-                name="aks-api",
-                image="api:1.0",
-                target=Target.AKS,
-                ports=(Port(name="http", number=8080),),
-                secrets={"API_TOKEN": ConfigSecret(key="api-token")},
-            ),
-            ServiceSpec(
-                name="aca-api",
-                image="api:1.0",
-                target=Target.CONTAINER_APPS,
-                ports=(Port(name="http", number=8080),),
-                secrets={"API_TOKEN": ConfigSecret(key="api-token")},
-            ),
-        ),
-    )
-    run = run_offline(stack, lambda: build(applications=[*load_applications(), extra]))
+    run = run_with_config_secret(value)
     text = json.dumps([dataclasses.asdict(r) for r in run.resources]) + json.dumps(run.outputs)
     assert value not in text
     secret = run.one("kubernetes:core/v1:Secret", "extra-aks-api-config")

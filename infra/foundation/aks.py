@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, managedidentity, network
+from pulumi_azure_native import containerservice, network
 
 from infra.config import AksConfig, NodePoolConfig
 from infra.foundation.common import (
@@ -97,13 +97,7 @@ class AksCluster(pulumi.ComponentResource):
 
         # A user-assigned control-plane identity can be granted rights on the subnet before the
         # cluster exists (a system-assigned one only exists after, too late for a BYO subnet).
-        control_plane = managedidentity.UserAssignedIdentity(
-            f"{name}-control-plane",
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            tags=placement.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        control_plane = placement.identity(f"{name}-control-plane", self)
         subnet_join = placement.grant(
             f"{name}-control-plane-network",
             role_guid=NETWORK_CONTRIBUTOR_ROLE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import authorization
+from pulumi_azure_native import authorization, managedidentity, privatedns
 
 # Built-in Azure role definition ids (the same in every tenant).
 ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
@@ -46,6 +46,44 @@ class Placement:
             description=description,
             opts=pulumi.ResourceOptions(parent=parent),
         )
+
+    def identity(self, name: str, parent: pulumi.Resource) -> managedidentity.UserAssignedIdentity:
+        """A user-assigned identity here, so roles can be granted before its user exists."""
+        return managedidentity.UserAssignedIdentity(
+            name,
+            resource_group_name=self.resource_group_name,
+            location=self.location,
+            tags=self.tags,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+
+    def private_zone(
+        self,
+        name: str,
+        zone_name: pulumi.Input[str],
+        vnet_id: pulumi.Input[str],
+        parent: pulumi.Resource,
+    ) -> privatedns.PrivateZone:
+        """A private DNS zone resolvable inside the VNet (and only there)."""
+        zone = privatedns.PrivateZone(
+            name,
+            private_zone_name=zone_name,
+            resource_group_name=self.resource_group_name,
+            location="global",
+            tags=self.tags,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        privatedns.VirtualNetworkLink(
+            f"{name}-link",
+            private_zone_name=zone.name,
+            resource_group_name=self.resource_group_name,
+            location="global",
+            virtual_network=privatedns.SubResourceArgs(id=vnet_id),
+            registration_enabled=False,
+            tags=self.tags,
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        return zone
 
     def role_definition_id(self, role_guid: str) -> pulumi.Output[str]:
         return pulumi.Output.concat(

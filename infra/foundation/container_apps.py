@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import app, managedidentity, privatedns
+from pulumi_azure_native import app, privatedns
 
 from infra.config import ContainerAppsConfig
 from infra.foundation.common import KEY_VAULT_SECRETS_USER_ROLE, Placement
@@ -57,13 +57,7 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
             ),
         ]
         # The environment reads custom-domain certificates from the platform vault with this.
-        certificates = managedidentity.UserAssignedIdentity(
-            f"{name}-certificates",
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            tags=placement.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        certificates = placement.identity(f"{name}-certificates", self)
         certificate_grant = placement.grant(
             f"{name}-certificates-keyvault",
             role_guid=KEY_VAULT_SECRETS_USER_ROLE,
@@ -107,13 +101,8 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
         )
         if args.config.internal:
             # An internal environment has no public DNS: resolve its domain inside the VNet.
-            zone = privatedns.PrivateZone(
-                f"{name}-private-zone",
-                private_zone_name=environment.default_domain,
-                resource_group_name=placement.resource_group_name,
-                location="global",
-                tags=placement.tags,
-                opts=pulumi.ResourceOptions(parent=self),
+            zone = placement.private_zone(
+                f"{name}-private-zone", environment.default_domain, args.vnet_id, self
             )
             privatedns.PrivateRecordSet(
                 f"{name}-wildcard",
@@ -123,16 +112,6 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
                 relative_record_set_name="*",
                 ttl=300,
                 a_records=[privatedns.ARecordArgs(ipv4_address=environment.static_ip)],
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            privatedns.VirtualNetworkLink(
-                f"{name}-private-zone-link",
-                private_zone_name=zone.name,
-                resource_group_name=placement.resource_group_name,
-                location="global",
-                virtual_network=privatedns.SubResourceArgs(id=args.vnet_id),
-                registration_enabled=False,
-                tags=placement.tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
         self.certificate_identity_id = certificates.id

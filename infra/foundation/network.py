@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import network, privatedns
+from pulumi_azure_native import network
 
 from infra.config import NetworkConfig
 from infra.foundation.common import Placement
@@ -67,24 +67,7 @@ class PlatformNetwork(pulumi.ComponentResource):
         )
 
         # Names for AKS services that Container Apps call (they cannot resolve cluster DNS).
-        zone = privatedns.PrivateZone(
-            f"{name}-private-zone",
-            private_zone_name=args.private_dns_zone,
-            resource_group_name=placement.resource_group_name,
-            location="global",
-            tags=placement.tags,
-            opts=child,
-        )
-        privatedns.VirtualNetworkLink(
-            f"{name}-private-zone-link",
-            private_zone_name=zone.name,
-            resource_group_name=placement.resource_group_name,
-            location="global",
-            virtual_network=privatedns.SubResourceArgs(id=vnet.id),
-            registration_enabled=False,
-            tags=placement.tags,
-            opts=child,
-        )
+        zone = placement.private_zone(f"{name}-private-zone", args.private_dns_zone, vnet.id, self)
 
         self.private_zone_name = zone.name
         self.vnet_id = vnet.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import containerregistry, managedidentity
+from pulumi_azure_native import containerregistry
 
 from infra.config import RegistryConfig
 from infra.foundation.common import ACR_PULL_ROLE, Placement
@@ -49,13 +49,7 @@ class Registry(pulumi.ComponentResource):
             tags=placement.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
         )
-        pull_identity = managedidentity.UserAssignedIdentity(
-            f"{name}-pull",
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            tags=placement.tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        pull_identity = placement.identity(f"{name}-pull", self)
         placement.grant(
             f"{name}-pull-acrpull",
             role_guid=ACR_PULL_ROLE,

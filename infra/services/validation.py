@@ -941,6 +941,7 @@ def _relation_problems(
                 continue
             chart = charts_by_name.get(dep.service)
             if callee is None and chart is not None:
+                # A chart: reachable from AKS only, on its one port; env checks below.
                 if spec.target is not Target.AKS:
                     problems.append(
                         Problem(
@@ -961,20 +962,7 @@ def _relation_problems(
                             group,
                         )
                     )
-                name = dependency_env_name(dep.service, dep.env, dep.form)
-                if name in env_names:
-                    problems.append(
-                        Problem(
-                            f"{path}.env",
-                            show(name),
-                            "is already set by env, secrets or another dependency",
-                            "choose another variable name with env=",
-                            group,
-                        )
-                    )
-                env_names.add(name)
-                continue
-            if callee is None:
+            if callee is None and chart is None:
                 close = [n for n in [*by_name, *charts_by_name] if n.startswith(dep.service[:3])][
                     :3
                 ]
@@ -993,7 +981,7 @@ def _relation_problems(
                     )
                 )
                 continue
-            if port_named(callee.spec, dep.port) is None:
+            if callee is not None and port_named(callee.spec, dep.port) is None:
                 problems.append(
                     Problem(
                         f"{path}.port",

@@ -35,13 +35,7 @@ def create_identity(
     User on each referenced secret alone (not the vault)."""
     if not needs_identity(spec):
         return None
-    identity = managedidentity.UserAssignedIdentity(
-        f"{spec.name}-identity",
-        resource_group_name=placement.resource_group_name,
-        location=placement.location,
-        tags=placement.tags,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+    identity = placement.identity(f"{spec.name}-identity", parent)
     grants: list[authorization.RoleAssignment] = []
     declared = spec.identity.roles if spec.identity else ()
     for index, grant in enumerate(declared):
