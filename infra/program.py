@@ -55,7 +55,8 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         aks_egress_ip=foundation.aks.egress_ip,
         private_zone=config.private_dns_zone,
         tenant_id=foundation.tenant_id,
-        key_vault_name=foundation.key_vault.vault_name,
+        # Known from config (the vault's explicit name): previews show it, no Output to await.
+        key_vault_name=config.key_vault_name,
         key_vault_id=foundation.key_vault.vault_id,
         subscription_id=foundation.subscription_id,
     )
