@@ -122,8 +122,36 @@ def _resource_class(token: str) -> Any:
     return None
 
 
-def _output_names(cls: Any) -> list[str]:
-    return [n for n, v in vars(cls).items() if isinstance(v, property) and not n.startswith("_")]
+def _keyword_map(cls: Any) -> dict[str, str]:
+    """Wire (camelCase) input name → the typed class's keyword, so the floor calls the real
+    constructor (type aliases, input handling and output properties included)."""
+    import inspect
+    import re
+
+    params = [
+        p
+        for p in inspect.signature(cls._internal_init).parameters
+        if p not in ("__self__", "opts", "__props__")
+    ]
+    mapping: dict[str, str] = {}
+    for param in params:
+        wire = re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), param.rstrip("_"))
+        mapping.setdefault(wire, param)
+        mapping.setdefault(param.rstrip("_"), param)
+    # A resource's own name (`resource_name_`) clashes with the logical name `resource_name`.
+    if "resource_name_" in params:
+        mapping["resourceName"] = "resource_name_"
+    return mapping
+
+
+def _keywords(mapping: dict[str, str], inputs: dict[str, Any]) -> dict[str, Any]:
+    """Top-level inputs as keywords; acronyms the simple rule misses are matched case-blind."""
+    folded = {k.lower(): v for k, v in mapping.items()}
+    return {
+        mapping.get(k) or folded[k.lower()]: v
+        for k, v in inputs.items()
+        if k in mapping or k.lower() in folded
+    }
 
 
 def child_floor(source: Path, out: Path) -> None:
@@ -135,7 +163,7 @@ def child_floor(source: Path, out: Path) -> None:
     preload()
     registrations = json.loads(source.read_text())["registrations"]
     classes = {r["type"]: _resource_class(r["type"]) for r in registrations}
-    outputs = {t: _output_names(c) for t, c in classes.items() if c is not None}
+    keyword_maps = {t: _keyword_map(c) for t, c in classes.items() if c is not None}
 
     def program() -> None:
         created: dict[str, pulumi.Resource] = {}
@@ -154,9 +182,7 @@ def child_floor(source: Path, out: Path) -> None:
                 resource_ = pulumi.ComponentResource(token, r["name"], None, opts)
             elif classes.get(token) is not None:
                 cls = classes[token]
-                resource_ = cls.__new__(cls)
-                props = {**dict.fromkeys(outputs[token]), **r["inputs"]}
-                pulumi.CustomResource.__init__(resource_, token, r["name"], props, opts)  # type: ignore[arg-type]
+                resource_ = cls(r["name"], opts=opts, **_keywords(keyword_maps[token], r["inputs"]))
             else:
                 resource_ = pulumi.CustomResource(token, r["name"], r["inputs"], opts)
             created[r["urn"]] = resource_
