@@ -409,3 +409,41 @@ def test_workflows_are_valid_github_workflows() -> None:
     assert offline["permissions"] == {"contents": "read"}, (
         "the fork-facing job holds no write token"
     )
+
+
+def test_plans_of_several_stacks_in_one_command_match_single_plans(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infra.preview",
+            "plan",
+            "dev",
+            "prod",
+            "--quiet",
+            "--out",
+            str(tmp_path / "{stack}.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    for stack in ("dev", "prod"):
+        single = dumps(to_snapshot(run_offline(read_stack(stack), build)))
+        assert (tmp_path / f"{stack}.json").read_text() == single
+    assert main(["plan", "dev", "prod", "--out", str(tmp_path / "one.json")]) == 2
+
+
+def test_offline_runs_drop_aliases_only_while_they_run() -> None:
+    import pulumi
+
+    from infra.preview.engine import _without_aliases
+
+    with_alias = pulumi.ResourceOptions(aliases=[pulumi.Alias(name="old")])
+    with _without_aliases():
+        assert pulumi.ResourceOptions.merge(with_alias, None).aliases is None
+    assert pulumi.ResourceOptions.merge(with_alias, None).aliases is not None
+    assert with_alias.merge(pulumi.ResourceOptions()).aliases is not None

@@ -1,6 +1,6 @@
 """`python -m infra.preview`: see what a change does before it is applied, with no cloud account.
 
-    python -m infra.preview plan STACK [--out FILE] [--quiet]
+    python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet]
     python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
     python -m infra.preview render STACK --out DIR
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 from pathlib import Path
@@ -71,17 +72,43 @@ def policy_report(stack: str, snapshot: dict[str, Any]) -> PolicyReport:
     return evaluate(resources_of_snapshot(snapshot), PolicyContext(environment), load_exceptions())
 
 
+def _snapshot_in_worker(stack: str) -> dict[str, Any]:
+    return plan_snapshot(stack, show_progress=False)
+
+
+def _snapshots(stacks: list[str], jobs: int, quiet: bool) -> list[dict[str, Any]]:
+    """Plan several stacks: start-up is paid once, then forked workers plan in parallel
+    (sequentially where fork is unavailable, or with --jobs 1)."""
+    if len(stacks) == 1 or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [plan_snapshot(stack, show_progress=not quiet) for stack in stacks]
+    from infra.preview.engine import preload_providers
+
+    preload_providers()
+    import infra.program  # noqa: F401 - loaded before forking, so workers share it
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(stacks))) as pool:
+        return pool.map(_snapshot_in_worker, stacks)
+
+
 def _plan(args: argparse.Namespace) -> int:
-    snapshot = plan_snapshot(args.stack, show_progress=not args.quiet)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(dumps(snapshot))
-    if not args.quiet:
-        print_plan(snapshot, _console())
-    report = policy_report(args.stack, snapshot)
-    if report.violations or report.expired_exceptions or not args.quiet:
-        print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
-    return EXIT_POLICY if report.enforced else EXIT_NO_CHANGES
+    if len(args.stack) > 1 and args.out is not None and "{stack}" not in str(args.out):
+        return _fail("with several stacks, --out needs {stack} in it, e.g. out/{stack}.json")
+    status = EXIT_NO_CHANGES
+    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet)
+    for stack, snapshot in zip(args.stack, snapshots, strict=True):
+        if args.out:
+            out = Path(str(args.out).replace("{stack}", stack))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(dumps(snapshot))
+        if not args.quiet:
+            print_plan(snapshot, _console())
+        report = policy_report(stack, snapshot)
+        if report.violations or report.expired_exceptions or not args.quiet:
+            print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
+        if report.enforced:
+            status = EXIT_POLICY
+    return status
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -126,9 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     plan = commands.add_parser(
         "plan", help="run the program offline and snapshot its desired state"
     )
-    plan.add_argument("stack", help="stack name, e.g. dev or prod")
-    plan.add_argument("--out", type=Path, help="write the JSON snapshot here")
+    plan.add_argument("stack", nargs="+", help="stack name(s), e.g. dev prod")
+    plan.add_argument("--out", type=Path, help="write the JSON snapshot here ({stack} for several)")
     plan.add_argument("--quiet", action="store_true", help="no tree, no progress")
+    plan.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="stacks planned in parallel (default: one per CPU)",
+    )
     compare = commands.add_parser("diff", help="compare two snapshots")
     compare.add_argument("base", type=Path)
     compare.add_argument("head", type=Path)

@@ -7,8 +7,9 @@ which plain `Mocks` never see. Secret values are masked as they are recorded.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,27 @@ class ProgramFailed(Exception):
         self.cause = cause
 
 
+@contextlib.contextmanager
+def _without_aliases() -> Iterator[None]:
+    """Offline there is no state for aliases to match, so they are dropped while the program
+    runs: pulumi-azure-native attaches dozens of type aliases to every resource and the SDK turns
+    each into a URN Output (a third of an offline run). Real runs are untouched."""
+    # `merge` is a plain function on the class (called as ResourceOptions.merge(a, b) and as
+    # a.merge(b)); the replacement keeps both forms, and the original is restored as it was.
+    original = vars(pulumi.ResourceOptions)["merge"]
+
+    def merge(opts1: Any = None, opts2: Any = None) -> pulumi.ResourceOptions:
+        merged = original(opts1, opts2)
+        merged.aliases = None
+        return merged
+
+    pulumi.ResourceOptions.merge = merge  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        pulumi.ResourceOptions.merge = original  # type: ignore[method-assign]
+
+
 def run_offline(
     stack: StackConfig, program: Callable[[], object], *, preview: bool = False
 ) -> OfflineRun:
@@ -189,7 +211,8 @@ def run_offline(
         returned.append(program())
 
     try:
-        _sync_await(run_pulumi_func(run))
+        with _without_aliases():
+            _sync_await(run_pulumi_func(run))
     except Exception as error:
         partial = OfflineRun(stack.stack, stack.project, list(monitor.registrations))
         raise ProgramFailed(partial, error) from error
@@ -203,3 +226,34 @@ def run_offline(
         outputs,
         returned[0] if returned else None,
     )
+
+
+def preload_providers() -> None:
+    """Load the provider SDK modules the program uses. They load lazily, on first attribute;
+    loading them up front lets a multi-stack plan fork workers that share them."""
+    import pulumi_azure_native as azure
+    import pulumi_kubernetes as k8s
+
+    for module, kind in (
+        ("app", "ContainerApp"),
+        ("authorization", "RoleAssignment"),
+        ("containerregistry", "Registry"),
+        ("containerservice", "ManagedCluster"),
+        ("keyvault", "Vault"),
+        ("managedidentity", "UserAssignedIdentity"),
+        ("network", "VirtualNetwork"),
+        ("operationalinsights", "Workspace"),
+        ("privatedns", "PrivateZone"),
+        ("resources", "ResourceGroup"),
+    ):
+        getattr(getattr(azure, module), kind)
+    for kind in (
+        k8s.apps.v1.Deployment,
+        k8s.core.v1.Service,
+        k8s.apiextensions.CustomResource,
+        k8s.networking.v1.Ingress,
+        k8s.autoscaling.v2.HorizontalPodAutoscaler,
+        k8s.policy.v1.PodDisruptionBudget,
+        k8s.helm.v4.Chart,
+    ):
+        assert kind is not None
