@@ -18,11 +18,13 @@ from infra.program import build
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 STATEFUL = (
+    "azure-native:monitor:AzureMonitorWorkspace",
     "azure-native:containerservice:ManagedCluster",
     "azure-native:containerregistry:Registry",
     "azure-native:operationalinsights:Workspace",
 )
 UNTAGGABLE = (
+    "azure-native:monitor:DataCollectionRuleAssociation",
     "azure-native:network:Subnet",
     "azure-native:authorization:RoleAssignment",
     "azure-native:containerservice:MaintenanceConfiguration",
@@ -259,3 +261,32 @@ def test_program_starts_the_way_the_pulumi_language_host_starts_it() -> None:
         env={"PATH": "/usr/bin:/bin"},
     )
     assert "program-ok" in result.stdout, result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_managed_prometheus_metrics_have_somewhere_to_go(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    run = runs[stack]
+    workspace = run.one("azure-native:monitor:AzureMonitorWorkspace")
+    rule = run.one("azure-native:monitor:DataCollectionRule").inputs
+    assert rule["kind"] == "Linux"
+    assert rule["dataSources"]["prometheusForwarder"][0]["streams"] == [
+        "Microsoft-PrometheusMetrics"
+    ]
+    account = rule["destinations"]["monitoringAccounts"][0]
+    assert account["accountResourceId"].endswith("/prometheus-workspace")
+    assert rule["dataFlows"] == [
+        {"destinations": [account["name"]], "streams": ["Microsoft-PrometheusMetrics"]}
+    ]
+    associations = {
+        a.inputs["associationName"]: a.inputs
+        for a in run.by_type("azure-native:monitor:DataCollectionRuleAssociation")
+    }
+    cluster_id = run.one(CLUSTER).inputs["resourceName"]
+    assert all(
+        a["resourceUri"].endswith(f"/managedclusters/{cluster_id}") for a in associations.values()
+    )
+    assert "dataCollectionEndpointId" in associations["configurationAccessEndpoint"]
+    assert any("dataCollectionRuleId" in a for a in associations.values())
+    assert workspace.protect is (stack == "prod")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import operationalinsights
+from pulumi_azure_native import monitor, operationalinsights
 
 from infra.config import MonitoringConfig
 from infra.foundation.common import Placement
@@ -52,4 +52,95 @@ class Observability(pulumi.ComponentResource):
         self.customer_id = workspace.customer_id
         # The key grants write access to the workspace: never shown in plans or outputs.
         self.shared_key = pulumi.Output.secret(keys.primary_shared_key.apply(lambda k: k or ""))
+        self.register_outputs({"workspaceId": self.workspace_id})
+
+
+@dataclass(frozen=True)
+class ManagedPrometheusArgs:
+    placement: Placement
+    cluster_id: pulumi.Input[str]
+    cluster_name: str
+
+
+class ManagedPrometheus(pulumi.ComponentResource):
+    """Azure Monitor managed Prometheus for the cluster: the add-on (azureMonitorProfile) only
+    scrapes; these resources give the metrics somewhere to go — an Azure Monitor workspace, a
+    data collection endpoint and rule, and their associations with the cluster."""
+
+    workspace_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ManagedPrometheusArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:foundation:ManagedPrometheus", name, None, opts)
+        placement = args.placement
+        child = pulumi.ResourceOptions(parent=self)
+        # The names AKS itself uses when it sets this up, so the portal recognises them.
+        prefix = f"MSProm-{placement.location}-{args.cluster_name}"[:44]
+        workspace = monitor.AzureMonitorWorkspace(
+            f"{name}-workspace",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            tags=placement.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
+        )
+        endpoint = monitor.DataCollectionEndpoint(
+            f"{name}-endpoint",
+            data_collection_endpoint_name=prefix,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            kind="Linux",
+            tags=placement.tags,
+            opts=child,
+        )
+        rule = monitor.DataCollectionRule(
+            f"{name}-rule",
+            data_collection_rule_name=prefix,
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            kind="Linux",
+            data_collection_endpoint_id=endpoint.id,
+            data_sources=monitor.DataCollectionRuleDataSourcesArgs(
+                prometheus_forwarder=[
+                    monitor.PrometheusForwarderDataSourceArgs(
+                        name="PrometheusDataSource",
+                        streams=[
+                            monitor.KnownPrometheusForwarderDataSourceStreams.MICROSOFT_PROMETHEUS_METRICS
+                        ],
+                        label_include_filter={},
+                    )
+                ]
+            ),
+            destinations=monitor.DataCollectionRuleDestinationsArgs(
+                monitoring_accounts=[
+                    monitor.MonitoringAccountDestinationArgs(
+                        account_resource_id=workspace.id, name="MonitoringAccount1"
+                    )
+                ]
+            ),
+            data_flows=[
+                monitor.DataFlowArgs(
+                    streams=["Microsoft-PrometheusMetrics"], destinations=["MonitoringAccount1"]
+                )
+            ],
+            tags=placement.tags,
+            opts=child,
+        )
+        monitor.DataCollectionRuleAssociation(
+            f"{name}-rule-association",
+            association_name=prefix,
+            resource_uri=args.cluster_id,
+            data_collection_rule_id=rule.id,
+            description="Sends the cluster's Prometheus metrics to the Azure Monitor workspace",
+            opts=child,
+        )
+        monitor.DataCollectionRuleAssociation(
+            f"{name}-endpoint-association",
+            # Azure requires this exact name for a data collection endpoint association.
+            association_name="configurationAccessEndpoint",
+            resource_uri=args.cluster_id,
+            data_collection_endpoint_id=endpoint.id,
+            opts=child,
+        )
+        self.workspace_id = workspace.id
         self.register_outputs({"workspaceId": self.workspace_id})

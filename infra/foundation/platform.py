@@ -13,7 +13,12 @@ from infra.foundation.common import Placement
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
 from infra.foundation.keyvault import KeyVault, KeyVaultArgs
 from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
-from infra.foundation.observability import Observability, ObservabilityArgs
+from infra.foundation.observability import (
+    ManagedPrometheus,
+    ManagedPrometheusArgs,
+    Observability,
+    ObservabilityArgs,
+)
 from infra.foundation.registry import Registry, RegistryArgs
 
 
@@ -71,6 +76,12 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             log_analytics_workspace_id=logs.workspace_id,
             registry_id=registry.registry_id,
             key_vault_id=vault.vault_id,
+        ),
+    )
+    ManagedPrometheus(
+        "prometheus",
+        ManagedPrometheusArgs(
+            placement, cluster_id=aks.cluster_id, cluster_name=config.cluster_name
         ),
     )
     container_apps = ContainerAppsEnvironment(

@@ -32,7 +32,8 @@ INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
-STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT)
+METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
+STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
 class Severity(StrEnum):
