@@ -5,13 +5,10 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
-from pathlib import Path
 from types import ModuleType
 
 from infra.problems import InvalidInput, Problem
 from infra.services.spec import Application
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _applications_in(module: ModuleType) -> list[Application]:

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 from infra.config import Environment
 from infra.problems import InvalidInput, Problem, show
 from infra.services.images import parse_image
-from infra.services.roles import GUID, RESOURCE_ID, expand, role_guid, unknown_placeholders
+from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.spec import (
     Application,
     Autoscaling,
@@ -147,10 +147,6 @@ class Catalog:
             for callee in dict.fromkeys(d.service for d in service.spec.dependencies):
                 index.setdefault(callee, []).append(service)
         return {name: tuple(callers) for name, callers in index.items()}
-
-    @property
-    def applications(self) -> tuple[str, ...]:
-        return tuple(sorted({s.app for s in self.services}))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1144,7 +1140,6 @@ def validate_applications(
 
 
 __all__ = [
-    "GUID",
     "Catalog",
     "PlannedChart",
     "PlannedService",

@@ -312,10 +312,6 @@ def _pod_spec(
     return pod
 
 
-def _scaled_by_autoscaler(spec: ServiceSpec) -> bool:
-    return spec.autoscaling is not None
-
-
 def _deployment(
     service: PlannedService,
     catalog: Catalog,
@@ -345,7 +341,7 @@ def _deployment(
             "spec": _pod_spec(service, catalog, facts, extensions),
         },
     }
-    if not _scaled_by_autoscaler(spec):
+    if spec.autoscaling is None:
         # With an autoscaler, replicas is left out so `pulumi up` never resets its choice.
         deployment_spec["replicas"] = spec.replicas
     return {
