@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, privatedns
@@ -24,6 +24,10 @@ class Placement:
     subscription_id: pulumi.Input[str]
     protect_stateful: bool
     """Protect what loses data or breaks every workload when deleted (cluster, registry, logs)."""
+    _role_ids: dict[str, pulumi.Output[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """One Output per role, shared by every grant of it (hundreds of services, a few roles)."""
 
     def grant(
         self,
@@ -86,9 +90,11 @@ class Placement:
         return zone
 
     def role_definition_id(self, role_guid: str) -> pulumi.Output[str]:
-        return pulumi.Output.concat(
-            "/subscriptions/",
-            self.subscription_id,
-            "/providers/Microsoft.Authorization/roleDefinitions/",
-            role_guid,
-        )
+        if role_guid not in self._role_ids:
+            self._role_ids[role_guid] = pulumi.Output.concat(
+                "/subscriptions/",
+                self.subscription_id,
+                "/providers/Microsoft.Authorization/roleDefinitions/",
+                role_guid,
+            )
+        return self._role_ids[role_guid]
