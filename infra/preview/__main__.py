@@ -12,6 +12,7 @@ policy rule is violated (the report names each rule id); `render` exits 0 or 2.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import multiprocessing
 import os
@@ -124,7 +125,7 @@ def _diff(args: argparse.Namespace) -> int:
         if args.out is None:
             print_diff(result, _console())
         else:
-            buffer = Console(record=True, no_color=True, width=200, file=open(os.devnull, "w"))  # noqa: SIM115
+            buffer = Console(record=True, no_color=True, width=200, file=io.StringIO())
             print_diff(result, buffer)
             text = buffer.export_text()
     if args.out is not None:
