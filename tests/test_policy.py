@@ -16,7 +16,7 @@ import pytest
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import PolicyException, load_exceptions, parse_exceptions
 from infra.policy.rules import RULES, PolicyContext, Severity
-from infra.preview.__main__ import policy_report
+from infra.preview.cli import policy_report
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import ROOT, read_stack

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from infra.preview.__main__ import EXIT_BLOCKED, EXIT_CHANGES, EXIT_NO_CHANGES, main
+from infra.preview.cli import EXIT_BLOCKED, EXIT_CHANGES, EXIT_NO_CHANGES, main
 from infra.preview.diff import Operation, diff, to_json
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.render import render_snapshot

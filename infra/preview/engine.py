@@ -230,9 +230,14 @@ def run_offline(
 
 def preload_providers() -> None:
     """Load the provider SDK modules the program uses. They load lazily, on first attribute;
-    loading them up front lets a multi-stack plan fork workers that share them."""
+    loading them up front lets a multi-stack plan fork workers that share them. Only the
+    members' own modules are imported (see sdk_modules), not every resource of a package."""
     import pulumi_azure_native as azure
     import pulumi_kubernetes as k8s
+
+    from infra.preview.sdk_modules import load_members_on_demand
+
+    load_members_on_demand()
 
     for module, kind in (
         ("app", "ContainerApp"),
@@ -241,6 +246,7 @@ def preload_providers() -> None:
         ("containerservice", "ManagedCluster"),
         ("keyvault", "Vault"),
         ("managedidentity", "UserAssignedIdentity"),
+        ("monitor", "DataCollectionRule"),
         ("network", "VirtualNetwork"),
         ("operationalinsights", "Workspace"),
         ("privatedns", "PrivateZone"),

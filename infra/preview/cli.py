@@ -1,0 +1,201 @@
+"""`python -m infra.preview`: see what a change does before it is applied, with no cloud account.
+
+    python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet]
+    python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
+    python -m infra.preview render STACK --out DIR
+
+Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
+would block (a protected resource deleted or replaced). `plan` exits 0, 2, or 4 when a mandatory
+policy rule is violated (the report names each rule id); `render` exits 0 or 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import json
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
+from infra.policy.exceptions import load_exceptions
+from infra.policy.rules import PolicyContext, PolicyReport
+from infra.preview.diff import diff, to_json
+from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
+from infra.preview.render import render_snapshot
+from infra.preview.report import markdown, print_diff, print_plan
+from infra.preview.snapshot import dumps, to_snapshot
+from infra.preview.stackfile import read_stack
+from infra.problems import InvalidInput
+
+EXIT_NO_CHANGES = 0
+EXIT_CHANGES = 1
+EXIT_ERROR = 2
+EXIT_BLOCKED = 3
+EXIT_POLICY = 4
+
+
+def _console(stream: Any = None) -> Console:
+    """Colour only on terminals and never with NO_COLOR; wide lines when writing to a file/CI."""
+    target = stream or sys.stdout
+    no_color = bool(os.environ.get("NO_COLOR"))
+    probe = Console(file=target)
+    width = None if probe.is_terminal else 200
+    return Console(file=target, no_color=no_color, highlight=False, width=width)
+
+
+def plan_snapshot(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
+    """Run the program offline for a stack and return its snapshot (raises ProgramFailed)."""
+    from infra.program import build
+
+    config = read_stack(stack)
+    status = _console(sys.stderr)
+    if show_progress and status.is_terminal:
+        with status.status(f"planning {stack} offline…"):
+            run: OfflineRun = run_offline(config, build)
+    else:
+        run = run_offline(config, build)
+    return to_snapshot(run)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def policy_report(stack: str, snapshot: dict[str, Any]) -> PolicyReport:
+    environment = read_stack(stack).values.get("platform:environment", stack)
+    return evaluate(resources_of_snapshot(snapshot), PolicyContext(environment), load_exceptions())
+
+
+def _load_program() -> None:
+    """Load the program and the provider SDK modules it uses before planning.
+
+    They are ~300,000 long-lived objects (the SDKs' type classes): the cyclic collector is paused
+    while they load (it would otherwise walk them again and again for nothing) and then told to
+    leave them alone (`gc.freeze`), which also keeps forked workers from touching their pages."""
+    gc.collect()
+    gc.disable()
+    try:
+        from infra.preview.engine import preload_providers
+
+        preload_providers()
+        import infra.program  # noqa: F401 - loaded before forking, so workers share it
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _snapshot_in_worker(stack: str) -> dict[str, Any]:
+    return plan_snapshot(stack, show_progress=False)
+
+
+def _snapshots(stacks: list[str], jobs: int, quiet: bool) -> list[dict[str, Any]]:
+    """Plan several stacks: start-up is paid once, then forked workers plan in parallel
+    (sequentially where fork is unavailable, or with --jobs 1)."""
+    _load_program()
+    if len(stacks) == 1 or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [plan_snapshot(stack, show_progress=not quiet) for stack in stacks]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(stacks))) as pool:
+        return pool.map(_snapshot_in_worker, stacks)
+
+
+def _plan(args: argparse.Namespace) -> int:
+    if len(args.stack) > 1 and args.out is not None and "{stack}" not in str(args.out):
+        return _fail("with several stacks, --out needs {stack} in it, e.g. out/{stack}.json")
+    status = EXIT_NO_CHANGES
+    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet)
+    for stack, snapshot in zip(args.stack, snapshots, strict=True):
+        if args.out:
+            out = Path(str(args.out).replace("{stack}", stack))
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(dumps(snapshot))
+        if not args.quiet:
+            print_plan(snapshot, _console())
+        report = policy_report(stack, snapshot)
+        if report.violations or report.expired_exceptions or not args.quiet:
+            print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
+        if report.enforced:
+            status = EXIT_POLICY
+    return status
+
+
+def _diff(args: argparse.Namespace) -> int:
+    base = json.loads(args.base.read_text())
+    head = json.loads(args.head.read_text())
+    result = diff(base, head)
+    if args.format == "json":
+        text = json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"
+    elif args.format == "markdown":
+        text = markdown(result)
+    else:
+        text = ""
+        if args.out is None:
+            print_diff(result, _console())
+        else:
+            buffer = Console(record=True, no_color=True, width=200, file=io.StringIO())
+            print_diff(result, buffer)
+            text = buffer.export_text()
+    if args.out is not None:
+        args.out.write_text(text)
+    elif text:
+        sys.stdout.write(text)
+    if result.empty:
+        return EXIT_NO_CHANGES
+    return EXIT_BLOCKED if result.blocked else EXIT_CHANGES
+
+
+def _render(args: argparse.Namespace) -> int:
+    snapshot = plan_snapshot(args.stack)
+    written = render_snapshot(snapshot, args.out)
+    print(f"wrote {len(written)} files under {args.out}")
+    return EXIT_NO_CHANGES
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.preview",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    plan = commands.add_parser(
+        "plan", help="run the program offline and snapshot its desired state"
+    )
+    plan.add_argument("stack", nargs="+", help="stack name(s), e.g. dev prod")
+    plan.add_argument("--out", type=Path, help="write the JSON snapshot here ({stack} for several)")
+    plan.add_argument("--quiet", action="store_true", help="no tree, no progress")
+    plan.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="stacks planned in parallel (default: one per CPU)",
+    )
+    compare = commands.add_parser("diff", help="compare two snapshots")
+    compare.add_argument("base", type=Path)
+    compare.add_argument("head", type=Path)
+    compare.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    compare.add_argument("--out", type=Path, help="write the report here instead of stdout")
+    render = commands.add_parser(
+        "render", help="write Kubernetes YAML, Azure JSON and a topology diagram"
+    )
+    render.add_argument("stack")
+    render.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    handlers = {"plan": _plan, "diff": _diff, "render": _render}
+    try:
+        return handlers[args.command](args)
+    except ProgramFailed as failure:
+        cause = failure.cause
+        return _fail(
+            str(cause) if isinstance(cause, InvalidInput) else f"{type(cause).__name__}: {cause}"
+        )
+    except (OSError, json.JSONDecodeError, KeyError) as error:
+        return _fail(f"{type(error).__name__}: {error}")
