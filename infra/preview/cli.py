@@ -12,7 +12,6 @@ policy rule is violated (the report names each rule id); `render` exits 0 or 2.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import json
 import multiprocessing
@@ -75,21 +74,12 @@ def policy_report(stack: str, snapshot: dict[str, Any]) -> PolicyReport:
 
 
 def _load_program() -> None:
-    """Load the program and the provider SDK modules it uses before planning.
+    """Load the program and the provider SDK modules it uses once, before planning (and
+    before forking, so workers share them)."""
+    from infra.preview.engine import preload_providers
 
-    They are ~300,000 long-lived objects (the SDKs' type classes): the cyclic collector is paused
-    while they load (it would otherwise walk them again and again for nothing) and then told to
-    leave them alone (`gc.freeze`), which also keeps forked workers from touching their pages."""
-    gc.collect()
-    gc.disable()
-    try:
-        from infra.preview.engine import preload_providers
-
-        preload_providers()
-        import infra.program  # noqa: F401 - loaded before forking, so workers share it
-    finally:
-        gc.freeze()
-        gc.enable()
+    preload_providers()
+    import infra.program  # noqa: F401
 
 
 def _snapshot_in_worker(stack: str) -> dict[str, Any]:

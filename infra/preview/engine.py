@@ -8,6 +8,7 @@ which plain `Mocks` never see. Secret values are masked as they are recorded.
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -231,14 +232,27 @@ def run_offline(
 def preload_providers() -> None:
     """Load the provider SDK modules the program uses. They load lazily, on first attribute;
     loading them up front lets a multi-stack plan fork workers that share them. Only the
-    members' own modules are imported (see sdk_modules), not every resource of a package."""
+    members' own modules are imported (see sdk_modules), not every resource of a package.
+
+    They are ~200,000 long-lived objects (the SDKs' type classes): the cyclic collector is
+    paused while they load (it would walk them again and again for nothing) and then told to
+    leave them alone (`gc.freeze`), which also keeps forked workers off their memory pages."""
+    gc.collect()
+    gc.disable()
+    try:
+        _import_provider_members()
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _import_provider_members() -> None:
     import pulumi_azure_native as azure
     import pulumi_kubernetes as k8s
 
     from infra.preview.sdk_modules import load_members_on_demand
 
     load_members_on_demand()
-
     for module, kind in (
         ("app", "ContainerApp"),
         ("authorization", "RoleAssignment"),
