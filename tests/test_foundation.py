@@ -69,6 +69,7 @@ def test_cluster_security_settings(runs: dict[str, OfflineRun], stack: str) -> N
     assert addons["omsagent"]["config"]["logAnalyticsWorkspaceResourceID"].endswith(
         "/workspaces/observability-logs"
     )
+    assert addons["omsagent"]["config"]["useAADAuth"] == "true"
     assert addons["azureKeyvaultSecretsProvider"]["config"]["enableSecretRotation"] == "true"
     assert addons["azurepolicy"]["enabled"] is True
     assert inputs["identity"]["type"] == "UserAssigned"
@@ -269,7 +270,7 @@ def test_managed_prometheus_metrics_have_somewhere_to_go(
 ) -> None:
     run = runs[stack]
     workspace = run.one("azure-native:monitor:AzureMonitorWorkspace")
-    rule = run.one("azure-native:monitor:DataCollectionRule").inputs
+    rule = run.one("azure-native:monitor:DataCollectionRule", "prometheus-rule").inputs
     assert rule["kind"] == "Linux"
     assert rule["dataSources"]["prometheusForwarder"][0]["streams"] == [
         "Microsoft-PrometheusMetrics"
@@ -290,3 +291,43 @@ def test_managed_prometheus_metrics_have_somewhere_to_go(
     assert "dataCollectionEndpointId" in associations["configurationAccessEndpoint"]
     assert any("dataCollectionRuleId" in a for a in associations.values())
     assert workspace.protect is (stack == "prod")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_container_insights_collects_into_the_shared_workspace_with_its_identity(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """With useAADAuth the add-on collects nothing until a rule associated with the cluster
+    says what and where: the rule, its destination and the association must all be there."""
+    run = runs[stack]
+    rule = run.one("azure-native:monitor:DataCollectionRule", "container-insights-rule")
+    inputs = rule.inputs
+    cluster = run.one(CLUSTER).inputs
+    assert inputs["kind"] == "Linux"
+    assert inputs["dataCollectionRuleName"] == (
+        f"MSCI-{inputs['location']}-{cluster['resourceName']}"
+    )
+    (extension,) = inputs["dataSources"]["extensions"]
+    assert extension["extensionName"] == "ContainerInsights"
+    assert extension["streams"] == ["Microsoft-ContainerInsights-Group-Default"]
+    assert extension["extensionSettings"]["dataCollectionSettings"]["enableContainerLogV2"] is True
+    (destination,) = inputs["destinations"]["logAnalytics"]
+    assert (
+        destination["workspaceResourceId"]
+        == (cluster["addonProfiles"]["omsagent"]["config"]["logAnalyticsWorkspaceResourceID"])
+    )
+    assert inputs["dataFlows"] == [
+        {
+            "destinations": [destination["name"]],
+            "streams": ["Microsoft-ContainerInsights-Group-Default"],
+        }
+    ]
+    association = next(
+        a.inputs
+        for a in run.by_type("azure-native:monitor:DataCollectionRuleAssociation")
+        if a.inputs["associationName"] == "ContainerInsightsExtension"
+    )
+    assert association["resourceUri"].endswith(f"/managedclusters/{cluster['resourceName']}")
+    # The mocks derive ids from logical names: this is the rule above.
+    assert association["dataCollectionRuleId"].endswith("/container-insights-rule")
+    assert rule.parent.endswith("platform:foundation:ContainerInsights::container-insights")

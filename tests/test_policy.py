@@ -160,6 +160,17 @@ def test_breaking_a_rule_is_reported_with_its_id(
         assert rule_id in format_report(report)
 
 
+def test_container_insights_with_the_workspace_key_breaks_the_monitoring_rule(
+    snapshots: dict[str, dict[str, Any]],
+) -> None:
+    broken = copy.deepcopy(snapshots["prod"])
+    cluster = _find(broken, "azure-native:containerservice:ManagedCluster")["inputs"]
+    del cluster["addonProfiles"]["omsagent"]["config"]["useAADAuth"]
+    report = evaluate(resources_of_snapshot(broken), PolicyContext("prod"), (), TODAY)
+    (violation,) = [v for v in report.enforced if v.rule.id == "aks-monitoring"]
+    assert "useAADAuth" in violation.message
+
+
 def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan() -> None:
     apps = [
         dataclasses.replace(

@@ -217,10 +217,15 @@ class AksCluster(pulumi.ComponentResource):
                 metrics=containerservice.ManagedClusterAzureMonitorProfileMetricsArgs(enabled=True)
             ),
             addon_profiles={
-                # Container Insights: container logs and inventory into the shared workspace.
+                # Container Insights into the shared workspace, authenticated with the add-on's
+                # managed identity instead of the workspace key; what it collects is set by the
+                # data collection rule (observability.ContainerInsights).
                 "omsagent": containerservice.ManagedClusterAddonProfileArgs(
                     enabled=True,
-                    config={"logAnalyticsWorkspaceResourceID": args.log_analytics_workspace_id},
+                    config={
+                        "logAnalyticsWorkspaceResourceID": args.log_analytics_workspace_id,
+                        "useAADAuth": "true",
+                    },
                 ),
                 "azureKeyvaultSecretsProvider": containerservice.ManagedClusterAddonProfileArgs(
                     enabled=True,

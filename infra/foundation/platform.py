@@ -14,6 +14,8 @@ from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerA
 from infra.foundation.keyvault import KeyVault, KeyVaultArgs
 from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
 from infra.foundation.observability import (
+    ContainerInsights,
+    ContainerInsightsArgs,
     ManagedPrometheus,
     ManagedPrometheusArgs,
     Observability,
@@ -82,6 +84,15 @@ def build_foundation(config: PlatformConfig) -> Foundation:
         "prometheus",
         ManagedPrometheusArgs(
             placement, cluster_id=aks.cluster_id, cluster_name=config.cluster_name
+        ),
+    )
+    ContainerInsights(
+        "container-insights",
+        ContainerInsightsArgs(
+            placement,
+            cluster_id=aks.cluster_id,
+            cluster_name=config.cluster_name,
+            workspace_id=logs.workspace_id,
         ),
     )
     container_apps = ContainerAppsEnvironment(

@@ -240,12 +240,18 @@ def _api_server(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 @rule(
     "aks-monitoring",
     M,
-    "Without Container Insights and Prometheus metrics, incidents are investigated blind.",
+    "Without Container Insights (managed-identity auth) and Prometheus metrics, incidents are"
+    " investigated blind.",
     CLUSTER,
 )
 def _monitoring(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if _get(r.inputs, "addonProfiles.omsagent.enabled") is not True:
         yield "addonProfiles.omsagent (Container Insights) must be enabled"
+    elif _get(r.inputs, "addonProfiles.omsagent.config.useAADAuth") != "true":
+        yield (
+            "addonProfiles.omsagent.config.useAADAuth must be 'true': the agent then uses its"
+            " managed identity, not the workspace key"
+        )
     if _get(r.inputs, "azureMonitorProfile.metrics.enabled") is not True:
         yield "azureMonitorProfile.metrics (managed Prometheus) must be enabled"
 
