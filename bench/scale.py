@@ -1,6 +1,6 @@
 """Scale benchmark: the offline plan of N synthetic services vs. the Pulumi SDK floor.
 
-    python3 dev.py bench [--sizes 50 100 200 400] [--repeat 3] [--json bench/results/latest.json]
+    python3 dev.py bench [--sizes 50 100 200 400] [--repeat 5] [--json bench/results/latest.json]
 
 For each N, in fresh processes: (1) the offline plan of the platform plus N services, timed from
 the program's start to the last registration (imports excluded and reported apart); (2) the
@@ -255,7 +255,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     args = parser.parse_args()
     rows = [measure(size, args.repeat) for size in args.sizes]
