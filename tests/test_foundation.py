@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -46,6 +47,56 @@ def test_network_has_node_subnet_and_delegated_container_apps_subnet(dev: Offlin
     assert nodes["addressPrefix"] == "10.20.0.0/22"
     assert apps["addressPrefix"] == "10.20.8.0/23"
     assert [d["serviceName"] for d in apps["delegations"]] == ["Microsoft.App/environments"]
+
+
+WEB_FROM_INTERNET = {
+    "name": "allow-http-https-from-internet",
+    "priority": 100,
+    "direction": "Inbound",
+    "access": "Allow",
+    "protocol": "Tcp",
+    "sourceAddressPrefix": "Internet",
+    "sourcePortRange": "*",
+    "destinationAddressPrefix": "*",
+    "destinationPortRanges": ["80", "443"],
+}
+
+
+def _subnet_rules(run: OfflineRun, subnet: str) -> list[dict[str, object]]:
+    """The custom rules of the NSG a subnet is attached to (mock ids end in logical names)."""
+    nsg_id = run.one("azure-native:network:Subnet", subnet).inputs["networkSecurityGroup"]["id"]
+    nsg = run.one("azure-native:network:NetworkSecurityGroup", nsg_id.rsplit("/", 1)[-1])
+    return [
+        {k: v for k, v in rule.items() if k != "description"}
+        for rule in nsg.inputs.get("securityRules", [])
+    ]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_each_subnet_has_an_nsg_open_only_to_public_web_ingress(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """Both subnets sit behind public load balancers (app routing's NGINX; an external Container
+    Apps environment): HTTP(S) from the internet is the one rule added to Azure's defaults."""
+    run = runs[stack]
+    assert _subnet_rules(run, "network-aks-nodes") == [WEB_FROM_INTERNET]
+    assert _subnet_rules(run, "network-container-apps") == [WEB_FROM_INTERNET]
+
+
+def test_an_internal_container_apps_environment_takes_nothing_from_the_internet() -> None:
+    base = read_stack("dev")
+    apps_config = json.loads(base.values["platform:containerApps"])
+    stack = dataclasses.replace(
+        base,
+        values={
+            **base.values,
+            "platform:containerApps": json.dumps({**apps_config, "internal": True}),
+        },
+    )
+    run = run_offline(stack, build)
+    assert run.one("azure-native:app:ManagedEnvironment").inputs["vnetConfiguration"]["internal"]
+    assert _subnet_rules(run, "network-container-apps") == []
+    assert _subnet_rules(run, "network-aks-nodes") == [WEB_FROM_INTERNET]
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

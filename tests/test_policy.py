@@ -98,6 +98,10 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
             del cluster["addonProfiles"]["azurepolicy"]
         case "aks-system-pool-reserved":
             cluster["agentPoolProfiles"][0]["nodeTaints"] = []
+        case "subnet-nsg":
+            del _find(s, "azure-native:network:Subnet", "network-container-apps")["inputs"][
+                "networkSecurityGroup"
+            ]
         case "acr-admin-disabled":
             _find(s, "azure-native:containerregistry:Registry")["inputs"]["adminUserEnabled"] = True
         case "aca-no-insecure-ingress":

@@ -1,4 +1,5 @@
-"""The VNet and its subnets: one for AKS nodes, one delegated to Container Apps."""
+"""The VNet and its subnets: one for AKS nodes, one delegated to Container Apps, each behind a
+network security group."""
 
 from __future__ import annotations
 
@@ -16,6 +17,26 @@ class PlatformNetworkArgs:
     placement: Placement
     config: NetworkConfig
     private_dns_zone: str
+    container_apps_internal: bool
+    """An internal Container Apps environment takes no traffic from the internet."""
+
+
+def _web_from_internet() -> network.SecurityRuleArgs:
+    """HTTP and HTTPS from the internet to a public load balancer's backends. A subnet NSG is
+    evaluated for load-balanced traffic too, and its default rules deny internet inbound (AKS
+    only opens its own NSG, not one on a subnet it was given)."""
+    return network.SecurityRuleArgs(
+        name="allow-http-https-from-internet",
+        priority=100,
+        direction=network.SecurityRuleDirection.INBOUND,
+        access=network.SecurityRuleAccess.ALLOW,
+        protocol=network.SecurityRuleProtocol.TCP,
+        source_address_prefix="Internet",
+        source_port_range="*",
+        destination_address_prefix="*",
+        destination_port_ranges=["80", "443"],
+        description="Public ingress (load balancer); everything else inbound keeps the defaults",
+    )
 
 
 class PlatformNetwork(pulumi.ComponentResource):
@@ -42,6 +63,25 @@ class PlatformNetwork(pulumi.ComponentResource):
             tags=placement.tags,
             opts=child,
         )
+        # The default rules stay underneath: VNet-internal traffic and Azure load balancer probes
+        # in, everything else from the internet out. Only public ingress is added on top.
+        aks_nodes_nsg = network.NetworkSecurityGroup(
+            f"{name}-aks-nodes-nsg",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            # The cluster's public ingress (app routing's NGINX) sits behind a public LB.
+            security_rules=[_web_from_internet()],
+            tags=placement.tags,
+            opts=child,
+        )
+        container_apps_nsg = network.NetworkSecurityGroup(
+            f"{name}-container-apps-nsg",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            security_rules=[] if args.container_apps_internal else [_web_from_internet()],
+            tags=placement.tags,
+            opts=child,
+        )
         aks_nodes = network.Subnet(
             f"{name}-aks-nodes",
             resource_group_name=placement.resource_group_name,
@@ -49,6 +89,7 @@ class PlatformNetwork(pulumi.ComponentResource):
             address_prefix=str(args.config.aks_nodes_subnet_cidr),
             # Nodes reach the internet through the cluster's load balancer, not implicit access.
             default_outbound_access=False,
+            network_security_group=network.NetworkSecurityGroupArgs(id=aks_nodes_nsg.id),
             opts=child,
         )
         container_apps = network.Subnet(
@@ -62,6 +103,7 @@ class PlatformNetwork(pulumi.ComponentResource):
                     name="container-apps", service_name="Microsoft.App/environments"
                 )
             ],
+            network_security_group=network.NetworkSecurityGroupArgs(id=container_apps_nsg.id),
             # Azure serialises operations on one VNet's subnets; creating both at once fails.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[aks_nodes]),
         )

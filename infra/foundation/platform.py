@@ -55,7 +55,13 @@ def build_foundation(config: PlatformConfig) -> Foundation:
         protect_stateful=config.protect_stateful,
     )
     net = PlatformNetwork(
-        "network", PlatformNetworkArgs(placement, config.network, config.private_dns_zone)
+        "network",
+        PlatformNetworkArgs(
+            placement,
+            config.network,
+            config.private_dns_zone,
+            container_apps_internal=config.container_apps.internal,
+        ),
     )
     vault = KeyVault(
         "keyvault", KeyVaultArgs(placement, config.key_vault_name, tenant_id=client.tenant_id)

@@ -33,6 +33,7 @@ HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
+SUBNET = "azure-native:network:Subnet"
 STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
@@ -293,6 +294,17 @@ def _system_pool(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 def _acr_admin(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if r.inputs.get("adminUserEnabled") is not False:
         yield "adminUserEnabled must be false"
+
+
+@rule(
+    "subnet-nsg",
+    M,
+    "A subnet without a network security group takes whatever its neighbours send it.",
+    SUBNET,
+)
+def _subnet_nsg(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    if not _get(r.inputs, "networkSecurityGroup.id"):
+        yield "networkSecurityGroup.id must reference a network security group"
 
 
 def _configuration(r: PolicyResource) -> Mapping[str, Any]:
