@@ -72,14 +72,43 @@ def _subnet_rules(run: OfflineRun, subnet: str) -> list[dict[str, object]]:
     ]
 
 
+def _overlay_flows(run: OfflineRun) -> set[tuple[str, str, str, str, str]]:
+    """(direction, source, destination, protocol, ports) of the node subnet's other rules."""
+    return {
+        (
+            r["direction"],
+            str(r["sourceAddressPrefix"]),
+            str(r["destinationAddressPrefix"]),
+            str(r["protocol"]),
+            str(r["destinationPortRange"]),
+        )
+        for r in _subnet_rules(run, "network-aks-nodes")
+        if r["name"] != WEB_FROM_INTERNET["name"]
+    }
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_subnet_has_an_nsg_open_only_to_public_web_ingress(
     runs: dict[str, OfflineRun], stack: str
 ) -> None:
     """Both subnets sit behind public load balancers (app routing's NGINX; an external Container
-    Apps environment): HTTP(S) from the internet is the one rule added to Azure's defaults."""
+    Apps environment): HTTP(S) from the internet is the one internet rule added to Azure's
+    defaults. The node subnet also allows the flows Azure CNI Overlay requires (pod addresses
+    are outside the VNet), in both directions, and nothing else."""
     run = runs[stack]
-    assert _subnet_rules(run, "network-aks-nodes") == [WEB_FROM_INTERNET]
+    node_rules = _subnet_rules(run, "network-aks-nodes")
+    assert node_rules[0] == WEB_FROM_INTERNET
+    network = run.one(CLUSTER).inputs["networkProfile"]
+    nodes = run.one("azure-native:network:Subnet", "network-aks-nodes").inputs["addressPrefix"]
+    pods = network["podCidr"]
+    assert _overlay_flows(run) == {
+        (direction, source, destination, "*", "*")
+        for direction in ("Inbound", "Outbound")
+        for source, destination in ((nodes, nodes), (nodes, pods), (pods, pods))
+    }
+    assert len(node_rules) == 7
+    priorities = [(r["direction"], r["priority"]) for r in node_rules]
+    assert len(set(priorities)) == len(priorities), "NSG priorities must be unique per direction"
     assert _subnet_rules(run, "network-container-apps") == [WEB_FROM_INTERNET]
 
 
@@ -96,7 +125,7 @@ def test_an_internal_container_apps_environment_takes_nothing_from_the_internet(
     run = run_offline(stack, build)
     assert run.one("azure-native:app:ManagedEnvironment").inputs["vnetConfiguration"]["internal"]
     assert _subnet_rules(run, "network-container-apps") == []
-    assert _subnet_rules(run, "network-aks-nodes") == [WEB_FROM_INTERNET]
+    assert _subnet_rules(run, "network-aks-nodes")[0] == WEB_FROM_INTERNET
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

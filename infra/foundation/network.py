@@ -39,6 +39,38 @@ def _web_from_internet() -> network.SecurityRuleArgs:
     )
 
 
+def _overlay_flows(nodes: str, pods: str) -> list[network.SecurityRuleArgs]:
+    """Azure CNI Overlay does not encapsulate pod traffic, so the node subnet's NSG sees pod
+    addresses, which are outside the VNet (and its `VirtualNetwork` tag). AKS requires these
+    flows on all ports (Azure CNI Overlay docs, "Network security groups"); they are allowed
+    both ways because the NSG is evaluated on leaving and on entering the same subnet.
+    Workload-to-workload isolation is the NetworkPolicies' job."""
+    flows = (
+        ("nodes-to-nodes", nodes, nodes),
+        ("nodes-to-pods", nodes, pods),
+        ("pods-to-pods", pods, pods),
+    )
+    return [
+        network.SecurityRuleArgs(
+            name=f"allow-{flow}-{direction.value.lower()}",
+            priority=110 + 10 * index,
+            direction=direction,
+            access=network.SecurityRuleAccess.ALLOW,
+            protocol=network.SecurityRuleProtocol.ASTERISK,
+            source_address_prefix=source,
+            source_port_range="*",
+            destination_address_prefix=destination,
+            destination_port_range="*",
+            description="Required by Azure CNI Overlay",
+        )
+        for direction in (
+            network.SecurityRuleDirection.INBOUND,
+            network.SecurityRuleDirection.OUTBOUND,
+        )
+        for index, (flow, source, destination) in enumerate(flows)
+    ]
+
+
 class PlatformNetwork(pulumi.ComponentResource):
     """Subnets are separate `network.Subnet` resources, never inline in the VNet: mixing the two
     makes every update fight the other, and separate subnets let teams add more later."""
@@ -70,7 +102,10 @@ class PlatformNetwork(pulumi.ComponentResource):
             resource_group_name=placement.resource_group_name,
             location=placement.location,
             # The cluster's public ingress (app routing's NGINX) sits behind a public LB.
-            security_rules=[_web_from_internet()],
+            security_rules=[
+                _web_from_internet(),
+                *_overlay_flows(str(args.config.aks_nodes_subnet_cidr), str(args.config.pod_cidr)),
+            ],
             tags=placement.tags,
             opts=child,
         )
