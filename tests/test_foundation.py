@@ -76,7 +76,7 @@ def _overlay_flows(run: OfflineRun) -> set[tuple[str, str, str, str, str]]:
     """(direction, source, destination, protocol, ports) of the node subnet's other rules."""
     return {
         (
-            r["direction"],
+            str(r["direction"]),
             str(r["sourceAddressPrefix"]),
             str(r["destinationAddressPrefix"]),
             str(r["protocol"]),
