@@ -69,6 +69,7 @@ ZONAL_REGIONS = frozenset(
 
 AZURE_RESERVED_IPS_PER_SUBNET = 5
 ACA_MIN_WORKLOAD_PROFILES_PREFIX = 27  # Container Apps docs: /27 or larger with workload profiles
+PRIVATE_ENDPOINTS_MIN_PREFIX = 28  # room for the two endpoints and more later
 
 
 class Environment(StrEnum):
@@ -125,6 +126,11 @@ class NetworkConfig(_Model):
     dns_service_ip: Address = Field(
         default=ipaddress.IPv4Address("172.16.0.10"),
         description="cluster DNS address inside serviceCidr, e.g. 172.16.0.10",
+    )
+    private_endpoints_subnet_cidr: Cidr | None = Field(
+        default=None,
+        description="subnet inside the VNet for private endpoints to Key Vault and the registry "
+        "(Premium), e.g. 10.20.10.0/27; omit for none",
     )
 
 
@@ -471,6 +477,8 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
         "aksNodesSubnetCidr": net.aks_nodes_subnet_cidr,
         "containerAppsSubnetCidr": net.container_apps_subnet_cidr,
     }
+    if net.private_endpoints_subnet_cidr is not None:
+        subnets["privateEndpointsSubnetCidr"] = net.private_endpoints_subnet_cidr
     for name, cidr in subnets.items():
         if not cidr.subnet_of(net.vnet_cidr):
             problems.append(
@@ -481,13 +489,35 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
                     f"pick a range inside {net.vnet_cidr}",
                 )
             )
-    if net.aks_nodes_subnet_cidr.overlaps(net.container_apps_subnet_cidr):
+    named = list(subnets.items())
+    for index, (name, cidr) in enumerate(named):
+        for earlier, earlier_cidr in named[:index]:
+            if cidr.overlaps(earlier_cidr):
+                problems.append(
+                    Problem(
+                        f"{key}.{name}",
+                        str(cidr),
+                        f"overlaps {earlier} {earlier_cidr}",
+                        "give each subnet its own range",
+                    )
+                )
+    endpoints = net.private_endpoints_subnet_cidr
+    if endpoints is not None and endpoints.prefixlen > PRIVATE_ENDPOINTS_MIN_PREFIX:
         problems.append(
             Problem(
-                f"{key}.containerAppsSubnetCidr",
-                str(net.container_apps_subnet_cidr),
-                f"overlaps aksNodesSubnetCidr {net.aks_nodes_subnet_cidr}",
-                "give each subnet its own range",
+                f"{key}.privateEndpointsSubnetCidr",
+                str(endpoints),
+                "is too small: Azure reserves 5 addresses in every subnet",
+                f"use a /{PRIVATE_ENDPOINTS_MIN_PREFIX} or larger",
+            )
+        )
+    if endpoints is not None and config.registry.sku != "Premium":
+        problems.append(
+            Problem(
+                f"{NAMESPACE}:registry.sku",
+                config.registry.sku,
+                "a registry reachable through a private endpoint must be Premium",
+                "set registry.sku to Premium, or remove network.privateEndpointsSubnetCidr",
             )
         )
     for name, cidr in {"podCidr": net.pod_cidr, "serviceCidr": net.service_cidr}.items():

@@ -118,6 +118,30 @@ BAD_CONFIG = [
         "platform:network.containerAppsSubnetCidr = 10.20.2.0/23: overlaps aksNodesSubnetCidr 10.20.0.0/22 → give each subnet its own range",
     ),
     (
+        "prod",
+        "network.privateEndpointsSubnetCidr",
+        "10.30.17.0/27",
+        "platform:network.privateEndpointsSubnetCidr = 10.30.17.0/27: overlaps containerAppsSubnetCidr 10.30.16.0/23 → give each subnet its own range",
+    ),
+    (
+        "prod",
+        "network.privateEndpointsSubnetCidr",
+        "10.31.0.0/27",
+        "platform:network.privateEndpointsSubnetCidr = 10.31.0.0/27: is outside vnetCidr 10.30.0.0/16 → pick a range inside 10.30.0.0/16",
+    ),
+    (
+        "prod",
+        "network.privateEndpointsSubnetCidr",
+        "10.30.18.0/29",
+        "platform:network.privateEndpointsSubnetCidr = 10.30.18.0/29: is too small: Azure reserves 5 addresses in every subnet → use a /28 or larger",
+    ),
+    (
+        "dev",
+        "network.privateEndpointsSubnetCidr",
+        "10.20.10.0/27",
+        "platform:registry.sku = Basic: a registry reachable through a private endpoint must be Premium → set registry.sku to Premium, or remove network.privateEndpointsSubnetCidr",
+    ),
+    (
         "dev",
         "network.containerAppsSubnetCidr",
         "10.20.8.0/28",

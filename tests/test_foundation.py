@@ -31,7 +31,19 @@ UNTAGGABLE = (
     "azure-native:containerservice:MaintenanceConfiguration",
     "azure-native:privatedns:PrivateRecordSet",
     "azure-native:managedidentity:FederatedIdentityCredential",
+    "azure-native:network:PrivateDnsZoneGroup",
 )
+
+
+def test_the_untaggable_types_really_take_no_tags() -> None:
+    """The exemption list above may only hold types whose SDK class has no `tags` argument."""
+    import importlib
+    import inspect
+
+    for token in UNTAGGABLE:
+        _, module, kind = token.split(":")
+        cls = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), kind)
+        assert "tags" not in inspect.signature(cls._internal_init).parameters, token
 
 
 def cluster(run: OfflineRun) -> dict:
@@ -411,3 +423,46 @@ def test_container_insights_collects_into_the_shared_workspace_with_its_identity
     # The mocks derive ids from logical names: this is the rule above.
     assert association["dataCollectionRuleId"].endswith("/container-insights-rule")
     assert rule.parent.endswith("platform:foundation:ContainerInsights::container-insights")
+
+
+def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
+    prod: OfflineRun, dev: OfflineRun
+) -> None:
+    """Each endpoint sits in the private-endpoints subnet (NSG applied), targets the right
+    sub-resource, and its privatelink zone is linked to the VNet and kept in step by a zone
+    group, so the usual names resolve privately from nodes and Container Apps."""
+    subnet = prod.one("azure-native:network:Subnet", "network-private-endpoints").inputs
+    assert subnet["addressPrefix"] == "10.30.18.0/27"
+    assert subnet["privateEndpointNetworkPolicies"] == "Enabled"
+    assert subnet["networkSecurityGroup"]["id"].endswith("/network-private-endpoints-nsg")
+    vault_name = prod.one("azure-native:keyvault:Vault").inputs["vaultName"]
+    registry_name = prod.one("azure-native:containerregistry:Registry").inputs["registryName"]
+    expected = {
+        "keyvault": ("vault", "privatelink.vaultcore.azure.net", vault_name),
+        "registry": ("registry", "privatelink.azurecr.io", registry_name),
+    }
+    links = {
+        link.inputs["privateZoneName"]: link.inputs["virtualNetwork"]["id"]
+        for link in prod.by_type("azure-native:privatedns:VirtualNetworkLink")
+    }
+    for target, (group, zone_name, resource_name) in expected.items():
+        endpoint = prod.one("azure-native:network:PrivateEndpoint", f"private-endpoints-{target}")
+        assert endpoint.inputs["subnet"]["id"].endswith("/subnets/network-private-endpoints")
+        (connection,) = endpoint.inputs["privateLinkServiceConnections"]
+        assert connection["groupIds"] == [group]
+        provider, resource_type, name = connection["privateLinkServiceId"].split("/")[-3:]
+        # Azure resource ids compare case-insensitively.
+        assert (provider.lower(), resource_type.lower(), name) == {
+            "keyvault": ("microsoft.keyvault", "vaults", resource_name),
+            "registry": ("microsoft.containerregistry", "registries", resource_name),
+        }[target]
+        zone = prod.one("azure-native:privatedns:PrivateZone", f"private-endpoints-{target}-zone")
+        assert zone.inputs["privateZoneName"] == zone_name
+        assert links[zone_name].endswith("/network-vnet")
+        group_resource = prod.one(
+            "azure-native:network:PrivateDnsZoneGroup", f"private-endpoints-{target}-dns"
+        ).inputs
+        assert group_resource["privateEndpointName"] == endpoint.name
+        (config,) = group_resource["privateDnsZoneConfigs"]
+        assert config["privateDnsZoneId"].endswith(f"/{zone_name}")
+    assert dev.by_type("azure-native:network:PrivateEndpoint") == []

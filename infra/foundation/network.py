@@ -78,6 +78,7 @@ class PlatformNetwork(pulumi.ComponentResource):
     vnet_id: pulumi.Output[str]
     aks_nodes_subnet_id: pulumi.Output[str]
     container_apps_subnet_id: pulumi.Output[str]
+    private_endpoints_subnet_id: pulumi.Output[str] | None
     private_zone_name: pulumi.Output[str]
 
     def __init__(
@@ -142,6 +143,32 @@ class PlatformNetwork(pulumi.ComponentResource):
             # Azure serialises operations on one VNet's subnets; creating both at once fails.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[aks_nodes]),
         )
+
+        self.private_endpoints_subnet_id = None
+        endpoints_cidr = args.config.private_endpoints_subnet_cidr
+        if endpoints_cidr is not None:
+            endpoints_nsg = network.NetworkSecurityGroup(
+                f"{name}-private-endpoints-nsg",
+                resource_group_name=placement.resource_group_name,
+                location=placement.location,
+                security_rules=[],  # the defaults: reachable from the VNet only
+                tags=placement.tags,
+                opts=child,
+            )
+            endpoints = network.Subnet(
+                f"{name}-private-endpoints",
+                resource_group_name=placement.resource_group_name,
+                virtual_network_name=vnet.name,
+                address_prefix=str(endpoints_cidr),
+                default_outbound_access=False,
+                network_security_group=network.NetworkSecurityGroupArgs(id=endpoints_nsg.id),
+                # Without this, NSG rules are not applied to private endpoints.
+                private_endpoint_network_policies=(
+                    network.VirtualNetworkPrivateEndpointNetworkPolicies.ENABLED
+                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[container_apps]),
+            )
+            self.private_endpoints_subnet_id = endpoints.id
 
         # Names for AKS services that Container Apps call (they cannot resolve cluster DNS).
         zone = placement.private_zone(f"{name}-private-zone", args.private_dns_zone, vnet.id, self)

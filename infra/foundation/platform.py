@@ -21,6 +21,12 @@ from infra.foundation.observability import (
     Observability,
     ObservabilityArgs,
 )
+from infra.foundation.private_endpoints import (
+    PrivateEndpoints,
+    PrivateEndpointsArgs,
+    key_vault_target,
+    registry_target,
+)
 from infra.foundation.registry import Registry, RegistryArgs
 
 
@@ -86,6 +92,16 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             key_vault_id=vault.vault_id,
         ),
     )
+    if net.private_endpoints_subnet_id is not None:
+        PrivateEndpoints(
+            "private-endpoints",
+            PrivateEndpointsArgs(
+                placement,
+                subnet_id=net.private_endpoints_subnet_id,
+                vnet_id=net.vnet_id,
+                targets=(key_vault_target(vault.vault_id), registry_target(registry.registry_id)),
+            ),
+        )
     ManagedPrometheus(
         "prometheus",
         ManagedPrometheusArgs(
