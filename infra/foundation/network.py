@@ -96,27 +96,31 @@ class PlatformNetwork(pulumi.ComponentResource):
             tags=placement.tags,
             opts=child,
         )
+
         # The default rules stay underneath: VNet-internal traffic and Azure load balancer probes
         # in, everything else from the internet out. Only public ingress is added on top.
-        aks_nodes_nsg = network.NetworkSecurityGroup(
-            f"{name}-aks-nodes-nsg",
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            # The cluster's public ingress (app routing's NGINX) sits behind a public LB.
-            security_rules=[
+        def security_group(
+            subnet: str, rules: list[network.SecurityRuleArgs]
+        ) -> network.NetworkSecurityGroup:
+            return network.NetworkSecurityGroup(
+                f"{name}-{subnet}-nsg",
+                resource_group_name=placement.resource_group_name,
+                location=placement.location,
+                security_rules=rules,
+                tags=placement.tags,
+                opts=child,
+            )
+
+        # The cluster's public ingress (app routing's NGINX) sits behind a public LB.
+        aks_nodes_nsg = security_group(
+            "aks-nodes",
+            [
                 _web_from_internet(),
                 *_overlay_flows(str(args.config.aks_nodes_subnet_cidr), str(args.config.pod_cidr)),
             ],
-            tags=placement.tags,
-            opts=child,
         )
-        container_apps_nsg = network.NetworkSecurityGroup(
-            f"{name}-container-apps-nsg",
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
-            security_rules=[] if args.container_apps_internal else [_web_from_internet()],
-            tags=placement.tags,
-            opts=child,
+        container_apps_nsg = security_group(
+            "container-apps", [] if args.container_apps_internal else [_web_from_internet()]
         )
         aks_nodes = network.Subnet(
             f"{name}-aks-nodes",
@@ -147,14 +151,8 @@ class PlatformNetwork(pulumi.ComponentResource):
         self.private_endpoints_subnet_id = None
         endpoints_cidr = args.config.private_endpoints_subnet_cidr
         if endpoints_cidr is not None:
-            endpoints_nsg = network.NetworkSecurityGroup(
-                f"{name}-private-endpoints-nsg",
-                resource_group_name=placement.resource_group_name,
-                location=placement.location,
-                security_rules=[],  # the defaults: reachable from the VNet only
-                tags=placement.tags,
-                opts=child,
-            )
+            # The defaults only: reachable from the VNet, nothing from the internet.
+            endpoints_nsg = security_group("private-endpoints", [])
             endpoints = network.Subnet(
                 f"{name}-private-endpoints",
                 resource_group_name=placement.resource_group_name,
