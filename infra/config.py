@@ -70,6 +70,10 @@ ZONAL_REGIONS = frozenset(
 AZURE_RESERVED_IPS_PER_SUBNET = 5
 ACA_MIN_WORKLOAD_PROFILES_PREFIX = 27  # Container Apps docs: /27 or larger with workload profiles
 PRIVATE_ENDPOINTS_MIN_PREFIX = 28  # room for the two endpoints and more later
+PUBLIC_NETWORK_ACCESS = (
+    "true (default) keeps the public endpoint; false accepts traffic only through the private "
+    "endpoint (needs network.privateEndpointsSubnetCidr, and CI runners inside the VNet)"
+)
 
 
 class Environment(StrEnum):
@@ -239,6 +243,7 @@ class RegistryConfig(_Model):
     sku: Literal["Basic", "Standard", "Premium"] = Field(
         default="Basic", description="Basic, Standard or Premium (Premium for zone redundancy)"
     )
+    public_network_access: bool = Field(default=True, description=PUBLIC_NETWORK_ACCESS)
 
 
 class KeyVaultConfig(_Model):
@@ -248,6 +253,7 @@ class KeyVaultConfig(_Model):
         description="a globally unique vault name, 3-24 letters/digits/-; "
         "defaults to kv-<namePrefix>-<environment>",
     )
+    public_network_access: bool = Field(default=True, description=PUBLIC_NETWORK_ACCESS)
 
 
 class MonitoringConfig(_Model):
@@ -511,6 +517,19 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
                 f"use a /{PRIVATE_ENDPOINTS_MIN_PREFIX} or larger",
             )
         )
+    for section, public in (
+        ("registry", config.registry.public_network_access),
+        ("keyVault", config.key_vault.public_network_access),
+    ):
+        if not public and endpoints is None:
+            problems.append(
+                Problem(
+                    f"{NAMESPACE}:{section}.publicNetworkAccess",
+                    "false",
+                    "would leave no way in: there is no private endpoint",
+                    "set network.privateEndpointsSubnetCidr, or keep publicNetworkAccess true",
+                )
+            )
     if endpoints is not None and config.registry.sku != "Premium":
         problems.append(
             Problem(

@@ -58,7 +58,7 @@ def _mutate(stack: str, path: str, value: Any) -> dict[str, Any]:
     *parents, last = path.split(".")
     target = values
     for part in parents:
-        target = target[part]
+        target = target.setdefault(part, {})
     if value is _DELETE:
         del target[last]
     else:
@@ -140,6 +140,18 @@ BAD_CONFIG = [
         "network.privateEndpointsSubnetCidr",
         "10.20.10.0/27",
         "platform:registry.sku = Basic: a registry reachable through a private endpoint must be Premium → set registry.sku to Premium, or remove network.privateEndpointsSubnetCidr",
+    ),
+    (
+        "dev",
+        "registry.publicNetworkAccess",
+        False,
+        "platform:registry.publicNetworkAccess = false: would leave no way in: there is no private endpoint → set network.privateEndpointsSubnetCidr, or keep publicNetworkAccess true",
+    ),
+    (
+        "dev",
+        "keyVault.publicNetworkAccess",
+        False,
+        "platform:keyVault.publicNetworkAccess = false: would leave no way in: there is no private endpoint → set network.privateEndpointsSubnetCidr, or keep publicNetworkAccess true",
     ),
     (
         "dev",

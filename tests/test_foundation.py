@@ -466,3 +466,29 @@ def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
         (config,) = group_resource["privateDnsZoneConfigs"]
         assert config["privateDnsZoneId"].endswith(f"/{zone_name}")
     assert dev.by_type("azure-native:network:PrivateEndpoint") == []
+
+
+def test_public_access_to_vault_and_registry_can_be_closed_behind_the_endpoints() -> None:
+    base = read_stack("prod")
+    values = dict(base.values)
+    for section in ("platform:registry", "platform:keyVault"):
+        current = json.loads(values.get(section, "{}"))
+        values[section] = json.dumps({**current, "publicNetworkAccess": False})
+    closed = run_offline(dataclasses.replace(base, values=values), build)
+    vault = closed.one("azure-native:keyvault:Vault").inputs["properties"]
+    assert vault["publicNetworkAccess"] == "Disabled"
+    assert vault["networkAcls"] == {"bypass": "AzureServices", "defaultAction": "Deny"}
+    registry = closed.one("azure-native:containerregistry:Registry").inputs
+    assert registry["publicNetworkAccess"] == "Disabled"
+    assert len(closed.by_type("azure-native:network:PrivateEndpoint")) == 2
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_vault_and_registry_stay_public_by_default(runs: dict[str, OfflineRun], stack: str) -> None:
+    """CI pushes images from GitHub-hosted runners and people manage secrets from outside."""
+    run = runs[stack]
+    vault = run.one("azure-native:keyvault:Vault").inputs["properties"]
+    assert vault["publicNetworkAccess"] == "Enabled"
+    assert "networkAcls" not in vault
+    registry = run.one("azure-native:containerregistry:Registry").inputs
+    assert registry["publicNetworkAccess"] == "Enabled"

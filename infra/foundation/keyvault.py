@@ -15,6 +15,8 @@ class KeyVaultArgs:
     placement: Placement
     vault_name: str
     tenant_id: pulumi.Input[str]
+    public_network_access: bool = True
+    """False: reachable only through its private endpoint (trusted Azure services excepted)."""
 
 
 class KeyVault(pulumi.ComponentResource):
@@ -45,6 +47,15 @@ class KeyVault(pulumi.ComponentResource):
                 enabled_for_deployment=False,
                 enabled_for_disk_encryption=False,
                 enabled_for_template_deployment=False,
+                public_network_access="Enabled" if args.public_network_access else "Disabled",
+                network_acls=(
+                    None
+                    if args.public_network_access
+                    else keyvault.NetworkRuleSetArgs(
+                        default_action=keyvault.NetworkRuleAction.DENY,
+                        bypass=keyvault.NetworkRuleBypassOptions.AZURE_SERVICES,
+                    )
+                ),
             ),
             tags=placement.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),

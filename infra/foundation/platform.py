@@ -70,7 +70,13 @@ def build_foundation(config: PlatformConfig) -> Foundation:
         ),
     )
     vault = KeyVault(
-        "keyvault", KeyVaultArgs(placement, config.key_vault_name, tenant_id=client.tenant_id)
+        "keyvault",
+        KeyVaultArgs(
+            placement,
+            config.key_vault_name,
+            tenant_id=client.tenant_id,
+            public_network_access=config.key_vault.public_network_access,
+        ),
     )
     logs = Observability("observability", ObservabilityArgs(placement, config.monitoring))
     registry = Registry(

@@ -40,6 +40,12 @@ class Registry(pulumi.ComponentResource):
             sku=containerregistry.SkuArgs(name=args.config.sku),
             admin_user_enabled=False,
             anonymous_pull_enabled=False,
+            # Disabled: pushes and pulls only through the private endpoint.
+            public_network_access=(
+                containerregistry.PublicNetworkAccess.ENABLED
+                if args.config.public_network_access
+                else containerregistry.PublicNetworkAccess.DISABLED
+            ),
             # Zone redundancy is a Premium feature; Basic/Standard would reject the setting.
             zone_redundancy=(
                 containerregistry.ZoneRedundancy.ENABLED
