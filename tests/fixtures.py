@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 from collections.abc import Mapping
 
 from infra.config import Environment
 from infra.preview.engine import OfflineRun, run_offline
-from infra.preview.stackfile import read_stack
+from infra.preview.stackfile import ROOT, read_stack
 from infra.program import build
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
@@ -15,6 +17,20 @@ from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Ta
 from infra.services.validation import Catalog, ValidationContext, validate_applications
 
 NO_EXTENSIONS = PlatformExtensions()
+
+
+def run_python(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`python ARGS` in a fresh interpreter at the repository root: nothing preloaded, as a
+    user's shell or CI runs it."""
+    return subprocess.run(
+        [sys.executable, *args],
+        input=stdin,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def facts(environment: Environment = Environment.DEV, *, internal: bool = False) -> PlatformFacts:

@@ -25,7 +25,7 @@ from infra.preview.snapshot import dumps, to_snapshot
 from infra.preview.stackfile import ROOT, read_stack
 from infra.program import build
 from infra.services.loader import load_applications
-from tests.fixtures import run_with_config_secret
+from tests.fixtures import run_python, run_with_config_secret
 from tests.k8s_schema import validate_object
 
 SECRET = "n0-0ne-may-see-th1s"
@@ -44,14 +44,7 @@ def test_snapshot_is_byte_identical_across_processes(
     dev_snapshot: dict[str, Any], tmp_path: Path
 ) -> None:
     out = tmp_path / "plan.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "infra.preview", "plan", "dev", "--out", str(out), "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_python("-m", "infra.preview", "plan", "dev", "--out", str(out), "--quiet")
     assert result.returncode == 0, result.stderr
     assert out.read_text() == dumps(dev_snapshot)
     again = to_snapshot(run_offline(read_stack("dev"), build))
@@ -412,23 +405,15 @@ def test_workflows_are_valid_github_workflows() -> None:
 
 
 def test_plans_of_several_stacks_in_one_command_match_single_plans(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "infra.preview",
-            "plan",
-            "dev",
-            "prod",
-            "--quiet",
-            "--out",
-            str(tmp_path / "{stack}.json"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_python(
+        "-m",
+        "infra.preview",
+        "plan",
+        "dev",
+        "prod",
+        "--quiet",
+        "--out",
+        str(tmp_path / "{stack}.json"),
     )
     assert result.returncode == 0, result.stderr
     for stack in ("dev", "prod"):

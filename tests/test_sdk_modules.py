@@ -6,12 +6,10 @@ Each check runs in a fresh interpreter, since a package imported in full cannot 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from typing import Any
 
-from infra.preview.stackfile import ROOT
+from tests.fixtures import run_python
 
 PACKAGES = (
     "pulumi_azure_native.app",
@@ -42,16 +40,7 @@ def identity(value):
 
 
 def _python(body: str, *args: str, stdin: str = "") -> Any:
-    script = PRELUDE + textwrap.dedent(body)
-    result = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        input=stdin,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_python("-c", PRELUDE + textwrap.dedent(body), *args, stdin=stdin)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
