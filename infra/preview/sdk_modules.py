@@ -136,18 +136,10 @@ def on_demand_package(fullname: str) -> types.ModuleType:
         sys.modules[fullname] = module
     elif lazy is None or type(module) is not lazy:
         return module  # loaded already (or an SDK whose laziness we do not know): keep it
-    else:
-        _restore_real_loader(module)
+    # A lazy module's spec already names the real loader (the lazy loader put it back), which
+    # is what the fallback to the full `__init__` runs.
     module.__class__ = OnDemandPackage
     return module
-
-
-def _restore_real_loader(module: types.ModuleType) -> None:
-    """A lazy module's spec may still name the lazy loader; the fallback needs the real one."""
-    spec = module.__spec__
-    inner = getattr(spec.loader, "loader", None) if spec is not None else None
-    if spec is not None and inner is not None:
-        spec.loader = inner
 
 
 def load_members_on_demand() -> int:
