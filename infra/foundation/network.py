@@ -98,7 +98,8 @@ class PlatformNetwork(pulumi.ComponentResource):
         )
 
         # The default rules stay underneath: VNet-internal traffic and Azure load balancer probes
-        # in, everything else from the internet out. Only public ingress is added on top.
+        # in, everything else from the internet out. Added on top: public web ingress where a
+        # public load balancer fronts the subnet, and the node subnet's overlay flows.
         def security_group(
             subnet: str, rules: list[network.SecurityRuleArgs]
         ) -> network.NetworkSecurityGroup:

@@ -143,6 +143,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    _load_program()
     snapshot = plan_snapshot(args.stack)
     written = render_snapshot(snapshot, args.out)
     print(f"wrote {len(written)} files under {args.out}")
