@@ -10,17 +10,19 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import containerservice, network
+from pulumi_azure_native import authorization, containerservice, network
 
 from infra.config import AksConfig, NodePoolConfig
 from infra.foundation.common import (
     ACR_PULL_ROLE,
+    AKS_RBAC_CLUSTER_ADMIN_ROLE,
     KEY_VAULT_CERTIFICATE_USER_ROLE,
     KEY_VAULT_SECRETS_USER_ROLE,
     NETWORK_CONTRIBUTOR_ROLE,
     Placement,
 )
 from infra.foundation.kubeconfig import with_login_mode
+from infra.foundation.propagation import CLUSTER_RBAC_PROPAGATION, propagation_wait
 
 SYSTEM_POOL = "system"
 USER_POOL = "user"
@@ -41,6 +43,12 @@ class AksClusterArgs:
     log_analytics_workspace_id: pulumi.Input[str]
     registry_id: pulumi.Input[str]
     key_vault_id: pulumi.Input[str]
+    deployer_object_id: pulumi.Input[str]
+    """Whoever runs `pulumi up` (the client config's object id): it creates every Kubernetes object."""
+
+
+# Channels that move `kubernetesVersion` itself (node-image only refreshes node images).
+VERSION_MOVING_CHANNELS = frozenset({"patch", "stable", "rapid"})
 
 
 def _pool(
@@ -238,9 +246,7 @@ class AksCluster(pulumi.ComponentResource):
                 parent=self,
                 depends_on=[subnet_join, egress_join],
                 protect=placement.protect_stateful,
-                # The autoscaler owns node counts; `pulumi up` must not reset them. Nested paths
-                # take wire (camelCase) names.
-                ignore_changes=["agentPoolProfiles[0].count", "agentPoolProfiles[1].count"],
+                ignore_changes=_ignored_drift(config),
             ),
         )
 
@@ -270,7 +276,7 @@ class AksCluster(pulumi.ComponentResource):
         kubelet_object_id = cluster.identity_profile.apply(
             lambda profile: (profile or {})["kubeletidentity"].object_id or ""
         )
-        placement.grant(
+        kubelet_pull = placement.grant(
             f"{name}-kubelet-acrpull",
             role_guid=ACR_PULL_ROLE,
             principal_id=kubelet_object_id,
@@ -302,6 +308,44 @@ class AksCluster(pulumi.ComponentResource):
                 parent=self,
             )
 
+        # Local accounts are off and Azure RBAC authorizes the Kubernetes API: subscription Owner or
+        # Contributor give no data-plane right, so whoever deploys (and the admin groups) must be
+        # granted one, and every Kubernetes object waits until it has propagated.
+        admins = [
+            placement.grant(
+                f"{name}-deployer-cluster-admin",
+                role_guid=AKS_RBAC_CLUSTER_ADMIN_ROLE,
+                principal_id=args.deployer_object_id,
+                scope=cluster.id,
+                description="The identity running pulumi up creates the Kubernetes objects",
+                parent=self,
+                principal_type=None,
+            ),
+            *(
+                placement.grant(
+                    f"{name}-admin-group-{index}-cluster-admin",
+                    role_guid=AKS_RBAC_CLUSTER_ADMIN_ROLE,
+                    principal_id=group,
+                    scope=cluster.id,
+                    description="Cluster administrators (aks.adminGroupObjectIds)",
+                    parent=self,
+                    principal_type=authorization.PrincipalType.GROUP,
+                )
+                for index, group in enumerate(config.admin_group_object_ids)
+            ),
+        ]
+        # The kubelet's AcrPull is waited for too, so the first pods find it in force.
+        api_ready = propagation_wait(
+            f"{name}-rbac-propagation",
+            duration=CLUSTER_RBAC_PROPAGATION,
+            grants=[*admins, kubelet_pull],
+            triggers={
+                "deployer": args.deployer_object_id,
+                "adminGroups": ",".join(config.admin_group_object_ids),
+            },
+            parent=self,
+        )
+
         credentials = containerservice.list_managed_cluster_user_credentials_output(
             resource_group_name=placement.resource_group_name,
             resource_name=cluster.name,
@@ -320,7 +364,8 @@ class AksCluster(pulumi.ComponentResource):
             # (and everything deployed through it) is not replaced.
             cluster_identifier=cluster.id,
             enable_server_side_apply=True,
-            opts=pulumi.ResourceOptions(parent=self),
+            # Every object deployed through this provider waits for the grants above.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[api_ready]),
         )
 
         self.cluster_name = cluster.name
@@ -339,3 +384,17 @@ class AksCluster(pulumi.ComponentResource):
                 "egressIp": self.egress_ip,
             }
         )
+
+
+def _ignored_drift(config: AksConfig) -> list[str]:
+    """What Azure changes on its own and `pulumi up` must not undo.
+
+    The autoscaler owns node counts. An upgrade channel moves the cluster's version: with the version
+    pinned, the next `up` after an automatic upgrade would ask Azure for a downgrade, which it refuses
+    (pulumi-azure-native#2059). The configured version still applies when the cluster is created.
+    Nested paths take wire (camelCase) names.
+    """
+    ignored = ["agentPoolProfiles[0].count", "agentPoolProfiles[1].count"]
+    if config.upgrade_channel in VERSION_MOVING_CHANNELS:
+        ignored.append("kubernetesVersion")
+    return ignored

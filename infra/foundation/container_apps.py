@@ -9,6 +9,7 @@ from pulumi_azure_native import app, privatedns
 
 from infra.config import ContainerAppsConfig
 from infra.foundation.common import KEY_VAULT_SECRETS_USER_ROLE, Placement
+from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 
 CONSUMPTION_PROFILE = "Consumption"
 
@@ -33,6 +34,10 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
     static_ip: pulumi.Output[str]
     certificate_identity_id: pulumi.Output[str]
     environment_name: pulumi.Output[str]
+    domain_verification_id: pulumi.Output[str]
+    """The value of every custom domain's `asuid.<host>` TXT record."""
+    certificates_ready: pulumi.Resource
+    """Waited for by every Key Vault certificate: the identity's grant has propagated."""
 
     def __init__(
         self,
@@ -114,7 +119,17 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
                 a_records=[privatedns.ARecordArgs(ipv4_address=environment.static_ip)],
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self.certificates_ready = propagation_wait(
+            f"{name}-certificates-propagation",
+            duration=DATA_PLANE_PROPAGATION,
+            grants=[certificate_grant],
+            triggers={"identity": certificates.principal_id},
+            parent=self,
+        )
         self.certificate_identity_id = certificates.id
+        self.domain_verification_id = environment.custom_domain_configuration.apply(
+            lambda domains: (domains.custom_domain_verification_id if domains else None) or ""
+        )
         self.environment_id = environment.id
         self.environment_name = environment.name
         self.default_domain = environment.default_domain

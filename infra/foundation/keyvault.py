@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import keyvault
+from pulumi_azure_native import authorization, keyvault
 
-from infra.foundation.common import Placement
+from infra.foundation.common import (
+    KEY_VAULT_CERTIFICATES_OFFICER_ROLE,
+    KEY_VAULT_SECRETS_OFFICER_ROLE,
+    Placement,
+)
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,9 @@ class KeyVaultArgs:
     placement: Placement
     vault_name: str
     tenant_id: pulumi.Input[str]
+    deployer_object_id: pulumi.Input[str]
+    """Whoever runs `pulumi up`: seeds the secrets and certificates services reference."""
+    admin_group_object_ids: tuple[str, ...] = ()
     public_network_access: bool = True
     """False: reachable only through its private endpoint (trusted Azure services excepted)."""
 
@@ -60,6 +67,30 @@ class KeyVault(pulumi.ComponentResource):
             tags=placement.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
         )
+        # RBAC-only: without a data-plane role nobody (not even the subscription Owner) can write
+        # the secrets the services read. The deployer and the admin groups seed them (README,
+        # "First deploy"); services only ever get Secrets User on their own secrets.
+        writers: list[tuple[str, pulumi.Input[str], authorization.PrincipalType | None]] = [
+            ("deployer", args.deployer_object_id, None),
+            *(
+                (f"admin-group-{index}", group, authorization.PrincipalType.GROUP)
+                for index, group in enumerate(args.admin_group_object_ids)
+            ),
+        ]
+        for who, principal, principal_type in writers:
+            for what, role in (
+                ("secrets", KEY_VAULT_SECRETS_OFFICER_ROLE),
+                ("certificates", KEY_VAULT_CERTIFICATES_OFFICER_ROLE),
+            ):
+                placement.grant(
+                    f"{name}-{who}-{what}-officer",
+                    role_guid=role,
+                    principal_id=principal,
+                    scope=vault.id,
+                    description=f"Seeds the platform vault's {what}",
+                    parent=self,
+                    principal_type=principal_type,
+                )
         self.vault_id = vault.id
         self.vault_name = vault.name
         self.vault_uri = vault.properties.apply(lambda p: p.vault_uri or "")

@@ -75,6 +75,8 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             placement,
             config.key_vault_name,
             tenant_id=client.tenant_id,
+            deployer_object_id=client.object_id,
+            admin_group_object_ids=config.aks.admin_group_object_ids,
             public_network_access=config.key_vault.public_network_access,
         ),
     )
@@ -96,6 +98,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             log_analytics_workspace_id=logs.workspace_id,
             registry_id=registry.registry_id,
             key_vault_id=vault.vault_id,
+            deployer_object_id=client.object_id,
         ),
     )
     if net.private_endpoints_subnet_id is not None:

@@ -9,6 +9,7 @@ from pulumi_azure_native import containerregistry
 
 from infra.config import RegistryConfig
 from infra.foundation.common import ACR_PULL_ROLE, Placement
+from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Registry(pulumi.ComponentResource):
     login_server: pulumi.Output[str]
     pull_identity_id: pulumi.Output[str]
     pull_identity_client_id: pulumi.Output[str]
+    pull_ready: pulumi.Resource
+    """Waited for by every Container App: the pull identity's AcrPull has propagated."""
 
     def __init__(
         self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None
@@ -56,12 +59,19 @@ class Registry(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
         )
         pull_identity = placement.identity(f"{name}-pull", self)
-        placement.grant(
+        pull_grant = placement.grant(
             f"{name}-pull-acrpull",
             role_guid=ACR_PULL_ROLE,
             principal_id=pull_identity.principal_id,
             scope=registry.id,
             description="Container Apps pull images with this identity",
+            parent=self,
+        )
+        self.pull_ready = propagation_wait(
+            f"{name}-pull-propagation",
+            duration=DATA_PLANE_PROPAGATION,
+            grants=[pull_grant],
+            triggers={"identity": pull_identity.principal_id},
             parent=self,
         )
         self.registry_id = registry.id

@@ -163,6 +163,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         elif token == "azure-native:app:ManagedEnvironment":
             outputs["defaultDomain"] = f"{_guid(name)[:12]}.westeurope.azurecontainerapps.io"
             outputs["staticIp"] = "10.0.0.4"
+            outputs["customDomainConfiguration"] = {
+                "customDomainVerificationId": hashlib.sha256(name.encode()).hexdigest().upper()
+            }
         elif token == "azure-native:app:ContainerApp":
             outputs["latestRevisionFqdn"] = f"{physical}.internal.example"
             ingress = (inputs.get("configuration") or {}).get("ingress")

@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import app
 
 from infra.foundation.common import Placement
+from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 from infra.services.components.identity import create_identity
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
@@ -27,7 +28,9 @@ class ContainerAppServiceArgs:
     certificate_identity_id: pulumi.Input[str]
     pull_identity_id: pulumi.Input[str]
     pull_ready: pulumi.Resource
-    """The registry component: its AcrPull grant must exist before the first image pull."""
+    """The pull identity's AcrPull has propagated: the first revision pulls its image at once."""
+    certificates_ready: pulumi.Resource
+    """The environment's certificate identity may read the vault."""
     platform_vault_id: pulumi.Input[str]
     config_secrets: Mapping[str, Text]
 
@@ -47,8 +50,18 @@ class ContainerAppService(pulumi.ComponentResource):
             self, service.spec, placement, args.facts.environment.value, args.platform_vault_id
         )
         depends: list[pulumi.Resource] = [args.pull_ready]
-        if identity is not None:
-            depends += list(identity.grants)
+        if identity is not None and identity.grants:
+            # A revision reads its Key Vault secrets when it is created and fails if the grant
+            # has not propagated yet (microsoft/azure-container-apps#1159).
+            depends.append(
+                propagation_wait(
+                    f"{service.name}-rbac-propagation",
+                    duration=DATA_PLANE_PROPAGATION,
+                    grants=identity.grants,
+                    triggers={"identity": identity.identity.principal_id},
+                    parent=self,
+                )
+            )
         certificate_id: pulumi.Input[str] | None = None
         tls = service.spec.ingress.tls
         if tls is not None:
@@ -60,11 +73,11 @@ class ContainerAppService(pulumi.ComponentResource):
                 properties=app.CertificatePropertiesArgs(
                     certificate_key_vault_properties=app.CertificateKeyVaultPropertiesArgs(
                         identity=args.certificate_identity_id,
-                        key_vault_url=tls.key_vault_certificate_uri,
+                        key_vault_url=key_vault_secret_id(tls.key_vault_certificate_uri),
                     )
                 ),
                 tags=placement.tags,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.certificates_ready]),
             )
             certificate_id = certificate.id
         plan = render_on_container_apps(
@@ -92,3 +105,15 @@ class ContainerAppService(pulumi.ComponentResource):
         )
         self.fqdn = container_app.latest_revision_fqdn
         self.register_outputs({"fqdn": self.fqdn})
+
+
+def key_vault_secret_id(certificate_uri: str) -> str:
+    """The secret identifier behind a Key Vault certificate, which Container Apps requires.
+
+    `certificateKeyVaultProperties.keyVaultUrl` is "URL pointing to the Azure Key Vault secret that
+    holds the certificate" (SDK docstring; Container Apps "Import certificates from Key Vault"): every
+    Key Vault certificate has a secret of the same name holding its key and chain.
+    `https://<vault>/certificates/<name>[/<version>]` → `https://<vault>/secrets/<name>[/<version>]`.
+    """
+    prefix, marker, rest = certificate_uri.partition("/certificates/")
+    return f"{prefix}/secrets/{rest}" if marker else certificate_uri
