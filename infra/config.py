@@ -287,6 +287,11 @@ class PlatformConfig(_Model):
     registry: RegistryConfig = Field(default=RegistryConfig(), description="the container registry")
     key_vault: KeyVaultConfig = Field(default=KeyVaultConfig(), description="the platform vault")
     monitoring: MonitoringConfig = Field(default=MonitoringConfig(), description="logs and metrics")
+    deploy_services: bool = Field(
+        default=True,
+        description="false for the first deploy's first step: the foundation alone, before "
+        "images are pushed and secrets seeded (README, First deploy)",
+    )
 
     @property
     def is_prod(self) -> bool:

@@ -13,13 +13,23 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import settings as runtime_settings
 
 from infra.config import NAMESPACE, LocalConfig, PlatformConfig, load_platform_config
 from infra.extensions import EXTENSIONS
+from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
+from infra.services.preflight import (
+    PreflightReport,
+    VaultReference,
+    run_preflight,
+    skipped,
+    vault_references,
+)
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.spec import Application
 from infra.services.validation import Catalog, ValidationContext, validate_applications
@@ -78,10 +88,37 @@ def build(
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)
+    if not config.deploy_services:
+        # The first deploy's first step: the foundation alone, so images can be pushed to the new
+        # registry and secrets seeded in the new vault before any service needs them.
+        foundation = build_foundation(config)
+        pulumi.export("preflight", skipped("deployServices is false: no service").summary())
+        return Platform(foundation, catalog, {})
+    report = preflight(config, catalog)
     foundation = build_foundation(config)
+    pulumi.export("preflight", report.summary())
     facts = platform_facts(config, foundation)
     services = deploy_services(catalog, foundation, foundation.aks.provider, facts, extensions)
     return Platform(foundation, catalog, services)
+
+
+def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
+    """Every Key Vault reference must exist before the first resource is registered; offline there
+    is no Azure to ask, so it is reported as skipped."""
+    references = vault_references(
+        catalog,
+        platform_vault=config.key_vault_name,
+        platform_group=config.resource_group_name,
+        environment=config.environment.value,
+    )
+    if isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor):
+        return skipped(f"offline plan, {len(references)} Key Vault references not checked")
+    return run_preflight(references, _exists_in_azure)
+
+
+def _exists_in_azure(reference: VaultReference) -> bool:
+    assert reference.resource_group is not None
+    return secret_exists(reference.resource_group, reference.vault, reference.name)
 
 
 def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:

@@ -95,3 +95,17 @@ class KeyVault(pulumi.ComponentResource):
         self.vault_name = vault.name
         self.vault_uri = vault.properties.apply(lambda p: p.vault_uri or "")
         self.register_outputs({"vaultId": self.vault_id, "vaultUri": self.vault_uri})
+
+
+def secret_exists(resource_group: str, vault: str, name: str) -> bool:
+    """Whether Azure Resource Manager knows the secret (certificates have a secret of the same name).
+
+    Metadata only, through the management plane (`Microsoft.KeyVault/vaults/secrets/read`, part of
+    Owner/Contributor/Reader): it works before any data-plane grant has propagated. A missing vault
+    counts as a missing secret.
+    """
+    try:
+        keyvault.get_secret(resource_group_name=resource_group, vault_name=vault, secret_name=name)
+    except Exception:
+        return False
+    return True

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.services.chart_versions import reviewed
 from infra.services.spec import HelmChart, Protocol, Resources
 from infra.services.validation import memory_mib
 
 VALKEY_REPOSITORY = "https://valkey.io/valkey-helm/"
-VALKEY_CHART_VERSION = "1.0.0"
+_VALKEY = reviewed(VALKEY_REPOSITORY, "valkey")
+assert _VALKEY is not None, "valkey is a reviewed chart"
+VALKEY_CHART_VERSION = _VALKEY.version
 
 
 def valkey(

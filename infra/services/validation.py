@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from infra.config import Environment
 from infra.problems import InvalidInput, Problem, show
+from infra.services.chart_versions import reviewed
 from infra.services.images import parse_image
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.spec import (
@@ -823,7 +824,7 @@ class _Checker:
             seen.add(path)
 
 
-def _chart_problems(chart: HelmChart, group: str) -> list[Problem]:
+def _chart_problems(chart: HelmChart, group: str, environment: Environment) -> list[Problem]:
     problems: list[Problem] = []
 
     def add(path: str, value: object, problem: str, fix: str) -> None:
@@ -846,6 +847,25 @@ def _chart_problems(chart: HelmChart, group: str) -> list[Problem]:
             "is not an exact chart version",
             "pin one version, e.g. 1.0.0 (ranges would upgrade without review)",
         )
+    else:
+        pinned = reviewed(chart.repository, chart.chart)
+        if pinned is None and environment is Environment.PROD:
+            # Outside prod an unreviewed chart may be tried; prod installs only reviewed ones.
+            add(
+                "chart",
+                f"{chart.repository} {chart.chart}",
+                "is not a reviewed chart (prod installs only reviewed charts)",
+                "add it, with a version published in its repository's index, to "
+                "infra/services/chart_versions.py (a platform review)",
+            )
+        elif pinned is not None and chart.version != pinned.version:
+            add(
+                "version",
+                chart.version,
+                f"is not the reviewed version of {chart.chart}",
+                f"use {pinned.version}, or review another published version in "
+                "infra/services/chart_versions.py",
+            )
     if not chart.repository.startswith(("https://", "oci://")):
         add(
             "repository",
@@ -1116,7 +1136,7 @@ def validate_applications(
             if chart is None:
                 problems.extend(type_problems)
                 continue
-            problems.extend(_chart_problems(chart, group))
+            problems.extend(_chart_problems(chart, group, context.environment))
             planned_charts.append(PlannedChart(application.name, chart, source))
     service_names = {s.name for s in planned}
     for chart in planned_charts:

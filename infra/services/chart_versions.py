@@ -1,0 +1,40 @@
+"""The reviewed list of third-party Helm charts and the one version of each the platform installs.
+
+One place to review a chart upgrade: a version here has been checked against the chart repository's
+published index (a version that was never published fails `pulumi up` when Helm fetches it) and its
+values against that version's `values.yaml`. Declarations use these versions; validation refuses any
+other chart or version, naming this file as the place to add it after review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReviewedChart:
+    repository: str
+    chart: str
+    version: str
+    source: str
+    """Where the version was checked, and when."""
+
+
+REVIEWED_CHARTS: tuple[ReviewedChart, ...] = (
+    ReviewedChart(
+        repository="https://valkey.io/valkey-helm/",
+        chart="valkey",
+        version="0.11.0",
+        source=(
+            "valkey-io/valkey-helm gh-pages index.yaml (generated 2026-07-22): published "
+            "0.1.0 … 0.11.0, newest 0.11.0 (appVersion 9.1.1); values keys checked against "
+            "valkey/values.yaml at that release"
+        ),
+    ),
+)
+
+
+def reviewed(repository: str, chart: str) -> ReviewedChart | None:
+    """The reviewed entry for a chart from a repository (trailing slashes ignored)."""
+    key = (repository.rstrip("/"), chart)
+    return next((c for c in REVIEWED_CHARTS if (c.repository.rstrip("/"), c.chart) == key), None)
