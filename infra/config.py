@@ -287,6 +287,11 @@ class PlatformConfig(_Model):
     registry: RegistryConfig = Field(default=RegistryConfig(), description="the container registry")
     key_vault: KeyVaultConfig = Field(default=KeyVaultConfig(), description="the platform vault")
     monitoring: MonitoringConfig = Field(default=MonitoringConfig(), description="logs and metrics")
+    deployer_principal_type: Literal["ServicePrincipal", "User"] = Field(
+        default="ServicePrincipal",
+        description="what runs `pulumi up`: ServicePrincipal (the deploy workflow's identity) or "
+        "User (a person); Azure refuses a role assignment whose principalType is wrong",
+    )
     deploy_services: bool = Field(
         default=True,
         description="false for the first deploy's first step: the foundation alone, before "

@@ -45,6 +45,7 @@ class AksClusterArgs:
     key_vault_id: pulumi.Input[str]
     deployer_object_id: pulumi.Input[str]
     """Whoever runs `pulumi up` (the client config's object id): it creates every Kubernetes object."""
+    deployer_principal_type: authorization.PrincipalType
 
 
 # Channels that move `kubernetesVersion` itself (node-image only refreshes node images).
@@ -319,7 +320,7 @@ class AksCluster(pulumi.ComponentResource):
                 scope=cluster.id,
                 description="The identity running pulumi up creates the Kubernetes objects",
                 parent=self,
-                principal_type=None,
+                principal_type=args.deployer_principal_type,
             ),
             *(
                 placement.grant(

@@ -41,13 +41,12 @@ class Placement:
         scope: pulumi.Input[str],
         description: str,
         parent: pulumi.Resource,
-        principal_type: authorization.PrincipalType | None = (
-            authorization.PrincipalType.SERVICE_PRINCIPAL
-        ),
+        principal_type: authorization.PrincipalType = authorization.PrincipalType.SERVICE_PRINCIPAL,
     ) -> authorization.RoleAssignment:
         """A role for a principal: by default a managed identity, for which ServicePrincipal avoids
-        the replication race of a just-created identity. None when the type is not known (the
-        identity running `pulumi up` may be a person or a service principal)."""
+        the replication race of a just-created identity. Always explicit: the SDK would default to
+        User, and Azure refuses a principalType that does not match the principal
+        (UnmatchedPrincipalType)."""
         return authorization.RoleAssignment(
             name,
             principal_id=principal_id,

@@ -21,6 +21,7 @@ class KeyVaultArgs:
     tenant_id: pulumi.Input[str]
     deployer_object_id: pulumi.Input[str]
     """Whoever runs `pulumi up`: seeds the secrets and certificates services reference."""
+    deployer_principal_type: authorization.PrincipalType
     admin_group_object_ids: tuple[str, ...] = ()
     public_network_access: bool = True
     """False: reachable only through its private endpoint (trusted Azure services excepted)."""
@@ -70,8 +71,8 @@ class KeyVault(pulumi.ComponentResource):
         # RBAC-only: without a data-plane role nobody (not even the subscription Owner) can write
         # the secrets the services read. The deployer and the admin groups seed them (README,
         # "First deploy"); services only ever get Secrets User on their own secrets.
-        writers: list[tuple[str, pulumi.Input[str], authorization.PrincipalType | None]] = [
-            ("deployer", args.deployer_object_id, None),
+        writers: list[tuple[str, pulumi.Input[str], authorization.PrincipalType]] = [
+            ("deployer", args.deployer_object_id, args.deployer_principal_type),
             *(
                 (f"admin-group-{index}", group, authorization.PrincipalType.GROUP)
                 for index, group in enumerate(args.admin_group_object_ids)

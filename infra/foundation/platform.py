@@ -47,6 +47,7 @@ class Foundation:
 
 def build_foundation(config: PlatformConfig) -> Foundation:
     client = authorization.get_client_config_output()
+    deployer_type = authorization.PrincipalType(config.deployer_principal_type)
     group = resources.ResourceGroup(
         "platform",
         resource_group_name=config.resource_group_name,
@@ -76,6 +77,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             config.key_vault_name,
             tenant_id=client.tenant_id,
             deployer_object_id=client.object_id,
+            deployer_principal_type=deployer_type,
             admin_group_object_ids=config.aks.admin_group_object_ids,
             public_network_access=config.key_vault.public_network_access,
         ),
@@ -99,6 +101,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             registry_id=registry.registry_id,
             key_vault_id=vault.vault_id,
             deployer_object_id=client.object_id,
+            deployer_principal_type=deployer_type,
         ),
     )
     if net.private_endpoints_subnet_id is not None:

@@ -1,0 +1,275 @@
+"""What a first real `pulumi up` on an empty subscription needs, as the program registers it.
+
+Each test names the deploy-time rule of Azure or AKS it guards (mocks accept all of them). The
+deploy simulator (tests/test_simulate*.py) replays whole plans against the same rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from infra.preview.engine import OfflineRun, Registration, run_offline
+from infra.preview.stackfile import read_stack
+from infra.problems import InvalidInput
+from infra.program import build
+from infra.services.chart_versions import REVIEWED_CHARTS
+from infra.services.components.container_app_service import key_vault_secret_id
+from infra.services.preflight import (
+    PreflightStatus,
+    ReferenceKind,
+    VaultReference,
+    run_preflight,
+    vault_references,
+)
+from tests.fixtures import reference_catalog
+
+CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+SLEEP = "time:index/sleep:Sleep"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+
+
+def _by_urn(run: OfflineRun) -> dict[str, Registration]:
+    return {r.urn: r for r in run.resources}
+
+
+def _seconds(duration: str) -> int:
+    match = re.fullmatch(r"(\d+)s", duration)
+    assert match, duration
+    return int(match[1])
+
+
+def _grants(run: OfflineRun, role: str) -> list[Registration]:
+    return [
+        r
+        for r in run.by_type(ROLE_ASSIGNMENT)
+        if str(r.inputs["roleDefinitionId"]).endswith(f"/roleDefinitions/{role}")
+    ]
+
+
+def _caller_object_id() -> str:
+    from infra.preview.mocks import PlatformMocks
+
+    config = PlatformMocks().call(_ClientConfigCall())
+    return str(config["objectId"])
+
+
+@dataclasses.dataclass
+class _ClientConfigCall:
+    token: str = "azure-native:authorization:getClientConfig"
+    args: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def _with_config(stack: str, **values: str) -> OfflineRun:
+    base = read_stack(stack)
+    return run_offline(
+        dataclasses.replace(base, values={**base.values, **values}),
+        build,
+    )
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deployer_may_talk_to_the_cluster_before_any_kubernetes_object(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """Local accounts off + Azure RBAC: without a data-plane role every object answers 403."""
+    run = runs[stack]
+    cluster = run.one("azure-native:containerservice:ManagedCluster")
+    admins = _grants(run, CLUSTER_ADMIN)
+    deployer = [g for g in admins if g.name == "aks-deployer-cluster-admin"]
+    assert len(deployer) == 1
+    assert deployer[0].inputs["principalId"] == _caller_object_id()
+    # The deploy workflow's identity; Azure refuses a principalType that does not match.
+    assert deployer[0].inputs["principalType"] == "ServicePrincipal"
+    assert (
+        deployer[0].inputs["scope"].lower().endswith(f"/managedclusters/{cluster.inputs['resourceName']}")
+    )
+    groups = cluster.inputs["aadProfile"].get("adminGroupObjectIds", [])
+    assert sorted(
+        g.inputs["principalId"] for g in admins if g.inputs["principalType"] == "Group"
+    ) == (sorted(groups))
+    by_urn = _by_urn(run)
+    provider = run.one(K8S_PROVIDER)
+    waits = [by_urn[u] for u in provider.depends_on if by_urn[u].type == SLEEP]
+    assert len(waits) == 1, "the Kubernetes provider waits for the role propagation"
+    assert _seconds(waits[0].inputs["createDuration"]) >= 300, "AKS: up to five minutes"
+    assert {g.urn for g in admins} <= set(waits[0].depends_on)
+    kubernetes_objects = [r for r in run.resources if r.provider == provider.urn]
+    assert kubernetes_objects, "every Kubernetes object goes through the provider that waits"
+
+
+def test_admin_groups_get_cluster_admin_and_may_seed_the_vault() -> None:
+    group = "5f0c1a3e-0000-4000-8000-000000000001"
+    run = _with_config("dev", **{"platform:aks": _aks_with_admin_group(group)})
+    for role in (CLUSTER_ADMIN, SECRETS_OFFICER):
+        principals = {
+            (g.inputs["principalId"], g.inputs.get("principalType")) for g in _grants(run, role)
+        }
+        assert (group, "Group") in principals, role
+
+
+def _aks_with_admin_group(group: str) -> str:
+    import json
+
+    aks = json.loads(read_stack("dev").values["platform:aks"])
+    aks["adminGroupObjectIds"] = [group]
+    return json.dumps(aks)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_deployer_may_write_the_secrets_services_read(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """The vault is RBAC-only: without Secrets Officer nobody can seed it."""
+    run = runs[stack]
+    vault = run.one("azure-native:keyvault:Vault")
+    officers = [
+        g for g in _grants(run, SECRETS_OFFICER) if g.inputs["principalId"] == _caller_object_id()
+    ]
+    assert len(officers) == 1
+    assert officers[0].inputs["scope"].lower().endswith(f"/vaults/{vault.inputs['vaultName']}")
+
+
+def test_a_foundation_only_deploy_creates_no_service() -> None:
+    """The first deploy's first step: nothing that needs images or secrets."""
+    run = _with_config("dev", **{"platform:deployServices": "false"})
+    types = {r.type for r in run.resources}
+    assert not any(t.startswith("kubernetes:") for t in types)
+    assert not {t for t in types if t.startswith("platform:services:")}
+    assert "azure-native:app:ContainerApp" not in types
+    assert "azure-native:containerservice:ManagedCluster" in types
+    assert "azure-native:app:ManagedEnvironment" in types
+    assert run.outputs["preflight"].startswith("skipped: deployServices is false")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_offline_the_preflight_is_skipped_not_passed(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    assert runs[stack].outputs["preflight"].startswith("skipped: offline plan")
+
+
+def test_preflight_lists_every_missing_reference_with_the_command_that_creates_it() -> None:
+    references = vault_references(
+        reference_catalog(),
+        platform_vault="kv-shop-dev",
+        platform_group="rg-shop-dev",
+        environment="dev",
+    )
+    names = {(r.vault, r.name, r.kind) for r in references}
+    assert ("kv-shop-dev", "catalog-db-password", ReferenceKind.SECRET) in names
+    present = {"catalog-db-password"}
+    with pytest.raises(InvalidInput) as error:
+        run_preflight(references, lambda r: r.name in present)
+    message = str(error.value)
+    missing = [r for r in references if r.name not in present]
+    assert f"{len(missing)} problems in the preflight" in message
+    for reference in missing:
+        assert f"{reference.kind.value} {reference.vault}/{reference.name}" in message
+        assert f"az keyvault secret set --vault-name {reference.vault} --name {reference.name}" in (
+            message
+        )
+    assert "no service was created" in message
+
+
+def test_preflight_passes_when_everything_exists_and_names_what_it_could_not_check() -> None:
+    outside = VaultReference(
+        "kv-elsewhere", "tls", ReferenceKind.CERTIFICATE, None, "web: ingress.tls"
+    )
+    inside = VaultReference("kv-shop-dev", "a", ReferenceKind.SECRET, "rg-shop-dev", "api: A")
+    report = run_preflight([inside, outside], lambda r: True)
+    assert report.status is PreflightStatus.PASSED
+    assert report.checked == 1
+    assert "kv-elsewhere/tls" in report.summary()
+
+
+def test_preflight_finds_the_prod_certificate_in_the_platform_vault() -> None:
+    from infra.config import Environment
+
+    references = vault_references(
+        reference_catalog(Environment.PROD),
+        platform_vault="kv-shop-prod",
+        platform_group="rg-shop-prod",
+        environment="prod",
+    )
+    certificates = [r for r in references if r.kind is ReferenceKind.CERTIFICATE]
+    assert [(c.vault, c.name, c.resource_group) for c in certificates] == [
+        ("kv-shop-prod", "shop-example-com", "rg-shop-prod")
+    ]
+    assert "az keyvault certificate import" in certificates[0].create_command()
+
+
+def test_container_apps_certificates_reference_the_key_vault_secret() -> None:
+    """ACA requires the secret identifier (`…/secrets/<name>`), not the certificate URL."""
+    assert (
+        key_vault_secret_id("https://kv.vault.azure.net/certificates/shop")
+        == "https://kv.vault.azure.net/secrets/shop"
+    )
+    assert (
+        key_vault_secret_id("https://kv.vault.azure.net/certificates/shop/0123abcd")
+        == "https://kv.vault.azure.net/secrets/shop/0123abcd"
+    )
+
+
+def test_prod_custom_domain_certificate_waits_for_its_grant(prod: OfflineRun) -> None:
+    certificate = prod.one("azure-native:app:Certificate")
+    url = certificate.inputs["properties"]["certificateKeyVaultProperties"]["keyVaultUrl"]
+    assert "/secrets/" in url and "/certificates/" not in url
+    by_urn = _by_urn(prod)
+    assert any(by_urn[u].type == SLEEP for u in certificate.depends_on)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_container_apps_wait_until_their_pull_and_secret_grants_are_in_force(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """A revision pulls its image and reads its secrets at creation: grants must have propagated."""
+    run = runs[stack]
+    by_urn = _by_urn(run)
+    for container_app in run.by_type("azure-native:app:ContainerApp"):
+        waits = [by_urn[u] for u in container_app.depends_on if by_urn[u].type == SLEEP]
+        pull = [w for w in waits if w.name == "registry-pull-propagation"]
+        assert pull, container_app.name
+        reads_vault = any(
+            s.get("keyVaultUrl") for s in container_app.inputs["configuration"].get("secrets", [])
+        )
+        own = [w for w in waits if w.name == f"{container_app.name}-rbac-propagation"]
+        if reads_vault:
+            assert own, container_app.name
+        for wait in waits:
+            assert _seconds(wait.inputs["createDuration"]) >= 600
+            assert any(by_urn[u].type == ROLE_ASSIGNMENT for u in wait.depends_on)
+
+
+@pytest.mark.parametrize(
+    ("channel", "ignored"),
+    [("stable", True), ("rapid", True), ("patch", True), ("node-image", False)],
+)
+def test_an_upgrade_channel_owns_the_cluster_version(channel: str, ignored: bool) -> None:
+    """pulumi-azure-native#2059: a pinned version would be 'downgraded' after an auto-upgrade."""
+    import json
+
+    aks = json.loads(read_stack("dev").values["platform:aks"])
+    aks["upgradeChannel"] = channel
+    run = _with_config("dev", **{"platform:aks": json.dumps(aks)})
+    cluster = run.one("azure-native:containerservice:ManagedCluster")
+    assert ("kubernetesVersion" in cluster.ignore_changes) is ignored
+    assert cluster.inputs["kubernetesVersion"] == aks["kubernetesVersion"], "still set on create"
+
+
+def test_the_valkey_chart_version_is_published() -> None:
+    """valkey-helm's index lists 0.1.0 … 0.11.0; round 1 pinned 1.0.0, which does not exist."""
+    published = {f"0.{minor}.0" for minor in range(12)} | {"0.5.1", "0.8.1", "0.9.1"}
+    valkey = next(c for c in REVIEWED_CHARTS if c.chart == "valkey")
+    assert valkey.version in published
+    assert valkey.version == "0.11.0"
+
+
+def test_a_person_deploying_by_hand_is_granted_as_a_user() -> None:
+    run = _with_config("dev", **{"platform:deployerPrincipalType": "User"})
+    deployer = run.one(ROLE_ASSIGNMENT, "aks-deployer-cluster-admin")
+    assert deployer.inputs["principalType"] == "User"
