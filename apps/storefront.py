@@ -32,12 +32,13 @@ from infra.services.spec import (
 
 # Messaging owned by the storefront team (another stack); `{subscription}` and `{environment}`
 # are filled in by the platform, so one declaration serves every stack.
+MESSAGING_GROUP = "rg-storefront-messaging-{environment}"
 MESSAGING = (
-    "/subscriptions/{subscription}/resourceGroups/rg-storefront-messaging-{environment}"
+    f"/subscriptions/{{subscription}}/resourceGroups/{MESSAGING_GROUP}"
     "/providers/Microsoft.ServiceBus/namespaces/sb-storefront-{environment}"
 )
 NOTIFICATIONS_QUEUE = (
-    "/subscriptions/{subscription}/resourceGroups/rg-storefront-messaging-{environment}"
+    f"/subscriptions/{{subscription}}/resourceGroups/{MESSAGING_GROUP}"
     "/providers/Microsoft.Storage/storageAccounts/ststorefront{environment}"
     "/queueServices/default/queues/notifications"
 )
@@ -124,7 +125,11 @@ ordering = ServiceSpec(
     target=Target.AKS,
     ports=(Port(name="http", number=8080),),
     secrets={"ORDERING_DB_PASSWORD": KeyVaultSecret(name="ordering-db-password")},
-    env={"SERVICEBUS_NAMESPACE": "sb-storefront.servicebus.windows.net", "ORDERS_QUEUE": "orders"},
+    # The namespace its role is granted on (MESSAGING), per environment.
+    env={
+        "SERVICEBUS_NAMESPACE": "sb-storefront-dev.servicebus.windows.net",
+        "ORDERS_QUEUE": "orders",
+    },
     resources=Resources(cpu=0.5, memory="1Gi"),
     autoscaling=Autoscaling(min_replicas=2, max_replicas=6),
     probes=HEALTH,
@@ -136,7 +141,12 @@ ordering = ServiceSpec(
     identity=Identity(
         roles=(RoleGrant(role="Azure Service Bus Data Sender", scope=MESSAGING + "/queues/orders"),)
     ),
-    overrides={"prod": Override(autoscaling=Autoscaling(min_replicas=3, max_replicas=20))},
+    overrides={
+        "prod": Override(
+            autoscaling=Autoscaling(min_replicas=3, max_replicas=20),
+            env={"SERVICEBUS_NAMESPACE": "sb-storefront-prod.servicebus.windows.net"},
+        )
+    },
 )
 
 identity_api = ServiceSpec(
@@ -172,7 +182,10 @@ order_worker = ServiceSpec(
         max_replicas=20,
         cpu_utilization=None,
         queue=ServiceBusQueue(
-            namespace="sb-storefront-dev", queue="orders", messages_per_replica=10
+            namespace="sb-storefront-dev",
+            queue="orders",
+            messages_per_replica=10,
+            resource_group=MESSAGING_GROUP,
         ),
     ),
     dependencies=(Dependency(service="notification-service", env="NOTIFY_URL"),),
@@ -188,7 +201,10 @@ order_worker = ServiceSpec(
                 max_replicas=60,
                 cpu_utilization=None,
                 queue=ServiceBusQueue(
-                    namespace="sb-storefront-prod", queue="orders", messages_per_replica=10
+                    namespace="sb-storefront-prod",
+                    queue="orders",
+                    messages_per_replica=10,
+                    resource_group=MESSAGING_GROUP,
                 ),
             )
         )
@@ -205,7 +221,9 @@ notifications = ServiceSpec(
         min_replicas=1,
         max_replicas=10,
         cpu_utilization=None,
-        queue=StorageQueue(account="ststorefrontdev", queue="notifications"),
+        queue=StorageQueue(
+            account="ststorefrontdev", queue="notifications", resource_group=MESSAGING_GROUP
+        ),
     ),
     probes=HEALTH,
     dependencies=(Dependency(service="identity-api"),),
@@ -218,7 +236,11 @@ notifications = ServiceSpec(
                 min_replicas=2,
                 max_replicas=30,
                 cpu_utilization=None,
-                queue=StorageQueue(account="ststorefrontprod", queue="notifications"),
+                queue=StorageQueue(
+                    account="ststorefrontprod",
+                    queue="notifications",
+                    resource_group=MESSAGING_GROUP,
+                ),
             )
         )
     },

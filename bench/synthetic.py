@@ -38,7 +38,9 @@ def synthetic_service(index: int, total: int) -> ServiceSpec:
             min_replicas=0 if target is Target.CONTAINER_APPS else 1,
             max_replicas=10,
             cpu_utilization=None,
-            queue=ServiceBusQueue(namespace="sb-bench", queue=f"q{index}"),
+            queue=ServiceBusQueue(
+                namespace="sb-bench", queue=f"q{index}", resource_group="rg-bench"
+            ),
         )
         identity = Identity(roles=(RoleGrant(role="Azure Service Bus Data Receiver", scope=QUEUE),))
     elif index % 3 == 0:

@@ -86,7 +86,10 @@ def test_the_deployer_may_talk_to_the_cluster_before_any_kubernetes_object(
     # The deploy workflow's identity; Azure refuses a principalType that does not match.
     assert deployer[0].inputs["principalType"] == "ServicePrincipal"
     assert (
-        deployer[0].inputs["scope"].lower().endswith(f"/managedclusters/{cluster.inputs['resourceName']}")
+        deployer[0]
+        .inputs["scope"]
+        .lower()
+        .endswith(f"/managedclusters/{cluster.inputs['resourceName']}")
     )
     groups = cluster.inputs["aadProfile"].get("adminGroupObjectIds", [])
     assert sorted(

@@ -59,6 +59,7 @@ def test_snapshot_records_type_parent_provider_inputs_and_options(
     assert cluster["options"]["ignoreChanges"] == [
         "agentPoolProfiles[0].count",
         "agentPoolProfiles[1].count",
+        "kubernetesVersion",
     ]
     deployment = _find(dev_snapshot, "kubernetes:apps/v1:Deployment", "storefront-catalog-api")
     assert deployment["provider"].endswith("pulumi:providers:kubernetes::aks-k8s")

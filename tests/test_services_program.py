@@ -70,7 +70,9 @@ def test_container_app_pulls_with_identity_after_acrpull_is_granted(dev: Offline
     assert registry["identity"].endswith("/userassignedidentities/registry-pull")
     assert "passwordSecretRef" not in registry
     pull_grant = dev.one("azure-native:authorization:RoleAssignment", "registry-pull-acrpull")
-    assert pull_grant.urn in web.depends_on
+    wait = dev.one("time:index/sleep:Sleep", "registry-pull-propagation")
+    assert wait.urn in web.depends_on, "the app waits until AcrPull has propagated"
+    assert pull_grant.urn in wait.depends_on
     assert web.inputs["managedEnvironmentId"].endswith("/managedenvironments/container-apps-env")
     assert web.inputs["configuration"]["ingress"]["allowInsecure"] is False
 
@@ -132,7 +134,7 @@ def test_prod_web_binds_its_certificate(prod: OfflineRun) -> None:
     certificate = prod.one("azure-native:app:Certificate", "web-certificate")
     assert certificate.inputs["properties"]["certificateKeyVaultProperties"][
         "keyVaultUrl"
-    ].startswith("https://kv-shop-prod.vault.azure.net/certificates/")
+    ] == "https://kv-shop-prod.vault.azure.net/secrets/shop-example-com"
     web = prod.one("azure-native:app:ContainerApp", "web")
     assert web.inputs["configuration"]["ingress"]["customDomains"][0]["name"] == "shop.example.com"
 

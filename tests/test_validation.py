@@ -162,7 +162,7 @@ CASES: list[tuple[str, list[ServiceSpec], Environment, str]] = [
                 autoscaling=Autoscaling(
                     min_replicas=0,
                     cpu_utilization=None,
-                    queue=ServiceBusQueue(namespace="sb", queue="orders"),
+                    queue=ServiceBusQueue(namespace="sb", queue="orders", resource_group="rg"),
                 )
             )
         ],

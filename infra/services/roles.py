@@ -7,6 +7,9 @@ and asking for one by name is refused (a GUID is accepted for the rare, reviewed
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+from infra.services.spec import QueueTrigger, ServiceBusQueue
 
 BUILT_IN_ROLES: dict[str, str] = {
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
@@ -23,6 +26,9 @@ BUILT_IN_ROLES: dict[str, str] = {
 }
 
 KEY_VAULT_SECRETS_USER = BUILT_IN_ROLES["Key Vault Secrets User"]
+SERVICE_BUS_DATA_OWNER = "090c5cfd-751d-490a-894a-3ce6f1109419"
+"""Not requestable by name: the platform grants it to scalers alone, on one queue."""
+STORAGE_QUEUE_DATA_READER = BUILT_IN_ROLES["Storage Queue Data Reader"]
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/.+[^/]$")
@@ -47,3 +53,36 @@ def unknown_placeholders(template: str) -> list[str]:
 def expand(template: str, subscription: str, environment: str) -> str:
     """Fill a declaration's `{subscription}` and `{environment}` for one stack."""
     return template.replace("{subscription}", subscription).replace("{environment}", environment)
+
+
+@dataclass(frozen=True)
+class ScalerGrant:
+    """What a queue scaler must be granted to read the queue's length, and where."""
+
+    role_guid: str
+    role_name: str
+    scope: str
+    """A template: `{subscription}` and `{environment}` are filled in per stack."""
+
+
+def scaler_grant(queue: QueueTrigger) -> ScalerGrant:
+    """The narrowest grant that lets KEDA (on AKS, or inside Container Apps) read the queue.
+
+    Service Bus: queue runtime properties (the message count) need Manage rights, which among the
+    built-in roles only Data Owner carries (kedacore/keda#806, microsoft/azure-container-apps#1138).
+    Storage: the queue's approximate message count needs read on the queue (KEDA azure-queue scaler).
+    """
+    assert queue.resource_group is not None, "validated: queue triggers name their group"
+    group = f"/subscriptions/{{subscription}}/resourceGroups/{queue.resource_group}/providers"
+    if isinstance(queue, ServiceBusQueue):
+        return ScalerGrant(
+            SERVICE_BUS_DATA_OWNER,
+            "Azure Service Bus Data Owner",
+            f"{group}/Microsoft.ServiceBus/namespaces/{queue.namespace}/queues/{queue.queue}",
+        )
+    return ScalerGrant(
+        STORAGE_QUEUE_DATA_READER,
+        "Storage Queue Data Reader",
+        f"{group}/Microsoft.Storage/storageAccounts/{queue.account}"
+        f"/queueServices/default/queues/{queue.queue}",
+    )

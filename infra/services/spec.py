@@ -134,6 +134,10 @@ class ServiceBusQueue:
     """The namespace's name (`<namespace>.servicebus.windows.net`)."""
     queue: str
     messages_per_replica: int = 5
+    resource_group: str | None = None
+    """The namespace's resource group (`{environment}` is filled in), in the platform's
+    subscription. Required: reading a queue's length takes Manage rights (kedacore/keda#806), so the
+    platform grants the scaler's identity `Azure Service Bus Data Owner` on exactly this queue."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +149,10 @@ class StorageQueue:
     account: str
     queue: str
     messages_per_replica: int = 5
+    resource_group: str | None = None
+    """The storage account's resource group (`{environment}` is filled in), in the platform's
+    subscription. Required: the platform grants the scaler's identity `Storage Queue Data Reader`
+    on exactly this queue, which reading its length needs."""
 
 
 QueueTrigger = ServiceBusQueue | StorageQueue

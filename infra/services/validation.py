@@ -627,6 +627,23 @@ class _Checker:
                         "is not a valid name",
                         "use the Azure resource's name",
                     )
+            if queue.resource_group is None:
+                self.add(
+                    "autoscaling.queue.resource_group",
+                    None,
+                    "is required: the scaler's identity is granted read access to exactly this "
+                    "queue, which needs its resource id",
+                    'set resource_group="<the queue\'s resource group>" ({environment} allowed)',
+                )
+            elif not re.match(r"^[-\w.(){}]{1,90}$", queue.resource_group) or unknown_placeholders(
+                queue.resource_group
+            ):
+                self.add(
+                    "autoscaling.queue.resource_group",
+                    queue.resource_group,
+                    "is not a resource group name",
+                    "use the group's name; {environment} is the only placeholder",
+                )
             if queue.messages_per_replica < 1:
                 self.add(
                     "autoscaling.queue.messages_per_replica",

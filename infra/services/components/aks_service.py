@@ -17,6 +17,8 @@ from infra.services.validation import Catalog, PlannedService
 from infra.services.wiring import reachability
 
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
+KEDA_OPERATOR_SUBJECT = "system:serviceaccount:kube-system:keda-operator"
+"""The AKS KEDA add-on's operator (namespace kube-system, service account keda-operator)."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,26 @@ class AksService(pulumi.ComponentResource):
                 audiences=[WORKLOAD_IDENTITY_AUDIENCE],
                 opts=pulumi.ResourceOptions(parent=self),
             )
+            depends += [federation]
+            scale = service.spec.autoscaling
+            if scale is not None and scale.queue is not None:
+                # KEDA's operator reads the queue with this identity through its own service
+                # account (TriggerAuthentication `azure-workload`): it needs a credential too
+                # (AKS "KEDA with workload identity"). Azure refuses concurrent writes of
+                # federated credentials on one identity, so this one waits for the first.
+                depends.append(
+                    managedidentity.FederatedIdentityCredential(
+                        f"{service.name}-keda-federation",
+                        resource_group_name=azure.placement.resource_group_name,
+                        resource_name_=identity.identity.name,
+                        issuer=azure.oidc_issuer_url,
+                        subject=KEDA_OPERATOR_SUBJECT,
+                        audiences=[WORKLOAD_IDENTITY_AUDIENCE],
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[federation]),
+                    )
+                )
             client_id = identity.identity.client_id
-            depends += [federation, *identity.grants]
+            depends += list(identity.grants)
         objects = render_on_aks(
             service,
             catalog=args.catalog,

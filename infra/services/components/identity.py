@@ -8,7 +8,7 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
 from infra.foundation.common import Placement
-from infra.services.roles import KEY_VAULT_SECRETS_USER, expand, role_guid
+from infra.services.roles import KEY_VAULT_SECRETS_USER, expand, role_guid, scaler_grant
 from infra.services.spec import KeyVaultSecret, ServiceSpec
 
 
@@ -19,8 +19,10 @@ class ServiceIdentity:
 
 
 def needs_identity(spec: ServiceSpec) -> bool:
-    return spec.identity is not None or any(
-        isinstance(r, KeyVaultSecret) for r in spec.secrets.values()
+    return (
+        spec.identity is not None
+        or any(isinstance(r, KeyVaultSecret) for r in spec.secrets.values())
+        or (spec.autoscaling is not None and spec.autoscaling.queue is not None)
     )
 
 
@@ -51,6 +53,25 @@ def create_identity(
                 principal_id=identity.principal_id,
                 scope=scope,
                 description=f"{spec.name}: {grant.role}",
+                parent=parent,
+            )
+        )
+    queue = spec.autoscaling.queue if spec.autoscaling else None
+    if queue is not None:
+        # The scaler (KEDA on AKS, the Container Apps scaler) reads the queue's length with this
+        # identity: a right the service's own role may not include.
+        scaler = scaler_grant(queue)
+        grants.append(
+            placement.grant(
+                f"{spec.name}-scaler",
+                role_guid=scaler.role_guid,
+                principal_id=identity.principal_id,
+                scope=pulumi.Output.from_input(placement.subscription_id).apply(
+                    lambda subscription, template=scaler.scope: expand(
+                        template, subscription, environment
+                    )
+                ),
+                description=f"{spec.name}'s scaler reads the queue length ({scaler.role_name})",
                 parent=parent,
             )
         )
