@@ -52,16 +52,13 @@ def _grants(run: OfflineRun, role: str) -> list[Registration]:
 
 
 def _caller_object_id() -> str:
+    """The object id the mocks' getClientConfig reports for whoever runs `pulumi up`."""
+    import pulumi
+
     from infra.preview.mocks import PlatformMocks
 
-    config = PlatformMocks().call(_ClientConfigCall())
-    return str(config["objectId"])
-
-
-@dataclasses.dataclass
-class _ClientConfigCall:
-    token: str = "azure-native:authorization:getClientConfig"
-    args: dict[str, str] = dataclasses.field(default_factory=dict)
+    call = pulumi.runtime.MockCallArgs("azure-native:authorization:getClientConfig", {}, "")
+    return str(PlatformMocks().call(call)["objectId"])
 
 
 def _with_config(stack: str, **values: str) -> OfflineRun:
@@ -221,7 +218,8 @@ def test_container_apps_certificates_reference_the_key_vault_secret() -> None:
 def test_prod_custom_domain_certificate_waits_for_its_grant(prod: OfflineRun) -> None:
     certificate = prod.one("azure-native:app:Certificate")
     url = certificate.inputs["properties"]["certificateKeyVaultProperties"]["keyVaultUrl"]
-    assert "/secrets/" in url and "/certificates/" not in url
+    assert "/secrets/" in url
+    assert "/certificates/" not in url
     by_urn = _by_urn(prod)
     assert any(by_urn[u].type == SLEEP for u in certificate.depends_on)
 

@@ -132,9 +132,10 @@ def test_container_apps_caller_reaches_aks_through_private_dns(dev: OfflineRun) 
 
 def test_prod_web_binds_its_certificate(prod: OfflineRun) -> None:
     certificate = prod.one("azure-native:app:Certificate", "web-certificate")
-    assert certificate.inputs["properties"]["certificateKeyVaultProperties"][
-        "keyVaultUrl"
-    ] == "https://kv-shop-prod.vault.azure.net/secrets/shop-example-com"
+    assert (
+        certificate.inputs["properties"]["certificateKeyVaultProperties"]["keyVaultUrl"]
+        == "https://kv-shop-prod.vault.azure.net/secrets/shop-example-com"
+    )
     web = prod.one("azure-native:app:ContainerApp", "web")
     assert web.inputs["configuration"]["ingress"]["customDomains"][0]["name"] == "shop.example.com"
 

@@ -44,7 +44,7 @@ class AksClusterArgs:
     registry_id: pulumi.Input[str]
     key_vault_id: pulumi.Input[str]
     deployer_object_id: pulumi.Input[str]
-    """Whoever runs `pulumi up` (the client config's object id): it creates every Kubernetes object."""
+    """Whoever runs `pulumi up` (the client config's object id): creates every Kubernetes object."""
     deployer_principal_type: authorization.PrincipalType
 
 
@@ -390,10 +390,10 @@ class AksCluster(pulumi.ComponentResource):
 def _ignored_drift(config: AksConfig) -> list[str]:
     """What Azure changes on its own and `pulumi up` must not undo.
 
-    The autoscaler owns node counts. An upgrade channel moves the cluster's version: with the version
-    pinned, the next `up` after an automatic upgrade would ask Azure for a downgrade, which it refuses
-    (pulumi-azure-native#2059). The configured version still applies when the cluster is created.
-    Nested paths take wire (camelCase) names.
+    The autoscaler owns node counts. An upgrade channel moves the cluster's version: with the
+    version pinned, the next `up` after an automatic upgrade would ask Azure for a downgrade, which
+    it refuses (pulumi-azure-native#2059). The configured version still applies when the cluster
+    is created. Nested paths take wire (camelCase) names.
     """
     ignored = ["agentPoolProfiles[0].count", "agentPoolProfiles[1].count"]
     if config.upgrade_channel in VERSION_MOVING_CHANNELS:

@@ -99,7 +99,7 @@ class KeyVault(pulumi.ComponentResource):
 
 
 def secret_exists(resource_group: str, vault: str, name: str) -> bool:
-    """Whether Azure Resource Manager knows the secret (certificates have a secret of the same name).
+    """Whether Azure Resource Manager knows the secret (a certificate has a same-named secret).
 
     Metadata only, through the management plane (`Microsoft.KeyVault/vaults/secrets/read`, part of
     Owner/Contributor/Reader): it works before any data-plane grant has propagated. A missing vault

@@ -1,6 +1,6 @@
 """Before any service is created: does every Key Vault secret and certificate it reads exist?
 
-A vault created by the same stack starts empty, and nothing in the program may hold a secret's value.
+A vault created by the same stack starts empty, and the program may hold no secret's value.
 A Container App whose secret is missing fails with "Unable to get value using Managed identity"
 (microsoft/azure-container-apps#1159, #930); an AKS pod hangs in ContainerCreating until Pulumi's
 await gives up. So, against real Azure, the program asks Azure Resource Manager for each reference

@@ -70,7 +70,7 @@ def scaler_grant(queue: QueueTrigger) -> ScalerGrant:
 
     Service Bus: queue runtime properties (the message count) need Manage rights, which among the
     built-in roles only Data Owner carries (kedacore/keda#806, microsoft/azure-container-apps#1138).
-    Storage: the queue's approximate message count needs read on the queue (KEDA azure-queue scaler).
+    Storage: the approximate message count needs read on the queue (KEDA azure-queue scaler).
     """
     assert queue.resource_group is not None, "validated: queue triggers name their group"
     group = f"/subscriptions/{{subscription}}/resourceGroups/{queue.resource_group}/providers"

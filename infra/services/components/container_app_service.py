@@ -111,8 +111,8 @@ def key_vault_secret_id(certificate_uri: str) -> str:
     """The secret identifier behind a Key Vault certificate, which Container Apps requires.
 
     `certificateKeyVaultProperties.keyVaultUrl` is "URL pointing to the Azure Key Vault secret that
-    holds the certificate" (SDK docstring; Container Apps "Import certificates from Key Vault"): every
-    Key Vault certificate has a secret of the same name holding its key and chain.
+    holds the certificate" (SDK docstring; Container Apps "Import certificates from Key Vault"):
+    every Key Vault certificate has a secret of the same name holding its key and chain.
     `https://<vault>/certificates/<name>[/<version>]` → `https://<vault>/secrets/<name>[/<version>]`.
     """
     prefix, marker, rest = certificate_uri.partition("/certificates/")
