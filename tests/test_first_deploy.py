@@ -274,3 +274,78 @@ def test_a_person_deploying_by_hand_is_granted_as_a_user() -> None:
     run = _with_config("dev", **{"platform:deployerPrincipalType": "User"})
     deployer = run.one(ROLE_ASSIGNMENT, "aks-deployer-cluster-admin")
     assert deployer.inputs["principalType"] == "User"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_queue_scalers_may_read_exactly_their_queue(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """KEDA reads a Service Bus queue's length only with Manage rights (kedacore/keda#806)."""
+    run = runs[stack]
+    worker = run.one(ROLE_ASSIGNMENT, "order-worker-scaler")
+    assert worker.inputs["roleDefinitionId"].endswith("/090c5cfd-751d-490a-894a-3ce6f1109419")
+    assert worker.inputs["scope"].endswith(
+        f"/resourceGroups/rg-storefront-messaging-{stack}/providers/Microsoft.ServiceBus"
+        f"/namespaces/sb-storefront-{stack}/queues/orders"
+    )
+    app = run.one("azure-native:app:ContainerApp", "order-worker")
+    rule = next(r for r in app.inputs["template"]["scale"]["rules"] if r["name"] == "queue")
+    assert (
+        rule["custom"]["identity"].lower().endswith("/userassignedidentities/order-worker-identity")
+    )
+    storage = run.one(ROLE_ASSIGNMENT, "notification-service-scaler")
+    assert storage.inputs["roleDefinitionId"].endswith("/19e7f393-937e-4f77-808e-94535e297925")
+    assert storage.inputs["scope"].endswith(
+        f"/storageAccounts/ststorefront{stack}/queueServices/default/queues/notifications"
+    )
+
+
+def test_a_queue_trigger_without_its_resource_group_is_refused() -> None:
+    from infra.config import Environment
+    from infra.services.spec import Application, Autoscaling, ServiceBusQueue, ServiceSpec, Target
+    from infra.services.validation import ValidationContext, validate_applications
+
+    worker = ServiceSpec(
+        name="worker",
+        image="team/worker:1.0.0",
+        target=Target.CONTAINER_APPS,
+        autoscaling=Autoscaling(
+            min_replicas=0, cpu_utilization=None, queue=ServiceBusQueue(namespace="sb", queue="q")
+        ),
+    )
+    with pytest.raises(InvalidInput) as error:
+        validate_applications(
+            [Application(name="team", source="apps/team.py", services=(worker,))],
+            ValidationContext(Environment.DEV, {}, "kv"),
+        )
+    assert "autoscaling.queue.resource_group: is required" in str(error.value)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_keda_has_a_federated_credential_written_after_the_services(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """AKS "KEDA with workload identity"; Azure refuses concurrent credential writes on one
+    identity (ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity)."""
+    run = runs[stack]
+    own = run.one(
+        "azure-native:managedidentity:FederatedIdentityCredential",
+        "notification-service-federation",
+    )
+    keda = run.one(
+        "azure-native:managedidentity:FederatedIdentityCredential",
+        "notification-service-keda-federation",
+    )
+    assert keda.inputs["subject"] == "system:serviceaccount:kube-system:keda-operator"
+    assert keda.inputs["resourceName"] == own.inputs["resourceName"]
+    assert keda.inputs["issuer"] == own.inputs["issuer"]
+    assert own.urn in keda.depends_on
+    scaled = run.one("kubernetes:keda.sh/v1alpha1:ScaledObject")
+    assert keda.urn in scaled.depends_on
+    credentials: dict[str, list[Registration]] = {}
+    for credential in run.by_type("azure-native:managedidentity:FederatedIdentityCredential"):
+        credentials.setdefault(credential.inputs["resourceName"], []).append(credential)
+    for chain in credentials.values():
+        # Every pair on one identity is ordered (here: a chain from the first).
+        later = [c for c in chain if any(o.urn in c.depends_on for o in chain)]
+        assert len(later) == len(chain) - 1
