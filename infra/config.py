@@ -262,6 +262,45 @@ class MonitoringConfig(_Model):
     )
 
 
+class DnsConfig(_Model):
+    """How custom domains get the DNS records Container Apps requires before it binds a host."""
+
+    zone_name: str | None = Field(
+        default=None,
+        pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+        description="an Azure DNS zone the platform writes custom-domain records into, "
+        "e.g. example.com",
+    )
+    zone_resource_group: str | None = Field(
+        default=None, min_length=1, description="the resource group of zoneName"
+    )
+    records_present: tuple[str, ...] = Field(
+        default=(),
+        description="hosts whose asuid TXT and CNAME records you created yourself (outside "
+        "zoneName), e.g. [shop.example.com]",
+    )
+
+
+class DeployRunnerConfig(_Model):
+    """Where `pulumi up` runs: it must reach the API server, the vault and the registry."""
+
+    kind: Literal["self-hosted", "github-hosted"] = Field(
+        default="self-hosted",
+        description="self-hosted (a runner or workstation with a known address) or "
+        "github-hosted (no stable egress: cannot pass authorizedIpRanges)",
+    )
+    egress_cidrs: tuple[Cidr, ...] = Field(
+        default=(),
+        description="the runner's fixed public egress, e.g. [203.0.113.10/32]; must be inside "
+        "aks.apiServer.authorizedIpRanges",
+    )
+    in_vnet: bool = Field(
+        default=False,
+        description="true when the runner sits in (or is peered to) the platform VNet: needed "
+        "for a private cluster and for closed vault/registry endpoints",
+    )
+
+
 class PlatformConfig(_Model):
     """Everything a stack decides about the platform. Built once, read everywhere."""
 
@@ -287,6 +326,10 @@ class PlatformConfig(_Model):
     registry: RegistryConfig = Field(default=RegistryConfig(), description="the container registry")
     key_vault: KeyVaultConfig = Field(default=KeyVaultConfig(), description="the platform vault")
     monitoring: MonitoringConfig = Field(default=MonitoringConfig(), description="logs and metrics")
+    dns: DnsConfig = Field(default=DnsConfig(), description="custom-domain DNS records")
+    deploy_runner: DeployRunnerConfig = Field(
+        default=DeployRunnerConfig(), description="where pulumi up runs"
+    )
     deployer_principal_type: Literal["ServicePrincipal", "User"] = Field(
         default="ServicePrincipal",
         description="what runs `pulumi up`: ServicePrincipal (the deploy workflow's identity) or "
@@ -690,6 +733,18 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
                 )
             )
 
+    problems.extend(_runner_problems(config))
+    dns = config.dns
+    if (dns.zone_name is None) != (dns.zone_resource_group is None):
+        problems.append(
+            Problem(
+                f"{NAMESPACE}:dns",
+                "",
+                "zoneName and zoneResourceGroup go together",
+                "set both (the Azure DNS zone and its resource group) or neither",
+            )
+        )
+
     seen: set[str] = set()
     for index, profile in enumerate(config.container_apps.workload_profiles):
         pkey = f"{NAMESPACE}:containerApps.workloadProfiles[{index}]"
@@ -713,3 +768,76 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
             )
         seen.add(profile.name)
     return sorted(problems)
+
+
+def _runner_problems(config: PlatformConfig) -> list[Problem]:
+    """Can the machine that runs `pulumi up` reach what it must? (Issue: CI locked out.)
+
+    The Kubernetes provider talks to the API server, which is never open to the internet: either
+    its authorized ranges contain the runner's egress, or (private cluster) the runner is in the
+    VNet. GitHub-hosted runners have no stable egress address, so neither works for them. A closed
+    vault or registry is reachable only through its private endpoint, from inside the VNet.
+    """
+    runner = config.deploy_runner
+    api = config.aks.api_server
+    key = f"{NAMESPACE}:deployRunner"
+    problems: list[Problem] = []
+    if runner.kind == "github-hosted":
+        problems.append(
+            Problem(
+                f"{key}.kind",
+                "github-hosted",
+                "GitHub-hosted runners have no stable egress address, so they can pass neither "
+                "aks.apiServer.authorizedIpRanges nor reach a private cluster",
+                "run deploys on a self-hosted runner (set the repository variable "
+                "DEPLOY_RUNNER_LABELS) and list its egressCidrs, or put it in the VNet (inVnet)",
+            )
+        )
+        return problems
+    if api.private_cluster and not runner.in_vnet:
+        problems.append(
+            Problem(
+                f"{key}.inVnet",
+                "false",
+                "a private cluster's API server is reachable only from its VNet",
+                "run the deploy runner in (or peered to) the platform VNet and set inVnet: true",
+            )
+        )
+    if not api.private_cluster and not runner.in_vnet:
+        if not runner.egress_cidrs:
+            problems.append(
+                Problem(
+                    f"{key}.egressCidrs",
+                    "[]",
+                    "the API server admits only aks.apiServer.authorizedIpRanges, and the runner's "
+                    "address is not declared",
+                    "list the runner's fixed egress, e.g. [203.0.113.10/32], inside "
+                    "authorizedIpRanges",
+                )
+            )
+        for index, cidr in enumerate(runner.egress_cidrs):
+            if not any(cidr.subnet_of(allowed) for allowed in api.authorized_ip_ranges):
+                problems.append(
+                    Problem(
+                        f"{key}.egressCidrs[{index}]",
+                        str(cidr),
+                        "is not inside aks.apiServer.authorizedIpRanges: the deploy would be "
+                        "refused by the API server",
+                        f"add {cidr} to authorizedIpRanges",
+                    )
+                )
+    for section, public in (
+        ("registry", config.registry.public_network_access),
+        ("keyVault", config.key_vault.public_network_access),
+    ):
+        if not public and not runner.in_vnet:
+            problems.append(
+                Problem(
+                    f"{NAMESPACE}:{section}.publicNetworkAccess",
+                    "false",
+                    "would lock the deploy runner out (it pushes images and seeds secrets)",
+                    "run the deploy runner in the VNet (deployRunner.inVnet: true) or keep "
+                    "publicNetworkAccess true",
+                )
+            )
+    return problems

@@ -20,6 +20,8 @@ from infra.config import NAMESPACE, LocalConfig, PlatformConfig, load_platform_c
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
+from infra.problems import InvalidInput
+from infra.services.custom_domains import custom_domains
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
@@ -94,11 +96,16 @@ def build(
         foundation = build_foundation(config)
         pulumi.export("preflight", skipped("deployServices is false: no service").summary())
         return Platform(foundation, catalog, {})
+    domains, problems = custom_domains(catalog, config.dns)
+    if problems:
+        raise InvalidInput("the custom domains (nothing was registered)", problems)
     report = preflight(config, catalog)
     foundation = build_foundation(config)
     pulumi.export("preflight", report.summary())
     facts = platform_facts(config, foundation)
-    services = deploy_services(catalog, foundation, foundation.aks.provider, facts, extensions)
+    services = deploy_services(
+        catalog, foundation, foundation.aks.provider, facts, extensions, domains
+    )
     return Platform(foundation, catalog, services)
 
 

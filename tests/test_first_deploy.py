@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from infra.preview.engine import OfflineRun, Registration, run_offline
+from infra.preview.engine import OfflineRun, ProgramFailed, Registration, run_offline
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 from infra.program import build
@@ -349,3 +349,88 @@ def test_keda_has_a_federated_credential_written_after_the_services(
         # Every pair on one identity is ordered (here: a chain from the first).
         later = [c for c in chain if any(o.urn in c.depends_on for o in chain)]
         assert len(later) == len(chain) - 1
+
+
+def test_prod_custom_domain_records_exist_before_the_app_binds_the_host(prod: OfflineRun) -> None:
+    """Container Apps checks TXT asuid.<host> and a CNAME to the app before binding <host>."""
+    web = prod.one("azure-native:app:ContainerApp", "web")
+    assert web.inputs["configuration"]["ingress"]["customDomains"][0]["name"] == "shop.example.com"
+    txt = prod.one("azure-native:dns:RecordSet", "web-domain-verification")
+    cname = prod.one("azure-native:dns:RecordSet", "web-domain-address")
+    environment = prod.one("azure-native:app:ManagedEnvironment")
+    assert (txt.inputs["zoneName"], txt.inputs["resourceGroupName"]) == ("example.com", "rg-dns")
+    assert txt.inputs["relativeRecordSetName"] == "asuid.shop"
+    assert txt.inputs["recordType"] == "TXT"
+    assert txt.inputs["txtRecords"] == [
+        {"value": [prod.outputs["containerAppsDomainVerificationId"]]}
+    ]
+    assert environment.urn in txt.depends_on
+    assert cname.inputs["relativeRecordSetName"] == "shop"
+    assert cname.inputs["cnameRecord"]["cname"] == (
+        f"web.{prod.outputs['containerAppsDefaultDomain']}"
+    )
+    assert {txt.urn, cname.urn} <= set(web.depends_on)
+
+
+def _refused(stack: str, **values: str) -> InvalidInput:
+    """The run fails with one report and registers nothing."""
+    base = read_stack(stack)
+    with pytest.raises(ProgramFailed) as caught:
+        run_offline(dataclasses.replace(base, values={**base.values, **values}), build)
+    assert caught.value.run.resources == []
+    assert isinstance(caught.value.cause, InvalidInput)
+    return caught.value.cause
+
+
+def _prod_with_dns(dns: str) -> OfflineRun:
+    return _with_config("prod", **{"platform:dns": dns})
+
+
+def test_a_custom_domain_without_records_is_refused_before_anything_is_registered() -> None:
+    message = str(_refused("prod", **{"platform:dns": "{}"}))
+    assert "ingress.host = shop.example.com:" in message
+    assert "create TXT asuid.shop.example.com" in message
+    assert "platform:dns.recordsPresent" in message
+
+
+def test_records_declared_present_bind_without_a_managed_zone() -> None:
+    run = _prod_with_dns('{"recordsPresent": ["shop.example.com"]}')
+    assert not run.by_type("azure-native:dns:RecordSet")
+    web = run.one("azure-native:app:ContainerApp", "web")
+    assert web.inputs["configuration"]["ingress"]["customDomains"][0]["name"] == "shop.example.com"
+
+
+def test_a_host_at_the_zone_apex_gets_an_a_record() -> None:
+    run = _prod_with_dns('{"zoneName": "shop.example.com", "zoneResourceGroup": "rg-dns"}')
+    address = run.one("azure-native:dns:RecordSet", "web-domain-address")
+    assert (address.inputs["recordType"], address.inputs["relativeRecordSetName"]) == ("A", "@")
+    verification = run.one("azure-native:dns:RecordSet", "web-domain-verification")
+    assert verification.inputs["relativeRecordSetName"] == "asuid"
+
+
+@pytest.mark.parametrize(
+    ("runner", "expected"),
+    [
+        ('{"kind": "github-hosted"}', "GitHub-hosted runners have no stable egress address"),
+        ('{"egressCidrs": []}', "the runner's address is not declared"),
+        ('{"egressCidrs": ["192.0.2.7/32"]}', "is not inside aks.apiServer.authorizedIpRanges"),
+    ],
+)
+def test_a_deploy_runner_that_cannot_reach_the_api_server_is_refused(
+    runner: str, expected: str
+) -> None:
+    assert expected in str(_refused("dev", **{"platform:deployRunner": runner}))
+
+
+def test_closing_the_vault_needs_a_runner_in_the_vnet() -> None:
+    refusal = _refused("prod", **{"platform:keyVault": '{"publicNetworkAccess": false}'})
+    assert "would lock the deploy runner out" in str(refusal)
+    run = _with_config(
+        "prod",
+        **{
+            "platform:keyVault": '{"publicNetworkAccess": false}',
+            "platform:deployRunner": '{"inVnet": true}',
+        },
+    )
+    vault = run.one("azure-native:keyvault:Vault")
+    assert vault.inputs["properties"]["publicNetworkAccess"] == "Disabled"

@@ -148,6 +148,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
     pulumi.export("registryLoginServer", registry.login_server)
     pulumi.export("containerAppsEnvironmentId", container_apps.environment_id)
     pulumi.export("containerAppsDefaultDomain", container_apps.default_domain)
+    pulumi.export("containerAppsDomainVerificationId", container_apps.domain_verification_id)
     pulumi.export("keyVaultUri", vault.vault_uri)
     pulumi.export("aksEgressIp", aks.egress_ip)
     return Foundation(

@@ -15,6 +15,7 @@ from infra.services.components.container_app_service import (
 )
 from infra.services.components.helm_chart import HelmRelease
 from infra.services.components.namespace import ApplicationNamespace, InternalIngress
+from infra.services.custom_domains import CustomDomain
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.spec import ConfigSecret, Exposure, Target
@@ -37,6 +38,7 @@ def deploy_services(
     provider: k8s.Provider,
     facts: PlatformFacts,
     extensions: PlatformExtensions,
+    domains: Mapping[str, CustomDomain] | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """Every service on its target. Without a foundation (the local stack) every service must
     already target the cluster (see `infra.services.local`)."""
@@ -100,6 +102,10 @@ def deploy_services(
                     pull_identity_id=foundation.registry.pull_identity_id,
                     pull_ready=foundation.registry.pull_ready,
                     certificates_ready=environment.certificates_ready,
+                    custom_domain=(domains or {}).get(service.name),
+                    environment_domain=environment.default_domain,
+                    environment_static_ip=environment.static_ip,
+                    domain_verification_id=environment.domain_verification_id,
                     platform_vault_id=foundation.key_vault.vault_id,
                     config_secrets=config_secret_values(service),
                 ),

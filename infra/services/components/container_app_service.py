@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import app
+from pulumi_azure_native import app, dns
 
 from infra.foundation.common import Placement
 from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 from infra.services.components.identity import create_identity
+from infra.services.custom_domains import CustomDomain
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.validation import Catalog, PlannedService
@@ -31,6 +32,10 @@ class ContainerAppServiceArgs:
     """The pull identity's AcrPull has propagated: the first revision pulls its image at once."""
     certificates_ready: pulumi.Resource
     """The environment's certificate identity may read the vault."""
+    custom_domain: CustomDomain | None
+    environment_domain: pulumi.Input[str]
+    environment_static_ip: pulumi.Input[str]
+    domain_verification_id: pulumi.Input[str]
     platform_vault_id: pulumi.Input[str]
     config_secrets: Mapping[str, Text]
 
@@ -80,6 +85,8 @@ class ContainerAppService(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.certificates_ready]),
             )
             certificate_id = certificate.id
+        if args.custom_domain is not None and args.custom_domain.records is not None:
+            depends += _domain_records(self, service.name, args)
         plan = render_on_container_apps(
             service,
             catalog=args.catalog,
@@ -105,6 +112,52 @@ class ContainerAppService(pulumi.ComponentResource):
         )
         self.fqdn = container_app.latest_revision_fqdn
         self.register_outputs({"fqdn": self.fqdn})
+
+
+def _domain_records(
+    parent: pulumi.Resource, app_name: str, args: ContainerAppServiceArgs
+) -> list[pulumi.Resource]:
+    """The TXT and CNAME (A at the apex) records Azure checks before binding the host; the app's
+    address `<app>.<environment domain>` is known before the app exists."""
+    domain = args.custom_domain
+    assert domain is not None and domain.records is not None
+    records = domain.records
+    verification = dns.RecordSet(
+        f"{app_name}-domain-verification",
+        zone_name=records.zone,
+        resource_group_name=records.resource_group,
+        relative_record_set_name=records.verification_name,
+        record_type="TXT",
+        ttl=3600,
+        txt_records=[dns.TxtRecordArgs(value=[args.domain_verification_id])],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    address = (
+        dns.RecordSet(
+            f"{app_name}-domain-address",
+            zone_name=records.zone,
+            resource_group_name=records.resource_group,
+            relative_record_set_name="@",
+            record_type="A",
+            ttl=300,
+            a_records=[dns.ARecordArgs(ipv4_address=args.environment_static_ip)],
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        if records.apex
+        else dns.RecordSet(
+            f"{app_name}-domain-address",
+            zone_name=records.zone,
+            resource_group_name=records.resource_group,
+            relative_record_set_name=records.relative_name,
+            record_type="CNAME",
+            ttl=300,
+            cname_record=dns.CnameRecordArgs(
+                cname=pulumi.Output.concat(app_name, ".", args.environment_domain)
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+    )
+    return [verification, address]
 
 
 def key_vault_secret_id(certificate_uri: str) -> str:

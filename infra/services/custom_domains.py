@@ -1,0 +1,91 @@
+"""Custom domains on Container Apps: the DNS records Azure checks before it binds a host.
+
+Container Apps binds `<host>` only when a TXT record `asuid.<host>` holds the environment's domain
+verification id and `<host>` resolves to the app (a CNAME to `<app>.<environment domain>`, or an A
+record to the environment's static IP at a zone apex) — Container Apps "Custom domain names and
+certificates". Where the platform manages the Azure DNS zone (`platform:dns.zoneName`) it writes
+both records before the app; the app's address is predictable, so ONE `pulumi up` succeeds. Where it
+does not, the hosts must be declared present (`platform:dns.recordsPresent`) after someone created
+the records; until then the plan is refused, naming the records to create.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from infra.config import DnsConfig, NAMESPACE
+from infra.problems import Problem
+from infra.services.spec import Target
+from infra.services.validation import Catalog, PlannedService
+
+
+@dataclass(frozen=True)
+class ManagedRecords:
+    """Records the platform writes into a zone it manages, before the app binds the host."""
+
+    zone: str
+    resource_group: str
+    relative_name: str
+    """`@` at the zone apex."""
+
+    @property
+    def apex(self) -> bool:
+        return self.relative_name == "@"
+
+    @property
+    def verification_name(self) -> str:
+        return "asuid" if self.apex else f"asuid.{self.relative_name}"
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    service: str
+    host: str
+    records: ManagedRecords | None
+    """None: declared present in `platform:dns.recordsPresent`."""
+
+
+def custom_domains(
+    catalog: Catalog, dns: DnsConfig
+) -> tuple[dict[str, CustomDomain], list[Problem]]:
+    """Each Container Apps host, and how its records come to exist; a problem per host that has
+    no way to get them."""
+    domains: dict[str, CustomDomain] = {}
+    problems: list[Problem] = []
+    for service in catalog.services:
+        host = service.spec.ingress.host
+        if service.spec.target is not Target.CONTAINER_APPS or host is None:
+            continue
+        records = _in_zone(host, dns)
+        if records is None and host not in dns.records_present:
+            problems.append(_missing_records(service, host))
+            continue
+        domains[service.name] = CustomDomain(service.name, host, records)
+    return domains, problems
+
+
+def _in_zone(host: str, dns: DnsConfig) -> ManagedRecords | None:
+    zone = dns.zone_name
+    if zone is None or dns.zone_resource_group is None:
+        return None
+    if host == zone:
+        return ManagedRecords(zone, dns.zone_resource_group, "@")
+    if host.endswith(f".{zone}"):
+        return ManagedRecords(zone, dns.zone_resource_group, host[: -len(zone) - 1])
+    return None
+
+
+def _missing_records(service: PlannedService, host: str) -> Problem:
+    return Problem(
+        path="ingress.host",
+        value=host,
+        problem="Container Apps binds a custom domain only once its DNS records exist, and the "
+        "platform manages no zone containing it",
+        fix=(
+            f"create TXT asuid.{host} = <`pulumi stack output containerAppsDomainVerificationId`> "
+            f"and CNAME {host} → {service.name}.<`pulumi stack output "
+            f"containerAppsDefaultDomain`>, then list {host} in {NAMESPACE}:dns.recordsPresent; "
+            f"or set {NAMESPACE}:dns.zoneName to an Azure DNS zone containing it"
+        ),
+        group=f"{service.name} ({service.source})",
+    )
