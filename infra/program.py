@@ -104,7 +104,7 @@ def build(
     pulumi.export("preflight", report.summary())
     facts = platform_facts(config, foundation)
     services = deploy_services(
-        catalog, foundation, foundation.aks.provider, facts, extensions, domains
+        catalog, foundation, foundation.aks.provider, facts, extensions, domains=domains
     )
     return Platform(foundation, catalog, services)
 

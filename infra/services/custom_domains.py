@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.config import DnsConfig, NAMESPACE
+from infra.config import NAMESPACE, DnsConfig
 from infra.problems import Problem
 from infra.services.spec import Target
 from infra.services.validation import Catalog, PlannedService

@@ -38,6 +38,7 @@ def deploy_services(
     provider: k8s.Provider,
     facts: PlatformFacts,
     extensions: PlatformExtensions,
+    *,
     domains: Mapping[str, CustomDomain] | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """Every service on its target. Without a foundation (the local stack) every service must

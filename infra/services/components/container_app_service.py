@@ -120,7 +120,8 @@ def _domain_records(
     """The TXT and CNAME (A at the apex) records Azure checks before binding the host; the app's
     address `<app>.<environment domain>` is known before the app exists."""
     domain = args.custom_domain
-    assert domain is not None and domain.records is not None
+    assert domain is not None
+    assert domain.records is not None
     records = domain.records
     verification = dns.RecordSet(
         f"{app_name}-domain-verification",
