@@ -260,7 +260,11 @@ admin = ServiceSpec(
         Dependency(service="ordering-api"),
     ),
     overrides={
-        "prod": Override(ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"))
+        # Inside the platform's private zone (<environment>.shop.internal), where the platform
+        # writes its record.
+        "prod": Override(
+            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.prod.shop.internal")
+        )
     },
 )
 

@@ -136,6 +136,16 @@ class NetworkConfig(_Model):
         description="subnet inside the VNet for private endpoints to Key Vault and the registry "
         "(Premium), e.g. 10.20.10.0/27; omit for none",
     )
+    internal_ingress_ip: Address | None = Field(
+        default=None,
+        description="fixed address of the internal ingress load balancer in the node subnet, "
+        "which internal hosts resolve to; defaults to the subnet's last usable address",
+    )
+
+    @property
+    def internal_ingress_address(self) -> ipaddress.IPv4Address:
+        """Azure hands node addresses out from the bottom of the subnet; the top stays free."""
+        return self.internal_ingress_ip or (self.aks_nodes_subnet_cidr.broadcast_address - 1)
 
 
 class NodePoolConfig(_Model):
@@ -733,6 +743,21 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
                 )
             )
 
+    ingress_ip = net.internal_ingress_address
+    nodes = net.aks_nodes_subnet_cidr
+    if ingress_ip not in nodes or ingress_ip in (
+        *(nodes.network_address + i for i in range(4)),
+        nodes.broadcast_address,
+    ):
+        problems.append(
+            Problem(
+                f"{key}.internalIngressIp",
+                str(ingress_ip),
+                f"is not a usable address of aksNodesSubnetCidr {nodes} (Azure reserves the first "
+                "four and the last)",
+                f"pick an unused address inside {nodes}, e.g. {nodes.broadcast_address - 1}",
+            )
+        )
     problems.extend(_runner_problems(config))
     dns = config.dns
     if (dns.zone_name is None) != (dns.zone_resource_group is None):

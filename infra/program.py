@@ -21,7 +21,7 @@ from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
 from infra.problems import InvalidInput
-from infra.services.custom_domains import custom_domains
+from infra.services.custom_domains import custom_domains, internal_host_problems
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
@@ -97,8 +97,9 @@ def build(
         pulumi.export("preflight", skipped("deployServices is false: no service").summary())
         return Platform(foundation, catalog, {})
     domains, problems = custom_domains(catalog, config.dns)
+    problems += internal_host_problems(catalog, config.private_dns_zone)
     if problems:
-        raise InvalidInput("the custom domains (nothing was registered)", problems)
+        raise InvalidInput("the service hosts (nothing was registered)", problems)
     report = preflight(config, catalog)
     foundation = build_foundation(config)
     pulumi.export("preflight", report.summary())

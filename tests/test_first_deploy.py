@@ -388,6 +388,7 @@ def _prod_with_dns(dns: str) -> OfflineRun:
 
 def test_a_custom_domain_without_records_is_refused_before_anything_is_registered() -> None:
     message = str(_refused("prod", **{"platform:dns": "{}"}))
+    assert "in the service hosts" in message
     assert "ingress.host = shop.example.com:" in message
     assert "create TXT asuid.shop.example.com" in message
     assert "platform:dns.recordsPresent" in message
@@ -434,3 +435,55 @@ def test_closing_the_vault_needs_a_runner_in_the_vnet() -> None:
     )
     vault = run.one("azure-native:keyvault:Vault")
     assert vault.inputs["properties"]["publicNetworkAccess"] == "Disabled"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_internal_hosts_resolve_to_the_internal_ingress(
+    runs: dict[str, OfflineRun], stack: str
+) -> None:
+    """admin-web's internal host had no DNS record (and in prod was outside the private zone)."""
+    run = runs[stack]
+    controller = run.one(
+        "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
+    )
+    annotations = controller.inputs["spec"]["loadBalancerAnnotations"]
+    address = annotations["service.beta.kubernetes.io/azure-load-balancer-ipv4"]
+    assert annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] == "true"
+    ingress = run.one("kubernetes:networking.k8s.io/v1:Ingress", "storefront-admin-web")
+    host = ingress.inputs["spec"]["rules"][0]["host"]
+    zone = run.one("azure-native:privatedns:PrivateZone", "network-private-zone")
+    zone_name = zone.inputs["privateZoneName"]
+    assert host.endswith(f".{zone_name}")
+    record = run.one("azure-native:privatedns:PrivateRecordSet", f"internal-host-{host}")
+    assert f"{record.inputs['relativeRecordSetName']}.{zone_name}" == host
+    assert record.inputs["aRecords"] == [{"ipv4Address": address}]
+    import ipaddress
+
+    nodes = run.one("azure-native:network:Subnet", "network-aks-nodes").inputs["addressPrefix"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(nodes)
+
+
+def test_an_internal_host_outside_the_private_zone_is_refused() -> None:
+    import json
+
+    network = json.loads(read_stack("prod").values["platform:network"])
+    network["privateDnsZone"] = "corp.internal"
+    message = str(_refused("prod", **{"platform:network": json.dumps(network)}))
+    assert "ingress.host = admin.prod.shop.internal:" in message
+    assert "outside the platform's private DNS zone corp.internal" in message
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_dedicated_workload_profile_sits_idle(runs: dict[str, OfflineRun], stack: str) -> None:
+    """A profile no app runs on bills its minimum nodes for nothing."""
+    run = runs[stack]
+    environment = run.one("azure-native:app:ManagedEnvironment")
+    dedicated = {
+        p["name"]
+        for p in environment.inputs["workloadProfiles"]
+        if p["workloadProfileType"] != "Consumption"
+    }
+    used = {
+        a.inputs.get("workloadProfileName") for a in run.by_type("azure-native:app:ContainerApp")
+    }
+    assert dedicated <= used

@@ -32,6 +32,7 @@ UNTAGGABLE = (
     "azure-native:privatedns:PrivateRecordSet",
     "azure-native:managedidentity:FederatedIdentityCredential",
     "azure-native:network:PrivateDnsZoneGroup",
+    "azure-native:dns:RecordSet",
 )
 
 
@@ -256,7 +257,17 @@ def test_container_apps_environment(dev: OfflineRun, prod: OfflineRun) -> None:
     assert [p["name"] for p in env["workloadProfiles"]] == ["Consumption"]
     prod_env = prod.one("azure-native:app:ManagedEnvironment").inputs
     assert prod_env["zoneRedundant"] is True
-    assert prod_env["workloadProfiles"][1] | {"enableFips": False} == {
+    assert [p["name"] for p in prod_env["workloadProfiles"]] == ["Consumption"]
+    base = read_stack("prod")
+    profile = (
+        '{"workloadProfiles": [{"name": "general-d4", "type": "D4", "minCount": 1, "maxCount": 6}]}'
+    )
+    with_profile = run_offline(
+        dataclasses.replace(base, values={**base.values, "platform:containerApps": profile}),
+        build,
+    )
+    dedicated = with_profile.one("azure-native:app:ManagedEnvironment").inputs
+    assert dedicated["workloadProfiles"][1] | {"enableFips": False} == {
         "enableFips": False,
         "maximumCount": 6,
         "minimumCount": 1,
@@ -460,7 +471,9 @@ def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
         assert zone.inputs["privateZoneName"] == zone_name
         assert links[zone_name].endswith("/network-vnet")
         group_resource = prod.one(
-            "azure-native:network:PrivateDnsZoneGroup", f"private-endpoints-{target}-dns"
+            "azure-native:network:PrivateDnsZoneGroup",
+            "azure-native:dns:RecordSet",
+            f"private-endpoints-{target}-dns",
         ).inputs
         assert group_resource["privateEndpointName"] == endpoint.name
         (config,) = group_resource["privateDnsZoneConfigs"]
@@ -474,6 +487,8 @@ def test_public_access_to_vault_and_registry_can_be_closed_behind_the_endpoints(
     for section in ("platform:registry", "platform:keyVault"):
         current = json.loads(values.get(section, "{}"))
         values[section] = json.dumps({**current, "publicNetworkAccess": False})
+    # Only a runner inside the VNet can still push images and seed secrets.
+    values["platform:deployRunner"] = json.dumps({"inVnet": True})
     closed = run_offline(dataclasses.replace(base, values=values), build)
     vault = closed.one("azure-native:keyvault:Vault").inputs["properties"]
     assert vault["publicNetworkAccess"] == "Disabled"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from infra.config import NAMESPACE, DnsConfig
 from infra.problems import Problem
-from infra.services.spec import Target
+from infra.services.spec import Exposure, Target
 from infra.services.validation import Catalog, PlannedService
 
 
@@ -89,3 +89,25 @@ def _missing_records(service: PlannedService, host: str) -> Problem:
         ),
         group=f"{service.name} ({service.source})",
     )
+
+
+def internal_host_problems(catalog: Catalog, private_zone: str) -> list[Problem]:
+    """An internal AKS host resolves only through the platform's private zone, where the platform
+    writes its record (to the internal ingress address): a host outside the zone would resolve
+    nowhere."""
+    return [
+        Problem(
+            path="ingress.host",
+            value=host,
+            problem=f"is outside the platform's private DNS zone {private_zone}, so nothing in the "
+            "VNet resolves it",
+            fix=f"use a name ending in .{private_zone} (the zone is {NAMESPACE}:network."
+            "privateDnsZone)",
+            group=f"{service.name} ({service.source})",
+        )
+        for service in catalog.services
+        if service.spec.target is Target.AKS
+        and service.spec.ingress.exposure is Exposure.INTERNAL
+        and (host := service.spec.ingress.host) is not None
+        and not host.endswith(f".{private_zone}")
+    ]

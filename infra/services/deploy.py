@@ -69,7 +69,19 @@ def deploy_services(
     if foundation is not None and any(
         s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services
     ):
-        InternalIngress(provider)
+        config = foundation.config
+        InternalIngress(
+            provider,
+            address=str(config.network.internal_ingress_address),
+            hosts=sorted(
+                s.spec.ingress.host
+                for s in aks_services
+                if s.spec.ingress.exposure is Exposure.INTERNAL and s.spec.ingress.host
+            ),
+            placement=foundation.placement,
+            zone_name=foundation.network.private_zone_name,
+            zone=config.private_dns_zone,
+        )
     components: dict[str, pulumi.ComponentResource] = {}
     for service in catalog.services:
         if service.spec.target is Target.AKS:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi_azure_native import privatedns
 
+from infra.foundation.common import Placement
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.aks import internal_ingress_controller, namespace_objects
 from infra.services.render.common import PlatformExtensions
@@ -35,11 +39,34 @@ class ApplicationNamespace(pulumi.ComponentResource):
 
 
 class InternalIngress(pulumi.ComponentResource):
-    """The app-routing NGINX instance behind an internal load balancer (Exposure.INTERNAL)."""
+    """The app-routing NGINX instance behind an internal load balancer (Exposure.INTERNAL), and a
+    private DNS record for each internal host, pointing at its fixed address."""
 
-    def __init__(self, provider: k8s.Provider, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        provider: k8s.Provider,
+        *,
+        address: str,
+        hosts: Sequence[str],
+        placement: Placement,
+        zone_name: pulumi.Input[str],
+        zone: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         super().__init__("platform:services:InternalIngress", "internal-ingress", None, opts)
         create_objects(
-            [internal_ingress_controller()], pulumi.ResourceOptions(parent=self, provider=provider)
+            [internal_ingress_controller(address)],
+            pulumi.ResourceOptions(parent=self, provider=provider),
         )
-        self.register_outputs({})
+        for host in hosts:
+            privatedns.PrivateRecordSet(
+                f"internal-host-{host}",
+                private_zone_name=zone_name,
+                resource_group_name=placement.resource_group_name,
+                record_type="A",
+                relative_record_set_name=host.removesuffix(f".{zone}"),
+                ttl=300,
+                a_records=[privatedns.ARecordArgs(ipv4_address=address)],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.register_outputs({"address": address})

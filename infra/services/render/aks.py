@@ -95,8 +95,9 @@ def namespace_objects(app: str, extensions: PlatformExtensions) -> list[Obj]:
     return _hooked([namespace, deny], extensions)
 
 
-def internal_ingress_controller() -> Obj:
-    """A second app-routing NGINX behind an internal load balancer, for Exposure.INTERNAL."""
+def internal_ingress_controller(address: str) -> Obj:
+    """A second app-routing NGINX behind an internal load balancer, for Exposure.INTERNAL, on a
+    fixed address so internal hosts can have DNS records before the load balancer exists."""
     return {
         "apiVersion": "approuting.kubernetes.azure.com/v1alpha1",
         "kind": "NginxIngressController",
@@ -105,7 +106,8 @@ def internal_ingress_controller() -> Obj:
             "ingressClassName": INTERNAL_INGRESS_CLASS,
             "controllerNamePrefix": INTERNAL_INGRESS_CLASS,
             "loadBalancerAnnotations": {
-                "service.beta.kubernetes.io/azure-load-balancer-internal": "true"
+                "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+                "service.beta.kubernetes.io/azure-load-balancer-ipv4": address,
             },
         },
     }
