@@ -472,7 +472,6 @@ def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
         assert links[zone_name].endswith("/network-vnet")
         group_resource = prod.one(
             "azure-native:network:PrivateDnsZoneGroup",
-            "azure-native:dns:RecordSet",
             f"private-endpoints-{target}-dns",
         ).inputs
         assert group_resource["privateEndpointName"] == endpoint.name
