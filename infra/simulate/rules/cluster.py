@@ -43,7 +43,7 @@ ADDON_CRDS = {
 }
 
 
-def _cluster_resource(ctx: StepContext, cluster: Cluster):
+def _cluster_resource(ctx: StepContext, cluster: Cluster) -> PlannedResource | None:
     for resource in [*ctx.plan.of_type(MANAGED_CLUSTER), *ctx.world.resources.values()]:
         if resource.type == MANAGED_CLUSTER and (
             str(resource.inputs.get("resourceName") or resource.name).lower() == cluster.name
