@@ -26,7 +26,7 @@ def _guid(*parts: str) -> str:
 # What the offline world answers for identities: public so the deploy simulator
 # (infra/simulate) can tell whose role assignment is whose without a second derivation.
 DEPLOYER_OBJECT_ID = _guid("caller")
-"""The object id `authorization.getClientConfig` returns offline: the identity running `pulumi up`."""
+"""What `authorization.getClientConfig` returns offline: the identity running `pulumi up`."""
 
 
 def identity_principal_id(name: str) -> str:
