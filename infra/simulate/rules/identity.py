@@ -47,3 +47,44 @@ def one_credential_at_a_time(ctx: StepContext) -> Iterator[Refusal]:
                 f"make {ctx.resource.name} depend on {resource.name} (chain the credentials of "
                 "one identity).",
             )
+
+
+TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
+KEDA_OPERATOR_SUBJECT = "system:serviceaccount:kube-system:keda-operator"
+
+
+@rule(
+    "keda-operator-federation",
+    refuses="a KEDA TriggerAuthentication with `podIdentity.provider: azure-workload` whose "
+    "identity has no federated credential for the KEDA operator's service account (the scaler "
+    "cannot get a token)",
+    source="AKS docs 'Securely scale your applications using the KEDA add-on and workload "
+    "identity'; issue 11 defect 6",
+)
+def keda_operator_federated(ctx: StepContext) -> Iterator[Refusal]:
+    """With workload identity, the KEDA operator (not the workload's pod) exchanges its own
+    service account token: the identity needs a federated credential with subject
+    `system:serviceaccount:kube-system:keda-operator`. KEDA retries, so the credential only has
+    to exist by the end of the run."""
+    if ctx.resource.type != TRIGGER_AUTHENTICATION:
+        return
+    pod_identity = (ctx.resource.inputs.get("spec") or {}).get("podIdentity") or {}
+    if pod_identity.get("provider") != "azure-workload":
+        return
+    client = str(pod_identity.get("identityId") or "")
+    principal = ctx.principals.of_client_id(client)
+    names = {n for n, p in ctx.principals.by_resource_name.items() if p == principal}
+    credentials = [*ctx.plan.of_type(FEDERATED_CREDENTIAL), *ctx.world.resources.values()]
+    if not any(
+        c.type == FEDERATED_CREDENTIAL
+        and c.inputs.get("subject") == KEDA_OPERATOR_SUBJECT
+        and str(c.inputs.get("resourceName", "")).lower() in names
+        for c in credentials
+    ):
+        yield ctx.refuse(
+            "keda-operator-federation",
+            f"identity {client or '(none)'} has no federated credential for "
+            f"{KEDA_OPERATOR_SUBJECT}, so the KEDA operator cannot authenticate as it.",
+            "add a FederatedIdentityCredential with that subject on the identity (chained "
+            "after its other credentials).",
+        )
