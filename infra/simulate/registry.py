@@ -42,6 +42,8 @@ class StepContext:
     """The world before this run."""
     steps: frozenset[str]
     """Every URN this run creates or updates."""
+    creates: frozenset[str]
+    """The URNs among `steps` that do not exist yet."""
     timeline: Timeline
     principals: Principals
 
@@ -51,16 +53,10 @@ class StepContext:
     def lookup(self, urn: str) -> PlannedResource | None:
         return self.plan.resources.get(urn) or self.world.resources.get(urn)
 
-    def done_before(self, urn: str) -> bool:
-        """Whether `urn` exists before this step starts, whatever the timing."""
-        if urn not in self.steps:
-            return urn in self.world.resources or urn in self.plan.resources
-        return urn in self.plan.ancestors.get(self.resource.urn, ())
-
     def age(self, urn: str) -> float | None:
-        """Seconds guaranteed since `urn` was done (inf if it existed before the run); None if
-        this step does not wait for it."""
-        if urn not in self.steps:
+        """Seconds guaranteed since `urn` was created (inf if it existed before the run, even
+        if this run updates it); None if it does not exist or this step does not wait for it."""
+        if urn not in self.creates:
             return math.inf if urn in self.world.resources else None
         return self.timeline.elapsed(urn, self.resource.urn)
 

@@ -98,6 +98,7 @@ def context_for(
         plan=plan,
         world=world,
         steps=steps,
+        creates=steps,
         timeline=Timeline(plan, set(steps)),
         principals=Principals.of([*plan, *world.resources.values()]),
     )
@@ -109,7 +110,8 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
     returned as if every step had been applied."""
     actions = {urn: action_of(plan.resources[urn], world) for urn in plan.order}
     steps = frozenset(urn for urn, action in actions.items() if action)
-    timeline = Timeline(plan, set(steps))
+    creates = frozenset(urn for urn, action in actions.items() if action == "create")
+    timeline = Timeline(plan, set(creates))
     principals = Principals.of([*plan, *world.resources.values()])
     phase = Phase(name)
     for urn in plan.order:
@@ -125,6 +127,7 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
             plan=plan,
             world=world,
             steps=steps,
+            creates=creates,
             timeline=timeline,
             principals=principals,
         )

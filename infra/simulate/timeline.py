@@ -18,9 +18,12 @@ SLEEP = "time:index/sleep:Sleep"
 
 
 class Timeline:
-    def __init__(self, plan: Plan, steps: set[str]) -> None:
+    """`created`: the URNs this run creates. Only a created Sleep sleeps (pulumiverse-time's
+    createDuration), and only a created grant is young."""
+
+    def __init__(self, plan: Plan, created: set[str]) -> None:
         self.plan = plan
-        self.steps = steps
+        self.steps = created
         self.duration = {urn: self._duration(urn) for urn in plan.order}
         self.start: dict[str, float] = {}
         self.done: dict[str, float] = {}
