@@ -4,6 +4,7 @@
     python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
     python -m infra.preview render STACK --out DIR
     python -m infra.preview simulate STACK [STACK ...] [--all]
+    python -m infra.preview simulate STACK --foundation F.json --full F.json   (recorded plans)
 
 Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
 would block (a protected resource deleted or replaced). `plan` exits 0, 2, or 4 when a mandatory
@@ -154,13 +155,21 @@ def _render(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from infra.simulate.report import print_simulation
-    from infra.simulate.scenario import simulate
+    from infra.simulate.scenario import simulate, simulate_files
 
-    _load_program()
+    if (args.foundation is None) != (args.full is None):
+        return _fail("--foundation and --full go together (two snapshots of `plan --out`)")
+    if args.full is not None and len(args.stack) != 1:
+        return _fail("recorded plans are for one stack")
+    if args.full is None:
+        _load_program()
     console = _console()
     status = EXIT_NO_CHANGES
     for stack in args.stack:
-        simulation = simulate(stack)
+        if args.full is not None:
+            simulation = simulate_files(stack, args.foundation, args.full)
+        else:
+            simulation = simulate(stack)
         print_simulation(simulation, console, every=args.all)
         if not simulation.ok:
             status = EXIT_CHANGES
@@ -203,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     simulation.add_argument("stack", nargs="+")
     simulation.add_argument("--all", action="store_true", help="every refusal, not the first")
+    simulation.add_argument(
+        "--foundation", type=Path, help="snapshot planned with platform:deployServices false"
+    )
+    simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
     args = parser.parse_args(argv)
     handlers = {"plan": _plan, "diff": _diff, "render": _render, "simulate": _simulate}
     try:

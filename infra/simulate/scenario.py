@@ -8,6 +8,7 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from infra.simulate.bootstrap import bootstrap
@@ -87,6 +88,21 @@ def record(stack: str, *, deploy_services: bool = True) -> Plan:
         config = dataclasses.replace(config, values={**config.values, DEPLOY_SERVICES: "false"})
     snapshot = to_snapshot(run_offline(config, build))
     return Plan.from_snapshot(snapshot, parsed_config(config.values))
+
+
+def simulate_files(stack: str, foundation: Path, full: Path) -> Simulation:
+    """The same from two recorded snapshots (`python -m infra.preview plan … --out`), with the
+    stack's settings read from its `Pulumi.<stack>.yaml` when there is one."""
+    from infra.preview.stackfile import read_stack
+
+    try:
+        config = parsed_config(read_stack(stack).values)
+    except FileNotFoundError:
+        config = {}
+    plans = [
+        Plan.from_snapshot(json.loads(path.read_text()), config) for path in (foundation, full)
+    ]
+    return simulate_plans(plans[0], plans[1])
 
 
 def simulate(stack: str) -> Simulation:
