@@ -709,3 +709,12 @@ def test_seeding_secrets_with_secrets_officer_is_accepted() -> None:
     )
     assert phase.refusals == []
     assert phase.note == "pushed 0 images, seeded 1 Key Vault objects"
+
+
+def test_the_readme_rules_table_lists_every_rule() -> None:
+    from infra.preview.stackfile import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Deploy simulator", 1)[1].split("\n## ", 1)[0]
+    listed = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+    assert listed == set(RULES)

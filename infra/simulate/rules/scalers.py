@@ -103,8 +103,9 @@ def servicebus_owner(ctx: StepContext) -> Iterator[Refusal]:
     "scaler-storage-queue-rights",
     refuses="a KEDA / Container Apps scaler on a Storage queue whose identity lacks a queue "
     "data-read role (Storage Queue Data Reader or Contributor) on the queue or account",
-    source="KEDA azure-queue scaler docs (managed identity needs read on queue metadata and "
-    "messages); issue 11 defect 7",
+    source="KEDA azure-queue scaler docs (reads the queue's properties, or peeks with "
+    "queueLengthStrategy visibleonly); issue 11 defect 7 and contract item 6 (which role is the "
+    "least that works is not verified against Azure)",
 )
 def storage_queue_reader(ctx: StepContext) -> Iterator[Refusal]:
     """The azure-queue scaler peeks the queue and reads its approximate length; with Entra ID
