@@ -16,25 +16,35 @@ from infra.simulate.scenario import parsed_config
 STACKS = ("dev", "prod", "local")
 
 
-@pytest.fixture(scope="session")
-def full_plans(runs: dict[str, OfflineRun]) -> dict[str, Plan]:
-    """Each stack's full plan: dev and prod are the session's recorded runs
-    (tests/conftest.py); local is recorded here."""
-    plans: dict[str, Plan] = {}
-    for stack in STACKS:
-        config = parsed_config(read_stack(stack).values)
-        run = runs.get(stack)
-        plans[stack] = Plan.from_snapshot(to_snapshot(run), config) if run else record(stack)
-    return plans
+class Recorded:
+    """Each stack's plans and simulation, made on first use and kept for the session, so one
+    stack that cannot be planned does not hide the others. The full plans of dev and prod are
+    the session's recorded runs (tests/conftest.py)."""
+
+    def __init__(self, runs: dict[str, OfflineRun]) -> None:
+        self._runs = runs
+        self._full: dict[str, Plan] = {}
+        self._simulations: dict[str, Simulation] = {}
+
+    def full(self, stack: str) -> Plan:
+        if stack not in self._full:
+            config = parsed_config(read_stack(stack).values)
+            run = self._runs.get(stack)
+            self._full[stack] = (
+                Plan.from_snapshot(to_snapshot(run), config) if run else record(stack)
+            )
+        return self._full[stack]
+
+    def simulation(self, stack: str) -> Simulation:
+        if stack not in self._simulations:
+            foundation = record(stack, deploy_services=False)
+            self._simulations[stack] = simulate_plans(foundation, self.full(stack))
+        return self._simulations[stack]
 
 
 @pytest.fixture(scope="session")
-def simulations(full_plans: dict[str, Plan]) -> dict[str, Simulation]:
-    """Each stack simulated once per session (the foundation plans are recorded here)."""
-    return {
-        stack: simulate_plans(record(stack, deploy_services=False), full)
-        for stack, full in full_plans.items()
-    }
+def recorded(runs: dict[str, OfflineRun]) -> Recorded:
+    return Recorded(runs)
 
 
 def _words(simulation: Simulation) -> str:
@@ -43,25 +53,21 @@ def _words(simulation: Simulation) -> str:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_first_and_second_deploy_meet_no_refusal(
-    simulations: dict[str, Simulation], stack: str
-) -> None:
-    simulation = simulations[stack]
+def test_first_and_second_deploy_meet_no_refusal(recorded: Recorded, stack: str) -> None:
+    simulation = recorded.simulation(stack)
     assert simulation.ok, _words(simulation)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_second_deploy_creates_nothing(simulations: dict[str, Simulation], stack: str) -> None:
-    second = simulations[stack].phases[-1]
+def test_the_second_deploy_creates_nothing(recorded: Recorded, stack: str) -> None:
+    second = recorded.simulation(stack).phases[-1]
     assert second.name.startswith("second deploy")
     assert [s.label for s in second.steps if s.action == "create"] == []
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_foundation_deploy_creates_no_service(
-    simulations: dict[str, Simulation], stack: str
-) -> None:
-    foundation = simulations[stack].phases[0]
+def test_the_foundation_deploy_creates_no_service(recorded: Recorded, stack: str) -> None:
+    foundation = recorded.simulation(stack).phases[0]
     assert foundation.name.startswith("first deploy: foundation")
     services = [s.urn for s in foundation.steps if "platform:services:" in s.urn]
     assert services == []
@@ -76,7 +82,7 @@ def test_the_foundation_deploy_creates_no_service(
     ],
 )
 def test_a_single_shot_first_deploy_is_refused_for_missing_images_and_secrets(
-    full_plans: dict[str, Plan], stack: str, expected: set[str]
+    recorded: Recorded, stack: str, expected: set[str]
 ) -> None:
-    single, _ = replay("single shot", full_plans[stack], World())
+    single, _ = replay("single shot", recorded.full(stack), World())
     assert expected <= {r.rule for r in single.refusals}
