@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infra.preview.mocks import DEPLOYER_OBJECT_ID, app_routing_object_id
-from infra.simulate import RULES, Grant, World
+from infra.simulate import RULES, Grant, World, replay
 from infra.simulate.azure import (
     KEY_VAULT_SECRETS_OFFICER,
     KEY_VAULT_SECRETS_USER,
@@ -718,3 +718,29 @@ def test_the_readme_rules_table_lists_every_rule() -> None:
     section = readme.split("## Deploy simulator", 1)[1].split("\n## ", 1)[0]
     listed = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
     assert listed == set(RULES)
+
+
+# --- keyvault-soft-deleted-name --------------------------------------------------------------
+
+
+def vault(**properties: Any) -> dict[str, Any]:
+    return res(
+        "azure-native:keyvault:Vault",
+        "keyvault-vault",
+        {"vaultName": "kv-t", "properties": properties},
+    )
+
+
+def test_recreating_a_vault_after_a_destroy_is_refused() -> None:
+    first = plan(vault(enableRbacAuthorization=True))
+    _, world = replay("first", first, World())
+    (found,) = refusals(first, world.destroyed())
+    assert found.rule == "keyvault-soft-deleted-name"
+    assert "az keyvault recover --name kv-t" in found.fix
+
+
+def test_recovering_the_vault_or_a_fresh_name_is_accepted() -> None:
+    _, world = replay("first", plan(vault()), World())
+    assert refusals(plan(vault(createMode="recover")), world.destroyed()) == []
+    other = res("azure-native:keyvault:Vault", "keyvault-vault", {"vaultName": "kv-t2"})
+    assert refusals(plan(other), world.destroyed()) == []

@@ -50,6 +50,8 @@ class World:
     """(record type, fully qualified name), e.g. ("TXT", "asuid.shop.example.com")."""
     grants: list[Grant] = field(default_factory=list)
     """Role assignments made outside the stack."""
+    deleted_vaults: set[str] = field(default_factory=set)
+    """Names of soft-deleted Key Vaults (kept 7-90 days; with purge protection, unpurgeable)."""
     charts: dict[tuple[str, str], frozenset[str]] = field(
         default_factory=lambda: dict(PUBLISHED_CHARTS)
     )
@@ -64,6 +66,7 @@ class World:
             images=set(self.images),
             dns_records=set(self.dns_records),
             grants=list(self.grants),
+            deleted_vaults=set(self.deleted_vaults),
             charts=dict(self.charts),
         )
 
@@ -71,6 +74,22 @@ class World:
         """Every role assignment that exists: made outside the stack and made by it."""
         made = [Grant.of(r) for r in self.resources.values() if r.type == ROLE_ASSIGNMENT]
         return [*self.grants, *made]
+
+    def destroyed(self) -> World:
+        """After `pulumi destroy`: the stack's resources are gone (and what lived in its vaults
+        and registries with them), but every vault stays soft-deleted under its name (soft
+        delete cannot be turned off)."""
+        vaults = {
+            str(r.inputs.get("vaultName") or r.name).lower()
+            for r in self.resources.values()
+            if r.type == "azure-native:keyvault:Vault"
+        }
+        return World(
+            dns_records=set(self.dns_records),
+            grants=list(self.grants),
+            deleted_vaults=self.deleted_vaults | vaults,
+            charts=dict(self.charts),
+        )
 
     def has_secret(self, vault: str, name: str) -> bool:
         return (vault.lower(), name) in self.secrets

@@ -133,3 +133,31 @@ def certificate_url(ctx: StepContext) -> Iterator[Refusal]:
                 f"keyVaultUrl {url} is not a Key Vault secret identifier.",
                 "use https://<vault>.vault.azure.net/secrets/<certificate name>.",
             )
+
+
+@rule(
+    "keyvault-soft-deleted-name",
+    refuses="creating a Key Vault under the name of a soft-deleted one (after a destroy) "
+    "without `createMode: recover`",
+    source="Key Vault docs 'Soft-delete overview' (a soft-deleted vault's name stays taken "
+    "until it is purged or recovered; purge protection forbids the purge); issue 11 risk "
+    "'re-creating a soft-deleted vault name after a destroy'",
+)
+def vault_name_free(ctx: StepContext) -> Iterator[Refusal]:
+    """A deleted vault is kept, soft-deleted, for its retention period and its name cannot be
+    reused: creating it again fails with a conflict unless the create recovers it."""
+    if ctx.resource.type != VAULT or ctx.action != "create":
+        return
+    name = str(ctx.resource.inputs.get("vaultName") or ctx.resource.name).lower()
+    if name not in ctx.world.deleted_vaults:
+        return
+    if nested(ctx.resource.inputs, "properties", "createMode") == "recover":
+        return
+    yield ctx.refuse(
+        "keyvault-soft-deleted-name",
+        f"vault {name} exists in the soft-deleted state (a destroy keeps it), so its name is "
+        "taken.",
+        "recover it (`properties.createMode: recover`, or `az keyvault recover --name "
+        f"{name}` before the deploy), purge it if purge protection is off (`az keyvault purge "
+        f"--name {name}`), or choose another `keyVault.name`.",
+    )
