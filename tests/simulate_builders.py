@@ -93,7 +93,12 @@ def grant(
     return res(
         RA_TOKEN,
         name,
-        {"principalId": principal, "roleDefinitionId": f"{ROLE_DEFS}/{role}", "scope": scope},
+        {
+            "principalId": principal,
+            "principalType": "ServicePrincipal",
+            "roleDefinitionId": f"{ROLE_DEFS}/{role}",
+            "scope": scope,
+        },
         deps=deps,
     )
 

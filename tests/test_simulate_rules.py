@@ -744,3 +744,26 @@ def test_recovering_the_vault_or_a_fresh_name_is_accepted() -> None:
     assert refusals(plan(vault(createMode="recover")), world.destroyed()) == []
     other = res("azure-native:keyvault:Vault", "keyvault-vault", {"vaultName": "kv-t2"})
     assert refusals(plan(other), world.destroyed()) == []
+
+
+# --- role-assignment-principal-type ----------------------------------------------------------
+
+
+def typed_grant(kind: str | None) -> dict[str, Any]:
+    ra = secret_reader("api-reads-db", "api-identity", "db-password")
+    ra["inputs"].pop("principalType")
+    if kind is not None:
+        ra["inputs"]["principalType"] = kind
+    return ra
+
+
+@pytest.mark.parametrize("kind", [None, "User"])
+def test_managed_identity_granted_as_anything_but_a_service_principal_is_refused(
+    kind: str | None,
+) -> None:
+    (found,) = refusals(plan(identity("api-identity"), typed_grant(kind)))
+    assert found.rule == "role-assignment-principal-type"
+
+
+def test_managed_identity_granted_as_a_service_principal_is_accepted() -> None:
+    assert refusals(plan(identity("api-identity"), typed_grant("ServicePrincipal"))) == []

@@ -88,3 +88,35 @@ def keda_operator_federated(ctx: StepContext) -> Iterator[Refusal]:
             "add a FederatedIdentityCredential with that subject on the identity (chained "
             "after its other credentials).",
         )
+
+
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+
+@rule(
+    "role-assignment-principal-type",
+    refuses="a role assignment for a managed identity whose `principalType` is not "
+    "`ServicePrincipal` (UnmatchedPrincipalType; or PrincipalNotFound for an identity created "
+    "moments before, when the type is left out)",
+    source="Azure RBAC docs 'Assign roles with ARM templates: new service principal' and "
+    "'Troubleshoot Azure RBAC' (PrincipalNotFound, UnmatchedPrincipalType)",
+)
+def principal_type_matches(ctx: StepContext) -> Iterator[Refusal]:
+    """Azure checks `principalType` against the principal: a managed identity is a
+    ServicePrincipal. Leaving the type out makes Azure look the principal up in Entra ID, which
+    may not have replicated a just-created identity yet."""
+    if ctx.resource.type != ROLE_ASSIGNMENT:
+        return
+    principal = str(ctx.resource.inputs.get("principalId", ""))
+    known = {
+        *ctx.principals.by_resource_name.values(),
+        *ctx.principals.kubelet.values(),
+        *ctx.principals.app_routing.values(),
+    }
+    kind = ctx.resource.inputs.get("principalType")
+    if principal in known and kind != "ServicePrincipal":
+        yield ctx.refuse(
+            "role-assignment-principal-type",
+            f"it grants a managed identity with principalType {kind or '(not set)'}.",
+            "set principal_type=PrincipalType.SERVICE_PRINCIPAL on the role assignment.",
+        )
