@@ -622,9 +622,9 @@ def domain_app(deps: tuple[str, ...] = ()) -> dict[str, Any]:
     )
 
 
-def record(kind: str, name: str) -> dict[str, Any]:
+def record(kind: str, name: str, token: str = "azure-native:dns:RecordSet") -> dict[str, Any]:
     return res(
-        "azure-native:network:RecordSet",
+        token,
         f"{kind.lower()}-{name}",
         {"zoneName": "example.com", "relativeRecordSetName": name, "recordType": kind},
     )
@@ -642,8 +642,9 @@ def test_custom_domain_with_records_the_app_does_not_wait_for_is_refused() -> No
     assert rules_of(p) == {"aca-custom-domain-records"}
 
 
-def test_custom_domain_after_its_record_sets_is_accepted() -> None:
-    txt, cname = record("TXT", "asuid.shop"), record("CNAME", "shop")
+@pytest.mark.parametrize("token", ["azure-native:dns:RecordSet", "azure-native:network:RecordSet"])
+def test_custom_domain_after_its_record_sets_is_accepted(token: str) -> None:
+    txt, cname = record("TXT", "asuid.shop", token), record("CNAME", "shop", token)
     assert refusals(plan(txt, cname, domain_app((txt["urn"], cname["urn"])))) == []
 
 

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from infra.simulate.references import CONTAINER_APP
 from infra.simulate.registry import Refusal, StepContext, nested, rule
 
-RECORD_SET = "azure-native:network:RecordSet"
+# Public DNS record sets are `dns:RecordSet` in pulumi-azure-native 3.x (installed here); the
+# issue-11 contract says `network:RecordSet` (the 2.x name): both are recognised.
+RECORD_SETS = ("azure-native:dns:RecordSet", "azure-native:network:RecordSet")
 
 
 def _fqdn(relative: str, zone: str) -> str:
@@ -24,7 +26,7 @@ def present_records(ctx: StepContext) -> set[tuple[str, str]]:
     dns = ctx.plan.config.get("platform:dns")
     for host in (dns.get("recordsPresent") if isinstance(dns, dict) else None) or ():
         records |= {("TXT", f"asuid.{host}".lower()), ("CNAME", str(host).lower())}
-    for record in ctx.existing(RECORD_SET):
+    for record in ctx.existing(*RECORD_SETS):
         inputs = record.inputs
         name = _fqdn(str(inputs.get("relativeRecordSetName", "")), str(inputs.get("zoneName", "")))
         records.add((str(inputs.get("recordType", "")).upper(), name))
@@ -58,6 +60,6 @@ def domain_records(ctx: StepContext) -> Iterator[Refusal]:
             yield ctx.refuse(
                 "aca-custom-domain-records",
                 f"custom domain {host} is bound but {' and '.join(missing)} do not exist yet.",
-                "create them first: in a managed zone as azure-native:network:RecordSet this app "
+                "create them first: in a managed zone as azure-native:dns:RecordSet this app "
                 f"depends on, or by hand and then list {host} in `platform:dns.recordsPresent`.",
             )
