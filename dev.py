@@ -5,6 +5,7 @@
     python3 dev.py test              the test suite
     python3 dev.py lint              ruff and pyright
     python3 dev.py plan|diff|render  ...   the offline preview tool (python -m infra.preview)
+    python3 dev.py simulate [STACK ...]  replay a first and a second deploy against Azure's rules
     python3 dev.py bench [...]       the scale benchmark
     python3 dev.py setup             only create/update .venv (for Pulumi CLI runs)
 
@@ -73,6 +74,8 @@ def main(argv: list[str]) -> int:
         return run("-m", "infra.preview", "plan", *(rest or ["dev"]))
     if task in ("plan", "diff", "render"):
         return run("-m", "infra.preview", task, *rest)
+    if task == "simulate":
+        return run("-m", "infra.preview", "simulate", *(rest or ["dev"]))
     if task == "bench":
         return run("bench/scale.py", *rest)
     if task == "test":

@@ -3,10 +3,13 @@
     python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet]
     python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
     python -m infra.preview render STACK --out DIR
+    python -m infra.preview simulate STACK [STACK ...] [--all]
+    python -m infra.preview simulate STACK --foundation F.json --full F.json   (recorded plans)
 
 Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
 would block (a protected resource deleted or replaced). `plan` exits 0, 2, or 4 when a mandatory
-policy rule is violated (the report names each rule id); `render` exits 0 or 2.
+policy rule is violated (the report names each rule id); `render` exits 0 or 2; `simulate`
+(the deploy simulator, infra/simulate) exits 0 when Azure would refuse nothing, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -150,6 +153,29 @@ def _render(args: argparse.Namespace) -> int:
     return EXIT_NO_CHANGES
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from infra.simulate.report import print_simulation
+    from infra.simulate.scenario import simulate, simulate_files
+
+    if (args.foundation is None) != (args.full is None):
+        return _fail("--foundation and --full go together (two snapshots of `plan --out`)")
+    if args.full is not None and len(args.stack) != 1:
+        return _fail("recorded plans are for one stack")
+    if args.full is None:
+        _load_program()
+    console = _console()
+    status = EXIT_NO_CHANGES
+    for stack in args.stack:
+        if args.full is not None:
+            simulation = simulate_files(stack, args.foundation, args.full)
+        else:
+            simulation = simulate(stack)
+        print_simulation(simulation, console, every=args.all)
+        if not simulation.ok:
+            status = EXIT_CHANGES
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m infra.preview",
@@ -179,8 +205,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     render.add_argument("stack")
     render.add_argument("--out", type=Path, required=True)
+    simulation = commands.add_parser(
+        "simulate",
+        help="replay a first deploy (foundation, bootstrap, services) and a second deploy "
+        "against a model of Azure's rules",
+    )
+    simulation.add_argument("stack", nargs="+")
+    simulation.add_argument("--all", action="store_true", help="every refusal, not the first")
+    simulation.add_argument(
+        "--foundation", type=Path, help="snapshot planned with platform:deployServices false"
+    )
+    simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
     args = parser.parse_args(argv)
-    handlers = {"plan": _plan, "diff": _diff, "render": _render}
+    handlers = {"plan": _plan, "diff": _diff, "render": _render, "simulate": _simulate}
     try:
         return handlers[args.command](args)
     except ProgramFailed as failure:

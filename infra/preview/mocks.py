@@ -23,6 +23,32 @@ def _guid(*parts: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
+# What the offline world answers for identities: public so the deploy simulator
+# (infra/simulate) can tell whose role assignment is whose without a second derivation.
+DEPLOYER_OBJECT_ID = _guid("caller")
+"""What `authorization.getClientConfig` returns offline: the identity running `pulumi up`."""
+
+
+def identity_principal_id(name: str) -> str:
+    """Principal id of the user-assigned identity with this logical name."""
+    return _guid(name, "principal")
+
+
+def identity_client_id(name: str) -> str:
+    """Client id of the user-assigned identity with this logical name."""
+    return _guid(name, "client")
+
+
+def kubelet_object_id(cluster: str) -> str:
+    """Object id of the kubelet identity of the managed cluster with this logical name."""
+    return _guid(cluster, "kubelet-object")
+
+
+def app_routing_object_id(cluster: str) -> str:
+    """Object id of the app routing add-on identity of the cluster with this logical name."""
+    return _guid(cluster, "app-routing")
+
+
 def _provider_segment(token: str) -> str:
     # "azure-native:containerservice:ManagedCluster" -> "Microsoft.Containerservice/managedclusters"
     _, module, kind = token.split(":", 2)
@@ -125,7 +151,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if token == "azure-native:containerservice:ManagedCluster":
             outputs["identityProfile"] = {
                 "kubeletidentity": {
-                    "objectId": _guid(name, "kubelet-object"),
+                    "objectId": kubelet_object_id(name),
                     "clientId": _guid(name, "kubelet-client"),
                     "resourceId": f"{resource_id}-agentpool",
                 }
@@ -139,14 +165,14 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "webAppRouting": {
                     **((inputs.get("ingressProfile") or {}).get("webAppRouting") or {}),
                     "identity": {
-                        "objectId": _guid(name, "app-routing"),
+                        "objectId": app_routing_object_id(name),
                         "clientId": _guid(name, "ar"),
                     },
                 }
             }
         elif token == "azure-native:managedidentity:UserAssignedIdentity":
-            outputs["principalId"] = _guid(name, "principal")
-            outputs["clientId"] = _guid(name, "client")
+            outputs["principalId"] = identity_principal_id(name)
+            outputs["clientId"] = identity_client_id(name)
             outputs["tenantId"] = FAKE_TENANT
         elif token == "azure-native:network:PublicIPAddress":
             digest = int(hashlib.sha256(name.encode()).hexdigest()[:4], 16)
@@ -183,7 +209,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "subscriptionId": FAKE_SUBSCRIPTION,
                 "tenantId": FAKE_TENANT,
                 "clientId": FAKE_CLIENT,
-                "objectId": _guid("caller"),
+                "objectId": DEPLOYER_OBJECT_ID,
             }
         if token == "azure-native:containerservice:listManagedClusterUserCredentials":
             cluster = str(args.args.get("resourceName", "cluster"))

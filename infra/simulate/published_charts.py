@@ -1,0 +1,48 @@
+"""Vendored record of published Helm chart versions, so the simulator can refuse a pin that
+no repository serves (the `helm pull` a deploy would do fails: "chart version not found").
+
+Each entry names where the list was read and when. Refresh it when the program pins a newer
+version: read the repository's `index.yaml` (for valkey-helm, the `gh-pages` branch of
+github.com/valkey-io/valkey-helm, served at https://valkey.io/valkey-helm/index.yaml).
+"""
+
+from __future__ import annotations
+
+# valkey-io/valkey-helm, gh-pages:index.yaml, `generated: 2026-07-22T12:57:35Z`, read 2026-11-28.
+# 0.1.0-0.8.1 created 2025-11-18 (migrated), 0.9.0 2025-12-15, 0.10.0 2026-06-18,
+# 0.11.0 2026-07-22 (the newest).
+VALKEY_VERSIONS = (
+    "0.1.0",
+    "0.2.0",
+    "0.3.0",
+    "0.4.0",
+    "0.5.0",
+    "0.5.1",
+    "0.6.0",
+    "0.7.0",
+    "0.7.1",
+    "0.7.2",
+    "0.7.3",
+    "0.7.4",
+    "0.7.5",
+    "0.7.6",
+    "0.7.7",
+    "0.8.0",
+    "0.8.1",
+    "0.9.0",
+    "0.9.1",
+    "0.9.2",
+    "0.9.3",
+    "0.9.4",
+    "0.10.0",
+    "0.11.0",
+)
+
+PUBLISHED_CHARTS: dict[tuple[str, str], frozenset[str]] = {
+    ("https://valkey.io/valkey-helm", "valkey"): frozenset(VALKEY_VERSIONS),
+}
+
+
+def repository_key(url: str) -> str:
+    """Repository URLs compare without a trailing slash."""
+    return url.strip().rstrip("/")

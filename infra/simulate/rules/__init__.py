@@ -1,0 +1,13 @@
+"""Azure's and AKS's deploy-time rules, one registered function each (see registry.py).
+
+Importing this package registers them all."""
+
+from infra.simulate.rules import (  # noqa: F401 - imported for their @rule registrations
+    charts,
+    cluster,
+    domains,
+    identity,
+    images,
+    keyvault,
+    scalers,
+)

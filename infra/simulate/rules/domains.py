@@ -1,0 +1,65 @@
+"""Rules of custom domains on Container Apps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infra.simulate.references import CONTAINER_APP
+from infra.simulate.registry import Refusal, StepContext, nested, rule
+
+# Public DNS record sets are `dns:RecordSet` in pulumi-azure-native 3.x (installed here); the
+# issue-11 contract says `network:RecordSet` (the 2.x name): both are recognised.
+RECORD_SETS = ("azure-native:dns:RecordSet", "azure-native:network:RecordSet")
+
+
+def _fqdn(relative: str, zone: str) -> str:
+    relative = relative.strip().rstrip(".")
+    zone = zone.strip().rstrip(".")
+    return zone.lower() if relative in ("", "@") else f"{relative}.{zone}".lower()
+
+
+def present_records(ctx: StepContext) -> set[tuple[str, str]]:
+    """DNS records that exist when this step starts: in the world, declared present in the
+    stack config (`platform:dns.recordsPresent`: both records of each host), or created by a
+    RecordSet this step waits for."""
+    records = set(ctx.world.dns_records)
+    dns = ctx.plan.config.get("platform:dns")
+    for host in (dns.get("recordsPresent") if isinstance(dns, dict) else None) or ():
+        records |= {("TXT", f"asuid.{host}".lower()), ("CNAME", str(host).lower())}
+    for record in ctx.existing(*RECORD_SETS):
+        inputs = record.inputs
+        name = _fqdn(str(inputs.get("relativeRecordSetName", "")), str(inputs.get("zoneName", "")))
+        records.add((str(inputs.get("recordType", "")).upper(), name))
+    return records
+
+
+@rule(
+    "aca-custom-domain-records",
+    refuses="a Container Apps custom domain bound before its `asuid.<host>` TXT record and its "
+    "CNAME (or A) record exist",
+    source="Container Apps docs 'Custom domain names and certificates' (domain verification "
+    "TXT asuid.<host>, CNAME to the app); issue 11 defect 4",
+)
+def domain_records(ctx: StepContext) -> Iterator[Refusal]:
+    """Container Apps verify domain ownership when the hostname is bound: the TXT record
+    `asuid.<host>` must hold the environment's verification id and the host must resolve to the
+    app (CNAME, or A for an apex) already."""
+    if ctx.resource.type != CONTAINER_APP:
+        return
+    records = present_records(ctx)
+    for domain in nested(ctx.resource.inputs, "configuration", "ingress", "customDomains") or ():
+        host = str(domain.get("name", "")).lower() if isinstance(domain, dict) else ""
+        if not host:
+            continue
+        missing = []
+        if ("TXT", f"asuid.{host}") not in records:
+            missing.append(f"TXT asuid.{host}")
+        if ("CNAME", host) not in records and ("A", host) not in records:
+            missing.append(f"CNAME {host}")
+        if missing:
+            yield ctx.refuse(
+                "aca-custom-domain-records",
+                f"custom domain {host} is bound but {' and '.join(missing)} do not exist yet.",
+                "create them first: in a managed zone as azure-native:dns:RecordSet this app "
+                f"depends on, or by hand and then list {host} in `platform:dns.recordsPresent`.",
+            )

@@ -1,0 +1,110 @@
+"""The deploys a new user makes, replayed: a first deploy (foundation, bootstrap, services),
+then a second deploy after drift. And, for contrast, the single-shot first deploy the
+bootstrap exists to avoid."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.simulate.bootstrap import bootstrap
+from infra.simulate.drift import auto_upgrade
+from infra.simulate.plan import Plan
+from infra.simulate.registry import Refusal
+from infra.simulate.replay import Phase, replay
+from infra.simulate.world import World
+
+# The stack setting that leaves the services out (issue 11 contract, item 4).
+DEPLOY_SERVICES = "platform:deployServices"
+
+
+@dataclass
+class Simulation:
+    stack: str
+    phases: list[Phase] = field(default_factory=list)
+    single_shot: Phase | None = None
+    """The full plan on an empty world in one run: refused while a bootstrap is needed."""
+
+    @property
+    def first_refusal(self) -> tuple[Phase, Refusal] | None:
+        for phase in self.phases:
+            if phase.refusals:
+                return phase, phase.refusals[0]
+        return None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_refusal is None
+
+
+def parsed_config(values: Mapping[str, str]) -> dict[str, Any]:
+    """Stack config as the CLI passes it (objects as JSON strings) → plain values."""
+    parsed: dict[str, Any] = {}
+    for key, value in values.items():
+        try:
+            parsed[key] = json.loads(value)
+        except (TypeError, ValueError):
+            parsed[key] = value
+    return parsed
+
+
+def simulate_plans(foundation: Plan, full: Plan, world: World | None = None) -> Simulation:
+    """Replay the first deploy (foundation, bootstrap, services), drift, and a second deploy."""
+    simulation = Simulation(full.stack)
+    start = world or World()
+    simulation.single_shot, _ = replay(
+        "single-shot first deploy (full plan, empty world)", full, start
+    )
+
+    phase, state = replay(
+        "first deploy: foundation only (deployServices: false)", foundation, start
+    )
+    simulation.phases.append(phase)
+    phase, state = bootstrap(full, state)
+    simulation.phases.append(phase)
+    phase, state = replay("first deploy: services (full plan)", full, state)
+    simulation.phases.append(phase)
+    state, changes = auto_upgrade(state)
+    drift = Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
+    simulation.phases.append(drift)
+    phase, _ = replay("second deploy (same plan, after drift)", full, state)
+    simulation.phases.append(phase)
+    return simulation
+
+
+def record(stack: str, *, deploy_services: bool = True) -> Plan:
+    """Run the program offline for `stack` (optionally with the services left out) → Plan."""
+    from infra.preview.engine import run_offline
+    from infra.preview.snapshot import to_snapshot
+    from infra.preview.stackfile import read_stack
+    from infra.program import build
+
+    config = read_stack(stack)
+    if not deploy_services:
+        config = dataclasses.replace(config, values={**config.values, DEPLOY_SERVICES: "false"})
+    snapshot = to_snapshot(run_offline(config, build))
+    return Plan.from_snapshot(snapshot, parsed_config(config.values))
+
+
+def simulate_files(stack: str, foundation: Path, full: Path) -> Simulation:
+    """The same from two recorded snapshots (`python -m infra.preview plan … --out`), with the
+    stack's settings read from its `Pulumi.<stack>.yaml` when there is one."""
+    from infra.preview.stackfile import read_stack
+
+    try:
+        config = parsed_config(read_stack(stack).values)
+    except FileNotFoundError:
+        config = {}
+    plans = [
+        Plan.from_snapshot(json.loads(path.read_text()), config) for path in (foundation, full)
+    ]
+    return simulate_plans(plans[0], plans[1])
+
+
+def simulate(stack: str) -> Simulation:
+    """`simulate(stack)`: record the foundation-only and the full plan, then replay them."""
+    return simulate_plans(record(stack, deploy_services=False), record(stack))

@@ -1,0 +1,770 @@
+"""Each rule of the deploy simulator: a small plan that breaks it is refused with the rule's id,
+and the same plan put right is not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.preview.mocks import DEPLOYER_OBJECT_ID, app_routing_object_id
+from infra.simulate import RULES, Grant, World, replay
+from infra.simulate.azure import (
+    KEY_VAULT_SECRETS_OFFICER,
+    KEY_VAULT_SECRETS_USER,
+    SERVICE_BUS_DATA_OWNER,
+    STORAGE_QUEUE_DATA_READER,
+)
+from infra.simulate.bootstrap import bootstrap
+from tests.simulate_builders import (
+    CLUSTER_TOKEN,
+    IDENTITY_TOKEN,
+    K8S,
+    RA_TOKEN,
+    REGISTRY_ID,
+    RG,
+    VAULT_ID,
+    acr_pull,
+    admin_grant,
+    aks_access,
+    client,
+    cluster,
+    container_app,
+    grant,
+    identity,
+    identity_id,
+    k8s,
+    plan,
+    principal,
+    provider,
+    refusals,
+    res,
+    rules_of,
+    secret_reader,
+    sleep,
+    urn,
+)
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+TRIGGER_AUTH = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
+FIC = "azure-native:managedidentity:FederatedIdentityCredential"
+SERVICE_BUS_RECEIVER = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0"
+STORAGE_QUEUE_MESSAGE_PROCESSOR = "8a0f0c08-91a1-4084-bc3d-661d67233fed"
+
+
+def with_secret(*names: str) -> World:
+    return World(secrets={("kv-t", n) for n in names})
+
+
+def test_every_rule_names_what_is_refused_and_its_source() -> None:
+    assert len(RULES) >= 14
+    for rule in RULES.values():
+        assert rule.refuses, rule.id
+        assert rule.source, rule.id
+        assert rule.check.__doc__, rule.id
+
+
+# --- aks-rbac-cluster-admin ----------------------------------------------------------------
+
+
+def test_kubernetes_object_without_the_deployers_cluster_admin_is_refused() -> None:
+    p = plan(cluster(), provider(), k8s(NAMESPACE, "ns", {"metadata": {"name": "shop"}}))
+    found = [r for r in refusals(p) if r.rule == "aks-rbac-cluster-admin"]
+    assert [r.resource for r in found] == ["Namespace ns"]
+    assert "403" in found[0].why
+    assert "Sleep" in found[0].fix
+
+
+def test_kubernetes_object_right_after_the_grant_is_refused_for_propagation() -> None:
+    p = plan(
+        cluster(),
+        admin_grant(),
+        provider(deps=(urn(RA_TOKEN, "aks-deployer-cluster-admin"),)),
+        k8s(NAMESPACE, "ns", {}),
+    )
+    (found,) = [r for r in refusals(p) if r.rule == "aks-rbac-cluster-admin"]
+    assert "only guaranteed 0 s old" in found.why
+
+
+def test_a_grant_the_provider_does_not_wait_for_is_a_race_and_refused() -> None:
+    p = plan(cluster(), admin_grant(), provider(), k8s(NAMESPACE, "ns", {}))
+    assert "aks-rbac-cluster-admin" in rules_of(p)
+
+
+def test_a_sleep_shorter_than_propagation_is_refused() -> None:
+    p = plan(*aks_access("60s"), k8s(NAMESPACE, "ns", {}))
+    assert "aks-rbac-cluster-admin" in rules_of(p)
+
+
+def test_kubernetes_object_after_grant_and_propagation_sleep_is_accepted() -> None:
+    p = plan(*aks_access("5m"), k8s(NAMESPACE, "ns", {}))
+    assert refusals(p) == []
+
+
+def test_local_cluster_objects_need_no_azure_grant() -> None:
+    local = res("pulumi:providers:kubernetes", "local", {"context": "kind-platform"})
+    p = plan(local, res(NAMESPACE, "ns", {}, provider=local["urn"]))
+    assert refusals(p) == []
+
+
+# --- keyvault-secret-missing / keyvault-reader-grant -----------------------------------------
+
+
+def kv_app(deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    return container_app(
+        "api",
+        secrets=[
+            {
+                "name": "db",
+                "keyVaultUrl": "https://kv-t.vault.azure.net/secrets/db-password",
+                "identity": identity_id("api-identity"),
+            }
+        ],
+        deps=deps,
+    )
+
+
+def granted_app(sleep_for: str = "300s") -> list[dict[str, Any]]:
+    reader = secret_reader("api-reads-db", "api-identity", "db-password")
+    wait = sleep("api-rbac-propagation", sleep_for, (reader["urn"],))
+    return [identity("api-identity"), reader, wait, kv_app(deps=(wait["urn"],))]
+
+
+def test_container_app_reading_a_secret_the_vault_lacks_is_refused() -> None:
+    found = [r for r in refusals(plan(*granted_app())) if r.rule == "keyvault-secret-missing"]
+    assert [r.resource for r in found] == ["ContainerApp api"]
+    assert "az keyvault secret set --vault-name kv-t --name db-password" in found[0].fix
+
+
+def test_container_app_reading_a_seeded_secret_is_accepted() -> None:
+    assert refusals(plan(*granted_app()), with_secret("db-password")) == []
+
+
+def test_secret_created_by_the_plan_before_the_reader_counts() -> None:
+    secret = res(
+        "azure-native:keyvault:Secret", "db", {"vaultName": "kv-t", "secretName": "db-password"}
+    )
+    reader = secret_reader("api-reads-db", "api-identity", "db-password")
+    wait = sleep("wait", "300s", (reader["urn"],))
+    p = plan(
+        identity("api-identity"), secret, reader, wait, kv_app(deps=(wait["urn"], secret["urn"]))
+    )
+    assert "keyvault-secret-missing" not in rules_of(p)
+
+
+def test_secret_reader_without_a_grant_is_refused() -> None:
+    p = plan(identity("api-identity"), kv_app())
+    (found,) = [
+        r for r in refusals(p, with_secret("db-password")) if r.rule == "keyvault-reader-grant"
+    ]
+    assert "api-identity" in found.why
+    assert "no read grant" in found.why
+
+
+def test_secret_reader_granted_on_another_secret_is_refused() -> None:
+    reader = secret_reader("api-reads-other", "api-identity", "other")
+    wait = sleep("wait", "300s", (reader["urn"],))
+    p = plan(identity("api-identity"), reader, wait, kv_app(deps=(wait["urn"],)))
+    assert "keyvault-reader-grant" in rules_of(p, with_secret("db-password"))
+
+
+def test_secret_reader_granted_without_propagation_is_refused() -> None:
+    reader = secret_reader("api-reads-db", "api-identity", "db-password")
+    p = plan(identity("api-identity"), reader, kv_app(deps=(reader["urn"],)))
+    assert "keyvault-reader-grant" in rules_of(p, with_secret("db-password"))
+
+
+def test_vault_wide_grant_made_before_the_run_is_accepted() -> None:
+    world = with_secret("db-password")
+    world.grants.append(Grant(principal("api-identity"), KEY_VAULT_SECRETS_USER, VAULT_ID.lower()))
+    assert refusals(plan(identity("api-identity"), kv_app()), world) == []
+
+
+def spc_workload(deps: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    spc = k8s(
+        "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
+        "api-kv",
+        {
+            "metadata": {"name": "api-kv", "namespace": "shop"},
+            "spec": {
+                "parameters": {
+                    "clientID": client("api-identity"),
+                    "keyvaultName": "kv-t",
+                    "objects": "array:\n  - |\n    objectName: db-password\n    objectType: secret\n",
+                }
+            },
+        },
+    )
+    deployment = k8s(
+        "kubernetes:apps/v1:Deployment",
+        "api",
+        {
+            "metadata": {"name": "api", "namespace": "shop"},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [{"name": "api", "image": "nginx:1"}],
+                        "volumes": [
+                            {
+                                "name": "kv",
+                                "csi": {
+                                    "driver": "secrets-store.csi.k8s.io",
+                                    "volumeAttributes": {"secretProviderClass": "api-kv"},
+                                },
+                            }
+                        ],
+                    }
+                }
+            },
+        },
+        deps=(spc["urn"], *deps),
+    )
+    return [spc, deployment]
+
+
+def test_pod_mounting_a_secret_provider_class_needs_the_secret_and_the_grant() -> None:
+    p = plan(*aks_access(), identity("api-identity"), *spc_workload())
+    found = {(r.rule, r.resource) for r in refusals(p)}
+    assert found == {
+        ("keyvault-secret-missing", "Deployment api"),
+        ("keyvault-reader-grant", "Deployment api"),
+    }
+
+
+def test_pod_mounting_a_secret_provider_class_after_grant_and_sleep_is_accepted() -> None:
+    reader = secret_reader("api-reads-db", "api-identity", "db-password")
+    wait = sleep("api-rbac-propagation", "300s", (reader["urn"],))
+    p = plan(*aks_access(), identity("api-identity"), reader, wait, *spc_workload((wait["urn"],)))
+    assert refusals(p, with_secret("db-password")) == []
+
+
+def tls_ingress(deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    annotation = {
+        "kubernetes.azure.com/tls-cert-keyvault-uri": "https://kv-t.vault.azure.net/certificates/web"
+    }
+    return k8s(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "web",
+        {"metadata": {"name": "web", "namespace": "shop", "annotations": annotation}},
+        deps=deps,
+    )
+
+
+def test_app_routing_tls_certificate_needs_the_add_on_identitys_grant() -> None:
+    p = plan(*aks_access(), tls_ingress())
+    assert rules_of(p, World(secrets={("kv-t", "web")})) == {"keyvault-reader-grant"}
+
+
+def test_app_routing_tls_certificate_with_certificate_user_is_accepted() -> None:
+    world = World(secrets={("kv-t", "web")}, certificates={("kv-t", "web")})
+    world.grants.append(
+        Grant(
+            app_routing_object_id("aks-cluster"),
+            "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+            VAULT_ID.lower(),
+        )
+    )
+    assert refusals(plan(*aks_access(), tls_ingress()), world) == []
+
+
+# --- aca-certificate-url -------------------------------------------------------------------
+
+
+def certificate(url: str) -> dict[str, Any]:
+    return res(
+        "azure-native:app:Certificate",
+        "web-certificate",
+        {
+            "properties": {
+                "certificateKeyVaultProperties": {
+                    "identity": identity_id("certs"),
+                    "keyVaultUrl": url,
+                }
+            }
+        },
+    )
+
+
+def test_certificate_url_of_the_certificates_endpoint_is_refused() -> None:
+    world = World(secrets={("kv-t", "shop")})
+    world.grants.append(Grant(principal("certs"), KEY_VAULT_SECRETS_USER, VAULT_ID.lower()))
+    p = plan(identity("certs"), certificate("https://kv-t.vault.azure.net/certificates/shop"))
+    assert rules_of(p, world) == {"aca-certificate-url"}
+
+
+def test_certificate_url_of_the_secrets_endpoint_is_accepted() -> None:
+    world = World(secrets={("kv-t", "shop")})
+    world.grants.append(Grant(principal("certs"), KEY_VAULT_SECRETS_USER, VAULT_ID.lower()))
+    p = plan(identity("certs"), certificate("https://kv-t.vault.azure.net/secrets/shop"))
+    assert refusals(p, world) == []
+
+
+# --- registry-image-missing / registry-pull-grant ------------------------------------------
+
+REGISTRY = res("azure-native:containerregistry:Registry", "registry-acr", {"registryName": "tacr"})
+IMAGE = "tacr.azurecr.io/shop/api:1.0"
+
+
+def pulling_app(deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    return container_app(
+        "api",
+        registries=[{"server": "tacr.azurecr.io", "identity": identity_id("registry-pull")}],
+        template={"containers": [{"name": "api", "image": IMAGE}]},
+        deps=deps,
+    )
+
+
+def test_image_never_pushed_to_the_platform_registry_is_refused() -> None:
+    world = World()
+    world.grants.append(
+        Grant(
+            principal("registry-pull"), "7f951dda-4ed3-4680-a7ca-43fe172d538d", REGISTRY_ID.lower()
+        )
+    )
+    p = plan(REGISTRY, identity("registry-pull"), pulling_app())
+    (found,) = refusals(p, world)
+    assert found.rule == "registry-image-missing"
+    assert IMAGE in found.why
+
+
+def test_pushed_image_and_public_images_are_accepted() -> None:
+    world = World(images={IMAGE})
+    world.grants.append(
+        Grant(
+            principal("registry-pull"), "7f951dda-4ed3-4680-a7ca-43fe172d538d", REGISTRY_ID.lower()
+        )
+    )
+    public = container_app(
+        "docs", template={"containers": [{"name": "d", "image": "docker.io/library/nginx:1"}]}
+    )
+    assert refusals(plan(REGISTRY, identity("registry-pull"), pulling_app(), public), world) == []
+
+
+def test_pull_identity_without_acrpull_is_refused() -> None:
+    p = plan(REGISTRY, identity("registry-pull"), pulling_app())
+    assert rules_of(p, World(images={IMAGE})) == {"registry-pull-grant"}
+
+
+def test_pull_identity_with_acrpull_not_yet_propagated_is_refused() -> None:
+    pull = acr_pull("registry-pull-acrpull", principal("registry-pull"))
+    p = plan(REGISTRY, identity("registry-pull"), pull, pulling_app((pull["urn"],)))
+    assert rules_of(p, World(images={IMAGE})) == {"registry-pull-grant"}
+
+
+def test_pull_identity_with_propagated_acrpull_is_accepted() -> None:
+    pull = acr_pull("registry-pull-acrpull", principal("registry-pull"))
+    wait = sleep("registry-pull-propagation", "300s", (pull["urn"],))
+    p = plan(REGISTRY, identity("registry-pull"), pull, wait, pulling_app((wait["urn"],)))
+    assert refusals(p, World(images={IMAGE})) == []
+
+
+def test_aks_workload_pulls_with_the_kubelet_identity() -> None:
+    from infra.preview.mocks import kubelet_object_id
+
+    deployment = k8s(
+        "kubernetes:apps/v1:Deployment",
+        "api",
+        {
+            "metadata": {"name": "api"},
+            "spec": {"template": {"spec": {"containers": [{"name": "a", "image": IMAGE}]}}},
+        },
+    )
+    p = plan(REGISTRY, *aks_access(), deployment)
+    assert rules_of(p, World(images={IMAGE})) == {"registry-pull-grant"}
+    world = World(images={IMAGE})
+    world.grants.append(
+        Grant(
+            kubelet_object_id("aks-cluster"),
+            "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+            REGISTRY_ID.lower(),
+        )
+    )
+    assert refusals(p, world) == []
+
+
+# --- crd-addon-disabled / crd-not-registered ------------------------------------------------
+
+
+def scaled_object(deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    return k8s(
+        SCALED_OBJECT,
+        "api",
+        {"metadata": {"name": "api", "namespace": "shop"}, "spec": {"triggers": []}},
+        deps,
+    )
+
+
+def test_custom_resource_whose_add_on_is_off_is_refused() -> None:
+    off = cluster(workloadAutoScalerProfile={"keda": {"enabled": False}})
+    p = plan(off, *aks_access()[1:], scaled_object())
+    (found,) = refusals(p)
+    assert found.rule == "crd-addon-disabled"
+    assert "KEDA" in found.why
+
+
+def test_custom_resource_whose_add_on_is_on_is_accepted() -> None:
+    assert refusals(plan(*aks_access(), scaled_object())) == []
+
+
+def test_custom_resource_right_after_the_cluster_is_refused() -> None:
+    """Granted by a role assignment made before the run, so nothing delays the object."""
+    world = World()
+    world.grants.append(
+        Grant(
+            DEPLOYER_OBJECT_ID,
+            "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+            "/subscriptions/00000000-0000-0000-0000-000000000000",
+        )
+    )
+    p = plan(cluster(), provider(), scaled_object())
+    assert rules_of(p, world) == {"crd-not-registered"}
+
+
+def test_custom_resource_on_an_existing_cluster_is_accepted() -> None:
+    world = World()
+    world.grants.append(
+        Grant(
+            DEPLOYER_OBJECT_ID,
+            "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+            "/subscriptions/00000000-0000-0000-0000-000000000000",
+        )
+    )
+    existing = plan(cluster(), provider())
+    world.resources = dict(existing.resources)
+    assert refusals(plan(cluster(), provider(), scaled_object()), world) == []
+
+
+# --- fic-concurrent-writes -------------------------------------------------------------------
+
+
+def credential(name: str, on: str, subject: str, deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    return res(
+        FIC,
+        name,
+        {"resourceGroupName": "rg-t", "resourceName": on, "subject": subject},
+        deps=(urn(IDENTITY_TOKEN, on), *deps),
+    )
+
+
+def test_two_unordered_credentials_on_one_identity_are_refused() -> None:
+    p = plan(
+        identity("worker"),
+        credential("worker-federation", "worker", "system:serviceaccount:shop:worker"),
+        credential("worker-keda", "worker", "system:serviceaccount:kube-system:keda-operator"),
+    )
+    (found,) = refusals(p)
+    assert found.rule == "fic-concurrent-writes"
+    assert "worker" in found.why
+    assert "depend on" in found.fix
+
+
+def test_chained_credentials_and_credentials_on_different_identities_are_accepted() -> None:
+    first = credential("worker-federation", "worker", "system:serviceaccount:shop:worker")
+    p = plan(
+        identity("worker"),
+        identity("api"),
+        first,
+        credential(
+            "worker-keda",
+            "worker",
+            "system:serviceaccount:kube-system:keda-operator",
+            (first["urn"],),
+        ),
+        credential("api-federation", "api", "system:serviceaccount:shop:api"),
+    )
+    assert refusals(p) == []
+
+
+# --- keda-operator-federation ----------------------------------------------------------------
+
+
+def trigger_auth() -> dict[str, Any]:
+    return k8s(
+        TRIGGER_AUTH,
+        "worker-wi",
+        {
+            "metadata": {"name": "worker-wi", "namespace": "shop"},
+            "spec": {"podIdentity": {"provider": "azure-workload", "identityId": client("worker")}},
+        },
+    )
+
+
+def test_workload_identity_trigger_auth_without_keda_operator_credential_is_refused() -> None:
+    p = plan(
+        *aks_access(),
+        identity("worker"),
+        credential("worker-federation", "worker", "system:serviceaccount:shop:worker"),
+        trigger_auth(),
+    )
+    assert rules_of(p) == {"keda-operator-federation"}
+
+
+def test_workload_identity_trigger_auth_with_keda_operator_credential_is_accepted() -> None:
+    keda = credential("worker-keda", "worker", "system:serviceaccount:kube-system:keda-operator")
+    assert refusals(plan(*aks_access(), identity("worker"), keda, trigger_auth())) == []
+
+
+# --- scaler-servicebus-rights / scaler-storage-queue-rights --------------------------------
+
+SB_QUEUE = f"{RG}/providers/Microsoft.ServiceBus/namespaces/sb-t/queues/orders"
+QUEUE = f"{RG}/providers/Microsoft.Storage/storageAccounts/stt/queueServices/default/queues/jobs"
+
+
+def servicebus_app() -> dict[str, Any]:
+    rule = {
+        "name": "queue",
+        "custom": {
+            "type": "azure-servicebus",
+            "identity": identity_id("worker"),
+            "metadata": {"namespace": "sb-t", "queueName": "orders", "messageCount": "5"},
+        },
+    }
+    return container_app(
+        "worker",
+        template={"containers": [{"name": "w", "image": "nginx:1"}], "scale": {"rules": [rule]}},
+    )
+
+
+def test_service_bus_scaler_with_receiver_only_is_refused() -> None:
+    p = plan(
+        identity("worker"),
+        grant("worker-receive", principal("worker"), SERVICE_BUS_RECEIVER, SB_QUEUE),
+        servicebus_app(),
+    )
+    (found,) = refusals(p)
+    assert found.rule == "scaler-servicebus-rights"
+    assert "Data Owner" in found.fix
+
+
+def test_service_bus_scaler_with_data_owner_on_the_queue_is_accepted() -> None:
+    p = plan(
+        identity("worker"),
+        grant("worker-owner", principal("worker"), SERVICE_BUS_DATA_OWNER, SB_QUEUE),
+        servicebus_app(),
+    )
+    assert refusals(p) == []
+
+
+def queue_scaled_object() -> dict[str, Any]:
+    return k8s(
+        SCALED_OBJECT,
+        "worker",
+        {
+            "metadata": {"name": "worker", "namespace": "shop"},
+            "spec": {
+                "triggers": [
+                    {
+                        "type": "azure-queue",
+                        "authenticationRef": {"name": "worker-wi"},
+                        "metadata": {"accountName": "stt", "queueName": "jobs"},
+                    }
+                ]
+            },
+        },
+    )
+
+
+def test_storage_queue_scaler_without_a_read_role_is_refused() -> None:
+    keda = credential("worker-keda", "worker", "system:serviceaccount:kube-system:keda-operator")
+    processor = grant("worker-process", principal("worker"), STORAGE_QUEUE_MESSAGE_PROCESSOR, QUEUE)
+    p = plan(
+        *aks_access(), identity("worker"), keda, processor, trigger_auth(), queue_scaled_object()
+    )
+    assert rules_of(p) == {"scaler-storage-queue-rights"}
+
+
+def test_storage_queue_scaler_with_queue_data_reader_is_accepted() -> None:
+    keda = credential("worker-keda", "worker", "system:serviceaccount:kube-system:keda-operator")
+    reader = grant("worker-read", principal("worker"), STORAGE_QUEUE_DATA_READER, QUEUE)
+    p = plan(*aks_access(), identity("worker"), keda, reader, trigger_auth(), queue_scaled_object())
+    assert refusals(p) == []
+
+
+# --- helm-chart-unpublished ------------------------------------------------------------------
+
+
+def chart(version: str, repo: str = "https://valkey.io/valkey-helm/") -> dict[str, Any]:
+    return res(
+        "kubernetes:helm.sh/v4:Chart",
+        "cache",
+        {"chart": "valkey", "version": version, "repositoryOpts": {"repo": repo}},
+        provider=K8S,
+        custom=False,
+    )
+
+
+def test_chart_version_never_published_is_refused() -> None:
+    (found,) = refusals(plan(*aks_access(), chart("1.0.0")))
+    assert found.rule == "helm-chart-unpublished"
+    assert "0.11.0" in found.fix
+
+
+def test_chart_from_a_repository_without_a_record_is_refused() -> None:
+    assert rules_of(plan(*aks_access(), chart("1.0.0", "https://charts.example.com"))) == {
+        "helm-chart-unpublished"
+    }
+
+
+@pytest.mark.parametrize("version", ["0.11.0", "0.9.4", "0.1.0"])
+def test_published_chart_versions_are_accepted(version: str) -> None:
+    assert refusals(plan(*aks_access(), chart(version))) == []
+
+
+# --- aca-custom-domain-records ---------------------------------------------------------------
+
+
+def domain_app(deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    return container_app(
+        "web",
+        ingress={"customDomains": [{"name": "shop.example.com", "bindingType": "SniEnabled"}]},
+        deps=deps,
+    )
+
+
+def record(kind: str, name: str, token: str = "azure-native:dns:RecordSet") -> dict[str, Any]:
+    return res(
+        token,
+        f"{kind.lower()}-{name}",
+        {"zoneName": "example.com", "relativeRecordSetName": name, "recordType": kind},
+    )
+
+
+def test_custom_domain_without_its_records_is_refused() -> None:
+    (found,) = refusals(plan(domain_app()))
+    assert found.rule == "aca-custom-domain-records"
+    assert "TXT asuid.shop.example.com" in found.why
+    assert "CNAME shop.example.com" in found.why
+
+
+def test_custom_domain_with_records_the_app_does_not_wait_for_is_refused() -> None:
+    p = plan(record("TXT", "asuid.shop"), record("CNAME", "shop"), domain_app())
+    assert rules_of(p) == {"aca-custom-domain-records"}
+
+
+@pytest.mark.parametrize("token", ["azure-native:dns:RecordSet", "azure-native:network:RecordSet"])
+def test_custom_domain_after_its_record_sets_is_accepted(token: str) -> None:
+    txt, cname = record("TXT", "asuid.shop", token), record("CNAME", "shop", token)
+    assert refusals(plan(txt, cname, domain_app((txt["urn"], cname["urn"])))) == []
+
+
+def test_custom_domain_whose_records_are_declared_present_is_accepted() -> None:
+    p = plan(domain_app(), config={"platform:dns": {"recordsPresent": ["shop.example.com"]}})
+    assert refusals(p) == []
+
+
+# --- aks-version-downgrade -------------------------------------------------------------------
+
+
+def upgraded_world(p_cluster: dict[str, Any]) -> World:
+    from infra.simulate.drift import auto_upgrade
+
+    existing = plan(p_cluster)
+    world, changes = auto_upgrade(World(resources=dict(existing.resources)))
+    assert changes == ["aks-cluster auto-upgraded 1.33 → 1.34.1 (stable channel)"]
+    return world
+
+
+def test_second_deploy_after_a_minor_auto_upgrade_is_refused_as_a_downgrade() -> None:
+    pinned = cluster(autoUpgradeProfile={"upgradeChannel": "stable"})
+    (found,) = refusals(plan(pinned), upgraded_world(pinned))
+    assert found.rule == "aks-version-downgrade"
+    assert "1.34.1" in found.why
+
+
+def test_second_deploy_ignoring_the_version_drift_is_accepted() -> None:
+    ignoring = res(
+        CLUSTER_TOKEN,
+        "aks-cluster",
+        cluster(autoUpgradeProfile={"upgradeChannel": "stable"})["inputs"],
+        options={"ignoreChanges": ["kubernetesVersion"]},
+    )
+    assert refusals(plan(ignoring), upgraded_world(ignoring)) == []
+
+
+def test_patch_upgrades_under_a_minor_pin_are_no_downgrade() -> None:
+    from infra.simulate.drift import auto_upgrade
+
+    pinned = cluster(autoUpgradeProfile={"upgradeChannel": "patch"})
+    world, _ = auto_upgrade(World(resources=dict(plan(pinned).resources)))
+    assert refusals(plan(pinned), world) == []
+
+
+# --- keyvault-secret-writer (bootstrap) ------------------------------------------------------
+
+
+def test_seeding_secrets_without_secrets_officer_is_refused() -> None:
+    phase, world = bootstrap(plan(identity("api-identity"), kv_app()), World())
+    (found,) = phase.refusals
+    assert found.rule == "keyvault-secret-writer"
+    assert "kv-t" in found.why
+    assert world.has_secret("kv-t", "db-password")
+
+
+def test_seeding_secrets_with_secrets_officer_is_accepted() -> None:
+    officer = plan(
+        grant("deployer-officer", DEPLOYER_OBJECT_ID, KEY_VAULT_SECRETS_OFFICER, VAULT_ID)
+    )
+    phase, _ = bootstrap(
+        plan(identity("api-identity"), kv_app()), World(resources=dict(officer.resources))
+    )
+    assert phase.refusals == []
+    assert phase.note == "pushed 0 images, seeded 1 Key Vault objects"
+
+
+def test_the_readme_rules_table_lists_every_rule() -> None:
+    from infra.preview.stackfile import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Deploy simulator", 1)[1].split("\n## ", 1)[0]
+    listed = {line.split("`")[1] for line in section.splitlines() if line.startswith("| `")}
+    assert listed == set(RULES)
+
+
+# --- keyvault-soft-deleted-name --------------------------------------------------------------
+
+
+def vault(**properties: Any) -> dict[str, Any]:
+    return res(
+        "azure-native:keyvault:Vault",
+        "keyvault-vault",
+        {"vaultName": "kv-t", "properties": properties},
+    )
+
+
+def test_recreating_a_vault_after_a_destroy_is_refused() -> None:
+    first = plan(vault(enableRbacAuthorization=True))
+    _, world = replay("first", first, World())
+    (found,) = refusals(first, world.destroyed())
+    assert found.rule == "keyvault-soft-deleted-name"
+    assert "az keyvault recover --name kv-t" in found.fix
+
+
+def test_recovering_the_vault_or_a_fresh_name_is_accepted() -> None:
+    _, world = replay("first", plan(vault()), World())
+    assert refusals(plan(vault(createMode="recover")), world.destroyed()) == []
+    other = res("azure-native:keyvault:Vault", "keyvault-vault", {"vaultName": "kv-t2"})
+    assert refusals(plan(other), world.destroyed()) == []
+
+
+# --- role-assignment-principal-type ----------------------------------------------------------
+
+
+def typed_grant(kind: str | None) -> dict[str, Any]:
+    ra = secret_reader("api-reads-db", "api-identity", "db-password")
+    ra["inputs"].pop("principalType")
+    if kind is not None:
+        ra["inputs"]["principalType"] = kind
+    return ra
+
+
+@pytest.mark.parametrize("kind", [None, "User"])
+def test_managed_identity_granted_as_anything_but_a_service_principal_is_refused(
+    kind: str | None,
+) -> None:
+    (found,) = refusals(plan(identity("api-identity"), typed_grant(kind)))
+    assert found.rule == "role-assignment-principal-type"
+
+
+def test_managed_identity_granted_as_a_service_principal_is_accepted() -> None:
+    assert refusals(plan(identity("api-identity"), typed_grant("ServicePrincipal"))) == []
