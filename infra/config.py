@@ -414,6 +414,10 @@ class LocalConfig(_Model):
         pattern=r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
         description="a domain resolving to 127.0.0.1 for ingress hosts, e.g. localtest.me",
     )
+    deploy_services: bool = Field(
+        default=True,
+        description="false to deploy nothing yet (the same first step as the Azure stacks)",
+    )
 
     @property
     def is_prod(self) -> bool:

@@ -132,6 +132,8 @@ def _exists_in_azure(reference: VaultReference) -> bool:
 def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
     """The same applications on an existing Kubernetes context: no Azure resource at all."""
     provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
+    if not config.deploy_services:
+        return Platform(None, catalog, {})
     local_catalog = for_local_cluster(catalog)
     facts = PlatformFacts(
         environment=config.environment,

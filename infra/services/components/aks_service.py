@@ -9,10 +9,12 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity, privatedns
 
 from infra.foundation.common import Placement
+from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 from infra.services.components.identity import create_identity
 from infra.services.components.kubernetes_objects import create_objects, logical_name
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.spec import KeyVaultSecret
 from infra.services.validation import Catalog, PlannedService
 from infra.services.wiring import reachability
 
@@ -97,6 +99,19 @@ class AksService(pulumi.ComponentResource):
                 )
             client_id = identity.identity.client_id
             depends += list(identity.grants)
+            if any(isinstance(r, KeyVaultSecret) for r in service.spec.secrets.values()):
+                # The CSI driver mounts Key Vault secrets with this identity when the first pod
+                # starts; wait for the grants to take effect rather than race the rollout's
+                # deadline (Key Vault RBAC: up to 10 minutes).
+                depends.append(
+                    propagation_wait(
+                        f"{service.name}-rbac-propagation",
+                        duration=DATA_PLANE_PROPAGATION,
+                        grants=identity.grants,
+                        triggers={"identity": identity.identity.principal_id},
+                        parent=self,
+                    )
+                )
         objects = render_on_aks(
             service,
             catalog=args.catalog,
