@@ -24,6 +24,8 @@ from rich.console import Console
 
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
+from infra.cost import commands as cost_commands
+from infra.cost.plan import attach_estimate
 from infra.policy.rules import PolicyContext, PolicyReport
 from infra.preview.diff import diff, to_json
 from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
@@ -60,7 +62,7 @@ def plan_snapshot(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
             run: OfflineRun = run_offline(config, build)
     else:
         run = run_offline(config, build)
-    return to_snapshot(run)
+    return attach_estimate(to_snapshot(run), config.values)
 
 
 def _fail(message: str) -> int:
@@ -70,7 +72,8 @@ def _fail(message: str) -> int:
 
 def policy_report(stack: str, snapshot: dict[str, Any]) -> PolicyReport:
     environment = read_stack(stack).values.get("platform:environment", stack)
-    return evaluate(resources_of_snapshot(snapshot), PolicyContext(environment), load_exceptions())
+    context = PolicyContext(environment, cost=snapshot.get("cost"))
+    return evaluate(resources_of_snapshot(snapshot), context, load_exceptions())
 
 
 def _load_program() -> None:
@@ -109,6 +112,8 @@ def _plan(args: argparse.Namespace) -> int:
             out.write_text(dumps(snapshot))
         if not args.quiet:
             print_plan(snapshot, _console())
+            if summary := cost_commands.plan_summary(snapshot):
+                print(summary)
         report = policy_report(stack, snapshot)
         if report.violations or report.expired_exceptions or not args.quiet:
             print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
@@ -121,10 +126,12 @@ def _diff(args: argparse.Namespace) -> int:
     base = json.loads(args.base.read_text())
     head = json.loads(args.head.read_text())
     result = diff(base, head)
+    spend = cost_commands.diff_cost(base, head)
     if args.format == "json":
-        text = json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"
+        text = json.dumps({**to_json(result), "cost": spend.to_json()}, indent=2, sort_keys=True)
+        text += "\n"
     elif args.format == "markdown":
-        text = markdown(result)
+        text = cost_commands.diff_markdown(spend) + markdown(result)
     else:
         text = ""
         if args.out is None:
@@ -133,6 +140,8 @@ def _diff(args: argparse.Namespace) -> int:
             buffer = Console(record=True, no_color=True, width=200, file=io.StringIO())
             print_diff(result, buffer)
             text = buffer.export_text()
+        if cost_text := cost_commands.diff_text(spend):
+            text += cost_text + "\n"
     if args.out is not None:
         args.out.write_text(text)
     elif text:
@@ -179,8 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     render.add_argument("stack")
     render.add_argument("--out", type=Path, required=True)
+    cost_handlers = cost_commands.register(commands)
     args = parser.parse_args(argv)
     handlers = {"plan": _plan, "diff": _diff, "render": _render}
+    handlers |= cost_handlers
     try:
         return handlers[args.command](args)
     except ProgramFailed as failure:
@@ -188,5 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(
             str(cause) if isinstance(cause, InvalidInput) else f"{type(cause).__name__}: {cause}"
         )
+    except InvalidInput as error:
+        return _fail(str(error))
     except (OSError, json.JSONDecodeError, KeyError) as error:
         return _fail(f"{type(error).__name__}: {error}")
