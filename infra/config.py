@@ -277,7 +277,8 @@ class CostConfig(_Model):
     )
     budget_monthly: Annotated[float, Field(ge=0)] | None = Field(
         default=None,
-        description="the stack's monthly budget in the currency, e.g. 2500; omit for no budget check",
+        description="the stack's monthly budget in the currency, e.g. 2500; omit for no "
+        "budget check",
     )
     budget_enforcement: Literal["advisory", "mandatory"] | None = Field(
         default=None,

@@ -1,8 +1,8 @@
-"""AKS: the cluster tier, node pools (VM × nodes, OS disks), load balancers and the share of
+"""AKS: the cluster tier, node pools (VM times nodes, OS disks), load balancers and the share of
 the user pool each service's pods take.
 
 Node reservations follow AKS's documented formulas (learn.microsoft.com/azure/aks/
-node-resource-reservations): CPU by core count, memory `min(20 MB × maxPods + 50 MB, 25%)`
+node-resource-reservations): CPU by core count, memory `min(20 MB * maxPods + 50 MB, 25%)`
 plus the 100 Mi eviction threshold. Packing ignores daemonsets and fragmentation, so the node
 floor is a lower bound.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from infra.cost import meters
 from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line
-from infra.cost.quantities import cores, gibibytes
+from infra.cost.quantities import cores, gibibytes, obj
 from infra.cost.sheet import VmSize
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -55,7 +55,7 @@ class Workload:
 def _requests(containers: Iterable[dict[str, Any]]) -> tuple[float, float]:
     cpu = memory = 0.0
     for container in containers:
-        requests = (container.get("resources") or {}).get("requests") or {}
+        requests = obj(obj(container.get("resources")).get("requests"))
         cpu += cores(requests.get("cpu", 0))
         memory += gibibytes(requests.get("memory", 0))
     return cpu, memory
@@ -65,30 +65,33 @@ def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
     """Deployments (replicas from their HPA or ScaledObject) and Helm charts' pods."""
     ranges: dict[tuple[str, str], tuple[int, int]] = {}
     for r in resources:
-        spec = r["inputs"].get("spec") or {}
+        spec = obj(r["inputs"].get("spec"))
         key = (
-            str((r["inputs"].get("metadata") or {}).get("namespace", "")),
-            str((spec.get("scaleTargetRef") or {}).get("name", "")),
+            str(obj(r["inputs"].get("metadata")).get("namespace", "")),
+            str(obj(spec.get("scaleTargetRef")).get("name", "")),
         )
         if r["type"] == HPA:
             ranges[key] = (int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1)))
         elif r["type"] == SCALED_OBJECT:
-            ranges[key] = (int(spec.get("minReplicaCount", 0)), int(spec.get("maxReplicaCount", 100)))
+            ranges[key] = (
+                int(spec.get("minReplicaCount", 0)),
+                int(spec.get("maxReplicaCount", 100)),
+            )
     found: list[Workload] = []
     for r in resources:
         inputs = r["inputs"]
         if r["type"] == DEPLOYMENT:
-            metadata = inputs.get("metadata") or {}
-            pod = ((inputs.get("spec") or {}).get("template") or {}).get("spec") or {}
+            metadata = obj(inputs.get("metadata"))
+            pod = obj(obj(obj(inputs.get("spec")).get("template")).get("spec"))
             cpu, memory = _requests(pod.get("containers") or [])
-            fixed = int((inputs.get("spec") or {}).get("replicas", 1))
+            fixed = int(obj(inputs.get("spec")).get("replicas", 1))
             low, high = ranges.get(
                 (str(metadata.get("namespace", "")), str(metadata.get("name", ""))), (fixed, fixed)
             )
-            service = str((metadata.get("labels") or {}).get(NAME_LABEL, r["name"]))
+            service = str(obj(metadata.get("labels")).get(NAME_LABEL, r["name"]))
             found.append(Workload(service, f"{r['type']} {r['name']}", cpu, memory, low, high))
         elif r["type"] == CHART:
-            values = inputs.get("values") or {}
+            values = obj(inputs.get("values"))
             cpu, memory = _requests([values])
             replicas = int(values.get("replicaCount", 1))
             found.append(
@@ -124,9 +127,16 @@ def price_cluster(
 
 
 def _tier(inputs: dict[str, Any], label: str, ctx: Context) -> Line:
-    tier = str((inputs.get("sku") or {}).get("tier", "Free"))
+    tier = str(obj(inputs.get("sku")).get("tier", "Free"))
     if tier == "Free":
-        return Line(PLATFORM, "AKS tier Free", label, 0.0, 0.0, "Free tier: no cluster management fee, no uptime SLA")
+        return Line(
+            PLATFORM,
+            "AKS tier Free",
+            label,
+            0.0,
+            0.0,
+            "Free tier: no cluster management fee, no uptime SLA",
+        )
     meter = meters.AKS_PREMIUM if tier == "Premium" else meters.AKS_STANDARD
     price = ctx.price(meter, label)
     monthly = price.unit_price * HOURS_PER_MONTH
@@ -147,7 +157,9 @@ def node_monthly(pool: dict[str, Any], label: str, ctx: Context) -> tuple[float,
     prices: tuple[Any, ...] = (vm,)
     monthly = vm.unit_price * HOURS_PER_MONTH
     if str(pool.get("osDiskType", "Managed")) != "Ephemeral":
-        disk = ctx.price(meters.premium_disk(meters.disk_tier(int(pool.get("osDiskSizeGB", 128)))), label)
+        disk = ctx.price(
+            meters.premium_disk(meters.disk_tier(int(pool.get("osDiskSizeGB", 128)))), label
+        )
         prices += (disk,)
         monthly += disk.unit_price
     return monthly, prices
@@ -175,13 +187,18 @@ def _pool(
         need_max = _nodes_for(pods, cpu, memory, at_max=True)
         floor_nodes = min(max(low, need_min), high)
         notes.append(
-            f"services' requests need {need_min} node(s) at minimum replicas, {need_max} at maximum "
+            f"services' requests need {need_min} node(s) at minimum replicas, "
+            f"{need_max} at maximum "
             f"({cpu:.2f} cores, {memory:.1f} GiB allocatable per node; daemonsets not counted)"
         )
         if need_min > high:
-            notes.append(f"minimum replicas need more than maxCount {high}: pods would stay Pending")
+            notes.append(
+                f"minimum replicas need more than maxCount {high}: pods would stay Pending"
+            )
         if need_max > high:
-            notes.append(f"maximum replicas need more than maxCount {high}: the ceiling is capped there")
+            notes.append(
+                f"maximum replicas need more than maxCount {high}: the ceiling is capped there"
+            )
         for pod in pods:
             share = max(pod.cpu / cpu, pod.memory_gib / memory) * per_node
             lines.append(
@@ -224,19 +241,19 @@ def _load_balancers(
 ) -> list[Line]:
     """AKS's Standard load balancers (created by AKS, outside the plan, billed to the
     subscription): `kubernetes` (outbound rule, public ingress) and `kubernetes-internal`."""
-    network = inputs.get("networkProfile") or {}
+    network = obj(inputs.get("networkProfile"))
     public_rules = 1 if network.get("outboundType", "loadBalancer") == "loadBalancer" else 0
     public_ips = 0
     internal_rules = 0
-    routing = ((inputs.get("ingressProfile") or {}).get("webAppRouting") or {}).get("enabled")
+    routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
     notes_public = ["1 outbound rule"] if public_rules else []
     if routing:
         public_rules += 2
         public_ips += 1
         notes_public.append("app routing's default public NGINX (ports 80, 443, 1 public IP)")
     for r in resources:
-        spec = r["inputs"].get("spec") or {}
-        annotations = (r["inputs"].get("metadata") or {}).get("annotations") or {}
+        spec = obj(r["inputs"].get("spec"))
+        annotations = obj(obj(r["inputs"].get("metadata")).get("annotations"))
         if r["type"] == K8S_SERVICE and spec.get("type") == "LoadBalancer":
             ports = len(spec.get("ports") or [])
             if str(annotations.get(INTERNAL_LB, "")).lower() == "true":
@@ -245,7 +262,14 @@ def _load_balancers(
                 public_rules += ports
                 public_ips += 1
         elif r["type"] == NGINX:
-            internal = str((r["inputs"].get("spec") or {}).get("loadBalancerAnnotations", {}).get(INTERNAL_LB, "")).lower() == "true"
+            internal = (
+                str(
+                    obj(r["inputs"].get("spec"))
+                    .get("loadBalancerAnnotations", {})
+                    .get(INTERNAL_LB, "")
+                ).lower()
+                == "true"
+            )
             if internal:
                 internal_rules += 2
             else:
@@ -254,7 +278,11 @@ def _load_balancers(
     lines: list[Line] = []
     for name, rules, note in (
         ("kubernetes (public)", public_rules, ", ".join(notes_public)),
-        ("kubernetes-internal", internal_rules, "internal LoadBalancer services and ingress controllers"),
+        (
+            "kubernetes-internal",
+            internal_rules,
+            "internal LoadBalancer services and ingress controllers",
+        ),
     ):
         if not rules:
             continue

@@ -1,7 +1,7 @@
 """The cost commands of `python -m infra.preview`, and the hooks `plan` and `diff` call.
 
-    python -m infra.preview cost STACK [STACK ...] [--format text|markdown|json]
-    python -m infra.preview prices refresh --region R --currency C [--out FILE]
+python -m infra.preview cost STACK [STACK ...] [--format text|markdown|json]
+python -m infra.preview prices refresh --region R --currency C [--out FILE]
 """
 
 from __future__ import annotations
@@ -42,13 +42,19 @@ def _cost(args: argparse.Namespace) -> int:
 
     out: list[str] = []
     documents: dict[str, Any] = {}
-    for stack, snapshot in zip(args.stack, _snapshots(list(args.stack), args.jobs, True), strict=True):
+    for stack, snapshot in zip(
+        args.stack, _snapshots(list(args.stack), args.jobs, True), strict=True
+    ):
         cost = snapshot.get(COST_KEY)
         if cost is None:
             out.append(f"{stack}: no Azure resources, no estimate")
             continue
         documents[stack] = cost
-        out.append(estimate_markdown(cost, stack) if args.format == "markdown" else estimate_text(cost, stack))
+        out.append(
+            estimate_markdown(cost, stack)
+            if args.format == "markdown"
+            else estimate_text(cost, stack)
+        )
     if args.format == "json":
         sys.stdout.write(json.dumps(documents, indent=2, sort_keys=True) + "\n")
     else:
@@ -61,7 +67,9 @@ def _refresh(args: argparse.Namespace) -> int:
 
     from infra.cost.refresh import RefreshError, refresh
 
-    if not re.fullmatch(r"[A-Z]{3}", args.currency) or not re.fullmatch(r"[a-z][a-z0-9]+", args.region):
+    if not re.fullmatch(r"[A-Z]{3}", args.currency) or not re.fullmatch(
+        r"[a-z][a-z0-9]+", args.region
+    ):
         print(
             f"error: --region {args.region!r} --currency {args.currency!r}: expected a region name "
             "like westeurope and an ISO 4217 code like EUR",

@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.cost import meters
-from infra.cost.lines import DAYS_PER_MONTH, HOURS_PER_MONTH, PLATFORM, SECONDS_PER_MONTH, Context, Line
-from infra.cost.quantities import cores, gibibytes
+from infra.cost.lines import (
+    DAYS_PER_MONTH,
+    HOURS_PER_MONTH,
+    PLATFORM,
+    SECONDS_PER_MONTH,
+    Context,
+    Line,
+)
+from infra.cost.quantities import cores, gibibytes, obj
 
 CONTAINER_APP = "azure-native:app:ContainerApp"
 ENVIRONMENT = "azure-native:app:ManagedEnvironment"
@@ -34,7 +41,8 @@ PROFILE_SIZES: dict[str, tuple[int, int]] = {
     "E16": (16, 128),
     "E32": (32, 256),
 }
-"""vCPU and GiB per dedicated instance (learn.microsoft.com/azure/container-apps/workload-profiles-overview)."""
+"""vCPU and GiB per dedicated instance (learn.microsoft.com/azure/container-apps/
+workload-profiles-overview)."""
 
 
 @dataclass(frozen=True)
@@ -118,18 +126,19 @@ def price_app(app: dict[str, Any], ctx: Context) -> AppUsage:
             label,
             0.0,
             0.0,
-            f"runs on dedicated profile {profile}: billed as that profile's instances (platform line)",
+            f"runs on dedicated profile {profile}: billed as that profile's instances "
+            "(platform line)",
         )
         return AppUsage(line, Usage(), Usage())
-    template = inputs.get("template") or {}
-    cpu = sum(cores((c.get("resources") or {}).get("cpu", 0)) for c in template.get("containers") or [])
-    memory = sum(
-        gibibytes((c.get("resources") or {}).get("memory", "0Gi"))
-        for c in template.get("containers") or []
-    )
-    scale = template.get("scale") or {}
+    template = obj(inputs.get("template"))
+    containers = [obj(c) for c in template.get("containers") or []]
+    cpu = sum(cores(obj(c.get("resources")).get("cpu", 0)) for c in containers)
+    memory = sum(gibibytes(obj(c.get("resources")).get("memory", "0Gi")) for c in containers)
+    scale = obj(template.get("scale"))
     low, high = int(scale.get("minReplicas", 0)), int(scale.get("maxReplicas", 10))
-    has_ingress = bool((inputs.get("configuration") or {}).get("ingress"))
+    configuration = inputs.get("configuration")
+    # A configuration with secret values is masked as a whole: then ingress is assumed.
+    has_ingress = not isinstance(configuration, dict) or bool(configuration.get("ingress"))
     requests = ctx.assumptions.requests_per_month if has_ingress else 0.0
     if low > 0:
         seconds = low * SECONDS_PER_MONTH

@@ -53,7 +53,7 @@ class Meter:
         return all(item.get(field) == value for field, value in self.match)
 
 
-def _meter(key: str, service: str, product: str, sku: str, meter: str, unit: str) -> Meter:
+def _meter(key: str, service: str, product: str, sku: str, meter: str, *, unit: str) -> Meter:
     return Meter(
         key,
         service,
@@ -103,7 +103,7 @@ def premium_disk(tier: str) -> Meter:
         "Premium SSD Managed Disks",
         f"{tier} LRS",
         f"{tier} LRS Disk",
-        "1/Month",
+        unit="1/Month",
     )
 
 
@@ -113,7 +113,7 @@ AKS_STANDARD = _meter(
     "Azure Kubernetes Service",
     "Standard",
     "Standard Uptime SLA",
-    "1 Hour",
+    unit="1 Hour",
 )
 AKS_PREMIUM = _meter(
     "aks:Premium",
@@ -121,13 +121,13 @@ AKS_PREMIUM = _meter(
     "Azure Kubernetes Service",
     "Standard",
     "Standard Long Term Support",
-    "1 Hour",
+    unit="1 Hour",
 )
 
 
 def _aca(sku: str, meter: str, unit: str) -> Meter:
     key = "aca:" + meter.lower().replace(" ", "-")
-    return _meter(key, "Azure Container Apps", "Azure Container Apps", sku, meter, unit)
+    return _meter(key, "Azure Container Apps", "Azure Container Apps", sku, meter, unit=unit)
 
 
 ACA_VCPU_ACTIVE = _aca("Standard", "Standard vCPU Active Usage", "1 Second")
@@ -145,7 +145,7 @@ PUBLIC_IP = _meter(
     "IP Addresses",
     "Standard",
     "Standard IPv4 Static Public IP",
-    "1 Hour",
+    unit="1 Hour",
 )
 LB_FIRST_RULES = _meter(
     "network:lb-rules",
@@ -153,7 +153,7 @@ LB_FIRST_RULES = _meter(
     "Load Balancer",
     "Standard",
     "Standard Included LB Rules and Outbound Rules",
-    "1 Hour",
+    unit="1 Hour",
 )
 LB_EXTRA_RULE = _meter(
     "network:lb-extra-rule",
@@ -161,7 +161,7 @@ LB_EXTRA_RULE = _meter(
     "Load Balancer",
     "Standard",
     "Standard Overage LB Rules and Outbound Rules",
-    "1 Hour",
+    unit="1 Hour",
 )
 PRIVATE_ENDPOINT = _meter(
     "network:private-endpoint",
@@ -169,7 +169,7 @@ PRIVATE_ENDPOINT = _meter(
     "Virtual Network Private Link",
     "Standard",
     "Standard Private Endpoint",
-    "1 Hour",
+    unit="1 Hour",
 )
 PRIVATE_DNS_ZONE = Meter(
     "dns:private-zone",
@@ -179,7 +179,7 @@ PRIVATE_DNS_ZONE = Meter(
     regional=False,
 )
 KEY_VAULT_OPERATIONS = _meter(
-    "keyvault:operations", "Key Vault", "Key Vault", "Standard", "Operations", "10K"
+    "keyvault:operations", "Key Vault", "Key Vault", "Standard", "Operations", unit="10K"
 )
 
 
@@ -190,7 +190,7 @@ def registry(sku: str) -> Meter:
         "Container Registry",
         sku,
         f"{sku} Registry Unit",
-        "1/Day",
+        unit="1/Day",
     )
 
 
@@ -200,7 +200,7 @@ LOG_INGESTION = _meter(
     "Log Analytics",
     "Analytics Logs",
     "Analytics Logs Data Ingestion",
-    "1 GB",
+    unit="1 GB",
 )
 LOG_RETENTION = _meter(
     "logs:retention",
@@ -208,7 +208,7 @@ LOG_RETENTION = _meter(
     "Log Analytics",
     "Analytics Logs",
     "Analytics Logs Data Retention",
-    "1 GB/Month",
+    unit="1 GB/Month",
 )
 PROMETHEUS_INGESTION = _meter(
     "prometheus:ingestion",
@@ -216,7 +216,7 @@ PROMETHEUS_INGESTION = _meter(
     "Azure Monitor",
     "Managed Prometheus",
     "Prometheus Metrics Samples Ingested",
-    "10M",
+    unit="10M",
 )
 
 

@@ -20,16 +20,16 @@ from infra.problems import InvalidInput
 
 FREE: dict[str, str] = {
     "azure-native:resources:ResourceGroup": "resource groups are free",
-    "azure-native:network:VirtualNetwork": "virtual networks are free (peering and traffic are billed)",
+    "azure-native:network:VirtualNetwork": "virtual networks are free (traffic is billed)",
     "azure-native:network:Subnet": "subnets are free",
     "azure-native:network:NetworkSecurityGroup": "network security groups are free",
-    "azure-native:network:PrivateDnsZoneGroup": "a zone group only links a private endpoint to zones",
+    "azure-native:network:PrivateDnsZoneGroup": "links a private endpoint to zones, free",
     "azure-native:authorization:RoleAssignment": "role assignments are free",
     "azure-native:managedidentity:UserAssignedIdentity": "managed identities are free",
     "azure-native:managedidentity:FederatedIdentityCredential": "federated credentials are free",
     "azure-native:containerservice:MaintenanceConfiguration": "maintenance windows are free",
-    "azure-native:monitor:DataCollectionEndpoint": "billed as the data it ingests (the workspace lines)",
-    "azure-native:monitor:DataCollectionRule": "billed as the data it ingests (the workspace lines)",
+    "azure-native:monitor:DataCollectionEndpoint": "billed as the data it ingests",
+    "azure-native:monitor:DataCollectionRule": "billed as the data it ingests",
     "azure-native:monitor:DataCollectionRuleAssociation": "billed as the data it ingests",
     "azure-native:privatedns:PrivateRecordSet": "records are included in the zone's price",
     "azure-native:privatedns:VirtualNetworkLink": "links are included in the zone's price",
@@ -105,9 +105,7 @@ class Estimate:
                 for name, (low, high) in self.services().items()
             },
             "lines": [line.to_json() for line in self.lines],
-            "notPriced": [
-                {"type": t, "name": n, "reason": why} for t, n, why in self.not_priced
-            ],
+            "notPriced": [{"type": t, "name": n, "reason": why} for t, n, why in self.not_priced],
             "notEstimated": list(NOT_ESTIMATED),
             "assumptions": self.assumptions.model_dump(mode="json", by_alias=True),
             "budget": self.budget,

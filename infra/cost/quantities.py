@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _MEMORY = re.compile(r"^([0-9.]+)\s*(Ki|Mi|Gi|Ti|K|M|G|T|k)?$")
 _FACTORS = {
@@ -37,3 +38,8 @@ def gibibytes(value: object) -> float:
     if match is None:
         raise ValueError(f"not a memory quantity: {value!r}")
     return float(match.group(1)) * _FACTORS[match.group(2)]
+
+
+def obj(value: object) -> dict[str, Any]:
+    """A nested input as a mapping: `{}` when absent or masked as a secret (`[secret]`)."""
+    return value if isinstance(value, dict) else {}

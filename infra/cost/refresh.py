@@ -36,7 +36,7 @@ class RefreshError(Exception):
 
 def _http_get(url: str) -> dict[str, Any]:
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (fixed https host)
+    with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read().decode("utf-8"))
 
 
@@ -53,7 +53,9 @@ def fetch(filter_text: str, currency: str, get: Getter = _http_get) -> list[dict
     while url:
         pages += 1
         if pages > MAX_PAGES:
-            raise RefreshError(f"more than {MAX_PAGES} pages for {filter_text!r}: narrow the filter")
+            raise RefreshError(
+                f"more than {MAX_PAGES} pages for {filter_text!r}: narrow the filter"
+            )
         page = get(url)
         items += page.get("Items") or []
         url = page.get("NextPageLink") or None
@@ -75,10 +77,9 @@ def stack_vm_sizes(region: str, root: Path) -> set[str]:
 
 
 def _sort_key(item: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(
-        str(item.get(k, ""))
-        for k in ("serviceName", "productName", "skuName", "meterName", "armSkuName")
-    ) + (f"{float(item.get('tierMinimumUnits', 0)):012.2f}",)
+    fields = ("serviceName", "productName", "skuName", "meterName", "armSkuName")
+    tier = f"{float(item.get('tierMinimumUnits', 0)):012.2f}"
+    return (*(str(item.get(k, "")) for k in fields), tier)
 
 
 def build_sheet(
@@ -86,13 +87,14 @@ def build_sheet(
     currency: str,
     previous: dict[str, Any] | None,
     vm_sizes: set[str],
+    *,
     get: Getter = _http_get,
     today: dt.date | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The new sheet and what could not be refreshed (kept from the previous sheet, if any)."""
     today = today or dt.date.today()
     previous = previous or {}
-    sizes = set(vm_sizes) | set((previous.get("vmSizes") or {}))
+    sizes = set(vm_sizes) | set(previous.get("vmSizes") or {})
     wanted = catalog(tuple(sorted(sizes)))
     found: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -107,7 +109,11 @@ def build_sheet(
             found += kept
             notes.append(
                 f"{meter.key}: the API returned no item for {filter_text!r}; "
-                + ("kept the previous sheet's price" if kept else "no price (the model will say so)")
+                + (
+                    "kept the previous sheet's price"
+                    if kept
+                    else "no price (the model will say so)"
+                )
             )
             continue
         for item in items:
@@ -122,7 +128,9 @@ def build_sheet(
     unique = {json.dumps(i, sort_keys=True): i for i in found}
     specs = dict(previous.get("vmSizes") or {})
     for size in sorted(sizes - set(specs)):
-        notes.append(f"vmSizes: no vCPU/memory for {size}: add it from its learn.microsoft.com page")
+        notes.append(
+            f"vmSizes: no vCPU/memory for {size}: add it from its learn.microsoft.com page"
+        )
     sheet = {
         "region": region,
         "currency": currency,
@@ -143,6 +151,7 @@ def refresh(
     region: str,
     currency: str,
     out: Path | None = None,
+    *,
     get: Getter = _http_get,
     root: Path | None = None,
     today: dt.date | None = None,
@@ -157,7 +166,9 @@ def refresh(
             previous = {"vmSizes": json.loads(other.read_text()).get("vmSizes") or {}}
             break
     try:
-        sheet, notes = build_sheet(region, currency, previous, stack_vm_sizes(region, root), get, today)
+        sheet, notes = build_sheet(
+            region, currency, previous, stack_vm_sizes(region, root), get=get, today=today
+        )
     except OSError as error:
         raise RefreshError(f"cannot reach {API} ({error}): the pinned sheet is unchanged") from None
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,9 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 def money(value: float, currency: str, *, signed: bool = False) -> str:
     symbol = SYMBOLS.get(currency, "")
-    sign = ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
+    sign = (
+        ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
+    )
     text = f"{symbol}{abs(value):,.2f}"
     return f"{sign}{text}" + ("" if symbol else f" {currency}")
 
@@ -21,6 +23,10 @@ def span(value: Range | None, currency: str) -> str:
     if value is None:
         return "—"
     return f"{money(value[0], currency)} – {money(value[1], currency)}"
+
+
+def _total(cost: dict[str, Any]) -> str:
+    return span((cost["stack"]["floor"], cost["stack"]["ceiling"]), cost["currency"])
 
 
 def prices_line(cost: dict[str, Any]) -> str:
@@ -33,7 +39,7 @@ def prices_line(cost: dict[str, Any]) -> str:
 def estimate_text(cost: dict[str, Any], stack: str) -> str:
     currency = cost["currency"]
     lines = [
-        f"Monthly cost estimate: {stack}  {span((cost['stack']['floor'], cost['stack']['ceiling']), currency)}"
+        f"Monthly cost estimate: {stack}  {_total(cost)}"
         "  (floor at minimum replicas and nodes, ceiling at maximum)",
         f"  {prices_line(cost)}",
     ]
@@ -47,8 +53,7 @@ def estimate_text(cost: dict[str, Any], stack: str) -> str:
     lines.append("  (AKS services: their pods' share of the nodes, already inside platform)")
     if cost["notPriced"]:
         lines.append(
-            "  not priced: "
-            + ", ".join(f"{n['type']} {n['name']}" for n in cost["notPriced"])
+            "  not priced: " + ", ".join(f"{n['type']} {n['name']}" for n in cost["notPriced"])
         )
     if cost.get("budget"):
         budget = cost["budget"]
@@ -63,7 +68,7 @@ def estimate_markdown(cost: dict[str, Any], stack: str) -> str:
     """The full estimate: totals, per service, every line with its assumptions."""
     currency = cost["currency"]
     out = [
-        f"#### `{stack}`: {span((cost['stack']['floor'], cost['stack']['ceiling']), currency)} per month",
+        f"#### `{stack}`: {_total(cost)} per month",
         "",
         f"_{prices_line(cost)}; floor at minimum replicas and nodes, ceiling at maximum._",
         "",
@@ -106,7 +111,10 @@ def _as_of(delta: CostDelta) -> str:
 def _headline(delta: CostDelta) -> str:
     low, high = delta.total.delta
     c = delta.currency
-    text = f"{money(low, c, signed=True)}/month at the floor, {money(high, c, signed=True)} at the ceiling"
+    text = (
+        f"{money(low, c, signed=True)}/month at the floor, "
+        f"{money(high, c, signed=True)} at the ceiling"
+    )
     movers = sorted(
         (s for s in delta.services if s.changed and s.name != "platform"),
         key=lambda s: (-abs(s.delta[0]) - abs(s.delta[1]), s.name),

@@ -8,13 +8,15 @@ from typing import Any
 from infra.cost import meters
 from infra.cost.aks import DEPLOYMENT, workloads
 from infra.cost.lines import DAYS_PER_MONTH, HOURS_PER_MONTH, PLATFORM, Context, Line
+from infra.cost.quantities import obj
 
 LOG_RETENTION_INCLUDED_DAYS = 31
 """Analytics logs keep 31 days at no charge (Azure Monitor pricing)."""
 CSI_POLLS_PER_HOUR_DEFAULT = 30
 """Secrets Store CSI rotation every 2 minutes (the platform's rotationPollInterval)."""
 ACA_SECRET_REFRESHES_PER_HOUR = 2
-"""Container Apps re-reads Key Vault references every 30 minutes (Container Apps docs, manage secrets)."""
+"""Container Apps re-reads Key Vault references every 30 minutes (Container Apps docs, "Manage
+secrets")."""
 SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 
 
@@ -23,7 +25,7 @@ def _label(resource: dict[str, Any]) -> str:
 
 
 def price_registry(r: dict[str, Any], ctx: Context) -> Line:
-    sku = str((r["inputs"].get("sku") or {}).get("name", "Basic"))
+    sku = str(obj(r["inputs"].get("sku")).get("name", "Basic"))
     price = ctx.price(meters.registry(sku), _label(r))
     monthly = price.unit_price * DAYS_PER_MONTH
     return Line(
@@ -48,7 +50,8 @@ def price_workspace(r: dict[str, Any], ctx: Context) -> Line:
     cost = max(0.0, monthly_gb - free) * ingestion.unit_price
     prices: tuple[Any, ...] = (ingestion,)
     note = (
-        f"{per_day:g} GB/day assumed (platform:cost.logIngestionGbPerDay) = {monthly_gb:.1f} GB/month, "
+        f"{per_day:g} GB/day assumed (platform:cost.logIngestionGbPerDay) = "
+        f"{monthly_gb:.1f} GB/month, "
         f"first {free:g} GB/month free (per billing account)"
     )
     if retention_days > LOG_RETENTION_INCLUDED_DAYS:
@@ -80,16 +83,24 @@ def price_prometheus(r: dict[str, Any], ctx: Context) -> Line:
 def _hourly(r: dict[str, Any], meter: meters.Meter, item: str, note: str, ctx: Context) -> Line:
     price = ctx.price(meter, _label(r))
     monthly = price.unit_price * HOURS_PER_MONTH
-    return Line(PLATFORM, item, _label(r), monthly, monthly, f"{HOURS_PER_MONTH:.0f} h; {note}", (price,))
+    return Line(
+        PLATFORM, item, _label(r), monthly, monthly, f"{HOURS_PER_MONTH:.0f} h; {note}", (price,)
+    )
 
 
 def price_public_ip(r: dict[str, Any], ctx: Context) -> Line:
-    return _hourly(r, meters.PUBLIC_IP, f"Public IP {r['name']} (Standard, static)", "one address", ctx)
+    return _hourly(
+        r, meters.PUBLIC_IP, f"Public IP {r['name']} (Standard, static)", "one address", ctx
+    )
 
 
 def price_private_endpoint(r: dict[str, Any], ctx: Context) -> Line:
     return _hourly(
-        r, meters.PRIVATE_ENDPOINT, f"Private endpoint {r['name']}", "data processed not estimated", ctx
+        r,
+        meters.PRIVATE_ENDPOINT,
+        f"Private endpoint {r['name']}",
+        "data processed not estimated",
+        ctx,
     )
 
 
@@ -120,9 +131,9 @@ def price_vault_operations(
     for r in resources:
         if r["type"] != DEPLOYMENT:
             continue
-        pod = ((r["inputs"].get("spec") or {}).get("template") or {}).get("spec") or {}
+        pod = obj(obj(obj(r["inputs"].get("spec")).get("template")).get("spec"))
         for volume in pod.get("volumes") or []:
-            attributes = (volume.get("csi") or {}).get("volumeAttributes") or {}
+            attributes = obj(obj(volume.get("csi")).get("volumeAttributes"))
             if attributes.get("secretProviderClass"):
                 mounted_by[str(attributes["secretProviderClass"])] = r["name"]
     lines: list[Line] = []
@@ -130,9 +141,9 @@ def price_vault_operations(
     for r in resources:
         if r["type"] != SPC:
             continue
-        objects = str(((r["inputs"].get("spec") or {}).get("parameters") or {}).get("objects", ""))
+        objects = str(obj(obj(r["inputs"].get("spec")).get("parameters")).get("objects", ""))
         secrets = objects.count("objectName:")
-        name = str((r["inputs"].get("metadata") or {}).get("name", r["name"]))
+        name = str(obj(r["inputs"].get("metadata")).get("name", r["name"]))
         owner = mounted_by.get(name)
         workload = pods.get(owner) if owner else None
         if workload is None or not secrets:
@@ -155,7 +166,7 @@ def price_vault_operations(
             continue
         secrets = [
             s
-            for s in (r["inputs"].get("configuration") or {}).get("secrets") or []
+            for s in obj(r["inputs"].get("configuration")).get("secrets") or []
             if isinstance(s, dict) and s.get("keyVaultUrl")
         ]
         if not secrets:
@@ -169,7 +180,8 @@ def price_vault_operations(
                 _label(r),
                 cost,
                 cost,
-                f"{len(secrets)} secret(s) × {reads / len(secrets):,.0f} refreshes/month (every 30 min)",
+                f"{len(secrets)} secret(s) × {reads / len(secrets):,.0f} refreshes/month "
+                "(every 30 min)",
                 (price,),
             )
         )

@@ -79,7 +79,8 @@ class PriceSheet:
             raise PriceError(
                 f"no price for {meter.key} ({meter.service}: "
                 + ", ".join(f"{k} '{v}'" for k, v in meter.match)
-                + f") in {self.path or 'the price sheet'} → {refresh_hint(self.region, self.currency)}"
+                + f") in {self.path or 'the price sheet'} → "
+                + refresh_hint(self.region, self.currency)
             )
         found.sort(
             key=lambda i: (float(i.get("tierMinimumUnits", 0)), str(i.get("effectiveStartDate")))
@@ -108,8 +109,8 @@ class PriceSheet:
         if size is None:
             raise PriceError(
                 f"VM size {arm_sku} has no vCPU/memory entry in {self.path or 'the price sheet'} → "
-                f"add it to vmSizes (from its learn.microsoft.com size page) or pick a listed size: "
-                + ", ".join(sorted(self.vm_sizes))
+                "add it to vmSizes (from its learn.microsoft.com size page) or pick a listed "
+                "size: " + ", ".join(sorted(self.vm_sizes))
             )
         return size
 
@@ -117,9 +118,13 @@ class PriceSheet:
 def parse_sheet(document: dict[str, Any], path: str = "") -> PriceSheet:
     items = tuple(document.get("Items") or ())
     for index, item in enumerate(items):
-        missing = [k for k in ("currencyCode", "unitPrice", "meterName", "unitOfMeasure") if k not in item]
+        missing = [
+            k for k in ("currencyCode", "unitPrice", "meterName", "unitOfMeasure") if k not in item
+        ]
         if missing:
-            raise PriceError(f"{path} Items[{index}] lacks {', '.join(missing)} → refresh the sheet")
+            raise PriceError(
+                f"{path} Items[{index}] lacks {', '.join(missing)} → refresh the sheet"
+            )
         if item["currencyCode"] != document.get("currency"):
             raise PriceError(
                 f"{path} Items[{index}] is in {item['currencyCode']}, the sheet in "
@@ -145,8 +150,8 @@ def load_sheet(region: str, currency: str, directory: Path = PRICES_DIR) -> Pric
     if not path.is_file():
         have = sorted(p.stem for p in directory.glob("*.json"))
         raise PriceError(
-            f"no price sheet for region {region} in {currency} (have: {', '.join(have) or 'none'}) → "
-            + refresh_hint(region, currency)
+            f"no price sheet for region {region} in {currency} "
+            f"(have: {', '.join(have) or 'none'}) → " + refresh_hint(region, currency)
         )
     try:
         shown = str(path.relative_to(PRICES_DIR.parents[2]))

@@ -22,10 +22,9 @@ from typing import Any
 
 from rich.console import Console
 
+from infra.cost import commands as cost_commands
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
-from infra.cost import commands as cost_commands
-from infra.cost.plan import attach_estimate
 from infra.policy.rules import PolicyContext, PolicyReport
 from infra.preview.diff import diff, to_json
 from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
@@ -62,7 +61,7 @@ def plan_snapshot(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
             run: OfflineRun = run_offline(config, build)
     else:
         run = run_offline(config, build)
-    return attach_estimate(to_snapshot(run), config.values)
+    return to_snapshot(run)
 
 
 def _fail(message: str) -> int:
