@@ -14,6 +14,7 @@ import pytest
 from infra.config import CostConfig, platform_config_from_values
 from infra.cost.delta import cost_delta
 from infra.cost.model import estimate
+from infra.cost.plan import estimate_for
 from infra.cost.refresh import build_sheet, fetch, refresh
 from infra.cost.report import delta_markdown, estimate_markdown
 from infra.cost.sheet import PRICES_DIR, PriceError, load_sheet, parse_sheet
@@ -204,9 +205,9 @@ def test_scale_to_zero_app_inside_the_free_grant_costs_nothing_at_its_floor() ->
     # and 219,000 GiB-s (< 360,000): 109,500 x 0.000034 + 219,000 x 0.000004 = 4.599 $
     result = estimate(_snapshot(_app("worker", 0, 4)), _config(), SHEET)
     app = _line(result, "Container App (Consumption)")
-    assert app.floor == 4.60
+    assert app.floor == pytest.approx(4.60, abs=0.005)
     grant = _line(result, "Container Apps free grant")
-    assert grant.floor == -4.60
+    assert grant.floor == pytest.approx(-4.60, abs=0.005)
     assert result.floor == 0.0
     # ceiling: 4 replicas active all month = 5,256,000 vCPU-s and 10,512,000 GiB-s; the grant
     # takes 180,000 and 360,000: 5,076,000 x 0.000034 + 10,152,000 x 0.000004 = 213.19 $
@@ -254,7 +255,7 @@ def test_dedicated_profile_is_instances_times_size_plus_the_management_fee() -> 
     result = estimate(_snapshot(environment), _config(), SHEET)
     profile = _line(result, "Container Apps profile general-d4 (D4)")
     # (4 vCPU x 0.08 + 16 GiB x 0.01) $/h x 730 h = 350.40 $ per instance; 1..3 instances
-    assert (profile.floor, profile.ceiling) == (350.40, 1051.20)
+    assert (profile.floor, profile.ceiling) == pytest.approx((350.40, 1051.20))
     fee = _line(result, "Container Apps dedicated plan management")
     assert (fee.floor, fee.ceiling) == (73.0, 73.0)
 
@@ -319,6 +320,23 @@ def test_raising_a_prod_minimum_replica_count_shows_the_delta_first(
         "### Monthly cost: `prod` +$31.54/month at the floor, ±$0.00 at the ceiling"
     )
     assert "prices as of 2026-11-28" in comment
+
+
+def test_one_more_prod_user_node_at_the_floor_is_one_vm_and_its_disk(
+    prod_snapshot: dict[str, Any],
+) -> None:
+    head = copy.deepcopy(prod_snapshot)
+    cluster = next(r for r in head["resources"] if r["type"].endswith("ManagedCluster"))
+    (user,) = [p for p in cluster["inputs"]["agentPoolProfiles"] if p["mode"] == "User"]
+    user["minCount"] = 4
+    prod = platform_config_from_values(
+        {k.split(":", 1)[1]: v for k, v in read_stack("prod").values.items()}
+    )
+    head["cost"] = estimate_for(head, prod).to_json()
+    delta = cost_delta(prod_snapshot, head)
+    # Standard_D8ds_v5 0.544 $/h x 730 h + P10 disk 19.71 $ = 416.83 $ (westeurope sheet)
+    assert delta.total.delta == (416.83, 0.0)
+    assert [s.name for s in delta.services] == ["platform"]
 
 
 def test_an_unchanged_estimate_adds_nothing_to_the_comment(prod_snapshot: dict[str, Any]) -> None:

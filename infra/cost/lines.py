@@ -38,8 +38,8 @@ class Line:
             "service": self.service,
             "item": self.item,
             "resource": self.resource,
-            "floor": round(self.floor, 2),
-            "ceiling": round(self.ceiling, 2),
+            "floor": fine(self.floor),
+            "ceiling": fine(self.ceiling),
             "assumptions": self.assumptions,
             "counted": self.counted,
             "prices": [p.to_json() for p in self.prices],
@@ -76,4 +76,10 @@ class Context:
 
 
 def money(value: float) -> float:
+    """Totals in cents."""
     return round(value, 2)
+
+
+def fine(value: float) -> float:
+    """Lines to a hundredth of a cent, so a small charge (Key Vault reads) never reads as zero."""
+    return round(value, 4)

@@ -14,7 +14,7 @@ from typing import Any
 
 from infra.config import CostConfig, PlatformConfig
 from infra.cost import aks, container_apps, shared
-from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, money
+from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, fine, money
 from infra.cost.sheet import PriceSheet
 from infra.problems import InvalidInput
 
@@ -170,8 +170,8 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
                 line.service,
                 line.item,
                 line.resource,
-                money(line.floor),
-                money(line.ceiling),
+                fine(line.floor),
+                fine(line.ceiling),
                 line.assumptions,
                 line.prices,
                 line.counted,

@@ -12,6 +12,8 @@ SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 def money(value: float, currency: str, *, signed: bool = False) -> str:
     symbol = SYMBOLS.get(currency, "")
+    if not signed and 0 < abs(value) < 0.005:
+        return f"< {symbol}0.01" + ("" if symbol else f" {currency}")
     sign = (
         ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
     )
