@@ -343,6 +343,18 @@ def test_an_unchanged_estimate_adds_nothing_to_the_comment(prod_snapshot: dict[s
     assert delta_markdown(cost_delta(prod_snapshot, copy.deepcopy(prod_snapshot))) == ""
 
 
+def test_a_base_plan_without_an_estimate_shows_the_head_not_a_delta(
+    prod_snapshot: dict[str, Any],
+) -> None:
+    base = copy.deepcopy(prod_snapshot)
+    del base["cost"]
+    comment = delta_markdown(cost_delta(base, prod_snapshot))
+    low, high = prod_snapshot["cost"]["stack"]["floor"], prod_snapshot["cost"]["stack"]["ceiling"]
+    assert comment.startswith(f"### Monthly cost: `prod` ${low:,.2f} – ${high:,.2f}")
+    assert "the base plan has no estimate to compare with" in comment
+    assert "+$" not in comment
+
+
 def test_over_budget_warns_in_dev_and_fails_in_prod(prod_snapshot: dict[str, Any]) -> None:
     def budget_violations(environment: str, enforcement: str) -> tuple[int, int]:
         snapshot = copy.deepcopy(prod_snapshot)

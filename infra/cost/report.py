@@ -130,9 +130,25 @@ def _headline(delta: CostDelta) -> str:
     return text
 
 
+def _one_sided(delta: CostDelta) -> str:
+    """When one plan has no estimate (made before estimates existed, or a local stack), there
+    is nothing to subtract: show what there is, not a delta."""
+    side, value = (
+        ("base", delta.total.after) if delta.total.before is None else ("head", delta.total.before)
+    )
+    return (
+        f"Monthly cost: `{delta.stack}` {span(value, delta.currency)} ({_as_of(delta)}); "
+        f"the {side} plan has no estimate to compare with"
+    )
+
+
 def delta_markdown(delta: CostDelta) -> str:
     """The cost section of a pull-request comment; empty when the estimate did not move."""
-    if not delta.estimated or not delta.changed:
+    if not delta.estimated:
+        return ""
+    if delta.total.before is None or delta.total.after is None:
+        return f"### {_one_sided(delta)}\n\n"
+    if not delta.changed:
         return ""
     c = delta.currency
     out = [
@@ -153,6 +169,8 @@ def delta_markdown(delta: CostDelta) -> str:
 def delta_text(delta: CostDelta) -> str:
     if not delta.estimated:
         return ""
+    if delta.total.before is None or delta.total.after is None:
+        return _one_sided(delta).replace("`", "")
     c = delta.currency
     if not delta.changed:
         after = delta.total.after
