@@ -23,6 +23,7 @@ from infra.cost.lines import (
     Line,
 )
 from infra.cost.quantities import cores, gibibytes, obj
+from infra.problems import Problem
 
 CONTAINER_APP = "azure-native:app:ContainerApp"
 ENVIRONMENT = "azure-native:app:ManagedEnvironment"
@@ -248,9 +249,7 @@ def price_environment(environment: dict[str, Any], ctx: Context) -> list[Line]:
     return lines
 
 
-def _unknown_profile(path: str, kind: str) -> Any:
-    from infra.problems import Problem
-
+def _unknown_profile(path: str, kind: str) -> Problem:
     return Problem(
         path,
         kind,

@@ -41,7 +41,7 @@ class Meter:
         parts = [f"serviceName eq '{self.service}'"]
         if self.regional:
             parts.append(f"armRegionName eq '{region}'")
-        parts += [f"{field} eq '{value}'" for field, value in self.match if field != "tier"]
+        parts += [f"{field} eq '{value}'" for field, value in self.match]
         parts.append("priceType eq 'Consumption'")
         return " and ".join(parts)
 

@@ -16,7 +16,7 @@ from infra.config import CostConfig, PlatformConfig
 from infra.cost import aks, container_apps, shared
 from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, fine, money
 from infra.cost.sheet import PriceSheet
-from infra.problems import InvalidInput
+from infra.problems import InvalidInput, Problem
 
 FREE: dict[str, str] = {
     "azure-native:resources:ResourceGroup": "resource groups are free",
@@ -126,7 +126,7 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
         raise InvalidInput(
             "the cost estimate",
             [
-                _problem(
+                Problem(
                     "platform:cost.currency",
                     config.cost.currency,
                     f"the price sheet {sheet.path} is in {sheet.currency}",
@@ -182,9 +182,3 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
         assumptions=config.cost,
         budget=_budget(config),
     )
-
-
-def _problem(path: str, value: str, problem: str, fix: str) -> Any:
-    from infra.problems import Problem
-
-    return Problem(path, value, problem, fix)
