@@ -311,6 +311,61 @@ class DeployRunnerConfig(_Model):
     )
 
 
+class CostConfig(_Model):
+    """What the offline cost estimate assumes (`python -m infra.preview plan` records it).
+
+    Usage that no plan can know (log volume, metric samples, requests) is a declared assumption
+    with a default and its reason, so every estimate says what it rests on.
+    """
+
+    currency: str = Field(
+        default="USD",
+        pattern=r"^[A-Z]{3}$",
+        description="an ISO 4217 code with a price sheet under infra/cost/prices, e.g. USD "
+        "(USD by default: Microsoft's list prices are set in USD, other currencies are converted)",
+    )
+    budget_monthly: Annotated[float, Field(ge=0)] | None = Field(
+        default=None,
+        description="the stack's monthly budget in the currency, e.g. 2500; omit for no "
+        "budget check",
+    )
+    budget_enforcement: Literal["advisory", "mandatory"] | None = Field(
+        default=None,
+        description="advisory or mandatory; defaults to mandatory in prod, advisory elsewhere",
+    )
+    budget_basis: Literal["floor", "ceiling"] = Field(
+        default="ceiling",
+        description="floor or ceiling (default ceiling: the autoscalers may reach it without a "
+        "review, so the budget must cover it)",
+    )
+    log_ingestion_gb_per_day: Annotated[float, Field(ge=0)] = Field(
+        default=1.0,
+        description="GB per day sent to Log Analytics, 0 or more (default 1: Container Insights "
+        "ContainerLogV2 and Container Apps console logs of a small platform; read the real figure "
+        "from the workspace's Usage table)",
+    )
+    prometheus_samples_per_day: Annotated[float, Field(ge=0)] = Field(
+        default=10_000_000,
+        description="metric samples per day ingested by managed Prometheus, 0 or more (default "
+        "10 million: the default scrape of a few nodes, about 1,500 series each every 30 s)",
+    )
+    requests_per_month: Annotated[float, Field(ge=0)] = Field(
+        default=1_000_000,
+        description="HTTP requests per month per Container App with ingress, 0 or more "
+        "(default 1 million)",
+    )
+    scale_to_zero_active_hours_per_day: Annotated[float, Field(ge=0, le=24)] = Field(
+        default=2.0,
+        description="hours per day a scale-to-zero app runs one replica at its floor, 0..24 "
+        "(default 2: a queue worker draining a few batches a day)",
+    )
+    container_apps_free_grant: bool = Field(
+        default=True,
+        description="true when this stack has the subscription's monthly Container Apps free "
+        "grant to itself; false when another stack in the subscription uses it",
+    )
+
+
 class PlatformConfig(_Model):
     """Everything a stack decides about the platform. Built once, read everywhere."""
 
@@ -349,6 +404,9 @@ class PlatformConfig(_Model):
         default=True,
         description="false for the first deploy's first step: the foundation alone, before "
         "images are pushed and secrets seeded (README, First deploy)",
+    )
+    cost: CostConfig = Field(
+        default=CostConfig(), description="what the offline cost estimate assumes"
     )
 
     @property

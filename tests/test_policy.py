@@ -147,6 +147,8 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
             ]
         case "prod-stateful-protected":
             _find(s, "azure-native:keyvault:Vault")["options"].pop("protect")
+        case "stack-monthly-budget":
+            s["cost"]["budget"] = {"monthly": 100.0, "enforcement": "mandatory", "basis": "floor"}
         case _:
             raise AssertionError(f"no breaking case for {rule_id}: add one")
 
@@ -157,7 +159,8 @@ def test_breaking_a_rule_is_reported_with_its_id(
 ) -> None:
     broken = copy.deepcopy(snapshots["prod"])
     _break(rule_id, broken)
-    report = evaluate(resources_of_snapshot(broken), PolicyContext("prod"), (), TODAY)
+    context = PolicyContext("prod", cost=broken["cost"])
+    report = evaluate(resources_of_snapshot(broken), context, (), TODAY)
     assert rule_id in {v.rule.id for v in report.violations}
     if RULES[rule_id].severity is Severity.MANDATORY:
         assert rule_id in {v.rule.id for v in report.enforced}

@@ -51,14 +51,19 @@ def evaluate(
                 if r.type in rule.types
                 for message in check(r, context)
             )
+        severity = rule.severity_for(context) if rule.severity_in is not None else None
         for resource, message in pairs:
             found.append(
                 Violation(
-                    rule, resource, message, _excepted(rule, resource, context, exceptions, today)
+                    rule,
+                    resource,
+                    message,
+                    _excepted(rule, resource, context, exceptions, today),
+                    severity,
                 )
             )
     found.sort(
-        key=lambda v: (v.rule.severity.value != "mandatory", v.rule.id, v.resource.name, v.message)
+        key=lambda v: (v.severity.value != "mandatory", v.rule.id, v.resource.name, v.message)
     )
     return PolicyReport(tuple(found), expired(exceptions, today))
 
@@ -76,7 +81,7 @@ def format_report(report: PolicyReport) -> str:
         return "Policies: all rules pass"
     lines = ["Policies:"]
     for v in report.violations:
-        status = "excepted" if v.excepted_by else v.rule.severity.value
+        status = "excepted" if v.excepted_by else v.severity.value
         lines.append(
             f"  [{status}] {v.rule.id}  {v.resource.type} {v.resource.name} ({v.resource.service})"
         )

@@ -34,6 +34,7 @@ SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
 SUBNET = "azure-native:network:Subnet"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
@@ -71,6 +72,8 @@ class PolicyResource:
 @dataclass(frozen=True)
 class PolicyContext:
     environment: str
+    cost: Mapping[str, Any] | None = None
+    """The plan's monthly cost estimate (`infra/cost`), when the offline plan made one."""
 
     @property
     def prod(self) -> bool:
@@ -91,6 +94,11 @@ class Rule:
     stack_check: StackCheck | None = None
     environments: tuple[str, ...] = ()
     """Empty: every environment."""
+    severity_in: Callable[[PolicyContext], Severity] | None = None
+    """For rules whose severity the stack configures (e.g. the budget): it wins over `severity`."""
+
+    def severity_for(self, context: PolicyContext) -> Severity:
+        return self.severity_in(context) if self.severity_in is not None else self.severity
 
 
 @dataclass(frozen=True)
@@ -100,10 +108,16 @@ class Violation:
     message: str
     excepted_by: str = ""
     """The exception's reason when one applies (reported, not enforced)."""
+    severity_override: Severity | None = None
+    """The stack's own severity for this rule, when the rule lets the stack choose."""
+
+    @property
+    def severity(self) -> Severity:
+        return self.severity_override or self.rule.severity
 
     @property
     def enforced(self) -> bool:
-        return self.rule.severity is Severity.MANDATORY and not self.excepted_by
+        return self.severity is Severity.MANDATORY and not self.excepted_by
 
 
 RULES: dict[str, Rule] = {}
@@ -131,10 +145,17 @@ def stack_rule(
     rationale: str,
     *types: str,
     environments: tuple[str, ...] = (),
+    severity_in: Callable[[PolicyContext], Severity] | None = None,
 ) -> Callable[[StackCheck], StackCheck]:
     def register(check: StackCheck) -> StackCheck:
         RULES[rule_id] = Rule(
-            rule_id, severity, rationale, types, stack_check=check, environments=environments
+            rule_id,
+            severity,
+            rationale,
+            types,
+            stack_check=check,
+            environments=environments,
+            severity_in=severity_in,
         )
         return check
 
@@ -558,6 +579,42 @@ def _prod_replicas(
 def _protected(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if not r.protect:
         yield "must be protected from deletion (protect=True)"
+
+
+def _budget_severity(context: PolicyContext) -> Severity:
+    """mandatory or advisory as the stack's `platform:cost.budgetEnforcement` says (the plan
+    resolves its default: mandatory in prod, advisory elsewhere)."""
+    budget = (context.cost or {}).get("budget") or {}
+    return Severity.MANDATORY if budget.get("enforcement") == "mandatory" else Severity.ADVISORY
+
+
+@stack_rule(
+    "stack-monthly-budget",
+    M,
+    "A plan whose monthly estimate exceeds the stack's budget needs a decision in review, not a "
+    "surprise on the invoice.",
+    RESOURCE_GROUP,
+    severity_in=_budget_severity,
+)
+def _monthly_budget(
+    resources: list[PolicyResource], context: PolicyContext
+) -> Iterable[tuple[PolicyResource, str]]:
+    cost = context.cost or {}
+    budget = cost.get("budget")
+    group = next((r for r in resources if r.type == RESOURCE_GROUP), None)
+    if not budget or group is None:
+        return
+    basis = str(budget["basis"])
+    amount = float(cost["stack"][basis])
+    limit = float(budget["monthly"])
+    if amount > limit:
+        currency = cost.get("currency", "")
+        yield (
+            group,
+            f"monthly estimate {basis} {amount:,.2f} {currency} exceeds the budget "
+            f"{limit:,.2f} {currency} (prices as of {cost.get('pricesAsOf')}) → lower minimum or "
+            "maximum replicas/nodes, or raise platform:cost.budgetMonthly",
+        )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 from rich.console import Console
 
+from infra.cost import commands as cost_commands
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
 from infra.policy.rules import PolicyContext, PolicyReport
@@ -73,7 +74,8 @@ def _fail(message: str) -> int:
 
 def policy_report(stack: str, snapshot: dict[str, Any]) -> PolicyReport:
     environment = read_stack(stack).values.get("platform:environment", stack)
-    return evaluate(resources_of_snapshot(snapshot), PolicyContext(environment), load_exceptions())
+    context = PolicyContext(environment, cost=snapshot.get("cost"))
+    return evaluate(resources_of_snapshot(snapshot), context, load_exceptions())
 
 
 def _load_program() -> None:
@@ -112,6 +114,8 @@ def _plan(args: argparse.Namespace) -> int:
             out.write_text(dumps(snapshot))
         if not args.quiet:
             print_plan(snapshot, _console())
+            if summary := cost_commands.plan_summary(snapshot):
+                print(summary)
         report = policy_report(stack, snapshot)
         if report.violations or report.expired_exceptions or not args.quiet:
             print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
@@ -124,10 +128,12 @@ def _diff(args: argparse.Namespace) -> int:
     base = json.loads(args.base.read_text())
     head = json.loads(args.head.read_text())
     result = diff(base, head)
+    spend = cost_commands.diff_cost(base, head)
     if args.format == "json":
-        text = json.dumps(to_json(result), indent=2, sort_keys=True) + "\n"
+        text = json.dumps({**to_json(result), "cost": spend.to_json()}, indent=2, sort_keys=True)
+        text += "\n"
     elif args.format == "markdown":
-        text = markdown(result)
+        text = cost_commands.diff_markdown(spend) + markdown(result)
     else:
         text = ""
         if args.out is None:
@@ -136,6 +142,8 @@ def _diff(args: argparse.Namespace) -> int:
             buffer = Console(record=True, no_color=True, width=200, file=io.StringIO())
             print_diff(result, buffer)
             text = buffer.export_text()
+        if cost_text := cost_commands.diff_text(spend):
+            text += cost_text + "\n"
     if args.out is not None:
         args.out.write_text(text)
     elif text:
@@ -216,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
         "--foundation", type=Path, help="snapshot planned with platform:deployServices false"
     )
     simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
+    cost_handlers = cost_commands.register(commands)
     args = parser.parse_args(argv)
     handlers = {"plan": _plan, "diff": _diff, "render": _render, "simulate": _simulate}
+    handlers |= cost_handlers
     try:
         return handlers[args.command](args)
     except ProgramFailed as failure:
@@ -225,5 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(
             str(cause) if isinstance(cause, InvalidInput) else f"{type(cause).__name__}: {cause}"
         )
+    except InvalidInput as error:
+        return _fail(str(error))
     except (OSError, json.JSONDecodeError, KeyError) as error:
         return _fail(f"{type(error).__name__}: {error}")

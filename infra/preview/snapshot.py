@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra.cost.plan import attach_estimate
 from infra.preview.engine import OfflineRun
 from infra.preview.topology import topology_of
 from infra.services.validation import Catalog
@@ -31,7 +32,7 @@ def to_snapshot(run: OfflineRun) -> dict[str, Any]:
         for r in sorted(run.resources, key=lambda r: r.urn)
     ]
     catalog = getattr(run.result, "catalog", None)
-    return {
+    snapshot = {
         "topology": topology_of(catalog) if isinstance(catalog, Catalog) else {},
         "version": SNAPSHOT_VERSION,
         "project": run.project,
@@ -39,6 +40,7 @@ def to_snapshot(run: OfflineRun) -> dict[str, Any]:
         "resources": resources,
         "outputs": run.outputs,
     }
+    return attach_estimate(snapshot, run.result)  # the monthly cost estimate (`infra/cost`)
 
 
 def dumps(snapshot: dict[str, Any]) -> str:

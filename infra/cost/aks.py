@@ -1,0 +1,318 @@
+"""AKS: the cluster tier, node pools (VM times nodes, OS disks), load balancers and the share of
+the user pool each service's pods take.
+
+Node reservations follow AKS's documented formulas (learn.microsoft.com/azure/aks/
+node-resource-reservations): CPU by core count, memory `min(20 MB * maxPods + 50 MB, 25%)`
+plus the 100 Mi eviction threshold. Packing ignores daemonsets and fragmentation, so the node
+floor is a lower bound.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from infra.cost import meters
+from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line
+from infra.cost.quantities import cores, gibibytes, obj
+from infra.cost.sheet import VmSize
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CHART = "kubernetes:helm.sh/v4:Chart"
+HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
+SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+K8S_SERVICE = "kubernetes:core/v1:Service"
+NGINX = "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
+INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
+NAME_LABEL = "app.kubernetes.io/name"
+
+_CPU_RESERVED_MILLICORES = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
+
+
+def allocatable(size: VmSize, max_pods: int) -> tuple[float, float]:
+    """(cores, GiB) a node offers pods after AKS's kubelet and eviction reservations."""
+    known = [c for c in _CPU_RESERVED_MILLICORES if c <= size.vcpu] or [1]
+    cpu = size.vcpu - _CPU_RESERVED_MILLICORES[max(known)] / 1000
+    kube_reserved = min((20 * max_pods + 50) / 1024, 0.25 * size.memory_gib)
+    return cpu, size.memory_gib - kube_reserved - 100 / 1024
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Pods of one service on AKS: per-pod requests and the replica range."""
+
+    service: str
+    resource: str
+    cpu: float
+    memory_gib: float
+    min_replicas: int
+    max_replicas: int
+
+
+def _requests(containers: Iterable[dict[str, Any]]) -> tuple[float, float]:
+    cpu = memory = 0.0
+    for container in containers:
+        requests = obj(obj(container.get("resources")).get("requests"))
+        cpu += cores(requests.get("cpu", 0))
+        memory += gibibytes(requests.get("memory", 0))
+    return cpu, memory
+
+
+def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
+    """Deployments (replicas from their HPA or ScaledObject) and Helm charts' pods."""
+    ranges: dict[tuple[str, str], tuple[int, int]] = {}
+    for r in resources:
+        spec = obj(r["inputs"].get("spec"))
+        key = (
+            str(obj(r["inputs"].get("metadata")).get("namespace", "")),
+            str(obj(spec.get("scaleTargetRef")).get("name", "")),
+        )
+        if r["type"] == HPA:
+            ranges[key] = (int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1)))
+        elif r["type"] == SCALED_OBJECT:
+            ranges[key] = (
+                int(spec.get("minReplicaCount", 0)),
+                int(spec.get("maxReplicaCount", 100)),
+            )
+    found: list[Workload] = []
+    for r in resources:
+        inputs = r["inputs"]
+        if r["type"] == DEPLOYMENT:
+            metadata = obj(inputs.get("metadata"))
+            pod = obj(obj(obj(inputs.get("spec")).get("template")).get("spec"))
+            cpu, memory = _requests(pod.get("containers") or [])
+            fixed = int(obj(inputs.get("spec")).get("replicas", 1))
+            low, high = ranges.get(
+                (str(metadata.get("namespace", "")), str(metadata.get("name", ""))), (fixed, fixed)
+            )
+            service = str(obj(metadata.get("labels")).get(NAME_LABEL, r["name"]))
+            found.append(Workload(service, f"{r['type']} {r['name']}", cpu, memory, low, high))
+        elif r["type"] == CHART:
+            values = obj(inputs.get("values"))
+            cpu, memory = _requests([values])
+            replicas = int(values.get("replicaCount", 1))
+            found.append(
+                Workload(r["name"], f"{r['type']} {r['name']}", cpu, memory, replicas, replicas)
+            )
+    return sorted(found, key=lambda w: w.service)
+
+
+def _pools(cluster: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(cluster["inputs"].get("agentPoolProfiles") or [])
+
+
+def _range(pool: dict[str, Any]) -> tuple[int, int]:
+    if pool.get("enableAutoScaling"):
+        return int(pool.get("minCount", 1)), int(pool.get("maxCount", 1))
+    count = int(pool.get("count", 1))
+    return count, count
+
+
+def price_cluster(
+    cluster: dict[str, Any], resources: list[dict[str, Any]], ctx: Context
+) -> list[Line]:
+    label = f"{CLUSTER} {cluster['name']}"
+    inputs = cluster["inputs"]
+    lines = [_tier(inputs, label, ctx)]
+    pods = workloads(resources)
+    pools = _pools(cluster)
+    user = next((p for p in pools if p.get("mode") == "User"), pools[0] if pools else None)
+    for pool in pools:
+        lines += _pool(pool, pool is user, pods, label, ctx)
+    lines += _load_balancers(inputs, resources, label, ctx)
+    return lines
+
+
+def _tier(inputs: dict[str, Any], label: str, ctx: Context) -> Line:
+    tier = str(obj(inputs.get("sku")).get("tier", "Free"))
+    if tier == "Free":
+        return Line(
+            PLATFORM,
+            "AKS tier Free",
+            label,
+            0.0,
+            0.0,
+            "Free tier: no cluster management fee, no uptime SLA",
+        )
+    meter = meters.AKS_PREMIUM if tier == "Premium" else meters.AKS_STANDARD
+    price = ctx.price(meter, label)
+    monthly = price.unit_price * HOURS_PER_MONTH
+    return Line(
+        PLATFORM,
+        f"AKS tier {tier}",
+        label,
+        monthly,
+        monthly,
+        f"1 cluster × {HOURS_PER_MONTH:.0f} h × {price.unit_price} per cluster-hour",
+        (price,),
+    )
+
+
+def node_monthly(pool: dict[str, Any], label: str, ctx: Context) -> tuple[float, tuple[Any, ...]]:
+    """One node of a pool for a month: the VM and (unless ephemeral) its Premium SSD OS disk."""
+    vm = ctx.price(meters.vm(str(pool.get("vmSize", ""))), label)
+    prices: tuple[Any, ...] = (vm,)
+    monthly = vm.unit_price * HOURS_PER_MONTH
+    if str(pool.get("osDiskType", "Managed")) != "Ephemeral":
+        disk = ctx.price(
+            meters.premium_disk(meters.disk_tier(int(pool.get("osDiskSizeGB", 128)))), label
+        )
+        prices += (disk,)
+        monthly += disk.unit_price
+    return monthly, prices
+
+
+def _pool(
+    pool: dict[str, Any], runs_workloads: bool, pods: list[Workload], label: str, ctx: Context
+) -> list[Line]:
+    name = str(pool.get("name", "pool"))
+    vm_size = str(pool.get("vmSize", ""))
+    low, high = _range(pool)
+    per_node, prices = node_monthly(pool, f"{label} agentPoolProfiles[{name}]", ctx)
+    size = ctx.vm_size(vm_size, f"{label} agentPoolProfiles[{name}].vmSize")
+    disk = (
+        "ephemeral OS disk (no charge)"
+        if str(pool.get("osDiskType", "Managed")) == "Ephemeral"
+        else f"Premium SSD {meters.disk_tier(int(pool.get('osDiskSizeGB', 128)))} OS disk per node"
+    )
+    notes = [f"{vm_size} × {low}..{high} nodes × {HOURS_PER_MONTH:.0f} h, {disk}"]
+    floor_nodes = low
+    lines: list[Line] = []
+    if runs_workloads and size is not None and pods:
+        cpu, memory = allocatable(size, int(pool.get("maxPods", 110)))
+        need_min = _nodes_for(pods, cpu, memory, at_max=False)
+        need_max = _nodes_for(pods, cpu, memory, at_max=True)
+        floor_nodes = min(max(low, need_min), high)
+        notes.append(
+            f"services' requests need {need_min} node(s) at minimum replicas, "
+            f"{need_max} at maximum "
+            f"({cpu:.2f} cores, {memory:.1f} GiB allocatable per node; daemonsets not counted)"
+        )
+        if need_min > high:
+            notes.append(
+                f"minimum replicas need more than maxCount {high}: pods would stay Pending"
+            )
+        if need_max > high:
+            notes.append(
+                f"maximum replicas need more than maxCount {high}: the ceiling is capped there"
+            )
+        for pod in pods:
+            share = max(pod.cpu / cpu, pod.memory_gib / memory) * per_node
+            lines.append(
+                Line(
+                    pod.service,
+                    f"share of AKS pool {name}",
+                    pod.resource,
+                    share * pod.min_replicas,
+                    share * pod.max_replicas,
+                    f"{pod.min_replicas}..{pod.max_replicas} replicas × "
+                    f"{pod.cpu:g} cores / {pod.memory_gib:g} GiB of a {vm_size} node; "
+                    f"inside the pool's line, not added again",
+                    prices,
+                    counted=False,
+                )
+            )
+    lines.insert(
+        0,
+        Line(
+            PLATFORM,
+            f"AKS node pool {name}",
+            label,
+            per_node * floor_nodes,
+            per_node * high,
+            "; ".join(notes) + f"; floor {floor_nodes} node(s), ceiling {high}",
+            prices,
+        ),
+    )
+    return lines
+
+
+def _nodes_for(pods: list[Workload], cpu: float, memory: float, *, at_max: bool) -> int:
+    total_cpu = sum(p.cpu * (p.max_replicas if at_max else p.min_replicas) for p in pods)
+    total_memory = sum(p.memory_gib * (p.max_replicas if at_max else p.min_replicas) for p in pods)
+    return max(math.ceil(total_cpu / cpu - 1e-9), math.ceil(total_memory / memory - 1e-9), 0)
+
+
+def _load_balancers(
+    inputs: dict[str, Any], resources: list[dict[str, Any]], label: str, ctx: Context
+) -> list[Line]:
+    """AKS's Standard load balancers (created by AKS, outside the plan, billed to the
+    subscription): `kubernetes` (outbound rule, public ingress) and `kubernetes-internal`."""
+    network = obj(inputs.get("networkProfile"))
+    public_rules = 1 if network.get("outboundType", "loadBalancer") == "loadBalancer" else 0
+    public_ips = 0
+    internal_rules = 0
+    routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
+    notes_public = ["1 outbound rule"] if public_rules else []
+    if routing:
+        public_rules += 2
+        public_ips += 1
+        notes_public.append("app routing's default public NGINX (ports 80, 443, 1 public IP)")
+    for r in resources:
+        spec = obj(r["inputs"].get("spec"))
+        annotations = obj(obj(r["inputs"].get("metadata")).get("annotations"))
+        if r["type"] == K8S_SERVICE and spec.get("type") == "LoadBalancer":
+            ports = len(spec.get("ports") or [])
+            if str(annotations.get(INTERNAL_LB, "")).lower() == "true":
+                internal_rules += ports
+            else:
+                public_rules += ports
+                public_ips += 1
+        elif r["type"] == NGINX:
+            internal = (
+                str(
+                    obj(r["inputs"].get("spec"))
+                    .get("loadBalancerAnnotations", {})
+                    .get(INTERNAL_LB, "")
+                ).lower()
+                == "true"
+            )
+            if internal:
+                internal_rules += 2
+            else:
+                public_rules += 2
+                public_ips += 1
+    lines: list[Line] = []
+    for name, rules, note in (
+        ("kubernetes (public)", public_rules, ", ".join(notes_public)),
+        (
+            "kubernetes-internal",
+            internal_rules,
+            "internal LoadBalancer services and ingress controllers",
+        ),
+    ):
+        if not rules:
+            continue
+        first = ctx.price(meters.LB_FIRST_RULES, label)
+        extra = ctx.price(meters.LB_EXTRA_RULE, label)
+        monthly = (first.unit_price + max(0, rules - 5) * extra.unit_price) * HOURS_PER_MONTH
+        lines.append(
+            Line(
+                PLATFORM,
+                f"AKS load balancer {name}",
+                label,
+                monthly,
+                monthly,
+                f"{rules} rule(s) ({note}): first 5 in the base rate, then per rule; "
+                f"{HOURS_PER_MONTH:.0f} h; data processed not estimated",
+                (first, extra),
+            )
+        )
+    if public_ips:
+        ip = ctx.price(meters.PUBLIC_IP, label)
+        monthly = public_ips * ip.unit_price * HOURS_PER_MONTH
+        lines.append(
+            Line(
+                PLATFORM,
+                "AKS ingress public IPs",
+                label,
+                monthly,
+                monthly,
+                f"{public_ips} Standard static IP(s) AKS creates for public LoadBalancer services",
+                (ip,),
+            )
+        )
+    return lines

@@ -1,0 +1,104 @@
+"""The cost commands of `python -m infra.preview`, and the hooks `plan` and `diff` call.
+
+python -m infra.preview cost STACK [STACK ...] [--format text|markdown|json]
+python -m infra.preview prices refresh --region R --currency C [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from infra.cost.delta import CostDelta, cost_delta
+from infra.cost.plan import COST_KEY
+from infra.cost.report import delta_markdown, delta_text, estimate_markdown, estimate_text
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def plan_summary(snapshot: dict[str, Any]) -> str:
+    cost = snapshot.get(COST_KEY)
+    return estimate_text(cost, str(snapshot.get("stack", ""))) if cost else ""
+
+
+def diff_cost(base: dict[str, Any], head: dict[str, Any]) -> CostDelta:
+    return cost_delta(base, head)
+
+
+def diff_markdown(delta: CostDelta) -> str:
+    return delta_markdown(delta)
+
+
+def diff_text(delta: CostDelta) -> str:
+    return delta_text(delta)
+
+
+def _cost(args: argparse.Namespace) -> int:
+    from infra.preview.cli import _snapshots  # the same planning path as `plan`
+
+    out: list[str] = []
+    documents: dict[str, Any] = {}
+    for stack, snapshot in zip(
+        args.stack, _snapshots(list(args.stack), args.jobs, True), strict=True
+    ):
+        cost = snapshot.get(COST_KEY)
+        if cost is None:
+            out.append(f"{stack}: no Azure resources, no estimate")
+            continue
+        documents[stack] = cost
+        out.append(
+            estimate_markdown(cost, stack)
+            if args.format == "markdown"
+            else estimate_text(cost, stack)
+        )
+    if args.format == "json":
+        sys.stdout.write(json.dumps(documents, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    import re
+
+    from infra.cost.refresh import RefreshError, refresh
+
+    if not re.fullmatch(r"[A-Z]{3}", args.currency) or not re.fullmatch(
+        r"[a-z][a-z0-9]+", args.region
+    ):
+        print(
+            f"error: --region {args.region!r} --currency {args.currency!r}: expected a region name "
+            "like westeurope and an ISO 4217 code like EUR",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        path = refresh(args.region, args.currency, args.out)
+    except RefreshError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}")
+    return 0
+
+
+def register(commands: Any) -> dict[str, Handler]:
+    """Add `cost` and `prices` to the preview's subcommands; return their handlers."""
+    import os
+
+    cost = commands.add_parser("cost", help="monthly cost estimate per service and stack")
+    cost.add_argument("stack", nargs="+")
+    cost.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    cost.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    prices = commands.add_parser("prices", help="the pinned price sheets")
+    actions = prices.add_subparsers(dest="action", required=True)
+    refresh = actions.add_parser(
+        "refresh", help="rebuild a sheet from the Azure Retail Prices API (needs network)"
+    )
+    refresh.add_argument("--region", required=True, help="an Azure region, e.g. westeurope")
+    refresh.add_argument("--currency", default="USD", help="e.g. USD, EUR")
+    refresh.add_argument("--out", type=Path, help="where to write (default infra/cost/prices/)")
+    return {"cost": _cost, "prices": _refresh}

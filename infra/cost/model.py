@@ -1,0 +1,185 @@
+"""Price a plan snapshot: every resource is priced, known to be free (with the reason), or
+listed as not priced — nothing silently counts as zero.
+
+The stack's total is the sum of the counted lines (floor at minimum replicas and nodes, ceiling
+at maximum); a service's figure is its own lines plus, on AKS, its pods' share of the user pool
+(already inside the pool's line, so not added to the total twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from infra.config import CostConfig, PlatformConfig
+from infra.cost import aks, container_apps, shared
+from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, fine, money
+from infra.cost.sheet import PriceSheet
+from infra.problems import InvalidInput, Problem
+
+FREE: dict[str, str] = {
+    "azure-native:resources:ResourceGroup": "resource groups are free",
+    "azure-native:network:VirtualNetwork": "virtual networks are free (traffic is billed)",
+    "azure-native:network:Subnet": "subnets are free",
+    "azure-native:network:NetworkSecurityGroup": "network security groups are free",
+    "azure-native:network:PrivateDnsZoneGroup": "links a private endpoint to zones, free",
+    "azure-native:authorization:RoleAssignment": "role assignments are free",
+    "azure-native:managedidentity:UserAssignedIdentity": "managed identities are free",
+    "azure-native:managedidentity:FederatedIdentityCredential": "federated credentials are free",
+    "azure-native:containerservice:MaintenanceConfiguration": "maintenance windows are free",
+    "azure-native:monitor:DataCollectionEndpoint": "billed as the data it ingests",
+    "azure-native:monitor:DataCollectionRule": "billed as the data it ingests",
+    "azure-native:monitor:DataCollectionRuleAssociation": "billed as the data it ingests",
+    "azure-native:privatedns:PrivateRecordSet": "records are included in the zone's price",
+    "azure-native:privatedns:VirtualNetworkLink": "links are included in the zone's price",
+    "azure-native:app:Certificate": "environment certificates are free",
+    "azure-native:dns:RecordSet": "records are included in the (existing, shared) zone's price",
+}
+NOT_ESTIMATED = (
+    "data transfer (egress, inter-zone, load balancer and private endpoint data processed)",
+    "registry storage beyond the SKU's included GB",
+    "log and metric queries, alerts",
+    "reservations, savings plans and negotiated discounts (list prices only)",
+    "taxes",
+)
+
+Pricer = Callable[[dict[str, Any], list[dict[str, Any]], Context], list[Line]]
+
+
+def _one(function: Callable[[dict[str, Any], Context], Line]) -> Pricer:
+    return lambda r, _all, ctx: [function(r, ctx)]
+
+
+PRICERS: dict[str, Pricer] = {
+    aks.CLUSTER: aks.price_cluster,
+    container_apps.ENVIRONMENT: lambda r, _all, ctx: container_apps.price_environment(r, ctx),
+    "azure-native:containerregistry:Registry": _one(shared.price_registry),
+    "azure-native:operationalinsights:Workspace": _one(shared.price_workspace),
+    "azure-native:monitor:AzureMonitorWorkspace": _one(shared.price_prometheus),
+    "azure-native:keyvault:Vault": shared.price_vault_operations,
+    "azure-native:network:PublicIPAddress": _one(shared.price_public_ip),
+    "azure-native:network:PrivateEndpoint": _one(shared.price_private_endpoint),
+    "azure-native:privatedns:PrivateZone": _one(shared.price_private_zone),
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    currency: str
+    region: str
+    prices_as_of: str
+    price_sheet: str
+    lines: tuple[Line, ...]
+    not_priced: tuple[tuple[str, str, str], ...]
+    """(type, name, why) of resources the model has no price for."""
+    assumptions: CostConfig
+    budget: dict[str, Any] | None
+
+    @property
+    def floor(self) -> float:
+        return sum(line.floor for line in self.lines if line.counted)
+
+    @property
+    def ceiling(self) -> float:
+        return sum(line.ceiling for line in self.lines if line.counted)
+
+    def services(self) -> dict[str, tuple[float, float]]:
+        totals: dict[str, tuple[float, float]] = {}
+        for line in self.lines:
+            if line.service == PLATFORM:
+                continue
+            low, high = totals.get(line.service, (0.0, 0.0))
+            totals[line.service] = (low + line.floor, high + line.ceiling)
+        return dict(sorted(totals.items()))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "currency": self.currency,
+            "region": self.region,
+            "pricesAsOf": self.prices_as_of,
+            "priceSheet": self.price_sheet,
+            "hoursPerMonth": HOURS_PER_MONTH,
+            "stack": {"floor": money(self.floor), "ceiling": money(self.ceiling)},
+            "services": {
+                name: {"floor": money(low), "ceiling": money(high)}
+                for name, (low, high) in self.services().items()
+            },
+            "lines": [line.to_json() for line in self.lines],
+            "notPriced": [{"type": t, "name": n, "reason": why} for t, n, why in self.not_priced],
+            "notEstimated": list(NOT_ESTIMATED),
+            "assumptions": self.assumptions.model_dump(mode="json", by_alias=True),
+            "budget": self.budget,
+        }
+
+
+def _budget(config: PlatformConfig) -> dict[str, Any] | None:
+    cost = config.cost
+    if cost.budget_monthly is None:
+        return None
+    enforcement = cost.budget_enforcement or ("mandatory" if config.is_prod else "advisory")
+    return {"monthly": cost.budget_monthly, "enforcement": enforcement, "basis": cost.budget_basis}
+
+
+def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet) -> Estimate:
+    """Price every resource of a plan; raise one InvalidInput listing every missing price."""
+    if sheet.currency != config.cost.currency:
+        raise InvalidInput(
+            "the cost estimate",
+            [
+                Problem(
+                    "platform:cost.currency",
+                    config.cost.currency,
+                    f"the price sheet {sheet.path} is in {sheet.currency}",
+                    "refresh prices in that currency: python -m infra.preview prices refresh "
+                    f"--region {sheet.region} --currency {config.cost.currency}",
+                )
+            ],
+        )
+    ctx = Context(sheet, config.cost)
+    resources = [
+        r for r in snapshot.get("resources", []) if r.get("custom") or r["type"] == aks.CHART
+    ]
+    lines: list[Line] = []
+    not_priced: list[tuple[str, str, str]] = []
+    apps: list[container_apps.AppUsage] = []
+    for r in resources:
+        kind = r["type"]
+        if kind in PRICERS:
+            lines += PRICERS[kind](r, resources, ctx)
+        elif kind == container_apps.CONTAINER_APP:
+            usage = container_apps.price_app(r, ctx)
+            apps.append(usage)
+            lines.append(usage.line)
+        elif kind in FREE or not kind.startswith("azure-native:"):
+            continue  # free, or Kubernetes objects and providers (priced as AKS nodes)
+        else:
+            not_priced.append((kind, r["name"], "no pricing model for this resource type"))
+    grant = container_apps.free_grant_line(apps, ctx)
+    if grant is not None:
+        lines.append(grant)
+    if ctx.problems:
+        raise InvalidInput("the cost estimate", ctx.problems)
+    lines.sort(key=lambda line: (line.service != PLATFORM, line.service, line.item, line.resource))
+    return Estimate(
+        currency=sheet.currency,
+        region=sheet.region,
+        prices_as_of=sheet.as_of,
+        price_sheet=sheet.path,
+        lines=tuple(
+            Line(
+                line.service,
+                line.item,
+                line.resource,
+                fine(line.floor),
+                fine(line.ceiling),
+                line.assumptions,
+                line.prices,
+                line.counted,
+            )
+            for line in lines
+        ),
+        not_priced=tuple(sorted(not_priced)),
+        assumptions=config.cost,
+        budget=_budget(config),
+    )

@@ -1,0 +1,186 @@
+"""How estimates and their deltas read: text for terminals, markdown for pull requests and the
+README. Every figure comes with the date of the prices it was computed from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.cost.delta import Change, CostDelta, Range
+
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(value: float, currency: str, *, signed: bool = False) -> str:
+    symbol = SYMBOLS.get(currency, "")
+    if not signed and 0 < abs(value) < 0.005:
+        return f"< {symbol}0.01" + ("" if symbol else f" {currency}")
+    sign = (
+        ("+" if value > 0 else "−" if value < 0 else "±") if signed else ("−" if value < 0 else "")
+    )
+    text = f"{symbol}{abs(value):,.2f}"
+    return f"{sign}{text}" + ("" if symbol else f" {currency}")
+
+
+def span(value: Range | None, currency: str) -> str:
+    if value is None:
+        return "—"
+    return f"{money(value[0], currency)} – {money(value[1], currency)}"
+
+
+def _total(cost: dict[str, Any]) -> str:
+    return span((cost["stack"]["floor"], cost["stack"]["ceiling"]), cost["currency"])
+
+
+def prices_line(cost: dict[str, Any]) -> str:
+    return (
+        f"prices as of {cost['pricesAsOf']} ({cost['region']}, {cost['currency']} list prices, "
+        f"{cost['priceSheet']}); {cost['hoursPerMonth']:.0f} h/month"
+    )
+
+
+def estimate_text(cost: dict[str, Any], stack: str) -> str:
+    currency = cost["currency"]
+    lines = [
+        f"Monthly cost estimate: {stack}  {_total(cost)}"
+        "  (floor at minimum replicas and nodes, ceiling at maximum)",
+        f"  {prices_line(cost)}",
+    ]
+    platform = [line for line in cost["lines"] if line["service"] == "platform"]
+    lines.append(
+        f"  {'platform (shared)':<24} "
+        + span((sum(x["floor"] for x in platform), sum(x["ceiling"] for x in platform)), currency)
+    )
+    for name, value in cost["services"].items():
+        lines.append(f"  {name:<24} {span((value['floor'], value['ceiling']), currency)}")
+    lines.append("  (AKS services: their pods' share of the nodes, already inside platform)")
+    if cost["notPriced"]:
+        lines.append(
+            "  not priced: " + ", ".join(f"{n['type']} {n['name']}" for n in cost["notPriced"])
+        )
+    if cost.get("budget"):
+        budget = cost["budget"]
+        lines.append(
+            f"  budget {money(budget['monthly'], currency)} ({budget['enforcement']}, against the "
+            f"{budget['basis']})"
+        )
+    return "\n".join(lines)
+
+
+def estimate_markdown(cost: dict[str, Any], stack: str) -> str:
+    """The full estimate: totals, per service, every line with its assumptions."""
+    currency = cost["currency"]
+    out = [
+        f"#### `{stack}`: {_total(cost)} per month",
+        "",
+        f"_{prices_line(cost)}; floor at minimum replicas and nodes, ceiling at maximum._",
+        "",
+        "| service | item | floor | ceiling | assumptions |",
+        "|---|---|---:|---:|---|",
+    ]
+    for line in cost["lines"]:
+        share = " (share, not added)" if not line["counted"] else ""
+        out.append(
+            f"| {line['service']} | {line['item']}{share} | {money(line['floor'], currency)} | "
+            f"{money(line['ceiling'], currency)} | {line['assumptions']} |"
+        )
+    out.append(
+        f"| **total** | | **{money(cost['stack']['floor'], currency)}** | "
+        f"**{money(cost['stack']['ceiling'], currency)}** | |"
+    )
+    out.append("")
+    if cost["notPriced"]:
+        out.append(
+            "Not priced: " + ", ".join(f"`{n['type']}` {n['name']}" for n in cost["notPriced"])
+        )
+    out.append("Not estimated: " + "; ".join(cost["notEstimated"]) + ".")
+    return "\n".join(out) + "\n"
+
+
+def _change_cells(change: Change, currency: str) -> str:
+    low, high = change.delta
+    return (
+        f"{span(change.before, currency)} | {span(change.after, currency)} | "
+        f"{money(low, currency, signed=True)} | {money(high, currency, signed=True)}"
+    )
+
+
+def _as_of(delta: CostDelta) -> str:
+    if delta.base_as_of and delta.head_as_of and delta.base_as_of != delta.head_as_of:
+        return f"prices as of {delta.base_as_of} (base) and {delta.head_as_of} (head)"
+    return f"prices as of {delta.head_as_of or delta.base_as_of}"
+
+
+def _headline(delta: CostDelta) -> str:
+    low, high = delta.total.delta
+    c = delta.currency
+    text = (
+        f"{money(low, c, signed=True)}/month at the floor, "
+        f"{money(high, c, signed=True)} at the ceiling"
+    )
+    movers = sorted(
+        (s for s in delta.services if s.changed and s.name != "platform"),
+        key=lambda s: (-abs(s.delta[0]) - abs(s.delta[1]), s.name),
+    )
+    if movers:
+        top = movers[0]
+        text += (
+            f"; largest service change `{top.name}` {money(top.delta[0], c, signed=True)} floor, "
+            f"{money(top.delta[1], c, signed=True)} ceiling"
+        )
+    return text
+
+
+def _one_sided(delta: CostDelta) -> str:
+    """When one plan has no estimate (made before estimates existed, or a local stack), there
+    is nothing to subtract: show what there is, not a delta."""
+    side, value = (
+        ("base", delta.total.after) if delta.total.before is None else ("head", delta.total.before)
+    )
+    return (
+        f"Monthly cost: `{delta.stack}` {span(value, delta.currency)} ({_as_of(delta)}); "
+        f"the {side} plan has no estimate to compare with"
+    )
+
+
+def delta_markdown(delta: CostDelta) -> str:
+    """The cost section of a pull-request comment; empty when the estimate did not move."""
+    if not delta.estimated:
+        return ""
+    if delta.total.before is None or delta.total.after is None:
+        return f"### {_one_sided(delta)}\n\n"
+    if not delta.changed:
+        return ""
+    c = delta.currency
+    out = [
+        f"### Monthly cost: `{delta.stack}` {_headline(delta)}",
+        "",
+        f"_{_as_of(delta)} ({delta.region}, {c} list prices); floor at minimum replicas and "
+        "nodes, ceiling at maximum. AKS services show their pods' share of the nodes, already "
+        "inside `platform`._",
+        "",
+        "| | before | after | Δ floor | Δ ceiling |",
+        "|---|---|---|---:|---:|",
+        f"| **stack** | {_change_cells(delta.total, c)} |",
+    ]
+    out += [f"| {s.name} | {_change_cells(s, c)} |" for s in delta.services]
+    return "\n".join(out) + "\n\n"
+
+
+def delta_text(delta: CostDelta) -> str:
+    if not delta.estimated:
+        return ""
+    if delta.total.before is None or delta.total.after is None:
+        return _one_sided(delta).replace("`", "")
+    c = delta.currency
+    if not delta.changed:
+        after = delta.total.after
+        return f"Monthly cost: {delta.stack} unchanged ({span(after, c)}; {_as_of(delta)})"
+    out = [f"Monthly cost: {delta.stack} {_headline(delta).replace('`', '')} ({_as_of(delta)})"]
+    rows = [delta.total, *delta.services]
+    for change in rows:
+        low, high = change.delta
+        out.append(
+            f"  {change.name:<24} {span(change.before, c)} → {span(change.after, c)}  "
+            f"({money(low, c, signed=True)} floor, {money(high, c, signed=True)} ceiling)"
+        )
+    return "\n".join(out)
