@@ -6,13 +6,13 @@ asserted by tests/test_foundation.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice, network
 
-from infra.config import AksConfig, NodePoolConfig
+from infra.config import AksConfig, ClusterHardening, NodePoolConfig
 from infra.foundation.common import (
     ACR_PULL_ROLE,
     KEY_VAULT_CERTIFICATE_USER_ROLE,
@@ -41,6 +41,8 @@ class AksClusterArgs:
     log_analytics_workspace_id: pulumi.Input[str]
     registry_id: pulumi.Input[str]
     key_vault_id: pulumi.Input[str]
+    hardening: ClusterHardening = field(default_factory=ClusterHardening)
+    """Encryption at host and Defender (resolved per stack by PlatformConfig.hardening)."""
 
 
 def _pool(
@@ -49,6 +51,8 @@ def _pool(
     mode: containerservice.AgentPoolMode,
     config: AksConfig,
     subnet_id: pulumi.Input[str],
+    *,
+    encryption_at_host: bool = False,
 ) -> containerservice.ManagedClusterAgentPoolProfileArgs:
     return containerservice.ManagedClusterAgentPoolProfileArgs(
         name=name,
@@ -57,7 +61,14 @@ def _pool(
         os_type=containerservice.OSType.LINUX,
         os_sku=containerservice.OSSKU.AZURE_LINUX,
         os_disk_size_gb=pool.os_disk_size_gb,
-        os_disk_type=containerservice.OSDiskType.MANAGED,
+        # Ephemeral where the size's cache/temp disk holds it (checked in config): faster
+        # reimage and OS I/O, no managed disk to pay for; the node's disk dies with the node.
+        os_disk_type=containerservice.OSDiskType.EPHEMERAL
+        if pool.ephemeral_os
+        else containerservice.OSDiskType.MANAGED,
+        # Temp disks and OS/data disk caches encrypted on the host (needs the subscription
+        # feature Microsoft.Compute/EncryptionAtHost); only settable when the pool is created.
+        enable_encryption_at_host=encryption_at_host or None,
         type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
         availability_zones=list(config.zones) or None,
         enable_auto_scaling=True,
@@ -156,6 +167,7 @@ class AksCluster(pulumi.ComponentResource):
                     containerservice.AgentPoolMode.SYSTEM,
                     config,
                     args.nodes_subnet_id,
+                    encryption_at_host=args.hardening.encryption_at_host,
                 ),
                 _pool(
                     USER_POOL,
@@ -163,6 +175,7 @@ class AksCluster(pulumi.ComponentResource):
                     containerservice.AgentPoolMode.USER,
                     config,
                     args.nodes_subnet_id,
+                    encryption_at_host=args.hardening.encryption_at_host,
                 ),
             ],
             network_profile=containerservice.ContainerServiceNetworkProfileArgs(
@@ -200,6 +213,16 @@ class AksCluster(pulumi.ComponentResource):
                 image_cleaner=containerservice.ManagedClusterSecurityProfileImageCleanerArgs(
                     enabled=True, interval_hours=168
                 ),
+                # Microsoft Defender for Containers: runtime threat detection on the nodes,
+                # findings in the platform workspace (the plan is enabled per subscription).
+                defender=containerservice.ManagedClusterSecurityProfileDefenderArgs(
+                    log_analytics_workspace_resource_id=args.log_analytics_workspace_id,
+                    security_monitoring=containerservice.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(
+                        enabled=True
+                    ),
+                )
+                if args.hardening.defender
+                else None,
             ),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel=config.upgrade_channel,
