@@ -18,6 +18,7 @@ from infra.config import NAMESPACE, LocalConfig, PlatformConfig, load_platform_c
 from infra.extensions import EXTENSIONS
 from infra.foundation.platform import Foundation, build_foundation
 from infra.services.deploy import deploy_services
+from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
@@ -72,9 +73,11 @@ def build(
     """
     config = load_platform_config()
     vault = config.key_vault_name if isinstance(config, PlatformConfig) else ""
+    # The local stack builds its own images: digests from the Azure registries do not apply.
+    lock = None if isinstance(config, LocalConfig) else load_lock()
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        ValidationContext(config.environment, _config_secrets(), vault),
+        ValidationContext(config.environment, _config_secrets(), vault, image_lock=lock),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)

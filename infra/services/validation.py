@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from infra.config import Environment
 from infra.problems import InvalidInput, Problem, show
+from infra.services.image_lock import pin
 from infra.services.images import parse_image
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.spec import (
@@ -89,6 +90,9 @@ class ValidationContext:
     """Full config keys in the `secrets` (or any non-platform) namespace → whether secret."""
     key_vault_name: str = ""
     """The platform vault: TLS certificates must live there (ingress can read only it)."""
+    image_lock: Mapping[str, str] | None = None
+    """`apps/images.lock.yaml` (declared tag → digest): images are deployed pinned, and prod
+    refuses one it does not pin. None only where declarations are checked without deploying."""
 
 
 @dataclass(frozen=True)
@@ -352,6 +356,18 @@ class _Checker:
                 self.spec.image,
                 "uses the mutable 'latest' tag in prod",
                 "pin a version tag or a digest (set overrides['prod'].image)",
+            )
+        elif (
+            ref.digest is None
+            and self.context.environment is Environment.PROD
+            and self.context.image_lock is not None
+        ):
+            self.add(
+                "image",
+                self.spec.image,
+                "is a tag without a digest, and prod runs images by digest",
+                "let the deploy workflow lock it (python -m infra.services.image_lock resolve "
+                "prod writes apps/images.lock.yaml) or pin repository@sha256:<digest>",
             )
 
     def ports(self) -> None:
@@ -1108,6 +1124,8 @@ def validate_applications(
             if spec is None:
                 problems.extend(type_problems)
                 continue
+            if context.image_lock is not None and isinstance(spec.image, str):
+                spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
             problems.extend(_Checker(spec, group, context).run())
             planned.append(PlannedService(application.name, spec, source))
         for index, declared_chart in enumerate(getattr(application, "charts", ()) or ()):
