@@ -32,6 +32,8 @@ UNTAGGABLE = (
     "azure-native:privatedns:PrivateRecordSet",
     "azure-native:managedidentity:FederatedIdentityCredential",
     "azure-native:network:PrivateDnsZoneGroup",
+    "azure-native:containerservice:DeploymentSafeguard",
+    "azure-native:authorization:PolicyAssignment",
 )
 
 

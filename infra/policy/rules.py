@@ -570,7 +570,9 @@ def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 )
 def _probes_enforced(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for c in _pod(r).get("containers") or []:
-        missing = [p for p in ("readinessProbe", "livenessProbe") if not c.get(p)]
+        # A missing readiness probe on a container with ports is k8s-probes' finding already.
+        wanted = ("livenessProbe",) if c.get("ports") else ("readinessProbe", "livenessProbe")
+        missing = [p for p in wanted if not c.get(p)]
         if missing:
             yield f"container {c.get('name')!r} has no {' or '.join(missing)}"
 
