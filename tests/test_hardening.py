@@ -26,8 +26,8 @@ from infra.program import build
 from infra.services import image_lock
 from infra.services.image_lock import dump_lock, load_lock, pin, resolve
 from infra.services.loader import load_applications
-from infra.vm_sizes import VM_SIZES
 from infra.services.spec import Application, Port, ServiceSpec, Target
+from infra.vm_sizes import VM_SIZES
 from tests.fixtures import context
 
 TODAY = dt.date(2026, 11, 26)
@@ -202,7 +202,8 @@ def test_no_application_namespace_is_excluded_from_the_guardrails(
         for r in snapshots["prod"]["resources"]
         if r["type"] == "kubernetes:core/v1:Namespace"
     }
-    assert namespaces and not namespaces & set(SYSTEM_NAMESPACES)
+    assert namespaces
+    assert not namespaces & set(SYSTEM_NAMESPACES)
 
 
 # ----- Bad node config -----------------------------------------------------------------------
@@ -306,7 +307,8 @@ def test_off_switches_register_no_guardrail() -> None:
     stack = _stack_with("dev", deploymentSafeguards="Off", podSecurity="Off")
     run = run_offline(stack, build)
     types = {r.type for r in run.resources}
-    assert SAFEGUARD not in types and ASSIGNMENT not in types
+    assert SAFEGUARD not in types
+    assert ASSIGNMENT not in types
 
 
 # ----- Deployment Safeguards, row by row ------------------------------------------------------
@@ -343,7 +345,8 @@ def _mutate(safeguard: str, s: dict[str, Any]) -> None:
 def test_the_safeguards_table_has_ten_rows_and_no_empty_cell() -> None:
     assert [s.id for s in SAFEGUARDS] == [f"DS{n:03}" for n in range(1, 11)]
     for safeguard in SAFEGUARDS:
-        assert safeguard.rules and all(r in RULES for r in safeguard.rules)
+        assert safeguard.rules
+        assert all(r in RULES for r in safeguard.rules)
 
 
 @pytest.mark.parametrize("safeguard", SAFEGUARDS, ids=lambda s: s.id)
@@ -427,7 +430,8 @@ def test_resolve_asks_the_registry_for_each_tag_and_writes_a_reviewable_lock(
     assert "storefront/gone:1.0" not in lock
     out = capsys.readouterr().out
     assert f"storefront/web:2.8.1: {DIGEST} → sha256:" in out
-    assert "storefront/gone:1.0" in out and "(removed)" in out
+    assert "storefront/gone:1.0" in out
+    assert "(removed)" in out
     assert path.read_text() == dump_lock(lock), "sorted and stable: reruns give the same file"
 
 

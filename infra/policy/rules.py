@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 
 SECRET_MASK = "[secret]"
+SECRET_FILE_PATH = "/mnt/secrets/"
+"""Where services' secret files are mounted: a variable holding such a path holds no secret."""
 SECRET_LOOKING = re.compile(
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)", re.I
 )
@@ -411,7 +413,12 @@ def _aca_registry(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 def _env_literal_secrets(env: Iterable[Mapping[str, Any]]) -> Iterable[str]:
     for var in env:
         name = str(var.get("name", ""))
-        if SECRET_LOOKING.search(name) and var.get("value") not in (None, "", SECRET_MASK):
+        value = var.get("value")
+        if (
+            SECRET_LOOKING.search(name)
+            and value not in (None, "", SECRET_MASK)
+            and not str(value).startswith(SECRET_FILE_PATH)
+        ):
             yield f"env {name} holds a literal value; reference a secret instead"
 
 

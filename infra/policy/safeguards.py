@@ -1,8 +1,8 @@
-"""AKS Deployment Safeguards, each mapped to the offline rules that check the same thing in the plan.
+"""AKS Deployment Safeguards, each mapped to the offline rules that check the same in the plan.
 
 The safeguards are the ten policies listed under "Deployment Safeguards policies" in
 learn.microsoft.com/azure/aks/deployment-safeguards (MicrosoftDocs/azure-aks-docs,
-articles/aks/deployment-safeguards.md). The article names them without numbers; DS001–DS010 are
+articles/aks/deployment-safeguards.md). The article names them without numbers; DS001-DS010 are
 their positions in its table. The README's "Hardening" table is this list; tests/test_hardening.py
 proves, row by row, that the prod plan passes the rules and that a mutation breaks them.
 """

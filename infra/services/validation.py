@@ -22,6 +22,7 @@ from infra.services.image_lock import pin
 from infra.services.images import parse_image
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.spec import (
+    SECRET_FILES_MOUNT,
     Application,
     Autoscaling,
     ConfigSecret,
@@ -37,6 +38,7 @@ from infra.services.spec import (
     ServiceBusQueue,
     ServiceSpec,
     Target,
+    file_secret_name,
 )
 
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -47,6 +49,7 @@ KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
 KEY_VAULT_CERT_URI = re.compile(
     r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/certificates/[0-9a-zA-Z-]+/?$"
 )
+SECRET_FILE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
 SECRET_LOOKING = re.compile(
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)"
@@ -315,6 +318,7 @@ class _Checker:
         self.probes()
         self.identity()
         self.writable_paths()
+        self.secret_files()
         return self.problems
 
     def name(self) -> None:
@@ -419,7 +423,12 @@ class _Checker:
                     "is not a valid variable name",
                     "use letters, digits and '_', not starting with a digit",
                 )
-            if SECRET_LOOKING.search(key.upper()) and value:
+            # A path to a secret file (the *_FILE convention) is not the secret itself.
+            if (
+                SECRET_LOOKING.search(key.upper())
+                and value
+                and not value.startswith(f"{SECRET_FILES_MOUNT}/")
+            ):
                 self.add(
                     f"env[{key!r}]",
                     _Raw("<hidden>"),
@@ -825,6 +834,68 @@ class _Checker:
                     "is broader than a single resource",
                     "grant on the resource the service uses",
                 )
+
+    def secret_files(self) -> None:
+        files = self.spec.secret_files
+        for file, ref in sorted(files.items()):
+            path = f"secret_files[{file!r}]"
+            if not SECRET_FILE_NAME.match(file):
+                self.add(
+                    path,
+                    None,
+                    "is not a file name for a secret",
+                    "use 1-63 lowercase letters, digits and '-', e.g. db-password",
+                )
+            # Container Apps secret names of env secrets: render.common.env_secret_name.
+            elif file_secret_name(file) in {v.lower().replace("_", "-") for v in self.spec.secrets}:
+                self.add(
+                    path,
+                    None,
+                    f"clashes with the Container Apps secret of env var {file_secret_name(file)!r}",
+                    "rename the file or the variable",
+                )
+            self._key_vault_ref(path, ref)
+        if len({ref.vault_id for ref in files.values()}) > 1:
+            self.add(
+                "secret_files",
+                None,
+                "reads from more than one vault (one read-only volume holds them all)",
+                "keep a service's secret files in one vault, or pass the others in secrets",
+            )
+        for index, writable in enumerate(self.spec.writable_paths):
+            if files and (
+                writable == SECRET_FILES_MOUNT or writable.startswith(f"{SECRET_FILES_MOUNT}/")
+            ):
+                self.add(
+                    f"writable_paths[{index}]",
+                    writable,
+                    f"is where secret files are mounted ({SECRET_FILES_MOUNT})",
+                    "use another path",
+                )
+
+    def _key_vault_ref(self, path: str, ref: KeyVaultSecret) -> None:
+        if not KEY_VAULT_SECRET_NAME.match(ref.name):
+            self.add(
+                f"{path}.name",
+                ref.name,
+                "is not a Key Vault secret name",
+                "use 1-127 letters, digits and '-'",
+            )
+        vault = (
+            None
+            if ref.vault_id is None
+            else expand(ref.vault_id, "0", self.context.environment.value)
+        )
+        if vault is not None and (
+            unknown_placeholders(vault)
+            or not (RESOURCE_ID.match(vault) and "/providers/Microsoft.KeyVault/vaults/" in vault)
+        ):
+            self.add(
+                f"{path}.vault_id",
+                ref.vault_id,
+                "is not a Key Vault resource id",
+                "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
+            )
 
     def writable_paths(self) -> None:
         seen: set[str] = set()
