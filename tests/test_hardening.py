@@ -507,3 +507,30 @@ def test_every_declared_image_is_deployed_by_digest_in_prod(
     ]
     assert len(images) == sum(len(a.services) for a in load_applications())
     assert all("@sha256:" in image for image in images)
+
+
+def test_verify_names_every_image_the_registry_holds_differently_or_the_lock_lacks() -> None:
+    lock = {"team/api:1.0": DIGEST, "team/web:2.0": DIGEST}
+    other = "sha256:" + "c" * 64
+    held = {"x.azurecr.io/team/api:1.0": DIGEST, "x.azurecr.io/team/web:2.0": other}
+    problems = image_lock.verify(
+        ["team/api:1.0", "team/web:2.0", "team/new:1.0"], "x.azurecr.io", held.__getitem__, lock
+    )
+    assert problems == [
+        "team/new:1.0: not in the lock",
+        f"team/web:2.0: x.azurecr.io holds {other}, the lock says {DIGEST}",
+    ]
+
+
+def test_the_deploy_workflow_locks_in_dev_and_deploys_the_same_lock_in_prod() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    dev = [s.get("run", "") + str(s.get("uses", "")) for s in workflow["jobs"]["dev"]["steps"]]
+    prod = [s.get("run", "") + str(s.get("uses", "")) for s in workflow["jobs"]["prod"]["steps"]]
+    up = next(i for i, s in enumerate(dev) if "pulumi/actions" in s)
+    assert any("image_lock resolve dev" in s for s in dev[:up])
+    up = next(i for i, s in enumerate(prod) if "pulumi/actions" in s)
+    assert any("download-artifact" in s for s in prod[:up])
+    assert any("image_lock verify prod" in s for s in prod[:up])
+    assert not any("image_lock resolve" in s for s in prod), "prod deploys what dev resolved"

@@ -129,7 +129,7 @@ def imagetools_digest(reference: str) -> str:
 
 
 def _declared_images(stack: str) -> tuple[list[str], str]:
-    """The images a stack deploys (after its overrides) and its registry's login server."""
+    """The images a stack deploys (after its overrides) and its registry's name."""
     from infra.config import Environment, platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
@@ -147,26 +147,61 @@ def _declared_images(stack: str) -> tuple[list[str], str]:
         for app in load_applications()
         for service in app.services
     ]
-    return images, f"{config.registry_name}.azurecr.io"
+    return images, config.registry_name
+
+
+def verify(
+    images: Iterable[str], registry: str, resolver: Resolver, lock: Mapping[str, str]
+) -> list[str]:
+    """What is wrong with deploying the lock to this registry: a tag the lock lacks, or a tag
+    that here points at other bytes than the lock says (e.g. dev ran one build, prod holds
+    another). Empty when every image is there as locked."""
+    problems = []
+    for image in tagged_images(images):
+        ref = parse_image(image)
+        assert ref is not None
+        if image not in lock:
+            problems.append(f"{image}: not in the lock")
+            continue
+        found = resolver(ref.resolve(registry))
+        if found != lock[image]:
+            problems.append(f"{image}: {registry} holds {found}, the lock says {lock[image]}")
+    return problems
 
 
 def main(argv: list[str] | None = None, resolver: Resolver = imagetools_digest) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.services.image_lock")
     commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="print the full references a stack deploys by tag")
+    commands.add_parser("registry", help="print the stack's registry name").add_argument("stack")
+    listing = commands.add_parser("list", help="print the full references a stack deploys")
     listing.add_argument("stack")
-    resolving = commands.add_parser("resolve", help="resolve each tag to its digest; write lock")
-    resolving.add_argument("stack")
-    resolving.add_argument("--lock", type=Path, default=LOCK_PATH)
+    listing.add_argument("--pinned", action="store_true", help="with the lock's digests")
+    for name, text in (
+        ("resolve", "resolve each tag to its digest in the stack's registry; write the lock"),
+        ("verify", "check the stack's registry holds every image as the lock pins it"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("stack")
+        command.add_argument("--lock", type=Path, default=LOCK_PATH)
     args = parser.parse_args(argv)
-    images, registry = _declared_images(args.stack)
+    images, registry_name = _declared_images(args.stack)
+    registry = f"{registry_name}.azurecr.io"
+    if args.command == "registry":
+        print(registry_name)
+        return 0
     if args.command == "list":
+        lock = load_lock() if args.pinned else {}
         for image in tagged_images(images):
-            ref = parse_image(image)
+            ref = parse_image(pin(image, lock))
             assert ref is not None
             print(ref.resolve(registry))
         return 0
     old = load_lock(args.lock)
+    if args.command == "verify":
+        problems = verify(images, registry, resolver, old)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
     new = resolve(images, registry, resolver)
     args.lock.write_text(dump_lock(new))
     for image in sorted(set(old) | set(new)):
