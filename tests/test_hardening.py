@@ -292,15 +292,43 @@ def _stack_with(stack: str, **aks: Any) -> StackConfig:
     return dataclasses.replace(base, values=values)
 
 
-def test_bad_hardening_and_a_tag_only_prod_image_register_nothing() -> None:
+def test_bad_nodes_and_a_tag_only_prod_image_are_one_report_and_register_nothing() -> None:
     stack = _stack_with(
-        "prod", userPool={"vmSize": "Standard_A2_v2", "minCount": 3, "maxCount": 30}
+        "prod",
+        systemPool={
+            "vmSize": "Standard_D2ds_v5",
+            "minCount": 3,
+            "maxCount": 5,
+            "osDiskType": "Ephemeral",
+        },
+        userPool={"vmSize": "Standard_A2_v2", "minCount": 3, "maxCount": 30},
+    )
+    unlocked = Application(
+        name="extra",
+        source="apps/extra.py",
+        services=(
+            ServiceSpec(
+                name="extra-api",
+                image="extra/api:1.0",
+                target=Target.AKS,
+                ports=(Port(name="http", number=8080),),
+            ),
+        ),
     )
     with pytest.raises(ProgramFailed) as caught:
-        run_offline(stack, build)
+        run_offline(stack, lambda: build(applications=[*load_applications(), unlocked]))
     assert isinstance(caught.value.cause, InvalidInput)
     assert caught.value.run.resources == []
-    assert "Microsoft.Compute/EncryptionAtHost" in str(caught.value)
+    lines = str(caught.value.cause).splitlines()
+    assert lines[0] == "3 problems in the stack config and the service declarations"
+    assert "platform:aks.systemPool.osDiskSizeGb = 128: is larger than" in lines[1]
+    assert "Microsoft.Compute/EncryptionAtHost" in lines[2]
+    assert lines[3:] == [
+        "  extra-api (apps/extra.py)",
+        "    image = 'extra/api:1.0': is a tag without a digest, and prod runs images by digest →"
+        " let the deploy workflow lock it (python -m infra.services.image_lock resolve prod"
+        " writes apps/images.lock.yaml) or pin repository@sha256:<digest>",
+    ]
 
 
 def test_off_switches_register_no_guardrail() -> None:
