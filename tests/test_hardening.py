@@ -562,3 +562,18 @@ def test_the_deploy_workflow_locks_in_dev_and_deploys_the_same_lock_in_prod() ->
     assert any("download-artifact" in s for s in prod[:up])
     assert any("image_lock verify prod" in s for s in prod[:up])
     assert not any("image_lock resolve" in s for s in prod), "prod deploys what dev resolved"
+
+
+def test_turning_encryption_at_host_on_later_shows_as_a_blocked_cluster_replacement(
+    snapshots: dict[str, dict[str, Any]],
+) -> None:
+    """AKS sets it only when a pool is created: the preview must not promise an in-place update."""
+    before = to_snapshot(run_offline(_stack_with("prod", encryptionAtHost=False), build))
+    result = diff(before, snapshots["prod"])
+    cluster = next(c for c in result.changes if c.type == CLUSTER)
+    assert cluster.operation is Operation.REPLACE
+    assert cluster.blocked
+    assert {c.path for c in cluster.changes if c.forces_replacement} == {
+        "agentPoolProfiles[0].enableEncryptionAtHost",
+        "agentPoolProfiles[1].enableEncryptionAtHost",
+    }
