@@ -447,31 +447,7 @@ class _Checker:
             if key in spec.env:
                 self.add(path, None, "is also set in env", "set it in one place only")
             if isinstance(ref, KeyVaultSecret):
-                if not KEY_VAULT_SECRET_NAME.match(ref.name):
-                    self.add(
-                        f"{path}.name",
-                        ref.name,
-                        "is not a Key Vault secret name",
-                        "use 1-127 letters, digits and '-'",
-                    )
-                vault = (
-                    None
-                    if ref.vault_id is None
-                    else expand(ref.vault_id, "0", self.context.environment.value)
-                )
-                if vault is not None and (
-                    unknown_placeholders(vault)
-                    or not (
-                        RESOURCE_ID.match(vault)
-                        and "/providers/Microsoft.KeyVault/vaults/" in vault
-                    )
-                ):
-                    self.add(
-                        f"{path}.vault_id",
-                        ref.vault_id,
-                        "is not a Key Vault resource id",
-                        "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
-                    )
+                self._key_vault_ref(path, ref)
             elif isinstance(ref, ConfigSecret):
                 full = config_secret_key(ref)
                 if full.startswith("platform:"):
