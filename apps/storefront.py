@@ -124,11 +124,13 @@ ordering = ServiceSpec(
     image="storefront/ordering-api:5.0.3",
     target=Target.AKS,
     ports=(Port(name="http", number=8080),),
-    secrets={"ORDERING_DB_PASSWORD": KeyVaultSecret(name="ordering-db-password")},
+    # Read from a file (the process supports the *_FILE convention): rotated in place on AKS.
+    secret_files={"ordering-db-password": KeyVaultSecret(name="ordering-db-password")},
     # The namespace its role is granted on (MESSAGING), per environment.
     env={
         "SERVICEBUS_NAMESPACE": "sb-storefront-dev.servicebus.windows.net",
         "ORDERS_QUEUE": "orders",
+        "ORDERING_DB_PASSWORD_FILE": "/mnt/secrets/ordering-db-password",
     },
     resources=Resources(cpu=0.5, memory="1Gi"),
     autoscaling=Autoscaling(min_replicas=2, max_replicas=6),
@@ -154,7 +156,8 @@ identity_api = ServiceSpec(
     image="storefront/identity-api:4.1.0",
     target=Target.CONTAINER_APPS,
     ports=(Port(name="http", number=8080),),
-    secrets={"TOKEN_SIGNING_KEY": KeyVaultSecret(name="identity-signing-key")},
+    secret_files={"token-signing-key": KeyVaultSecret(name="identity-signing-key")},
+    env={"TOKEN_SIGNING_KEY_FILE": "/mnt/secrets/token-signing-key"},
     resources=Resources(cpu=0.5, memory="1Gi"),
     replicas=2,
     probes=HEALTH,

@@ -10,6 +10,7 @@ import difflib
 import ipaddress
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic.alias_generators import to_camel
 
 from infra.problems import InvalidInput, Problem, show
+from infra.vm_sizes import VM_SIZES, ephemeral_fits, supports_encryption_at_host
 
 NAMESPACE = "platform"
 """The Pulumi project name, and so the namespace of every platform setting in the stack files."""
@@ -162,6 +164,18 @@ class NodePoolConfig(_Model):
     os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = Field(
         default=128, description="OS disk size in GiB, 30..2048"
     )
+    os_disk_type: Literal["Ephemeral", "Managed"] | None = Field(
+        default=None,
+        description="Ephemeral (on the VM's cache or temp disk, which must hold osDiskSizeGb) or "
+        "Managed; by default Ephemeral where the size's local disk holds it (infra/vm_sizes.py)",
+    )
+
+    @property
+    def ephemeral_os(self) -> bool:
+        """Ephemeral where asked for, or by default where the VM size's local disk holds it."""
+        if self.os_disk_type is not None:
+            return self.os_disk_type == "Ephemeral"
+        return ephemeral_fits(self.vm_size, self.os_disk_size_gb)
 
 
 class ApiServerConfig(_Model):
@@ -220,6 +234,35 @@ class AksConfig(_Model):
         description="how the Pulumi Kubernetes provider logs in: azurecli locally, "
         "workloadidentity in CI",
     )
+    encryption_at_host: bool | None = Field(
+        default=None,
+        description="encrypt node temp disks and OS/data disk caches on the VM host (true in "
+        "prod); needs the subscription feature Microsoft.Compute/EncryptionAtHost registered",
+    )
+    defender: bool | None = Field(
+        default=None,
+        description="Microsoft Defender for Containers sensor, reporting to the platform "
+        "workspace (true in prod)",
+    )
+    deployment_safeguards: Literal["Off", "Warn", "Enforce"] | None = Field(
+        default=None, description="AKS Deployment Safeguards: Off, Warn (dev), Enforce (prod)"
+    )
+    pod_security: Literal["Off", "Audit", "Deny"] | None = Field(
+        default=None,
+        description="Azure Policy pod security restricted initiative on the cluster: Off, "
+        "Audit (dev) or Deny (prod)",
+    )
+
+
+@dataclass(frozen=True)
+class ClusterHardening:
+    """The cluster's hardening switches, each resolved for the stack (None in config: by
+    environment). See the README's "Hardening" for what each protects against and costs."""
+
+    encryption_at_host: bool = False
+    defender: bool = False
+    deployment_safeguards: Literal["Off", "Warn", "Enforce"] = "Off"
+    pod_security: Literal["Off", "Audit", "Deny"] = "Off"
 
 
 class WorkloadProfileConfig(_Model):
@@ -416,6 +459,21 @@ class PlatformConfig(_Model):
     @property
     def protect_stateful(self) -> bool:
         return self.is_prod if self.protect is None else self.protect
+
+    @property
+    def hardening(self) -> ClusterHardening:
+        aks = self.aks
+        prod = self.is_prod
+
+        def default(value: bool | None) -> bool:
+            return prod if value is None else value
+
+        return ClusterHardening(
+            encryption_at_host=default(aks.encryption_at_host),
+            defender=default(aks.defender),
+            deployment_safeguards=aks.deployment_safeguards or ("Enforce" if prod else "Warn"),
+            pod_security=aks.pod_security or ("Deny" if prod else "Audit"),
+        )
 
     @property
     def resource_group_name(self) -> str:
@@ -718,6 +776,7 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
                     "lower minCount or raise maxCount",
                 )
             )
+    problems.extend(_node_problems(config))
     # Overlay networking: one VNet address per node, plus surge nodes during upgrades.
     max_nodes = aks.system_pool.max_count + aks.user_pool.max_count
     surge = -(-max_nodes // 3)
@@ -925,6 +984,59 @@ def _runner_problems(config: PlatformConfig) -> list[Problem]:
                     "would lock the deploy runner out (it pushes images and seeds secrets)",
                     "run the deploy runner in the VNet (deployRunner.inVnet: true) or keep "
                     "publicNetworkAccess true",
+                )
+            )
+    return problems
+
+
+def _node_problems(config: PlatformConfig) -> list[Problem]:
+    """Ephemeral OS disks must fit the VM size's local disk; encryption at host needs a size
+    that supports it (both from the table in infra/vm_sizes.py)."""
+    problems: list[Problem] = []
+    akey = f"{NAMESPACE}:aks"
+    encryption = config.hardening.encryption_at_host
+    for pool_key, pool in (
+        ("systemPool", config.aks.system_pool),
+        ("userPool", config.aks.user_pool),
+    ):
+        size = VM_SIZES.get(pool.vm_size)
+        if pool.os_disk_type == "Ephemeral" and not ephemeral_fits(
+            pool.vm_size, pool.os_disk_size_gb
+        ):
+            if size is None:
+                problems.append(
+                    Problem(
+                        f"{akey}.{pool_key}.osDiskType",
+                        "Ephemeral",
+                        f"VM size {pool.vm_size} is not in the table of sizes with known "
+                        "cache/temp disk capacity (infra/vm_sizes.py)",
+                        "pick a listed size, add this one with its documented capacity, or set "
+                        "osDiskType: Managed",
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        f"{akey}.{pool_key}.osDiskSizeGb",
+                        str(pool.os_disk_size_gb),
+                        f"is larger than {pool.vm_size}'s ephemeral capacity of "
+                        f"{size.ephemeral_capacity_gib} GiB (cache {size.cache_gib} GiB, temp "
+                        f"{size.temp_gib} GiB)",
+                        f"set osDiskSizeGb to at most {size.ephemeral_capacity_gib}, pick a size "
+                        "with a larger local disk, or set osDiskType: Managed",
+                    )
+                )
+        if encryption and not supports_encryption_at_host(pool.vm_size):
+            problems.append(
+                Problem(
+                    f"{akey}.{pool_key}.vmSize",
+                    pool.vm_size,
+                    "is not known to support encryption at host (aks.encryptionAtHost is on)",
+                    "pick a size listed in infra/vm_sizes.py (check `az vm list-skus` for "
+                    "EncryptionAtHostSupported), or set aks.encryptionAtHost: false; encryption "
+                    "at host also needs the subscription feature "
+                    "Microsoft.Compute/EncryptionAtHost registered (az feature register "
+                    "--namespace Microsoft.Compute --name EncryptionAtHost)",
                 )
             )
     return problems

@@ -16,13 +16,20 @@ from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as runtime_mocks
 from pulumi.runtime import settings as runtime_settings
 
-from infra.config import NAMESPACE, LocalConfig, PlatformConfig, load_platform_config
+from infra.config import (
+    NAMESPACE,
+    Environment,
+    LocalConfig,
+    PlatformConfig,
+    load_platform_config,
+)
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
 from infra.problems import InvalidInput
 from infra.services.custom_domains import custom_domains, internal_host_problems
 from infra.services.deploy import deploy_services
+from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.preflight import (
@@ -74,6 +81,32 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
     )
 
 
+def _with_declaration_problems(
+    config_error: InvalidInput, applications: Sequence[Application] | None
+) -> InvalidInput:
+    """Bad config and bad declarations in one report: the declarations are validated for the
+    environment the stack names (when it names a valid one), with the image lock."""
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}.get(
+        f"{NAMESPACE}:environment"
+    )
+    try:
+        environment = Environment(raw)
+    except ValueError:
+        return config_error
+    lock = None if environment is Environment.LOCAL else load_lock()
+    try:
+        validate_applications(
+            load_applications() if applications is None else applications,
+            ValidationContext(environment, _config_secrets(), "", image_lock=lock),
+        )
+    except InvalidInput as declaration_error:
+        return InvalidInput(
+            "the stack config and the service declarations",
+            [*config_error.problems, *declaration_error.problems],
+        )
+    return config_error
+
+
 def build(
     extensions: PlatformExtensions = EXTENSIONS,
     applications: Sequence[Application] | None = None,
@@ -82,11 +115,16 @@ def build(
 
     `applications` defaults to everything declared in `apps/` (tests and benchmarks pass their own).
     """
-    config = load_platform_config()
+    try:
+        config = load_platform_config()
+    except InvalidInput as config_error:
+        raise _with_declaration_problems(config_error, applications) from None
     vault = config.key_vault_name if isinstance(config, PlatformConfig) else ""
+    # The local stack builds its own images: digests from the Azure registries do not apply.
+    lock = None if isinstance(config, LocalConfig) else load_lock()
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        ValidationContext(config.environment, _config_secrets(), vault),
+        ValidationContext(config.environment, _config_secrets(), vault, image_lock=lock),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)

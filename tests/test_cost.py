@@ -322,7 +322,7 @@ def test_raising_a_prod_minimum_replica_count_shows_the_delta_first(
     assert "prices as of 2026-11-28" in comment
 
 
-def test_one_more_prod_user_node_at_the_floor_is_one_vm_and_its_disk(
+def test_one_more_prod_user_node_at_the_floor_is_one_vm(
     prod_snapshot: dict[str, Any],
 ) -> None:
     head = copy.deepcopy(prod_snapshot)
@@ -334,8 +334,10 @@ def test_one_more_prod_user_node_at_the_floor_is_one_vm_and_its_disk(
     )
     head["cost"] = estimate_for(head, prod).to_json()
     delta = cost_delta(prod_snapshot, head)
-    # Standard_D8ds_v5 0.544 $/h x 730 h + P10 disk 19.71 $ = 416.83 $ (westeurope sheet)
-    assert delta.total.delta == (416.83, 0.0)
+    # Standard_D8ds_v5 0.544 $/h x 730 h = 397.12 $ (westeurope sheet); prod's user pool runs
+    # ephemeral OS disks on the VM's local disk, so no managed disk is added.
+    assert user["osDiskType"] == "Ephemeral"
+    assert delta.total.delta == (397.12, 0.0)
     assert [s.name for s in delta.services] == ["platform"]
 
 

@@ -162,11 +162,14 @@ def test_preflight_lists_every_missing_reference_with_the_command_that_creates_i
     )
     names = {(r.vault, r.name, r.kind) for r in references}
     assert ("kv-shop-dev", "catalog-db-password", ReferenceKind.SECRET) in names
+    # Secrets read as files are references too.
+    assert ("kv-shop-dev", "ordering-db-password", ReferenceKind.SECRET) in names
     present = {"catalog-db-password"}
     with pytest.raises(InvalidInput) as error:
         run_preflight(references, lambda r: r.name in present)
     message = str(error.value)
     missing = [r for r in references if r.name not in present]
+    assert len(missing) >= 2, "the reference app reads several Key Vault secrets"
     assert f"{len(missing)} problems in the preflight" in message
     for reference in missing:
         assert f"{reference.kind.value} {reference.vault}/{reference.name}" in message

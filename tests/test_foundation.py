@@ -33,6 +33,8 @@ UNTAGGABLE = (
     "azure-native:managedidentity:FederatedIdentityCredential",
     "azure-native:network:PrivateDnsZoneGroup",
     "azure-native:dns:RecordSet",
+    "azure-native:containerservice:DeploymentSafeguard",
+    "azure-native:authorization:PolicyAssignment",
 )
 
 

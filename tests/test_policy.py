@@ -23,6 +23,7 @@ from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.loader import load_applications
+from tests.test_hardening import HARDENING_RULES, break_hardening_rule
 
 TODAY = dt.date(2026, 11, 26)
 
@@ -149,6 +150,8 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
             _find(s, "azure-native:keyvault:Vault")["options"].pop("protect")
         case "stack-monthly-budget":
             s["cost"]["budget"] = {"monthly": 100.0, "enforcement": "mandatory", "basis": "floor"}
+        case _ if rule_id in HARDENING_RULES:
+            break_hardening_rule(rule_id, s)
         case _:
             raise AssertionError(f"no breaking case for {rule_id}: add one")
 
@@ -178,7 +181,11 @@ def test_container_insights_with_the_workspace_key_breaks_the_monitoring_rule(
     assert "useAADAuth" in violation.message
 
 
-def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan() -> None:
+def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Without the lock (a declaration validated outside a deploy) the rule is the last gate.
+    monkeypatch.setattr("infra.program.load_lock", lambda: None)
     apps = [
         dataclasses.replace(
             a,
@@ -193,9 +200,9 @@ def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan() -> None:
     ]
     snapshot = to_snapshot(run_offline(read_stack("prod"), lambda: build(applications=apps)))
     report = policy_report("prod", snapshot)
-    assert [(v.rule.id, v.resource.service) for v in report.enforced] == [
-        ("no-mutable-image-tags", "basket-api")
-    ]
+    assert sorted({(v.rule.id, v.resource.service) for v in report.enforced}) == [
+        ("images-pinned-by-digest", svc) for svc in sorted(s.name for a in apps for s in a.services)
+    ] + [("no-mutable-image-tags", "basket-api")]
     dev = to_snapshot(run_offline(read_stack("dev"), lambda: build(applications=apps)))
     assert policy_report("dev", dev).enforced == (), "mutable tags are a prod rule"
 

@@ -73,17 +73,17 @@ def test_registry_pull_by_managed_identity_only() -> None:
 
 
 def test_key_vault_secret_references_through_the_service_identity() -> None:
-    plan = render(reference_catalog(), "identity-api")
+    plan = render(reference_catalog(), "payment-api")
     secret = plan.configuration.secrets[0]
-    assert secret.name == "token-signing-key"
+    assert secret.name == "payment-provider-key"
     assert (
-        secret.key_vault_url == "https://kv-shop-dev.vault.azure.net/secrets/identity-signing-key"
+        secret.key_vault_url == "https://kv-shop-dev.vault.azure.net/secrets/payment-provider-key"
     )
     assert secret.identity == IDENTITY
     assert secret.value is None
     env = {e.name: e for e in plan.template.containers[0].env}
-    assert env["TOKEN_SIGNING_KEY"].secret_ref == "token-signing-key"
-    assert env["TOKEN_SIGNING_KEY"].value is None
+    assert env["PAYMENT_PROVIDER_KEY"].secret_ref == "payment-provider-key"
+    assert env["PAYMENT_PROVIDER_KEY"].value is None
     assert plan.identity.user_assigned_identities == [PULL, IDENTITY]
 
 

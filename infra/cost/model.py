@@ -35,6 +35,8 @@ FREE: dict[str, str] = {
     "azure-native:privatedns:VirtualNetworkLink": "links are included in the zone's price",
     "azure-native:app:Certificate": "environment certificates are free",
     "azure-native:dns:RecordSet": "records are included in the (existing, shared) zone's price",
+    "azure-native:authorization:PolicyAssignment": "Azure Policy assignments are free",
+    "azure-native:containerservice:DeploymentSafeguard": "included in the AKS tier",
 }
 NOT_ESTIMATED = (
     "data transfer (egress, inter-zone, load balancer and private endpoint data processed)",

@@ -6,13 +6,13 @@ asserted by tests/test_foundation.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, containerservice, network
 
-from infra.config import AksConfig, NodePoolConfig
+from infra.config import AksConfig, ClusterHardening, NodePoolConfig
 from infra.foundation.common import (
     ACR_PULL_ROLE,
     AKS_RBAC_CLUSTER_ADMIN_ROLE,
@@ -46,6 +46,8 @@ class AksClusterArgs:
     deployer_object_id: pulumi.Input[str]
     """Whoever runs `pulumi up` (the client config's object id): creates every Kubernetes object."""
     deployer_principal_type: authorization.PrincipalType
+    hardening: ClusterHardening = field(default_factory=ClusterHardening)
+    """Encryption at host and Defender (resolved per stack by PlatformConfig.hardening)."""
 
 
 # Channels that move `kubernetesVersion` itself (node-image only refreshes node images).
@@ -58,6 +60,8 @@ def _pool(
     mode: containerservice.AgentPoolMode,
     config: AksConfig,
     subnet_id: pulumi.Input[str],
+    *,
+    encryption_at_host: bool = False,
 ) -> containerservice.ManagedClusterAgentPoolProfileArgs:
     return containerservice.ManagedClusterAgentPoolProfileArgs(
         name=name,
@@ -66,7 +70,14 @@ def _pool(
         os_type=containerservice.OSType.LINUX,
         os_sku=containerservice.OSSKU.AZURE_LINUX,
         os_disk_size_gb=pool.os_disk_size_gb,
-        os_disk_type=containerservice.OSDiskType.MANAGED,
+        # Ephemeral where the size's cache/temp disk holds it (checked in config): faster
+        # reimage and OS I/O, no managed disk to pay for; the node's disk dies with the node.
+        os_disk_type=containerservice.OSDiskType.EPHEMERAL
+        if pool.ephemeral_os
+        else containerservice.OSDiskType.MANAGED,
+        # Temp disks and OS/data disk caches encrypted on the host (needs the subscription
+        # feature Microsoft.Compute/EncryptionAtHost); only settable when the pool is created.
+        enable_encryption_at_host=encryption_at_host or None,
         type=containerservice.AgentPoolType.VIRTUAL_MACHINE_SCALE_SETS,
         availability_zones=list(config.zones) or None,
         enable_auto_scaling=True,
@@ -165,6 +176,7 @@ class AksCluster(pulumi.ComponentResource):
                     containerservice.AgentPoolMode.SYSTEM,
                     config,
                     args.nodes_subnet_id,
+                    encryption_at_host=args.hardening.encryption_at_host,
                 ),
                 _pool(
                     USER_POOL,
@@ -172,6 +184,7 @@ class AksCluster(pulumi.ComponentResource):
                     containerservice.AgentPoolMode.USER,
                     config,
                     args.nodes_subnet_id,
+                    encryption_at_host=args.hardening.encryption_at_host,
                 ),
             ],
             network_profile=containerservice.ContainerServiceNetworkProfileArgs(
@@ -209,6 +222,16 @@ class AksCluster(pulumi.ComponentResource):
                 image_cleaner=containerservice.ManagedClusterSecurityProfileImageCleanerArgs(
                     enabled=True, interval_hours=168
                 ),
+                # Microsoft Defender for Containers: runtime threat detection on the nodes,
+                # findings in the platform workspace (the plan is enabled per subscription).
+                defender=containerservice.ManagedClusterSecurityProfileDefenderArgs(
+                    log_analytics_workspace_resource_id=args.log_analytics_workspace_id,
+                    security_monitoring=containerservice.ManagedClusterSecurityProfileDefenderSecurityMonitoringArgs(
+                        enabled=True
+                    ),
+                )
+                if args.hardening.defender
+                else None,
             ),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel=config.upgrade_channel,

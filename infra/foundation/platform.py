@@ -11,6 +11,7 @@ from infra.config import PlatformConfig
 from infra.foundation.aks import AksCluster, AksClusterArgs
 from infra.foundation.common import Placement
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
+from infra.foundation.guardrails import ClusterGuardrails, ClusterGuardrailsArgs
 from infra.foundation.keyvault import KeyVault, KeyVaultArgs
 from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
 from infra.foundation.observability import (
@@ -102,7 +103,12 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             key_vault_id=vault.vault_id,
             deployer_object_id=client.object_id,
             deployer_principal_type=deployer_type,
+            hardening=config.hardening,
         ),
+    )
+    ClusterGuardrails(
+        "guardrails",
+        ClusterGuardrailsArgs(aks.cluster_id, config.cluster_name, config.hardening),
     )
     if net.private_endpoints_subnet_id is not None:
         PrivateEndpoints(

@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 
 SECRET_MASK = "[secret]"
+SECRET_FILE_PATH = "/mnt/secrets/"
+"""Where services' secret files are mounted: a variable holding such a path holds no secret."""
 SECRET_LOOKING = re.compile(
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)", re.I
 )
@@ -35,6 +37,20 @@ PDB = "kubernetes:policy/v1:PodDisruptionBudget"
 METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
 SUBNET = "azure-native:network:Subnet"
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+SERVICE = "kubernetes:core/v1:Service"
+NODE = "kubernetes:core/v1:Node"
+STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
+SAFEGUARD = "azure-native:containerservice:DeploymentSafeguard"
+POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment"
+POD_SECURITY_RESTRICTED = "42b8ef37-b724-4e24-bbc8-7a7708edfe00"
+AKS_RESERVED_LABEL = "kubernetes.azure.com"
+TRUSTED_REGISTRY = re.compile(r"^([a-z0-9]+\.azurecr\.io|mcr\.microsoft\.com)/")
+IN_TREE_PROVISIONERS = ("kubernetes.io/azure-disk", "kubernetes.io/azure-file")
+CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
+# Deployment Safeguards' resource-requests mutator raises anything below these
+# (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement").
+MIN_CPU_MILLICORES = 100
+MIN_MEMORY_MIB = 100
 STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
@@ -297,10 +313,72 @@ def _azure_policy(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 )
 def _system_pool(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for pool in r.inputs.get("agentPoolProfiles") or []:
-        if pool.get("mode") == "System" and "CriticalAddonsOnly=true:NoSchedule" not in (
-            pool.get("nodeTaints") or []
+        taints = pool.get("nodeTaints") or []
+        if pool.get("mode") == "System" and CRITICAL_ADDONS_TAINT not in taints:
+            yield f"system pool {pool.get('name')!r} must carry the {CRITICAL_ADDONS_TAINT} taint"
+        if pool.get("mode") != "System" and any(
+            str(t).startswith("CriticalAddonsOnly") for t in taints
         ):
-            yield f"system pool {pool.get('name')!r} must carry the CriticalAddonsOnly=true:NoSchedule taint"
+            # Deployment Safeguards "Reserved System Pool Taints": only the system pool has it.
+            yield f"user pool {pool.get('name')!r} must not carry the CriticalAddonsOnly taint"
+
+
+@rule(
+    "aks-host-encryption",
+    M,
+    "Without encryption at host, node temp disks and disk caches hold workload data unencrypted.",
+    CLUSTER,
+    environments=("prod",),
+)
+def _host_encryption(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    for pool in r.inputs.get("agentPoolProfiles") or []:
+        if pool.get("enableEncryptionAtHost") is not True:
+            yield f"pool {pool.get('name')!r} must set enableEncryptionAtHost"
+
+
+@rule(
+    "aks-defender",
+    M,
+    "Without Defender for Containers nobody is told about a compromised node or container.",
+    CLUSTER,
+    environments=("prod",),
+)
+def _defender(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    defender = _get(r.inputs, "securityProfile.defender", {})
+    if _get(defender, "securityMonitoring.enabled") is not True or not defender.get(
+        "logAnalyticsWorkspaceResourceId"
+    ):
+        yield "securityProfile.defender needs securityMonitoring.enabled and a workspace"
+
+
+@stack_rule(
+    "aks-admission-guardrails",
+    M,
+    "In prod the cluster itself refuses what the offline rules refuse: Deployment Safeguards in"
+    " Enforce and the pod security restricted initiative in deny.",
+    CLUSTER,
+    environments=("prod",),
+)
+def _admission_guardrails(
+    resources: list[PolicyResource], _: PolicyContext
+) -> Iterable[tuple[PolicyResource, str]]:
+    clusters = [r for r in resources if r.type == CLUSTER]
+    safeguards = [r for r in resources if r.type == SAFEGUARD]
+    assignments = [
+        r
+        for r in resources
+        if r.type == POLICY_ASSIGNMENT
+        and str(r.inputs.get("policyDefinitionId", "")).endswith(POD_SECURITY_RESTRICTED)
+    ]
+    for cluster in clusters:
+        if not any(s.inputs.get("level") == "Enforce" for s in safeguards):
+            yield cluster, "needs a DeploymentSafeguard with level Enforce"
+        if not any(
+            _get(a.inputs, "parameters.effect.value") == "deny"
+            and a.inputs.get("enforcementMode", "Default") == "Default"
+            for a in assignments
+        ):
+            yield cluster, "needs the pod security restricted initiative assigned with effect deny"
 
 
 # ----- ACR and Container Apps ----------------------------------------------------------------
@@ -356,7 +434,12 @@ def _aca_registry(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 def _env_literal_secrets(env: Iterable[Mapping[str, Any]]) -> Iterable[str]:
     for var in env:
         name = str(var.get("name", ""))
-        if SECRET_LOOKING.search(name) and var.get("value") not in (None, "", SECRET_MASK):
+        value = var.get("value")
+        if (
+            SECRET_LOOKING.search(name)
+            and value not in (None, "", SECRET_MASK)
+            and not str(value).startswith(SECRET_FILE_PATH)
+        ):
             yield f"env {name} holds a literal value; reference a secret instead"
 
 
@@ -394,8 +477,48 @@ def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for c in _containers(r):
         for kind in ("requests", "limits"):
             for resource in ("cpu", "memory"):
-                if not _get(c, f"resources.{kind}.{resource}"):
+                value = _get(c, f"resources.{kind}.{resource}")
+                if not value:
                     yield f"container {c.get('name')!r} has no {kind}.{resource}"
+                    continue
+                # Deployment Safeguards (Enforce) would raise smaller values: the plan and the
+                # cluster would disagree, and the next `pulumi up` would fight the mutator.
+                amount = _millicores(value) if resource == "cpu" else _mebibytes(value)
+                floor = MIN_CPU_MILLICORES if resource == "cpu" else MIN_MEMORY_MIB
+                if amount is not None and amount < floor:
+                    unit = "m" if resource == "cpu" else "Mi"
+                    yield (
+                        f"container {c.get('name')!r} {kind}.{resource} = {value} is below the"
+                        f" Deployment Safeguards minimum {floor}{unit}"
+                    )
+
+
+_QUANTITY = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>m|Ki|Mi|Gi|Ti|k|M|G)?$")
+_MEMORY_MIB = {
+    "Ki": 1 / 1024,
+    "Mi": 1,
+    "Gi": 1024,
+    "Ti": 1024 * 1024,
+    "k": 1000 / 1024**2,
+    "M": 1000**2 / 1024**2,
+    "G": 1000**3 / 1024**2,
+    None: 1 / 1024**2,
+}
+
+
+def _millicores(value: Any) -> float | None:
+    match = _QUANTITY.match(str(value))
+    if not match or match["unit"] not in (None, "m"):
+        return None
+    number = float(match["number"])
+    return number if match["unit"] == "m" else number * 1000
+
+
+def _mebibytes(value: Any) -> float | None:
+    match = _QUANTITY.match(str(value))
+    if not match or match["unit"] == "m":
+        return None
+    return float(match["number"]) * _MEMORY_MIB[match["unit"]]
 
 
 @rule(
@@ -466,6 +589,129 @@ def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
             yield f"container {c.get('name')!r} is privileged"
 
 
+@rule(
+    "k8s-probes-enforced",
+    M,
+    "Deployment Safeguards in Enforce refuse containers without readiness and liveness probes.",
+    DEPLOYMENT,
+    environments=("prod",),
+)
+def _probes_enforced(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    for c in _pod(r).get("containers") or []:
+        # A missing readiness probe on a container with ports is k8s-probes' finding already.
+        wanted = ("livenessProbe",) if c.get("ports") else ("readinessProbe", "livenessProbe")
+        missing = [p for p in wanted if not c.get(p)]
+        if missing:
+            yield f"container {c.get('name')!r} has no {' or '.join(missing)}"
+
+
+@rule(
+    "k8s-spread-or-anti-affinity",
+    M,
+    "Replicas packed onto one node all go down with it; spread them or keep them apart.",
+    DEPLOYMENT,
+)
+def _spread(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    pod = _pod(r)
+    if not pod.get("topologySpreadConstraints") and not _get(pod, "affinity.podAntiAffinity"):
+        yield "pods need topologySpreadConstraints or podAntiAffinity"
+
+
+def _labels(obj: Any) -> Mapping[str, Any]:
+    labels = _get(obj, "metadata.labels", {})
+    return labels if isinstance(labels, Mapping) else {}
+
+
+@stack_rule(
+    "k8s-no-aks-reserved-labels",
+    M,
+    "Labels under kubernetes.azure.com belong to AKS; workloads using them confuse its add-ons.",
+    DEPLOYMENT,
+    SERVICE,
+)
+def _reserved_labels(
+    resources: list[PolicyResource], _: PolicyContext
+) -> Iterable[tuple[PolicyResource, str]]:
+    for r in resources:
+        if not r.type.startswith("kubernetes:"):
+            continue
+        template = _get(r.inputs, "spec.template", {})
+        for where, labels in (("metadata", _labels(r.inputs)), ("pod template", _labels(template))):
+            for key in labels:
+                if AKS_RESERVED_LABEL in str(key):
+                    yield r, f"{where} label {key} is reserved for AKS"
+
+
+def _images(r: PolicyResource) -> list[str]:
+    containers = (
+        _containers(r) if r.type == DEPLOYMENT else _get(r.inputs, "template.containers", [])
+    )
+    return [str(c.get("image", "")) for c in containers if isinstance(c, Mapping)]
+
+
+@rule(
+    "images-from-trusted-registries",
+    M,
+    "Images from anywhere run code nobody here built or scanned; pull only from ACR or MCR.",
+    DEPLOYMENT,
+    CONTAINER_APP,
+    environments=("dev", "staging", "prod"),
+)
+def _trusted_registries(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    for image in _images(r):
+        if not TRUSTED_REGISTRY.match(image):
+            yield f"image {image} is not from an Azure Container Registry or mcr.microsoft.com"
+
+
+@rule(
+    "k8s-no-node-edits",
+    M,
+    "Nodes are cattle managed through node pools; edits to single nodes vanish on reimage.",
+    NODE,
+)
+def _node_edits(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    yield "taint or label node pools (agentPoolProfiles), not individual nodes"
+
+
+@rule(
+    "k8s-csi-storage-class",
+    M,
+    "The in-tree Azure disk and file provisioners are removed; only the CSI drivers work.",
+    STORAGE_CLASS,
+)
+def _csi(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    provisioner = str(r.inputs.get("provisioner", ""))
+    if provisioner in IN_TREE_PROVISIONERS:
+        yield f"provisioner {provisioner} is in-tree; use disk.csi.azure.com or file.csi.azure.com"
+
+
+@stack_rule(
+    "k8s-unique-service-selectors",
+    M,
+    "Two Services selecting the same pods send one service's traffic to the other's pods.",
+    SERVICE,
+)
+def _unique_selectors(
+    resources: list[PolicyResource], _: PolicyContext
+) -> Iterable[tuple[PolicyResource, str]]:
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    for r in resources:
+        if r.type != SERVICE:
+            continue
+        selector = _get(r.inputs, "spec.selector", {})
+        if not isinstance(selector, Mapping) or not selector:
+            continue
+        key = (
+            str(_get(r.inputs, "metadata.namespace", "")),
+            tuple(sorted((str(k), str(v)) for k, v in selector.items())),
+        )
+        name = str(_get(r.inputs, "metadata.name", r.name))
+        if key in seen:
+            yield r, f"selects the same pods as Service {seen[key]}"
+        else:
+            seen[key] = name
+
+
 def _tag(image: str) -> str | None:
     if "@sha256:" in image:
         return None
@@ -490,6 +736,20 @@ def _mutable_tags(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
         tag = _tag(image)
         if tag is not None and not VERSION_TAG.match(tag):
             yield f"image {image} uses the mutable tag {tag!r}; pin a version or a digest"
+
+
+@rule(
+    "images-pinned-by-digest",
+    M,
+    "A tag can be pushed again; only a digest names the exact bytes that were reviewed.",
+    DEPLOYMENT,
+    CONTAINER_APP,
+    environments=("prod",),
+)
+def _digest(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    for image in _images(r):
+        if "@sha256:" not in image:
+            yield f"image {image} has no digest; lock it in apps/images.lock.yaml"
 
 
 @rule(

@@ -72,7 +72,14 @@ def vault_references(
         found.setdefault((reference.vault, reference.name, reference.kind), reference)
 
     for service in catalog.services:
-        for variable, ref in sorted(service.spec.secrets.items()):
+        references = [
+            *sorted(service.spec.secrets.items()),
+            *(
+                (f"secret file {name}", ref)
+                for name, ref in sorted(service.spec.secret_files.items())
+            ),
+        ]
+        for variable, ref in references:
             if not isinstance(ref, KeyVaultSecret):
                 continue
             vault, group = platform_vault, platform_group

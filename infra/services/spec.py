@@ -54,6 +54,16 @@ class AddressForm(StrEnum):
     HOST_PORT = "host-port"  # host:port
 
 
+SECRET_FILES_MOUNT = "/mnt/secrets"
+"""Where `ServiceSpec.secret_files` appear, read-only, on both targets."""
+
+
+def file_secret_name(file_name: str) -> str:
+    """The Container Apps secret behind one secret file (env var secrets have no `file-` form
+    unless a variable is named FILE_…; validation refuses that clash)."""
+    return f"file-{file_name}"
+
+
 # --------------------------------------------------------------------------------------------
 # Parts of a service
 
@@ -299,6 +309,12 @@ class ServiceSpec:
     overrides: Mapping[str, Override] = field(default_factory=dict)
     writable_paths: tuple[str, ...] = ("/tmp",)
     """The root filesystem is read-only; these get an emptyDir (AKS) or ephemeral volume."""
+    secret_files: Mapping[str, KeyVaultSecret] = field(default_factory=dict)
+    """File name → Key Vault secret, mounted read-only at `/mnt/secrets/<file name>` on both
+    targets (AKS: Secrets Store CSI volume, never copied into a Kubernetes Secret; Container Apps:
+    a secret volume). Prefer this to `secrets` where the process can read a file: a file is not
+    inherited by child processes, not printed by `env` dumps or crash reports, and is refreshed
+    on rotation without a restart (AKS)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -19,9 +19,11 @@ from pydantic import TypeAdapter, ValidationError
 from infra.config import Environment
 from infra.problems import InvalidInput, Problem, show
 from infra.services.chart_versions import reviewed
+from infra.services.image_lock import pin
 from infra.services.images import parse_image
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.spec import (
+    SECRET_FILES_MOUNT,
     Application,
     Autoscaling,
     ConfigSecret,
@@ -37,6 +39,7 @@ from infra.services.spec import (
     ServiceBusQueue,
     ServiceSpec,
     Target,
+    file_secret_name,
 )
 
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -47,6 +50,7 @@ KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
 KEY_VAULT_CERT_URI = re.compile(
     r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/certificates/[0-9a-zA-Z-]+/?$"
 )
+SECRET_FILE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
 SECRET_LOOKING = re.compile(
     r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)"
@@ -90,6 +94,9 @@ class ValidationContext:
     """Full config keys in the `secrets` (or any non-platform) namespace → whether secret."""
     key_vault_name: str = ""
     """The platform vault: TLS certificates must live there (ingress can read only it)."""
+    image_lock: Mapping[str, str] | None = None
+    """`apps/images.lock.yaml` (declared tag → digest): images are deployed pinned, and prod
+    refuses one it does not pin. None only where declarations are checked without deploying."""
 
 
 @dataclass(frozen=True)
@@ -312,6 +319,7 @@ class _Checker:
         self.probes()
         self.identity()
         self.writable_paths()
+        self.secret_files()
         return self.problems
 
     def name(self) -> None:
@@ -353,6 +361,18 @@ class _Checker:
                 self.spec.image,
                 "uses the mutable 'latest' tag in prod",
                 "pin a version tag or a digest (set overrides['prod'].image)",
+            )
+        elif (
+            ref.digest is None
+            and self.context.environment is Environment.PROD
+            and self.context.image_lock is not None
+        ):
+            self.add(
+                "image",
+                self.spec.image,
+                "is a tag without a digest, and prod runs images by digest",
+                "let the deploy workflow lock it (python -m infra.services.image_lock resolve "
+                "prod writes apps/images.lock.yaml) or pin repository@sha256:<digest>",
             )
 
     def ports(self) -> None:
@@ -404,7 +424,12 @@ class _Checker:
                     "is not a valid variable name",
                     "use letters, digits and '_', not starting with a digit",
                 )
-            if SECRET_LOOKING.search(key.upper()) and value:
+            # A path to a secret file (the *_FILE convention) is not the secret itself.
+            if (
+                SECRET_LOOKING.search(key.upper())
+                and value
+                and not value.startswith(f"{SECRET_FILES_MOUNT}/")
+            ):
                 self.add(
                     f"env[{key!r}]",
                     _Raw("<hidden>"),
@@ -423,31 +448,7 @@ class _Checker:
             if key in spec.env:
                 self.add(path, None, "is also set in env", "set it in one place only")
             if isinstance(ref, KeyVaultSecret):
-                if not KEY_VAULT_SECRET_NAME.match(ref.name):
-                    self.add(
-                        f"{path}.name",
-                        ref.name,
-                        "is not a Key Vault secret name",
-                        "use 1-127 letters, digits and '-'",
-                    )
-                vault = (
-                    None
-                    if ref.vault_id is None
-                    else expand(ref.vault_id, "0", self.context.environment.value)
-                )
-                if vault is not None and (
-                    unknown_placeholders(vault)
-                    or not (
-                        RESOURCE_ID.match(vault)
-                        and "/providers/Microsoft.KeyVault/vaults/" in vault
-                    )
-                ):
-                    self.add(
-                        f"{path}.vault_id",
-                        ref.vault_id,
-                        "is not a Key Vault resource id",
-                        "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
-                    )
+                self._key_vault_ref(path, ref)
             elif isinstance(ref, ConfigSecret):
                 full = config_secret_key(ref)
                 if full.startswith("platform:"):
@@ -828,6 +829,68 @@ class _Checker:
                     "grant on the resource the service uses",
                 )
 
+    def secret_files(self) -> None:
+        files = self.spec.secret_files
+        for file, ref in sorted(files.items()):
+            path = f"secret_files[{file!r}]"
+            if not SECRET_FILE_NAME.match(file):
+                self.add(
+                    path,
+                    None,
+                    "is not a file name for a secret",
+                    "use 1-63 lowercase letters, digits and '-', e.g. db-password",
+                )
+            # Container Apps secret names of env secrets: render.common.env_secret_name.
+            elif file_secret_name(file) in {v.lower().replace("_", "-") for v in self.spec.secrets}:
+                self.add(
+                    path,
+                    None,
+                    f"clashes with the Container Apps secret of env var {file_secret_name(file)!r}",
+                    "rename the file or the variable",
+                )
+            self._key_vault_ref(path, ref)
+        if len({ref.vault_id for ref in files.values()}) > 1:
+            self.add(
+                "secret_files",
+                None,
+                "reads from more than one vault (one read-only volume holds them all)",
+                "keep a service's secret files in one vault, or pass the others in secrets",
+            )
+        for index, writable in enumerate(self.spec.writable_paths):
+            if files and (
+                writable == SECRET_FILES_MOUNT or writable.startswith(f"{SECRET_FILES_MOUNT}/")
+            ):
+                self.add(
+                    f"writable_paths[{index}]",
+                    writable,
+                    f"is where secret files are mounted ({SECRET_FILES_MOUNT})",
+                    "use another path",
+                )
+
+    def _key_vault_ref(self, path: str, ref: KeyVaultSecret) -> None:
+        if not KEY_VAULT_SECRET_NAME.match(ref.name):
+            self.add(
+                f"{path}.name",
+                ref.name,
+                "is not a Key Vault secret name",
+                "use 1-127 letters, digits and '-'",
+            )
+        vault = (
+            None
+            if ref.vault_id is None
+            else expand(ref.vault_id, "0", self.context.environment.value)
+        )
+        if vault is not None and (
+            unknown_placeholders(vault)
+            or not (RESOURCE_ID.match(vault) and "/providers/Microsoft.KeyVault/vaults/" in vault)
+        ):
+            self.add(
+                f"{path}.vault_id",
+                ref.vault_id,
+                "is not a Key Vault resource id",
+                "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
+            )
+
     def writable_paths(self) -> None:
         seen: set[str] = set()
         for index, path in enumerate(self.spec.writable_paths):
@@ -1145,6 +1208,8 @@ def validate_applications(
             if spec is None:
                 problems.extend(type_problems)
                 continue
+            if context.image_lock is not None and isinstance(spec.image, str):
+                spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
             problems.extend(_Checker(spec, group, context).run())
             planned.append(PlannedService(application.name, spec, source))
         for index, declared_chart in enumerate(getattr(application, "charts", ()) or ()):

@@ -99,7 +99,9 @@ class AksService(pulumi.ComponentResource):
                 )
             client_id = identity.identity.client_id
             depends += list(identity.grants)
-            if any(isinstance(r, KeyVaultSecret) for r in service.spec.secrets.values()):
+            if service.spec.secret_files or any(
+                isinstance(r, KeyVaultSecret) for r in service.spec.secrets.values()
+            ):
                 # The CSI driver mounts Key Vault secrets with this identity when the first pod
                 # starts; wait for the grants to take effect rather than race the rollout's
                 # deadline (Key Vault RBAC: up to 10 minutes).

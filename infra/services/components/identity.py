@@ -23,6 +23,7 @@ def needs_identity(spec: ServiceSpec) -> bool:
         spec.identity is not None
         or any(isinstance(r, KeyVaultSecret) for r in spec.secrets.values())
         or (spec.autoscaling is not None and spec.autoscaling.queue is not None)
+        or bool(spec.secret_files)
     )
 
 
@@ -75,9 +76,12 @@ def create_identity(
                 parent=parent,
             )
         )
-    for variable, ref in sorted(spec.secrets.items()):
-        if not isinstance(ref, KeyVaultSecret):
-            continue
+    vault_refs = [
+        (variable.lower().replace("_", "-"), ref)
+        for variable, ref in sorted(spec.secrets.items())
+        if isinstance(ref, KeyVaultSecret)
+    ] + [(f"file-{file}", ref) for file, ref in sorted(spec.secret_files.items())]
+    for label, ref in vault_refs:
         vault: pulumi.Input[str] = (
             platform_vault_id
             if ref.vault_id is None
@@ -90,7 +94,7 @@ def create_identity(
         scope = pulumi.Output.concat(vault, "/secrets/", ref.name)
         grants.append(
             placement.grant(
-                f"{spec.name}-secret-{variable.lower().replace('_', '-')}",
+                f"{spec.name}-secret-{label}",
                 role_guid=KEY_VAULT_SECRETS_USER,
                 principal_id=identity.principal_id,
                 scope=scope,

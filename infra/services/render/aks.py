@@ -28,6 +28,7 @@ from infra.services.render.common import (
     version_label,
 )
 from infra.services.spec import (
+    SECRET_FILES_MOUNT,
     ConfigSecret,
     Exposure,
     GrpcProbe,
@@ -177,6 +178,33 @@ def _secret_provider_classes(
                 },
             }
         )
+    files = sorted(service.spec.secret_files.items())
+    if files:
+        vault_id = files[0][1].vault_id  # validated: one vault per service for files
+        vault_name = facts.key_vault_name if vault_id is None else vault_id.rsplit("/", 1)[-1]
+        listed = "".join(
+            f"    - |\n      objectName: {ref.name}\n      objectAlias: {file}\n"
+            "      objectType: secret\n"
+            for file, ref in files
+        )
+        objects.append(
+            {
+                "apiVersion": "secrets-store.csi.x-k8s.io/v1",
+                "kind": "SecretProviderClass",
+                "metadata": {"name": f"{service.name}-files", "namespace": service.app},
+                # No secretObjects: file secrets stay in the pod's tmpfs volume, never in etcd.
+                "spec": {
+                    "provider": "azure",
+                    "parameters": {
+                        "usePodIdentity": "false",
+                        "clientID": client_id or "",
+                        "keyvaultName": vault_name,
+                        "tenantId": facts.tenant_id,
+                        "objects": "array:\n" + listed,
+                    },
+                },
+            }
+        )
     return objects
 
 
@@ -224,6 +252,32 @@ def _volumes(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], 
                 "readOnly": True,
             }
         )
+    files = sorted(service.spec.secret_files)
+    if files and facts.cluster is ClusterKind.LOCAL:
+        # Locally the optional Secret `<service>-secrets` holds them, one key per file name.
+        volumes.append(
+            {
+                "name": "secret-files",
+                "secret": {
+                    "secretName": f"{service.name}-secrets",
+                    "optional": True,
+                    "items": [{"key": f, "path": f} for f in files],
+                },
+            }
+        )
+    elif files:
+        volumes.append(
+            {
+                "name": "secret-files",
+                "csi": {
+                    "driver": "secrets-store.csi.k8s.io",
+                    "readOnly": True,
+                    "volumeAttributes": {"secretProviderClass": f"{service.name}-files"},
+                },
+            }
+        )
+    if files:
+        mounts.append({"name": "secret-files", "mountPath": SECRET_FILES_MOUNT, "readOnly": True})
     return volumes, mounts
 
 

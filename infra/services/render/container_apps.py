@@ -26,6 +26,7 @@ from infra.services.render.common import (
     version_label,
 )
 from infra.services.spec import (
+    SECRET_FILES_MOUNT,
     ConfigSecret,
     Exposure,
     HttpProbe,
@@ -35,6 +36,7 @@ from infra.services.spec import (
     ServiceBusQueue,
     ServiceSpec,
     StorageQueue,
+    file_secret_name,
 )
 from infra.services.validation import Catalog, PlannedService, port_named
 from infra.services.wiring import container_app_external, dependency_env, reachability
@@ -105,6 +107,14 @@ def _secrets(
             secrets.append(
                 app.SecretArgs(name=env_secret_name(variable), value=config_values[variable])
             )
+    for file, ref in sorted(spec.secret_files.items()):
+        secrets.append(
+            app.SecretArgs(
+                name=file_secret_name(file),
+                key_vault_url=_key_vault_url(ref, facts),
+                identity=identity_id,
+            )
+        )
     return secrets
 
 
@@ -266,6 +276,21 @@ def render_on_container_apps(
         app.VolumeMountArgs(volume_name=f"writable-{i}", mount_path=path)
         for i, path in enumerate(spec.writable_paths)
     ]
+    if spec.secret_files:
+        # A secret volume: one read-only file per entry, from the app's Key Vault references.
+        volumes.append(
+            app.VolumeArgs(
+                name="secret-files",
+                storage_type=app.StorageType.SECRET,
+                secrets=[
+                    app.SecretVolumeItemArgs(secret_ref=file_secret_name(f), path=f)
+                    for f in sorted(spec.secret_files)
+                ],
+            )
+        )
+        mounts.append(
+            app.VolumeMountArgs(volume_name="secret-files", mount_path=SECRET_FILES_MOUNT)
+        )
     container = app.ContainerArgs(
         name=service.name,
         image=image(spec, facts),
