@@ -11,9 +11,9 @@ from pulumi_azure_native import managedidentity, privatedns
 from infra.foundation.common import Placement
 from infra.services.components.identity import create_identity
 from infra.services.components.kubernetes_objects import create_objects, logical_name
-from infra.services.render.aks import ServiceSecrets, render_on_aks
+from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
-from infra.services.validation import Catalog, PlannedService
+from infra.services.validation import Catalog, PlannedJob, PlannedService
 from infra.services.wiring import reachability
 
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
@@ -31,7 +31,8 @@ class AzureWiring:
 
 @dataclass(frozen=True)
 class AksServiceArgs:
-    service: PlannedService
+    service: PlannedService | PlannedJob
+    """A service, or a job (which gets the same identity and federation, and no Service)."""
     catalog: Catalog
     facts: PlatformFacts
     extensions: PlatformExtensions
@@ -77,18 +78,33 @@ class AksService(pulumi.ComponentResource):
             )
             client_id = identity.identity.client_id
             depends += [federation, *identity.grants]
-        objects = render_on_aks(
-            service,
-            catalog=args.catalog,
-            facts=args.facts,
-            extensions=args.extensions,
-            client_id=client_id,
-            secrets=args.secrets,
+        objects = (
+            render_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
+            if isinstance(service, PlannedService)
+            else render_job_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
         )
         created = create_objects(
             objects, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends)
         )
-        if azure is not None and reachability(args.catalog, service).needs_internal_load_balancer:
+        if (
+            azure is not None
+            and isinstance(service, PlannedService)
+            and reachability(args.catalog, service).needs_internal_load_balancer
+        ):
             k8s_service = created[f"Service/{service.name}"]
             assert isinstance(k8s_service, k8s.core.v1.Service)
             ip = k8s_service.status.apply(

@@ -9,7 +9,7 @@ from pulumi_azure_native import authorization, managedidentity
 
 from infra.foundation.common import Placement
 from infra.services.roles import KEY_VAULT_SECRETS_USER, expand, role_guid
-from infra.services.spec import KeyVaultSecret, ServiceSpec
+from infra.services.spec import JobSpec, KeyVaultSecret, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class ServiceIdentity:
     grants: tuple[authorization.RoleAssignment, ...]
 
 
-def needs_identity(spec: ServiceSpec) -> bool:
+def needs_identity(spec: ServiceSpec | JobSpec) -> bool:
     return spec.identity is not None or any(
         isinstance(r, KeyVaultSecret) for r in spec.secrets.values()
     )
@@ -26,7 +26,7 @@ def needs_identity(spec: ServiceSpec) -> bool:
 
 def create_identity(
     parent: pulumi.Resource,
-    spec: ServiceSpec,
+    spec: ServiceSpec | JobSpec,
     placement: Placement,
     environment: str,
     platform_vault_id: pulumi.Input[str],
