@@ -20,7 +20,6 @@ from infra.program import build
 from infra.services.loader import load_applications
 from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
 from infra.services.render.container_apps import (
-    ContainerAppJobPlan,
     render_job_on_container_apps,
     render_on_container_apps,
 )
@@ -94,9 +93,9 @@ def on_aks(catalog: Catalog, name: str, client_id: str | None = CLIENT_ID) -> di
     return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}
 
 
-def on_container_apps(
-    catalog: Catalog, name: str, identity_id: str | None = IDENTITY_ID
-) -> ContainerAppJobPlan:
+def on_container_apps(catalog: Catalog, name: str, identity_id: str | None = IDENTITY_ID) -> Any:
+    """The plan, typed loosely: the SDK types every Args field as Input[...] (maybe awaitable),
+    which tests reading plain values back would have to narrow at every step."""
     planned = next(j for j in catalog.jobs if j.name == name)
     return render_job_on_container_apps(
         planned,
@@ -235,7 +234,7 @@ def test_a_job_is_allowed_into_the_services_it_calls_on_either_target() -> None:
     assert {"ipBlock": {"cidr": "10.20.8.0/23"}} in sources, "the Container Apps job"
     service = next(o for o in objects if o["kind"] == "Service")
     assert service["spec"]["type"] == "LoadBalancer", "reachable from Container Apps"
-    aca_env = on_container_apps(catalog, "aca-job").template.containers[0].env  # type: ignore[index]
+    aca_env = on_container_apps(catalog, "aca-job").template.containers[0].env
     assert [(e.name, e.value) for e in aca_env] == [
         ("API_URL", "http://api.shop.dev.shop.internal:8080")
     ]
@@ -269,12 +268,12 @@ def test_container_apps_jobs_use_the_typed_sdk_args() -> None:
     scale = event.scale
     assert isinstance(scale, app.JobScaleArgs)
     assert (scale.min_executions, scale.max_executions, scale.polling_interval) == (0, 4, 30)
-    rule = scale.rules[0]  # type: ignore[index]
+    rule: Any = scale.rules[0]  # type: ignore[index]  # a plain list here
     assert (rule.type, rule.identity) == ("azure-servicebus", IDENTITY_ID)
     assert rule.metadata == {"namespace": "sb-shop", "queueName": "imports", "messageCount": "5"}
-    registry = config.registries[0]  # type: ignore[index]
+    registry: Any = config.registries[0]  # type: ignore[index]
     assert registry.identity == "pull-identity", "pulled with the platform's identity"
-    container = plan.template.containers[0]  # type: ignore[index]
+    container: Any = plan.template.containers[0]  # type: ignore[index]
     assert container.probes is None
 
 
@@ -293,7 +292,7 @@ def test_storage_queue_event_job_on_container_apps() -> None:
     )
     rule = on_container_apps(
         catalog_with(spec), "importer"
-    ).configuration.event_trigger_config.scale.rules[0]  # type: ignore[union-attr,index]
+    ).configuration.event_trigger_config.scale.rules[0]
     assert (rule.type, rule.identity) == ("azure-queue", IDENTITY_ID)
     assert rule.metadata == {"accountName": "stshop", "queueName": "imports", "queueLength": "5"}
 
@@ -340,7 +339,7 @@ def test_difference_time_zone_honoured_on_aks_refused_on_container_apps() -> Non
     schedule = on_container_apps(
         catalog_with(utc), "importer"
     ).configuration.schedule_trigger_config
-    assert schedule.cron_expression == "0 6 * * *"  # type: ignore[union-attr]
+    assert schedule.cron_expression == "0 6 * * *"
 
 
 def test_difference_overlapping_scheduled_runs() -> None:
@@ -384,7 +383,7 @@ def test_difference_parallelism_and_completions_mean_the_same() -> None:
         catalog_with(dataclasses.replace(spec, target=Target.CONTAINER_APPS)), "importer"
     )
     manual = aca.configuration.manual_trigger_config
-    assert (manual.parallelism, manual.replica_completion_count) == (2, 4)  # type: ignore[union-attr]
+    assert (manual.parallelism, manual.replica_completion_count) == (2, 4)
 
 
 def test_difference_event_executions_are_bounded_the_same_way() -> None:
@@ -396,8 +395,8 @@ def test_difference_event_executions_are_bounded_the_same_way() -> None:
     )
     scale = on_container_apps(
         catalog_with(event_job(Target.CONTAINER_APPS)), "importer"
-    ).configuration.event_trigger_config.scale  # type: ignore[union-attr]
-    assert (scale.min_executions, scale.max_executions, scale.polling_interval) == (0, 4, 30)  # type: ignore[union-attr]
+    ).configuration.event_trigger_config.scale
+    assert (scale.min_executions, scale.max_executions, scale.polling_interval) == (0, 4, 30)
 
 
 def test_difference_requests_below_limits_burst_on_aks_and_allocate_the_limit_on_container_apps() -> (
@@ -415,5 +414,5 @@ def test_difference_requests_below_limits_burst_on_aks_and_allocate_the_limit_on
     aca = on_container_apps(
         catalog_with(dataclasses.replace(spec, target=Target.CONTAINER_APPS)), "importer"
     )
-    size = aca.template.containers[0].resources  # type: ignore[index]
+    size = aca.template.containers[0].resources
     assert (size.cpu, size.memory) == (0.5, "1Gi")
