@@ -14,7 +14,7 @@ from infra.config import Environment
 from infra.preview.cli import policy_report
 from infra.preview.engine import run_offline
 from infra.preview.snapshot import to_snapshot
-from infra.preview.stackfile import read_stack
+from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.loader import load_applications
@@ -416,3 +416,13 @@ def test_difference_requests_below_limits_burst_on_aks_and_allocate_the_limit_on
     )
     size = aca.template.containers[0].resources
     assert (size.cpu, size.memory) == (0.5, "1Gi")
+
+
+def test_every_row_of_the_readme_differences_table_names_a_test_here() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("Where the targets differ, and the test that holds each row")[1]
+    rows = table.split("\n\n")[1].splitlines()[2:]  # after the header and its rule
+    named = [row.rstrip(" |").rsplit("`", 2)[-2] for row in rows]
+    assert len(named) >= 8
+    module = globals()
+    assert [name for name in named if not callable(module.get(name))] == []
