@@ -19,6 +19,7 @@ from infra.services.spec import (
     Ingress,
     JobOverride,
     JobSpec,
+    Manual,
     Override,
     Port,
     Resources,
@@ -291,3 +292,72 @@ def test_any_override_over_any_base_is_the_field_wise_merge(trees: tuple[Tree, T
     expected = dataclasses.replace(build(expected_tree), overrides=base.overrides)
     assert for_environment(base, "prod") == expected
     assert for_environment(base, "dev") == base
+
+
+@st.composite
+def triggers(draw: st.DrawFn) -> Any:
+    kind = draw(st.sampled_from(["manual", "schedule", "event"]))
+    if kind == "manual":
+        return (Manual, {})
+    if kind == "schedule":
+        return (
+            Schedule,
+            {
+                "cron": draw(st.sampled_from(["0 3 * * *", "*/5 * * * *"])),
+                **subset(draw, {"time_zone": st.sampled_from(["Etc/UTC", "Europe/Paris"])}),
+            },
+        )
+    return (
+        Event,
+        {
+            "queue": draw(queues()),
+            **subset(
+                draw, {"max_executions": st.integers(1, 9), "polling_seconds": st.integers(5, 60)}
+            ),
+        },
+    )
+
+
+@st.composite
+def job_trees(draw: st.DrawFn) -> tuple[Tree, Tree]:
+    numbers = {
+        "parallelism": st.integers(1, 4),
+        "completions": st.integers(1, 4),
+        "retries": st.integers(0, 3),
+        "timeout_seconds": st.integers(60, 7200),
+    }
+    base: Tree = (
+        JobSpec,
+        {
+            "name": "batch",
+            "image": "team/batch:1.0.0",
+            "target": draw(st.sampled_from(list(Target))),
+            **subset(
+                draw, {**numbers, "trigger": triggers(), "resources": resources(), "env": ENV}
+            ),
+        },
+    )
+    patch: Tree = (
+        JobOverride,
+        subset(
+            draw,
+            {
+                **numbers,
+                "trigger": triggers(),
+                "resources": resources(),
+                "env": ENV,
+                "image": st.just("team/batch:2.0.0"),
+            },
+        ),
+    )
+    return base, patch
+
+
+@settings(max_examples=100, deadline=None)
+@given(job_trees())
+def test_any_job_override_over_any_job_is_the_field_wise_merge(trees: tuple[Tree, Tree]) -> None:
+    base_tree, patch_tree = trees
+    base = build((base_tree[0], {**base_tree[1], "overrides": {"prod": build(patch_tree)}}))
+    expected_tree = merge_tree(base_tree, (JobSpec, patch_tree[1]))
+    expected = dataclasses.replace(build(expected_tree), overrides=base.overrides)
+    assert for_environment(base, "prod") == expected
