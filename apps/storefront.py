@@ -2,7 +2,11 @@
 
 Public web front end and identity on Container Apps (scale with HTTP, pay per use); the core
 APIs on AKS; a queue-driven order worker that scales to zero on Container Apps and a
-notification service scaled by KEDA on AKS. Calls cross targets in both directions.
+notification service scaled by KEDA on AKS; a nightly catalog reindex job on AKS. Calls cross
+targets in both directions.
+
+Overrides are patches: each says only what differs in that environment, everything else is
+inherited from the base declaration.
 """
 
 from infra.services.charts import valkey
@@ -16,6 +20,8 @@ from infra.services.spec import (
     HttpProbe,
     Identity,
     Ingress,
+    JobOverride,
+    JobSpec,
     KeyVaultSecret,
     Override,
     Port,
@@ -23,6 +29,7 @@ from infra.services.spec import (
     Protocol,
     Resources,
     RoleGrant,
+    Schedule,
     ServiceBusQueue,
     ServiceSpec,
     StorageQueue,
@@ -70,15 +77,10 @@ web = ServiceSpec(
         Dependency(service="identity-api", env="IDENTITY_URL"),
     ),
     overrides={
+        # Triggers (HTTP, no CPU) and exposure are inherited from the base.
         "prod": Override(
-            autoscaling=Autoscaling(
-                min_replicas=3, max_replicas=40, cpu_utilization=None, http_concurrency=80
-            ),
-            ingress=Ingress(
-                exposure=Exposure.PUBLIC,
-                host="shop.example.com",
-                tls=Tls(key_vault_certificate_uri=SHOP_CERT),
-            ),
+            autoscaling=Autoscaling(min_replicas=3, max_replicas=40),
+            ingress=Ingress(host="shop.example.com", tls=Tls(key_vault_certificate_uri=SHOP_CERT)),
         ),
     },
 )
@@ -87,7 +89,11 @@ catalog = ServiceSpec(
     name="catalog-api",
     image="storefront/catalog-api:1.14.0",
     target=Target.AKS,
-    ports=(Port(name="http", number=8080), Port(name="metrics", number=9090)),
+    # The process listens on 8080; callers use port 80 (plain `http://catalog-api...` URLs).
+    ports=(
+        Port(name="http", number=8080, service_port=80),
+        Port(name="metrics", number=9090),
+    ),
     secrets={"CATALOG_DB_PASSWORD": KeyVaultSecret(name="catalog-db-password")},
     env={"CATALOG_DB_HOST": "psql-storefront.postgres.database.azure.com"},
     resources=Resources(cpu=0.5, memory="1Gi"),
@@ -112,11 +118,8 @@ basket = ServiceSpec(
     ),
     probes=Probes(readiness=GrpcProbe(), liveness=GrpcProbe()),
     dependencies=(Dependency(service="basket-valkey", env="BASKET_CACHE_URL"),),
-    overrides={
-        "prod": Override(
-            autoscaling=Autoscaling(min_replicas=3, max_replicas=24, cpu_utilization=65)
-        )
-    },
+    # A patch: the CPU and memory triggers stay as declared above.
+    overrides={"prod": Override(autoscaling=Autoscaling(min_replicas=3, max_replicas=24))},
 )
 
 ordering = ServiceSpec(
@@ -198,17 +201,12 @@ order_worker = ServiceSpec(
         )
     ),
     overrides={
+        # messages_per_replica=10 is inherited; only the namespace and the ceiling differ.
         "prod": Override(
             autoscaling=Autoscaling(
-                min_replicas=0,
                 max_replicas=60,
-                cpu_utilization=None,
-                queue=ServiceBusQueue(
-                    namespace="sb-storefront-prod",
-                    queue="orders",
-                    messages_per_replica=10,
-                    resource_group=MESSAGING_GROUP,
-                ),
+                # messages_per_replica and resource_group are inherited (an override patches).
+                queue=ServiceBusQueue(namespace="sb-storefront-prod", queue="orders"),
             )
         )
     },
@@ -219,7 +217,8 @@ notifications = ServiceSpec(
     image="storefront/notification-service:2.3.0",
     target=Target.AKS,
     ports=(Port(name="http", number=8080),),
-    resources=Resources(cpu=0.25, memory="256Mi"),
+    # Burstable: mostly idle between queue bursts, so it reserves half of what it may use.
+    resources=Resources(cpu=0.25, memory="256Mi", cpu_request=0.1, memory_request="128Mi"),
     autoscaling=Autoscaling(
         min_replicas=1,
         max_replicas=10,
@@ -235,16 +234,14 @@ notifications = ServiceSpec(
     ),
     overrides={
         "prod": Override(
+            # Prod reserves all the memory it may use (policy: memory request = limit); CPU
+            # still bursts.
+            resources=Resources(memory_request=None),
             autoscaling=Autoscaling(
                 min_replicas=2,
                 max_replicas=30,
-                cpu_utilization=None,
-                queue=StorageQueue(
-                    account="ststorefrontprod",
-                    queue="notifications",
-                    resource_group=MESSAGING_GROUP,
-                ),
-            )
+                queue=StorageQueue(account="ststorefrontprod", queue="notifications"),
+            ),
         )
     },
 )
@@ -265,10 +262,23 @@ admin = ServiceSpec(
     overrides={
         # Inside the platform's private zone (<environment>.shop.internal), where the platform
         # writes its record.
-        "prod": Override(
-            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.prod.shop.internal")
-        )
+        "prod": Override(ingress=Ingress(host="admin.prod.shop.internal"))
     },
+)
+
+# Rebuilds the catalog's search index every night, through catalog-api (which gets the traffic
+# allowance and the address like for any caller). Scheduled in UTC, so it means the same on
+# both targets.
+catalog_reindex = JobSpec(
+    name="catalog-reindex",
+    image="storefront/catalog-api:1.14.0",
+    target=Target.AKS,
+    trigger=Schedule(cron="30 2 * * *"),
+    args=("reindex", "--all"),
+    resources=Resources(cpu=0.5, memory="1Gi"),
+    timeout_seconds=3600,
+    dependencies=(Dependency(service="catalog-api", env="CATALOG_URL"),),
+    overrides={"dev": JobOverride(trigger=Schedule(cron="30 2 * * 1"))},
 )
 
 application = Application(
@@ -285,5 +295,6 @@ application = Application(
         notifications,
         admin,
     ),
+    jobs=(catalog_reindex,),
     charts=(basket_cache,),
 )

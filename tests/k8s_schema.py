@@ -98,6 +98,38 @@ CRD_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
             ["scaleTargetRef", "triggers"],
         )
     ),
+    # keda.sh/docs/2.17/reference/scaledjob-spec: the fields KEDA documents. `jobTargetRef` is
+    # a batch/v1 JobSpec: `validate_object` checks it against the Kubernetes schema as well.
+    ("keda.sh/v1alpha1", "ScaledJob"): _crd(
+        _object(
+            {
+                "jobTargetRef": {"type": "object"},
+                "pollingInterval": {"type": "integer", "minimum": 1},
+                "successfulJobsHistoryLimit": {"type": "integer", "minimum": 0},
+                "failedJobsHistoryLimit": {"type": "integer", "minimum": 0},
+                "envSourceContainerName": {"type": "string"},
+                "minReplicaCount": {"type": "integer", "minimum": 0},
+                "maxReplicaCount": {"type": "integer", "minimum": 1},
+                "rollout": _object(
+                    {
+                        "strategy": {"enum": ["default", "gradual"]},
+                        "propagationPolicy": {"enum": ["foreground", "background"]},
+                    }
+                ),
+                "scalingStrategy": _object(
+                    {
+                        "strategy": {"enum": ["default", "custom", "accurate", "eager"]},
+                        "customScalingQueueLengthDeduction": {"type": "integer"},
+                        "customScalingRunningJobPercentage": {"type": "string"},
+                        "pendingPodConditions": {"type": "array", "items": {"type": "string"}},
+                        "multipleScalersCalculation": {"enum": ["max", "min", "avg", "sum"]},
+                    }
+                ),
+                "triggers": {"type": "array", "minItems": 1, "items": _TRIGGER},
+            },
+            ["jobTargetRef", "triggers"],
+        )
+    ),
     ("keda.sh/v1alpha1", "TriggerAuthentication"): _crd(
         _object(
             {
@@ -180,5 +212,13 @@ def validate_object(obj: dict[str, Any]) -> None:
     key = (obj.get("apiVersion"), obj.get("kind"))
     if key in CRD_SCHEMAS:
         jsonschema.validate(obj, CRD_SCHEMAS[key])  # type: ignore[arg-type]
+        if key == ("keda.sh/v1alpha1", "ScaledJob"):
+            job = {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": {"name": obj["metadata"]["name"]},
+                "spec": obj["spec"]["jobTargetRef"],
+            }
+            kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
         return
     kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)

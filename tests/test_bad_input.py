@@ -22,7 +22,7 @@ from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.loader import load_applications
-from infra.services.spec import Application, Port, ServiceSpec, Target
+from infra.services.spec import Application, JobSpec, Port, Schedule, ServiceSpec, Target
 from tests.test_config import BAD_CONFIG
 from tests.test_validation import CASES
 
@@ -78,6 +78,31 @@ def test_bad_declarations_register_nothing() -> None:
     text = str(caught.value)
     assert "API (apps/shop.py)" in text
     assert "ports[0].number = 80" in text
+
+
+def test_a_bad_job_registers_nothing() -> None:
+    broken = Application(
+        name="shop",
+        source="apps/shop.py",
+        services=(),
+        jobs=(
+            JobSpec(
+                name="nightly",
+                image="team/nightly:1.0",
+                target=Target.CONTAINER_APPS,
+                trigger=Schedule(cron="0 25 * * *"),
+                parallelism=2,
+            ),
+        ),
+    )
+    with pytest.raises(ProgramFailed) as caught:
+        run_offline(read_stack("dev"), lambda: build(applications=[*load_applications(), broken]))
+    assert isinstance(caught.value.cause, InvalidInput)
+    assert caught.value.run.resources == []
+    text = str(caught.value)
+    assert "nightly (apps/shop.py)" in text
+    assert "trigger.cron = '0 25 * * *': is not a cron schedule: hour '25' is outside 0-23" in text
+    assert "parallelism = 2: is above completions=1" in text
 
 
 def _stack_values() -> dict[str, Any]:

@@ -291,14 +291,24 @@ def test_every_azure_resource_of_the_reference_plans_is_priced_or_known_free(
         assert {line["service"] for line in cost["lines"]} >= {"platform", "web", "catalog-api"}
 
 
+def _patched(declaration: Any, **changes: Any) -> Any:
+    from infra.services.spec import explicit_fields
+
+    given = explicit_fields(declaration) or frozenset()
+    kept = {f: getattr(declaration, f) for f in given if f not in changes}
+    return type(declaration)(**kept, **changes)
+
+
 def test_raising_a_prod_minimum_replica_count_shows_the_delta_first(
     prod_snapshot: dict[str, Any],
 ) -> None:
     def raised(service: Any) -> Any:
         override = service.overrides["prod"]
         assert override.autoscaling is not None
-        scaling = dataclasses.replace(override.autoscaling, min_replicas=5)
-        prod = dataclasses.replace(override, autoscaling=scaling)
+        # Rebuilt with the fields the declaration set (an override is a patch: replace() would
+        # set every field).
+        scaling = _patched(override.autoscaling, min_replicas=5)
+        prod = _patched(override, autoscaling=scaling)
         return dataclasses.replace(service, overrides={**service.overrides, "prod": prod})
 
     changed = [

@@ -508,15 +508,18 @@ def test_the_preview_shows_the_new_digest_when_a_tag_moves(
     monkeypatch.setattr("infra.program.load_lock", lambda: moved)
     head = to_snapshot(run_offline(read_stack("prod"), build))
     result = diff(snapshots["prod"], head)
-    (change,) = result.changes
-    assert (change.type, change.name, change.operation) == (
-        DEPLOYMENT,
-        "storefront-catalog-api",
-        Operation.UPDATE,
-    )
+    # catalog-api and the catalog-reindex job run the same image: both move with the tag.
+    by_name = {change.name: change for change in result.changes}
+    assert set(by_name) == {"storefront-catalog-api", "storefront-catalog-reindex"}
+    change = by_name["storefront-catalog-api"]
+    assert (change.type, change.operation) == (DEPLOYMENT, Operation.UPDATE)
     (prop,) = change.changes
     assert prop.path == "spec.template.spec.containers[0].image"
     assert prop.after == f"shopprodacr.azurecr.io/storefront/catalog-api:1.14.0@{DIGEST}"
+    job = by_name["storefront-catalog-reindex"]
+    assert job.operation is Operation.UPDATE
+    (job_prop,) = job.changes
+    assert job_prop.after == prop.after
 
 
 def test_every_declared_image_is_deployed_by_digest_in_prod(

@@ -81,5 +81,5 @@ def test_local_ingress_secrets_and_scheduling(local: OfflineRun) -> None:
         or "azure.workload.identity/client-id" not in account["metadata"]["annotations"]
     )
     env = {e["name"]: e.get("value") for e in _pod(local, "web")["containers"][0]["env"]}
-    assert env["CATALOG_URL"] == "http://catalog-api.storefront.svc.cluster.local:8080"
+    assert env["CATALOG_URL"] == "http://catalog-api.storefront.svc.cluster.local"  # port 80
     assert local.outputs["hosts"] == ["http://admin-web.localtest.me", "http://web.localtest.me"]

@@ -71,6 +71,11 @@ def _container(snapshot: dict[str, Any]) -> dict[str, Any]:
     return deployment["inputs"]["spec"]["template"]["spec"]["containers"][0]
 
 
+def _cron_container(snapshot: dict[str, Any]) -> dict[str, Any]:
+    cron = _find(snapshot, "kubernetes:batch/v1:CronJob", "storefront-catalog-reindex")
+    return cron["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+
+
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
@@ -146,6 +151,9 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
                     and r["name"] == "storefront-catalog-api"
                 )
             ]
+        case "k8s-prod-memory-request-equals-limit":
+            # On a job: the workload rules see CronJobs' pod templates too.
+            _cron_container(s)["resources"]["requests"]["memory"] = "512Mi"
         case "prod-stateful-protected":
             _find(s, "azure-native:keyvault:Vault")["options"].pop("protect")
         case "stack-monthly-budget":
@@ -311,3 +319,46 @@ def test_readme_documents_every_rule() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [rule_id for rule_id in RULES if f"`{rule_id}`" not in readme]
     assert missing == []
+
+
+def test_prod_accepts_burstable_cpu_but_not_burstable_memory(
+    snapshots: dict[str, dict[str, Any]],
+) -> None:
+    """The reference notification-service bursts CPU in prod and memory only in dev."""
+    prod = _find(
+        snapshots["prod"], "kubernetes:apps/v1:Deployment", "storefront-notification-service"
+    )
+    resources = prod["inputs"]["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert resources["requests"]["cpu"] != resources["limits"]["cpu"]
+    assert resources["requests"]["memory"] == resources["limits"]["memory"]
+    dev = _find(
+        snapshots["dev"], "kubernetes:apps/v1:Deployment", "storefront-notification-service"
+    )
+    dev_resources = dev["inputs"]["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert dev_resources["requests"]["memory"] == "128Mi"
+    assert dev_resources["limits"]["memory"] == "256Mi"
+    assert "k8s-prod-memory-request-equals-limit" not in violations(snapshots["dev"], "dev")
+    burst = copy.deepcopy(snapshots["prod"])
+    _container(burst)["resources"]["requests"]["cpu"] = "100m"
+    assert violations(burst, "prod") == []
+    _container(burst)["resources"]["requests"]["memory"] = "1Gi"  # limit is 1Gi: "1024Mi" equal
+    assert violations(burst, "prod") == []
+
+
+@pytest.mark.parametrize(
+    "rule_id", ["k8s-restricted-security-context", "k8s-env-no-plaintext-secrets", "k8s-resources"]
+)
+def test_workload_rules_cover_job_pods(snapshots: dict[str, dict[str, Any]], rule_id: str) -> None:
+    broken = copy.deepcopy(snapshots["prod"])
+    container = _cron_container(broken)
+    match rule_id:
+        case "k8s-restricted-security-context":
+            container["securityContext"]["readOnlyRootFilesystem"] = False
+        case "k8s-env-no-plaintext-secrets":
+            container["env"].append({"name": "API_TOKEN", "value": "abc"})
+        case _:
+            del container["resources"]["requests"]
+    report = evaluate(resources_of_snapshot(broken), PolicyContext("prod"), (), TODAY)
+    assert {(v.rule.id, v.resource.service) for v in report.enforced} == {
+        (rule_id, "catalog-reindex")
+    }

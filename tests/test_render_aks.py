@@ -220,10 +220,11 @@ def test_network_policy_allows_declared_callers_only() -> None:
         for s in sources
         if "podSelector" in s
     }
-    assert callers == {"admin-web"}
+    assert callers == {"admin-web", "catalog-reindex"}, "a job is a caller like any other"
     assert {"ipBlock": {"cidr": "10.20.8.0/23"}} in sources, (
         "web (Container Apps) calls catalog-api"
     )
+    # Container ports: the policy applies after the Service maps port 80 to 8080.
     assert policy["ingress"][0]["ports"] == [
         {"port": 8080, "protocol": "TCP"},
         {"port": 9090, "protocol": "TCP"},

@@ -126,7 +126,8 @@ def test_container_apps_caller_reaches_aks_through_private_dns(dev: OfflineRun) 
     assert record.inputs["aRecords"][0]["ipv4Address"].startswith("10.")
     web = dev.one("azure-native:app:ContainerApp", "web")
     env = {e["name"]: e.get("value") for e in web.inputs["template"]["containers"][0]["env"]}
-    assert env["CATALOG_URL"] == "http://catalog-api.storefront.dev.shop.internal:8080"
+    # catalog-api serves its container port 8080 as Service port 80 (the URL default).
+    assert env["CATALOG_URL"] == "http://catalog-api.storefront.dev.shop.internal"
     assert env["IDENTITY_URL"] == "http://identity-api"
 
 

@@ -14,11 +14,13 @@ from infra.services.spec import (
     Autoscaling,
     ConfigSecret,
     Dependency,
+    Event,
     Exposure,
     GrpcProbe,
     HttpProbe,
     Identity,
     Ingress,
+    JobSpec,
     KeyVaultSecret,
     Override,
     Port,
@@ -26,6 +28,7 @@ from infra.services.spec import (
     Protocol,
     Resources,
     RoleGrant,
+    Schedule,
     ServiceBusQueue,
     ServiceSpec,
     Target,
@@ -42,17 +45,27 @@ def svc(**changes: Any) -> ServiceSpec:
     return dataclasses.replace(base, **changes)
 
 
+def job(**changes: Any) -> JobSpec:
+    base = JobSpec(name="batch", image="team/batch:1.0.0", target=Target.AKS)
+    return dataclasses.replace(base, **changes)
+
+
 def problems(
-    *services: ServiceSpec,
+    *declared: ServiceSpec | JobSpec,
     environment: Environment = Environment.DEV,
     secrets: dict[str, bool] | None = None,
 ) -> list[str]:
+    services = tuple(d for d in declared if isinstance(d, ServiceSpec))
+    jobs = tuple(d for d in declared if isinstance(d, JobSpec))
     with pytest.raises(InvalidInput) as caught:
-        catalog_of(*services, environment=environment, secrets=secrets)
+        validate_applications(
+            [Application(name="shop", services=services, jobs=jobs, source="apps/test.py")],
+            context(environment, secrets),
+        )
     return [f"{p.group} | {p.render().strip()}" for p in caught.value.problems]
 
 
-CASES: list[tuple[str, list[ServiceSpec], Environment, str]] = [
+CASES: list[tuple[str, list[ServiceSpec | JobSpec], Environment, str]] = [
     (
         "name not a DNS label",
         [svc(name="Catalog_API")],
@@ -296,6 +309,121 @@ CASES: list[tuple[str, list[ServiceSpec], Environment, str]] = [
         Environment.DEV,
         "web (apps/test.py) | dependencies[0].env = 'API_URL': is already set by env, secrets or another dependency → choose another variable name with env=",
     ),
+    (
+        "cpu request above limit",
+        [svc(resources=Resources(cpu=0.25, memory="512Mi", cpu_request=0.5))],
+        Environment.DEV,
+        "api (apps/test.py) | resources.cpu_request = 0.5: is above the limit cpu=0.25 → lower the request, or raise cpu (requests may not exceed limits)",
+    ),
+    (
+        "memory request above limit",
+        [job(resources=Resources(cpu=0.25, memory="512Mi", memory_request="1Gi"))],
+        Environment.DEV,
+        "batch (apps/test.py) | resources.memory_request = '1Gi': is above the limit memory=512Mi → lower the request, or raise memory (requests may not exceed limits)",
+    ),
+    (
+        "service port clash",
+        [
+            svc(
+                ports=(
+                    Port(name="http", number=8080, service_port=80),
+                    Port(name="admin", number=8081, service_port=80),
+                )
+            )
+        ],
+        Environment.DEV,
+        "api (apps/test.py) | ports[1].service_port = 80: is also the Service port of 'http' → give each port its own service_port (callers could not tell them apart)",
+    ),
+    (
+        "service port clashes with another port's number",
+        [
+            svc(
+                ports=(
+                    Port(name="http", number=8080, service_port=9090),
+                    Port(name="metrics", number=9090),
+                )
+            )
+        ],
+        Environment.DEV,
+        "api (apps/test.py) | ports[1].number = 9090: is also the Service port of 'http' → give each port its own service_port (callers could not tell them apart)",
+    ),
+    (
+        "service port out of range",
+        [svc(ports=(Port(name="http", number=8080, service_port=0),))],
+        Environment.DEV,
+        "api (apps/test.py) | ports[0].service_port = 0: must be 1..65535 → use the port callers should use, e.g. 80",
+    ),
+    (
+        "cron that does not parse",
+        [job(trigger=Schedule(cron="61 * * * *"))],
+        Environment.DEV,
+        "batch (apps/test.py) | trigger.cron = '61 * * * *': is not a cron schedule: minute '61' is outside 0-59 → use five fields: minute hour day-of-month month day-of-week, e.g. '30 2 * * *'",
+    ),
+    (
+        "cron with six fields",
+        [job(trigger=Schedule(cron="0 0 2 * * *"))],
+        Environment.DEV,
+        "batch (apps/test.py) | trigger.cron = '0 0 2 * * *': is not a cron schedule: has 6 fields, not 5 (minute hour day-of-month month day-of-week) → use five fields: minute hour day-of-month month day-of-week, e.g. '30 2 * * *'",
+    ),
+    (
+        "trigger not available on the target",
+        [
+            job(
+                target=Target.CONTAINER_APPS,
+                trigger=Schedule(cron="0 6 * * *", time_zone="Europe/Amsterdam"),
+            )
+        ],
+        Environment.DEV,
+        "batch (apps/test.py) | trigger.time_zone = 'Europe/Amsterdam': is not available on Container Apps, which runs schedules in UTC → write the schedule in UTC (time_zone='Etc/UTC'), or target AKS",
+    ),
+    (
+        "unknown time zone",
+        [job(trigger=Schedule(cron="0 6 * * *", time_zone="Mars/Olympus"))],
+        Environment.DEV,
+        "batch (apps/test.py) | trigger.time_zone = 'Mars/Olympus': is not an IANA time zone → use e.g. Etc/UTC or Europe/Amsterdam",
+    ),
+    (
+        "parallelism above completions",
+        [job(parallelism=4, completions=2)],
+        Environment.DEV,
+        "batch (apps/test.py) | parallelism = 4: is above completions=2; the extra replicas would have nothing to do → lower parallelism to at most 2, or raise completions",
+    ),
+    (
+        "job with ingress",
+        [job(ingress=Ingress(exposure=Exposure.PUBLIC))],
+        Environment.DEV,
+        "batch (apps/test.py) | ingress: a job serves no traffic, so it takes no ingress → remove ingress, or declare a ServiceSpec for something callers reach",
+    ),
+    (
+        "dependency on a job",
+        [job(), svc(dependencies=(Dependency(service="batch"),))],
+        Environment.DEV,
+        "api (apps/test.py) | dependencies[0].service = 'batch': is a job, which serves no traffic → depend on the service the job works for, or trigger the job instead",
+    ),
+    (
+        "event job without identity",
+        [
+            job(
+                trigger=Event(
+                    queue=ServiceBusQueue(namespace="sb", queue="orders", resource_group="rg")
+                )
+            )
+        ],
+        Environment.DEV,
+        'batch (apps/test.py) | trigger.queue: is read with the job\'s identity, which has no role → add identity=Identity(roles=(RoleGrant(role="Azure Service Bus Data Receiver", scope=<queue resource id>),))',
+    ),
+    (
+        "job timeout out of range",
+        [job(timeout_seconds=0)],
+        Environment.DEV,
+        "batch (apps/test.py) | timeout_seconds = 0: must be 1..86400 (a day) → use e.g. 1800; split longer work into several runs",
+    ),
+    (
+        "job and service share a name",
+        [svc(name="batch"), job()],
+        Environment.DEV,
+        "batch (apps/test.py) | name = 'batch': is also declared in apps/test.py → service and job names are unique across the platform: rename one",
+    ),
 ]
 
 
@@ -367,3 +495,24 @@ def test_overrides_apply_per_environment() -> None:
 def test_valid_declaration_passes_and_is_normalised() -> None:
     service = svc(ports=[Port(name="http", number=8080)])  # type: ignore[arg-type]  # a list, as people write
     assert catalog_of(service).get("api").spec.ports == (Port(name="http", number=8080),)
+
+
+def test_job_problems_are_listed_with_every_other_problem() -> None:
+    found = problems(
+        svc(image="nope::"),
+        job(parallelism=3, completions=1, trigger=Schedule(cron="every night")),
+        job(name="other", ingress=Ingress()),
+    )
+    assert len(found) == 4, found
+    assert {line.split(" | ")[0] for line in found} == {
+        "api (apps/test.py)",
+        "batch (apps/test.py)",
+        "other (apps/test.py)",
+    }
+
+
+def test_requests_at_or_below_limits_are_accepted_on_both_targets() -> None:
+    burstable = Resources(cpu=0.5, memory="1Gi", cpu_request=0.1, memory_request="256Mi")
+    for target in Target:
+        spec = catalog_of(svc(target=target, resources=burstable)).get("api").spec
+        assert spec.resources == burstable

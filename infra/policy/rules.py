@@ -29,7 +29,13 @@ REGISTRY = "azure-native:containerregistry:Registry"
 WORKSPACE = "azure-native:operationalinsights:Workspace"
 VAULT = "azure-native:keyvault:Vault"
 CONTAINER_APP = "azure-native:app:ContainerApp"
+CONTAINER_APP_JOB = "azure-native:app:Job"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+SCALED_JOB = "kubernetes:keda.sh/v1alpha1:ScaledJob"
+WORKLOADS = (DEPLOYMENT, CRON_JOB, SCALED_JOB)
+"""Everything that runs pods: services' Deployments and jobs' CronJobs and ScaledJobs."""
+CONTAINER_APPS = (CONTAINER_APP, CONTAINER_APP_JOB)
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
@@ -82,6 +88,8 @@ class PolicyResource:
             return str(labels[NAME_LABEL])
         if self.type == CONTAINER_APP and self.inputs.get("containerAppName"):
             return str(self.inputs["containerAppName"])
+        if self.type == CONTAINER_APP_JOB and self.inputs.get("jobName"):
+            return str(self.inputs["jobName"])
         return "platform"
 
 
@@ -423,7 +431,7 @@ def _aca_insecure(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aca-registry-identity",
     M,
     "Registry passwords leak and do not rotate; managed identities do.",
-    CONTAINER_APP,
+    *CONTAINER_APPS,
 )
 def _aca_registry(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for registry in _configuration(r).get("registries") or []:
@@ -447,7 +455,7 @@ def _env_literal_secrets(env: Iterable[Mapping[str, Any]]) -> Iterable[str]:
     "aca-no-plaintext-secrets",
     M,
     "Secrets in plain env vars end up in revisions, logs and portals.",
-    CONTAINER_APP,
+    *CONTAINER_APPS,
 )
 def _aca_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     containers = _get(r.inputs, "template.containers", [])
@@ -459,7 +467,12 @@ def _aca_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 
 
 def _pod(r: PolicyResource) -> Mapping[str, Any]:
-    return _get(r.inputs, "spec.template.spec", {})
+    """The pod template, wherever the kind keeps it."""
+    path = {
+        CRON_JOB: "spec.jobTemplate.spec.template.spec",
+        SCALED_JOB: "spec.jobTargetRef.template.spec",
+    }.get(r.type, "spec.template.spec")
+    return _get(r.inputs, path, {})
 
 
 def _containers(r: PolicyResource) -> list[Mapping[str, Any]]:
@@ -471,7 +484,7 @@ def _containers(r: PolicyResource) -> list[Mapping[str, Any]]:
     "k8s-resources",
     M,
     "Without requests the scheduler overcommits; without limits one pod can starve a node.",
-    DEPLOYMENT,
+    *WORKLOADS,
 )
 def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for c in _containers(r):
@@ -493,7 +506,7 @@ def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
                     )
 
 
-_QUANTITY = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>m|Ki|Mi|Gi|Ti|k|M|G)?$")
+_QUANTITY = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
 _MEMORY_MIB = {
     "Ki": 1 / 1024,
     "Mi": 1,
@@ -502,6 +515,7 @@ _MEMORY_MIB = {
     "k": 1000 / 1024**2,
     "M": 1000**2 / 1024**2,
     "G": 1000**3 / 1024**2,
+    "T": 1000**4 / 1024**2,
     None: 1 / 1024**2,
 }
 
@@ -519,6 +533,27 @@ def _mebibytes(value: Any) -> float | None:
     if not match or match["unit"] == "m":
         return None
     return float(match["number"]) * _MEMORY_MIB[match["unit"]]
+
+
+@rule(
+    "k8s-prod-memory-request-equals-limit",
+    M,
+    "Memory cannot be reclaimed: a pod using more than it requested is OOM-killed or evicted "
+    "first when its node runs short, so prod reserves what it may use (CPU may still burst).",
+    *WORKLOADS,
+    environments=("prod",),
+)
+def _memory_request(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    for c in _containers(r):
+        request = _get(c, "resources.requests.memory")
+        limit = _get(c, "resources.limits.memory")
+        if request is None or limit is None:
+            continue  # k8s-resources reports the missing value
+        if _mebibytes(request) != _mebibytes(limit):
+            yield (
+                f"container {c.get('name')!r} requests {request} of memory but may use {limit};"
+                " set memory_request=None (equal to the limit) in prod"
+            )
 
 
 @rule(
@@ -549,7 +584,7 @@ def _liveness(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-restricted-security-context",
     M,
     "Pod Security 'restricted': non-root, no escalation, no capabilities, seccomp.",
-    DEPLOYMENT,
+    *WORKLOADS,
 )
 def _security(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     pod = _pod(r)
@@ -574,7 +609,7 @@ def _security(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-no-host-access",
     M,
     "Host paths, host namespaces and privileged containers break out of isolation.",
-    DEPLOYMENT,
+    *WORKLOADS,
 )
 def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     pod = _pod(r)
@@ -723,13 +758,13 @@ def _tag(image: str) -> str | None:
     "no-mutable-image-tags",
     M,
     "A tag like latest or main can point at different code tomorrow: prod must be reproducible.",
-    DEPLOYMENT,
-    CONTAINER_APP,
+    *WORKLOADS,
+    *CONTAINER_APPS,
     environments=("prod",),
 )
 def _mutable_tags(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     containers = (
-        _containers(r) if r.type == DEPLOYMENT else _get(r.inputs, "template.containers", [])
+        _containers(r) if r.type in WORKLOADS else _get(r.inputs, "template.containers", [])
     )
     for c in containers if isinstance(containers, list) else []:
         image = str(c.get("image", ""))
@@ -756,7 +791,7 @@ def _digest(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-env-no-plaintext-secrets",
     M,
     "Secrets in plain env vars end up in manifests, logs and kubectl output.",
-    DEPLOYMENT,
+    *WORKLOADS,
 )
 def _k8s_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for c in _containers(r):

@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 
 from infra.foundation.platform import Foundation
 from infra.services.components.aks_service import AksService, AksServiceArgs, AzureWiring
+from infra.services.components.container_app_job import ContainerAppJob, ContainerAppJobArgs
 from infra.services.components.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
@@ -19,10 +20,10 @@ from infra.services.custom_domains import CustomDomain
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.spec import ConfigSecret, Exposure, Target
-from infra.services.validation import Catalog, PlannedService, config_secret_key
+from infra.services.validation import Catalog, Planned, config_secret_key
 
 
-def config_secret_values(service: PlannedService) -> Mapping[str, Text]:
+def config_secret_values(service: Planned) -> Mapping[str, Text]:
     """Each `ConfigSecret` as a secret Output (never a plain value)."""
     values: dict[str, Text] = {}
     for variable, ref in service.spec.secrets.items():
@@ -54,9 +55,12 @@ def deploy_services(
         else None
     )
     aks_services = [s for s in catalog.services if s.spec.target is Target.AKS]
+    aks_jobs = [j for j in catalog.jobs if j.spec.target is Target.AKS]
     namespaces = {
         app: ApplicationNamespace(app, extensions, provider)
-        for app in sorted({s.app for s in aks_services} | {c.app for c in catalog.charts})
+        for app in sorted(
+            {s.app for s in [*aks_services, *aks_jobs]} | {c.app for c in catalog.charts}
+        )
     }
     for chart in catalog.charts:
         HelmRelease(
@@ -121,6 +125,39 @@ def deploy_services(
                     domain_verification_id=environment.domain_verification_id,
                     platform_vault_id=foundation.key_vault.vault_id,
                     config_secrets=config_secret_values(service),
+                ),
+            )
+    for job in catalog.jobs:
+        if job.spec.target is Target.AKS:
+            # Same component as a service: identity, federation, then the rendered objects.
+            components[job.name] = AksService(
+                job.name,
+                AksServiceArgs(
+                    service=job,
+                    catalog=catalog,
+                    facts=facts,
+                    extensions=extensions,
+                    provider=provider,
+                    secrets=ServiceSecrets(config_values=config_secret_values(job)),
+                    namespace=namespaces[job.app],
+                    azure=azure,
+                ),
+            )
+        else:
+            assert foundation is not None, "the local stack runs every job on the cluster"
+            components[job.name] = ContainerAppJob(
+                job.name,
+                ContainerAppJobArgs(
+                    job=job,
+                    catalog=catalog,
+                    facts=facts,
+                    extensions=extensions,
+                    placement=foundation.placement,
+                    environment_id=foundation.container_apps.environment_id,
+                    pull_identity_id=foundation.registry.pull_identity_id,
+                    pull_ready=foundation.registry.pull_ready,
+                    platform_vault_id=foundation.key_vault.vault_id,
+                    config_secrets=config_secret_values(job),
                 ),
             )
     return components

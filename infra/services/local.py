@@ -6,14 +6,16 @@ Translations (documented in the README, asserted in tests/test_local.py):
 - Queue triggers (they need Azure credentials) become one fixed replica; scale-to-zero services
   therefore always run one replica locally.
 - Identities and role grants are dropped: there is no Azure to grant anything on.
+- Jobs run on the cluster too; event-triggered jobs (their queues need Azure credentials)
+  become manual ones, started with `kubectl create job --from=cronjob/<name> <run>`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from infra.services.spec import Autoscaling, ServiceSpec, Target
-from infra.services.validation import Catalog, PlannedService
+from infra.services.spec import Autoscaling, Event, JobSpec, Manual, ServiceSpec, Target
+from infra.services.validation import Catalog, PlannedJob, PlannedService
 
 LOCAL_CPU_TARGET = 70
 
@@ -35,8 +37,14 @@ def _local_spec(spec: ServiceSpec) -> ServiceSpec:
     )
 
 
+def _local_job(spec: JobSpec) -> JobSpec:
+    trigger = Manual() if isinstance(spec.trigger, Event) else spec.trigger
+    return dataclasses.replace(spec, target=Target.AKS, trigger=trigger, identity=None)
+
+
 def for_local_cluster(catalog: Catalog) -> Catalog:
     return Catalog(
         tuple(PlannedService(s.app, _local_spec(s.spec), s.source) for s in catalog.services),
         catalog.charts,
+        tuple(PlannedJob(j.app, _local_job(j.spec), j.source) for j in catalog.jobs),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from infra.services.spec import QueueTrigger, ServiceBusQueue
+from infra.services.spec import Event, JobSpec, QueueTrigger, ServiceBusQueue, ServiceSpec
 
 BUILT_IN_ROLES: dict[str, str] = {
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
@@ -86,3 +86,11 @@ def scaler_grant(queue: QueueTrigger) -> ScalerGrant:
         f"{group}/Microsoft.Storage/storageAccounts/{queue.account}"
         f"/queueServices/default/queues/{queue.queue}",
     )
+
+
+def queue_trigger(spec: ServiceSpec | JobSpec) -> QueueTrigger | None:
+    """The queue a scaler reads for this workload: a service's autoscaling trigger or an event
+    job's trigger."""
+    if isinstance(spec, JobSpec):
+        return spec.trigger.queue if isinstance(spec.trigger, Event) else None
+    return spec.autoscaling.queue if spec.autoscaling is not None else None

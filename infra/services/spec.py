@@ -3,32 +3,106 @@
 Plain frozen dataclasses with no Pulumi imports: declarations in `apps/` are data, checked
 statically by pyright and at run time by `infra.services.validation` (which reports every
 problem at once). Every field has a default where one is safe, and the default's reason.
+
+Two kinds of workload: a `ServiceSpec` runs continuously; a `JobSpec` runs to completion
+(manually, on a schedule, or per queue message). Both share image, env, secrets, identity,
+resources and the security defaults.
+
+Overrides patch: each declaration remembers which fields its constructor was given, and an
+`Override` applies exactly those (recursively into nested objects such as `Autoscaling`), so
+what an override does not mention is inherited from the base. Passing `None` explicitly is a
+setting like any other: `Autoscaling(cpu_utilization=None)` in an override turns the base's CPU
+trigger off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, TypeVar
 
 from pydantic import ConfigDict
+
+__all__ = [
+    "AddressForm",
+    "Application",
+    "Autoscaling",
+    "ConfigSecret",
+    "Dependency",
+    "Event",
+    "Exposure",
+    "GrpcProbe",
+    "HelmChart",
+    "HttpProbe",
+    "Identity",
+    "Ingress",
+    "JobOverride",
+    "JobSpec",
+    "JobTrigger",
+    "KeyVaultSecret",
+    "Manual",
+    "Override",
+    "Port",
+    "Probe",
+    "Probes",
+    "Protocol",
+    "QueueTrigger",
+    "Resources",
+    "RoleGrant",
+    "Schedule",
+    "SecretRef",
+    "ServiceBusQueue",
+    "ServiceSpec",
+    "StorageQueue",
+    "Target",
+    "TcpProbe",
+    "Tls",
+]
 
 # Declarations are revalidated (types, unknown fields) by infra.services.validation, which
 # collects every problem instead of failing at the first constructor call.
 _CHECKED = ConfigDict(revalidate_instances="always", extra="forbid")
+
+_T = TypeVar("_T")
+_EXPLICIT = "_explicit_fields"
+
+
+def _records_explicit_fields(cls: type[_T]) -> type[_T]:
+    """Remember which keyword arguments a declaration was built with, so an override can apply
+    just those (see `explicit_fields`). The signature `help()` shows is unchanged."""
+    init: Callable[..., None] = cls.__init__  # type: ignore[misc]
+
+    @functools.wraps(init)
+    def recording_init(self: Any, **kwargs: Any) -> None:
+        init(self, **kwargs)
+        object.__setattr__(self, _EXPLICIT, frozenset(kwargs))
+
+    cls.__init__ = recording_init  # type: ignore[misc]
+    return cls
+
+
+def explicit_fields(declaration: object) -> frozenset[str] | None:
+    """The fields a declaration's constructor was given; None when unknown (an object rebuilt
+    by validation), which callers treat as "every field"."""
+    return getattr(declaration, _EXPLICIT, None)
+
 
 # --------------------------------------------------------------------------------------------
 # Closed sets: values, never free strings or booleans.
 
 
 class Target(StrEnum):
-    """Where a service runs. One declaration renders on either."""
+    """Where a service or job runs. One declaration renders on either."""
 
     AKS = "aks"
     CONTAINER_APPS = "container-apps"
 
 
 class Protocol(StrEnum):
+    """What a port speaks: decides probes, ingress transport and the address form callers get."""
+
     HTTP = "http"
     GRPC = "grpc"
     TCP = "tcp"
@@ -37,7 +111,7 @@ class Protocol(StrEnum):
 class Exposure(StrEnum):
     """Who can reach a service beyond the callers it declares.
 
-    NONE: only services that list it in `dependencies` (the default: least exposure).
+    NONE: only services and jobs that list it in `dependencies` (the default: least exposure).
     INTERNAL: anything inside the platform's network, by host name.
     PUBLIC: the internet, always over TLS.
     """
@@ -68,97 +142,145 @@ def file_secret_name(file_name: str) -> str:
 # Parts of a service
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Port:
+    """A port the container listens on, and the port callers use to reach it."""
+
     __pydantic_config__ = _CHECKED
 
     name: str
     """An IANA-style name (`http`, `grpc`, `metrics`): probes and dependencies refer to it."""
     number: int
+    """The container's port (what the process binds; 1024 or above, it runs without
+    capabilities)."""
     protocol: Protocol = Protocol.HTTP
+    """HTTP by default: most services speak it, and it gets HTTP probes, routing and URLs."""
+    service_port: int | None = None
+    """The port callers use, when it differs from `number` (e.g. container 8080 served as 80).
+    None: the same as `number`, so nothing is translated unless asked. AKS: the Service's `port`;
+    Container Apps: the ingress's exposed port for tcp (http and grpc are always served on
+    80/443 by the environment's ingress there)."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Resources:
+    """CPU and memory. By default requests equal limits (Guaranteed QoS on AKS; Container Apps
+    has one value for both), so a workload behaves the same on either target and never starves
+    its neighbours. Set `cpu_request`/`memory_request` below the limits for a Burstable pod on
+    AKS; Container Apps allocates (and bills) the limits, as it has one size per replica."""
+
     __pydantic_config__ = _CHECKED
 
-    """Requests equal limits (Guaranteed QoS on AKS; Container Apps has one value for both), so
-    a service behaves the same on either target and never starves its neighbours."""
-
     cpu: float = 0.25
-    """Cores. On Container Apps: 0.25 steps, with memory = 2 × cpu Gi."""
+    """Cores (the limit). A quarter core: the smallest Container Apps size, enough for a small
+    API. On Container Apps: 0.25 steps, with memory = 2 × cpu Gi."""
     memory: str = "0.5Gi"
-    """`Mi` or `Gi`, e.g. `512Mi`, `1Gi`, `1.5Gi`."""
+    """The limit, `Mi` or `Gi`, e.g. `512Mi`, `1Gi`, `1.5Gi`. Half a gigabyte: the memory
+    Container Apps pairs with 0.25 cores."""
+    cpu_request: float | None = None
+    """Cores reserved on the node (AKS). None: equal to `cpu` (Guaranteed), so nothing is
+    overcommitted unless asked. At most `cpu`."""
+    memory_request: str | None = None
+    """Memory reserved on the node (AKS). None: equal to `memory`. At most `memory`; prod
+    refuses a lower value (policy `k8s-prod-memory-request-equals-limit`): memory cannot be
+    reclaimed, so an overcommitted pod is the first to be OOM-killed."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class HttpProbe:
+    """An HTTP GET that must answer 2xx/3xx."""
+
     __pydantic_config__ = _CHECKED
 
     path: str = "/healthz"
+    """The conventional health path, so most services need no argument."""
     port: str | None = None
-    """Port name; defaults to the service's first port."""
+    """Port name; None: the service's first port (the one most services have)."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class TcpProbe:
+    """A TCP connect: the process listens. The default readiness probe."""
+
     __pydantic_config__ = _CHECKED
 
     port: str | None = None
+    """Port name; None: the service's first port."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class GrpcProbe:
-    __pydantic_config__ = _CHECKED
-
     """gRPC health checking protocol. Container Apps has no gRPC probe: it becomes a TCP probe
     on the same port there (documented in the README)."""
 
+    __pydantic_config__ = _CHECKED
+
     port: str | None = None
+    """Port name; None: the service's first port."""
     service: str | None = None
+    """The gRPC health service name; None asks about the server as a whole."""
 
 
 Probe = HttpProbe | TcpProbe | GrpcProbe
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Probes:
+    """Health checks. Workers without ports have nothing to probe and get none."""
+
     __pydantic_config__ = _CHECKED
 
     readiness: Probe | None = None
-    """Gates traffic. Defaults to a TCP check on the first port, so no pod takes traffic before
-    it listens."""
+    """Gates traffic. None: a TCP check on the first port, so no pod takes traffic before it
+    listens (no probe at all for a service without ports)."""
     liveness: Probe | None = None
     """Restarts a wedged process. None by default: a bad liveness probe causes restart storms."""
     startup: Probe | None = None
-    """Holds liveness off while a slow starter boots."""
+    """Holds liveness off while a slow starter boots. None: most services start within the
+    readiness window."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class ServiceBusQueue:
-    __pydantic_config__ = _CHECKED
+    """Scale on the length of an Azure Service Bus queue (KEDA `azure-servicebus`), read with
+    the workload's own identity."""
 
-    """Scale on the length of an Azure Service Bus queue (KEDA `azure-servicebus`)."""
+    __pydantic_config__ = _CHECKED
 
     namespace: str
     """The namespace's name (`<namespace>.servicebus.windows.net`)."""
     queue: str
+    """The queue's name."""
     messages_per_replica: int = 5
+    """Target backlog per replica (for a job: per execution). Five keeps latency low without a
+    replica per message."""
     resource_group: str | None = None
     """The namespace's resource group (`{environment}` is filled in), in the platform's
     subscription. Required: reading a queue's length takes Manage rights (kedacore/keda#806), so the
     platform grants the scaler's identity `Azure Service Bus Data Owner` on exactly this queue."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class StorageQueue:
+    """Scale on the length of an Azure Storage queue (KEDA `azure-queue`), read with the
+    workload's own identity."""
+
     __pydantic_config__ = _CHECKED
 
-    """Scale on the length of an Azure Storage queue (KEDA `azure-queue`)."""
-
     account: str
+    """The storage account's name."""
     queue: str
+    """The queue's name."""
     messages_per_replica: int = 5
+    """Target backlog per replica (for a job: per execution); as for Service Bus."""
     resource_group: str | None = None
     """The storage account's resource group (`{environment}` is filled in), in the platform's
     subscription. Required: the platform grants the scaler's identity `Storage Queue Data Reader`
@@ -168,63 +290,82 @@ class StorageQueue:
 QueueTrigger = ServiceBusQueue | StorageQueue
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Autoscaling:
-    __pydantic_config__ = _CHECKED
-
     """Replica range and what drives it. `min_replicas=0` (scale to zero) needs a queue or HTTP
-    trigger that can wake the service up."""
+    trigger that can wake the service up. A trigger set to None is off; in an override, passing
+    None turns off a trigger the base declared."""
+
+    __pydantic_config__ = _CHECKED
 
     min_replicas: int = 2
+    """Two, so one replica can be drained or crash without an outage."""
     max_replicas: int = 10
+    """A ceiling that bounds cost and the blast radius of a runaway trigger."""
     cpu_utilization: int | None = 70
-    """Target average CPU, percent of the request."""
+    """Target average CPU, percent of the request. 70 leaves headroom for a spike while new
+    replicas start. None: no CPU trigger."""
     memory_utilization: int | None = None
+    """Target average memory, percent of the request. None: memory rarely tracks load."""
     http_concurrency: int | None = None
-    """Concurrent requests per replica (Container Apps only: AKS has no HTTP scaler installed)."""
+    """Concurrent requests per replica (Container Apps only: AKS has no HTTP scaler
+    installed). None: off."""
     queue: QueueTrigger | None = None
+    """Scale on a queue's backlog. None: off."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Tls:
-    __pydantic_config__ = _CHECKED
-
     """A certificate in Key Vault. AKS: the app routing add-on serves it; Container Apps: an
     environment certificate bound to the custom domain. Both read it with managed identity."""
+
+    __pydantic_config__ = _CHECKED
 
     key_vault_certificate_uri: str
     """e.g. https://kv-shop.vault.azure.net/certificates/shop-example-com"""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Ingress:
+    """Who reaches the service besides its declared callers, and by which name."""
+
     __pydantic_config__ = _CHECKED
 
     exposure: Exposure = Exposure.NONE
+    """NONE: least exposure; only declared callers get through."""
     host: str | None = None
     """A DNS name for INTERNAL/PUBLIC; without one, Container Apps uses its generated domain."""
     path: str = "/"
+    """The whole host; Container Apps cannot route by path."""
     port: str | None = None
-    """Port name; defaults to the first port."""
+    """Port name; None: the first port."""
     tls: Tls | None = None
+    """None: no custom certificate (required for public hosts on AKS and custom hosts on
+    Container Apps, which validation says)."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class KeyVaultSecret:
-    __pydantic_config__ = _CHECKED
+    """A secret in Key Vault, read by the workload's own identity (granted on that secret only)."""
 
-    """A secret in Key Vault, read by the service's own identity (granted on that secret only)."""
+    __pydantic_config__ = _CHECKED
 
     name: str
+    """The secret's name in the vault."""
     vault_id: str | None = None
-    """Full resource id of the vault; defaults to the platform's vault."""
+    """Full resource id of the vault; None: the platform's vault, which every stack has."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class ConfigSecret:
-    __pydantic_config__ = _CHECKED
-
     """A Pulumi secret config value (`pulumi config set --secret secrets:<key> ...`)."""
+
+    __pydantic_config__ = _CHECKED
 
     key: str
     """`<key>` in the `secrets` namespace, or a full `namespace:key`."""
@@ -233,25 +374,29 @@ class ConfigSecret:
 SecretRef = KeyVaultSecret | ConfigSecret
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Dependency:
-    __pydantic_config__ = _CHECKED
+    """A service this workload calls: the platform injects its address and allows the traffic."""
 
-    """A service this one calls: the platform injects its address and allows the traffic."""
+    __pydantic_config__ = _CHECKED
 
     service: str
+    """The callee: a service or a Helm chart (not a job: jobs serve nothing)."""
     env: str | None = None
-    """Variable name; defaults to `<SERVICE>_URL` (URL form) or `<SERVICE>_ADDR` (host:port)."""
+    """Variable name; None: `<SERVICE>_URL` (URL form) or `<SERVICE>_ADDR` (host:port)."""
     form: AddressForm = AddressForm.URL
+    """URL: what most HTTP clients take (grpc and tcp callees get host:port anyway)."""
     port: str | None = None
-    """Callee's port name; defaults to its first port."""
+    """Callee's port name; None: its first port."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class RoleGrant:
-    __pydantic_config__ = _CHECKED
+    """An Azure role for the workload's identity, on the narrowest scope that works."""
 
-    """An Azure role for the service's identity, on the narrowest scope that works."""
+    __pydantic_config__ = _CHECKED
 
     role: str
     """A built-in role name from `infra.services.roles` or a role definition GUID."""
@@ -259,56 +404,84 @@ class RoleGrant:
     """A full Azure resource id."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Identity:
+    """A user-assigned identity for the workload, with exactly these roles."""
+
     __pydantic_config__ = _CHECKED
 
     roles: tuple[RoleGrant, ...] = ()
+    """None granted unless declared: least privilege."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Override:
-    __pydantic_config__ = _CHECKED
+    """Per-environment differences (`dev`, `staging`, `prod`) for a service. A patch: every
+    field passed wins (nested objects field by field), everything else is inherited. Passing
+    None explicitly sets None (e.g. `autoscaling=None` goes back to fixed `replicas`). Build
+    overrides with the constructor: `dataclasses.replace` passes every field."""
 
-    """Per-environment differences (`dev`, `staging`, `prod`): anything set replaces the base."""
+    __pydantic_config__ = _CHECKED
 
     image: str | None = None
+    """Not passed: the base image."""
     replicas: int | None = None
+    """Not passed: the base count."""
     resources: Resources | None = None
+    """Patches the base's resources, e.g. `Resources(memory_request=None)`."""
     autoscaling: Autoscaling | None = None
+    """Patches the base's autoscaling, e.g. `Autoscaling(min_replicas=3)`."""
     ingress: Ingress | None = None
+    """Patches the base's ingress, e.g. `Ingress(host="shop.example.com", tls=...)`."""
     env: Mapping[str, str] | None = None
-    """Merged over the base `env`."""
+    """Merged over the base `env`, key by key."""
 
 
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class ServiceSpec:
+    """One microservice: runs continuously. See the README's "Service model" for every field."""
+
     __pydantic_config__ = _CHECKED
 
-    """One microservice. See the README's "Service model" for every field."""
-
     name: str
+    """A DNS label, unique across services, jobs and charts."""
     image: str
     """`registry/repository:tag` or `...@sha256:...`; without a registry host, the platform's
     registry is used. `latest` is refused in prod."""
     target: Target
+    """No default: where a service runs is a decision, not an accident."""
     ports: tuple[Port, ...] = ()
+    """None: a worker (consumer, load generator) that nobody calls."""
     command: tuple[str, ...] = ()
+    """Empty: the image's entrypoint."""
     args: tuple[str, ...] = ()
+    """Empty: the image's arguments."""
     env: Mapping[str, str] = field(default_factory=dict)
+    """Plain settings; secret-looking names are refused."""
     secrets: Mapping[str, SecretRef] = field(default_factory=dict)
     """Environment variable name → reference. Never a literal value."""
     resources: Resources = field(default_factory=Resources)
+    """The smallest size both targets offer, Guaranteed."""
     replicas: int = 2
     """Without autoscaling. Two by default so one pod can be drained without an outage."""
     autoscaling: Autoscaling | None = None
+    """None: a fixed `replicas` count, predictable until load says otherwise."""
     ingress: Ingress = field(default_factory=Ingress)
+    """Exposure NONE: only declared callers."""
     probes: Probes = field(default_factory=Probes)
+    """TCP readiness on the first port (see `Probes`)."""
     dependencies: tuple[Dependency, ...] = ()
+    """Nothing is reachable unless declared here."""
     identity: Identity | None = None
+    """None: no Azure roles (one is still created for Key Vault secrets)."""
     overrides: Mapping[str, Override] = field(default_factory=dict)
+    """Environment name → patch."""
     writable_paths: tuple[str, ...] = ("/tmp",)
-    """The root filesystem is read-only; these get an emptyDir (AKS) or ephemeral volume."""
+    """The root filesystem is read-only; these get an emptyDir (AKS) or ephemeral volume. /tmp
+    because most runtimes write there."""
     secret_files: Mapping[str, KeyVaultSecret] = field(default_factory=dict)
     """File name → Key Vault secret, mounted read-only at `/mnt/secrets/<file name>` on both
     targets (AKS: Secrets Store CSI volume, never copied into a Kubernetes Secret; Container Apps:
@@ -317,21 +490,134 @@ class ServiceSpec:
     on rotation without a restart (AKS)."""
 
 
+# --------------------------------------------------------------------------------------------
+# Jobs: run to completion
+
+
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
-class Application:
+class Manual:
+    """Runs only when started: `az containerapp job start` (Container Apps) or
+    `kubectl create job --from=cronjob/<name> <run>` (AKS, a suspended CronJob). Never at
+    deploy time, on either target."""
+
     __pydantic_config__ = _CHECKED
 
-    """A group of services owned by one team; on AKS, one namespace."""
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    """Runs on a cron schedule."""
+
+    __pydantic_config__ = _CHECKED
+
+    cron: str
+    """Five fields: minute hour day-of-month month day-of-week, e.g. `30 2 * * *`."""
+    time_zone: str = "Etc/UTC"
+    """IANA name. UTC: the only zone Container Apps supports, and free of daylight-saving gaps.
+    Another zone is honoured on AKS (CronJob `timeZone`) and refused on Container Apps."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Runs an execution per batch of queue messages (KEDA: a ScaledJob on AKS, an event job
+    on Container Apps), read with the job's own identity like a service's queue trigger."""
+
+    __pydantic_config__ = _CHECKED
+
+    queue: QueueTrigger
+    """The queue; `messages_per_replica` is the backlog that starts one more execution."""
+    max_executions: int = 10
+    """Concurrent executions at most: bounds cost and the load on what the job calls."""
+    polling_seconds: int = 30
+    """How often the queue is checked. 30 s: the Container Apps default."""
+
+
+JobTrigger = Manual | Schedule | Event
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class JobOverride:
+    """Per-environment differences for a job; a patch, like `Override`."""
+
+    __pydantic_config__ = _CHECKED
+
+    image: str | None = None
+    """Not passed: the base image."""
+    resources: Resources | None = None
+    """Patches the base's resources."""
+    trigger: JobTrigger | None = None
+    """Patches the base's trigger (a different kind of trigger replaces it)."""
+    parallelism: int | None = None
+    """Not passed: the base value."""
+    completions: int | None = None
+    """Not passed: the base value."""
+    retries: int | None = None
+    """Not passed: the base value."""
+    timeout_seconds: int | None = None
+    """Not passed: the base value."""
+    env: Mapping[str, str] | None = None
+    """Merged over the base `env`, key by key."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class JobSpec:
+    """A task that runs to completion: a migration, a nightly batch, a queue-driven worker.
+    Same image, env, secrets, identity, resources and security defaults as a service; no
+    ports, no ingress, no replicas."""
+
+    __pydantic_config__ = _CHECKED
 
     name: str
-    services: tuple[ServiceSpec, ...]
-    charts: tuple[HelmChart, ...] = ()
-    """Third-party software the services depend on (AKS only)."""
-    owner: str = ""
-    source: str = ""
-    """Where it is declared (set by the loader), so errors can point at the file."""
+    """A DNS label, unique across services, jobs and charts."""
+    image: str
+    """As for a service: pinned, `latest` refused in prod."""
+    target: Target
+    """No default, as for a service."""
+    trigger: JobTrigger = field(default_factory=Manual)
+    """Manual: nothing runs until someone (or a pipeline) starts it."""
+    command: tuple[str, ...] = ()
+    """Empty: the image's entrypoint."""
+    args: tuple[str, ...] = ()
+    """Empty: the image's arguments."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Plain settings; secret-looking names are refused."""
+    secrets: Mapping[str, SecretRef] = field(default_factory=dict)
+    """Environment variable name → reference. Never a literal value."""
+    resources: Resources = field(default_factory=Resources)
+    """As for a service."""
+    parallelism: int = 1
+    """Replicas running at once per execution. One: most tasks are not written to share work."""
+    completions: int = 1
+    """Successful replicas that complete an execution. One: one run does the task."""
+    retries: int = 1
+    """Failed replicas retried before the execution fails. One: a node drain or a transient
+    error is retried once; more would hide a real failure."""
+    timeout_seconds: int = 1800
+    """Thirty minutes: a hung run must not hold resources (or the next schedule) forever."""
+    dependencies: tuple[Dependency, ...] = ()
+    """Services it calls: addresses injected, traffic allowed, as for a service."""
+    identity: Identity | None = None
+    """As for a service."""
+    overrides: Mapping[str, JobOverride] = field(default_factory=dict)
+    """Environment name → patch."""
+    writable_paths: tuple[str, ...] = ("/tmp",)
+    """As for a service."""
+    secret_files: Mapping[str, KeyVaultSecret] = field(default_factory=dict)
+    """As for a service: Key Vault secrets as read-only files under `/mnt/secrets/`."""
+    ingress: Ingress | None = None
+    """Always refused: a job serves no traffic. Declared only so a service turned into a job is
+    told why, with every other problem, instead of failing at import."""
 
 
+# --------------------------------------------------------------------------------------------
+# Applications
+
+
+@_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class HelmChart:
     """Third-party software (a cache, a broker) from a pinned Helm chart, on AKS, in the
@@ -343,14 +629,39 @@ class HelmChart:
     name: str
     """The release name; also the Service the chart creates unless `service` says otherwise."""
     chart: str
+    """The chart's name in its repository."""
     version: str
     """An exact chart version (e.g. 1.0.0): upgrades are reviewed changes, never surprises."""
     repository: str
     """`https://…` chart repository or `oci://…` registry path."""
     port: int
+    """The port the chart's Service exposes."""
     protocol: Protocol = Protocol.TCP
+    """TCP: third-party servers (caches, brokers) mostly speak their own protocol."""
     scheme: str = ""
-    """URL scheme callers get with `AddressForm.URL` (e.g. `redis`); host:port when empty."""
+    """URL scheme callers get with `AddressForm.URL` (e.g. `redis`); empty: host:port."""
     service: str | None = None
+    """The chart's Service name; None: the release name (what most charts do)."""
     values: Mapping[str, object] = field(default_factory=dict)
     """Chart values. Typed helpers (e.g. `infra.services.charts.valkey`) build them."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class Application:
+    """A group of services and jobs owned by one team; on AKS, one namespace."""
+
+    __pydantic_config__ = _CHECKED
+
+    name: str
+    """A DNS label: it names the namespace."""
+    services: tuple[ServiceSpec, ...]
+    """What runs continuously."""
+    jobs: tuple[JobSpec, ...] = ()
+    """What runs to completion; none by default."""
+    charts: tuple[HelmChart, ...] = ()
+    """Third-party software the services depend on (AKS only)."""
+    owner: str = ""
+    """The owning team, for people reading the declaration; empty when not said."""
+    source: str = ""
+    """Where it is declared (set by the loader), so errors can point at the file."""

@@ -10,32 +10,38 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from infra.config import Environment
 from infra.problems import InvalidInput, Problem, show
 from infra.services.chart_versions import reviewed
+from infra.services.cron import cron_problem
 from infra.services.image_lock import pin
 from infra.services.images import parse_image
+from infra.services.overrides import for_environment
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     Application,
     Autoscaling,
     ConfigSecret,
+    Event,
     Exposure,
     GrpcProbe,
     HelmChart,
     HttpProbe,
+    JobSpec,
     KeyVaultSecret,
-    Override,
     Port,
     Probe,
     Protocol,
+    QueueTrigger,
+    Schedule,
     ServiceBusQueue,
     ServiceSpec,
     Target,
@@ -71,10 +77,12 @@ RESERVED_NAMESPACES = frozenset(
 )
 ACA_MAX_CPU = 4.0
 ACA_MAX_REPLICAS = 1000
+UTC_ZONES = frozenset({"Etc/UTC", "UTC"})
 LOWEST_UNPRIVILEGED_PORT = 1024
 SECRETS_NAMESPACE = "secrets"
 
 _SPEC = TypeAdapter(ServiceSpec)
+_JOB = TypeAdapter(JobSpec)
 _CHART = TypeAdapter(HelmChart)
 CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 CHART_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -113,6 +121,23 @@ class PlannedService:
 
 
 @dataclass(frozen=True)
+class PlannedJob:
+    """A job after overrides for this environment, validated: what renderers receive."""
+
+    app: str
+    spec: JobSpec
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+Planned = PlannedService | PlannedJob
+"""Anything that runs a container: both call services, get identities and share defaults."""
+
+
+@dataclass(frozen=True)
 class PlannedChart:
     """A validated Helm chart and the application (namespace) it is installed in."""
 
@@ -133,6 +158,7 @@ class PlannedChart:
 class Catalog:
     services: tuple[PlannedService, ...]
     charts: tuple[PlannedChart, ...] = ()
+    jobs: tuple[PlannedJob, ...] = ()
 
     def chart(self, name: str) -> PlannedChart | None:
         return next((c for c in self.charts if c.name == name), None)
@@ -144,16 +170,17 @@ class Catalog:
     def _by_name(self) -> dict[str, PlannedService]:
         return {service.name: service for service in self.services}
 
-    def callers_of(self, name: str) -> tuple[PlannedService, ...]:
+    def callers_of(self, name: str) -> tuple[Planned, ...]:
+        """Services and jobs that declare `name` as a dependency."""
         return self._callers.get(name, ())
 
     @functools.cached_property
-    def _callers(self) -> dict[str, tuple[PlannedService, ...]]:
+    def _callers(self) -> dict[str, tuple[Planned, ...]]:
         """Callee name → callers, built once: rendering asks for every service."""
-        index: dict[str, list[PlannedService]] = {}
-        for service in self.services:
-            for callee in dict.fromkeys(d.service for d in service.spec.dependencies):
-                index.setdefault(callee, []).append(service)
+        index: dict[str, list[Planned]] = {}
+        for caller in (*self.services, *self.jobs):
+            for callee in dict.fromkeys(d.service for d in caller.spec.dependencies):
+                index.setdefault(callee, []).append(caller)
         return {name: tuple(callers) for name, callers in index.items()}
 
 
@@ -169,6 +196,11 @@ def memory_mib(memory: str) -> float:
     return amount * 1024 if match["unit"] == "Gi" else amount
 
 
+def service_port(port: Port) -> int:
+    """The port callers use: `service_port` when declared, else the container's."""
+    return port.number if port.service_port is None else port.service_port
+
+
 def port_named(spec: ServiceSpec, name: str | None) -> Port | None:
     if not spec.ports:
         return None
@@ -182,19 +214,8 @@ def config_secret_key(ref: ConfigSecret) -> str:
 
 
 def apply_override(spec: ServiceSpec, environment: Environment) -> ServiceSpec:
-    override = (
-        spec.overrides.get(environment.value) if isinstance(spec.overrides, Mapping) else None
-    )
-    if not isinstance(override, Override):
-        return spec
-    changes: dict[str, Any] = {
-        f.name: getattr(override, f.name)
-        for f in dataclasses.fields(override)
-        if getattr(override, f.name) is not None and f.name != "env"
-    }
-    if override.env:
-        changes["env"] = {**spec.env, **override.env}
-    return dataclasses.replace(spec, **changes)
+    """The service as declared (not as rebuilt by validation), patched for `environment`."""
+    return for_environment(spec, environment.value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,11 +316,16 @@ class _Raw(str):
     """A value already rendered for the message (not the user's literal): shown unquoted."""
 
 
-class _Checker:
-    """Collects problems for one service; each rule reads the spec and adds what is wrong."""
+_S = TypeVar("_S", ServiceSpec, JobSpec)
 
-    def __init__(self, spec: ServiceSpec, group: str, context: ValidationContext) -> None:
-        self.spec = spec
+
+class _Checker(Generic[_S]):
+    """Collects problems for one workload; each rule reads the spec and adds what is wrong.
+    The rules here apply to services and jobs alike (they share image, env, secrets,
+    resources, identity and writable paths); subclasses add their own."""
+
+    def __init__(self, spec: _S, group: str, context: ValidationContext) -> None:
+        self.spec: _S = spec
         self.group = group
         self.context = context
         self.problems: list[Problem] = []
@@ -311,12 +337,8 @@ class _Checker:
     def run(self) -> list[Problem]:
         self.name()
         self.image()
-        self.ports()
         self.env_and_secrets()
         self.resources()
-        self.scaling()
-        self.ingress()
-        self.probes()
         self.identity()
         self.writable_paths()
         self.secret_files()
@@ -374,45 +396,6 @@ class _Checker:
                 "let the deploy workflow lock it (python -m infra.services.image_lock resolve "
                 "prod writes apps/images.lock.yaml) or pin repository@sha256:<digest>",
             )
-
-    def ports(self) -> None:
-        names: set[str] = set()
-        numbers: set[int] = set()
-        for index, port in enumerate(self.spec.ports):
-            path = f"ports[{index}]"
-            if (
-                not PORT_NAME.match(port.name)
-                or len(port.name) > 15
-                or not re.search("[a-z]", port.name)
-            ):
-                self.add(
-                    f"{path}.name",
-                    port.name,
-                    "is not a port name (max 15 lowercase chars)",
-                    "use e.g. http, grpc or metrics",
-                )
-            if port.name in names:
-                self.add(f"{path}.name", port.name, "is used twice", "give each port its own name")
-            names.add(port.name)
-            if not 1 <= port.number <= 65535:
-                self.add(
-                    f"{path}.number",
-                    port.number,
-                    "must be 1..65535",
-                    "use the port the process listens on",
-                )
-            elif port.number < LOWEST_UNPRIVILEGED_PORT:
-                self.add(
-                    f"{path}.number",
-                    port.number,
-                    "is a privileged port; containers run as non-root without capabilities",
-                    "listen on 1024 or above, e.g. 8080",
-                )
-            if port.number in numbers:
-                self.add(
-                    f"{path}.number", port.number, "is used twice", "give each port its own number"
-                )
-            numbers.add(port.number)
 
     def env_and_secrets(self) -> None:
         spec = self.spec
@@ -493,6 +476,46 @@ class _Checker:
                 "is too small to run a container",
                 "use at least 64Mi",
             )
+        if res.cpu_request is not None:
+            if res.cpu_request <= 0:
+                self.add(
+                    "resources.cpu_request",
+                    res.cpu_request,
+                    "must be more than 0",
+                    "use e.g. 0.1, or leave it out to request the limit",
+                )
+            elif res.cpu_request > res.cpu:
+                self.add(
+                    "resources.cpu_request",
+                    res.cpu_request,
+                    f"is above the limit cpu={res.cpu:g}",
+                    "lower the request, or raise cpu (requests may not exceed limits)",
+                )
+        if res.memory_request is not None:
+            try:
+                request_mib = memory_mib(res.memory_request)
+            except ValueError:
+                self.add(
+                    "resources.memory_request",
+                    res.memory_request,
+                    "is not a memory size",
+                    "use e.g. 256Mi or 1Gi",
+                )
+            else:
+                if mib is not None and request_mib > mib:
+                    self.add(
+                        "resources.memory_request",
+                        res.memory_request,
+                        f"is above the limit memory={res.memory}",
+                        "lower the request, or raise memory (requests may not exceed limits)",
+                    )
+                elif request_mib < 16:
+                    self.add(
+                        "resources.memory_request",
+                        res.memory_request,
+                        "is too small to run a container",
+                        "use at least 64Mi",
+                    )
         if self.spec.target is Target.CONTAINER_APPS and mib is not None and 0 < res.cpu <= 64:
             steps = res.cpu / 0.25
             if (
@@ -507,6 +530,241 @@ class _Checker:
                     "is not a Container Apps size (0.25-4 cores in 0.25 steps, memory = 2 × cpu Gi)",
                     f'use cpu={cpu}, memory="{cpu * 2:g}Gi"',
                 )
+
+    def identity(self) -> None:
+        if self.spec.identity is None:
+            return
+        for index, grant in enumerate(self.spec.identity.roles):
+            path = f"identity.roles[{index}]"
+            if role_guid(grant.role) is None:
+                self.add(
+                    f"{path}.role",
+                    grant.role,
+                    "is not a known data-plane role",
+                    "use a name from infra/services/roles.py or a role definition GUID",
+                )
+            scope = expand(grant.scope, "0", self.context.environment.value)
+            if unknown_placeholders(grant.scope):
+                self.add(
+                    f"{path}.scope",
+                    grant.scope,
+                    "has an unknown placeholder",
+                    "use only {subscription} and {environment}",
+                )
+            elif not RESOURCE_ID.match(scope):
+                self.add(
+                    f"{path}.scope",
+                    grant.scope,
+                    "is not an Azure resource id",
+                    "use the narrowest resource that works, e.g. the queue's id",
+                )
+            elif scope.count("/") < 8:
+                self.add(
+                    f"{path}.scope",
+                    grant.scope,
+                    "is broader than a single resource",
+                    "grant on the resource the service uses",
+                )
+
+    def writable_paths(self) -> None:
+        seen: set[str] = set()
+        for index, path in enumerate(self.spec.writable_paths):
+            if not path.startswith("/") or path == "/" or path in seen:
+                self.add(
+                    f"writable_paths[{index}]",
+                    path,
+                    "must be a distinct absolute path other than /",
+                    "use e.g. /tmp or /var/cache/app",
+                )
+            seen.add(path)
+
+    def secret_files(self) -> None:
+        files = self.spec.secret_files
+        for file, ref in sorted(files.items()):
+            path = f"secret_files[{file!r}]"
+            if not SECRET_FILE_NAME.match(file):
+                self.add(
+                    path,
+                    None,
+                    "is not a file name for a secret",
+                    "use 1-63 lowercase letters, digits and '-', e.g. db-password",
+                )
+            # Container Apps secret names of env secrets: render.common.env_secret_name.
+            elif file_secret_name(file) in {v.lower().replace("_", "-") for v in self.spec.secrets}:
+                self.add(
+                    path,
+                    None,
+                    f"clashes with the Container Apps secret of env var {file_secret_name(file)!r}",
+                    "rename the file or the variable",
+                )
+            self._key_vault_ref(path, ref)
+        if len({ref.vault_id for ref in files.values()}) > 1:
+            self.add(
+                "secret_files",
+                None,
+                "reads from more than one vault (one read-only volume holds them all)",
+                "keep a service's secret files in one vault, or pass the others in secrets",
+            )
+        for index, writable in enumerate(self.spec.writable_paths):
+            if files and (
+                writable == SECRET_FILES_MOUNT or writable.startswith(f"{SECRET_FILES_MOUNT}/")
+            ):
+                self.add(
+                    f"writable_paths[{index}]",
+                    writable,
+                    f"is where secret files are mounted ({SECRET_FILES_MOUNT})",
+                    "use another path",
+                )
+
+    def _key_vault_ref(self, path: str, ref: KeyVaultSecret) -> None:
+        if not KEY_VAULT_SECRET_NAME.match(ref.name):
+            self.add(
+                f"{path}.name",
+                ref.name,
+                "is not a Key Vault secret name",
+                "use 1-127 letters, digits and '-'",
+            )
+        vault = (
+            None
+            if ref.vault_id is None
+            else expand(ref.vault_id, "0", self.context.environment.value)
+        )
+        if vault is not None and (
+            unknown_placeholders(vault)
+            or not (RESOURCE_ID.match(vault) and "/providers/Microsoft.KeyVault/vaults/" in vault)
+        ):
+            self.add(
+                f"{path}.vault_id",
+                ref.vault_id,
+                "is not a Key Vault resource id",
+                "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
+            )
+
+    def queue(self, path: str, queue: QueueTrigger) -> None:
+        """A queue trigger (a service's autoscaling, a job's event): valid names, a positive
+        target, and an identity with a role to read it with (the scaler authenticates as the
+        workload's identity, never with a connection string)."""
+        names = (
+            ("namespace", "queue") if isinstance(queue, ServiceBusQueue) else ("account", "queue")
+        )
+        for field_name in names:
+            value = getattr(queue, field_name)
+            if not re.match(r"^[a-z0-9][a-z0-9-]{1,62}$", value):
+                self.add(
+                    f"{path}.{field_name}",
+                    value,
+                    "is not a valid name",
+                    "use the Azure resource's name",
+                )
+        if queue.resource_group is None:
+            self.add(
+                f"{path}.resource_group",
+                None,
+                "is required: the scaler's identity is granted read access to exactly this "
+                "queue, which needs its resource id",
+                'set resource_group="<the queue\'s resource group>" ({environment} allowed)',
+            )
+        elif not re.match(r"^[-\w.(){}]{1,90}$", queue.resource_group) or unknown_placeholders(
+            queue.resource_group
+        ):
+            self.add(
+                f"{path}.resource_group",
+                queue.resource_group,
+                "is not a resource group name",
+                "use the group's name; {environment} is the only placeholder",
+            )
+        if queue.messages_per_replica < 1:
+            self.add(
+                f"{path}.messages_per_replica",
+                queue.messages_per_replica,
+                "must be at least 1",
+                "use e.g. 5",
+            )
+        identity = self.spec.identity
+        if identity is None or not identity.roles:
+            role = (
+                "Azure Service Bus Data Receiver"
+                if isinstance(queue, ServiceBusQueue)
+                else "Storage Queue Data Message Processor"
+            )
+            kind = "service" if isinstance(self.spec, ServiceSpec) else "job"
+            self.add(
+                path,
+                None,
+                f"is read with the {kind}'s identity, which has no role",
+                f'add identity=Identity(roles=(RoleGrant(role="{role}", scope=<queue resource id>),))',
+            )
+
+
+class _ServiceChecker(_Checker[ServiceSpec]):
+    """The rules only services have: ports, scaling, ingress, probes."""
+
+    def run(self) -> list[Problem]:
+        super().run()
+        self.ports()
+        self.scaling()
+        self.ingress()
+        self.probes()
+        return self.problems
+
+    def ports(self) -> None:
+        names: set[str] = set()
+        numbers: set[int] = set()
+        for index, port in enumerate(self.spec.ports):
+            path = f"ports[{index}]"
+            if (
+                not PORT_NAME.match(port.name)
+                or len(port.name) > 15
+                or not re.search("[a-z]", port.name)
+            ):
+                self.add(
+                    f"{path}.name",
+                    port.name,
+                    "is not a port name (max 15 lowercase chars)",
+                    "use e.g. http, grpc or metrics",
+                )
+            if port.name in names:
+                self.add(f"{path}.name", port.name, "is used twice", "give each port its own name")
+            names.add(port.name)
+            if not 1 <= port.number <= 65535:
+                self.add(
+                    f"{path}.number",
+                    port.number,
+                    "must be 1..65535",
+                    "use the port the process listens on",
+                )
+            elif port.number < LOWEST_UNPRIVILEGED_PORT:
+                self.add(
+                    f"{path}.number",
+                    port.number,
+                    "is a privileged port; containers run as non-root without capabilities",
+                    "listen on 1024 or above, e.g. 8080",
+                )
+            if port.number in numbers:
+                self.add(
+                    f"{path}.number", port.number, "is used twice", "give each port its own number"
+                )
+            numbers.add(port.number)
+        served: dict[int, str] = {}
+        for index, port in enumerate(self.spec.ports):
+            path = f"ports[{index}]"
+            if port.service_port is not None and not 1 <= port.service_port <= 65535:
+                self.add(
+                    f"{path}.service_port",
+                    port.service_port,
+                    "must be 1..65535",
+                    "use the port callers should use, e.g. 80",
+                )
+                continue
+            number = service_port(port)
+            if number in served:
+                self.add(
+                    f"{path}.service_port" if port.service_port is not None else f"{path}.number",
+                    number,
+                    f"is also the Service port of '{served[number]}'",
+                    "give each port its own service_port (callers could not tell them apart)",
+                )
+            served.setdefault(number, port.name)
 
     def scaling(self) -> None:
         spec = self.spec
@@ -612,58 +870,8 @@ class _Checker:
                     "mixes scale-to-zero with cpu/memory triggers, which KEDA cannot wake from zero",
                     "drop cpu_utilization/memory_utilization or set min_replicas=1",
                 )
-        queue = scale.queue
-        if queue is not None:
-            names = (
-                ("namespace", "queue")
-                if isinstance(queue, ServiceBusQueue)
-                else ("account", "queue")
-            )
-            for field_name in names:
-                value = getattr(queue, field_name)
-                if not re.match(r"^[a-z0-9][a-z0-9-]{1,62}$", value):
-                    self.add(
-                        f"autoscaling.queue.{field_name}",
-                        value,
-                        "is not a valid name",
-                        "use the Azure resource's name",
-                    )
-            if queue.resource_group is None:
-                self.add(
-                    "autoscaling.queue.resource_group",
-                    None,
-                    "is required: the scaler's identity is granted read access to exactly this "
-                    "queue, which needs its resource id",
-                    'set resource_group="<the queue\'s resource group>" ({environment} allowed)',
-                )
-            elif not re.match(r"^[-\w.(){}]{1,90}$", queue.resource_group) or unknown_placeholders(
-                queue.resource_group
-            ):
-                self.add(
-                    "autoscaling.queue.resource_group",
-                    queue.resource_group,
-                    "is not a resource group name",
-                    "use the group's name; {environment} is the only placeholder",
-                )
-            if queue.messages_per_replica < 1:
-                self.add(
-                    "autoscaling.queue.messages_per_replica",
-                    queue.messages_per_replica,
-                    "must be at least 1",
-                    "use e.g. 5",
-                )
-            if spec.identity is None or not spec.identity.roles:
-                role = (
-                    "Azure Service Bus Data Receiver"
-                    if isinstance(queue, ServiceBusQueue)
-                    else "Storage Queue Data Message Processor"
-                )
-                self.add(
-                    "autoscaling.queue",
-                    None,
-                    "is read with the service's identity, which has no role",
-                    f'add identity=Identity(roles=(RoleGrant(role="{role}", scope=<queue resource id>),))',
-                )
+        if scale.queue is not None:
+            self.queue("autoscaling.queue", scale.queue)
 
     def ingress(self) -> None:
         spec = self.spec
@@ -794,114 +1002,94 @@ class _Checker:
             if probe is not None:
                 self._probe(f"probes.{kind}", probe)
 
-    def identity(self) -> None:
-        if self.spec.identity is None:
-            return
-        for index, grant in enumerate(self.spec.identity.roles):
-            path = f"identity.roles[{index}]"
-            if role_guid(grant.role) is None:
-                self.add(
-                    f"{path}.role",
-                    grant.role,
-                    "is not a known data-plane role",
-                    "use a name from infra/services/roles.py or a role definition GUID",
-                )
-            scope = expand(grant.scope, "0", self.context.environment.value)
-            if unknown_placeholders(grant.scope):
-                self.add(
-                    f"{path}.scope",
-                    grant.scope,
-                    "has an unknown placeholder",
-                    "use only {subscription} and {environment}",
-                )
-            elif not RESOURCE_ID.match(scope):
-                self.add(
-                    f"{path}.scope",
-                    grant.scope,
-                    "is not an Azure resource id",
-                    "use the narrowest resource that works, e.g. the queue's id",
-                )
-            elif scope.count("/") < 8:
-                self.add(
-                    f"{path}.scope",
-                    grant.scope,
-                    "is broader than a single resource",
-                    "grant on the resource the service uses",
-                )
 
-    def secret_files(self) -> None:
-        files = self.spec.secret_files
-        for file, ref in sorted(files.items()):
-            path = f"secret_files[{file!r}]"
-            if not SECRET_FILE_NAME.match(file):
-                self.add(
-                    path,
-                    None,
-                    "is not a file name for a secret",
-                    "use 1-63 lowercase letters, digits and '-', e.g. db-password",
-                )
-            # Container Apps secret names of env secrets: render.common.env_secret_name.
-            elif file_secret_name(file) in {v.lower().replace("_", "-") for v in self.spec.secrets}:
-                self.add(
-                    path,
-                    None,
-                    f"clashes with the Container Apps secret of env var {file_secret_name(file)!r}",
-                    "rename the file or the variable",
-                )
-            self._key_vault_ref(path, ref)
-        if len({ref.vault_id for ref in files.values()}) > 1:
+class _JobChecker(_Checker[JobSpec]):
+    """The rules only jobs have: trigger, parallelism, completions, retries, timeout."""
+
+    def run(self) -> list[Problem]:
+        super().run()
+        self.shape()
+        self.trigger()
+        if self.spec.ingress is not None:
             self.add(
-                "secret_files",
+                "ingress",
                 None,
-                "reads from more than one vault (one read-only volume holds them all)",
-                "keep a service's secret files in one vault, or pass the others in secrets",
+                "a job serves no traffic, so it takes no ingress",
+                "remove ingress, or declare a ServiceSpec for something callers reach",
             )
-        for index, writable in enumerate(self.spec.writable_paths):
-            if files and (
-                writable == SECRET_FILES_MOUNT or writable.startswith(f"{SECRET_FILES_MOUNT}/")
-            ):
-                self.add(
-                    f"writable_paths[{index}]",
-                    writable,
-                    f"is where secret files are mounted ({SECRET_FILES_MOUNT})",
-                    "use another path",
-                )
+        return self.problems
 
-    def _key_vault_ref(self, path: str, ref: KeyVaultSecret) -> None:
-        if not KEY_VAULT_SECRET_NAME.match(ref.name):
-            self.add(
-                f"{path}.name",
-                ref.name,
-                "is not a Key Vault secret name",
-                "use 1-127 letters, digits and '-'",
-            )
-        vault = (
-            None
-            if ref.vault_id is None
-            else expand(ref.vault_id, "0", self.context.environment.value)
-        )
-        if vault is not None and (
-            unknown_placeholders(vault)
-            or not (RESOURCE_ID.match(vault) and "/providers/Microsoft.KeyVault/vaults/" in vault)
+    def shape(self) -> None:
+        job = self.spec
+        for field_name, value in (
+            ("parallelism", job.parallelism),
+            ("completions", job.completions),
         ):
+            if value < 1:
+                self.add(field_name, value, "must be at least 1", "use e.g. 1")
+        if 1 <= job.completions < job.parallelism:
             self.add(
-                f"{path}.vault_id",
-                ref.vault_id,
-                "is not a Key Vault resource id",
-                "use /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<name>, or leave it out for the platform vault",
+                "parallelism",
+                job.parallelism,
+                f"is above completions={job.completions}; the extra replicas would have nothing to do",
+                f"lower parallelism to at most {job.completions}, or raise completions",
+            )
+        if not 0 <= job.retries <= 10:
+            self.add("retries", job.retries, "must be 0..10", "use e.g. 1")
+        if not 1 <= job.timeout_seconds <= 86400:
+            self.add(
+                "timeout_seconds",
+                job.timeout_seconds,
+                "must be 1..86400 (a day)",
+                "use e.g. 1800; split longer work into several runs",
             )
 
-    def writable_paths(self) -> None:
-        seen: set[str] = set()
-        for index, path in enumerate(self.spec.writable_paths):
-            if not path.startswith("/") or path == "/" or path in seen:
+    def trigger(self) -> None:
+        job = self.spec
+        trigger = job.trigger
+        if isinstance(trigger, Schedule):
+            problem = cron_problem(trigger.cron)
+            if problem is not None:
                 self.add(
-                    f"writable_paths[{index}]",
-                    path,
-                    "must be a distinct absolute path other than /",
-                    "use e.g. /tmp or /var/cache/app",
+                    "trigger.cron",
+                    trigger.cron,
+                    f"is not a cron schedule: {problem}",
+                    "use five fields: minute hour day-of-month month day-of-week, e.g. '30 2 * * *'",
                 )
-            seen.add(path)
+            if trigger.time_zone not in UTC_ZONES:
+                try:
+                    zoneinfo.ZoneInfo(trigger.time_zone)
+                except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+                    self.add(
+                        "trigger.time_zone",
+                        trigger.time_zone,
+                        "is not an IANA time zone",
+                        "use e.g. Etc/UTC or Europe/Amsterdam",
+                    )
+                    return
+                if job.target is Target.CONTAINER_APPS:
+                    self.add(
+                        "trigger.time_zone",
+                        trigger.time_zone,
+                        "is not available on Container Apps, which runs schedules in UTC",
+                        "write the schedule in UTC (time_zone='Etc/UTC'), or target AKS",
+                    )
+        elif isinstance(trigger, Event):
+            if trigger.max_executions < 1:
+                self.add(
+                    "trigger.max_executions",
+                    trigger.max_executions,
+                    "must be at least 1",
+                    "use e.g. 10",
+                )
+            if not 1 <= trigger.polling_seconds <= 3600:
+                self.add(
+                    "trigger.polling_seconds",
+                    trigger.polling_seconds,
+                    "must be 1..3600",
+                    "use e.g. 30",
+                )
+            self.queue("trigger.queue", trigger.queue)
 
 
 def _chart_problems(chart: HelmChart, group: str, environment: Environment) -> list[Problem]:
@@ -984,10 +1172,13 @@ def _chart_problems(chart: HelmChart, group: str, environment: Environment) -> l
 
 
 def _relation_problems(
-    services: Sequence[PlannedService], charts: Sequence[PlannedChart] = ()
+    services: Sequence[PlannedService],
+    charts: Sequence[PlannedChart] = (),
+    jobs: Sequence[PlannedJob] = (),
 ) -> list[Problem]:
     problems: list[Problem] = []
     by_name: dict[str, PlannedService] = {}
+    jobs_by_name: dict[str, PlannedJob] = {}
     charts_by_name: dict[str, PlannedChart] = {}
     for chart in charts:
         group = f"{chart.name} ({chart.source})"
@@ -1016,10 +1207,32 @@ def _relation_problems(
                 )
             )
         by_name.setdefault(service.name, service)
+    for job in jobs:
+        group = f"{job.name} ({job.source})"
+        other_source = (
+            by_name[job.name].source
+            if job.name in by_name
+            else jobs_by_name[job.name].source
+            if job.name in jobs_by_name
+            else None
+        )
+        if other_source is not None:
+            problems.append(
+                Problem(
+                    "name",
+                    show(job.name),
+                    f"is also declared in {other_source}",
+                    "service and job names are unique across the platform: rename one",
+                    group,
+                )
+            )
+        jobs_by_name.setdefault(job.name, job)
     routes: dict[tuple[str, str], str] = {}
-    for service in services:
+    callers: list[Planned] = [*services, *jobs]
+    for service in callers:
         spec = service.spec
         group = f"{service.name} ({service.source})"
+        kind = "service" if isinstance(service, PlannedService) else "job"
         env_names = set(spec.env) | set(spec.secrets)
         for index, dep in enumerate(spec.dependencies):
             path = f"dependencies[{index}]"
@@ -1029,8 +1242,19 @@ def _relation_problems(
                     Problem(
                         f"{path}.service",
                         show(dep.service),
-                        "is the service itself",
+                        f"is the {kind} itself",
                         "remove it",
+                        group,
+                    )
+                )
+                continue
+            if callee is None and dep.service in jobs_by_name:
+                problems.append(
+                    Problem(
+                        f"{path}.service",
+                        show(dep.service),
+                        "is a job, which serves no traffic",
+                        "depend on the service the job works for, or trigger the job instead",
                         group,
                     )
                 )
@@ -1044,7 +1268,7 @@ def _relation_problems(
                             f"{path}.service",
                             show(dep.service),
                             "is a Helm chart on AKS, which Container Apps cannot reach",
-                            "target AKS for this service, or use an Azure service (e.g. Azure Cache)",
+                            f"target AKS for this {kind}, or use an Azure service (e.g. Azure Cache)",
                             group,
                         )
                     )
@@ -1111,6 +1335,8 @@ def _relation_problems(
                     )
                 )
             env_names.add(name)
+        if not isinstance(spec, ServiceSpec):
+            continue
         ingress = spec.ingress
         if ingress.exposure is not Exposure.NONE and ingress.host:
             key = (ingress.host, ingress.path)
@@ -1135,12 +1361,48 @@ def dependency_env_name(service: str, env: str | None, form: object) -> str:
     return f"{service.upper().replace('-', '_')}_{suffix}"
 
 
+def _overrides_problems(declared: Any, group: str) -> list[Problem]:
+    overrides = getattr(declared, "overrides", None)
+    return [
+        Problem(
+            f"overrides[{env_name!r}]",
+            "",
+            "is not an environment",
+            f"use one of {', '.join(e.value for e in Environment)}",
+            group,
+        )
+        for env_name in (overrides if isinstance(overrides, Mapping) else ())
+        if env_name not in {e.value for e in Environment}
+    ]
+
+
+def _workload(
+    declared: Any, adapter: TypeAdapter[Any], group: str, context: ValidationContext
+) -> tuple[Any, list[Problem]]:
+    """Type-check the declaration, patch it for the environment, type-check the result.
+
+    The override is applied to the declaration as written: validation rebuilds objects, which
+    forgets the fields each constructor was given (what makes an override a patch)."""
+    problems = _overrides_problems(declared, group)
+    spec, type_problems = _type_problems(declared, group, adapter)
+    if spec is None:
+        return None, problems + type_problems
+    spec, type_problems = _type_problems(
+        for_environment(declared, context.environment.value), group, adapter
+    )
+    if spec is not None and context.image_lock is not None and isinstance(spec.image, str):
+        # Tags the deploy workflow resolved to digests run by digest (apps/images.lock.yaml).
+        spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
+    return spec, problems + type_problems
+
+
 def validate_applications(
     applications: Sequence[Application], context: ValidationContext
 ) -> Catalog:
-    """Every problem in every service, at once; or the catalog the renderers trust."""
+    """Every problem in every service and job, at once; or the catalog the renderers trust."""
     problems: list[Problem] = []
     planned: list[PlannedService] = []
+    planned_jobs: list[PlannedJob] = []
     planned_charts: list[PlannedChart] = []
     app_names: set[str] = set()
     for application in applications:
@@ -1189,29 +1451,31 @@ def validate_applications(
                     )
                 )
                 continue
-            for env_name in declared.overrides if isinstance(declared.overrides, Mapping) else ():
-                if env_name not in {e.value for e in Environment}:
-                    problems.append(
-                        Problem(
-                            f"overrides[{env_name!r}]",
-                            "",
-                            "is not an environment",
-                            f"use one of {', '.join(e.value for e in Environment)}",
-                            group,
-                        )
-                    )
-            spec, type_problems = _type_problems(declared, group)
+            spec, found = _workload(declared, _SPEC, group, context)
+            problems.extend(found)
             if spec is None:
-                problems.extend(type_problems)
                 continue
-            spec, type_problems = _type_problems(apply_override(spec, context.environment), group)
-            if spec is None:
-                problems.extend(type_problems)
-                continue
-            if context.image_lock is not None and isinstance(spec.image, str):
-                spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
-            problems.extend(_Checker(spec, group, context).run())
+            problems.extend(_ServiceChecker(spec, group, context).run())
             planned.append(PlannedService(application.name, spec, source))
+        for index, declared_job in enumerate(getattr(application, "jobs", ()) or ()):
+            group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
+            if not isinstance(declared_job, JobSpec):
+                problems.append(
+                    Problem(
+                        f"jobs[{index}]",
+                        show(declared_job),
+                        "is not a JobSpec",
+                        "declare jobs with JobSpec(...)",
+                        group,
+                    )
+                )
+                continue
+            job, found = _workload(declared_job, _JOB, group, context)
+            problems.extend(found)
+            if job is None:
+                continue
+            problems.extend(_JobChecker(job, group, context).run())
+            planned_jobs.append(PlannedJob(application.name, job, source))
         for index, declared_chart in enumerate(getattr(application, "charts", ()) or ()):
             group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
             chart, type_problems = _type_problems(declared_chart, group, _CHART)
@@ -1221,29 +1485,35 @@ def validate_applications(
             problems.extend(_chart_problems(chart, group, context.environment))
             planned_charts.append(PlannedChart(application.name, chart, source))
     service_names = {s.name for s in planned}
+    job_names = {j.name for j in planned_jobs}
     for chart in planned_charts:
-        if chart.name in service_names:
+        if chart.name in service_names | job_names:
             problems.append(
                 Problem(
                     "name",
                     show(chart.name),
-                    "is also a service name",
+                    "is also a service name"
+                    if chart.name in service_names
+                    else "is also a job name",
                     "give the chart release its own name",
                     f"{chart.name} ({chart.source})",
                 )
             )
-    problems.extend(_relation_problems(planned, planned_charts))
+    problems.extend(_relation_problems(planned, planned_charts, planned_jobs))
     if problems:
         raise InvalidInput("the service declarations", problems)
     return Catalog(
         tuple(sorted(planned, key=lambda s: s.name)),
         tuple(sorted(planned_charts, key=lambda c: c.name)),
+        tuple(sorted(planned_jobs, key=lambda j: j.name)),
     )
 
 
 __all__ = [
     "Catalog",
+    "Planned",
     "PlannedChart",
+    "PlannedJob",
     "PlannedService",
     "ValidationContext",
     "apply_override",
@@ -1251,5 +1521,6 @@ __all__ = [
     "dependency_env_name",
     "memory_mib",
     "port_named",
+    "service_port",
     "validate_applications",
 ]

@@ -18,10 +18,12 @@ from infra.services.render.common import PlatformFacts, Text, concat
 from infra.services.spec import AddressForm, Exposure, Protocol, Target
 from infra.services.validation import (
     Catalog,
+    Planned,
     PlannedChart,
     PlannedService,
     dependency_env_name,
     port_named,
+    service_port,
 )
 
 
@@ -35,8 +37,8 @@ class EnvEntry:
 class Reachability:
     """How a callee must be exposed for the callers it has."""
 
-    aks_callers: tuple[PlannedService, ...]
-    container_apps_callers: tuple[PlannedService, ...]
+    aks_callers: tuple[Planned, ...]
+    container_apps_callers: tuple[Planned, ...]
 
     @property
     def needs_internal_load_balancer(self) -> bool:
@@ -63,7 +65,7 @@ def container_app_external(callee: PlannedService, reach: Reachability) -> bool:
 
 
 def address(
-    caller: PlannedService,
+    caller: Planned,
     callee: PlannedService,
     port_name: str | None,
     form: AddressForm,
@@ -72,7 +74,8 @@ def address(
     port = port_named(callee.spec, port_name)
     assert port is not None, "validated: dependencies name declared ports"
     scheme = "http"
-    number: int | None = port.number
+    # Callers use the Service port (`Port.service_port`), on every target pair.
+    number: int | None = service_port(port)
     if callee.spec.target is Target.AKS:
         host: Text = (
             f"{callee.name}.{callee.app}.svc.cluster.local"
@@ -81,11 +84,11 @@ def address(
         )
     elif caller.spec.target is Target.CONTAINER_APPS:
         host = callee.name
-        number = port.number if port.protocol is Protocol.TCP else 80
+        number = service_port(port) if port.protocol is Protocol.TCP else 80
     else:
         host = concat(callee.name, ".", facts.container_apps_domain)
         scheme, number = (
-            ("https", 443) if port.protocol is not Protocol.TCP else ("tcp", port.number)
+            ("https", 443) if port.protocol is not Protocol.TCP else ("tcp", service_port(port))
         )
     host_port = concat(host, f":{number}")
     if form is AddressForm.HOST_PORT or port.protocol is not Protocol.HTTP:
@@ -102,9 +105,7 @@ def chart_address(chart: PlannedChart, form: AddressForm) -> str:
     return host_port
 
 
-def dependency_env(
-    caller: PlannedService, catalog: Catalog, facts: PlatformFacts
-) -> list[EnvEntry]:
+def dependency_env(caller: Planned, catalog: Catalog, facts: PlatformFacts) -> list[EnvEntry]:
     entries = []
     for dep in caller.spec.dependencies:
         chart = catalog.chart(dep.service)

@@ -9,13 +9,16 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity, privatedns
 
 from infra.foundation.common import Placement
-from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
-from infra.services.components.identity import create_identity
+from infra.services.components.identity import (
+    create_identity,
+    grants_in_force,
+    reads_key_vault,
+)
 from infra.services.components.kubernetes_objects import create_objects, logical_name
-from infra.services.render.aks import ServiceSecrets, render_on_aks
+from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
-from infra.services.spec import KeyVaultSecret
-from infra.services.validation import Catalog, PlannedService
+from infra.services.roles import queue_trigger
+from infra.services.validation import Catalog, PlannedJob, PlannedService
 from infra.services.wiring import reachability
 
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
@@ -35,7 +38,8 @@ class AzureWiring:
 
 @dataclass(frozen=True)
 class AksServiceArgs:
-    service: PlannedService
+    service: PlannedService | PlannedJob
+    """A service, or a job (which gets the same identity and federation, and no Service)."""
     catalog: Catalog
     facts: PlatformFacts
     extensions: PlatformExtensions
@@ -80,8 +84,7 @@ class AksService(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             depends += [federation]
-            scale = service.spec.autoscaling
-            if scale is not None and scale.queue is not None:
+            if queue_trigger(service.spec) is not None:
                 # KEDA's operator reads the queue with this identity through its own service
                 # account (TriggerAuthentication `azure-workload`): it needs a credential too
                 # (AKS "KEDA with workload identity"). Azure refuses concurrent writes of
@@ -99,33 +102,37 @@ class AksService(pulumi.ComponentResource):
                 )
             client_id = identity.identity.client_id
             depends += list(identity.grants)
-            if service.spec.secret_files or any(
-                isinstance(r, KeyVaultSecret) for r in service.spec.secrets.values()
-            ):
+            if reads_key_vault(service.spec):
                 # The CSI driver mounts Key Vault secrets with this identity when the first pod
-                # starts; wait for the grants to take effect rather than race the rollout's
-                # deadline (Key Vault RBAC: up to 10 minutes).
-                depends.append(
-                    propagation_wait(
-                        f"{service.name}-rbac-propagation",
-                        duration=DATA_PLANE_PROPAGATION,
-                        grants=identity.grants,
-                        triggers={"identity": identity.identity.principal_id},
-                        parent=self,
-                    )
-                )
-        objects = render_on_aks(
-            service,
-            catalog=args.catalog,
-            facts=args.facts,
-            extensions=args.extensions,
-            client_id=client_id,
-            secrets=args.secrets,
+                # starts: wait for the grants rather than race the rollout's deadline.
+                depends.append(grants_in_force(self, service.name, identity))
+        objects = (
+            render_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
+            if isinstance(service, PlannedService)
+            else render_job_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
         )
         created = create_objects(
             objects, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends)
         )
-        if azure is not None and reachability(args.catalog, service).needs_internal_load_balancer:
+        if (
+            azure is not None
+            and isinstance(service, PlannedService)
+            and reachability(args.catalog, service).needs_internal_load_balancer
+        ):
             k8s_service = created[f"Service/{service.name}"]
             assert isinstance(k8s_service, k8s.core.v1.Service)
             ip = k8s_service.status.apply(

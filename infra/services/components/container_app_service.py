@@ -9,8 +9,7 @@ import pulumi
 from pulumi_azure_native import app, dns
 
 from infra.foundation.common import Placement
-from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
-from infra.services.components.identity import create_identity
+from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.custom_domains import CustomDomain
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
@@ -57,16 +56,8 @@ class ContainerAppService(pulumi.ComponentResource):
         depends: list[pulumi.Resource] = [args.pull_ready]
         if identity is not None and identity.grants:
             # A revision reads its Key Vault secrets when it is created and fails if the grant
-            # has not propagated yet (microsoft/azure-container-apps#1159).
-            depends.append(
-                propagation_wait(
-                    f"{service.name}-rbac-propagation",
-                    duration=DATA_PLANE_PROPAGATION,
-                    grants=identity.grants,
-                    triggers={"identity": identity.identity.principal_id},
-                    parent=self,
-                )
-            )
+            # has not propagated yet.
+            depends.append(grants_in_force(self, service.name, identity))
         certificate_id: pulumi.Input[str] | None = None
         tls = service.spec.ingress.tls
         if tls is not None:

@@ -8,8 +8,15 @@ import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
 from infra.foundation.common import Placement
-from infra.services.roles import KEY_VAULT_SECRETS_USER, expand, role_guid, scaler_grant
-from infra.services.spec import KeyVaultSecret, ServiceSpec
+from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
+from infra.services.roles import (
+    KEY_VAULT_SECRETS_USER,
+    expand,
+    queue_trigger,
+    role_guid,
+    scaler_grant,
+)
+from infra.services.spec import JobSpec, KeyVaultSecret, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -18,18 +25,20 @@ class ServiceIdentity:
     grants: tuple[authorization.RoleAssignment, ...]
 
 
-def needs_identity(spec: ServiceSpec) -> bool:
-    return (
-        spec.identity is not None
-        or any(isinstance(r, KeyVaultSecret) for r in spec.secrets.values())
-        or (spec.autoscaling is not None and spec.autoscaling.queue is not None)
-        or bool(spec.secret_files)
+def reads_key_vault(spec: ServiceSpec | JobSpec) -> bool:
+    """Key Vault secrets as environment variables or (services) as files."""
+    return bool(getattr(spec, "secret_files", None)) or any(
+        isinstance(r, KeyVaultSecret) for r in spec.secrets.values()
     )
+
+
+def needs_identity(spec: ServiceSpec | JobSpec) -> bool:
+    return spec.identity is not None or reads_key_vault(spec) or queue_trigger(spec) is not None
 
 
 def create_identity(
     parent: pulumi.Resource,
-    spec: ServiceSpec,
+    spec: ServiceSpec | JobSpec,
     placement: Placement,
     environment: str,
     platform_vault_id: pulumi.Input[str],
@@ -57,7 +66,7 @@ def create_identity(
                 parent=parent,
             )
         )
-    queue = spec.autoscaling.queue if spec.autoscaling else None
+    queue = queue_trigger(spec)
     if queue is not None:
         # The scaler (KEDA on AKS, the Container Apps scaler) reads the queue's length with this
         # identity: a right the service's own role may not include.
@@ -103,3 +112,18 @@ def create_identity(
             )
         )
     return ServiceIdentity(identity, tuple(grants))
+
+
+def grants_in_force(
+    parent: pulumi.Resource, name: str, identity: ServiceIdentity
+) -> pulumi.Resource:
+    """A wait until the identity's grants apply: what reads secrets or pulls images at creation
+    (a Container Apps revision or job, a pod mounting Key Vault secrets) depends on it (Key Vault
+    RBAC: up to 10 minutes; microsoft/azure-container-apps#1159)."""
+    return propagation_wait(
+        f"{name}-rbac-propagation",
+        duration=DATA_PLANE_PROPAGATION,
+        grants=identity.grants,
+        triggers={"identity": identity.identity.principal_id},
+        parent=parent,
+    )

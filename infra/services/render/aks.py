@@ -17,10 +17,9 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
     Text,
-    cpu_millicores,
     image,
+    kubernetes_resources,
     labels,
-    memory_quantity,
     min_replicas,
     probe_port_number,
     readiness,
@@ -30,17 +29,30 @@ from infra.services.render.common import (
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
+    Event,
     Exposure,
     GrpcProbe,
     HttpProbe,
+    JobSpec,
     KeyVaultSecret,
+    Manual,
     Probe,
     Protocol,
+    QueueTrigger,
+    Schedule,
     ServiceBusQueue,
     ServiceSpec,
     StorageQueue,
 )
-from infra.services.validation import Catalog, PlannedChart, PlannedService, port_named
+from infra.services.validation import (
+    Catalog,
+    Planned,
+    PlannedChart,
+    PlannedJob,
+    PlannedService,
+    port_named,
+    service_port,
+)
 from infra.services.wiring import dependency_env, reachability
 
 Obj = dict[str, Any]
@@ -131,7 +143,9 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Obj:
     return {**action, "timeoutSeconds": 2, **timing}
 
 
-def _key_vault_secrets(spec: ServiceSpec) -> dict[str | None, list[tuple[str, KeyVaultSecret]]]:
+def _key_vault_secrets(
+    spec: ServiceSpec | JobSpec,
+) -> dict[str | None, list[tuple[str, KeyVaultSecret]]]:
     by_vault: dict[str | None, list[tuple[str, KeyVaultSecret]]] = {}
     for variable, ref in sorted(spec.secrets.items()):
         if isinstance(ref, KeyVaultSecret):
@@ -140,7 +154,7 @@ def _key_vault_secrets(spec: ServiceSpec) -> dict[str | None, list[tuple[str, Ke
 
 
 def _secret_provider_classes(
-    service: PlannedService, facts: PlatformFacts, client_id: Text | None
+    service: Planned, facts: PlatformFacts, client_id: Text | None
 ) -> list[Obj]:
     objects: list[Obj] = []
     if facts.cluster is ClusterKind.LOCAL:
@@ -208,7 +222,7 @@ def _secret_provider_classes(
     return objects
 
 
-def _env(service: PlannedService, catalog: Catalog, facts: PlatformFacts) -> list[Obj]:
+def _env(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Obj]:
     spec = service.spec
     env: list[Obj] = [{"name": k, "value": v} for k, v in sorted(spec.env.items())]
     for entry in dependency_env(service, catalog, facts):
@@ -226,7 +240,7 @@ def _env(service: PlannedService, catalog: Catalog, facts: PlatformFacts) -> lis
     return env
 
 
-def _volumes(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], list[Obj]]:
+def _volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Obj], list[Obj]]:
     volumes: list[Obj] = []
     mounts: list[Obj] = []
     for index, path in enumerate(service.spec.writable_paths):
@@ -281,24 +295,15 @@ def _volumes(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], 
     return volumes, mounts
 
 
-def _pod_spec(
-    service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
-) -> Obj:
+def _container(service: Planned, catalog: Catalog, facts: PlatformFacts, mounts: list[Obj]) -> Obj:
+    """The container as services and jobs share it: image, env, resources, security."""
     spec = service.spec
-    volumes, mounts = _volumes(service, facts)
     container: Obj = {
         "name": service.name,
         "image": image(spec, facts),
         "imagePullPolicy": "IfNotPresent",
-        "ports": [
-            {"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports
-        ],
         "env": _env(service, catalog, facts),
-        "resources": {
-            # Requests equal limits: Guaranteed QoS, and the same size as on Container Apps.
-            "requests": {"cpu": cpu_millicores(spec), "memory": memory_quantity(spec)},
-            "limits": {"cpu": cpu_millicores(spec), "memory": memory_quantity(spec)},
-        },
+        "resources": kubernetes_resources(spec.resources),
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "readOnlyRootFilesystem": True,
@@ -308,27 +313,18 @@ def _pod_spec(
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "volumeMounts": mounts,
-        # Graceful termination: stop getting new traffic before the process is asked to exit.
-        "lifecycle": {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}},
     }
     if spec.command:
         container["command"] = list(spec.command)
     if spec.args:
         container["args"] = list(spec.args)
-    ready = readiness(spec)
-    if ready is not None:
-        container["readinessProbe"] = _probe(spec, ready, "readiness")
-    if spec.probes.liveness is not None:
-        container["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness")
-    if spec.probes.startup is not None:
-        container["startupProbe"] = _probe(spec, spec.probes.startup, "startup")
-    if not container["ports"]:
-        del container["ports"]
+    return container
 
-    spread_zone = "DoNotSchedule" if facts.zonal else "ScheduleAnyway"
+
+def _pod_security(facts: PlatformFacts, extensions: PlatformExtensions) -> Obj:
+    """What every pod (service or job) gets: non-root, no API token, the user pool."""
     pod: Obj = {
-        "serviceAccountName": service.name,
-        # No Kubernetes API token in the pod: services do not talk to the API server. (Workload
+        # No Kubernetes API token in the pod: workloads do not talk to the API server. (Workload
         # identity injects its own, Entra-only, projected token.)
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
@@ -344,6 +340,37 @@ def _pod_spec(
             **({"platform.io/pool": USER_POOL} if facts.cluster is ClusterKind.AKS else {}),
             **extensions.node_selector,
         },
+    }
+    if extensions.tolerations:
+        pod["tolerations"] = [dict(t) for t in extensions.tolerations]
+    return pod
+
+
+def _pod_spec(
+    service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Obj:
+    spec = service.spec
+    volumes, mounts = _volumes(service, facts)
+    container = _container(service, catalog, facts, mounts)
+    container["ports"] = [
+        {"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports
+    ]
+    # Graceful termination: stop getting new traffic before the process is asked to exit.
+    container["lifecycle"] = {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}}
+    ready = readiness(spec)
+    if ready is not None:
+        container["readinessProbe"] = _probe(spec, ready, "readiness")
+    if spec.probes.liveness is not None:
+        container["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness")
+    if spec.probes.startup is not None:
+        container["startupProbe"] = _probe(spec, spec.probes.startup, "startup")
+    if not container["ports"]:
+        del container["ports"]
+
+    spread_zone = "DoNotSchedule" if facts.zonal else "ScheduleAnyway"
+    pod: Obj = {
+        "serviceAccountName": service.name,
+        **_pod_security(facts, extensions),
         "topologySpreadConstraints": [
             {
                 "maxSkew": 1,
@@ -363,8 +390,6 @@ def _pod_spec(
         "containers": [container],
         "volumes": volumes,
     }
-    if extensions.tolerations:
-        pod["tolerations"] = [dict(t) for t in extensions.tolerations]
     return pod
 
 
@@ -411,9 +436,7 @@ def _deployment(
     }
 
 
-def _metadata(
-    service: PlannedService, extensions: PlatformExtensions, name: str | None = None
-) -> Obj:
+def _metadata(service: Planned, extensions: PlatformExtensions, name: str | None = None) -> Obj:
     meta: Obj = {
         "name": name or service.name,
         "namespace": service.app,
@@ -437,7 +460,8 @@ def _service(
         "ports": [
             {
                 "name": p.name,
-                "port": p.number,
+                # Callers use the Service port; the named targetPort maps it to the container's.
+                "port": service_port(p),
                 "targetPort": p.name,
                 "protocol": "TCP",
                 "appProtocol": {"http": "http", "grpc": "kubernetes.io/h2c", "tcp": "tcp"}[
@@ -501,8 +525,35 @@ def _autoscaler(
                 },
             }
         ]
-    queue = scale.queue
-    auth_name = f"{service.name}-workload-identity"
+    triggers = [_queue_trigger(service, scale.queue)] + [
+        {"type": metric, "metricType": "Utilization", "metadata": {"value": str(target)}}
+        for metric, target in resource_metrics
+    ]
+    return [
+        _trigger_authentication(service, extensions, client_id),
+        {
+            "apiVersion": "keda.sh/v1alpha1",
+            "kind": "ScaledObject",
+            "metadata": _metadata(service, extensions),
+            "spec": {
+                "scaleTargetRef": {"name": service.name},
+                "minReplicaCount": scale.min_replicas,
+                "maxReplicaCount": scale.max_replicas,
+                "pollingInterval": 15,
+                "cooldownPeriod": 300,
+                "triggers": triggers,
+            },
+        },
+    ]
+
+
+def _auth_name(service: Planned) -> str:
+    return f"{service.name}-workload-identity"
+
+
+def _queue_trigger(service: Planned, queue: QueueTrigger) -> Obj:
+    """A KEDA queue trigger authenticated as the workload's own identity (no connection
+    string), for a service's ScaledObject and a job's ScaledJob alike."""
     if isinstance(queue, ServiceBusQueue):
         trigger: Obj = {
             "type": "azure-servicebus",
@@ -522,32 +573,19 @@ def _autoscaler(
                 "queueLength": str(queue.messages_per_replica),
             },
         }
-    trigger["authenticationRef"] = {"name": auth_name}
-    triggers = [trigger] + [
-        {"type": metric, "metricType": "Utilization", "metadata": {"value": str(target)}}
-        for metric, target in resource_metrics
-    ]
-    return [
-        {
-            "apiVersion": "keda.sh/v1alpha1",
-            "kind": "TriggerAuthentication",
-            "metadata": _metadata(service, extensions, auth_name),
-            "spec": {"podIdentity": {"provider": "azure-workload", "identityId": client_id or ""}},
-        },
-        {
-            "apiVersion": "keda.sh/v1alpha1",
-            "kind": "ScaledObject",
-            "metadata": _metadata(service, extensions),
-            "spec": {
-                "scaleTargetRef": {"name": service.name},
-                "minReplicaCount": scale.min_replicas,
-                "maxReplicaCount": scale.max_replicas,
-                "pollingInterval": 15,
-                "cooldownPeriod": 300,
-                "triggers": triggers,
-            },
-        },
-    ]
+    trigger["authenticationRef"] = {"name": _auth_name(service)}
+    return trigger
+
+
+def _trigger_authentication(
+    service: Planned, extensions: PlatformExtensions, client_id: Text | None
+) -> Obj:
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": _metadata(service, extensions, _auth_name(service)),
+        "spec": {"podIdentity": {"provider": "azure-workload", "identityId": client_id or ""}},
+    }
 
 
 def _disruption_budget(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
@@ -673,7 +711,7 @@ def _network_policy(
 
 
 def _service_account(
-    service: PlannedService, extensions: PlatformExtensions, client_id: Text | None
+    service: Planned, extensions: PlatformExtensions, client_id: Text | None
 ) -> Obj:
     meta = _metadata(service, extensions)
     if client_id is not None:
@@ -687,7 +725,7 @@ def _service_account(
 
 
 def _config_secret(
-    service: PlannedService, extensions: PlatformExtensions, secrets: ServiceSecrets
+    service: Planned, extensions: PlatformExtensions, secrets: ServiceSecrets
 ) -> Obj | None:
     refs = {k: v for k, v in service.spec.secrets.items() if isinstance(v, ConfigSecret)}
     if not refs:
@@ -727,6 +765,136 @@ def render_on_aks(
         _disruption_budget(service, extensions),
         _ingress(service, facts, extensions),
         _network_policy(service, catalog, facts, extensions),
+    ]
+    return _hooked([obj for obj in candidates if obj is not None], extensions)
+
+
+MANUAL_SCHEDULE = "0 0 1 1 *"
+"""A manual job's CronJob is suspended, so this schedule never fires; it is a valid one because
+the API server requires a schedule."""
+JOB_HISTORY = 3
+"""Finished runs kept (each kind) for `kubectl logs`; older ones are deleted by the controller."""
+SCHEDULE_STARTING_DEADLINE_SECONDS = 300
+"""A run missed by more than five minutes (controller down, cluster upgrade) is skipped, not
+started late at a surprising time."""
+
+
+def _job_spec(
+    job: PlannedJob,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    uses_identity: bool,
+) -> Obj:
+    """A batch/v1 JobSpec: what a CronJob's jobTemplate and a ScaledJob's jobTargetRef hold."""
+    spec = job.spec
+    volumes, mounts = _volumes(job, facts)
+    pod_labels = {**labels(job, extensions), **version_label(spec)}
+    if uses_identity:
+        pod_labels[WORKLOAD_IDENTITY_USE] = "true"
+    pod: Obj = {
+        "serviceAccountName": job.name,
+        **_pod_security(facts, extensions),
+        # A failed replica is replaced by a new pod (not restarted in place), so `backoffLimit`
+        # counts failed attempts and each attempt's logs stay readable.
+        "restartPolicy": "Never",
+        "containers": [_container(job, catalog, facts, mounts)],
+        "volumes": volumes,
+    }
+    return {
+        "parallelism": spec.parallelism,
+        "completions": spec.completions,
+        "backoffLimit": spec.retries,
+        # The whole execution (every attempt) must finish within the timeout.
+        "activeDeadlineSeconds": spec.timeout_seconds,
+        "template": {
+            "metadata": {
+                "labels": pod_labels,
+                **({"annotations": dict(extensions.annotations)} if extensions.annotations else {}),
+            },
+            "spec": pod,
+        },
+    }
+
+
+def _cron_job(job: PlannedJob, job_spec: Obj, extensions: PlatformExtensions) -> Obj:
+    """Schedule: a CronJob. Manual: the same CronJob, suspended, as the template each run is
+    created from (`kubectl create job --from=cronjob/<name> <run>`): like a Container Apps
+    manual job, nothing runs at deploy time and every run is a fresh Job."""
+    trigger = job.spec.trigger
+    schedule = trigger if isinstance(trigger, Schedule) else None
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {
+            **_metadata(job, extensions),
+            "labels": {**labels(job, extensions), **version_label(job.spec)},
+        },
+        "spec": {
+            "schedule": schedule.cron if schedule else MANUAL_SCHEDULE,
+            "timeZone": schedule.time_zone if schedule else "Etc/UTC",
+            "suspend": schedule is None,
+            # A run still going when the next is due: the next is skipped, never stacked.
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": SCHEDULE_STARTING_DEADLINE_SECONDS,
+            "successfulJobsHistoryLimit": JOB_HISTORY,
+            "failedJobsHistoryLimit": JOB_HISTORY,
+            "jobTemplate": {
+                "metadata": {"labels": labels(job, extensions)},
+                "spec": job_spec,
+            },
+        },
+    }
+
+
+def _scaled_job(
+    job: PlannedJob, event: Event, job_spec: Obj, extensions: PlatformExtensions
+) -> Obj:
+    """Event: a KEDA ScaledJob, one Job per `messages_per_replica` messages waiting."""
+    return {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledJob",
+        "metadata": _metadata(job, extensions),
+        "spec": {
+            "jobTargetRef": job_spec,
+            "pollingInterval": event.polling_seconds,
+            "minReplicaCount": 0,
+            "maxReplicaCount": event.max_executions,
+            "successfulJobsHistoryLimit": JOB_HISTORY,
+            "failedJobsHistoryLimit": JOB_HISTORY,
+            "triggers": [_queue_trigger(job, event.queue)],
+        },
+    }
+
+
+def render_job_on_aks(
+    job: PlannedJob,
+    *,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    client_id: Text | None,
+    secrets: ServiceSecrets,
+) -> list[Obj]:
+    """Every Kubernetes object for one job, in apply order. No Service, NetworkPolicy or PDB:
+    nothing calls a job (the namespace's default deny keeps it so), and a run to completion
+    has no replicas to keep available."""
+    trigger = job.spec.trigger
+    job_spec = _job_spec(job, catalog, facts, extensions, uses_identity=client_id is not None)
+    workload: list[Obj]
+    if isinstance(trigger, Event):
+        workload = [
+            _trigger_authentication(job, extensions, client_id),
+            _scaled_job(job, trigger, job_spec, extensions),
+        ]
+    else:
+        assert isinstance(trigger, (Manual, Schedule))
+        workload = [_cron_job(job, job_spec, extensions)]
+    candidates = [
+        _service_account(job, extensions, client_id),
+        _config_secret(job, extensions, secrets),
+        *_secret_provider_classes(job, facts, client_id),
+        *workload,
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)
 

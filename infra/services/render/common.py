@@ -15,8 +15,8 @@ import pulumi
 
 from infra.config import Environment
 from infra.services.images import parse_image
-from infra.services.spec import Probe, ServiceSpec, TcpProbe
-from infra.services.validation import PlannedService, memory_mib, port_named
+from infra.services.spec import JobSpec, Probe, Resources, ServiceSpec, TcpProbe
+from infra.services.validation import Planned, memory_mib, port_named
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
@@ -84,7 +84,7 @@ class PlatformExtensions:
     container_app_hooks: tuple[Any, ...] = ()
 
 
-def labels(service: PlannedService, extensions: PlatformExtensions) -> dict[str, str]:
+def labels(service: Planned, extensions: PlatformExtensions) -> dict[str, str]:
     return {
         **extensions.labels,
         NAME_LABEL: service.name,
@@ -94,31 +94,46 @@ def labels(service: PlannedService, extensions: PlatformExtensions) -> dict[str,
     }
 
 
-def version_label(spec: ServiceSpec) -> dict[str, str]:
+def version_label(spec: ServiceSpec | JobSpec) -> dict[str, str]:
     """Only on the workload and its pods: an image bump should not touch every object."""
     ref = parse_image(spec.image)
     version = ref.tag if ref and ref.tag else "digest"
     return {VERSION_LABEL: re.sub(r"[^A-Za-z0-9_.-]", "-", version)[:63].strip("-_.") or "unknown"}
 
 
-def selector(service: PlannedService) -> dict[str, str]:
+def selector(service: Planned) -> dict[str, str]:
     """Immutable once created: only what never changes for a service."""
     return {NAME_LABEL: service.name, PART_OF_LABEL: service.app}
 
 
-def image(spec: ServiceSpec, facts: PlatformFacts) -> Text:
+def image(spec: ServiceSpec | JobSpec, facts: PlatformFacts) -> Text:
     ref = parse_image(spec.image)
     if ref is None or ref.host is not None:
         return spec.image
     return concat(facts.registry_server, "/", spec.image)
 
 
-def cpu_millicores(spec: ServiceSpec) -> str:
-    return f"{round(spec.resources.cpu * 1000)}m"
+def cpu_millicores(cores: float) -> str:
+    return f"{round(cores * 1000)}m"
 
 
-def memory_quantity(spec: ServiceSpec) -> str:
-    return f"{round(memory_mib(spec.resources.memory))}Mi"
+def memory_quantity(memory: str) -> str:
+    return f"{round(memory_mib(memory))}Mi"
+
+
+def kubernetes_resources(resources: Resources) -> dict[str, dict[str, str]]:
+    """Requests default to the limits (Guaranteed QoS, the same size as on Container Apps);
+    declared requests below them make the pod Burstable on AKS."""
+    limits = {"cpu": cpu_millicores(resources.cpu), "memory": memory_quantity(resources.memory)}
+    requests = {
+        "cpu": limits["cpu"]
+        if resources.cpu_request is None
+        else cpu_millicores(resources.cpu_request),
+        "memory": limits["memory"]
+        if resources.memory_request is None
+        else memory_quantity(resources.memory_request),
+    }
+    return {"requests": requests, "limits": limits}
 
 
 def readiness(spec: ServiceSpec) -> Probe | None:

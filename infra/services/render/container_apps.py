@@ -28,17 +28,28 @@ from infra.services.render.common import (
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
+    Event,
     Exposure,
     HttpProbe,
+    JobSpec,
     KeyVaultSecret,
+    Manual,
     Probe,
     Protocol,
+    Schedule,
     ServiceBusQueue,
     ServiceSpec,
     StorageQueue,
     file_secret_name,
 )
-from infra.services.validation import Catalog, PlannedService, port_named
+from infra.services.validation import (
+    Catalog,
+    Planned,
+    PlannedJob,
+    PlannedService,
+    port_named,
+    service_port,
+)
 from infra.services.wiring import container_app_external, dependency_env, reachability
 
 TERMINATION_GRACE_SECONDS = 30
@@ -87,7 +98,7 @@ def _key_vault_url(ref: KeyVaultSecret, facts: PlatformFacts) -> Text:
 
 
 def _secrets(
-    spec: ServiceSpec,
+    spec: ServiceSpec | JobSpec,
     facts: PlatformFacts,
     identity_id: Text | None,
     config_values: Mapping[str, Text],
@@ -165,7 +176,8 @@ def _ingress(
     return app.IngressArgs(
         external=external,
         target_port=port.number,
-        exposed_port=port.number if port.protocol is Protocol.TCP else None,
+        # tcp: callers use the Service port; http/grpc are served on 80/443 by the ingress.
+        exposed_port=service_port(port) if port.protocol is Protocol.TCP else None,
         transport=transport,
         # Plain HTTP is refused, not redirected: clients must use TLS.
         allow_insecure=False,
@@ -238,6 +250,85 @@ def _scale(spec: ServiceSpec, identity_id: Text | None) -> app.ScaleArgs:
     )
 
 
+def _volumes(spec: ServiceSpec | JobSpec) -> list[app.VolumeArgs]:
+    volumes = [
+        app.VolumeArgs(name=f"writable-{i}", storage_type=app.StorageType.EMPTY_DIR)
+        for i, _ in enumerate(spec.writable_paths)
+    ]
+    files = _secret_files(spec)
+    if files:
+        # A secret volume: one read-only file per entry, from the app's Key Vault references.
+        volumes.append(
+            app.VolumeArgs(
+                name="secret-files",
+                storage_type=app.StorageType.SECRET,
+                secrets=[
+                    app.SecretVolumeItemArgs(secret_ref=file_secret_name(f), path=f)
+                    for f in sorted(files)
+                ],
+            )
+        )
+    return volumes
+
+
+def _secret_files(spec: ServiceSpec | JobSpec) -> Mapping[str, KeyVaultSecret]:
+    """Services may read Key Vault secrets as files; jobs take them as variables."""
+    return spec.secret_files if isinstance(spec, ServiceSpec) else {}
+
+
+def _container(
+    service: Planned,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    probes: list[app.ContainerAppProbeArgs],
+) -> app.ContainerArgs:
+    """The container as services and jobs share it: image, env, secrets, size, volumes."""
+    spec = service.spec
+    env: list[app.EnvironmentVarArgs] = [
+        app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(spec.env.items())
+    ]
+    env += [
+        app.EnvironmentVarArgs(name=e.name, value=e.value)
+        for e in dependency_env(service, catalog, facts)
+    ]
+    env += [
+        app.EnvironmentVarArgs(name=k, secret_ref=env_secret_name(k)) for k in sorted(spec.secrets)
+    ]
+    mounts = [
+        app.VolumeMountArgs(volume_name=f"writable-{i}", mount_path=path)
+        for i, path in enumerate(spec.writable_paths)
+    ]
+    if _secret_files(spec):
+        mounts.append(
+            app.VolumeMountArgs(volume_name="secret-files", mount_path=SECRET_FILES_MOUNT)
+        )
+    return app.ContainerArgs(
+        name=service.name,
+        image=image(spec, facts),
+        command=list(spec.command) or None,
+        args=list(spec.args) or None,
+        env=env or None,
+        # One size per replica: Container Apps allocates (and bills) the limits; requests below
+        # them (Burstable on AKS) have no meaning here.
+        resources=app.ContainerResourcesArgs(
+            cpu=spec.resources.cpu, memory=f"{spec.resources.cpu * 2:g}Gi"
+        ),
+        probes=probes or None,
+        volume_mounts=mounts or None,
+    )
+
+
+def _identities(identity_id: Text | None, pull_identity_id: Text) -> list[Text]:
+    return [pull_identity_id] + ([identity_id] if identity_id is not None else [])
+
+
+def _tags(service: Planned, extensions: PlatformExtensions) -> dict[str, str]:
+    return {
+        k.replace("/", "_"): v
+        for k, v in {**labels(service, extensions), **version_label(service.spec)}.items()
+    }
+
+
 def render_on_container_apps(
     service: PlannedService,
     *,
@@ -252,62 +343,16 @@ def render_on_container_apps(
     """`certificate_id`: the environment certificate for `ingress.host` (created by the
     component from `ingress.tls`)."""
     spec = service.spec
-    env: list[app.EnvironmentVarArgs] = [
-        app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(spec.env.items())
-    ]
-    env += [
-        app.EnvironmentVarArgs(name=e.name, value=e.value)
-        for e in dependency_env(service, catalog, facts)
-    ]
-    env += [
-        app.EnvironmentVarArgs(name=k, secret_ref=env_secret_name(k)) for k in sorted(spec.secrets)
-    ]
     ready = readiness(spec)
     probes = [_probe(spec, ready, app.Type.READINESS)] if ready is not None else []
     if spec.probes.liveness is not None:
         probes.append(_probe(spec, spec.probes.liveness, app.Type.LIVENESS))
     if spec.probes.startup is not None:
         probes.append(_probe(spec, spec.probes.startup, app.Type.STARTUP))
-    volumes = [
-        app.VolumeArgs(name=f"writable-{i}", storage_type=app.StorageType.EMPTY_DIR)
-        for i, _ in enumerate(spec.writable_paths)
-    ]
-    mounts = [
-        app.VolumeMountArgs(volume_name=f"writable-{i}", mount_path=path)
-        for i, path in enumerate(spec.writable_paths)
-    ]
-    if spec.secret_files:
-        # A secret volume: one read-only file per entry, from the app's Key Vault references.
-        volumes.append(
-            app.VolumeArgs(
-                name="secret-files",
-                storage_type=app.StorageType.SECRET,
-                secrets=[
-                    app.SecretVolumeItemArgs(secret_ref=file_secret_name(f), path=f)
-                    for f in sorted(spec.secret_files)
-                ],
-            )
-        )
-        mounts.append(
-            app.VolumeMountArgs(volume_name="secret-files", mount_path=SECRET_FILES_MOUNT)
-        )
-    container = app.ContainerArgs(
-        name=service.name,
-        image=image(spec, facts),
-        command=list(spec.command) or None,
-        args=list(spec.args) or None,
-        env=env or None,
-        resources=app.ContainerResourcesArgs(
-            cpu=spec.resources.cpu, memory=f"{spec.resources.cpu * 2:g}Gi"
-        ),
-        probes=probes or None,
-        volume_mounts=mounts or None,
-    )
-    identities: list[Text] = [pull_identity_id] + ([identity_id] if identity_id is not None else [])
-    tags = {
-        k.replace("/", "_"): v
-        for k, v in {**labels(service, extensions), **version_label(spec)}.items()
-    }
+    container = _container(service, catalog, facts, probes)
+    identities = _identities(identity_id, pull_identity_id)
+    tags = _tags(service, extensions)
+    volumes = _volumes(spec)
     plan = ContainerAppPlan(
         name=service.name,
         identity=app.ManagedServiceIdentityArgs(
@@ -335,3 +380,127 @@ def render_on_container_apps(
     for hook in extensions.container_app_hooks:
         plan = hook(plan)
     return plan
+
+
+@dataclass(frozen=True)
+class ContainerAppJobPlan:
+    """Everything the component passes to `app.Job`."""
+
+    name: str
+    identity: app.ManagedServiceIdentityArgs
+    configuration: app.JobConfigurationArgs
+    template: app.JobTemplateArgs
+    tags: dict[str, str]
+    workload_profile_name: str
+
+
+@dataclass(frozen=True)
+class _JobTrigger:
+    """The trigger type and the one configuration that goes with it."""
+
+    type: app.TriggerType
+    manual: app.JobConfigurationManualTriggerConfigArgs | None = None
+    schedule: app.JobConfigurationScheduleTriggerConfigArgs | None = None
+    event: app.JobConfigurationEventTriggerConfigArgs | None = None
+
+
+def _job_trigger(job: PlannedJob, identity_id: Text | None) -> _JobTrigger:
+    spec = job.spec
+    trigger = spec.trigger
+    if isinstance(trigger, Schedule):
+        return _JobTrigger(
+            app.TriggerType.SCHEDULE,
+            # Evaluated in UTC (validation refuses any other time zone here).
+            schedule=app.JobConfigurationScheduleTriggerConfigArgs(
+                cron_expression=trigger.cron,
+                parallelism=spec.parallelism,
+                replica_completion_count=spec.completions,
+            ),
+        )
+    if isinstance(trigger, Event):
+        queue = trigger.queue
+        if isinstance(queue, ServiceBusQueue):
+            rule = app.JobScaleRuleArgs(
+                name="queue",
+                type="azure-servicebus",
+                identity=identity_id,
+                metadata={
+                    "namespace": queue.namespace,
+                    "queueName": queue.queue,
+                    "messageCount": str(queue.messages_per_replica),
+                },
+            )
+        else:
+            assert isinstance(queue, StorageQueue)
+            rule = app.JobScaleRuleArgs(
+                name="queue",
+                type="azure-queue",
+                identity=identity_id,
+                metadata={
+                    "accountName": queue.account,
+                    "queueName": queue.queue,
+                    "queueLength": str(queue.messages_per_replica),
+                },
+            )
+        return _JobTrigger(
+            app.TriggerType.EVENT,
+            event=app.JobConfigurationEventTriggerConfigArgs(
+                parallelism=spec.parallelism,
+                replica_completion_count=spec.completions,
+                scale=app.JobScaleArgs(
+                    min_executions=0,
+                    max_executions=trigger.max_executions,
+                    polling_interval=trigger.polling_seconds,
+                    rules=[rule],
+                ),
+            ),
+        )
+    assert isinstance(trigger, Manual)
+    return _JobTrigger(
+        app.TriggerType.MANUAL,
+        manual=app.JobConfigurationManualTriggerConfigArgs(
+            parallelism=spec.parallelism, replica_completion_count=spec.completions
+        ),
+    )
+
+
+def render_job_on_container_apps(
+    job: PlannedJob,
+    *,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    identity_id: Text | None,
+    pull_identity_id: Text,
+    config_values: Mapping[str, Text],
+) -> ContainerAppJobPlan:
+    """A Container Apps job: the same container, registry, secrets and identity as a service,
+    with the trigger's configuration instead of ingress and scale rules."""
+    spec = job.spec
+    trigger = _job_trigger(job, identity_id)
+    return ContainerAppJobPlan(
+        name=job.name,
+        identity=app.ManagedServiceIdentityArgs(
+            type=app.ManagedServiceIdentityType.USER_ASSIGNED,
+            user_assigned_identities=_identities(identity_id, pull_identity_id),
+        ),
+        configuration=app.JobConfigurationArgs(
+            # Each replica (attempt) must finish within the timeout.
+            replica_timeout=spec.timeout_seconds,
+            replica_retry_limit=spec.retries,
+            registries=[
+                app.RegistryCredentialsArgs(server=facts.registry_server, identity=pull_identity_id)
+            ],
+            secrets=_secrets(spec, facts, identity_id, config_values) or None,
+            trigger_type=trigger.type,
+            manual_trigger_config=trigger.manual,
+            schedule_trigger_config=trigger.schedule,
+            event_trigger_config=trigger.event,
+        ),
+        template=app.JobTemplateArgs(
+            containers=[_container(job, catalog, facts, [])],
+            volumes=_volumes(spec) or None,
+        ),
+        tags=_tags(job, extensions),
+        workload_profile_name=CONSUMPTION_PROFILE,
+    )
