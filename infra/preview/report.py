@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange
+from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange, plain_value
 from infra.preview.topology import mermaid
 
 PREFIX = {
@@ -35,7 +35,12 @@ MAX_VALUE = 120
 def _value(value: Any) -> str:
     if value.__class__.__name__ == "_Missing":
         return "(none)"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, str) and value in ("output<string>", "[secret]"):
+        return value
+    plain = plain_value(value)
+    if plain in ("output<string>", "[secret]"):
+        return str(plain)  # unquoted, as `pulumi preview --diff` prints them
+    text = json.dumps(plain, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
