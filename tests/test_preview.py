@@ -351,6 +351,7 @@ def test_diff_of_a_snapshot_with_itself_is_empty(snapshot: dict[str, Any]) -> No
 def test_diff_names_exactly_the_resources_that_differ(a: dict[str, Any], b: dict[str, Any]) -> None:
     by_a = {r["urn"]: r for r in a["resources"]}
     by_b = {r["urn"]: r for r in b["resources"]}
+
     # The engine diffs inputs and the provider reference; options alone are no step.
     def decided_by(r: dict[str, Any]) -> str:
         return json.dumps([r["inputs"], r["provider"]], sort_keys=True)

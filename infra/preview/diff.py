@@ -319,9 +319,11 @@ def _steps(
             unknown=_unknown_reads(new, unknown_outputs, volatile),
             provider_inputs=after.get(provider, {}).get("inputs", {}),
         )
-        if old.get("provider", "") != provider or provider in unknown_outputs:
+        custom = bool(new.get("custom", True))
+        if custom and (old.get("provider", "") != provider or provider in unknown_outputs):
             # A different provider, or the same one replaced (its reference's id is unknown):
-            # the engine replaces without asking the provider (`providerChanged`).
+            # the engine replaces a custom resource without asking the provider
+            # (`providerChanged`); components have no provider of their own.
             moved = PropertyChange(
                 "provider",
                 old.get("provider", ""),

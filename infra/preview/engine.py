@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from infra.preview.mocks import PlatformMocks
-from infra.preview.stackfile import OFFLINE_SECRET_PATTERN, StackConfig
+from infra.preview.stackfile import StackConfig
 
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
@@ -61,8 +62,8 @@ class Registration:
     reads: tuple[tuple[PathKey, tuple[str, ...]], ...] = ()
     """Input paths whose value was computed from other resources' outputs, with their URNs."""
     secrets: tuple[tuple[PathKey, str], ...] = ()
-    """Masked secret paths whose value is a stack-file secret, with a digest of which one (the
-    key name and ciphertext, both public): enough to see the reference change, nothing more."""
+    """Each masked path with a digest of its (offline, never decrypted) value: enough for a diff
+    to see that it changed, e.g. a service pointed at another stack secret, nothing more."""
     computed: tuple[tuple[PathKey, str], ...] = ()
     """Output strings the provider computes (not echoes of inputs), by output path: what a
     dependent reads when it reads more than this resource's inputs back (ids, principal ids,
@@ -126,15 +127,11 @@ def plain(value: Any) -> Any:
 
 
 def _secret_digest(value: Any) -> str:
-    """Which stack-file secrets a masked value holds (their public placeholders), or ''."""
-    found = sorted(set(OFFLINE_SECRET_PATTERN.findall(json_format_dumps(value))))
-    return hashlib.sha256("\n".join(found).encode()).hexdigest()[:16] if found else ""
-
-
-def json_format_dumps(value: Any) -> str:
-    import json
-
-    return json.dumps(value, sort_keys=True, default=str)
+    """A digest of a masked value, so a diff can tell that it changed. Offline, secret values
+    are never decrypted secrets: `secure:` stack values are placeholders derived from public
+    data (see stackfile) and everything else comes from the mocks."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -185,9 +182,7 @@ def _decode(value: Any, path: PathKey, out: _Decoded) -> tuple[Any, Any]:
 
 
 def _masked(wire: Any, path: PathKey, out: _Decoded) -> tuple[Any, Any]:
-    digest = _secret_digest(wire)
-    if digest:
-        out.secrets.append((path, digest))
+    out.secrets.append((path, _secret_digest(wire)))
     return SECRET_MASK, {rpc._special_sig_key: rpc._special_secret_sig, "value": wire}
 
 

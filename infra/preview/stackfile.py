@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,6 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-OFFLINE_SECRET_PATTERN = re.compile(r"offline-secret:[0-9a-f]{16}")
-"""What an offline placeholder looks like (the engine finds them inside masked values)."""
 
 
 def offline_secret(full_key: str, ciphertext: str) -> str:
