@@ -18,16 +18,17 @@ the session already loaded.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import multiprocessing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.preview.cli import EXIT_CHANGES, EXIT_NO_CHANGES, main
-from infra.preview.diff import Operation, PlanDiff, diff, to_json
+from infra.preview.cli import EXIT_NO_CHANGES, main
+from infra.preview.diff import Operation, diff, to_json
+from infra.preview.replacement import azure_path_parameters
 from infra.preview.report import markdown
 from infra.preview.snapshot import dumps
 from infra.services.spec import (
@@ -37,15 +38,12 @@ from infra.services.spec import (
     HttpProbe,
     Identity,
     Ingress,
-    KeyVaultSecret,
     Override,
     Port,
     Probes,
     Protocol,
     Resources,
     RoleGrant,
-    ServiceSpec,
-    Target,
 )
 from tests.preview_edits import (
     Edit,
@@ -486,9 +484,28 @@ NO_CHANGE: list[Edit] = [
 ]
 
 
+# Edits whose cascade is checked by rule rather than listed (dozens of resources).
+CASCADES: list[Edit] = [
+    Edit(
+        "aks-replaced",
+        "dev",
+        {},
+        config=setting("network", "podCidr", value="192.169.0.0/16"),
+        why="networkProfile.podCidr is force-new",
+    ),
+    Edit(
+        "aks-replaced-prod",
+        "prod",
+        {},
+        config=setting("network", "podCidr", value="192.169.0.0/16"),
+    ),
+]
+ALL = EDITS + NO_CHANGE + CASCADES
+
+
 def _plan_edit(index: int) -> tuple[dict[str, str], dict[str, Any]]:
-    """Plan `(EDITS + NO_CHANGE)[index]` (an index: workers import the table themselves)."""
-    edit = (EDITS + NO_CHANGE)[index]
+    """Plan `ALL[index]` (an index: workers import the table themselves)."""
+    edit = ALL[index]
     result = diff(_BASES[edit.stack], plan(edit.stack, edit.apps, edit.config))
     return operations(result), to_json(result)
 
@@ -513,7 +530,7 @@ def outcomes(bases: dict[str, dict[str, Any]]) -> dict[str, tuple[dict[str, str]
     """Every edit planned once, by two workers. Not forked from this process: the Pulumi
     runtime's executor threads are alive here after the session's plans, and a fork with live
     threads can deadlock; a fork server starts clean, and its workers load the program once."""
-    edits = EDITS + NO_CHANGE
+    edits = ALL
     if "forkserver" not in multiprocessing.get_all_start_methods():
         _BASES.update(bases)
         results = [_plan_edit(i) for i in range(len(edits))]
@@ -547,3 +564,185 @@ def test_reordering_and_restating_defaults_change_nothing(
     got, report = outcomes[edit.id]
     assert got == {}
     assert report["summary"] == {"create": 0, "update": 0, "replace": 0, "delete": 0}
+
+
+# ----- each class of misreport, one by one ---------------------------------------------------
+
+Outcomes = dict[str, tuple[dict[str, str], dict[str, Any]]]
+
+
+def _change(report: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    return next(
+        c for c in report["changes"] if c["type"].endswith(f":{kind}") and c["name"] == name
+    )
+
+
+def _property(change: dict[str, Any], path: str) -> dict[str, Any]:
+    return next(p for p in change["properties"] if p["path"] == path)
+
+
+def test_a_service_type_change_updates_the_service_in_place(outcomes: Outcomes) -> None:
+    """Used to read as a replacement; pulumi-kubernetes replaces a Service on spec.clusterIP."""
+    _, report = outcomes["first-container-apps-caller"]
+    service_change = _change(report, "Service", "storefront-admin-web")
+    assert service_change["operation"] == "update"
+    spec_type = _property(service_change, "spec.type")
+    assert (spec_type["before"], spec_type["after"]) == ("ClusterIP", "LoadBalancer")
+    assert not spec_type["forcesReplacement"]
+
+
+def test_a_dependency_only_change_is_no_step_and_exits_zero(tmp_path: Path) -> None:
+    """Used to read as an update per resource whose dependsOn changed (and exit 1)."""
+    base = plan("dev")
+    head = copy.deepcopy(base)
+    app = next(r for r in head["resources"] if r["name"] == "web" and r["custom"])
+    app["options"]["dependsOn"] = [*app["options"].get("dependsOn", []), "urn:pulumi:x::y::z::w"]
+    app["options"]["protect"] = True  # protect alone is no step either (a "same" step)
+    result = diff(base, head)
+    assert result.empty
+    assert markdown(result) == ""
+    (tmp_path / "base.json").write_text(dumps(base))
+    (tmp_path / "head.json").write_text(dumps(head))
+    out = tmp_path / "d.json"
+    args = ["diff", str(tmp_path / "base.json"), str(tmp_path / "head.json")]
+    assert main([*args, "--format", "json", "--out", str(out)]) == EXIT_NO_CHANGES
+    assert json.loads(out.read_text())["changes"] == []
+
+
+def test_one_secret_hides_only_itself(outcomes: Outcomes) -> None:
+    """Used to mask the whole `configuration`, so an ingress change was invisible."""
+    _, report = outcomes["ca-ingress-beside-a-secret"]
+    app = _change(report, "ContainerApp", "aca-api")
+    external = _property(app, "configuration.ingress.external")
+    assert (external["before"], external["after"]) == (False, True)
+    _, ported = outcomes["ca-target-port-beside-a-secret"]
+    port = _property(_change(ported, "ContainerApp", "aca-api"), "configuration.ingress.targetPort")
+    assert (port["before"], port["after"]) == (8080, 9000)
+
+
+def test_pointing_at_another_stack_secret_shows_a_change_and_no_value(
+    outcomes: Outcomes,
+) -> None:
+    """Used to show nothing: every `secure:` value was the same placeholder."""
+    _, report = outcomes["config-secret-reference"]
+    app = _change(report, "ContainerApp", "aca-api")
+    value = _property(app, "configuration.secrets[0].value")
+    assert (value["before"], value["after"]) == ("[secret]", "[secret]")
+    text = json.dumps(report)
+    assert "offline-secret:" not in text
+    assert "ciphertext" not in text
+
+
+def test_replacing_the_cluster_cascades_through_the_provider(outcomes: Outcomes) -> None:
+    """Used to show only the cluster replaced: offline ids are derived from names, so nothing
+    that read its id changed. In a preview they are unknown until the new cluster exists."""
+    for edit_id in ("aks-replaced", "aks-replaced-prod"):
+        got, report = outcomes[edit_id]
+        assert got["ManagedCluster:aks-cluster"] == R
+        assert got["kubernetes:aks-k8s"] == R, "clusterIdentifier is the cluster id"
+        provider = _change(report, "kubernetes", "aks-k8s")
+        identifier = _property(provider, "clusterIdentifier")
+        assert identifier["after"] == "output<string>"
+        assert identifier["unknown"]
+        deployed = [c for c in report["changes"] if c["type"].startswith("kubernetes:")]
+        custom = [c for c in deployed if not c["type"].startswith("kubernetes:helm.sh/")]
+        assert len(custom) >= 40
+        assert all(c["operation"] == R for c in custom), "a replaced provider replaces its objects"
+        assert _property(custom[0], "provider")["after"] == "output<string>"
+        for service_name in ("catalog-api", "ordering-api", "notification-service"):
+            credential = f"FederatedIdentityCredential:{service_name}-federation"
+            assert got[credential] == U
+            issuer = _property(
+                _change(report, "FederatedIdentityCredential", f"{service_name}-federation"),
+                "issuer",
+            )
+            assert issuer["after"] == "output<string>"
+        assert got["RoleAssignment:aks-kubelet-acrpull"] == R, "principalId: the new kubelet"
+        # Nothing outside the cluster's reach: the registry, vault, network stay as they are.
+        assert not {
+            "Registry:registry-acr",
+            "Vault:keyvault-vault",
+            "VirtualNetwork:network-vnet",
+        } & set(got)
+    _, prod = outcomes["aks-replaced-prod"]
+    assert "aks-cluster" in {c["name"] for c in prod["changes"] if c["blocked"]}
+
+
+def test_markdown_and_text_show_unknowns_as_pulumi_does(
+    outcomes: Outcomes, bases: dict[str, dict[str, Any]]
+) -> None:
+    head = plan("dev", config=setting("network", "podCidr", value="192.169.0.0/16"))
+    result = diff(bases["dev"], head)
+    text = markdown(result)
+    assert '~ clusterIdentifier: "/subscriptions/' in text
+    assert "=> output<string> (forces replacement)" in text
+    assert "+- pulumi:providers:kubernetes aks-k8s" in text
+    assert '~ issuer: "https://' in text
+    assert "=> output<string>\n" in text
+
+
+def test_azure_replacement_rules_come_from_the_provider_and_sdk(
+    bases: dict[str, dict[str, Any]],
+) -> None:
+    """URL path parameters derived from the SDK, force-new properties from the provider."""
+    tokens = {
+        r["type"]
+        for b in bases.values()
+        for r in b["resources"]
+        if r["type"].startswith("azure-native:")
+    }
+    for token in tokens:
+        assert azure_path_parameters(token), token  # every type the program uses resolves
+    assert azure_path_parameters("azure-native:monitor:DataCollectionRuleAssociation") == {
+        "associationName",
+        "resourceUri",
+    }
+    assert azure_path_parameters("azure-native:authorization:RoleAssignment") == {
+        "roleAssignmentName",
+        "scope",
+    }
+    assert azure_path_parameters("azure-native:network:Subnet") == {
+        "resourceGroupName",
+        "virtualNetworkName",
+        "subnetName",
+    }
+    base = bases["dev"]
+    for kind, name, path, value in (
+        (
+            "DataCollectionRuleAssociation",
+            "container-insights-rule-association",
+            ["associationName"],
+            "x",
+        ),
+        (
+            "DataCollectionRuleAssociation",
+            "container-insights-rule-association",
+            ["resourceUri"],
+            "/x",
+        ),
+        ("RoleAssignment", "aks-kubelet-acrpull", ["principalId"], "p"),
+        ("ContainerApp", "web", ["managedEnvironmentId"], "/e"),
+        ("PublicIPAddress", "aks-egress", ["location"], "northeurope"),
+    ):
+        head = copy.deepcopy(base)
+        target = next(
+            r for r in head["resources"] if r["type"].endswith(f":{kind}") and r["name"] == name
+        )
+        target["inputs"][path[0]] = value
+        change = next(c for c in diff(base, head).changes if c.name == name)
+        assert change.operation is Operation.REPLACE, (kind, path)
+    # Not force-new: an agent pool's VM size is updated in place (Azure then refuses it, which
+    # the preview cannot know; pulumi-azure-native#2774), and so are tags.
+    head = copy.deepcopy(base)
+    cluster = next(r for r in head["resources"] if r["name"] == "aks-cluster")
+    cluster["inputs"]["agentPoolProfiles"][1]["vmSize"] = "Standard_D8ds_v5"
+    cluster["inputs"]["tags"]["owner"] = "someone-else"
+    change = next(c for c in diff(base, head).changes if c.name == "aks-cluster")
+    assert change.operation is Operation.UPDATE
+
+
+def test_a_location_spelled_differently_is_no_change(bases: dict[str, dict[str, Any]]) -> None:
+    head = copy.deepcopy(bases["dev"])
+    vnet = next(r for r in head["resources"] if r["name"] == "network-vnet")
+    vnet["inputs"]["location"] = "West Europe"
+    assert diff(bases["dev"], head).empty
