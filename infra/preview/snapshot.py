@@ -15,7 +15,7 @@ from infra.services.validation import Catalog
 
 SNAPSHOT_VERSION = 2
 """2: secrets masked per value; `reads` (which input paths read which resources' outputs) and
-`secrets` (digests of the stack-file secrets a masked path holds) and `computed` (the output
+`secrets` (a digest of each masked value, never decrypted offline) and `computed` (the output
 strings the provider computes, the id first) per resource, when present."""
 
 
