@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from infra.preview.diff import PlanDiff, diff
+from infra.preview.diff import PlanDiff
 from infra.preview.engine import run_offline
 from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import StackConfig, offline_secret, read_stack
@@ -163,13 +163,8 @@ class Edit:
     apps: AppsEdit | None = None
     config: ConfigEdit | None = None
     why: str = ""
-    tags: tuple[str, ...] = field(default=())
 
 
 def operations(result: PlanDiff) -> dict[str, str]:
     """Each changed resource's operation, keyed `Kind:name`."""
     return {f"{c.type.rsplit(':', 1)[-1]}:{c.name}": c.operation.value for c in result.changes}
-
-
-def run_edit(edit: Edit, bases: Mapping[str, dict[str, Any]]) -> PlanDiff:
-    return diff(bases[edit.stack], plan(edit.stack, edit.apps, edit.config))

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
-from infra.preview.cli import EXIT_NO_CHANGES, main
+from infra.preview.cli import EXIT_CHANGES, EXIT_NO_CHANGES, main
 from infra.preview.diff import Operation, diff, to_json
 from infra.preview.replacement import azure_path_parameters
-from infra.preview.report import markdown
+from infra.preview.report import markdown, print_diff
 from infra.preview.snapshot import dumps
 from infra.services.spec import (
     Autoscaling,
@@ -679,6 +680,12 @@ def test_markdown_and_text_show_unknowns_as_pulumi_does(
     assert "+- pulumi:providers:kubernetes aks-k8s" in text
     assert '~ issuer: "https://' in text
     assert "=> output<string>\n" in text
+    console = Console(record=True, width=300, no_color=True)
+    print_diff(result, console)
+    terminal = console.export_text()
+    assert "+- pulumi:providers:kubernetes  aks-k8s" in terminal
+    assert "~ clusterIdentifier: " in terminal
+    assert "=> output<string> (forces replacement)" in terminal
 
 
 def test_azure_replacement_rules_come_from_the_provider_and_sdk(
@@ -746,3 +753,40 @@ def test_a_location_spelled_differently_is_no_change(bases: dict[str, dict[str, 
     vnet = next(r for r in head["resources"] if r["name"] == "network-vnet")
     vnet["inputs"]["location"] = "West Europe"
     assert diff(bases["dev"], head).empty
+
+
+def test_a_replaced_provider_replaces_every_object_it_manages(
+    bases: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """The diff itself shows `+- kubernetes aks-k8s`: its objects show replaced too."""
+    base = bases["dev"]
+    head = copy.deepcopy(base)
+    provider = next(r for r in head["resources"] if r["type"] == "pulumi:providers:kubernetes")
+    provider["inputs"]["clusterIdentifier"] = "/subscriptions/0/another-cluster"
+    result = diff(base, head)
+    # Custom resources: a component (the Helm chart) has no provider of its own in state.
+    managed = {
+        r["urn"] for r in base["resources"] if r["provider"] == provider["urn"] and r["custom"]
+    }
+    replaced = {c.urn for c in result.changes if c.operation is Operation.REPLACE}
+    assert replaced == managed | {provider["urn"]}
+    # And what reads the replaced Services' load-balancer addresses: their private DNS records.
+    others = {c.name: c.operation for c in result.changes if c.urn not in replaced}
+    assert others == {
+        f"{name}-private-dns": Operation.UPDATE
+        for name in ("basket-api", "catalog-api", "notification-service", "ordering-api")
+    }
+    (tmp_path / "base.json").write_text(dumps(base))
+    (tmp_path / "head.json").write_text(dumps(head))
+    assert (
+        main(
+            [
+                "diff",
+                str(tmp_path / "base.json"),
+                str(tmp_path / "head.json"),
+                "--out",
+                str(tmp_path / "d.txt"),
+            ]
+        )
+        == EXIT_CHANGES
+    )
