@@ -598,16 +598,27 @@ def test_a_dependency_only_change_is_no_step_and_exits_zero(tmp_path: Path) -> N
     head = copy.deepcopy(base)
     app = next(r for r in head["resources"] if r["name"] == "web" and r["custom"])
     app["options"]["dependsOn"] = [*app["options"].get("dependsOn", []), "urn:pulumi:x::y::z::w"]
-    app["options"]["protect"] = True  # protect alone is no step either (a "same" step)
     result = diff(base, head)
     assert result.empty
     assert markdown(result) == ""
     (tmp_path / "base.json").write_text(dumps(base))
-    (tmp_path / "head.json").write_text(dumps(head))
-    out = tmp_path / "d.json"
     args = ["diff", str(tmp_path / "base.json"), str(tmp_path / "head.json")]
+    out = tmp_path / "d.json"
+    (tmp_path / "head.json").write_text(dumps(head))
     assert main([*args, "--format", "json", "--out", str(out)]) == EXIT_NO_CHANGES
     assert json.loads(out.read_text())["changes"] == []
+    # protect alone is no step either (a "same" step), but pulumi preview shows the toggle.
+    app["options"]["protect"] = True
+    (tmp_path / "head.json").write_text(dumps(head))
+    assert main([*args, "--format", "json", "--out", str(out)]) == EXIT_NO_CHANGES
+    report = json.loads(out.read_text())
+    assert report["changes"] == []
+    assert [(c["name"], c["before"], c["after"]) for c in report["protectChanges"]] == [
+        ("web", False, True)
+    ]
+    assert "azure-native:app:ContainerApp web  [protect: false => true]" in markdown(
+        diff(base, head)
+    )
 
 
 def test_one_secret_hides_only_itself(outcomes: Outcomes) -> None:

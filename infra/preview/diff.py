@@ -107,12 +107,25 @@ class ResourceChange:
 
 
 @dataclass(frozen=True)
+class ProtectChange:
+    """`protect` toggled on a resource: no step (the engine writes it to state with a "same"
+    step), but `pulumi preview` still shows the row (display's `shouldShow`)."""
+
+    urn: str
+    type: str
+    name: str
+    before: bool
+    after: bool
+
+
+@dataclass(frozen=True)
 class PlanDiff:
     base_stack: str
     head_stack: str
     changes: tuple[ResourceChange, ...]
     topology_changed: bool
     head_topology: dict[str, Any] = field(default_factory=dict)
+    protect_changes: tuple[ProtectChange, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -354,8 +367,16 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
         unknown_outputs, updated = created | replaced, now_updated
         steps = _steps(before, after, unknown_outputs, updated)
     changes: list[ResourceChange] = []
+    protect_changes: list[ProtectChange] = []
     for urn in sorted(set(before) | set(after)):
         old, new = before.get(urn), after.get(urn)
+        if old is not None and new is not None:
+            was_protected = bool(old.get("options", {}).get("protect"))
+            is_protected = bool(new.get("options", {}).get("protect"))
+            if was_protected != is_protected:
+                protect_changes.append(
+                    ProtectChange(urn, new["type"], new["name"], was_protected, is_protected)
+                )
         if old is None:
             assert new is not None
             changes.append(
@@ -409,6 +430,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
         tuple(changes),
         topology_before != topology_after,
         topology_after,
+        tuple(protect_changes),
     )
 
 
@@ -436,6 +458,10 @@ def to_json(result: PlanDiff) -> dict[str, Any]:
         "byService": result.by_service(),
         "blocked": [c.urn for c in result.blocked],
         "topologyChanged": result.topology_changed,
+        "protectChanges": [
+            {"urn": c.urn, "type": c.type, "name": c.name, "before": c.before, "after": c.after}
+            for c in result.protect_changes
+        ],
         "changes": [
             {
                 "urn": c.urn,

@@ -108,7 +108,17 @@ def _summary(result: PlanDiff) -> str:
     return ", ".join(parts) if parts else "no changes"
 
 
+def _protect_lines(result: PlanDiff) -> list[str]:
+    """Protection toggled: no step, yet `pulumi preview` shows it (`[protect: a => b]`)."""
+    return [
+        f"   {c.type} {c.name}  [protect: {str(c.before).lower()} => {str(c.after).lower()}]"
+        for c in result.protect_changes
+    ]
+
+
 def print_diff(result: PlanDiff, console: Console) -> None:
+    for line in _protect_lines(result):
+        console.print(line, markup=False)
     if result.empty:
         console.print(f"{result.head_stack}: no changes")
         return
@@ -148,8 +158,13 @@ def _group(changes: Iterable[ResourceChange]) -> list[tuple[str, list[ResourceCh
 
 def markdown(result: PlanDiff) -> str:
     """A pull-request comment; empty when nothing changed (so no comment is posted)."""
-    if result.empty:
+    protect = _protect_lines(result)
+    if result.empty and not protect:
         return ""
+    if result.empty:
+        return "\n".join(
+            [f"### Offline plan: `{result.head_stack}`", "", "```", *protect, "```", ""]
+        )
     counts = result.counts()
     lines = [
         f"### Offline plan: `{result.head_stack}`",
@@ -177,6 +192,8 @@ def markdown(result: PlanDiff) -> str:
             lines.append(f"{PREFIX[change.operation]} {change.type} {change.name}{flag}")
             lines.extend(f"    {_property_line(p)}" for p in change.changes)
         lines += ["```", "</details>", ""]
+    if protect:
+        lines += ["Protection changes (no step):", "", "```", *protect, "```", ""]
     if result.topology_changed and result.head_topology:
         lines += [
             "<details open>",
