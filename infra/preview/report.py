@@ -35,8 +35,6 @@ MAX_VALUE = 120
 def _value(value: Any) -> str:
     if value.__class__.__name__ == "_Missing":
         return "(none)"
-    if isinstance(value, str) and value in ("output<string>", "[secret]"):
-        return value
     plain = plain_value(value)
     if plain in ("output<string>", "[secret]"):
         return str(plain)  # unquoted, as `pulumi preview --diff` prints them
