@@ -294,8 +294,12 @@ AZURE_FORCE_NEW: dict[str, frozenset[str]] = {
     "azure-native:network:PublicIPAddress": frozenset(
         {"publicIPAddressVersion", "publicIPPrefix", "sku"}
     ),
-    # Microsoft.App spec, x-ms-mutability [create, read].
+    # Microsoft.App spec: managedEnvironmentId and environmentId carry x-ms-mutability
+    # [create, read] (checked against a copy of the spec).
     "azure-native:app:ContainerApp": frozenset({"managedEnvironmentId", "environmentId"}),
+    # An environment's network and zone redundancy are fixed at creation (Container Apps
+    # networking docs); the spec's x-ms-mutability for these was not re-checked here: review
+    # against specification/app/resource-manager/Microsoft.App when upgrading the provider.
     "azure-native:app:ManagedEnvironment": frozenset(
         {
             "zoneRedundant",
