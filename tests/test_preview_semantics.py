@@ -406,6 +406,29 @@ EDITS: list[Edit] = [
         why="clusterIdentifier is unchanged: the provider is updated, nothing replaced",
     ),
     Edit(
+        "registry-sku",
+        "dev",
+        {
+            "Registry:registry-acr": U,
+            **{f"ContainerApp:{n}": U for n in ("aca-api", "identity-api", "order-worker")},
+            **{f"ContainerApp:{n}": U for n in ("payment-api", "web")},
+            **{
+                f"Deployment:{n}": U
+                for n in (
+                    "extra-aks-api",
+                    "storefront-admin-web",
+                    "storefront-basket-api",
+                    "storefront-catalog-api",
+                    "storefront-notification-service",
+                    "storefront-ordering-api",
+                )
+            },
+        },
+        config=setting("registry", "sku", value="Standard"),
+        why="the login server is a computed output, unknown while the registry updates, and "
+        "every image names it",
+    ),
+    Edit(
         "workload-profile-max",
         "prod",
         {
