@@ -253,8 +253,10 @@ def test_container_apps_environment(dev: OfflineRun, prod: OfflineRun) -> None:
         "/subnets/network-container-apps"
     )
     assert env["vnetConfiguration"]["internal"] is False
-    # It carries the workspace key, so Pulumi treats the whole block as secret, as here.
-    assert env["appLogsConfiguration"] == SECRET_MASK
+    # The workspace key is secret; Pulumi keeps the marker on that value, not the whole block.
+    logs = env["appLogsConfiguration"]
+    assert logs["logAnalyticsConfiguration"]["sharedKey"] == SECRET_MASK
+    assert logs["destination"] == "log-analytics"
     assert env["zoneRedundant"] is False
     assert [p["name"] for p in env["workloadProfiles"]] == ["Consumption"]
     prod_env = prod.one("azure-native:app:ManagedEnvironment").inputs

@@ -567,16 +567,26 @@ def test_the_deploy_workflow_locks_in_dev_and_deploys_the_same_lock_in_prod() ->
     assert not any("image_lock resolve" in s for s in prod), "prod deploys what dev resolved"
 
 
-def test_turning_encryption_at_host_on_later_shows_as_a_blocked_cluster_replacement(
+def test_turning_encryption_at_host_on_later_previews_as_an_update_that_azure_refuses(
     snapshots: dict[str, dict[str, Any]],
 ) -> None:
-    """AKS sets it only when a pool is created: the preview must not promise an in-place update."""
+    """AKS sets it only when a pool is created. pulumi-azure-native previews the change as an
+    in-place update (agent pool fields are not force-new: pulumi-azure-native#2774), so the
+    offline diff says so too; the deploy simulator refuses the update (aks-pool-create-only)."""
+    from infra.simulate.plan import Plan
+    from infra.simulate.replay import replay
+    from infra.simulate.world import World
+
     before = to_snapshot(run_offline(_stack_with("prod", encryptionAtHost=False), build))
     result = diff(before, snapshots["prod"])
     cluster = next(c for c in result.changes if c.type == CLUSTER)
-    assert cluster.operation is Operation.REPLACE
-    assert cluster.blocked
-    assert {c.path for c in cluster.changes if c.forces_replacement} == {
+    assert cluster.operation is Operation.UPDATE
+    assert {c.path for c in cluster.changes} >= {
         "agentPoolProfiles[0].enableEncryptionAtHost",
         "agentPoolProfiles[1].enableEncryptionAtHost",
     }
+    deployed = Plan.from_snapshot(before)
+    phase, _ = replay(
+        "update", Plan.from_snapshot(snapshots["prod"]), World(resources=dict(deployed.resources))
+    )
+    assert "aks-pool-create-only" in {r.rule for r in phase.refusals}

@@ -690,6 +690,30 @@ def test_patch_upgrades_under_a_minor_pin_are_no_downgrade() -> None:
     assert refusals(plan(pinned), world) == []
 
 
+# --- aks-pool-create-only --------------------------------------------------------------------
+
+
+def _pools(**user: Any) -> list[dict[str, Any]]:
+    base = {"name": "user", "vmSize": "Standard_D4ds_v5", "osDiskType": "Managed"}
+    return [{"name": "system", "vmSize": "Standard_D2ds_v5"}, {**base, **user}]
+
+
+def test_encryption_at_host_turned_on_for_an_existing_pool_is_refused() -> None:
+    existing = plan(cluster(agentPoolProfiles=_pools()))
+    world = World(resources=dict(existing.resources))
+    changed = cluster(agentPoolProfiles=_pools(enableEncryptionAtHost=True, osDiskType="Ephemeral"))
+    (found,) = refusals(plan(changed), world)
+    assert found.rule == "aks-pool-create-only"
+    assert "osDiskType, enableEncryptionAtHost" in found.why
+
+
+def test_a_new_pool_and_a_scaling_change_are_accepted() -> None:
+    existing = plan(cluster(agentPoolProfiles=_pools()))
+    world = World(resources=dict(existing.resources))
+    grown = [*_pools(maxCount=9), {"name": "gpu", "vmSize": "Standard_NC6s_v3"}]
+    assert refusals(plan(cluster(agentPoolProfiles=grown)), world) == []
+
+
 # --- keyvault-secret-writer (bootstrap) ------------------------------------------------------
 
 

@@ -1,18 +1,38 @@
-"""Compare two plan snapshots the way `pulumi preview --diff` reads.
+"""Compare two plan snapshots the way `pulumi preview --diff` decides and reads.
 
-Resources are matched by URN. A resource is created, deleted, updated (with the nested property
-paths that changed) or replaced (a changed property forces a new resource); a delete or
-replacement of a protected resource is blocked, as `pulumi up` would refuse it.
+Resources are matched by URN. The decisions follow the engine (`pkg/resource/deploy/
+step_generator.go`) and the providers (see `replacement`):
+
+- A step comes from the provider's diff of *inputs* (after `ignoreChanges`) or from a changed
+  provider reference; options alone (`dependsOn`, `protect`, ...) change no step.
+- A changed property the provider marks replace-on-change (or a `replaceOnChanges` option path)
+  replaces the resource; a replaced provider replaces every resource it manages.
+- Replacements cascade: a created or replaced resource's outputs are unknown in a real preview,
+  and an updated azure-native resource's computed outputs too, so every input recorded as reading
+  them (the snapshot's `reads`) is unknown (`output<string>`) and is a change; where that input
+  forces replacement, the dependent is replaced in turn, until nothing more changes.
+- Secrets are compared by the digest recorded for stack-file secrets (never by value) and shown
+  as `[secret]`.
+- A protected resource that would be deleted, or replaced while still protected, is blocked.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from infra.preview.replacement import forces_replacement
+from infra.preview.replacement import (
+    ChangeKind,
+    PathKey,
+    dotted,
+    forces_replacement,
+    provider_replaced,
+    stable_on_update,
+)
 
 
 class Operation(StrEnum):
@@ -20,6 +40,34 @@ class Operation(StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Any = _Missing()
+
+
+class _Unknown:
+    """A value a real preview cannot know yet; shown as Pulumi shows it."""
+
+    def __repr__(self) -> str:
+        return "output<string>"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A masked stack-file secret: equal when it is the same secret (same digest)."""
+
+    digest: str
+
+    def __repr__(self) -> str:
+        return "[secret]"
 
 
 @dataclass(frozen=True)
@@ -37,13 +85,10 @@ class PropertyChange:
             return "remove"
         return "change"
 
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING: Any = _Missing()
+    @property
+    def unknown(self) -> bool:
+        """The new value is unknown until an earlier step in this deployment has run."""
+        return self.after is UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -57,11 +102,20 @@ class ResourceChange:
     parent: str
     protected: bool
     changes: tuple[PropertyChange, ...] = ()
+    blocked: bool = False
+    """Pulumi refuses to delete a protected resource, and to replace one still protected."""
 
-    @property
-    def blocked(self) -> bool:
-        """Pulumi refuses to delete a protected resource, and so to replace one."""
-        return self.protected and self.operation in (Operation.DELETE, Operation.REPLACE)
+
+@dataclass(frozen=True)
+class ProtectChange:
+    """`protect` toggled on a resource: no step (the engine writes it to state with a "same"
+    step), but `pulumi preview` still shows the row (display's `shouldShow`)."""
+
+    urn: str
+    type: str
+    name: str
+    before: bool
+    after: bool
 
 
 @dataclass(frozen=True)
@@ -71,6 +125,7 @@ class PlanDiff:
     changes: tuple[ResourceChange, ...]
     topology_changed: bool
     head_topology: dict[str, Any] = field(default_factory=dict)
+    protect_changes: tuple[ProtectChange, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -91,40 +146,125 @@ class PlanDiff:
         return {service: dict(sorted(c.items())) for service, c in sorted(result.items())}
 
 
-def _walk(before: Any, after: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
+Raw = tuple[PathKey, Any, Any, ChangeKind]
+
+
+def _walk(before: Any, after: Any, path: PathKey, out: list[Raw]) -> None:
+    if after is UNKNOWN:
+        out.append((path, before, after, ChangeKind.UPDATE))
+        return
     if isinstance(before, dict) and isinstance(after, dict):
         for key in sorted(set(before) | set(after)):
-            child = f"{path}.{key}" if path else str(key)
-            _walk(before.get(key, _MISSING), after.get(key, _MISSING), child, out)
+            if key not in before:
+                out.append(((*path, key), _MISSING, after[key], ChangeKind.ADD))
+            elif key not in after:
+                out.append(((*path, key), before[key], _MISSING, ChangeKind.REMOVE))
+            else:
+                _walk(before[key], after[key], (*path, key), out)
         return
     if isinstance(before, list) and isinstance(after, list):
         for index in range(max(len(before), len(after))):
-            _walk(
-                before[index] if index < len(before) else _MISSING,
-                after[index] if index < len(after) else _MISSING,
-                f"{path}[{index}]",
-                out,
-            )
+            if index >= len(before):
+                out.append(((*path, index), _MISSING, after[index], ChangeKind.ADD_ITEM))
+            elif index >= len(after):
+                out.append(((*path, index), before[index], _MISSING, ChangeKind.REMOVE_ITEM))
+            else:
+                _walk(before[index], after[index], (*path, index), out)
         return
     if before != after or type(before) is not type(after):
-        out.append((path, before, after))
+        out.append((path, before, after, ChangeKind.UPDATE))
+
+
+def _get(value: Any, path: PathKey) -> Any:
+    for part in path:
+        in_list = isinstance(part, int) and isinstance(value, list) and part < len(value)
+        in_dict = isinstance(part, str) and isinstance(value, dict) and part in value
+        if not (in_list or in_dict):
+            return _MISSING
+        value = value[part]  # type: ignore[index]
+    return value
+
+
+def _with(value: Any, path: PathKey, replacement: Any) -> Any:
+    """`value` with `path` set to `replacement` (copies along the path only)."""
+    if not path:
+        return replacement
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and head in value:
+        return {**value, head: _with(value[head], rest, replacement)}
+    if isinstance(value, list) and isinstance(head, int) and head < len(value):
+        return [*value[:head], _with(value[head], rest, replacement), *value[head + 1 :]]
+    return value
+
+
+def _key(path: list[Any]) -> PathKey:
+    return tuple(path)
+
+
+def _inputs(resource: Mapping[str, Any], unknown: Iterable[PathKey] = ()) -> dict[str, Any]:
+    """A resource's inputs as the engine compares them: stack-file secrets as digests, and the
+    given paths unknown."""
+    inputs: Any = resource.get("inputs", {})
+    for secret in resource.get("secrets", ()):
+        inputs = _with(inputs, _key(secret["path"]), SecretValue(str(secret["digest"])))
+    for path in unknown:
+        inputs = _with(inputs, path, UNKNOWN)
+    return dict(inputs)
+
+
+def _ignored(path: PathKey, ignore_changes: Iterable[str]) -> bool:
+    text = dotted(path)
+    return any(text == p or text.startswith((f"{p}.", f"{p}[")) for p in ignore_changes)
+
+
+def _same_location(raw: Raw) -> bool:
+    """azure-native compares a top-level `location` ignoring case and spaces."""
+    path, before, after, _ = raw
+    if path != ("location",) or not isinstance(before, str) or not isinstance(after, str):
+        return False
+    return before.replace(" ", "").lower() == after.replace(" ", "").lower()
 
 
 def property_changes(
     token: str,
     before: dict[str, Any],
     after: dict[str, Any],
-    replace_on_changes: tuple[str, ...] = (),
+    *,
+    unknown: Iterable[PathKey] = (),
+    provider_inputs: Mapping[str, Any] | None = None,
 ) -> tuple[PropertyChange, ...]:
-    raw: list[tuple[str, Any, Any]] = []
-    _walk(before.get("inputs", {}), after.get("inputs", {}), "", raw)
-    changes = [
-        PropertyChange(p, b, a, forces_replacement(token, p, replace_on_changes)) for p, b, a in raw
+    """What the provider's diff reports for one resource present in both plans."""
+    old, new = _inputs(before), _inputs(after, unknown)
+    options = after.get("options", {})
+    raw: list[Raw] = []
+    _walk(old, new, (), raw)
+    raw = [
+        r
+        for r in raw
+        if not _ignored(r[0], options.get("ignoreChanges", ()))
+        and not (token.startswith("azure-native:") and _same_location(r))
     ]
-    options: list[tuple[str, Any, Any]] = []
-    _walk(before.get("options", {}), after.get("options", {}), "", options)
-    changes += [PropertyChange(f"options.{p}", b, a, False) for p, b, a in options]
-    return tuple(changes)
+    if token.startswith("pulumi:providers:"):
+        unknown_keys = {str(p[0]) for p, _, a, _ in raw if a is UNKNOWN and len(p) == 1}
+        replacing = set(provider_replaced(token, old, new, unknown_keys))
+        return tuple(PropertyChange(dotted(p), b, a, str(p[0]) in replacing) for p, b, a, _ in raw)
+    replace_on = tuple(options.get("replaceOnChanges", ()))
+    return tuple(
+        PropertyChange(
+            dotted(p),
+            b,
+            a,
+            forces_replacement(
+                token,
+                p,
+                kind,
+                inputs=new,
+                provider_inputs=provider_inputs,
+                replace_on_changes=replace_on,
+            ),
+        )
+        for p, b, a, kind in raw
+    )
 
 
 def _service_of(urn: str, by_urn: dict[str, dict[str, Any]]) -> str:
@@ -139,12 +279,104 @@ def _service_of(urn: str, by_urn: dict[str, dict[str, Any]]) -> str:
     return "platform"
 
 
+def _unknown_reads(
+    resource: Mapping[str, Any],
+    unknown_outputs: set[str],
+    volatile: Mapping[str, tuple[str, ...]],
+) -> list[PathKey]:
+    """The input paths of `resource` that read an output a real preview does not know: any
+    output of a created or replaced resource, a computed output of an updated one."""
+    inputs = resource.get("inputs", {})
+    paths: list[PathKey] = []
+    for read in resource.get("reads", ()):
+        sources = read["from"]
+        path = _key(read["path"])
+        if any(source in unknown_outputs for source in sources):
+            paths.append(path)
+            continue
+        changing = [v for source in sources for v in volatile.get(source, ())]
+        if changing:
+            value = _get(inputs, path)
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+            if any(v in text for v in changing):
+                paths.append(path)
+    return paths
+
+
+def _volatile(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    """The computed outputs of a resource that its update makes unknown in a preview."""
+    token = str(resource["type"])
+    return tuple(
+        str(c["value"])
+        for c in resource.get("computed", ())
+        if len(str(c["value"])) >= 4 and not stable_on_update(token, _key(c["path"]))
+    )
+
+
+def _steps(
+    before: Mapping[str, dict[str, Any]],
+    after: Mapping[str, dict[str, Any]],
+    unknown_outputs: set[str],
+    updated: set[str],
+) -> dict[str, tuple[Operation, tuple[PropertyChange, ...]]]:
+    """One pass of the step generator over the resources in both plans."""
+    volatile = {urn: _volatile(after[urn]) for urn in updated}
+    steps: dict[str, tuple[Operation, tuple[PropertyChange, ...]]] = {}
+    for urn in sorted(set(before) & set(after)):
+        old, new = before[urn], after[urn]
+        provider = str(new.get("provider", ""))
+        props = property_changes(
+            str(new["type"]),
+            old,
+            new,
+            unknown=_unknown_reads(new, unknown_outputs, volatile),
+            provider_inputs=after.get(provider, {}).get("inputs", {}),
+        )
+        custom = bool(new.get("custom", True))
+        if custom and (old.get("provider", "") != provider or provider in unknown_outputs):
+            # A different provider, or the same one replaced (its reference's id is unknown):
+            # the engine replaces a custom resource without asking the provider
+            # (`providerChanged`); components have no provider of their own.
+            moved = PropertyChange(
+                "provider",
+                old.get("provider", ""),
+                UNKNOWN if provider in unknown_outputs else provider,
+                True,
+            )
+            props = (*props, moved)
+        if not props:
+            continue
+        replace = any(p.forces_replacement for p in props)
+        steps[urn] = (Operation.REPLACE if replace else Operation.UPDATE, props)
+    return steps
+
+
 def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     before = {r["urn"]: r for r in base.get("resources", [])}
     after = {r["urn"]: r for r in head.get("resources", [])}
+    created = set(after) - set(before)
+    # Iterate to a fixed point: each pass can only add unknowns, so replacements and updates
+    # only grow; at most one pass per resource.
+    unknown_outputs, updated = set(created), set[str]()
+    steps = _steps(before, after, unknown_outputs, updated)
+    for _ in range(len(after) + 1):
+        replaced = {u for u, (op, _) in steps.items() if op is Operation.REPLACE}
+        now_updated = {u for u, (op, _) in steps.items() if op is Operation.UPDATE}
+        if created | replaced == unknown_outputs and now_updated == updated:
+            break
+        unknown_outputs, updated = created | replaced, now_updated
+        steps = _steps(before, after, unknown_outputs, updated)
     changes: list[ResourceChange] = []
+    protect_changes: list[ProtectChange] = []
     for urn in sorted(set(before) | set(after)):
         old, new = before.get(urn), after.get(urn)
+        if old is not None and new is not None:
+            was_protected = bool(old.get("options", {}).get("protect"))
+            is_protected = bool(new.get("options", {}).get("protect"))
+            if was_protected != is_protected:
+                protect_changes.append(
+                    ProtectChange(urn, new["type"], new["name"], was_protected, is_protected)
+                )
         if old is None:
             assert new is not None
             changes.append(
@@ -158,8 +390,8 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
                     bool(new.get("options", {}).get("protect")),
                 )
             )
-            continue
-        if new is None:
+        elif new is None:
+            protected = bool(old.get("options", {}).get("protect"))
             changes.append(
                 ResourceChange(
                     urn,
@@ -168,35 +400,28 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
                     Operation.DELETE,
                     _service_of(urn, before),
                     old.get("parent", ""),
-                    bool(old.get("options", {}).get("protect")),
+                    protected,
+                    blocked=protected,
                 )
             )
-            continue
-        replace_on = tuple(new.get("options", {}).get("replaceOnChanges", ()))
-        props = property_changes(new["type"], old, new, replace_on)
-        if old.get("provider", "") != new.get("provider", ""):
-            # A resource moved to another provider (cluster, subscription) is created anew there.
-            moved = PropertyChange(
-                "provider", old.get("provider", ""), new.get("provider", ""), True
+        elif urn in steps:
+            operation, props = steps[urn]
+            was = bool(old.get("options", {}).get("protect"))
+            still = bool(new.get("options", {}).get("protect"))
+            changes.append(
+                ResourceChange(
+                    urn,
+                    new["type"],
+                    new["name"],
+                    operation,
+                    _service_of(urn, after),
+                    new.get("parent", ""),
+                    was,
+                    props,
+                    # Unprotecting and replacing in one update is allowed (step_generator.go).
+                    blocked=operation is Operation.REPLACE and was and still,
+                )
             )
-            props = (*props, moved)
-        if not props:
-            continue
-        operation = (
-            Operation.REPLACE if any(p.forces_replacement for p in props) else Operation.UPDATE
-        )
-        changes.append(
-            ResourceChange(
-                urn,
-                new["type"],
-                new["name"],
-                operation,
-                _service_of(urn, after),
-                new.get("parent", ""),
-                bool(old.get("options", {}).get("protect")),
-                props,
-            )
-        )
     topology_before = base.get("topology", {})
     topology_after = head.get("topology", {})
     return PlanDiff(
@@ -205,13 +430,27 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
         tuple(changes),
         topology_before != topology_after,
         topology_after,
+        tuple(protect_changes),
     )
 
 
-def to_json(result: PlanDiff) -> dict[str, Any]:
-    def value(v: Any) -> Any:
-        return None if v is _MISSING else v
+def plain_value(value: Any) -> Any:
+    """A diff value as JSON: unknowns and secrets as `pulumi preview` prints them."""
+    if value is _MISSING:
+        return None
+    if value is UNKNOWN:
+        return "output<string>"
+    if isinstance(value, SecretValue):
+        return "[secret]"
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    return value
 
+
+def to_json(result: PlanDiff) -> dict[str, Any]:
+    value = plain_value
     return {
         "base": result.base_stack,
         "head": result.head_stack,
@@ -219,6 +458,10 @@ def to_json(result: PlanDiff) -> dict[str, Any]:
         "byService": result.by_service(),
         "blocked": [c.urn for c in result.blocked],
         "topologyChanged": result.topology_changed,
+        "protectChanges": [
+            {"urn": c.urn, "type": c.type, "name": c.name, "before": c.before, "after": c.after}
+            for c in result.protect_changes
+        ],
         "changes": [
             {
                 "urn": c.urn,
@@ -235,6 +478,7 @@ def to_json(result: PlanDiff) -> dict[str, Any]:
                         "before": value(p.before),
                         "after": value(p.after),
                         "forcesReplacement": p.forces_replacement,
+                        "unknown": p.unknown,
                     }
                     for p in c.changes
                 ],

@@ -2,22 +2,33 @@
 
 This is the engine of the offline plan and of the tests: no cloud account, no Pulumi CLI, no
 state. A custom monitor records each registration with its options (protect, ignoreChanges, ...),
-which plain `Mocks` never see. Secret values are masked as they are recorded.
+which plain `Mocks` never see. Secret values are masked as they are recorded, each where it sits
+(a secret inside `configuration` hides that one value, as the engine's own secret markers do).
+
+Provenance: the SDK can send every Output inside an input as an "output value" carrying the URNs of
+the resources it was computed from (the mechanism multi-language components use). Offline runs
+turn that on, so each recorded input path that reads another resource's outputs names them. The
+diff needs this: a replaced resource's outputs are unknown in a real preview, and so is every
+input that reads them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -26,6 +37,9 @@ from infra.preview.stackfile import StackConfig
 
 SECRET_MASK = "[secret]"
 UNKNOWN = "[unknown]"
+
+PathKey = tuple[str | int, ...]
+"""An input path as keys and list indexes (keys may contain dots: label names do)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,15 @@ class Registration:
     replace_on_changes: tuple[str, ...]
     delete_before_replace: bool
     retain_on_delete: bool
+    reads: tuple[tuple[PathKey, tuple[str, ...]], ...] = ()
+    """Input paths whose value was computed from other resources' outputs, with their URNs."""
+    secrets: tuple[tuple[PathKey, str], ...] = ()
+    """Each masked path with a digest of its (offline, never decrypted) value: enough for a diff
+    to see that it changed, e.g. a service pointed at another stack secret, nothing more."""
+    computed: tuple[tuple[PathKey, str], ...] = ()
+    """Output strings the provider computes (not echoes of inputs), by output path: what a
+    dependent reads when it reads more than this resource's inputs back (ids, principal ids,
+    hostnames). A real preview cannot know them while this resource is created or replaced."""
 
     def options(self) -> dict[str, Any]:
         """Only the options that are set, so snapshots stay small and diffs stay readable."""
@@ -103,46 +126,144 @@ def plain(value: Any) -> Any:
     return UNKNOWN
 
 
+def _secret_digest(value: Any) -> str:
+    """A digest of a masked value, so a diff can tell that it changed. Offline, secret values
+    are never decrypted secrets: `secure:` stack values are placeholders derived from public
+    data (see stackfile) and everything else comes from the mocks."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Decoded:
+    """A registration's inputs as the engine would hold them, and what the mocks are sent."""
+
+    reads: list[tuple[PathKey, tuple[str, ...]]] = field(default_factory=list)
+    secrets: list[tuple[PathKey, str]] = field(default_factory=list)
+
+
+def _decode(value: Any, path: PathKey, out: _Decoded) -> tuple[Any, Any]:
+    """(recorded, wire) for one wire value: `recorded` is plain JSON with each secret masked
+    where it sits and unknowns marked; `wire` is the value without output-value wrappers, as
+    the mock monitor expects it (secret wrappers kept, so the mocks see what they always saw)."""
+    if isinstance(value, dict):
+        signature = value.get(rpc._special_sig_key)
+        if signature == rpc._special_output_value_sig:
+            sources = tuple(sorted(set(value.get("dependencies") or ())))
+            if sources:
+                out.reads.append((path, sources))
+            if "value" not in value:
+                inner: tuple[Any, Any] = (UNKNOWN, rpc.UNKNOWN)
+            else:
+                inner = _decode(value["value"], path, out)
+            if value.get("secret"):
+                return _masked(inner[1], path, out)
+            return inner
+        if signature == rpc._special_secret_sig:
+            return _masked(_decode(value.get("value"), path, out)[1], path, out)
+        if signature == rpc._special_resource_sig:
+            out.reads.append((path, (str(value.get("urn", "")),)))
+            return "[resource]", value
+        if signature is not None:
+            return "[asset]", value
+        recorded: dict[str, Any] = {}
+        wire: dict[str, Any] = {}
+        for key in sorted(value):
+            recorded[key], wire[key] = _decode(value[key], (*path, key), out)
+        return recorded, wire
+    if isinstance(value, list):
+        pairs = [_decode(v, (*path, i), out) for i, v in enumerate(value)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    if value == rpc.UNKNOWN:
+        return UNKNOWN, value
+    if isinstance(value, float) and value.is_integer():
+        return int(value), value
+    return value, value
+
+
+def _masked(wire: Any, path: PathKey, out: _Decoded) -> tuple[Any, Any]:
+    out.secrets.append((path, _secret_digest(wire)))
+    return SECRET_MASK, {rpc._special_sig_key: rpc._special_secret_sig, "value": wire}
+
+
+def _computed_strings(
+    state: Any, inputs: Any, path: PathKey, out: list[tuple[PathKey, str]]
+) -> None:
+    """The string leaves of `state` that are not the input at the same path (the id first,
+    under the empty path)."""
+    if isinstance(state, dict):
+        for key in sorted(state):
+            given = inputs.get(key) if isinstance(inputs, dict) else None
+            _computed_strings(state[key], given, (*path, str(key)), out)
+    elif isinstance(state, (list, tuple)):
+        for index, item in enumerate(state):
+            given = inputs[index] if isinstance(inputs, list) and index < len(inputs) else None
+            _computed_strings(item, given, (*path, index), out)
+    elif isinstance(state, str) and state and state != inputs:
+        out.append((path, state))
+
+
+def decode_inputs(struct: struct_pb2.Struct) -> tuple[dict[str, Any], dict[str, Any], _Decoded]:
+    out = _Decoded()
+    recorded, wire = _decode(json_format.MessageToDict(struct), (), out)
+    return recorded, wire, out
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that also keeps every registration request, options included."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
-        # Registrations arrive on executor threads: each thread keeps its own request's inputs.
+        # Registrations arrive on executor threads: each keeps what the mocks answered it.
         self._local = threading.local()
         new_resource = mocks.new_resource
 
-        def keep_inputs(args: pulumi.runtime.MockResourceArgs) -> Any:
-            # The monitor already deserialized the inputs for the mocks: keep them rather than
-            # deserializing every request a second time.
-            self._local.inputs = args.inputs
-            return new_resource(args)
+        def keep_state(args: pulumi.runtime.MockResourceArgs) -> Any:
+            answer = new_resource(args)
+            self._local.answer = (args.inputs, answer)
+            return answer
 
-        mocks.new_resource = keep_inputs  # type: ignore[method-assign]
+        mocks.new_resource = keep_state  # type: ignore[method-assign]
+
+    def GetDeploymentInfo(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        """The mock monitor's features plus output values, for provenance (see module doc)."""
+        info = super().GetDeploymentInfo(request)
+        features = [*info.supportedFeatures, resource_pb2.RESOURCE_MONITOR_FEATURE_OUTPUT_VALUES]
+        return resource_pb2.DeploymentInfo(supportedFeatures=features)
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        self._local.inputs = {}
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)
+        inputs, wire, decoded = decode_inputs(request.object)
+        # The mocks receive what they always did: plain values, secrets wrapped, no Outputs.
+        request.object.Clear()
+        request.object.update(wire)
+        self._local.answer = ({}, (None, {}))
         response = super().RegisterResource(request)
-        if request.type != "pulumi:pulumi:Stack":
-            inputs = self._local.inputs
-            self.registrations.append(
-                Registration(
-                    urn=response.urn,
-                    type=request.type,
-                    name=request.name,
-                    parent=request.parent,
-                    custom=bool(request.custom),
-                    provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
-                    inputs=plain(inputs),
-                    protect=bool(request.protect),
-                    depends_on=tuple(sorted(set(request.dependencies))),
-                    ignore_changes=tuple(request.ignoreChanges),
-                    replace_on_changes=tuple(request.replaceOnChanges),
-                    delete_before_replace=bool(request.deleteBeforeReplace),
-                    retain_on_delete=bool(request.retainOnDelete),
-                )
+        mock_inputs, (resource_id, state) = self._local.answer
+        computed = [((), str(resource_id))] if resource_id else []
+        _computed_strings(state, mock_inputs, (), computed)
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
+                inputs=inputs,
+                protect=bool(request.protect),
+                depends_on=tuple(sorted(set(request.dependencies))),
+                ignore_changes=tuple(request.ignoreChanges),
+                replace_on_changes=tuple(request.replaceOnChanges),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete),
+                reads=tuple(decoded.reads),
+                secrets=tuple(decoded.secrets),
+                computed=tuple(computed),
             )
+        )
         return response
 
 
@@ -192,6 +313,28 @@ def _without_aliases() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _output_values_for_registrations() -> Iterator[None]:
+    """The SDK keeps Outputs as output values (value, secret flag, source URNs) only for
+    multi-language components; offline, resource registrations keep them too (invokes and stack
+    outputs, which pass no resource, are untouched), so the monitor learns each value's sources.
+    The original function is restored afterwards."""
+    original = rpc.serialize_properties
+
+    async def serialize_properties(
+        inputs: Any, property_deps: Any, resource_obj: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        if resource_obj is not None:
+            kwargs["keep_output_values"] = True
+        return await original(inputs, property_deps, resource_obj, *args, **kwargs)
+
+    rpc.serialize_properties = serialize_properties  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        rpc.serialize_properties = original  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
 def _young_generation_of(size: int) -> Iterator[None]:
     """A plan allocates objects that nearly all live until it ends (resources, their inputs,
     Outputs). At the default threshold (700) the cyclic collector ran ~2,000 times for 400
@@ -228,7 +371,11 @@ def run_offline(
         returned.append(program())
 
     try:
-        with _without_aliases(), _young_generation_of(100_000):
+        with (
+            _without_aliases(),
+            _output_values_for_registrations(),
+            _young_generation_of(100_000),
+        ):
             _sync_await(run_pulumi_func(run))
     except Exception as error:
         partial = OfflineRun(stack.stack, stack.project, list(monitor.registrations))

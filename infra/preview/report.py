@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange
+from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange, plain_value
 from infra.preview.topology import mermaid
 
 PREFIX = {
@@ -35,7 +35,10 @@ MAX_VALUE = 120
 def _value(value: Any) -> str:
     if value.__class__.__name__ == "_Missing":
         return "(none)"
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    plain = plain_value(value)
+    if plain in ("output<string>", "[secret]"):
+        return str(plain)  # unquoted, as `pulumi preview --diff` prints them
+    text = json.dumps(plain, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
@@ -103,7 +106,17 @@ def _summary(result: PlanDiff) -> str:
     return ", ".join(parts) if parts else "no changes"
 
 
+def _protect_lines(result: PlanDiff) -> list[str]:
+    """Protection toggled: no step, yet `pulumi preview` shows it (`[protect: a => b]`)."""
+    return [
+        f"   {c.type} {c.name}  [protect: {str(c.before).lower()} => {str(c.after).lower()}]"
+        for c in result.protect_changes
+    ]
+
+
 def print_diff(result: PlanDiff, console: Console) -> None:
+    for line in _protect_lines(result):
+        console.print(line, markup=False)
     if result.empty:
         console.print(f"{result.head_stack}: no changes")
         return
@@ -143,8 +156,13 @@ def _group(changes: Iterable[ResourceChange]) -> list[tuple[str, list[ResourceCh
 
 def markdown(result: PlanDiff) -> str:
     """A pull-request comment; empty when nothing changed (so no comment is posted)."""
-    if result.empty:
+    protect = _protect_lines(result)
+    if result.empty and not protect:
         return ""
+    if result.empty:
+        return "\n".join(
+            [f"### Offline plan: `{result.head_stack}`", "", "```", *protect, "```", ""]
+        )
     counts = result.counts()
     lines = [
         f"### Offline plan: `{result.head_stack}`",
@@ -172,6 +190,8 @@ def markdown(result: PlanDiff) -> str:
             lines.append(f"{PREFIX[change.operation]} {change.type} {change.name}{flag}")
             lines.extend(f"    {_property_line(p)}" for p in change.changes)
         lines += ["```", "</details>", ""]
+    if protect:
+        lines += ["Protection changes (no step):", "", "```", *protect, "```", ""]
     if result.topology_changed and result.head_topology:
         lines += [
             "<details open>",

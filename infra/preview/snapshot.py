@@ -10,27 +10,38 @@ import json
 from typing import Any
 
 from infra.cost.plan import attach_estimate
-from infra.preview.engine import OfflineRun
+from infra.preview.engine import OfflineRun, Registration
 from infra.preview.topology import topology_of
 from infra.services.validation import Catalog
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2: secrets masked per value; `reads` (which input paths read which resources' outputs) and
+`secrets` (a digest of each masked value, never decrypted offline) and `computed` (the output
+strings the provider computes, the id first) per resource, when present."""
+
+
+def _resource(r: Registration) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "urn": r.urn,
+        "type": r.type,
+        "name": r.name,
+        "parent": r.parent,
+        "custom": r.custom,
+        "provider": r.provider,
+        "inputs": r.inputs,
+        "options": r.options(),
+    }
+    if r.reads:
+        entry["reads"] = [{"path": list(path), "from": list(urns)} for path, urns in r.reads]
+    if r.secrets:
+        entry["secrets"] = [{"path": list(path), "digest": digest} for path, digest in r.secrets]
+    if r.computed:
+        entry["computed"] = [{"path": list(path), "value": value} for path, value in r.computed]
+    return entry
 
 
 def to_snapshot(run: OfflineRun) -> dict[str, Any]:
-    resources = [
-        {
-            "urn": r.urn,
-            "type": r.type,
-            "name": r.name,
-            "parent": r.parent,
-            "custom": r.custom,
-            "provider": r.provider,
-            "inputs": r.inputs,
-            "options": r.options(),
-        }
-        for r in sorted(run.resources, key=lambda r: r.urn)
-    ]
+    resources = [_resource(r) for r in sorted(run.resources, key=lambda r: r.urn)]
     catalog = getattr(run.result, "catalog", None)
     snapshot = {
         "topology": topology_of(catalog) if isinstance(catalog, Catalog) else {},

@@ -1,11 +1,15 @@
 """Read a stack's `Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to the program.
 
-Offline there is no CLI to decrypt `secure:` values, so each becomes a fixed placeholder that is
-still marked secret: the program sees a secret, the plan shows it masked.
+Offline there is no CLI to decrypt `secure:` values, so each becomes a placeholder that is still
+marked secret: the program sees a secret, the plan shows it masked. The placeholder is derived from
+the key name and the ciphertext (both already public in the stack file), never from the plaintext,
+so pointing a service at another secret, or re-encrypting one, is visible in a diff while nothing
+about any value is revealed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +18,12 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-OFFLINE_SECRET = "offline-secret-placeholder"
+
+
+def offline_secret(full_key: str, ciphertext: str) -> str:
+    """The placeholder for a `secure:` value: a digest of public data only."""
+    digest = hashlib.sha256(f"{full_key}\n{ciphertext}".encode()).hexdigest()[:16]
+    return f"offline-secret:{digest}"
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,7 @@ def read_stack(stack: str, root: Path = ROOT) -> StackConfig:
     for key, value in (document.get("config") or {}).items():
         full_key = key if ":" in key else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full_key] = OFFLINE_SECRET
+            values[full_key] = offline_secret(full_key, str(value["secure"]))
             secret_keys.append(full_key)
         else:
             values[full_key] = _as_cli_string(value)

@@ -193,3 +193,48 @@ def no_downgrade(ctx: StepContext) -> Iterator[Refusal]:
             "list `kubernetesVersion` in the cluster's ignore_changes when an upgrade channel "
             "is set (or do not pin it).",
         )
+
+
+# Agent pool properties AKS fixes when a pool is created: an update of an existing pool that
+# changes one is refused (the pool must be recreated, e.g. a new pool and a drain). The provider
+# previews it as an in-place update (pulumi-azure-native#2774), so only a deploy sees it.
+# Sources: AKS "Ephemeral OS disks" (osDiskType is set at pool creation), "Host-based encryption"
+# (enable on new pools only), "Resize node pools" (vmSize: create a new pool), availability zones
+# ("zones can only be set when the pool is created").
+POOL_CREATE_ONLY = (
+    "vmSize",
+    "osDiskType",
+    "osDiskSizeGB",
+    "enableEncryptionAtHost",
+    "availabilityZones",
+    "vnetSubnetID",
+    "maxPods",
+)
+
+
+@rule(
+    "aks-pool-create-only",
+    refuses="an update of an existing node pool that changes a property AKS sets only when the "
+    "pool is created (VM size, OS disk type/size, encryption at host, zones, subnet, max pods)",
+    source="AKS docs: Ephemeral OS disks, Host-based encryption, Resize node pools; "
+    "pulumi-azure-native#2774 (previewed as an update)",
+)
+def pool_create_only(ctx: StepContext) -> Iterator[Refusal]:
+    """The cluster body carries every pool; AKS refuses the PUT when an existing pool's
+    create-only property differs, and `pulumi up` fails half-way."""
+    if ctx.resource.type != MANAGED_CLUSTER or ctx.previous is None:
+        return
+    before = {str(p.get("name")): p for p in ctx.previous.inputs.get("agentPoolProfiles") or ()}
+    for pool in ctx.resource.inputs.get("agentPoolProfiles") or ():
+        old = before.get(str(pool.get("name")))
+        if old is None:
+            continue
+        changed = [f for f in POOL_CREATE_ONLY if old.get(f) != pool.get(f)]
+        if changed:
+            yield ctx.refuse(
+                "aks-pool-create-only",
+                f"node pool {pool.get('name')!r} exists and this update changes "
+                f"{', '.join(changed)}, which AKS sets only when a pool is created.",
+                "add a new pool with the new settings, move workloads (cordon and drain), then "
+                "remove the old pool; or recreate the cluster in a new stack.",
+            )
