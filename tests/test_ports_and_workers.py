@@ -80,8 +80,9 @@ def caller(target: Target) -> ServiceSpec:
     [
         (Target.AKS, Target.AKS, Protocol.HTTP, "api.shop.svc.cluster.local:5000"),
         (Target.AKS, Target.CONTAINER_APPS, Protocol.HTTP, "api.shop.dev.shop.internal:5000"),
-        # Container Apps serves tcp on the exposed (Service) port; http and grpc always on
-        # 80 inside the environment and 443 from outside, whatever the Service port says.
+        # Container Apps serves tcp on the exposed (Service) port; http and grpc always over
+        # TLS on 443 (plain http is redirected, plaintext gRPC refused), whatever the Service
+        # port says; environment-only ingress answers on <app>.internal.<domain>.
         (Target.CONTAINER_APPS, Target.CONTAINER_APPS, Protocol.TCP, "api:5000"),
         (
             Target.CONTAINER_APPS,
@@ -89,7 +90,18 @@ def caller(target: Target) -> ServiceSpec:
             Protocol.TCP,
             "api.happy-hill-1234.westeurope.azurecontainerapps.io:5000",
         ),
-        (Target.CONTAINER_APPS, Target.CONTAINER_APPS, Protocol.HTTP, "api:80"),
+        (
+            Target.CONTAINER_APPS,
+            Target.CONTAINER_APPS,
+            Protocol.HTTP,
+            "api.internal.happy-hill-1234.westeurope.azurecontainerapps.io:443",
+        ),
+        (
+            Target.CONTAINER_APPS,
+            Target.CONTAINER_APPS,
+            Protocol.GRPC,
+            "api.internal.happy-hill-1234.westeurope.azurecontainerapps.io:443",
+        ),
         (
             Target.CONTAINER_APPS,
             Target.AKS,

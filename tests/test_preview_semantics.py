@@ -406,11 +406,13 @@ EDITS: list[Edit] = [
         {
             "Workspace:observability-logs": U,
             "ManagedEnvironment:container-apps-env": U,
+            "ContainerApp:web": U,
             "Deployment:storefront-notification-service": U,
             "Deployment:storefront-ordering-api": U,
         },
         config=setting("monitoring", "retentionDays", value=60),
-        why="the workspace's customerId and the environment's domain are unknown while updating",
+        why="the workspace's customerId and the environment's domain are unknown while updating "
+        "(web calls identity-api at <app>.<domain>)",
     ),
     Edit(
         "protect-dev",
@@ -455,6 +457,7 @@ EDITS: list[Edit] = [
         "prod",
         {
             "ManagedEnvironment:container-apps-env": U,
+            "ContainerApp:web": U,
             "Deployment:storefront-notification-service": U,
             "Deployment:storefront-ordering-api": U,
             "RecordSet:web-domain-address": U,

@@ -150,7 +150,11 @@ def test_environment_internal_callers_only() -> None:
     assert ingress is not None
     assert ingress.external is False
     env = {e.name: e.value for e in render(catalog, "caller").template.containers[0].env}
-    assert env["FRONT_URL"] == "http://front"
+    # Environment-only ingress answers on <app>.internal.<domain>, over TLS.
+    assert (
+        env["FRONT_URL"]
+        == "https://front.internal.happy-hill-1234.westeurope.azurecontainerapps.io"
+    )
 
 
 def test_grpc_uses_http2_and_grpc_probes_become_tcp() -> None:

@@ -128,7 +128,10 @@ def test_container_apps_caller_reaches_aks_through_private_dns(dev: OfflineRun) 
     env = {e["name"]: e.get("value") for e in web.inputs["template"]["containers"][0]["env"]}
     # catalog-api serves its container port 8080 as Service port 80 (the URL default).
     assert env["CATALOG_URL"] == "http://catalog-api.storefront.dev.shop.internal"
-    assert env["IDENTITY_URL"] == "http://identity-api"
+    # In-environment callers get the TLS address (http:// would be redirected); identity-api
+    # has AKS callers too, so its ingress is external: <app>.<domain>.
+    domain = dev.outputs["containerAppsDefaultDomain"]
+    assert env["IDENTITY_URL"] == f"https://identity-api.{domain}"
 
 
 def test_prod_web_binds_its_certificate(prod: OfflineRun) -> None:

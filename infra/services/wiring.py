@@ -7,7 +7,8 @@ Addresses by where caller and callee run:
   private DNS record; the NetworkPolicy allows the Container Apps subnet.
 - AKS → Container Apps: `https://<app>.<environment domain>`: external ingress restricted to
   AKS's egress address (or node subnet, in an internal environment).
-- Container Apps → Container Apps: `http://<app>`, inside the environment.
+- Container Apps → Container Apps: `https://<app>[.internal].<environment domain>` (TLS: the
+  environment's ingress redirects plain HTTP and refuses plaintext gRPC); TCP ports `<app>:<port>`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def address(
     port_name: str | None,
     form: AddressForm,
     facts: PlatformFacts,
+    *,
+    catalog: Catalog,
 ) -> Text:
     port = port_named(callee.spec, port_name)
     assert port is not None, "validated: dependencies name declared ports"
@@ -82,9 +85,19 @@ def address(
             if caller.spec.target is Target.AKS
             else aks_private_host(callee, facts)
         )
-    elif caller.spec.target is Target.CONTAINER_APPS:
+    elif caller.spec.target is Target.CONTAINER_APPS and port.protocol is Protocol.TCP:
         host = callee.name
-        number = service_port(port) if port.protocol is Protocol.TCP else 80
+    elif caller.spec.target is Target.CONTAINER_APPS:
+        # Inside the environment the ingress redirects http:// to https:// (allowInsecure is
+        # false) and plaintext gRPC cannot connect at all, so callers get the app's TLS address:
+        # `<app>.<domain>` for external ingress, `<app>.internal.<domain>` for environment-only
+        # ingress (Container Apps "Ingress", "Connect apps"); the environment's certificate
+        # covers both names.
+        external = container_app_external(callee, reachability(catalog, callee))
+        host = concat(
+            callee.name, "" if external else ".internal", ".", facts.container_apps_domain
+        )
+        scheme, number = "https", 443
     else:
         host = concat(callee.name, ".", facts.container_apps_domain)
         scheme, number = (
@@ -112,7 +125,9 @@ def dependency_env(caller: Planned, catalog: Catalog, facts: PlatformFacts) -> l
         value = (
             chart_address(chart, dep.form)
             if chart is not None
-            else address(caller, catalog.get(dep.service), dep.port, dep.form, facts)
+            else address(
+                caller, catalog.get(dep.service), dep.port, dep.form, facts, catalog=catalog
+            )
         )
         entries.append(EnvEntry(dependency_env_name(dep.service, dep.env, dep.form), value))
     return entries

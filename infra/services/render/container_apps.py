@@ -179,7 +179,7 @@ def _ingress(
         # tcp: callers use the Service port; http/grpc are served on 80/443 by the ingress.
         exposed_port=service_port(port) if port.protocol is Protocol.TCP else None,
         transport=transport,
-        # Plain HTTP is refused, not redirected: clients must use TLS.
+        # http:// is redirected to https://: every address the platform hands out is TLS.
         allow_insecure=False,
         traffic=[app.TrafficWeightArgs(latest_revision=True, weight=100)],
         ip_security_restrictions=restrictions,
