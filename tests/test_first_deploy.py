@@ -490,3 +490,29 @@ def test_no_dedicated_workload_profile_sits_idle(runs: dict[str, OfflineRun], st
         a.inputs.get("workloadProfileName") for a in run.by_type("azure-native:app:ContainerApp")
     }
     assert dedicated <= used
+
+
+@pytest.mark.parametrize("job", ["dev", "prod"])
+def test_the_deploy_workflow_follows_the_first_deploy_order(job: str) -> None:
+    """Foundation alone (only for a new stack), images pushed, secrets listed, then services —
+    on the runners that can reach the API server."""
+    import yaml
+
+    from infra.preview.stackfile import ROOT
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    steps = workflow["jobs"][job]["steps"]
+    text = [str(s.get("run", "")) + str(s.get("uses", "")) for s in steps]
+
+    def first(needle: str) -> int:
+        return next(i for i, t in enumerate(text) if needle in t)
+
+    foundation = first("platform:deployServices=false")
+    assert "registryLoginServer" in text[foundation], "only while the stack has no foundation"
+    assert "pulumi config rm platform:deployServices" in text[foundation]
+    push = first("az acr import")
+    lock = first("image_lock resolve" if job == "dev" else "image_lock verify")
+    secrets = first("infra.services.preflight")
+    up = first("pulumi/actions")
+    assert foundation < push < lock < secrets < up
+    assert "DEPLOY_RUNNER_LABELS" in workflow["jobs"][job]["runs-on"]

@@ -166,3 +166,50 @@ def run_preflight(references: Iterable[VaultReference], exists: Exists) -> Prefl
 
 def skipped(reason: str) -> PreflightReport:
     return PreflightReport(PreflightStatus.SKIPPED, checked=0, reason=reason)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m infra.services.preflight STACK`: what to seed before the services' deploy.
+
+    Offline (the stack file and `apps/`, no Azure): one line per Key Vault secret and certificate
+    the stack's services read, with the command that creates it. Against Azure the program's
+    preflight checks the same list before it registers anything.
+    """
+    import argparse
+
+    from infra.config import Environment, platform_config_from_values
+    from infra.preview.stackfile import read_stack
+    from infra.services.loader import load_applications
+    from infra.services.validation import ValidationContext, validate_applications
+
+    parser = argparse.ArgumentParser(prog="python -m infra.services.preflight")
+    parser.add_argument("stack")
+    stack = parser.parse_args(argv).stack
+    stack_config = read_stack(stack)
+    values = {
+        k.split(":", 1)[1]: v
+        for k, v in stack_config.values.items()
+        if k.startswith("platform:")
+    }
+    config = platform_config_from_values(values)
+    catalog = validate_applications(
+        load_applications(),
+        ValidationContext(
+            Environment(config.environment),
+            {k: k in stack_config.secret_keys for k in stack_config.values},
+            config.key_vault_name,
+        ),
+    )
+    for reference in vault_references(
+        catalog,
+        platform_vault=config.key_vault_name,
+        platform_group=config.resource_group_name,
+        environment=config.environment.value,
+    ):
+        print(f"{reference.kind.value} {reference.vault}/{reference.name}  ({reference.used_by})")
+        print(f"    {reference.create_command()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
