@@ -611,6 +611,27 @@ def test_published_chart_versions_are_accepted(version: str) -> None:
     assert refusals(plan(*aks_access(), chart(version))) == []
 
 
+# --- helm-chart-unknown-cluster ---------------------------------------------------------------
+
+
+def _access_with_kubeconfig() -> list[dict[str, Any]]:
+    pieces = aks_access()
+    pieces[-1]["inputs"]["kubeconfig"] = "[secret]"  # from the new cluster's credentials
+    return pieces
+
+
+def test_chart_on_a_cluster_created_in_the_same_run_is_refused() -> None:
+    assert rules_of(plan(*_access_with_kubeconfig(), chart("0.11.0"))) == {
+        "helm-chart-unknown-cluster"
+    }
+
+
+def test_chart_on_an_existing_cluster_is_accepted() -> None:
+    foundation = plan(*_access_with_kubeconfig())
+    world = World(resources=dict(foundation.resources))
+    assert refusals(plan(*_access_with_kubeconfig(), chart("0.11.0")), world) == []
+
+
 # --- aca-custom-domain-records ---------------------------------------------------------------
 
 

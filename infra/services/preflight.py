@@ -187,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = parser.parse_args(argv).stack
     stack_config = read_stack(stack)
     values = {
-        k.split(":", 1)[1]: v
-        for k, v in stack_config.values.items()
-        if k.startswith("platform:")
+        k.split(":", 1)[1]: v for k, v in stack_config.values.items() if k.startswith("platform:")
     }
     config = platform_config_from_values(values)
     catalog = validate_applications(

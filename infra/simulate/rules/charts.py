@@ -40,3 +40,29 @@ def chart_published(ctx: StepContext) -> Iterator[Refusal]:
             f"chart {chart} version {version or '(unpinned)'} is not published by {repo}.",
             f"pin a published version (newest: {newest}).",
         )
+
+
+@rule(
+    "helm-chart-unknown-cluster",
+    refuses="a helm.v4.Chart sent through a Kubernetes provider created in the same run from a "
+    "cluster's credentials (the preview cannot reach a cluster that does not exist yet)",
+    source="pulumi/pulumi-kubernetes#3027 (helm.v4.Chart: 'failed to parse kubeconfig data' on "
+    "preview, open)",
+)
+def chart_cluster_known(ctx: StepContext) -> Iterator[Refusal]:
+    """helm.v4.Chart renders the chart inside the provider, which needs a reachable cluster even
+    during `pulumi preview`; a kubeconfig that is still unknown (the cluster is created by the same
+    run) fails the preview before anything is deployed. The first deploy's foundation step
+    (deployServices=false) creates the cluster first, so charts always meet a known kubeconfig."""
+    if ctx.resource.type != CHART or not ctx.resource.provider:
+        return
+    provider = ctx.lookup(ctx.resource.provider)
+    if provider is None or "kubeconfig" not in provider.inputs:
+        return
+    if provider.urn in ctx.creates:
+        yield ctx.refuse(
+            "helm-chart-unknown-cluster",
+            "this chart goes through a Kubernetes provider this run creates from a new cluster's "
+            "credentials: helm.v4.Chart fails the preview while the kubeconfig is unknown.",
+            "deploy the foundation first (platform:deployServices=false), then the services.",
+        )
