@@ -307,6 +307,12 @@ class KeyVaultConfig(_Model):
         "defaults to kv-<namePrefix>-<environment>",
     )
     public_network_access: bool = Field(default=True, description=PUBLIC_NETWORK_ACCESS)
+    recover_soft_deleted: bool = Field(
+        default=False,
+        description="true for one deploy after a destroy: the vault's name is still taken by its "
+        "soft-deleted self (90 days; purge protection forbids purging), so the deploy recovers it "
+        "(createMode recover) with its secrets",
+    )
 
 
 class MonitoringConfig(_Model):

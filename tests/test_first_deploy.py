@@ -516,3 +516,22 @@ def test_the_deploy_workflow_follows_the_first_deploy_order(job: str) -> None:
     up = first("pulumi/actions")
     assert foundation < push < lock < secrets < up
     assert "DEPLOY_RUNNER_LABELS" in workflow["jobs"][job]["runs-on"]
+
+
+def test_a_vault_name_left_soft_deleted_by_a_destroy_can_be_recovered() -> None:
+    """A destroyed vault keeps its name while soft-deleted (purge protection: no purge); the
+    deploy after it must recover, and the simulator refuses a plain create (keyvault-soft-deleted-name)."""
+    from infra.preview.snapshot import to_snapshot
+    from infra.simulate.plan import Plan
+    from infra.simulate.replay import replay
+    from infra.simulate.world import World
+
+    plain = to_snapshot(_with_config("prod", **{"platform:keyVault": "{}"}))
+    recovering = _with_config("prod", **{"platform:keyVault": '{"recoverSoftDeleted": true}'})
+    vault = recovering.one("azure-native:keyvault:Vault")
+    assert vault.inputs["properties"]["createMode"] == "recover"
+    destroyed = World(deleted_vaults={"kv-shop-prod"})
+    phase, _ = replay("after destroy", Plan.from_snapshot(plain), destroyed)
+    assert "keyvault-soft-deleted-name" in {r.rule for r in phase.refusals}
+    phase, _ = replay("after destroy", Plan.from_snapshot(to_snapshot(recovering)), destroyed)
+    assert "keyvault-soft-deleted-name" not in {r.rule for r in phase.refusals}

@@ -25,6 +25,8 @@ class KeyVaultArgs:
     admin_group_object_ids: tuple[str, ...] = ()
     public_network_access: bool = True
     """False: reachable only through its private endpoint (trusted Azure services excepted)."""
+    recover_soft_deleted: bool = False
+    """Recreate by recovering the soft-deleted vault of the same name (after a destroy)."""
 
 
 class KeyVault(pulumi.ComponentResource):
@@ -48,6 +50,8 @@ class KeyVault(pulumi.ComponentResource):
                 tenant_id=args.tenant_id,
                 sku=keyvault.SkuArgs(family=keyvault.SkuFamily.A, name=keyvault.SkuName.STANDARD),
                 enable_rbac_authorization=True,
+                # A destroyed vault stays soft-deleted and keeps its name: recover it.
+                create_mode=keyvault.CreateMode.RECOVER if args.recover_soft_deleted else None,
                 enable_soft_delete=True,
                 soft_delete_retention_in_days=90,
                 # Purge protection cannot be turned off again: only where state is protected.

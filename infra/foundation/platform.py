@@ -81,6 +81,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             deployer_principal_type=deployer_type,
             admin_group_object_ids=config.aks.admin_group_object_ids,
             public_network_access=config.key_vault.public_network_access,
+            recover_soft_deleted=config.key_vault.recover_soft_deleted,
         ),
     )
     logs = Observability("observability", ObservabilityArgs(placement, config.monitoring))
