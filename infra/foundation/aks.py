@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import authorization, containerservice, network
+from pulumi_azure_native import containerservice, network
 
 from infra.config import AksConfig, ClusterHardening, NodePoolConfig
 from infra.foundation.common import (
@@ -19,6 +19,7 @@ from infra.foundation.common import (
     KEY_VAULT_CERTIFICATE_USER_ROLE,
     KEY_VAULT_SECRETS_USER_ROLE,
     NETWORK_CONTRIBUTOR_ROLE,
+    Administrator,
     Placement,
 )
 from infra.foundation.kubeconfig import with_login_mode
@@ -43,9 +44,8 @@ class AksClusterArgs:
     log_analytics_workspace_id: pulumi.Input[str]
     registry_id: pulumi.Input[str]
     key_vault_id: pulumi.Input[str]
-    deployer_object_id: pulumi.Input[str]
-    """Whoever runs `pulumi up` (the client config's object id): creates every Kubernetes object."""
-    deployer_principal_type: authorization.PrincipalType
+    administrators: tuple[Administrator, ...]
+    """The deployer (creates every Kubernetes object) and the admin groups."""
     hardening: ClusterHardening = field(default_factory=ClusterHardening)
     """Encryption at host and Defender (resolved per stack by PlatformConfig.hardening)."""
 
@@ -337,36 +337,22 @@ class AksCluster(pulumi.ComponentResource):
         # granted one, and every Kubernetes object waits until it has propagated.
         admins = [
             placement.grant(
-                f"{name}-deployer-cluster-admin",
+                f"{name}-{admin.label}-cluster-admin",
                 role_guid=AKS_RBAC_CLUSTER_ADMIN_ROLE,
-                principal_id=args.deployer_object_id,
+                principal_id=admin.object_id,
                 scope=cluster.id,
-                description="The identity running pulumi up creates the Kubernetes objects",
+                description="Creates the Kubernetes objects (deployer) or administers the cluster",
                 parent=self,
-                principal_type=args.deployer_principal_type,
-            ),
-            *(
-                placement.grant(
-                    f"{name}-admin-group-{index}-cluster-admin",
-                    role_guid=AKS_RBAC_CLUSTER_ADMIN_ROLE,
-                    principal_id=group,
-                    scope=cluster.id,
-                    description="Cluster administrators (aks.adminGroupObjectIds)",
-                    parent=self,
-                    principal_type=authorization.PrincipalType.GROUP,
-                )
-                for index, group in enumerate(config.admin_group_object_ids)
-            ),
+                principal_type=admin.principal_type,
+            )
+            for admin in args.administrators
         ]
         # The kubelet's AcrPull is waited for too, so the first pods find it in force.
         api_ready = propagation_wait(
             f"{name}-rbac-propagation",
             duration=CLUSTER_RBAC_PROPAGATION,
             grants=[*admins, kubelet_pull],
-            triggers={
-                "deployer": args.deployer_object_id,
-                "adminGroups": ",".join(config.admin_group_object_ids),
-            },
+            triggers={admin.label: admin.object_id for admin in args.administrators},
             parent=self,
         )
 

@@ -18,6 +18,31 @@ AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 
 
 @dataclass(frozen=True)
+class Administrator:
+    """Whoever deploys (the identity running `pulumi up`) or administers the platform (an Entra ID
+    group): granted the data-plane rights services never get (cluster admin, vault officer)."""
+
+    label: str
+    """`deployer` or `admin-group-<n>`: part of each grant's name."""
+    object_id: pulumi.Input[str]
+    principal_type: authorization.PrincipalType
+
+
+def administrators(
+    deployer_object_id: pulumi.Input[str],
+    deployer_type: authorization.PrincipalType,
+    admin_group_object_ids: tuple[str, ...],
+) -> tuple[Administrator, ...]:
+    return (
+        Administrator("deployer", deployer_object_id, deployer_type),
+        *(
+            Administrator(f"admin-group-{index}", group, authorization.PrincipalType.GROUP)
+            for index, group in enumerate(admin_group_object_ids)
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class Placement:
     """Where a component's Azure resources go and what they carry."""
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import authorization, keyvault
+from pulumi_azure_native import keyvault
 
 from infra.foundation.common import (
     KEY_VAULT_CERTIFICATES_OFFICER_ROLE,
     KEY_VAULT_SECRETS_OFFICER_ROLE,
+    Administrator,
     Placement,
 )
 
@@ -19,10 +20,8 @@ class KeyVaultArgs:
     placement: Placement
     vault_name: str
     tenant_id: pulumi.Input[str]
-    deployer_object_id: pulumi.Input[str]
-    """Whoever runs `pulumi up`: seeds the secrets and certificates services reference."""
-    deployer_principal_type: authorization.PrincipalType
-    admin_group_object_ids: tuple[str, ...] = ()
+    administrators: tuple[Administrator, ...]
+    """The deployer and the admin groups: they seed the secrets and certificates services read."""
     public_network_access: bool = True
     """False: reachable only through its private endpoint (trusted Azure services excepted)."""
     recover_soft_deleted: bool = False
@@ -75,26 +74,19 @@ class KeyVault(pulumi.ComponentResource):
         # RBAC-only: without a data-plane role nobody (not even the subscription Owner) can write
         # the secrets the services read. The deployer and the admin groups seed them (README,
         # "First deploy"); services only ever get Secrets User on their own secrets.
-        writers: list[tuple[str, pulumi.Input[str], authorization.PrincipalType]] = [
-            ("deployer", args.deployer_object_id, args.deployer_principal_type),
-            *(
-                (f"admin-group-{index}", group, authorization.PrincipalType.GROUP)
-                for index, group in enumerate(args.admin_group_object_ids)
-            ),
-        ]
-        for who, principal, principal_type in writers:
+        for admin in args.administrators:
             for what, role in (
                 ("secrets", KEY_VAULT_SECRETS_OFFICER_ROLE),
                 ("certificates", KEY_VAULT_CERTIFICATES_OFFICER_ROLE),
             ):
                 placement.grant(
-                    f"{name}-{who}-{what}-officer",
+                    f"{name}-{admin.label}-{what}-officer",
                     role_guid=role,
-                    principal_id=principal,
+                    principal_id=admin.object_id,
                     scope=vault.id,
                     description=f"Seeds the platform vault's {what}",
                     parent=self,
-                    principal_type=principal_type,
+                    principal_type=admin.principal_type,
                 )
         self.vault_id = vault.id
         self.vault_name = vault.name

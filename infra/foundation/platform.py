@@ -9,7 +9,7 @@ from pulumi_azure_native import authorization, resources
 
 from infra.config import PlatformConfig
 from infra.foundation.aks import AksCluster, AksClusterArgs
-from infra.foundation.common import Placement
+from infra.foundation.common import Placement, administrators
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
 from infra.foundation.guardrails import ClusterGuardrails, ClusterGuardrailsArgs
 from infra.foundation.keyvault import KeyVault, KeyVaultArgs
@@ -48,7 +48,11 @@ class Foundation:
 
 def build_foundation(config: PlatformConfig) -> Foundation:
     client = authorization.get_client_config_output()
-    deployer_type = authorization.PrincipalType(config.deployer_principal_type)
+    admins = administrators(
+        client.object_id,
+        authorization.PrincipalType(config.deployer_principal_type),
+        config.aks.admin_group_object_ids,
+    )
     group = resources.ResourceGroup(
         "platform",
         resource_group_name=config.resource_group_name,
@@ -77,9 +81,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             placement,
             config.key_vault_name,
             tenant_id=client.tenant_id,
-            deployer_object_id=client.object_id,
-            deployer_principal_type=deployer_type,
-            admin_group_object_ids=config.aks.admin_group_object_ids,
+            administrators=admins,
             public_network_access=config.key_vault.public_network_access,
             recover_soft_deleted=config.key_vault.recover_soft_deleted,
         ),
@@ -102,8 +104,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             log_analytics_workspace_id=logs.workspace_id,
             registry_id=registry.registry_id,
             key_vault_id=vault.vault_id,
-            deployer_object_id=client.object_id,
-            deployer_principal_type=deployer_type,
+            administrators=admins,
             hardening=config.hardening,
         ),
     )
