@@ -426,8 +426,33 @@ def test_a_deploy_runner_that_cannot_reach_the_api_server_is_refused(
     assert expected in str(_refused("dev", **{"platform:deployRunner": runner}))
 
 
+def test_prod_is_private_and_deploys_from_inside_the_vnet(prod: OfflineRun) -> None:
+    """Issue 16: with the runner in the VNet, prod closes the API server, vault and registry."""
+    cluster = prod.one("azure-native:containerservice:ManagedCluster").inputs
+    assert cluster["apiServerAccessProfile"]["enablePrivateCluster"] is True
+    vault = prod.one("azure-native:keyvault:Vault").inputs["properties"]
+    assert vault["publicNetworkAccess"] == "Disabled"
+    assert vault["networkAcls"]["defaultAction"] == "Deny"
+    registry = prod.one("azure-native:containerregistry:Registry").inputs
+    assert registry["publicNetworkAccess"] == "Disabled"
+    assert prod.by_type("azure-native:network:PrivateEndpoint"), "the way in for nodes and apps"
+
+
 def test_closing_the_vault_needs_a_runner_in_the_vnet() -> None:
-    refusal = _refused("prod", **{"platform:keyVault": '{"publicNetworkAccess": false}'})
+    outside = '{"egressCidrs": ["203.0.113.10/32"]}'
+    public_api = (
+        read_stack("prod")
+        .values["platform:aks"]
+        .replace('"privateCluster": true', '"authorizedIpRanges": ["203.0.113.0/24"]')
+    )
+    refusal = _refused(
+        "prod",
+        **{
+            "platform:keyVault": '{"publicNetworkAccess": false}',
+            "platform:deployRunner": outside,
+            "platform:aks": public_api,
+        },
+    )
     assert "would lock the deploy runner out" in str(refusal)
     run = _with_config(
         "prod",

@@ -97,7 +97,7 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
         case "aks-upgrade-channel":
             cluster["autoUpgradeProfile"]["upgradeChannel"] = "none"
         case "aks-api-server-restricted":
-            cluster["apiServerAccessProfile"]["authorizedIPRanges"] = ["0.0.0.0/0"]
+            cluster["apiServerAccessProfile"] = {"authorizedIPRanges": ["0.0.0.0/0"]}
         case "aks-monitoring":
             cluster["addonProfiles"]["omsagent"]["enabled"] = False
         case "aks-azure-policy":
