@@ -55,7 +55,7 @@ def synthetic_service(index: int, total: int) -> ServiceSpec:
     if worker:
         pass
     elif target is Target.AKS and index % 5 == 0:
-        ingress = Ingress(exposure=Exposure.INTERNAL, host=f"{name}.bench.internal")
+        ingress = Ingress(exposure=Exposure.INTERNAL, host=f"{name}.dev.shop.internal")
     elif target is Target.CONTAINER_APPS and index % 7 == 0:
         ingress = Ingress(exposure=Exposure.PUBLIC)
     dependencies = tuple(
