@@ -14,6 +14,7 @@ from typing import Any
 from infra.foundation.aks import APP_ROUTING_INGRESS_CLASS, USER_POOL
 from infra.services.render.common import (
     ClusterKind,
+    GatewayFacts,
     PlatformExtensions,
     PlatformFacts,
     Text,
@@ -26,6 +27,7 @@ from infra.services.render.common import (
     selector,
     version_label,
 )
+from infra.services.render.gateway import gateway_source, route_object
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
@@ -604,6 +606,31 @@ def _disruption_budget(service: PlannedService, extensions: PlatformExtensions) 
     }
 
 
+def _on_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
+    """Public AKS ingress goes through the Gateway API unless the stack keeps managed NGINX."""
+    return (
+        facts.gateway is not None
+        and facts.cluster is ClusterKind.AKS
+        and service.spec.ingress.exposure is Exposure.PUBLIC
+    )
+
+
+def _ingress_source(service: PlannedService, facts: PlatformFacts) -> Obj:
+    """Who delivers ingress traffic: AGC's subnet, or the NGINX controllers' namespace."""
+    if _on_gateway(service, facts):
+        assert isinstance(facts.gateway, GatewayFacts)
+        return gateway_source(facts.gateway)
+    return {
+        "namespaceSelector": {
+            "matchLabels": {
+                "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
+                if facts.cluster is ClusterKind.LOCAL
+                else INGRESS_CONTROLLER_NAMESPACE
+            }
+        }
+    }
+
+
 def _ingress(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Obj | None:
@@ -611,6 +638,8 @@ def _ingress(
     ingress = spec.ingress
     if ingress.exposure is Exposure.NONE:
         return None
+    if _on_gateway(service, facts):
+        return route_object(service, extensions)
     port = port_named(spec, ingress.port)
     assert port is not None, "validated: ingress names a declared port"
     local = facts.cluster is ClusterKind.LOCAL
@@ -671,17 +700,7 @@ def _network_policy(
     if reach.container_apps_callers:
         sources.append({"ipBlock": {"cidr": facts.container_apps_subnet_cidr}})
     if spec.ingress.exposure is not Exposure.NONE:
-        sources.append(
-            {
-                "namespaceSelector": {
-                    "matchLabels": {
-                        "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
-                        if facts.cluster is ClusterKind.LOCAL
-                        else INGRESS_CONTROLLER_NAMESPACE
-                    }
-                }
-            }
-        )
+        sources.append(_ingress_source(service, facts))
     rules: list[Obj] = [{"from": sources, "ports": ports}] if sources else []
     metrics = [p for p in spec.ports if p.name == "metrics"]
     if metrics:

@@ -1,0 +1,183 @@
+"""Public AKS ingress on the Gateway API (Application Gateway for Containers): the Gateway, the
+HTTPRoute/GRPCRoute each public service gets, the NetworkPolicy that admits AGC, and the
+deprecated managed-NGINX path that stays available. Every Gateway API object is validated
+strictly against the vendored v1.3.0 standard-channel CRD schemas."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jsonschema
+import pytest
+
+from infra.services.render.aks import ServiceSecrets, render_on_aks
+from infra.services.render.common import GatewayFacts, PlatformFacts
+from infra.services.render.gateway import GATEWAY_CLASS, gateway_object
+from infra.services.spec import (
+    Dependency,
+    Exposure,
+    Ingress,
+    Port,
+    Protocol,
+    ServiceSpec,
+    Target,
+    Tls,
+)
+from infra.services.validation import Catalog
+from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
+from tests.k8s_schema import validate_object
+
+TC_ID = (
+    "/subscriptions/0/resourceGroups/rg-shop-dev/providers/"
+    "Microsoft.ServiceNetworking/trafficControllers/agc-shop-dev"
+)
+GATEWAY = GatewayFacts(traffic_controller_id=TC_ID, subnet_cidr="10.20.12.0/24")
+CERT = "https://kv-shop-dev.vault.azure.net/certificates/shop"
+
+
+def gateway_facts() -> PlatformFacts:
+    return dataclasses.replace(facts(), gateway=GATEWAY)
+
+
+def render(catalog: Catalog, name: str, platform: PlatformFacts) -> dict[str, dict[str, Any]]:
+    objects = render_on_aks(
+        catalog.get(name),
+        catalog=catalog,
+        facts=platform,
+        extensions=NO_EXTENSIONS,
+        client_id="cid",
+        secrets=ServiceSecrets(config_values={}),
+    )
+    return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}
+
+
+def shop_catalog() -> Catalog:
+    return catalog_of(
+        ServiceSpec(
+            name="shop",
+            image="shop:1.0",
+            target=Target.AKS,
+            ports=(Port(name="http", number=8080, service_port=80),),
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="shop.example.com",
+                path="/store",
+                tls=Tls(key_vault_certificate_uri=CERT),
+            ),
+        ),
+        ServiceSpec(
+            name="orders",
+            image="orders:1.0",
+            target=Target.AKS,
+            ports=(Port(name="grpc", number=50051, protocol=Protocol.GRPC),),
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="orders.example.com",
+                tls=Tls(key_vault_certificate_uri=CERT),
+            ),
+        ),
+        ServiceSpec(
+            name="admin",
+            image="admin:1.0",
+            target=Target.AKS,
+            ports=(Port(name="http", number=8080),),
+            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"),
+            dependencies=(Dependency(service="shop"),),
+        ),
+    )
+
+
+def test_public_http_service_gets_an_httproute_on_its_own_listener() -> None:
+    objects = render(shop_catalog(), "shop", gateway_facts())
+    assert "Ingress/shop" not in objects, "no managed-NGINX object by default"
+    route = objects["HTTPRoute/shop"]
+    assert route["spec"] == {
+        "parentRefs": [{"name": "public", "sectionName": "shop"}],
+        "hostnames": ["shop.example.com"],
+        "rules": [
+            {
+                "matches": [{"path": {"type": "PathPrefix", "value": "/store"}}],
+                # The Service's port (80), not the container's.
+                "backendRefs": [{"name": "shop", "port": 80}],
+            }
+        ],
+    }
+    for obj in objects.values():
+        validate_object(obj)
+
+
+def test_public_grpc_service_gets_a_grpcroute() -> None:
+    objects = render(shop_catalog(), "orders", gateway_facts())
+    route = objects["GRPCRoute/orders"]
+    assert route["spec"]["hostnames"] == ["orders.example.com"]
+    assert route["spec"]["rules"] == [{"backendRefs": [{"name": "orders", "port": 50051}]}]
+    assert "HTTPRoute/orders" not in objects
+    validate_object(route)
+
+
+def test_gateway_terminates_tls_per_host_on_the_agc_frontend() -> None:
+    catalog = shop_catalog()
+    gateway = gateway_object("shop", catalog.services, GATEWAY, NO_EXTENSIONS)
+    assert gateway is not None
+    validate_object(gateway)
+    assert gateway["spec"]["gatewayClassName"] == GATEWAY_CLASS == "azure-alb-external"
+    assert gateway["metadata"]["annotations"]["alb.networking.azure.io/alb-id"] == TC_ID
+    assert gateway["spec"]["addresses"] == [
+        {"type": "alb.networking.azure.io/alb-frontend", "value": "fe-shop"}
+    ]
+    listeners = {listener["name"]: listener for listener in gateway["spec"]["listeners"]}
+    assert set(listeners) == {"shop", "orders"}, "internal services stay off the public gateway"
+    assert listeners["shop"]["hostname"] == "shop.example.com"
+    assert listeners["shop"]["protocol"] == "HTTPS"
+    assert listeners["shop"]["tls"]["certificateRefs"] == [{"kind": "Secret", "name": "tls-shop"}]
+    assert listeners["shop"]["allowedRoutes"] == {"namespaces": {"from": "Same"}}
+
+
+def test_no_gateway_without_public_aks_services() -> None:
+    catalog = shop_catalog()
+    assert gateway_object("other", catalog.services, GATEWAY, NO_EXTENSIONS) is None
+
+
+def test_network_policy_admits_the_agc_subnet_not_the_nginx_namespace() -> None:
+    policy = render(shop_catalog(), "shop", gateway_facts())["NetworkPolicy/shop"]
+    sources = policy["spec"]["ingress"][0]["from"]
+    assert {"ipBlock": {"cidr": "10.20.12.0/24"}} in sources
+    assert not any(
+        s.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+        == "app-routing-system"
+        for s in sources
+    )
+
+
+def test_internal_exposure_keeps_the_internal_ingress_until_agc_has_private_frontends() -> None:
+    objects = render(shop_catalog(), "admin", gateway_facts())
+    assert objects["Ingress/admin"]["spec"]["ingressClassName"] == "nginx-internal"
+    assert "HTTPRoute/admin" not in objects
+
+
+def test_deprecated_nginx_mode_still_renders_the_managed_ingress() -> None:
+    objects = render(shop_catalog(), "shop", facts())
+    assert (
+        objects["Ingress/shop"]["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"
+    )
+    assert "HTTPRoute/shop" not in objects
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("spec", "rules", 0, "backendRefs", 0, "wieght"), 10),
+        (("spec", "rules", 0, "matches", 0, "path", "type"), "Prefix"),
+        (("spec", "hostnames", 0), "Not A Host"),
+    ],
+)
+def test_the_vendored_schema_is_strict(path: tuple[Any, ...], value: Any) -> None:
+    """A misspelt field, a wrong enum or a malformed host fails, as the API server would."""
+    route = render(shop_catalog(), "shop", gateway_facts())["HTTPRoute/shop"]
+    target: Any = route
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    with pytest.raises(jsonschema.ValidationError):
+        validate_object(route)
