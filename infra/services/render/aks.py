@@ -615,11 +615,26 @@ def _on_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
     )
 
 
-def _ingress_source(service: PlannedService, facts: PlatformFacts) -> Obj:
-    """Who delivers ingress traffic: AGC's subnet, or the NGINX controllers' namespace."""
+def _ingress_objects(
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+) -> list[Obj | None]:
+    """The Gateway API route, the managed-NGINX Ingress, or both during the migration release."""
+    if not _on_gateway(service, facts):
+        return [_ingress(service, facts, extensions)]
+    route = route_object(service, extensions)
+    return [route, _ingress(service, facts, extensions)] if facts.nginx_alongside else [route]
+
+
+def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Obj]:
+    """Who delivers ingress traffic: AGC's subnet, the NGINX controllers' namespace, or both."""
     if _on_gateway(service, facts):
         assert isinstance(facts.gateway, GatewayFacts)
-        return gateway_source(facts.gateway)
+        agc = gateway_source(facts.gateway)
+        return [agc, _nginx_source(facts)] if facts.nginx_alongside else [agc]
+    return [_nginx_source(facts)]
+
+
+def _nginx_source(facts: PlatformFacts) -> Obj:
     return {
         "namespaceSelector": {
             "matchLabels": {
@@ -638,8 +653,6 @@ def _ingress(
     ingress = spec.ingress
     if ingress.exposure is Exposure.NONE:
         return None
-    if _on_gateway(service, facts):
-        return route_object(service, extensions)
     port = port_named(spec, ingress.port)
     assert port is not None, "validated: ingress names a declared port"
     local = facts.cluster is ClusterKind.LOCAL
@@ -700,7 +713,7 @@ def _network_policy(
     if reach.container_apps_callers:
         sources.append({"ipBlock": {"cidr": facts.container_apps_subnet_cidr}})
     if spec.ingress.exposure is not Exposure.NONE:
-        sources.append(_ingress_source(service, facts))
+        sources.extend(_ingress_sources(service, facts))
     rules: list[Obj] = [{"from": sources, "ports": ports}] if sources else []
     metrics = [p for p in spec.ports if p.name == "metrics"]
     if metrics:
@@ -782,7 +795,7 @@ def render_on_aks(
         _service(service, catalog, extensions),
         *_autoscaler(service, extensions, client_id),
         _disruption_budget(service, extensions),
-        _ingress(service, facts, extensions),
+        *_ingress_objects(service, facts, extensions),
         _network_policy(service, catalog, facts, extensions),
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)

@@ -79,6 +79,9 @@ class PlatformFacts:
     gateway: GatewayFacts | None = None
     """Public AKS ingress on the Gateway API (the default stack setting); None: the deprecated
     app routing managed NGINX (`aks.ingress: nginx`)."""
+    nginx_alongside: bool = False
+    """`aks.ingress: both`, the migration release: public services keep their managed-NGINX
+    Ingress next to their Gateway API route while DNS moves to the AGC frontend."""
 
 
 @dataclass(frozen=True)
