@@ -11,10 +11,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.stackfile import read_stack
+from infra.program import build
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.common import GatewayFacts, PlatformFacts
 from infra.services.render.gateway import GATEWAY_CLASS, gateway_object
 from infra.services.spec import (
+    Application,
     Dependency,
     Exposure,
     Ingress,
@@ -181,3 +185,94 @@ def test_the_vendored_schema_is_strict(path: tuple[Any, ...], value: Any) -> Non
     target[path[-1]] = value
     with pytest.raises(jsonschema.ValidationError):
         validate_object(route)
+
+
+def test_listener_certificate_is_synced_from_key_vault_by_the_services_pods() -> None:
+    """AGC reads a Kubernetes TLS Secret: the service's pods mount a SecretProviderClass that
+    syncs the Key Vault certificate into exactly the Secret the listener names."""
+    objects = render(shop_catalog(), "shop", gateway_facts())
+    spc = objects["SecretProviderClass/tls-shop"]
+    validate_object(spc)
+    assert "objectName: shop" in spc["spec"]["parameters"]["objects"]
+    assert spc["spec"]["parameters"]["clientID"] == "cid"
+    (synced,) = spc["spec"]["secretObjects"]
+    assert synced["secretName"] == "tls-shop"
+    assert synced["type"] == "kubernetes.io/tls"
+    assert {d["key"] for d in synced["data"]} == {"tls.key", "tls.crt"}
+    pod = objects["Deployment/shop"]["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "gateway-tls"]
+    assert volume["csi"]["volumeAttributes"] == {"secretProviderClass": "tls-shop"}
+    assert {"name": "gateway-tls", "mountPath": "/mnt/secrets-store/tls", "readOnly": True} in (
+        pod["containers"][0]["volumeMounts"]
+    )
+
+
+def test_managed_nginx_reads_the_certificate_itself_so_no_pod_mounts_it() -> None:
+    objects = render(shop_catalog(), "shop", facts())
+    assert "SecretProviderClass/tls-shop" not in objects
+
+
+# ----- The whole program (dev stack, under mocks) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def public_run() -> OfflineRun:
+    shop = ServiceSpec(
+        name="shop",
+        image="shop:1.0",
+        target=Target.AKS,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=CERT),
+        ),
+    )
+    app = Application(name="shop", services=(shop,), source="apps/test.py")
+    return run_offline(read_stack("dev"), lambda: build(applications=[app]))
+
+
+def test_program_creates_agc_and_no_managed_nginx_for_public_services(
+    public_run: OfflineRun,
+) -> None:
+    run = public_run
+    assert not run.by_type("kubernetes:networking.k8s.io/v1:Ingress")
+    controller = run.one("azure-native:servicenetworking:TrafficControllerInterface")
+    assert controller.inputs["trafficControllerName"] == "agc-shop-dev"
+    subnet = run.one("azure-native:network:Subnet", "gateway-subnet")
+    assert subnet.inputs["addressPrefix"] == "10.20.12.0/24"
+    assert subnet.inputs["delegations"] == [
+        {"name": "agc", "serviceName": "Microsoft.ServiceNetworking/trafficControllers"}
+    ]
+    frontend = run.one("azure-native:servicenetworking:FrontendsInterface")
+    assert frontend.inputs["frontendName"] == "fe-shop"
+    gateway = run.one("kubernetes:gateway.networking.k8s.io/v1:Gateway")
+    route = run.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
+    chart = run.one("kubernetes:helm.sh/v4:Chart", "alb-controller")
+    assert chart.urn in gateway.depends_on
+    assert frontend.urn in gateway.depends_on
+    for registration in (gateway, route):
+        validate_object({k: v for k, v in registration.inputs.items() if not k.startswith("__")})
+
+
+def test_alb_controller_waits_for_its_identity_and_both_roles(public_run: OfflineRun) -> None:
+    run = public_run
+    chart = run.one("kubernetes:helm.sh/v4:Chart", "alb-controller")
+    grants = {r.name: r for r in run.by_type("azure-native:authorization:RoleAssignment")}
+    manager = grants["gateway-alb-config-manager"]
+    joiner = grants["gateway-alb-subnet-join"]
+    assert manager.inputs["roleDefinitionId"].endswith("fbc52c3f-28ad-4303-a892-8a056630b8f1")
+    assert "/trafficControllers/agc-shop-dev" in manager.inputs["scope"]
+    assert joiner.inputs["roleDefinitionId"].endswith("4d97b98b-1d4f-4787-a291-c67834d212e7")
+    assert {manager.urn, joiner.urn} <= set(chart.depends_on)
+    federation = run.one(
+        "azure-native:managedidentity:FederatedIdentityCredential", "gateway-alb-federation"
+    )
+    assert (
+        federation.inputs["subject"] == "system:serviceaccount:azure-alb-system:alb-controller-sa"
+    )
+
+
+def test_service_identity_reads_exactly_its_listener_certificate(public_run: OfflineRun) -> None:
+    grant = public_run.one("azure-native:authorization:RoleAssignment", "shop-secret-tls-shop")
+    assert grant.inputs["scope"].endswith("/vaults/kv-shop-dev/secrets/shop")

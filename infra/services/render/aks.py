@@ -27,7 +27,13 @@ from infra.services.render.common import (
     selector,
     version_label,
 )
-from infra.services.render.gateway import gateway_source, route_object
+from infra.services.render.gateway import (
+    gateway_source,
+    route_object,
+    served_by_gateway,
+    tls_secret_provider_class,
+    tls_volume,
+)
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
@@ -294,6 +300,10 @@ def _volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Obj], list[Ob
         )
     if files:
         mounts.append({"name": "secret-files", "mountPath": SECRET_FILES_MOUNT, "readOnly": True})
+    if isinstance(service, PlannedService):
+        tls_volumes, tls_mounts = tls_volume(service, facts)
+        volumes += tls_volumes
+        mounts += tls_mounts
     return volumes, mounts
 
 
@@ -606,20 +616,11 @@ def _disruption_budget(service: PlannedService, extensions: PlatformExtensions) 
     }
 
 
-def _on_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
-    """Public AKS ingress goes through the Gateway API unless the stack keeps managed NGINX."""
-    return (
-        facts.gateway is not None
-        and facts.cluster is ClusterKind.AKS
-        and service.spec.ingress.exposure is Exposure.PUBLIC
-    )
-
-
 def _ingress_objects(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> list[Obj | None]:
     """The Gateway API route, the managed-NGINX Ingress, or both during the migration release."""
-    if not _on_gateway(service, facts):
+    if not served_by_gateway(service, facts):
         return [_ingress(service, facts, extensions)]
     route = route_object(service, extensions)
     return [route, _ingress(service, facts, extensions)] if facts.nginx_alongside else [route]
@@ -627,7 +628,7 @@ def _ingress_objects(
 
 def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Obj]:
     """Who delivers ingress traffic: AGC's subnet, the NGINX controllers' namespace, or both."""
-    if _on_gateway(service, facts):
+    if served_by_gateway(service, facts):
         assert isinstance(facts.gateway, GatewayFacts)
         agc = gateway_source(facts.gateway)
         return [agc, _nginx_source(facts)] if facts.nginx_alongside else [agc]
@@ -791,6 +792,7 @@ def render_on_aks(
         _service_account(service, extensions, client_id),
         _config_secret(service, extensions, secrets),
         *_secret_provider_classes(service, facts, client_id),
+        tls_secret_provider_class(service, facts, client_id),
         _deployment(service, catalog, facts, extensions, uses_identity=client_id is not None),
         _service(service, catalog, extensions),
         *_autoscaler(service, extensions, client_id),

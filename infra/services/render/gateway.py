@@ -19,7 +19,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from infra.services.render.common import GatewayFacts, PlatformExtensions, labels
+from infra.services.render.common import (
+    ClusterKind,
+    GatewayFacts,
+    PlatformExtensions,
+    PlatformFacts,
+    Text,
+    labels,
+)
 from infra.services.spec import Exposure, Protocol, Target
 from infra.services.validation import PlannedService, port_named, service_port
 
@@ -160,6 +167,85 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
             ],
         },
     }
+
+
+TLS_MOUNT = "/mnt/secrets-store/tls"
+TLS_VOLUME = "gateway-tls"
+
+
+def served_by_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
+    """Public AKS ingress goes through the Gateway API unless the stack keeps managed NGINX."""
+    return (
+        facts.gateway is not None
+        and facts.cluster is ClusterKind.AKS
+        and service.spec.target is Target.AKS
+        and service.spec.ingress.exposure is Exposure.PUBLIC
+    )
+
+
+def gateway_certificate(service: PlannedService, facts: PlatformFacts) -> str | None:
+    """The Key Vault certificate (in the platform vault, validated) the service's listener
+    serves, by name; None without TLS or off the gateway."""
+    tls = service.spec.ingress.tls
+    if tls is None or not served_by_gateway(service, facts):
+        return None
+    return tls.key_vault_certificate_uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def tls_secret_provider_class(
+    service: PlannedService, facts: PlatformFacts, client_id: Text | None
+) -> Obj | None:
+    """AGC reads listener certificates from Kubernetes Secrets, not from Key Vault. The Secrets
+    Store CSI driver syncs the certificate (private key and chain, read through the secret
+    endpoint) into the `kubernetes.io/tls` Secret the listener names, while a pod mounts it:
+    the service's own pods do, with the service's identity (Key Vault Secrets User on that
+    certificate's secret alone). Rotation in Key Vault re-syncs it (azure.github.io/
+    secrets-store-csi-driver-provider-azure, "Sync mounted content with Kubernetes secret")."""
+    certificate = gateway_certificate(service, facts)
+    if certificate is None:
+        return None
+    return {
+        "apiVersion": "secrets-store.csi.x-k8s.io/v1",
+        "kind": "SecretProviderClass",
+        "metadata": {"name": tls_secret_name(service), "namespace": service.app},
+        "spec": {
+            "provider": "azure",
+            "parameters": {
+                "usePodIdentity": "false",
+                "clientID": client_id or "",
+                "keyvaultName": facts.key_vault_name,
+                "tenantId": facts.tenant_id,
+                "objects": (
+                    f"array:\n    - |\n      objectName: {certificate}\n      objectType: secret\n"
+                ),
+            },
+            "secretObjects": [
+                {
+                    "secretName": tls_secret_name(service),
+                    "type": "kubernetes.io/tls",
+                    "data": [
+                        {"objectName": certificate, "key": "tls.key"},
+                        {"objectName": certificate, "key": "tls.crt"},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def tls_volume(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], list[Obj]]:
+    """The CSI volume that keeps the listener's Secret synced (volumes, mounts)."""
+    if gateway_certificate(service, facts) is None:
+        return [], []
+    volume = {
+        "name": TLS_VOLUME,
+        "csi": {
+            "driver": "secrets-store.csi.k8s.io",
+            "readOnly": True,
+            "volumeAttributes": {"secretProviderClass": tls_secret_name(service)},
+        },
+    }
+    return [volume], [{"name": TLS_VOLUME, "mountPath": TLS_MOUNT, "readOnly": True}]
 
 
 def gateway_source(gateway: GatewayFacts) -> Obj:
