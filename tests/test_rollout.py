@@ -4,15 +4,22 @@ nothing registered), its rendering on both targets, and the promote/rollback dec
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 
 from infra.config import Environment
 from infra.problems import InvalidInput
+from infra.services.render.aks import ServiceSecrets, render_on_aks
+from infra.services.render.canary import render_canary_on_aks
+from infra.services.render.container_apps import render_on_container_apps
+from infra.services.render.revisions import revision_suffix
 from infra.services.spec import (
+    Autoscaling,
     Exposure,
     HttpProbe,
     Ingress,
+    KeyVaultSecret,
     Port,
     Probes,
     Protocol,
@@ -21,7 +28,9 @@ from infra.services.spec import (
     Target,
     Tls,
 )
-from tests.fixtures import catalog_of
+from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
+from tests.k8s_schema import validate_object
+from tests.test_gateway import gateway_facts
 
 CERT = "https://kv-shop-dev.vault.azure.net/certificates/shop"
 PROD_CERT = "https://kv-shop-prod.vault.azure.net/certificates/shop"
@@ -123,3 +132,121 @@ def test_canary_on_an_internal_aks_service_is_refused() -> None:
 
 def test_dev_accepts_a_canary_with_the_default_readiness_check() -> None:
     assert catalog_of(web(probes=Probes())).get("shop").spec.rollout is not None
+
+
+# ----- Rendering: AKS (weighted backendRefs, a canary Deployment with its own HPA/PDB) -------
+
+
+def aks_objects(spec: ServiceSpec) -> dict[str, dict[str, Any]]:
+    catalog = catalog_of(spec)
+    service = catalog.get(spec.name)
+    common: dict[str, Any] = {
+        "catalog": catalog,
+        "facts": gateway_facts(),
+        "extensions": NO_EXTENSIONS,
+        "client_id": "cid",
+        "secrets": ServiceSecrets(config_values={}),
+    }
+    objects = render_on_aks(service, **common) + render_canary_on_aks(service, **common)
+    return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}
+
+
+AUTOSCALED = Autoscaling(min_replicas=2, max_replicas=4)
+
+
+def test_aks_route_splits_traffic_between_stable_and_canary() -> None:
+    objects = aks_objects(web(autoscaling=AUTOSCALED))
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert rule["backendRefs"] == [
+        {"name": "shop", "port": 8080, "weight": 90},
+        {"name": "shop-canary", "port": 8080, "weight": 10},
+    ]
+    for obj in objects.values():
+        validate_object(obj)
+
+
+def test_aks_canary_has_its_own_workload_hpa_and_pdb_and_shares_the_identity() -> None:
+    objects = aks_objects(web(autoscaling=AUTOSCALED, secrets={"DB": KeyVaultSecret(name="db")}))
+    stable = objects["Deployment/shop"]
+    canary = objects["Deployment/shop-canary"]
+    assert stable["spec"]["template"]["spec"]["containers"][0]["image"].endswith("shop:1.0")
+    assert canary["spec"]["template"]["spec"]["containers"][0]["image"].endswith("shop:1.1")
+    # The stable Service never selects canary pods, and the canary's own Service does.
+    canary_labels = canary["spec"]["template"]["metadata"]["labels"]
+    stable_selector = objects["Service/shop"]["spec"]["selector"]
+    assert not all(canary_labels.get(k) == v for k, v in stable_selector.items())
+    assert objects["Service/shop-canary"]["spec"]["selector"].items() <= canary_labels.items()
+    hpa = objects["HorizontalPodAutoscaler/shop-canary"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "shop-canary"
+    pdb = objects["PodDisruptionBudget/shop-canary"]
+    assert pdb["spec"]["selector"]["matchLabels"] == canary["spec"]["selector"]["matchLabels"]
+    pod = canary["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "shop", "the federated credential names this account"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert (
+        volumes["secrets-store-0"]["csi"]["volumeAttributes"]["secretProviderClass"] == "shop-kv0"
+    )
+    (env,) = pod["containers"][0]["env"]
+    assert env["valueFrom"]["secretKeyRef"]["name"] == "shop-kv0"
+    assert "ServiceAccount/shop-canary" not in objects
+    assert "SecretProviderClass/shop-canary-kv0" not in objects
+
+
+def test_aks_abandoned_rollout_sends_nothing_to_the_canary() -> None:
+    objects = aks_objects(web(rollout=Rollout(image="shop:1.1", weight=0)))
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert [b["weight"] for b in rule["backendRefs"]] == [100, 0]
+    validate_object(objects["HTTPRoute/shop"])
+
+
+def test_aks_without_rollout_has_one_unweighted_backend_and_no_canary() -> None:
+    objects = aks_objects(web(rollout=None))
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert rule["backendRefs"] == [{"name": "shop", "port": 8080}]
+    assert not [k for k in objects if "canary" in k]
+
+
+# ----- Rendering: Container Apps (multiple revisions, suffixes, labels, weights) ------------
+
+
+def aca_plan(spec: ServiceSpec) -> Any:
+    catalog = catalog_of(spec)
+    return render_on_container_apps(
+        catalog.get(spec.name),
+        catalog=catalog,
+        facts=facts(),
+        extensions=NO_EXTENSIONS,
+        identity_id=None,
+        pull_identity_id="pull",
+        config_values={},
+    )
+
+
+def aca(**changes: object) -> ServiceSpec:
+    return web(Target.CONTAINER_APPS, ingress=Ingress(exposure=Exposure.PUBLIC), **changes)
+
+
+def test_aca_rollout_keeps_the_stable_revision_by_name_and_label() -> None:
+    plan = aca_plan(aca())
+    stable_suffix = aca_plan(aca(rollout=None)).template.revision_suffix
+    assert plan.configuration.active_revisions_mode == "Multiple"
+    assert plan.template.containers[0].image.endswith("shop:1.1")
+    assert plan.template.revision_suffix != stable_suffix
+    stable, canary = plan.configuration.ingress.traffic
+    assert stable.revision_name == f"shop--{stable_suffix}"
+    assert (stable.weight, stable.label) == (90, "stable")
+    assert (canary.latest_revision, canary.weight, canary.label) == (True, 10, "canary")
+
+
+def test_aca_without_rollout_is_single_revision_with_all_traffic_on_the_latest() -> None:
+    plan = aca_plan(aca(rollout=None))
+    assert plan.configuration.active_revisions_mode == "Single"
+    (only,) = plan.configuration.ingress.traffic
+    assert (only.latest_revision, only.weight) == (True, 100)
+    assert plan.template.containers[0].image.endswith("shop:1.0")
+
+
+def test_aca_revision_suffix_is_stable_for_a_declaration_and_changes_with_it() -> None:
+    assert revision_suffix(aca(rollout=None)) == revision_suffix(aca(rollout=None))
+    assert revision_suffix(aca(rollout=None)) == revision_suffix(aca())
+    assert revision_suffix(aca(rollout=None)) != revision_suffix(aca(rollout=None, image="shop:2"))

@@ -16,6 +16,7 @@ from infra.services.components.identity import (
 )
 from infra.services.components.kubernetes_objects import create_objects, logical_name
 from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
+from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import gateway_certificate
 from infra.services.roles import queue_trigger
@@ -116,6 +117,14 @@ class AksService(pulumi.ComponentResource):
                 depends.append(grants_in_force(self, service.name, identity))
         objects = (
             render_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
+            + render_canary_on_aks(
                 service,
                 catalog=args.catalog,
                 facts=args.facts,

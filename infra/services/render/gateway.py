@@ -118,8 +118,21 @@ def gateway_object(
 
 
 def backend_refs(service: PlannedService, port: int) -> list[Obj]:
-    """Where the route sends traffic. One backend today; a canary adds a weighted second."""
-    return [{"name": service.name, "port": port}]
+    """Where the route sends traffic: the service, or during a rollout the stable and the
+    canary Service with their weights (Gateway API: a backend's share is its weight over the
+    sum; weight 0 takes nothing)."""
+    rollout = service.spec.rollout
+    if rollout is None:
+        return [{"name": service.name, "port": port}]
+    return [
+        {"name": service.name, "port": port, "weight": 100 - rollout.weight},
+        {"name": canary_name(service.name), "port": port, "weight": rollout.weight},
+    ]
+
+
+def canary_name(service: str) -> str:
+    """The canary's Deployment, Service, HPA and PDB on AKS (validated to fit 63 characters)."""
+    return f"{service}-canary"
 
 
 def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
