@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
+from infra.preview.stackfile import ROOT
 from infra.release.decision import Policy, Sample, Verdict, decide, next_step
 from tests.fixtures import run_python
 
@@ -72,3 +74,20 @@ def test_the_command_prints_the_verdict_and_fails_on_rollback() -> None:
     bad = run_python("-m", "infra.release", "decide", str(SAMPLES / "crash-loop.json"))
     assert bad.returncode == 3
     assert json.loads(bad.stdout)["verdict"] == "rollback"
+
+
+def test_the_deploy_workflow_gathers_and_leaves_the_decision_to_the_module() -> None:
+    text = (ROOT / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "# ---- issue 17: canary health (begin)" in text
+    assert "# ---- issue 17: canary health (end)" in text
+    job = yaml.safe_load(text)["jobs"]["canary-health"]
+    assert job["needs"] == "dev"
+    runs = [step.get("run", "") for step in job["steps"]]
+    assert any("python -m infra.release rollouts" in r for r in runs)
+    assert any("python -m infra.release decide" in r for r in runs)
+
+
+def test_rollouts_lists_nothing_for_the_reference_apps() -> None:
+    result = run_python("-m", "infra.release", "rollouts")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""

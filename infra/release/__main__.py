@@ -1,4 +1,7 @@
-"""`python -m infra.release decide SAMPLES.json`: the verdict for one service's canary, as one
+"""`python -m infra.release rollouts`: one JSON line per service with a rollout (`app`,
+`service`, `target`, `weight`), for the workflow to sample.
+
+`python -m infra.release decide SAMPLES.json`: the verdict for one service's canary, as one
 JSON line (`verdict`, `weight`, `reason`); exit 0 for advance/wait/complete, 3 for rollback so
 a workflow step can stop. The file: `{"service": ..., "weight": 10, "canary": [samples],
 "stable": [samples]}`, each sample `{"ready_replicas", "desired_replicas", "requests",
@@ -15,7 +18,25 @@ from infra.release.decision import Sample, Verdict, decide
 ROLLBACK_EXIT = 3
 
 
+def rollouts() -> int:
+    from infra.services.loader import load_applications
+
+    for application in load_applications():
+        for service in application.services:
+            if service.rollout is not None:
+                line = {
+                    "app": application.name,
+                    "service": service.name,
+                    "target": service.target.value,
+                    "weight": service.rollout.weight,
+                }
+                print(json.dumps(line))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["rollouts"]:
+        return rollouts()
     if len(argv) != 2 or argv[0] != "decide":
         print(__doc__, file=sys.stderr)
         return 2
