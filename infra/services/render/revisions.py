@@ -22,11 +22,31 @@ STABLE_LABEL = "stable"
 CANARY_LABEL = "canary"
 
 
+TEMPLATE_FIELDS = (
+    "image",
+    "command",
+    "args",
+    "env",
+    "secrets",
+    "secret_files",
+    "resources",
+    "replicas",
+    "autoscaling",
+    "ports",
+    "probes",
+    "dependencies",
+    "writable_paths",
+)
+"""The declaration fields that shape a revision's template (containers, scale, volumes).
+Identity roles, ingress and the rollout itself are app-level: changing them makes no new
+revision, so they must not change the suffix either."""
+
+
 def revision_suffix(spec: ServiceSpec) -> str:
-    """A digest of what the revision runs (the declaration without its rollout): a new image,
-    env or size gives a new suffix, the same declaration the same one."""
-    stable = dataclasses.replace(spec, rollout=None, overrides={})
-    digest = hashlib.sha256(repr(stable).encode()).hexdigest()[:9]
+    """A digest of what the revision runs: a new image, env or size gives a new suffix, the
+    same template the same one."""
+    shaping = tuple((name, getattr(spec, name)) for name in TEMPLATE_FIELDS)
+    digest = hashlib.sha256(repr(shaping).encode()).hexdigest()[:9]
     return f"r{digest}"
 
 
