@@ -24,6 +24,7 @@ from infra.services.spec import (
     Ingress,
     Port,
     Protocol,
+    Rollout,
     ServiceSpec,
     Target,
     Tls,
@@ -276,3 +277,46 @@ def test_alb_controller_waits_for_its_identity_and_both_roles(public_run: Offlin
 def test_service_identity_reads_exactly_its_listener_certificate(public_run: OfflineRun) -> None:
     grant = public_run.one("azure-native:authorization:RoleAssignment", "shop-secret-tls-shop")
     assert grant.inputs["scope"].endswith("/vaults/kv-shop-dev/secrets/shop")
+
+
+def test_program_registers_a_canary_behind_weighted_backends() -> None:
+    """The AKS side of a canary step through the whole program: the canary's own objects are
+    registered, schema-valid, and the route sends it its share."""
+    shop = ServiceSpec(
+        name="shop",
+        image="shop:1.0",
+        target=Target.AKS,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=CERT),
+        ),
+        rollout=Rollout(image="shop:1.1", weight=10),
+    )
+    app = Application(name="shop", services=(shop,), source="apps/test.py")
+    run = run_offline(read_stack("dev"), lambda: build(applications=[app]))
+    route = run.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
+    assert route.inputs["spec"]["rules"][0]["backendRefs"] == [
+        {"name": "shop", "port": 8080, "weight": 90},
+        {"name": "shop-canary", "port": 8080, "weight": 10},
+    ]
+    names = {r.name for r in run.resources if r.type.startswith("kubernetes:") and r.custom}
+    assert {
+        "shop-shop-canary",
+    } <= names
+    kinds = {
+        r.type.rsplit(":", 1)[-1]
+        for r in run.resources
+        if r.custom and r.name == "shop-shop-canary"
+    }
+    assert {"Deployment", "Service", "PodDisruptionBudget", "NetworkPolicy"} <= kinds
+    for registration in run.resources:
+        if (
+            registration.custom
+            and registration.type.startswith("kubernetes:")
+            and (registration.name == "shop-shop-canary")
+        ):
+            validate_object(
+                {k: v for k, v in registration.inputs.items() if not k.startswith("__")}
+            )
