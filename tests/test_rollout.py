@@ -15,6 +15,7 @@ from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.render.revisions import revision_suffix
 from infra.services.spec import (
+    Application,
     Autoscaling,
     Exposure,
     HttpProbe,
@@ -28,6 +29,7 @@ from infra.services.spec import (
     Target,
     Tls,
 )
+from infra.services.validation import ValidationContext, validate_applications
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
 from tests.k8s_schema import validate_object
 from tests.test_gateway import gateway_facts
@@ -250,3 +252,26 @@ def test_aca_revision_suffix_is_stable_for_a_declaration_and_changes_with_it() -
     assert revision_suffix(aca(rollout=None)) == revision_suffix(aca(rollout=None))
     assert revision_suffix(aca(rollout=None)) == revision_suffix(aca())
     assert revision_suffix(aca(rollout=None)) != revision_suffix(aca(rollout=None, image="shop:2"))
+
+
+def test_prod_deploying_through_the_lock_refuses_an_unpinned_canary() -> None:
+    lock = {"shop:1.0": "sha256:" + "a" * 64}
+    spec = web(
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=PROD_CERT),
+        )
+    )
+    context = ValidationContext(Environment.PROD, {}, "kv-shop-prod", image_lock=lock)
+    with pytest.raises(InvalidInput) as caught:
+        validate_applications([Application(name="shop", services=(spec,))], context)
+    (problem,) = caught.value.problems
+    assert problem.path == "rollout.image"
+    assert "prod runs images by digest" in problem.problem
+    pinned = {**lock, "shop:1.1": "sha256:" + "b" * 64}
+    context = ValidationContext(Environment.PROD, {}, "kv-shop-prod", image_lock=pinned)
+    catalog = validate_applications([Application(name="shop", services=(spec,))], context)
+    rollout = catalog.get("shop").spec.rollout
+    assert rollout is not None
+    assert rollout.image == "shop:1.1@sha256:" + "b" * 64

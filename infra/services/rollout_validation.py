@@ -16,10 +16,16 @@ CANARY_SUFFIX = "-canary"
 
 
 def rollout_problems(
-    spec: ServiceSpec, group: str, environment: Environment, stable_image: str
+    spec: ServiceSpec,
+    group: str,
+    environment: Environment,
+    stable_image: str,
+    *,
+    locked: bool = False,
 ) -> list[Problem]:
     """`stable_image`: the service's image as declared (before digest pinning), so a canary
-    naming the same tag is caught whether or not the lock pinned it."""
+    naming the same tag is caught whether or not the lock pinned it. `locked`: images deploy
+    through the lock (prod then requires the canary pinned, as the stable image)."""
     rollout = spec.rollout
     if rollout is None:
         return []
@@ -49,6 +55,14 @@ def rollout_problems(
             rollout.image,
             "uses the mutable 'latest' tag in prod",
             "pin a version tag or a digest",
+        )
+    elif ref.digest is None and locked and environment is Environment.PROD:
+        add(
+            "rollout.image",
+            rollout.image,
+            "is a tag without a digest, and prod runs images by digest",
+            "let the deploy workflow lock it (python -m infra.services.image_lock resolve "
+            "prod) or pin repository@sha256:<digest>",
         )
     if rollout.image in (stable_image, spec.image):
         add(

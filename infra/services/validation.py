@@ -1464,7 +1464,15 @@ def validate_applications(
                 continue
             problems.extend(_ServiceChecker(spec, group, context).run())
             stable = getattr(declared, "image", spec.image)
-            problems.extend(rollout_problems(spec, group, context.environment, stable))
+            problems.extend(
+                rollout_problems(
+                    spec,
+                    group,
+                    context.environment,
+                    stable,
+                    locked=context.image_lock is not None,
+                )
+            )
             problems.extend(route_problems(spec, group))
             planned.append(PlannedService(application.name, spec, source))
         for index, declared_job in enumerate(getattr(application, "jobs", ()) or ()):
