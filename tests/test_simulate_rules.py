@@ -890,3 +890,33 @@ def test_alb_controller_oci_chart_version_is_checked() -> None:
     pieces = agc()
     p = plan(*aks_access(), *pieces, alb_chart(grants_of(pieces), version="9.9.9"))
     assert rules_of(p) == {"helm-chart-unpublished"}
+
+
+# --- aca-revision-suffix-reused -------------------------------------------------------------
+
+
+def suffixed_app(suffix: str, image: str) -> dict[str, Any]:
+    return container_app(
+        "web", template={"revisionSuffix": suffix, "containers": [{"name": "web", "image": image}]}
+    )
+
+
+def test_template_change_under_the_running_suffix_is_refused() -> None:
+    world = World(resources=dict(plan(suffixed_app("r1", "nginx:1")).resources))
+    (found,) = refusals(plan(suffixed_app("r1", "nginx:2")), world)
+    assert found.rule == "aca-revision-suffix-reused"
+    assert "web--r1 already exists" in found.why
+
+
+def test_template_change_with_a_new_suffix_is_accepted() -> None:
+    world = World(resources=dict(plan(suffixed_app("r1", "nginx:1")).resources))
+    assert refusals(plan(suffixed_app("r2", "nginx:2")), world) == []
+
+
+def test_app_level_change_under_the_same_suffix_is_accepted() -> None:
+    """Traffic weights (a canary step) change the app, not the template: no new revision."""
+    before = suffixed_app("r1", "nginx:1")
+    after = suffixed_app("r1", "nginx:1")
+    after["inputs"]["configuration"] = {"ingress": {"traffic": [{"weight": 50}]}}
+    world = World(resources=dict(plan(before).resources))
+    assert refusals(plan(after), world) == []

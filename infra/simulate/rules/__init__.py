@@ -10,5 +10,6 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     identity,
     images,
     keyvault,
+    revisions,
     scalers,
 )
