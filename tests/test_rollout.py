@@ -21,6 +21,7 @@ from infra.services.spec import (
     HttpProbe,
     Ingress,
     KeyVaultSecret,
+    Override,
     Port,
     Probes,
     Protocol,
@@ -275,3 +276,20 @@ def test_prod_deploying_through_the_lock_refuses_an_unpinned_canary() -> None:
     rollout = catalog.get("shop").spec.rollout
     assert rollout is not None
     assert rollout.image == "shop:1.1@sha256:" + "b" * 64
+
+
+def test_a_rollout_can_run_in_one_environment_first() -> None:
+    """`Override(rollout=...)`: dev runs the canary, prod keeps the stable image alone."""
+    spec = web(
+        rollout=None, overrides={"dev": Override(rollout=Rollout(image="shop:1.1", weight=10))}
+    )
+    assert catalog_of(spec).get("shop").spec.rollout == Rollout(image="shop:1.1", weight=10)
+    prod_spec = dataclasses.replace(
+        spec,
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=PROD_CERT),
+        ),
+    )
+    assert catalog_of(prod_spec, environment=Environment.PROD).get("shop").spec.rollout is None

@@ -1,5 +1,6 @@
-"""`python -m infra.release rollouts`: one JSON line per service with a rollout (`app`,
-`service`, `target`, `weight`), for the workflow to sample.
+"""`python -m infra.release rollouts [ENVIRONMENT]`: one JSON line per service with a rollout in
+that environment (default dev; overrides applied): `app`, `service`, `target`, `weight`, for
+the workflow to sample.
 
 `python -m infra.release decide SAMPLES.json`: the verdict for one service's canary, as one
 JSON line (`verdict`, `weight`, `reason`); exit 0 for advance/wait/complete, 3 for rollback so
@@ -18,11 +19,13 @@ from infra.release.decision import Sample, Verdict, decide
 ROLLBACK_EXIT = 3
 
 
-def rollouts() -> int:
+def rollouts(environment: str) -> int:
     from infra.services.loader import load_applications
+    from infra.services.overrides import for_environment
 
     for application in load_applications():
-        for service in application.services:
+        for declared in application.services:
+            service = for_environment(declared, environment)
             if service.rollout is not None:
                 line = {
                     "app": application.name,
@@ -35,8 +38,8 @@ def rollouts() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if argv == ["rollouts"]:
-        return rollouts()
+    if argv[:1] == ["rollouts"] and len(argv) <= 2:
+        return rollouts(argv[1] if len(argv) == 2 else "dev")
     if len(argv) != 2 or argv[0] != "decide":
         print(__doc__, file=sys.stderr)
         return 2

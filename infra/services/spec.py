@@ -454,6 +454,8 @@ class Override:
     """Patches the base's ingress, e.g. `Ingress(host="shop.example.com", tls=...)`."""
     env: Mapping[str, str] | None = None
     """Merged over the base `env`, key by key."""
+    rollout: Rollout | None = None
+    """A canary in this environment only (e.g. dev first), or `None` to run none here."""
 
 
 @_records_explicit_fields
