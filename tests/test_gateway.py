@@ -6,13 +6,16 @@ strictly against the vendored v1.3.0 standard-channel CRD schemas."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import jsonschema
 import pytest
 
+from infra.config import platform_config_from_values
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
+from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.common import GatewayFacts, PlatformFacts
@@ -32,6 +35,7 @@ from infra.services.spec import (
 from infra.services.validation import Catalog
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
 from tests.k8s_schema import validate_object
+from tests.test_config import as_cli, stack_values
 
 TC_ID = (
     "/subscriptions/0/resourceGroups/rg-shop-dev/providers/"
@@ -320,3 +324,81 @@ def test_program_registers_a_canary_behind_weighted_backends() -> None:
             validate_object(
                 {k: v for k, v in registration.inputs.items() if not k.startswith("__")}
             )
+
+
+def test_migration_release_serves_both_paths_side_by_side() -> None:
+    """`aks.ingress: both`: the managed-NGINX Ingress stays next to the route while DNS moves,
+    and the NetworkPolicy admits both the AGC subnet and the NGINX controllers."""
+    platform = dataclasses.replace(facts(), gateway=GATEWAY, nginx_alongside=True)
+    objects = render(shop_catalog(), "shop", platform)
+    assert "HTTPRoute/shop" in objects
+    assert (
+        objects["Ingress/shop"]["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"
+    )
+    sources = objects["NetworkPolicy/shop"]["spec"]["ingress"][0]["from"]
+    assert {"ipBlock": {"cidr": "10.20.12.0/24"}} in sources
+    assert {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}}
+    } in sources
+
+
+@pytest.mark.parametrize(
+    ("network", "aks", "expected"),
+    [
+        ({}, {}, "platform:network.gatewaySubnetCidr: is required for aks.ingress gateway"),
+        (
+            {"gatewaySubnetCidr": "10.20.12.0/26"},
+            {},
+            "platform:network.gatewaySubnetCidr = 10.20.12.0/26: is too small",
+        ),
+        (
+            {"gatewaySubnetCidr": "10.20.8.0/24"},
+            {},
+            "overlaps containerAppsSubnetCidr 10.20.8.0/23",
+        ),
+    ],
+)
+def test_gateway_subnet_config_is_checked(
+    network: dict[str, Any], aks: dict[str, Any], expected: str
+) -> None:
+    values = stack_values("dev")
+    net = {k: v for k, v in values["network"].items() if k != "gatewaySubnetCidr"}
+    values["network"] = {**net, **network}
+    values["aks"] = {**values["aks"], **aks}
+    with pytest.raises(InvalidInput) as caught:
+        platform_config_from_values(as_cli(values))
+    assert expected in str(caught.value)
+
+
+def test_nginx_mode_needs_no_gateway_subnet() -> None:
+    values = stack_values("dev")
+    values["network"] = {k: v for k, v in values["network"].items() if k != "gatewaySubnetCidr"}
+    values["aks"] = {**values["aks"], "ingress": "nginx"}
+    config = platform_config_from_values(as_cli(values))
+    assert config.aks.ingress == "nginx"
+
+
+def test_program_in_nginx_mode_creates_no_agc_and_keeps_the_managed_ingress() -> None:
+    stack = read_stack("dev")
+    values = dict(stack.values)
+    network = json.loads(values["platform:network"])
+    network.pop("gatewaySubnetCidr")
+    aks = {**json.loads(values["platform:aks"]), "ingress": "nginx"}
+    values["platform:network"], values["platform:aks"] = json.dumps(network), json.dumps(aks)
+    shop = ServiceSpec(
+        name="shop",
+        image="shop:1.0",
+        target=Target.AKS,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=CERT),
+        ),
+    )
+    app = Application(name="shop", services=(shop,), source="apps/test.py")
+    run = run_offline(dataclasses.replace(stack, values=values), lambda: build(applications=[app]))
+    assert not [r for r in run.resources if "servicenetworking" in r.type]
+    assert not run.by_type("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
+    ingress = run.one("kubernetes:networking.k8s.io/v1:Ingress", "shop-shop")
+    assert ingress.inputs["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"
