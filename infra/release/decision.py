@@ -20,7 +20,9 @@ average of per-sample rates, which would weight a quiet minute like a busy one).
 workflow reads: Container Apps metric `Requests` of the app, split by the `revisionName` and
 `statusCodeCategory` dimensions, and each revision's replica count and health state; on AKS
 the Deployments' `status.readyReplicas`/`spec.replicas`, and the 5xx count per backend
-Service of Application Gateway for Containers' metrics (see the README, "Canary releases").
+Service from Application Gateway for Containers' `BackendHTTPResponseStatus` metric
+(dimensions `BackendService`, `HttpResponseCode`; Azure Monitor "Supported metrics for
+Microsoft.ServiceNetworking/trafficControllers"); see the README, "Canary releases".
 """
 
 from __future__ import annotations
