@@ -138,6 +138,12 @@ class NetworkConfig(_Model):
         description="subnet inside the VNet for private endpoints to Key Vault and the registry "
         "(Premium), e.g. 10.20.10.0/27; omit for none",
     )
+    gateway_subnet_cidr: Cidr | None = Field(
+        default=None,
+        description="subnet inside the VNet delegated to Application Gateway for Containers "
+        "(public Gateway API ingress), /24 or larger, e.g. 10.20.12.0/24; required unless "
+        "aks.ingress is nginx",
+    )
     internal_ingress_ip: Address | None = Field(
         default=None,
         description="fixed address of the internal ingress load balancer in the node subnet, "
@@ -228,6 +234,12 @@ class AksConfig(_Model):
     )
     maintenance_window: MaintenanceWindowConfig = Field(
         default=MaintenanceWindowConfig(), description="when upgrades may run"
+    )
+    ingress: Literal["gateway", "both", "nginx"] = Field(
+        default="gateway",
+        description="public ingress: gateway (Gateway API on Application Gateway for "
+        "Containers), both (migration release: Gateway routes and the managed NGINX side by "
+        "side), nginx (deprecated managed NGINX, Azure support ends November 2026)",
     )
     kubelogin_mode: Literal["azurecli", "workloadidentity", "spn", "msi", "devicecode"] = Field(
         default="azurecli",
@@ -490,6 +502,11 @@ class PlatformConfig(_Model):
         return f"aks-{self.name_prefix}-{self.environment.value}"
 
     @property
+    def gateway_name(self) -> str:
+        """The Application Gateway for Containers (TrafficController) of the stack."""
+        return f"agc-{self.name_prefix}-{self.environment.value}"
+
+    @property
     def registry_name(self) -> str:
         return self.registry.name or f"{self.name_prefix}{self.environment.value}acr"
 
@@ -662,6 +679,38 @@ def _pydantic_problems(
     return sorted(problems)
 
 
+GATEWAY_SUBNET_MAX_PREFIX = 24
+"""Application Gateway for Containers needs at least 250 free addresses in its association
+subnet (learn.microsoft.com, "Quickstart: Create Application Gateway for Containers - bring your
+own deployment", "Create an association resource")."""
+
+
+def _gateway_problems(config: PlatformConfig) -> list[Problem]:
+    """The Gateway API ingress needs its delegated subnet; NGINX needs none."""
+    cidr = config.network.gateway_subnet_cidr
+    key = f"{NAMESPACE}:network.gatewaySubnetCidr"
+    if config.aks.ingress != "nginx" and cidr is None:
+        return [
+            Problem(
+                key,
+                "",
+                f"is required for aks.ingress {config.aks.ingress} (Application Gateway for "
+                "Containers joins a subnet delegated to it)",
+                "add a free /24 inside vnetCidr, e.g. network.gatewaySubnetCidr: 10.20.12.0/24",
+            )
+        ]
+    if cidr is not None and cidr.prefixlen > GATEWAY_SUBNET_MAX_PREFIX:
+        return [
+            Problem(
+                key,
+                str(cidr),
+                "is too small: Application Gateway for Containers needs 250 free addresses",
+                f"use a /{GATEWAY_SUBNET_MAX_PREFIX} or larger",
+            )
+        ]
+    return []
+
+
 def _semantic_problems(config: PlatformConfig) -> list[Problem]:
     """Checks that span several keys: overlapping ranges, sizes, zones, min/max."""
     problems: list[Problem] = []
@@ -674,6 +723,9 @@ def _semantic_problems(config: PlatformConfig) -> list[Problem]:
     }
     if net.private_endpoints_subnet_cidr is not None:
         subnets["privateEndpointsSubnetCidr"] = net.private_endpoints_subnet_cidr
+    if net.gateway_subnet_cidr is not None:
+        subnets["gatewaySubnetCidr"] = net.gateway_subnet_cidr
+    problems.extend(_gateway_problems(config))
     for name, cidr in subnets.items():
         if not cidr.subnet_of(net.vnet_cidr):
             problems.append(

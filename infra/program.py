@@ -39,7 +39,12 @@ from infra.services.preflight import (
     skipped,
     vault_references,
 )
-from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
+from infra.services.render.common import (
+    ClusterKind,
+    GatewayFacts,
+    PlatformExtensions,
+    PlatformFacts,
+)
 from infra.services.spec import Application
 from infra.services.validation import Catalog, ValidationContext, validate_applications
 
@@ -78,6 +83,14 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         key_vault_name=config.key_vault_name,
         key_vault_id=foundation.key_vault.vault_id,
         subscription_id=foundation.subscription_id,
+        # aks.ingress gateway/both: public AKS ingress on the Gateway API (AGC).
+        gateway=GatewayFacts(
+            traffic_controller_id=foundation.gateway.traffic_controller_id,
+            subnet_cidr=str(config.network.gateway_subnet_cidr),
+        )
+        if foundation.gateway is not None
+        else None,
+        nginx_alongside=config.aks.ingress == "both",
     )
 
 

@@ -9,6 +9,8 @@ the API server.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -204,6 +206,54 @@ def normalise(obj: Any) -> Any:
     if isinstance(obj, float) and obj.is_integer():
         return int(obj)
     return obj
+
+
+GATEWAY_API_SCHEMAS = Path(__file__).parent / "schemas" / "gateway-api-v1.3.0-standard.json"
+"""The `openAPIV3Schema` of the `v1` version of the Gateway, HTTPRoute and GRPCRoute CRDs of
+the Gateway API standard channel, v1.3.0 (commit 40be951), copied verbatim from
+https://github.com/kubernetes-sigs/gateway-api/tree/v1.3.0/config/crd/standard (the version
+the platform targets; the ALB controller installs the same channel)."""
+
+
+_COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
+
+
+def _closed(schema: Any, *, branch: bool = False) -> Any:
+    """Strict like `kubectl --validate=strict`: an object schema that lists its properties
+    refuses any other one (the API server would silently prune it). The branches of
+    `oneOf`/`anyOf`/`allOf`/`not` only add constraints to their parent's properties, so they
+    stay open (closing them would refuse every field they do not repeat)."""
+    if isinstance(schema, dict):
+        closed: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key in _COMBINATORS:
+                closed[key] = _closed(value, branch=True)
+            elif key == "properties":
+                closed[key] = {name: _closed(sub) for name, sub in value.items()}
+            else:
+                closed[key] = _closed(value, branch=branch and key != "items")
+        if "properties" in closed and "additionalProperties" not in closed and not branch:
+            closed["additionalProperties"] = False
+        return closed
+    if isinstance(schema, list):
+        return [_closed(item, branch=branch) for item in schema]
+    return schema
+
+
+def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    vendored = json.loads(GATEWAY_API_SCHEMAS.read_text())
+    schemas: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, schema in vendored["schemas"].items():
+        closed = _closed(schema)
+        # The CRD leaves `metadata` to the API server (`type: object`): check it as for the
+        # other CRDs, namespaced.
+        closed["properties"]["metadata"] = {**_METADATA, "required": ["name", "namespace"]}
+        closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
+        schemas[("gateway.networking.k8s.io/v1", kind)] = closed
+    return schemas
+
+
+CRD_SCHEMAS.update(_gateway_api_schemas())
 
 
 def validate_object(obj: dict[str, Any]) -> None:

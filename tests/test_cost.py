@@ -283,9 +283,17 @@ def prod_snapshot(prod: OfflineRun) -> dict[str, Any]:
 def test_every_azure_resource_of_the_reference_plans_is_priced_or_known_free(
     prod_snapshot: dict[str, Any], dev: OfflineRun
 ) -> None:
+    # Application Gateway for Containers (issue 17) has no vendored price yet: its hourly,
+    # frontend, association and capacity-unit meters were not found in a source this machine can
+    # read, so the report lists it as not priced instead of guessing (README, "What it costs").
+    agc = {
+        "azure-native:servicenetworking:TrafficControllerInterface",
+        "azure-native:servicenetworking:AssociationsInterface",
+        "azure-native:servicenetworking:FrontendsInterface",
+    }
     for snapshot in (prod_snapshot, to_snapshot(dev)):
         cost = snapshot["cost"]
-        assert cost["notPriced"] == []
+        assert {entry["type"] for entry in cost["notPriced"]} <= agc
         assert cost["pricesAsOf"] == "2026-11-28"
         assert 0 < cost["stack"]["floor"] < cost["stack"]["ceiling"]
         assert {line["service"] for line in cost["lines"]} >= {"platform", "web", "catalog-api"}

@@ -138,6 +138,9 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
             _container(s)["env"].append({"name": "API_TOKEN", "value": "abc"})
         case "k8s-zone-spread":
             pod["topologySpreadConstraints"] = []
+        case "ingress-managed-nginx-deprecated":
+            ingress = _find(s, "kubernetes:networking.k8s.io/v1:Ingress")
+            ingress["inputs"]["spec"]["ingressClassName"] = "webapprouting.kubernetes.azure.com"
         case "k8s-public-ingress-tls":
             ingress = _find(s, "kubernetes:networking.k8s.io/v1:Ingress")
             ingress["inputs"]["spec"]["ingressClassName"] = "webapprouting.kubernetes.azure.com"

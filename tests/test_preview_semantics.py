@@ -82,6 +82,7 @@ CLUSTER_UPDATE = {
     "FederatedIdentityCredential:notification-service-federation": U,
     "FederatedIdentityCredential:ordering-api-federation": U,
     "FederatedIdentityCredential:notification-service-keda-federation": U,
+    "FederatedIdentityCredential:gateway-alb-federation": U,
 }
 # Replacing the Container Apps environment replaces every app in it (managedEnvironmentId
 # forces replacement); AKS services calling a Container App get an unknown URL (its domain).

@@ -813,3 +813,131 @@ def test_managed_identity_granted_as_anything_but_a_service_principal_is_refused
 
 def test_managed_identity_granted_as_a_service_principal_is_accepted() -> None:
     assert refusals(plan(identity("api-identity"), typed_grant("ServicePrincipal"))) == []
+
+
+# --- gateway-api-crds-missing / alb-controller-roles ------------------------------------------
+
+AGC_MANAGER = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+TC_TOKEN = "azure-native:servicenetworking:TrafficControllerInterface"
+SUBNET_TOKEN = "azure-native:network:Subnet"
+HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+ALB = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
+
+
+def alb_chart(deps: tuple[str, ...] = (), version: str = "1.12.2") -> dict[str, Any]:
+    return res(
+        "kubernetes:helm.sh/v4:Chart",
+        "alb-controller",
+        {
+            "chart": ALB,
+            "version": version,
+            "values": {"albController": {"podIdentity": {"clientID": client("alb")}}},
+        },
+        deps=deps,
+        provider=K8S,
+        custom=False,
+    )
+
+
+def agc(*, manager: bool = True, joiner: bool = True) -> list[dict[str, Any]]:
+    """A TrafficController, its delegated subnet, the controller's identity and its grants."""
+    tc_id = f"{RG}/providers/Microsoft.ServiceNetworking/trafficControllers/agc-t"
+    subnet_id = f"{RG}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-agc"
+    pieces = [
+        res(TC_TOKEN, "agc", {"trafficControllerName": "agc-t", "resourceGroupName": "rg-t"}),
+        res(
+            SUBNET_TOKEN,
+            "agc-subnet",
+            {
+                "subnetName": "snet-agc",
+                "delegations": [{"serviceName": "Microsoft.ServiceNetworking/trafficControllers"}],
+            },
+        ),
+        identity("alb"),
+    ]
+    if manager:
+        pieces.append(grant("alb-manager", principal("alb"), AGC_MANAGER, tc_id))
+    if joiner:
+        pieces.append(grant("alb-join", principal("alb"), NETWORK_CONTRIBUTOR, subnet_id))
+    return pieces
+
+
+def grants_of(pieces: list[dict[str, Any]]) -> tuple[str, ...]:
+    return tuple(p["urn"] for p in pieces if p["type"] == RA_TOKEN)
+
+
+def test_gateway_api_object_without_the_crd_chart_is_refused() -> None:
+    p = plan(*aks_access(), k8s(HTTP_ROUTE, "shop-route", {}))
+    (found,) = refusals(p)
+    assert found.rule == "gateway-api-crds-missing"
+    assert "installs the Gateway API CRDs" in found.why
+
+
+def test_gateway_api_object_racing_the_crd_chart_is_refused() -> None:
+    pieces = agc()
+    p = plan(*aks_access(), *pieces, alb_chart(grants_of(pieces)), k8s(HTTP_ROUTE, "route", {}))
+    assert rules_of(p) == {"gateway-api-crds-missing"}
+
+
+def test_gateway_api_object_after_the_crd_chart_is_accepted() -> None:
+    pieces = agc()
+    chart = alb_chart(grants_of(pieces))
+    route = k8s(HTTP_ROUTE, "route", {}, deps=(chart["urn"],))
+    assert refusals(plan(*aks_access(), *pieces, chart, route)) == []
+
+
+@pytest.mark.parametrize(
+    ("manager", "joiner", "missing"),
+    [
+        (False, True, "Configuration Manager on TrafficController agc-t"),
+        (True, False, "Network Contributor on subnet agc-subnet"),
+    ],
+)
+def test_alb_controller_without_each_role_is_refused(
+    manager: bool, joiner: bool, missing: str
+) -> None:
+    pieces = agc(manager=manager, joiner=joiner)
+    (found,) = refusals(plan(*aks_access(), *pieces, alb_chart(grants_of(pieces))))
+    assert found.rule == "alb-controller-roles"
+    assert missing in found.why
+
+
+def test_alb_controller_not_waiting_for_its_grants_is_refused() -> None:
+    assert rules_of(plan(*aks_access(), *agc(), alb_chart())) == {"alb-controller-roles"}
+
+
+def test_alb_controller_oci_chart_version_is_checked() -> None:
+    pieces = agc()
+    p = plan(*aks_access(), *pieces, alb_chart(grants_of(pieces), version="9.9.9"))
+    assert rules_of(p) == {"helm-chart-unpublished"}
+
+
+# --- aca-revision-suffix-reused -------------------------------------------------------------
+
+
+def suffixed_app(suffix: str, image: str) -> dict[str, Any]:
+    return container_app(
+        "web", template={"revisionSuffix": suffix, "containers": [{"name": "web", "image": image}]}
+    )
+
+
+def test_template_change_under_the_running_suffix_is_refused() -> None:
+    world = World(resources=dict(plan(suffixed_app("r1", "nginx:1")).resources))
+    (found,) = refusals(plan(suffixed_app("r1", "nginx:2")), world)
+    assert found.rule == "aca-revision-suffix-reused"
+    assert "web--r1 already exists" in found.why
+
+
+def test_template_change_with_a_new_suffix_is_accepted() -> None:
+    world = World(resources=dict(plan(suffixed_app("r1", "nginx:1")).resources))
+    assert refusals(plan(suffixed_app("r2", "nginx:2")), world) == []
+
+
+def test_app_level_change_under_the_same_suffix_is_accepted() -> None:
+    """Traffic weights (a canary step) change the app, not the template: no new revision."""
+    before = suffixed_app("r1", "nginx:1")
+    after = suffixed_app("r1", "nginx:1")
+    after["inputs"]["configuration"] = {"ingress": {"traffic": [{"weight": 50}]}}
+    world = World(resources=dict(plan(before).resources))
+    assert refusals(plan(after), world) == []

@@ -36,6 +36,7 @@ USER_FACING = {
     "Dependency",
     "Identity",
     "RoleGrant",
+    "Rollout",
     "Override",
     "JobOverride",
     "Manual",

@@ -76,6 +76,7 @@ class PlatformNetwork(pulumi.ComponentResource):
     makes every update fight the other, and separate subnets let teams add more later."""
 
     vnet_id: pulumi.Output[str]
+    vnet_name: pulumi.Output[str]
     aks_nodes_subnet_id: pulumi.Output[str]
     container_apps_subnet_id: pulumi.Output[str]
     private_endpoints_subnet_id: pulumi.Output[str] | None
@@ -174,6 +175,7 @@ class PlatformNetwork(pulumi.ComponentResource):
 
         self.private_zone_name = zone.name
         self.vnet_id = vnet.id
+        self.vnet_name = vnet.name
         self.aks_nodes_subnet_id = aks_nodes.id
         self.container_apps_subnet_id = container_apps.id
         self.register_outputs(

@@ -11,6 +11,7 @@ from infra.config import PlatformConfig
 from infra.foundation.aks import AksCluster, AksClusterArgs
 from infra.foundation.common import Placement, administrators
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
+from infra.foundation.gateway import GatewayForContainers, GatewayForContainersArgs
 from infra.foundation.guardrails import ClusterGuardrails, ClusterGuardrailsArgs
 from infra.foundation.keyvault import KeyVault, KeyVaultArgs
 from infra.foundation.network import PlatformNetwork, PlatformNetworkArgs
@@ -44,6 +45,8 @@ class Foundation:
     container_apps: ContainerAppsEnvironment
     registry: Registry
     key_vault: KeyVault
+    gateway: GatewayForContainers | None = None
+    """Application Gateway for Containers, unless the stack keeps managed NGINX."""
 
 
 def build_foundation(config: PlatformConfig) -> Foundation:
@@ -149,6 +152,20 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             vnet_id=net.vnet_id,
         ),
     )
+    gateway = None
+    if config.aks.ingress != "nginx":
+        assert config.network.gateway_subnet_cidr is not None, "validated with aks.ingress"
+        gateway = GatewayForContainers(
+            "gateway",
+            GatewayForContainersArgs(
+                placement,
+                config.gateway_name,
+                vnet_name=net.vnet_name,
+                subnet_cidr=str(config.network.gateway_subnet_cidr),
+                oidc_issuer_url=aks.oidc_issuer_url,
+                after=net,
+            ),
+        )
     pulumi.export("resourceGroupName", group.name)
     pulumi.export("clusterName", aks.cluster_name)
     pulumi.export("oidcIssuerUrl", aks.oidc_issuer_url)
@@ -169,4 +186,5 @@ def build_foundation(config: PlatformConfig) -> Foundation:
         container_apps,
         registry,
         vault,
+        gateway,
     )

@@ -819,6 +819,28 @@ def _ingress_tls(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
         yield "a public ingress needs spec.tls"
 
 
+NGINX_CONTROLLER = "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
+MANAGED_NGINX_CLASSES = (PUBLIC_INGRESS_CLASS, "nginx-internal")
+
+
+@rule(
+    "ingress-managed-nginx-deprecated",
+    A,
+    "Azure supports the app routing add-on's managed NGINX only until November 2026 (upstream "
+    "ingress-nginx retired March 2026): move to the Gateway API (aks.ingress: gateway).",
+    INGRESS,
+    NGINX_CONTROLLER,
+)
+def _managed_nginx(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    if r.type == NGINX_CONTROLLER:
+        yield "a managed-NGINX controller: deprecated, support ends November 2026"
+    elif _get(r.inputs, "spec.ingressClassName") in MANAGED_NGINX_CLASSES:
+        yield (
+            f"ingress class {_get(r.inputs, 'spec.ingressClassName')} is managed NGINX: "
+            "deprecated → route it through the Gateway API (README, Gateway API ingress)"
+        )
+
+
 @stack_rule(
     "k8s-prod-replicas-and-pdb",
     M,

@@ -49,7 +49,17 @@ def app_routing_object_id(cluster: str) -> str:
     return _guid(cluster, "app-routing")
 
 
+_PROVIDER_SEGMENT = {
+    # The SDK names AGC's types `*Interface`; Azure's ids say trafficControllers.
+    "azure-native:servicenetworking:TrafficControllerInterface": (
+        "Microsoft.ServiceNetworking/trafficControllers"
+    ),
+}
+
+
 def _provider_segment(token: str) -> str:
+    if token in _PROVIDER_SEGMENT:
+        return _PROVIDER_SEGMENT[token]
     # "azure-native:containerservice:ManagedCluster" -> "Microsoft.Containerservice/managedclusters"
     _, module, kind = token.split(":", 2)
     plural = kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
@@ -106,6 +116,7 @@ _OWN_NAME_INPUT = {
     "azure-native:operationalinsights:Workspace": "workspaceName",
     "azure-native:keyvault:Vault": "vaultName",
     "azure-native:privatedns:PrivateZone": "privateZoneName",
+    "azure-native:servicenetworking:TrafficControllerInterface": "trafficControllerName",
 }
 
 

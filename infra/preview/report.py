@@ -15,7 +15,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange, plain_value
-from infra.preview.topology import mermaid
+from infra.preview.topology import mermaid, traffic_lines
 
 PREFIX = {
     Operation.CREATE: "+ ",
@@ -138,6 +138,11 @@ def print_diff(result: PlanDiff, console: Console) -> None:
             for prop in change.changes:
                 leaf.add(Text(_property_line(prop), style=STYLE[change.operation]))
     console.print(root)
+    traffic = traffic_lines(result.head_topology)
+    if traffic:
+        console.print("Traffic splits (canary releases):")
+        for line in traffic:
+            console.print(f"    {line}", markup=False)
     console.print("Resources:")
     for op in Operation:
         count = result.counts()[op.value]
@@ -192,6 +197,9 @@ def markdown(result: PlanDiff) -> str:
         lines += ["```", "</details>", ""]
     if protect:
         lines += ["Protection changes (no step):", "", "```", *protect, "```", ""]
+    traffic = traffic_lines(result.head_topology)
+    if traffic:
+        lines += ["**Traffic splits (canary releases)**", "", *(f"- {t}" for t in traffic), ""]
     if result.topology_changed and result.head_topology:
         lines += [
             "<details open>",

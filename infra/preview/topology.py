@@ -20,10 +20,31 @@ def topology_of(catalog: Catalog) -> dict[str, Any]:
                 "exposure": s.spec.ingress.exposure.value,
                 "host": s.spec.ingress.host or "",
                 "calls": sorted(d.service for d in s.spec.dependencies),
+                # Only during a rollout, so snapshots without one keep their shape.
+                **(
+                    {"rollout": {"image": s.spec.rollout.image, "weight": s.spec.rollout.weight}}
+                    if s.spec.rollout is not None
+                    else {}
+                ),
             }
             for s in catalog.services
         ]
     }
+
+
+def split(rollout: dict[str, Any]) -> str:
+    """`stable 90 % → canary 10 %`: how a rollout shares the service's ingress traffic."""
+    weight = int(rollout["weight"])
+    return f"stable {100 - weight} % → canary {weight} %"
+
+
+def traffic_lines(topology: dict[str, Any]) -> list[str]:
+    """One line per service with a rollout: `shop: stable 90 % → canary 10 % (shop:1.5.0)`."""
+    return [
+        f"{s['name']}: {split(s['rollout'])} ({s['rollout']['image']})"
+        for s in topology.get("services", [])
+        if s.get("rollout")
+    ]
 
 
 def _node(name: str) -> str:
@@ -46,12 +67,29 @@ def mermaid(topology: dict[str, Any]) -> str:
         for s in members:
             label = s["name"] + (f"<br/>{s['host']}" if s["host"] else "")
             lines.append(f'    {_node(s["name"])}["{label}"]')
+            if s.get("rollout"):
+                canary = f"{s['name']} canary<br/>{s['rollout']['image']}"
+                lines.append(f'    {_node(s["name"])}_canary["{canary}"]')
         lines.append("  end")
     for s in services:
-        if s["exposure"] == Exposure.PUBLIC.value:
-            lines.append(f"  internet -->|https| {_node(s['name'])}")
-        elif s["exposure"] == Exposure.INTERNAL.value:
-            lines.append(f"  vnet -.-> {_node(s['name'])}")
+        source = {
+            Exposure.PUBLIC.value: ("internet", "-->", "https"),
+            Exposure.INTERNAL.value: ("vnet", "-.->", ""),
+        }.get(s["exposure"])
+        if source is None:
+            continue
+        origin, arrow, protocol = source
+        rollout = s.get("rollout")
+        if rollout:
+            weight = int(rollout["weight"])
+            stable = f"{protocol} {100 - weight} %".strip()
+            canary = f"{protocol} {weight} %".strip()
+            lines.append(f"  {origin} {arrow}|{stable}| {_node(s['name'])}")
+            lines.append(f"  {origin} {arrow}|{canary}| {_node(s['name'])}_canary")
+        elif protocol:
+            lines.append(f"  {origin} {arrow}|{protocol}| {_node(s['name'])}")
+        else:
+            lines.append(f"  {origin} {arrow} {_node(s['name'])}")
     for s in services:
         lines.extend(f"  {_node(s['name'])} --> {_node(callee)}" for callee in s["calls"])
     return "\n".join(lines) + "\n"

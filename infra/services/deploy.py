@@ -14,6 +14,7 @@ from infra.services.components.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
 )
+from infra.services.components.gateway import PublicGateway
 from infra.services.components.helm_chart import HelmRelease
 from infra.services.components.namespace import ApplicationNamespace, InternalIngress
 from infra.services.custom_domains import CustomDomain
@@ -85,6 +86,16 @@ def deploy_services(
             placement=foundation.placement,
             zone_name=foundation.network.private_zone_name,
             zone=config.private_dns_zone,
+        )
+    if foundation is not None and foundation.gateway is not None and facts.gateway is not None:
+        PublicGateway(
+            foundation.gateway,
+            services=aks_services,
+            namespaces=namespaces,
+            gateway=facts.gateway,
+            placement=foundation.placement,
+            extensions=extensions,
+            provider=provider,
         )
     components: dict[str, pulumi.ComponentResource] = {}
     for service in catalog.services:

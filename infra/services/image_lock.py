@@ -142,10 +142,17 @@ def _declared_images(stack: str) -> tuple[list[str], str]:
     }
     config = platform_config_from_values(values)
     environment = Environment(config.environment)
-    images = [
-        apply_override(service, environment).image
+    services = [
+        apply_override(service, environment)
         for app in load_applications()
         for service in app.services
+    ]
+    images = [service.image for service in services]
+    # A rollout's canary image is deployed (and locked, signed and verified) like any other.
+    images += [
+        rollout.image
+        for service in services
+        if (rollout := getattr(service, "rollout", None)) is not None
     ]
     return images, config.registry_name
 

@@ -51,6 +51,7 @@ __all__ = [
     "QueueTrigger",
     "Resources",
     "RoleGrant",
+    "Rollout",
     "Schedule",
     "SecretRef",
     "ServiceBusQueue",
@@ -349,6 +350,22 @@ class Ingress:
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
+class Rollout:
+    """A canary release: a new image next to the stable one, taking `weight` percent of the
+    service's ingress traffic. Advance it by editing `weight` (e.g. 10 → 50 → 100), abandon it
+    by setting `weight=0` (the canary keeps running and takes nothing), finish it by making
+    `image` the service's image and removing the rollout. See the README, "Canary releases"."""
+
+    __pydantic_config__ = _CHECKED
+
+    image: str
+    """The canary's image; must differ from the service's (stable) image."""
+    weight: int = 0
+    """Percent of ingress traffic to the canary, 0..100; the stable revision takes the rest."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
 class KeyVaultSecret:
     """A secret in Key Vault, read by the workload's own identity (granted on that secret only)."""
 
@@ -437,6 +454,8 @@ class Override:
     """Patches the base's ingress, e.g. `Ingress(host="shop.example.com", tls=...)`."""
     env: Mapping[str, str] | None = None
     """Merged over the base `env`, key by key."""
+    rollout: Rollout | None = None
+    """A canary in this environment only (e.g. dev first), or `None` to run none here."""
 
 
 @_records_explicit_fields
@@ -488,6 +507,9 @@ class ServiceSpec:
     a secret volume). Prefer this to `secrets` where the process can read a file: a file is not
     inherited by child processes, not printed by `env` dumps or crash reports, and is refreshed
     on rotation without a restart (AKS)."""
+    rollout: Rollout | None = None
+    """A canary release in progress (one at a time per service); None: every replica runs
+    `image`."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from infra.services.image_lock import pin
 from infra.services.images import parse_image
 from infra.services.overrides import for_environment
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
+from infra.services.rollout_validation import listener_problems, rollout_problems, route_problems
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     Application,
@@ -1393,6 +1394,12 @@ def _workload(
     if spec is not None and context.image_lock is not None and isinstance(spec.image, str):
         # Tags the deploy workflow resolved to digests run by digest (apps/images.lock.yaml).
         spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
+        if getattr(spec, "rollout", None) is not None:
+            canary = spec.rollout
+            spec = dataclasses.replace(
+                spec,
+                rollout=dataclasses.replace(canary, image=pin(canary.image, context.image_lock)),
+            )
     return spec, problems + type_problems
 
 
@@ -1456,6 +1463,17 @@ def validate_applications(
             if spec is None:
                 continue
             problems.extend(_ServiceChecker(spec, group, context).run())
+            stable = getattr(declared, "image", spec.image)
+            problems.extend(
+                rollout_problems(
+                    spec,
+                    group,
+                    context.environment,
+                    stable,
+                    locked=context.image_lock is not None,
+                )
+            )
+            problems.extend(route_problems(spec, group))
             planned.append(PlannedService(application.name, spec, source))
         for index, declared_job in enumerate(getattr(application, "jobs", ()) or ()):
             group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
@@ -1500,6 +1518,7 @@ def validate_applications(
                 )
             )
     problems.extend(_relation_problems(planned, planned_charts, planned_jobs))
+    problems.extend(listener_problems([(s.app, s.spec, f"{s.name} ({s.source})") for s in planned]))
     if problems:
         raise InvalidInput("the service declarations", problems)
     return Catalog(

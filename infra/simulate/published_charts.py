@@ -38,9 +38,28 @@ VALKEY_VERSIONS = (
     "0.11.0",
 )
 
+# oci://mcr.microsoft.com/application-lb/charts/alb-controller (Application Gateway for
+# Containers' ALB controller). NOT the registry's tag list (this machine cannot read
+# https://mcr.microsoft.com/v2/application-lb/charts/alb-controller/tags/list): the versions
+# below are those public deployment scripts and docs pin with `helm install --version`, found by
+# code search on 2026-11-28. Replace with the tag list when refreshing.
+ALB_CONTROLLER_VERSIONS = ("1.0.0", "1.7.9", "1.8.12", "1.10.28", "1.12.2")
+
 PUBLISHED_CHARTS: dict[tuple[str, str], frozenset[str]] = {
     ("https://valkey.io/valkey-helm", "valkey"): frozenset(VALKEY_VERSIONS),
+    ("oci://mcr.microsoft.com/application-lb/charts", "alb-controller"): frozenset(
+        ALB_CONTROLLER_VERSIONS
+    ),
 }
+
+
+def oci_reference(chart: str) -> tuple[str, str] | None:
+    """`oci://host/path/name` → (`oci://host/path`, `name`): an OCI chart names its
+    repository in the chart reference itself, with no `repositoryOpts.repo`."""
+    if not chart.startswith("oci://"):
+        return None
+    repository, _, name = chart.rstrip("/").rpartition("/")
+    return repository, name
 
 
 def repository_key(url: str) -> str:

@@ -16,7 +16,9 @@ from infra.services.components.identity import (
 )
 from infra.services.components.kubernetes_objects import create_objects, logical_name
 from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
+from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.render.gateway import gateway_certificate
 from infra.services.roles import queue_trigger
 from infra.services.validation import Catalog, PlannedJob, PlannedService
 from infra.services.wiring import reachability
@@ -59,6 +61,12 @@ class AksService(pulumi.ComponentResource):
         super().__init__("platform:services:AksService", name, None, opts)
         service = args.service
         azure = args.azure
+        certificate = (
+            gateway_certificate(service, args.facts)
+            if isinstance(service, PlannedService)
+            else None
+        )
+        certificates = (certificate,) if certificate else ()
         identity = (
             create_identity(
                 self,
@@ -66,6 +74,7 @@ class AksService(pulumi.ComponentResource):
                 azure.placement,
                 args.facts.environment.value,
                 azure.platform_vault_id,
+                certificates=certificates,
             )
             if azure is not None
             else None
@@ -102,12 +111,20 @@ class AksService(pulumi.ComponentResource):
                 )
             client_id = identity.identity.client_id
             depends += list(identity.grants)
-            if reads_key_vault(service.spec):
+            if reads_key_vault(service.spec) or certificates:
                 # The CSI driver mounts Key Vault secrets with this identity when the first pod
                 # starts: wait for the grants rather than race the rollout's deadline.
                 depends.append(grants_in_force(self, service.name, identity))
         objects = (
             render_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
+            + render_canary_on_aks(
                 service,
                 catalog=args.catalog,
                 facts=args.facts,

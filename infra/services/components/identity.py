@@ -42,10 +42,13 @@ def create_identity(
     placement: Placement,
     environment: str,
     platform_vault_id: pulumi.Input[str],
+    *,
+    certificates: tuple[str, ...] = (),
 ) -> ServiceIdentity | None:
     """An identity only for services that use Azure: roles as declared, and Key Vault Secrets
-    User on each referenced secret alone (not the vault)."""
-    if not needs_identity(spec):
+    User on each referenced secret alone (not the vault). `certificates`: platform-vault
+    certificates the service's pods sync for its Gateway listener (read as secrets)."""
+    if not needs_identity(spec) and not certificates:
         return None
     identity = placement.identity(f"{spec.name}-identity", parent)
     grants: list[authorization.RoleAssignment] = []
@@ -90,6 +93,7 @@ def create_identity(
         for variable, ref in sorted(spec.secrets.items())
         if isinstance(ref, KeyVaultSecret)
     ] + [(f"file-{file}", ref) for file, ref in sorted(spec.secret_files.items())]
+    vault_refs += [(f"tls-{name}", KeyVaultSecret(name=name)) for name in certificates]
     for label, ref in vault_refs:
         vault: pulumi.Input[str] = (
             platform_vault_id

@@ -14,6 +14,7 @@ from typing import Any
 from infra.foundation.aks import APP_ROUTING_INGRESS_CLASS, USER_POOL
 from infra.services.render.common import (
     ClusterKind,
+    GatewayFacts,
     PlatformExtensions,
     PlatformFacts,
     Text,
@@ -25,6 +26,13 @@ from infra.services.render.common import (
     readiness,
     selector,
     version_label,
+)
+from infra.services.render.gateway import (
+    gateway_source,
+    route_object,
+    served_by_gateway,
+    tls_secret_provider_class,
+    tls_volume,
 )
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
@@ -292,6 +300,10 @@ def _volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Obj], list[Ob
         )
     if files:
         mounts.append({"name": "secret-files", "mountPath": SECRET_FILES_MOUNT, "readOnly": True})
+    if isinstance(service, PlannedService):
+        tls_volumes, tls_mounts = tls_volume(service, facts)
+        volumes += tls_volumes
+        mounts += tls_mounts
     return volumes, mounts
 
 
@@ -604,6 +616,37 @@ def _disruption_budget(service: PlannedService, extensions: PlatformExtensions) 
     }
 
 
+def _ingress_objects(
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+) -> list[Obj | None]:
+    """The Gateway API route, the managed-NGINX Ingress, or both during the migration release."""
+    if not served_by_gateway(service, facts):
+        return [_ingress(service, facts, extensions)]
+    route = route_object(service, extensions)
+    return [route, _ingress(service, facts, extensions)] if facts.nginx_alongside else [route]
+
+
+def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Obj]:
+    """Who delivers ingress traffic: AGC's subnet, the NGINX controllers' namespace, or both."""
+    if served_by_gateway(service, facts):
+        assert isinstance(facts.gateway, GatewayFacts)
+        agc = gateway_source(facts.gateway)
+        return [agc, _nginx_source(facts)] if facts.nginx_alongside else [agc]
+    return [_nginx_source(facts)]
+
+
+def _nginx_source(facts: PlatformFacts) -> Obj:
+    return {
+        "namespaceSelector": {
+            "matchLabels": {
+                "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
+                if facts.cluster is ClusterKind.LOCAL
+                else INGRESS_CONTROLLER_NAMESPACE
+            }
+        }
+    }
+
+
 def _ingress(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Obj | None:
@@ -671,17 +714,7 @@ def _network_policy(
     if reach.container_apps_callers:
         sources.append({"ipBlock": {"cidr": facts.container_apps_subnet_cidr}})
     if spec.ingress.exposure is not Exposure.NONE:
-        sources.append(
-            {
-                "namespaceSelector": {
-                    "matchLabels": {
-                        "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
-                        if facts.cluster is ClusterKind.LOCAL
-                        else INGRESS_CONTROLLER_NAMESPACE
-                    }
-                }
-            }
-        )
+        sources.extend(_ingress_sources(service, facts))
     rules: list[Obj] = [{"from": sources, "ports": ports}] if sources else []
     metrics = [p for p in spec.ports if p.name == "metrics"]
     if metrics:
@@ -759,11 +792,12 @@ def render_on_aks(
         _service_account(service, extensions, client_id),
         _config_secret(service, extensions, secrets),
         *_secret_provider_classes(service, facts, client_id),
+        tls_secret_provider_class(service, facts, client_id),
         _deployment(service, catalog, facts, extensions, uses_identity=client_id is not None),
         _service(service, catalog, extensions),
         *_autoscaler(service, extensions, client_id),
         _disruption_budget(service, extensions),
-        _ingress(service, facts, extensions),
+        *_ingress_objects(service, facts, extensions),
         _network_policy(service, catalog, facts, extensions),
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)

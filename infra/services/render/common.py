@@ -43,6 +43,18 @@ class ClusterKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class GatewayFacts:
+    """Application Gateway for Containers, which serves public AKS ingress through the Gateway
+    API (see `infra.services.render.gateway`)."""
+
+    traffic_controller_id: Text
+    """Full resource id of the TrafficController (the Gateway's `alb-id` annotation)."""
+    subnet_cidr: str
+    """The association's delegated subnet: AGC's proxies reach pods from these addresses, so a
+    public service's NetworkPolicy admits this block."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """What renderers need to know about the platform. Fields may be Outputs in a real run and
     plain strings in tests; renderers never look inside them."""
@@ -64,6 +76,12 @@ class PlatformFacts:
     cluster: ClusterKind = ClusterKind.AKS
     local_ingress_class: str = "nginx"
     local_domain: str = "localtest.me"
+    gateway: GatewayFacts | None = None
+    """Public AKS ingress on the Gateway API (the default stack setting); None: the deprecated
+    app routing managed NGINX (`aks.ingress: nginx`)."""
+    nginx_alongside: bool = False
+    """`aks.ingress: both`, the migration release: public services keep their managed-NGINX
+    Ingress next to their Gateway API route while DNS moves to the AGC frontend."""
 
 
 @dataclass(frozen=True)

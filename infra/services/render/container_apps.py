@@ -5,6 +5,7 @@ The typed Args classes reject unknown keywords, so a misspelt field fails here, 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from infra.services.render.common import (
     readiness,
     version_label,
 )
+from infra.services.render.revisions import canary_spec, template_suffix, traffic
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
@@ -181,7 +183,7 @@ def _ingress(
         transport=transport,
         # http:// is redirected to https://: every address the platform hands out is TLS.
         allow_insecure=False,
-        traffic=[app.TrafficWeightArgs(latest_revision=True, weight=100)],
+        traffic=traffic(spec),
         ip_security_restrictions=restrictions,
         custom_domains=custom_domains,
     )
@@ -349,7 +351,13 @@ def render_on_container_apps(
         probes.append(_probe(spec, spec.probes.liveness, app.Type.LIVENESS))
     if spec.probes.startup is not None:
         probes.append(_probe(spec, spec.probes.startup, app.Type.STARTUP))
-    container = _container(service, catalog, facts, probes)
+    # During a rollout the template (the latest revision) runs the canary image.
+    running = (
+        dataclasses.replace(service, spec=canary_spec(spec))
+        if spec.rollout is not None
+        else service
+    )
+    container = _container(running, catalog, facts, probes)
     identities = _identities(identity_id, pull_identity_id)
     tags = _tags(service, extensions)
     volumes = _volumes(spec)
@@ -359,8 +367,11 @@ def render_on_container_apps(
             type=app.ManagedServiceIdentityType.USER_ASSIGNED, user_assigned_identities=identities
         ),
         configuration=app.ConfigurationArgs(
-            # One revision takes all traffic, and only once it is healthy (readiness gates it).
-            active_revisions_mode=app.ActiveRevisionsMode.SINGLE,
+            # One revision takes all traffic, and only once it is healthy (readiness gates it);
+            # during a rollout the stable and the canary revision share it.
+            active_revisions_mode=app.ActiveRevisionsMode.SINGLE
+            if spec.rollout is None
+            else app.ActiveRevisionsMode.MULTIPLE,
             ingress=_ingress(service, catalog, facts, certificate_id),
             registries=[
                 app.RegistryCredentialsArgs(server=facts.registry_server, identity=pull_identity_id)
@@ -370,6 +381,7 @@ def render_on_container_apps(
         ),
         template=app.TemplateArgs(
             containers=[container],
+            revision_suffix=template_suffix(spec),
             scale=_scale(spec, identity_id),
             volumes=volumes or None,
             termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,

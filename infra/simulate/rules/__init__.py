@@ -6,8 +6,10 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     charts,
     cluster,
     domains,
+    gateway,
     identity,
     images,
     keyvault,
+    revisions,
     scalers,
 )

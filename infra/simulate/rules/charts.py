@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infra.simulate.published_charts import repository_key
+from infra.simulate.published_charts import oci_reference, repository_key
 from infra.simulate.registry import Refusal, StepContext, nested, rule
 
 CHART = "kubernetes:helm.sh/v4:Chart"
@@ -24,6 +24,9 @@ def chart_published(ctx: StepContext) -> Iterator[Refusal]:
     chart = str(ctx.resource.inputs.get("chart", ""))
     version = str(ctx.resource.inputs.get("version") or "")
     repo = repository_key(str(nested(ctx.resource.inputs, "repositoryOpts", "repo") or ""))
+    oci = oci_reference(chart)
+    if oci is not None:
+        repo, chart = oci
     published = ctx.world.charts.get((repo, chart))
     if published is None:
         yield ctx.refuse(

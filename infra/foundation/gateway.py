@@ -1,0 +1,135 @@
+"""Application Gateway for Containers (AGC), "bring your own" deployment: the Azure resources
+the ALB controller programs the Gateway API routes onto.
+
+learn.microsoft.com/azure/application-gateway/for-containers/
+quickstart-create-application-gateway-for-containers-byo-deployment: a TrafficController, an
+Association with a subnet delegated to `Microsoft.ServiceNetworking/trafficControllers` (/24 or
+larger), and a Frontend per Gateway (created with the services, one per application). The ALB
+controller runs with workload identity ("Quickstart: Deploy Application Gateway for Containers
+ALB Controller"): its identity holds "AppGw for Containers Configuration Manager" on the
+TrafficController and Network Contributor on the association subnet (to join it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import managedidentity, network, servicenetworking
+
+from infra.foundation.common import NETWORK_CONTRIBUTOR_ROLE, Placement
+
+AGC_CONFIGURATION_MANAGER_ROLE = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
+"""Built-in "AppGw for Containers Configuration Manager"."""
+ALB_NAMESPACE = "azure-alb-system"
+ALB_SERVICE_ACCOUNT = "alb-controller-sa"
+"""The ALB controller chart's service account; the federated credential names it."""
+WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
+AGC_DELEGATION = "Microsoft.ServiceNetworking/trafficControllers"
+
+
+@dataclass(frozen=True)
+class GatewayForContainersArgs:
+    placement: Placement
+    name: str
+    """The TrafficController's name, e.g. agc-shop-dev."""
+    vnet_name: pulumi.Input[str]
+    subnet_cidr: str
+    oidc_issuer_url: pulumi.Input[str]
+    after: pulumi.Resource
+    """Azure serialises writes to one VNet's subnets: the subnet waits for the network."""
+
+
+class GatewayForContainers(pulumi.ComponentResource):
+    """The TrafficController, its subnet and association, and the ALB controller's identity
+    with exactly the two roles it needs."""
+
+    traffic_controller_id: pulumi.Output[str]
+    traffic_controller_name: pulumi.Output[str]
+    controller_client_id: pulumi.Output[str]
+    ready: list[pulumi.Resource]
+    """What the ALB controller needs before it can program a Frontend: the association, its
+    federated credential and both role assignments."""
+
+    def __init__(
+        self, name: str, args: GatewayForContainersArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("platform:foundation:GatewayForContainers", name, None, opts)
+        placement = args.placement
+        child = pulumi.ResourceOptions(parent=self)
+        # The default rules only: AGC's proxies in this subnet reach pods inside the VNet;
+        # clients arrive at the Frontend, which Azure runs outside the subnet.
+        nsg = network.NetworkSecurityGroup(
+            f"{name}-nsg",
+            resource_group_name=placement.resource_group_name,
+            location=placement.location,
+            tags=placement.tags,
+            opts=child,
+        )
+        # AGC's proxies reach pods from this subnet; nothing else lives in it.
+        subnet = network.Subnet(
+            f"{name}-subnet",
+            resource_group_name=placement.resource_group_name,
+            virtual_network_name=args.vnet_name,
+            address_prefix=args.subnet_cidr,
+            delegations=[network.DelegationArgs(name="agc", service_name=AGC_DELEGATION)],
+            default_outbound_access=False,
+            network_security_group=network.NetworkSecurityGroupArgs(id=nsg.id),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.after]),
+        )
+        controller = servicenetworking.TrafficControllerInterface(
+            f"{name}-controller",
+            servicenetworking.TrafficControllerInterfaceArgs(
+                resource_group_name=placement.resource_group_name,
+                traffic_controller_name=args.name,
+                location=placement.location,
+                tags=placement.tags,
+            ),
+            opts=child,
+        )
+        association = servicenetworking.AssociationsInterface(
+            f"{name}-association",
+            servicenetworking.AssociationsInterfaceArgs(
+                resource_group_name=placement.resource_group_name,
+                traffic_controller_name=controller.name,
+                association_name="default",
+                association_type=servicenetworking.AssociationType.SUBNETS,
+                subnet=servicenetworking.AssociationSubnetArgs(id=subnet.id),
+                location=placement.location,
+                tags=placement.tags,
+            ),
+            opts=child,
+        )
+        identity = placement.identity(f"{name}-alb-identity", self)
+        federation = managedidentity.FederatedIdentityCredential(
+            f"{name}-alb-federation",
+            resource_group_name=placement.resource_group_name,
+            resource_name_=identity.name,
+            issuer=args.oidc_issuer_url,
+            subject=f"system:serviceaccount:{ALB_NAMESPACE}:{ALB_SERVICE_ACCOUNT}",
+            audiences=[WORKLOAD_IDENTITY_AUDIENCE],
+            opts=child,
+        )
+        manager = placement.grant(
+            f"{name}-alb-config-manager",
+            role_guid=AGC_CONFIGURATION_MANAGER_ROLE,
+            principal_id=identity.principal_id,
+            scope=controller.id,
+            description="ALB controller programs frontends and routes on this AGC",
+            parent=self,
+        )
+        joiner = placement.grant(
+            f"{name}-alb-subnet-join",
+            role_guid=NETWORK_CONTRIBUTOR_ROLE,
+            principal_id=identity.principal_id,
+            scope=subnet.id,
+            description="ALB controller joins AGC's association subnet",
+            parent=self,
+        )
+        self.traffic_controller_id = controller.id
+        self.traffic_controller_name = controller.name
+        self.controller_client_id = identity.client_id
+        self.ready = [association, federation, manager, joiner]
+        self.register_outputs(
+            {"trafficControllerId": controller.id, "albClientId": identity.client_id}
+        )

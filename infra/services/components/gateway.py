@@ -1,0 +1,84 @@
+"""`PublicGateway`: the ALB controller (Helm) and, per application with public AKS services, an
+Application Gateway for Containers Frontend and the Gateway that uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import servicenetworking
+
+from infra.foundation.common import Placement
+from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
+from infra.services.components.kubernetes_objects import create_objects
+from infra.services.render.common import GatewayFacts, PlatformExtensions
+from infra.services.render.gateway import frontend_name, gateway_object, public_services
+from infra.services.validation import PlannedService
+
+ALB_CHART = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
+ALB_CHART_VERSION = "1.12.2"
+"""Pinned; the ALB controller chart installs the Gateway API standard-channel CRDs and the
+`azure-alb-external` GatewayClass. Values per "Quickstart: Deploy Application Gateway for
+Containers ALB Controller" (`albController.namespace`, `albController.podIdentity.clientID`)."""
+
+
+class PublicGateway(pulumi.ComponentResource):
+    """Gateway API objects wait for the controller chart (it brings their CRDs), and the chart
+    waits for what the controller needs to program a Frontend (association, federated
+    credential, roles)."""
+
+    controller: k8s.helm.v4.Chart
+
+    def __init__(
+        self,
+        agc: GatewayForContainers,
+        *,
+        services: Sequence[PlannedService],
+        namespaces: Mapping[str, pulumi.Resource],
+        gateway: GatewayFacts,
+        placement: Placement,
+        extensions: PlatformExtensions,
+        provider: k8s.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("platform:services:PublicGateway", "public-gateway", None, opts)
+        self.controller = k8s.helm.v4.Chart(
+            "alb-controller",
+            chart=ALB_CHART,
+            version=ALB_CHART_VERSION,
+            namespace=ALB_NAMESPACE,
+            values={
+                "albController": {
+                    "namespace": ALB_NAMESPACE,
+                    "podIdentity": {"clientID": agc.controller_client_id},
+                }
+            },
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=agc.ready),
+        )
+        for app, namespace in sorted(namespaces.items()):
+            obj = gateway_object(app, services, gateway, extensions)
+            if obj is None:
+                continue
+            frontend = servicenetworking.FrontendsInterface(
+                f"{app}-frontend",
+                servicenetworking.FrontendsInterfaceArgs(
+                    resource_group_name=placement.resource_group_name,
+                    traffic_controller_name=agc.traffic_controller_name,
+                    frontend_name=frontend_name(app),
+                    location=placement.location,
+                    tags=placement.tags,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            create_objects(
+                [obj],
+                pulumi.ResourceOptions(
+                    parent=self,
+                    provider=provider,
+                    depends_on=[namespace, self.controller, frontend],
+                ),
+            )
+        self.register_outputs(
+            {"apps": [app for app in sorted(namespaces) if public_services(services, app)]}
+        )

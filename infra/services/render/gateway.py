@@ -1,0 +1,266 @@
+"""Public AKS ingress on the Kubernetes Gateway API, served by Application Gateway for
+Containers (AGC): one `Gateway` per application namespace, one `HTTPRoute` or `GRPCRoute` per
+exposed service. Pure functions of the catalog; every object is validated against the Gateway
+API v1.3.0 standard-channel CRD schemas in the tests (`tests/k8s_schema.py`).
+
+Why AGC and not the app routing add-on's Gateway API (meshless Istio): the add-on is enabled by
+`ingressProfile` fields of ManagedCluster API versions newer than the 2025-09-01 the installed
+pulumi-azure-native exposes, while AGC's `servicenetworking` TrafficController, Frontend and
+Association are in the installed SDK (see the README, "Gateway API ingress").
+
+Deployment model: "bring your own" (learn.microsoft.com/azure/application-gateway/for-
+containers/quickstart-create-application-gateway-for-containers-byo-deployment): Pulumi owns the
+Azure resources; the Gateway names the TrafficController (`alb.networking.azure.io/alb-id`) and
+its Frontend (`addresses`), and the ALB controller programs the routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from infra.services.render.common import (
+    ClusterKind,
+    GatewayFacts,
+    PlatformExtensions,
+    PlatformFacts,
+    Text,
+    labels,
+)
+from infra.services.spec import Exposure, Protocol, Target
+from infra.services.validation import PlannedService, port_named, service_port
+
+Obj = dict[str, Any]
+
+GATEWAY_API = "gateway.networking.k8s.io/v1"
+GATEWAY_CLASS = "azure-alb-external"
+"""The GatewayClass the ALB controller installs for Application Gateway for Containers."""
+ALB_ID_ANNOTATION = "alb.networking.azure.io/alb-id"
+ALB_FRONTEND_ADDRESS = "alb.networking.azure.io/alb-frontend"
+PUBLIC_GATEWAY = "public"
+"""The Gateway's name in each application namespace that has public AKS services."""
+
+
+def frontend_name(app: str) -> str:
+    """One AGC Frontend per application Gateway: a Frontend serves exactly one Gateway."""
+    return f"fe-{app}"
+
+
+def public_services(services: Sequence[PlannedService], app: str) -> list[PlannedService]:
+    """The AKS services of `app` that the public Gateway serves, by name."""
+    return sorted(
+        (
+            s
+            for s in services
+            if s.app == app
+            and s.spec.target is Target.AKS
+            and s.spec.ingress.exposure is Exposure.PUBLIC
+            and s.spec.ports
+        ),
+        key=lambda s: s.name,
+    )
+
+
+def tls_secret_name(service: PlannedService) -> str:
+    """The Kubernetes TLS Secret the listener terminates with, synced from the service's Key
+    Vault certificate (`ingress.tls`)."""
+    return f"tls-{service.name}"
+
+
+def _listener(service: PlannedService) -> Obj:
+    ingress = service.spec.ingress
+    assert ingress.host is not None, "validated: AKS ingress has a host"
+    listener: Obj = {
+        "name": service.name,
+        "hostname": ingress.host,
+        "allowedRoutes": {"namespaces": {"from": "Same"}},
+    }
+    if ingress.tls is None:
+        return {**listener, "protocol": "HTTP", "port": 80}
+    return {
+        **listener,
+        "protocol": "HTTPS",
+        "port": 443,
+        "tls": {
+            "mode": "Terminate",
+            "certificateRefs": [{"kind": "Secret", "name": tls_secret_name(service)}],
+        },
+    }
+
+
+def gateway_object(
+    app: str,
+    services: Sequence[PlannedService],
+    gateway: GatewayFacts,
+    extensions: PlatformExtensions,
+) -> Obj | None:
+    """The application's public Gateway: one listener per public service (its host, HTTPS when
+    it has a certificate), so a route can only attach to the host it declares."""
+    exposed = public_services(services, app)
+    if not exposed:
+        return None
+    annotations = {**extensions.annotations, ALB_ID_ANNOTATION: gateway.traffic_controller_id}
+    return {
+        "apiVersion": GATEWAY_API,
+        "kind": "Gateway",
+        "metadata": {
+            "name": PUBLIC_GATEWAY,
+            "namespace": app,
+            "labels": {**extensions.labels, "app.kubernetes.io/part-of": app},
+            "annotations": annotations,
+        },
+        "spec": {
+            "gatewayClassName": GATEWAY_CLASS,
+            "addresses": [{"type": ALB_FRONTEND_ADDRESS, "value": frontend_name(app)}],
+            "listeners": [_listener(s) for s in exposed],
+        },
+    }
+
+
+def backend_refs(service: PlannedService, port: int) -> list[Obj]:
+    """Where the route sends traffic: the service, or during a rollout the stable and the
+    canary Service with their weights (Gateway API: a backend's share is its weight over the
+    sum; weight 0 takes nothing)."""
+    rollout = service.spec.rollout
+    if rollout is None:
+        return [{"name": service.name, "port": port}]
+    return [
+        {"name": service.name, "port": port, "weight": 100 - rollout.weight},
+        {"name": canary_name(service.name), "port": port, "weight": rollout.weight},
+    ]
+
+
+def canary_name(service: str) -> str:
+    """The canary's Deployment, Service, HPA and PDB on AKS (validated to fit 63 characters)."""
+    return f"{service}-canary"
+
+
+def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
+    """An `HTTPRoute` (host + path prefix) or, for a gRPC port, a `GRPCRoute` (host; gRPC
+    matches on service/method, never on a path), attached to the service's own listener."""
+    spec = service.spec
+    ingress = spec.ingress
+    if spec.target is not Target.AKS or ingress.exposure is not Exposure.PUBLIC:
+        return None
+    port = port_named(spec, ingress.port)
+    assert port is not None, "validated: ingress names a declared port"
+    assert ingress.host is not None, "validated: AKS ingress has a host"
+    meta: Obj = {
+        "name": service.name,
+        "namespace": service.app,
+        "labels": labels(service, extensions),
+    }
+    if extensions.annotations:
+        meta["annotations"] = dict(extensions.annotations)
+    parent = {"name": PUBLIC_GATEWAY, "sectionName": service.name}
+    backends = backend_refs(service, service_port(port))
+    if port.protocol is Protocol.GRPC:
+        return {
+            "apiVersion": GATEWAY_API,
+            "kind": "GRPCRoute",
+            "metadata": meta,
+            "spec": {
+                "parentRefs": [parent],
+                "hostnames": [ingress.host],
+                "rules": [{"backendRefs": backends}],
+            },
+        }
+    return {
+        "apiVersion": GATEWAY_API,
+        "kind": "HTTPRoute",
+        "metadata": meta,
+        "spec": {
+            "parentRefs": [parent],
+            "hostnames": [ingress.host],
+            "rules": [
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": ingress.path}}],
+                    "backendRefs": backends,
+                }
+            ],
+        },
+    }
+
+
+TLS_MOUNT = "/mnt/secrets-store/tls"
+TLS_VOLUME = "gateway-tls"
+
+
+def served_by_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
+    """Public AKS ingress goes through the Gateway API unless the stack keeps managed NGINX."""
+    return (
+        facts.gateway is not None
+        and facts.cluster is ClusterKind.AKS
+        and service.spec.target is Target.AKS
+        and service.spec.ingress.exposure is Exposure.PUBLIC
+    )
+
+
+def gateway_certificate(service: PlannedService, facts: PlatformFacts) -> str | None:
+    """The Key Vault certificate (in the platform vault, validated) the service's listener
+    serves, by name; None without TLS or off the gateway."""
+    tls = service.spec.ingress.tls
+    if tls is None or not served_by_gateway(service, facts):
+        return None
+    return tls.key_vault_certificate_uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def tls_secret_provider_class(
+    service: PlannedService, facts: PlatformFacts, client_id: Text | None
+) -> Obj | None:
+    """AGC reads listener certificates from Kubernetes Secrets, not from Key Vault. The Secrets
+    Store CSI driver syncs the certificate (private key and chain, read through the secret
+    endpoint) into the `kubernetes.io/tls` Secret the listener names, while a pod mounts it:
+    the service's own pods do, with the service's identity (Key Vault Secrets User on that
+    certificate's secret alone). Rotation in Key Vault re-syncs it (azure.github.io/
+    secrets-store-csi-driver-provider-azure, "Sync mounted content with Kubernetes secret")."""
+    certificate = gateway_certificate(service, facts)
+    if certificate is None:
+        return None
+    return {
+        "apiVersion": "secrets-store.csi.x-k8s.io/v1",
+        "kind": "SecretProviderClass",
+        "metadata": {"name": tls_secret_name(service), "namespace": service.app},
+        "spec": {
+            "provider": "azure",
+            "parameters": {
+                "usePodIdentity": "false",
+                "clientID": client_id or "",
+                "keyvaultName": facts.key_vault_name,
+                "tenantId": facts.tenant_id,
+                "objects": (
+                    f"array:\n    - |\n      objectName: {certificate}\n      objectType: secret\n"
+                ),
+            },
+            "secretObjects": [
+                {
+                    "secretName": tls_secret_name(service),
+                    "type": "kubernetes.io/tls",
+                    "data": [
+                        {"objectName": certificate, "key": "tls.key"},
+                        {"objectName": certificate, "key": "tls.crt"},
+                    ],
+                }
+            ],
+        },
+    }
+
+
+def tls_volume(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], list[Obj]]:
+    """The CSI volume that keeps the listener's Secret synced (volumes, mounts)."""
+    if gateway_certificate(service, facts) is None:
+        return [], []
+    volume = {
+        "name": TLS_VOLUME,
+        "csi": {
+            "driver": "secrets-store.csi.k8s.io",
+            "readOnly": True,
+            "volumeAttributes": {"secretProviderClass": tls_secret_name(service)},
+        },
+    }
+    return [volume], [{"name": TLS_VOLUME, "mountPath": TLS_MOUNT, "readOnly": True}]
+
+
+def gateway_source(gateway: GatewayFacts) -> Obj:
+    """The NetworkPolicy peer for AGC: its proxies connect from the association subnet."""
+    return {"ipBlock": {"cidr": gateway.subnet_cidr}}

@@ -1,0 +1,295 @@
+"""Canary releases: the rollout declaration's bad input (one clear error each, listed together,
+nothing registered), its rendering on both targets, and the promote/rollback decision."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from infra.config import Environment
+from infra.problems import InvalidInput
+from infra.services.render.aks import ServiceSecrets, render_on_aks
+from infra.services.render.canary import render_canary_on_aks
+from infra.services.render.container_apps import render_on_container_apps
+from infra.services.render.revisions import revision_suffix
+from infra.services.spec import (
+    Application,
+    Autoscaling,
+    Exposure,
+    HttpProbe,
+    Ingress,
+    KeyVaultSecret,
+    Override,
+    Port,
+    Probes,
+    Protocol,
+    Rollout,
+    ServiceSpec,
+    Target,
+    Tls,
+)
+from infra.services.validation import ValidationContext, validate_applications
+from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
+from tests.k8s_schema import validate_object
+from tests.test_gateway import gateway_facts
+
+CERT = "https://kv-shop-dev.vault.azure.net/certificates/shop"
+PROD_CERT = "https://kv-shop-prod.vault.azure.net/certificates/shop"
+
+
+def web(target: Target = Target.AKS, **changes: object) -> ServiceSpec:
+    base = ServiceSpec(
+        name="shop",
+        image="shop:1.0",
+        target=target,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=CERT),
+        ),
+        probes=Probes(readiness=HttpProbe(path="/ready")),
+        rollout=Rollout(image="shop:1.1", weight=10),
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def problems_of(*specs: ServiceSpec, environment: Environment = Environment.DEV) -> list[str]:
+    with pytest.raises(InvalidInput) as caught:
+        catalog_of(*specs, environment=environment)
+    return [f"{p.group} |{p.render().removeprefix(' ')}" for p in caught.value.problems]
+
+
+def test_a_valid_rollout_is_accepted_on_both_targets() -> None:
+    catalog = catalog_of(
+        web(), web(Target.CONTAINER_APPS, name="api", ingress=Ingress(exposure=Exposure.PUBLIC))
+    )
+    assert catalog.get("shop").spec.rollout == Rollout(image="shop:1.1", weight=10)
+
+
+@pytest.mark.parametrize("weight", [-1, 101])
+def test_weight_outside_0_to_100_is_refused(weight: int) -> None:
+    (problem,) = problems_of(web(rollout=Rollout(image="shop:1.1", weight=weight)))
+    assert f"rollout.weight = {weight}: is outside 0..100" in problem
+
+
+def test_every_bad_rollout_is_listed_together() -> None:
+    """Weights, a canary equal to the stable image, no route, no readiness probe in prod, a
+    GRPCRoute path and a host two listeners claim: one error each, all at once."""
+    prod_tls = Ingress(
+        exposure=Exposure.PUBLIC,
+        host="shop.example.com",
+        tls=Tls(key_vault_certificate_uri=PROD_CERT),
+    )
+    found = problems_of(
+        web(ingress=prod_tls, rollout=Rollout(image="shop:1.0", weight=150)),
+        web(
+            name="quiet",
+            ingress=Ingress(),
+            rollout=Rollout(image="shop:2.0", weight=10),
+        ),
+        web(
+            name="noprobe",
+            probes=Probes(),
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="noprobe.example.com",
+                tls=Tls(key_vault_certificate_uri=PROD_CERT),
+            ),
+        ),
+        web(
+            name="orders",
+            ports=(Port(name="grpc", number=50051, protocol=Protocol.GRPC),),
+            probes=Probes(),
+            rollout=None,
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="shop.example.com",
+                path="/orders",
+                tls=Tls(key_vault_certificate_uri=PROD_CERT),
+            ),
+        ),
+        environment=Environment.PROD,
+    )
+    text = "\n".join(found)
+    assert len(found) == 6, text
+    assert "shop (apps/test.py) | rollout.weight = 150: is outside 0..100" in text
+    assert "rollout.image = shop:1.0: is the stable image" in text
+    assert "quiet (apps/test.py) | rollout: needs ingress" in text
+    assert (
+        "noprobe (apps/test.py) | probes.readiness: is not declared: prod refuses a canary" in text
+    )
+    assert "orders (apps/test.py) | ingress.path = /orders: is a path on a gRPC port" in text
+    assert (
+        "orders (apps/test.py) | ingress.host = shop.example.com: is also shop's public host"
+        in text
+    )
+
+
+def test_canary_on_an_internal_aks_service_is_refused() -> None:
+    (problem,) = problems_of(web(ingress=Ingress(exposure=Exposure.INTERNAL, host="shop.internal")))
+    assert "rollout: needs a Gateway API route on AKS" in problem
+
+
+def test_dev_accepts_a_canary_with_the_default_readiness_check() -> None:
+    assert catalog_of(web(probes=Probes())).get("shop").spec.rollout is not None
+
+
+# ----- Rendering: AKS (weighted backendRefs, a canary Deployment with its own HPA/PDB) -------
+
+
+def aks_objects(spec: ServiceSpec) -> dict[str, dict[str, Any]]:
+    catalog = catalog_of(spec)
+    service = catalog.get(spec.name)
+    common: dict[str, Any] = {
+        "catalog": catalog,
+        "facts": gateway_facts(),
+        "extensions": NO_EXTENSIONS,
+        "client_id": "cid",
+        "secrets": ServiceSecrets(config_values={}),
+    }
+    objects = render_on_aks(service, **common) + render_canary_on_aks(service, **common)
+    return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}
+
+
+AUTOSCALED = Autoscaling(min_replicas=2, max_replicas=4)
+
+
+def test_aks_route_splits_traffic_between_stable_and_canary() -> None:
+    objects = aks_objects(web(autoscaling=AUTOSCALED))
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert rule["backendRefs"] == [
+        {"name": "shop", "port": 8080, "weight": 90},
+        {"name": "shop-canary", "port": 8080, "weight": 10},
+    ]
+    for obj in objects.values():
+        validate_object(obj)
+
+
+def test_aks_canary_has_its_own_workload_hpa_and_pdb_and_shares_the_identity() -> None:
+    objects = aks_objects(web(autoscaling=AUTOSCALED, secrets={"DB": KeyVaultSecret(name="db")}))
+    stable = objects["Deployment/shop"]
+    canary = objects["Deployment/shop-canary"]
+    assert stable["spec"]["template"]["spec"]["containers"][0]["image"].endswith("shop:1.0")
+    assert canary["spec"]["template"]["spec"]["containers"][0]["image"].endswith("shop:1.1")
+    # The stable Service never selects canary pods, and the canary's own Service does.
+    canary_labels = canary["spec"]["template"]["metadata"]["labels"]
+    stable_selector = objects["Service/shop"]["spec"]["selector"]
+    assert not all(canary_labels.get(k) == v for k, v in stable_selector.items())
+    assert objects["Service/shop-canary"]["spec"]["selector"].items() <= canary_labels.items()
+    hpa = objects["HorizontalPodAutoscaler/shop-canary"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "shop-canary"
+    pdb = objects["PodDisruptionBudget/shop-canary"]
+    assert pdb["spec"]["selector"]["matchLabels"] == canary["spec"]["selector"]["matchLabels"]
+    pod = canary["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "shop", "the federated credential names this account"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert (
+        volumes["secrets-store-0"]["csi"]["volumeAttributes"]["secretProviderClass"] == "shop-kv0"
+    )
+    (env,) = pod["containers"][0]["env"]
+    assert env["valueFrom"]["secretKeyRef"]["name"] == "shop-kv0"
+    assert "ServiceAccount/shop-canary" not in objects
+    assert "SecretProviderClass/shop-canary-kv0" not in objects
+
+
+def test_aks_abandoned_rollout_sends_nothing_to_the_canary() -> None:
+    objects = aks_objects(web(rollout=Rollout(image="shop:1.1", weight=0)))
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert [b["weight"] for b in rule["backendRefs"]] == [100, 0]
+    validate_object(objects["HTTPRoute/shop"])
+
+
+def test_aks_without_rollout_has_one_unweighted_backend_and_no_canary() -> None:
+    objects = aks_objects(web(rollout=None))
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert rule["backendRefs"] == [{"name": "shop", "port": 8080}]
+    assert not [k for k in objects if "canary" in k]
+
+
+# ----- Rendering: Container Apps (multiple revisions, suffixes, labels, weights) ------------
+
+
+def aca_plan(spec: ServiceSpec) -> Any:
+    catalog = catalog_of(spec)
+    return render_on_container_apps(
+        catalog.get(spec.name),
+        catalog=catalog,
+        facts=facts(),
+        extensions=NO_EXTENSIONS,
+        identity_id=None,
+        pull_identity_id="pull",
+        config_values={},
+    )
+
+
+def aca(**changes: object) -> ServiceSpec:
+    return web(Target.CONTAINER_APPS, ingress=Ingress(exposure=Exposure.PUBLIC), **changes)
+
+
+def test_aca_rollout_keeps_the_stable_revision_by_name_and_label() -> None:
+    plan = aca_plan(aca())
+    stable_suffix = aca_plan(aca(rollout=None)).template.revision_suffix
+    assert plan.configuration.active_revisions_mode == "Multiple"
+    assert plan.template.containers[0].image.endswith("shop:1.1")
+    assert plan.template.revision_suffix != stable_suffix
+    stable, canary = plan.configuration.ingress.traffic
+    assert stable.revision_name == f"shop--{stable_suffix}"
+    assert (stable.weight, stable.label) == (90, "stable")
+    assert (canary.latest_revision, canary.weight, canary.label) == (True, 10, "canary")
+
+
+def test_aca_without_rollout_is_single_revision_with_all_traffic_on_the_latest() -> None:
+    plan = aca_plan(aca(rollout=None))
+    assert plan.configuration.active_revisions_mode == "Single"
+    (only,) = plan.configuration.ingress.traffic
+    assert (only.latest_revision, only.weight) == (True, 100)
+    assert plan.template.containers[0].image.endswith("shop:1.0")
+
+
+def test_aca_revision_suffix_is_stable_for_a_declaration_and_changes_with_it() -> None:
+    assert revision_suffix(aca(rollout=None)) == revision_suffix(aca(rollout=None))
+    assert revision_suffix(aca(rollout=None)) == revision_suffix(aca())
+    assert revision_suffix(aca(rollout=None)) != revision_suffix(aca(rollout=None, image="shop:2"))
+
+
+def test_prod_deploying_through_the_lock_refuses_an_unpinned_canary() -> None:
+    lock = {"shop:1.0": "sha256:" + "a" * 64}
+    spec = web(
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=PROD_CERT),
+        )
+    )
+    context = ValidationContext(Environment.PROD, {}, "kv-shop-prod", image_lock=lock)
+    with pytest.raises(InvalidInput) as caught:
+        validate_applications([Application(name="shop", services=(spec,))], context)
+    (problem,) = caught.value.problems
+    assert problem.path == "rollout.image"
+    assert "prod runs images by digest" in problem.problem
+    pinned = {**lock, "shop:1.1": "sha256:" + "b" * 64}
+    context = ValidationContext(Environment.PROD, {}, "kv-shop-prod", image_lock=pinned)
+    catalog = validate_applications([Application(name="shop", services=(spec,))], context)
+    rollout = catalog.get("shop").spec.rollout
+    assert rollout is not None
+    assert rollout.image == "shop:1.1@sha256:" + "b" * 64
+
+
+def test_a_rollout_can_run_in_one_environment_first() -> None:
+    """`Override(rollout=...)`: dev runs the canary, prod keeps the stable image alone."""
+    spec = web(
+        rollout=None, overrides={"dev": Override(rollout=Rollout(image="shop:1.1", weight=10))}
+    )
+    assert catalog_of(spec).get("shop").spec.rollout == Rollout(image="shop:1.1", weight=10)
+    prod_spec = dataclasses.replace(
+        spec,
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(key_vault_certificate_uri=PROD_CERT),
+        ),
+    )
+    assert catalog_of(prod_spec, environment=Environment.PROD).get("shop").spec.rollout is None
