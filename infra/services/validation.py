@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from infra.config import Environment
+from infra.constants import SECRET_LOOKING_PATTERN
 from infra.problems import InvalidInput, Problem, show
 from infra.services.chart_versions import reviewed
 from infra.services.cron import cron_problem
@@ -58,9 +59,7 @@ KEY_VAULT_CERT_URI = re.compile(
 )
 SECRET_FILE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
-SECRET_LOOKING = re.compile(
-    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)"
-)
+SECRET_LOOKING = re.compile(SECRET_LOOKING_PATTERN, re.I)
 
 MAX_NAME = {Target.AKS: 63, Target.CONTAINER_APPS: 32}
 RESERVED_NAMESPACES = frozenset(

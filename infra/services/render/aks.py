@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.foundation.aks import APP_ROUTING_INGRESS_CLASS, USER_POOL
+from infra.constants import (
+    APP_ROUTING_INGRESS_CLASS,
+    INTERNAL_INGRESS_CLASS,
+    PRESTOP_SLEEP_SECONDS,
+    PROBE_TIMEOUT_SECONDS,
+    PROBE_TIMINGS,
+    SCALER_COOLDOWN_SECONDS,
+    SCALER_POLLING_SECONDS,
+    TERMINATION_GRACE_SECONDS,
+    USER_POOL,
+)
 from infra.services.render.common import (
     ClusterKind,
     PlatformExtensions,
@@ -57,7 +67,6 @@ from infra.services.wiring import dependency_env, reachability
 
 Obj = dict[str, Any]
 
-INTERNAL_INGRESS_CLASS = "nginx-internal"
 PART_OF = "app.kubernetes.io/part-of"
 INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
 LOCAL_INGRESS_NAMESPACE = "ingress-nginx"
@@ -67,9 +76,6 @@ KEYVAULT_TLS_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
 SECRETS_STORE_MOUNT = "/mnt/secrets-store"
 RUN_AS = 10001
 """A fixed non-root uid/gid: `runAsNonRoot` alone fails on images whose USER is a name."""
-TERMINATION_GRACE_SECONDS = 30
-PRESTOP_SLEEP_SECONDS = 5
-"""Time for endpoints and the ingress to stop sending traffic before the process gets SIGTERM."""
 
 
 @dataclass(frozen=True)
@@ -134,13 +140,13 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Obj:
         action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
     else:
         action = {"tcpSocket": {"port": port}}
-    timing = {
-        "readiness": {"periodSeconds": 5, "failureThreshold": 3},
-        "liveness": {"periodSeconds": 10, "failureThreshold": 3},
-        # Up to 5 minutes to start before liveness may restart the container.
-        "startup": {"periodSeconds": 5, "failureThreshold": 60},
-    }[kind]
-    return {**action, "timeoutSeconds": 2, **timing}
+    period, failures = PROBE_TIMINGS[kind]
+    return {
+        **action,
+        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
+        "periodSeconds": period,
+        "failureThreshold": failures,
+    }
 
 
 def _key_vault_secrets(
@@ -539,8 +545,8 @@ def _autoscaler(
                 "scaleTargetRef": {"name": service.name},
                 "minReplicaCount": scale.min_replicas,
                 "maxReplicaCount": scale.max_replicas,
-                "pollingInterval": 15,
-                "cooldownPeriod": 300,
+                "pollingInterval": SCALER_POLLING_SECONDS,
+                "cooldownPeriod": SCALER_COOLDOWN_SECONDS,
                 "triggers": triggers,
             },
         },

@@ -10,6 +10,13 @@ from dataclasses import dataclass
 
 from pulumi_azure_native import app
 
+from infra.constants import (
+    PROBE_TIMEOUT_SECONDS,
+    PROBE_TIMINGS,
+    SCALER_COOLDOWN_SECONDS,
+    SCALER_POLLING_SECONDS,
+    TERMINATION_GRACE_SECONDS,
+)
 from infra.foundation.container_apps import CONSUMPTION_PROFILE
 from infra.services.render.common import (
     PlatformExtensions,
@@ -52,8 +59,6 @@ from infra.services.validation import (
 )
 from infra.services.wiring import container_app_external, dependency_env, reachability
 
-TERMINATION_GRACE_SECONDS = 30
-
 
 @dataclass(frozen=True)
 class ContainerAppPlan:
@@ -69,18 +74,20 @@ class ContainerAppPlan:
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppProbeArgs:
     port = probe_port_number(spec, probe)
-    timing = {
-        app.Type.READINESS: (5, 3),
-        app.Type.LIVENESS: (10, 3),
-        app.Type.STARTUP: (5, 60),
-    }[kind]
+    timing = PROBE_TIMINGS[
+        {
+            app.Type.READINESS: "readiness",
+            app.Type.LIVENESS: "liveness",
+            app.Type.STARTUP: "startup",
+        }[kind]
+    ]
     if isinstance(probe, HttpProbe):
         return app.ContainerAppProbeArgs(
             type=kind,
             http_get=app.ContainerAppProbeHttpGetArgs(path=probe.path, port=port),
             period_seconds=timing[0],
             failure_threshold=timing[1],
-            timeout_seconds=2,
+            timeout_seconds=PROBE_TIMEOUT_SECONDS,
         )
     # Container Apps has no gRPC probe: a TCP check on the same port (README: translations).
     return app.ContainerAppProbeArgs(
@@ -88,7 +95,7 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppP
         tcp_socket=app.ContainerAppProbeTcpSocketArgs(port=port),
         period_seconds=timing[0],
         failure_threshold=timing[1],
-        timeout_seconds=2,
+        timeout_seconds=PROBE_TIMEOUT_SECONDS,
     )
 
 
@@ -245,8 +252,8 @@ def _scale(spec: ServiceSpec, identity_id: Text | None) -> app.ScaleArgs:
         min_replicas=min_replicas(spec),
         max_replicas=max_replicas(spec),
         rules=rules or None,
-        polling_interval=15,
-        cooldown_period=300,
+        polling_interval=SCALER_POLLING_SECONDS,
+        cooldown_period=SCALER_COOLDOWN_SECONDS,
     )
 
 
