@@ -6,7 +6,6 @@ subnet sizes, zones). Either way every problem is reported at once, naming the s
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import json
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from infra.input_errors import Wording, did_you_mean, problems_from
 from infra.problems import InvalidInput, Problem, show
 from infra.vm_sizes import VM_SIZES, ephemeral_fits, supports_encryption_at_host
 
@@ -634,26 +634,34 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 def _pydantic_problems(
     error: ValidationError, root: type[BaseModel] = PlatformConfig
 ) -> list[Problem]:
-    problems: list[Problem] = []
-    for item in error.errors():
-        loc = tuple(item["loc"])
-        kind = item["type"]
-        if kind == "extra_forbidden":
-            known = _known_keys(loc[:-1], root)
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            fix = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
-            problems.append(Problem(_key_path(loc), show(item["input"]), "unknown key", fix))
-            continue
+    def description(loc: tuple[Any, ...]) -> str | None:
         info, _ = _walk(loc, root)
-        description = info.description if info is not None and info.description else None
-        if kind == "missing":
-            fix = f"set it: {description}" if description else "set it"
-            problems.append(Problem(_key_path(loc), "", "required key is missing", fix))
-            continue
-        message = item["msg"].removeprefix("Value error, ")
-        fix = f"expected {description}" if description else "see the README's config reference"
-        problems.append(Problem(_key_path(loc), show(item["input"]), message, fix))
-    return sorted(problems)
+        return info.description if info is not None and info.description else None
+
+    def unknown_fix(loc: tuple[Any, ...]) -> str:
+        known = _known_keys(loc[:-1], root)
+        close = did_you_mean(str(loc[-1]), known)
+        return f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+
+    def missing_fix(loc: tuple[Any, ...]) -> str:
+        text = description(loc)
+        return f"set it: {text}" if text else "set it"
+
+    def fix(loc: tuple[Any, ...]) -> str:
+        text = description(loc)
+        return f"expected {text}" if text else "see the README's config reference"
+
+    wording = Wording(
+        path=_key_path,
+        unknown="unknown key",
+        unknown_fix=unknown_fix,
+        fix=fix,
+        missing="required key is missing",
+        missing_fix=missing_fix,
+        show_unknown_value=True,
+        strip_value_error=True,
+    )
+    return sorted(problems_from(error, wording))
 
 
 def _semantic_problems(config: PlatformConfig) -> list[Problem]:

@@ -19,6 +19,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from infra.config import Environment
 from infra.constants import SECRET_LOOKING_PATTERN
+from infra.input_errors import Wording, did_you_mean, problems_from
 from infra.problems import InvalidInput, Problem, show
 from infra.services.chart_versions import reviewed
 from infra.services.cron import cron_problem
@@ -221,17 +222,6 @@ def apply_override(spec: ServiceSpec, environment: Environment) -> ServiceSpec:
 # Type pass (pydantic)
 
 
-def _walk(obj: Any, loc: Sequence[Any]) -> Any:
-    for part in loc:
-        if isinstance(obj, Mapping):
-            obj = obj.get(part)
-        elif isinstance(obj, (list, tuple)) and isinstance(part, int):
-            obj = obj[part] if part < len(obj) else None
-        else:
-            obj = getattr(obj, str(part), None)
-    return obj
-
-
 def _loc_path(loc: Iterable[Any]) -> str:
     path = ""
     for part in loc:
@@ -250,61 +240,14 @@ def _type_problems(
     try:
         return adapter.validate_python(spec), []
     except ValidationError as error:
-        errors = error.errors()
-    # Unions report one error per member; keep the member the user actually wrote, or one
-    # summary when the value is none of them (e.g. a literal string where a secret ref belongs).
-    by_place: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-    for item in errors:
-        loc = tuple(item["loc"])
-        cut = next((i for i, p in enumerate(loc) if p in _SPEC_CLASSES), None)
-        place = loc if cut is None else loc[:cut]
-        by_place.setdefault(place, []).append(
-            {
-                **item,
-                "member": None if cut is None else loc[cut],
-                "rest": () if cut is None else loc[cut + 1 :],
-            }
+        wording = Wording(
+            path=_loc_path,
+            unknown="unknown field",
+            unknown_fix=lambda _: "remove it or fix its spelling",
+            fix=lambda _: "see the README's service model",
+            group=group,
         )
-    problems: list[Problem] = []
-    for place, items in by_place.items():
-        written = _walk(spec, place)
-        members = [i for i in items if i["member"] is not None]
-        chosen: list[dict[str, Any]]
-        if members:
-            mine = [i for i in members if type(written).__name__ == i["member"]]
-            if not mine:
-                names = sorted({str(i["member"]) for i in members})
-                problems.append(
-                    Problem(
-                        _loc_path(place),
-                        show(written),
-                        f"is a {type(written).__name__}",
-                        f"use one of {', '.join(names)}",
-                        group,
-                    )
-                )
-                continue
-            chosen = [{**i, "loc": place + i["rest"]} for i in mine]
-        else:
-            chosen = items
-        for item in chosen:
-            kind = item["type"]
-            path = _loc_path(item["loc"])
-            if kind in ("unexpected_keyword_argument", "extra_forbidden"):
-                problems.append(
-                    Problem(path, "", "unknown field", "remove it or fix its spelling", group)
-                )
-            else:
-                problems.append(
-                    Problem(
-                        path,
-                        show(item["input"]),
-                        item["msg"],
-                        "see the README's service model",
-                        group,
-                    )
-                )
-    return None, problems
+        return None, problems_from(error, wording, written=spec, members=_SPEC_CLASSES)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1282,9 +1225,7 @@ def _relation_problems(
                         )
                     )
             if callee is None and chart is None:
-                close = [n for n in [*by_name, *charts_by_name] if n.startswith(dep.service[:3])][
-                    :3
-                ]
+                close = did_you_mean(dep.service, [*by_name, *charts_by_name], limit=3)
                 hint = (
                     f"did you mean {', '.join(close)}?"
                     if close
