@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from infra.config import Environment
+from infra.services.catalog import Catalog
 from infra.services.render.aks import ServiceSecrets, namespace_objects, render_on_aks
 from infra.services.render.common import PlatformExtensions
 from infra.services.spec import (
@@ -19,7 +20,6 @@ from infra.services.spec import (
     Target,
     Tls,
 )
-from infra.services.validation import Catalog
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts, reference_catalog
 from tests.k8s_schema import validate_object
 

@@ -12,7 +12,7 @@ from typing import Any
 from infra.cost.plan import attach_estimate
 from infra.preview.engine import OfflineRun, Registration
 from infra.preview.topology import topology_of
-from infra.services.validation import Catalog
+from infra.services.catalog import Catalog
 
 SNAPSHOT_VERSION = 2
 """2: secrets masked per value; `reads` (which input paths read which resources' outputs) and

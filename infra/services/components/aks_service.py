@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity, privatedns
 
 from infra.foundation.common import Placement
+from infra.services.catalog import Catalog, PlannedJob, PlannedService
 from infra.services.components.identity import (
     create_identity,
     grants_in_force,
@@ -18,7 +19,6 @@ from infra.services.components.kubernetes_objects import create_objects, logical
 from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.roles import queue_trigger
-from infra.services.validation import Catalog, PlannedJob, PlannedService
 from infra.services.wiring import reachability
 
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"

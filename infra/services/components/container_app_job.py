@@ -9,10 +9,10 @@ import pulumi
 from pulumi_azure_native import app
 
 from infra.foundation.common import Placement
+from infra.services.catalog import Catalog, PlannedJob
 from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_job_on_container_apps
-from infra.services.validation import Catalog, PlannedJob
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ import pulumi
 from pulumi_azure_native import app, dns
 
 from infra.foundation.common import Placement
+from infra.services.catalog import Catalog, PlannedService
 from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.custom_domains import CustomDomain
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
-from infra.services.validation import Catalog, PlannedService
 
 
 @dataclass(frozen=True)

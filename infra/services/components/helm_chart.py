@@ -11,10 +11,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.services.catalog import Catalog, PlannedChart
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.aks import render_chart
 from infra.services.render.common import PlatformExtensions
-from infra.services.validation import Catalog, PlannedChart
 
 
 class HelmRelease(pulumi.ComponentResource):

@@ -22,6 +22,15 @@ from infra.constants import (
     TERMINATION_GRACE_SECONDS,
     USER_POOL,
 )
+from infra.services.catalog import (
+    Catalog,
+    Planned,
+    PlannedChart,
+    PlannedJob,
+    PlannedService,
+    port_named,
+    service_port,
+)
 from infra.services.render.common import (
     ClusterKind,
     PlatformExtensions,
@@ -53,15 +62,6 @@ from infra.services.spec import (
     ServiceBusQueue,
     ServiceSpec,
     StorageQueue,
-)
-from infra.services.validation import (
-    Catalog,
-    Planned,
-    PlannedChart,
-    PlannedJob,
-    PlannedService,
-    port_named,
-    service_port,
 )
 from infra.services.wiring import dependency_env, reachability
 

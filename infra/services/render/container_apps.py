@@ -18,6 +18,14 @@ from infra.constants import (
     TERMINATION_GRACE_SECONDS,
 )
 from infra.foundation.container_apps import CONSUMPTION_PROFILE
+from infra.services.catalog import (
+    Catalog,
+    Planned,
+    PlannedJob,
+    PlannedService,
+    port_named,
+    service_port,
+)
 from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
@@ -48,14 +56,6 @@ from infra.services.spec import (
     ServiceSpec,
     StorageQueue,
     file_secret_name,
-)
-from infra.services.validation import (
-    Catalog,
-    Planned,
-    PlannedJob,
-    PlannedService,
-    port_named,
-    service_port,
 )
 from infra.services.wiring import container_app_external, dependency_env, reachability
 
