@@ -63,6 +63,24 @@ SYSTEM_POOL = "system"
 USER_POOL = "user"
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
+# --- Component types: how the preview groups recorded resources by service. ------------------
+AKS_SERVICE_COMPONENT = "platform:services:AksService"
+CONTAINER_APP_SERVICE_COMPONENT = "platform:services:ContainerAppService"
+CONTAINER_APP_JOB_COMPONENT = "platform:services:ContainerAppJob"
+HELM_RELEASE_COMPONENT = "platform:services:HelmRelease"
+NAMESPACE_COMPONENT = "platform:services:ApplicationNamespace"
+INTERNAL_INGRESS_COMPONENT = "platform:services:InternalIngress"
+WORKLOAD_COMPONENTS = frozenset(
+    {
+        AKS_SERVICE_COMPONENT,
+        CONTAINER_APP_SERVICE_COMPONENT,
+        CONTAINER_APP_JOB_COMPONENT,
+        HELM_RELEASE_COMPONENT,
+    }
+)
+"""Components that each deploy one service, job or chart (named after it): a change under one
+is that workload's change in the preview. New workload components belong in this set."""
+
 # --- Timings both targets share (Kubernetes and Container Apps render the same numbers). -------
 PROBE_TIMEOUT_SECONDS = 2
 PROBE_TIMINGS: dict[str, tuple[int, int]] = {

@@ -53,6 +53,11 @@ class Platform:
     catalog: Catalog
     services: dict[str, pulumi.ComponentResource]
 
+    @property
+    def azure_config(self) -> PlatformConfig | None:
+        """The Azure stack's config (`infra/program_result.py`); None for the local stack."""
+        return None if self.foundation is None else self.foundation.config
+
 
 def _config_secrets() -> dict[str, bool]:
     """Every non-platform config key of the stack, and whether it is stored encrypted."""

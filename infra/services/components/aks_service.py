@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity, privatedns
 
+from infra.constants import AKS_SERVICE_COMPONENT
 from infra.foundation.common import Placement
 from infra.services.catalog import Catalog, PlannedJob, PlannedService
 from infra.services.components.identity import (
@@ -56,7 +57,7 @@ class AksService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AksServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("platform:services:AksService", name, None, opts)
+        super().__init__(AKS_SERVICE_COMPONENT, name, None, opts)
         service = args.service
         azure = args.azure
         identity = (

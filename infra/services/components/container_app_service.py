@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import app, dns
 
+from infra.constants import CONTAINER_APP_SERVICE_COMPONENT
 from infra.foundation.common import Placement
 from infra.services.catalog import Catalog, PlannedService
 from infra.services.components.identity import create_identity, grants_in_force
@@ -47,7 +48,7 @@ class ContainerAppService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ContainerAppServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("platform:services:ContainerAppService", name, None, opts)
+        super().__init__(CONTAINER_APP_SERVICE_COMPONENT, name, None, opts)
         service = args.service
         placement = args.placement
         identity = create_identity(
