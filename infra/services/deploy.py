@@ -85,6 +85,7 @@ def deploy_services(
             placement=foundation.placement,
             zone_name=foundation.network.private_zone_name,
             zone=config.private_dns_zone,
+            extensions=extensions,
         )
     components: dict[str, pulumi.ComponentResource] = {}
     for service in catalog.services:

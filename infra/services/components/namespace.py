@@ -52,11 +52,12 @@ class InternalIngress(pulumi.ComponentResource):
         placement: Placement,
         zone_name: pulumi.Input[str],
         zone: str,
+        extensions: PlatformExtensions,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(INTERNAL_INGRESS_COMPONENT, "internal-ingress", None, opts)
         create_objects(
-            [internal_ingress_controller(address)],
+            [internal_ingress_controller(address, extensions)],
             pulumi.ResourceOptions(parent=self, provider=provider),
         )
         for host in hosts:

@@ -32,6 +32,8 @@ from infra.services.catalog import (
     service_port,
 )
 from infra.services.render.common import (
+    MANAGED_BY_LABEL,
+    PART_OF_LABEL,
     ClusterKind,
     PlatformExtensions,
     PlatformFacts,
@@ -108,19 +110,38 @@ def namespace_objects(app: str, extensions: PlatformExtensions) -> list[Obj]:
     deny = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {"name": "default-deny-ingress", "namespace": app},
+        "metadata": _platform_metadata("default-deny-ingress", extensions, app),
         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
     }
     return _hooked([namespace, deny], extensions)
 
 
-def internal_ingress_controller(address: str) -> Obj:
+def _platform_metadata(name: str, extensions: PlatformExtensions, app: str | None = None) -> Obj:
+    """Metadata of an object the platform owns rather than one service (the namespace's
+    default-deny policy, the internal ingress controller): the platform labels and annotations
+    every object carries (README: extension points), part of the application when namespaced."""
+    meta: Obj = {
+        "name": name,
+        **({"namespace": app} if app else {}),
+        "labels": {
+            **extensions.labels,
+            **({PART_OF_LABEL: app} if app else {}),
+            MANAGED_BY_LABEL: "pulumi",
+        },
+    }
+    if extensions.annotations:
+        meta["annotations"] = dict(extensions.annotations)
+    return meta
+
+
+def internal_ingress_controller(address: str, extensions: PlatformExtensions) -> Obj:
     """A second app-routing NGINX behind an internal load balancer, for Exposure.INTERNAL, on a
-    fixed address so internal hosts can have DNS records before the load balancer exists."""
-    return {
+    fixed address so internal hosts can have DNS records before the load balancer exists.
+    Labelled and hooked like every other object."""
+    controller = {
         "apiVersion": "approuting.kubernetes.azure.com/v1alpha1",
         "kind": "NginxIngressController",
-        "metadata": {"name": INTERNAL_INGRESS_CLASS},
+        "metadata": _platform_metadata(INTERNAL_INGRESS_CLASS, extensions),
         "spec": {
             "ingressClassName": INTERNAL_INGRESS_CLASS,
             "controllerNamePrefix": INTERNAL_INGRESS_CLASS,
@@ -130,6 +151,7 @@ def internal_ingress_controller(address: str) -> Obj:
             },
         },
     }
+    return _hooked([controller], extensions)[0]
 
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Obj:
@@ -160,7 +182,7 @@ def _key_vault_secrets(
 
 
 def _secret_provider_classes(
-    service: Planned, facts: PlatformFacts, client_id: Text | None
+    service: Planned, facts: PlatformFacts, client_id: Text | None, extensions: PlatformExtensions
 ) -> list[Obj]:
     objects: list[Obj] = []
     if facts.cluster is ClusterKind.LOCAL:
@@ -175,7 +197,7 @@ def _secret_provider_classes(
             {
                 "apiVersion": "secrets-store.csi.x-k8s.io/v1",
                 "kind": "SecretProviderClass",
-                "metadata": {"name": name, "namespace": service.app},
+                "metadata": _metadata(service, extensions, name),
                 "spec": {
                     "provider": "azure",
                     "parameters": {
@@ -211,7 +233,7 @@ def _secret_provider_classes(
             {
                 "apiVersion": "secrets-store.csi.x-k8s.io/v1",
                 "kind": "SecretProviderClass",
-                "metadata": {"name": f"{service.name}-files", "namespace": service.app},
+                "metadata": _metadata(service, extensions, f"{service.name}-files"),
                 # No secretObjects: file secrets stay in the pod's tmpfs volume, never in etcd.
                 "spec": {
                     "provider": "azure",
@@ -764,7 +786,7 @@ def render_on_aks(
     candidates = [
         _service_account(service, extensions, client_id),
         _config_secret(service, extensions, secrets),
-        *_secret_provider_classes(service, facts, client_id),
+        *_secret_provider_classes(service, facts, client_id, extensions),
         _deployment(service, catalog, facts, extensions, uses_identity=client_id is not None),
         _service(service, catalog, extensions),
         *_autoscaler(service, extensions, client_id),
@@ -899,7 +921,7 @@ def render_job_on_aks(
     candidates = [
         _service_account(job, extensions, client_id),
         _config_secret(job, extensions, secrets),
-        *_secret_provider_classes(job, facts, client_id),
+        *_secret_provider_classes(job, facts, client_id, extensions),
         *workload,
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)
