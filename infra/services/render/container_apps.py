@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pulumi_azure_native import app
 
 from infra.constants import (
+    CONSUMPTION_PROFILE,
     PROBE_TIMEOUT_SECONDS,
     PROBE_TIMINGS,
     SCALER_COOLDOWN_SECONDS,
     SCALER_POLLING_SECONDS,
     TERMINATION_GRACE_SECONDS,
 )
-from infra.foundation.container_apps import CONSUMPTION_PROFILE
 from infra.services.catalog import (
     Catalog,
     Planned,
