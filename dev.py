@@ -10,12 +10,16 @@
     python3 dev.py setup             only create/update .venv (for Pulumi CLI runs)
 
 Only the standard library is used here, so it works on a fresh clone with nothing but Python.
+With uv on the PATH (https://docs.astral.sh/uv/), `.venv` is built from uv.lock by `uv sync`,
+the same way Pulumi's `toolchain: uv` does; without it, pip installs requirements-dev.txt
+(the same pins; a test keeps them equal to pyproject.toml's). DEV_INSTALLER=pip forces pip.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -25,25 +29,51 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-REQUIREMENTS = ("requirements.txt", "requirements-dev.txt")
+REQUIREMENTS = ("requirements.txt", "requirements-dev.txt", "uv.lock")
 STAMP = VENV / ".requirements.sha256"
 
 
 def _requirements_digest() -> str:
     digest = hashlib.sha256()
     for name in REQUIREMENTS:
-        digest.update((ROOT / name).read_bytes())
+        path = ROOT / name
+        if path.exists():
+            digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _uv() -> str | None:
+    """The uv executable, unless absent or DEV_INSTALLER=pip."""
+    if os.environ.get("DEV_INSTALLER", "").lower() == "pip" or not (ROOT / "uv.lock").exists():
+        return None
+    return shutil.which("uv")
+
+
+def _sync_with_uv(uv: str) -> None:
+    """`uv sync --locked`: exactly uv.lock's versions (dev group included) into .venv, with the
+    Python running this script; fails rather than re-resolving when the lock is stale."""
+    print("installing uv.lock into .venv (uv)", flush=True)
+    subprocess.run(
+        [uv, "sync", "--locked", "--python", sys.executable],
+        cwd=ROOT,
+        env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)},
+        check=True,
+    )
 
 
 def ensure_venv() -> None:
     """Create the virtualenv Pulumi.yaml names and install pinned requirements, once."""
+    wanted = _requirements_digest()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        return
+    uv = _uv()
+    if uv is not None:
+        _sync_with_uv(uv)
+        STAMP.write_text(wanted)
+        return
     if not PYTHON.exists():
         print("creating .venv", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = _requirements_digest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
-        return
     print("installing requirements-dev.txt into .venv", flush=True)
     subprocess.run(
         [

@@ -1,12 +1,11 @@
 """Typed stack configuration: one immutable object built from `pulumi.Config`, validated first.
 
-Pydantic checks types and ranges; `_semantic_problems` checks what spans fields (CIDR overlaps,
+Pydantic checks types and ranges; `infra/config_rules.py` checks what spans fields (CIDR overlaps,
 subnet sizes, zones). Either way every problem is reported at once, naming the stack key.
 """
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import json
 from collections.abc import Mapping
@@ -17,8 +16,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
-from infra.problems import InvalidInput, Problem, show
-from infra.vm_sizes import VM_SIZES, ephemeral_fits, supports_encryption_at_host
+from infra.input_errors import Wording, did_you_mean, problems_from
+from infra.problems import InvalidInput, Problem
+from infra.vm_sizes import ephemeral_fits
 
 NAMESPACE = "platform"
 """The Pulumi project name, and so the namespace of every platform setting in the stack files."""
@@ -581,7 +581,9 @@ def platform_config_from_values(values: Mapping[str, Any]) -> PlatformConfig:
     """Validate the `platform:*` values of an Azure stack in one pass (keys without namespace)."""
     config = _validated(PlatformConfig, values)
     assert isinstance(config, PlatformConfig)
-    problems = _semantic_problems(config)
+    from infra.config_rules import config_problems  # the rules import this module's types
+
+    problems = config_problems(config)
     if problems:
         raise InvalidInput("the stack config", problems)
     return config
@@ -657,444 +659,31 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
 def _pydantic_problems(
     error: ValidationError, root: type[BaseModel] = PlatformConfig
 ) -> list[Problem]:
-    problems: list[Problem] = []
-    for item in error.errors():
-        loc = tuple(item["loc"])
-        kind = item["type"]
-        if kind == "extra_forbidden":
-            known = _known_keys(loc[:-1], root)
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            fix = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
-            problems.append(Problem(_key_path(loc), show(item["input"]), "unknown key", fix))
-            continue
+    def description(loc: tuple[Any, ...]) -> str | None:
         info, _ = _walk(loc, root)
-        description = info.description if info is not None and info.description else None
-        if kind == "missing":
-            fix = f"set it: {description}" if description else "set it"
-            problems.append(Problem(_key_path(loc), "", "required key is missing", fix))
-            continue
-        message = item["msg"].removeprefix("Value error, ")
-        fix = f"expected {description}" if description else "see the README's config reference"
-        problems.append(Problem(_key_path(loc), show(item["input"]), message, fix))
-    return sorted(problems)
+        return info.description if info is not None and info.description else None
 
+    def unknown_fix(loc: tuple[Any, ...]) -> str:
+        known = _known_keys(loc[:-1], root)
+        close = did_you_mean(str(loc[-1]), known)
+        return f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
 
-GATEWAY_SUBNET_MAX_PREFIX = 24
-"""Application Gateway for Containers needs at least 250 free addresses in its association
-subnet (learn.microsoft.com, "Quickstart: Create Application Gateway for Containers - bring your
-own deployment", "Create an association resource")."""
+    def missing_fix(loc: tuple[Any, ...]) -> str:
+        text = description(loc)
+        return f"set it: {text}" if text else "set it"
 
+    def fix(loc: tuple[Any, ...]) -> str:
+        text = description(loc)
+        return f"expected {text}" if text else "see the README's config reference"
 
-def _gateway_problems(config: PlatformConfig) -> list[Problem]:
-    """The Gateway API ingress needs its delegated subnet; NGINX needs none."""
-    cidr = config.network.gateway_subnet_cidr
-    key = f"{NAMESPACE}:network.gatewaySubnetCidr"
-    if config.aks.ingress != "nginx" and cidr is None:
-        return [
-            Problem(
-                key,
-                "",
-                f"is required for aks.ingress {config.aks.ingress} (Application Gateway for "
-                "Containers joins a subnet delegated to it)",
-                "add a free /24 inside vnetCidr, e.g. network.gatewaySubnetCidr: 10.20.12.0/24",
-            )
-        ]
-    if cidr is not None and cidr.prefixlen > GATEWAY_SUBNET_MAX_PREFIX:
-        return [
-            Problem(
-                key,
-                str(cidr),
-                "is too small: Application Gateway for Containers needs 250 free addresses",
-                f"use a /{GATEWAY_SUBNET_MAX_PREFIX} or larger",
-            )
-        ]
-    return []
-
-
-def _semantic_problems(config: PlatformConfig) -> list[Problem]:
-    """Checks that span several keys: overlapping ranges, sizes, zones, min/max."""
-    problems: list[Problem] = []
-    net = config.network
-    key = f"{NAMESPACE}:network"
-
-    subnets = {
-        "aksNodesSubnetCidr": net.aks_nodes_subnet_cidr,
-        "containerAppsSubnetCidr": net.container_apps_subnet_cidr,
-    }
-    if net.private_endpoints_subnet_cidr is not None:
-        subnets["privateEndpointsSubnetCidr"] = net.private_endpoints_subnet_cidr
-    if net.gateway_subnet_cidr is not None:
-        subnets["gatewaySubnetCidr"] = net.gateway_subnet_cidr
-    problems.extend(_gateway_problems(config))
-    for name, cidr in subnets.items():
-        if not cidr.subnet_of(net.vnet_cidr):
-            problems.append(
-                Problem(
-                    f"{key}.{name}",
-                    str(cidr),
-                    f"is outside vnetCidr {net.vnet_cidr}",
-                    f"pick a range inside {net.vnet_cidr}",
-                )
-            )
-    named = list(subnets.items())
-    for index, (name, cidr) in enumerate(named):
-        for earlier, earlier_cidr in named[:index]:
-            if cidr.overlaps(earlier_cidr):
-                problems.append(
-                    Problem(
-                        f"{key}.{name}",
-                        str(cidr),
-                        f"overlaps {earlier} {earlier_cidr}",
-                        "give each subnet its own range",
-                    )
-                )
-    endpoints = net.private_endpoints_subnet_cidr
-    if endpoints is not None and endpoints.prefixlen > PRIVATE_ENDPOINTS_MIN_PREFIX:
-        problems.append(
-            Problem(
-                f"{key}.privateEndpointsSubnetCidr",
-                str(endpoints),
-                "is too small: Azure reserves 5 addresses in every subnet",
-                f"use a /{PRIVATE_ENDPOINTS_MIN_PREFIX} or larger",
-            )
-        )
-    for section, public in (
-        ("registry", config.registry.public_network_access),
-        ("keyVault", config.key_vault.public_network_access),
-    ):
-        if not public and endpoints is None:
-            problems.append(
-                Problem(
-                    f"{NAMESPACE}:{section}.publicNetworkAccess",
-                    "false",
-                    "would leave no way in: there is no private endpoint",
-                    "set network.privateEndpointsSubnetCidr, or keep publicNetworkAccess true",
-                )
-            )
-    if endpoints is not None and config.registry.sku != "Premium":
-        problems.append(
-            Problem(
-                f"{NAMESPACE}:registry.sku",
-                config.registry.sku,
-                "a registry reachable through a private endpoint must be Premium",
-                "set registry.sku to Premium, or remove network.privateEndpointsSubnetCidr",
-            )
-        )
-    for name, cidr in {"podCidr": net.pod_cidr, "serviceCidr": net.service_cidr}.items():
-        if cidr.overlaps(net.vnet_cidr):
-            problems.append(
-                Problem(
-                    f"{key}.{name}",
-                    str(cidr),
-                    f"overlaps vnetCidr {net.vnet_cidr}",
-                    "use a range outside the VNet (pods and services are not VNet addresses)",
-                )
-            )
-    if net.pod_cidr.overlaps(net.service_cidr):
-        problems.append(
-            Problem(
-                f"{key}.serviceCidr",
-                str(net.service_cidr),
-                f"overlaps podCidr {net.pod_cidr}",
-                "give pods and services separate ranges",
-            )
-        )
-    if net.dns_service_ip not in net.service_cidr or net.dns_service_ip in (
-        net.service_cidr.network_address,
-        net.service_cidr.network_address + 1,
-        net.service_cidr.broadcast_address,
-    ):
-        problems.append(
-            Problem(
-                f"{key}.dnsServiceIp",
-                str(net.dns_service_ip),
-                f"must be a usable address inside serviceCidr {net.service_cidr}",
-                f"use e.g. {net.service_cidr.network_address + 10}",
-            )
-        )
-    if net.container_apps_subnet_cidr.prefixlen > ACA_MIN_WORKLOAD_PROFILES_PREFIX:
-        problems.append(
-            Problem(
-                f"{key}.containerAppsSubnetCidr",
-                str(net.container_apps_subnet_cidr),
-                "is too small for a workload-profiles environment",
-                f"use a /{ACA_MIN_WORKLOAD_PROFILES_PREFIX} or larger (/23 leaves room to grow)",
-            )
-        )
-
-    aks = config.aks
-    akey = f"{NAMESPACE}:aks"
-    for pool_key, pool in (("systemPool", aks.system_pool), ("userPool", aks.user_pool)):
-        if pool.min_count > pool.max_count:
-            problems.append(
-                Problem(
-                    f"{akey}.{pool_key}.minCount",
-                    str(pool.min_count),
-                    f"is greater than maxCount {pool.max_count}",
-                    "lower minCount or raise maxCount",
-                )
-            )
-    problems.extend(_node_problems(config))
-    # Overlay networking: one VNet address per node, plus surge nodes during upgrades.
-    max_nodes = aks.system_pool.max_count + aks.user_pool.max_count
-    surge = -(-max_nodes // 3)
-    usable = net.aks_nodes_subnet_cidr.num_addresses - AZURE_RESERVED_IPS_PER_SUBNET
-    if max_nodes + surge > usable:
-        problems.append(
-            Problem(
-                f"{key}.aksNodesSubnetCidr",
-                str(net.aks_nodes_subnet_cidr),
-                f"has {usable} usable addresses, fewer than {max_nodes + surge} "
-                f"(max nodes {max_nodes} plus upgrade surge {surge})",
-                "use a larger subnet or lower the pools' maxCount",
-            )
-        )
-    if len(set(aks.zones)) != len(aks.zones):
-        problems.append(
-            Problem(
-                f"{akey}.zones", show(list(aks.zones)), "lists a zone twice", "list each zone once"
-            )
-        )
-    if aks.zones and config.location not in ZONAL_REGIONS:
-        problems.append(
-            Problem(
-                f"{akey}.zones",
-                show(list(aks.zones)),
-                f"region {config.location} has no availability zones",
-                "remove zones or pick a zonal region such as westeurope",
-            )
-        )
-    if config.is_prod and len(set(aks.zones)) < 3:
-        problems.append(
-            Problem(
-                f"{akey}.zones",
-                show(list(aks.zones)),
-                "prod must survive the loss of a zone",
-                'set zones: ["1", "2", "3"] in a zonal region',
-            )
-        )
-    if config.is_prod and aks.tier == "Free":
-        problems.append(
-            Problem(
-                f"{akey}.tier",
-                "Free",
-                "the Free tier has no uptime SLA",
-                "use Standard (or Premium) in prod",
-            )
-        )
-    if config.container_apps.zone_redundant and config.location not in ZONAL_REGIONS:
-        problems.append(
-            Problem(
-                f"{NAMESPACE}:containerApps.zoneRedundant",
-                "true",
-                f"region {config.location} has no availability zones",
-                "set zoneRedundant: false or pick a zonal region",
-            )
-        )
-
-    api = aks.api_server
-    if api.private_cluster and api.authorized_ip_ranges:
-        problems.append(
-            Problem(
-                f"{akey}.apiServer.authorizedIpRanges",
-                show([str(r) for r in api.authorized_ip_ranges]),
-                "does not apply to a private cluster",
-                "remove authorizedIpRanges or set privateCluster: false",
-            )
-        )
-    if not api.private_cluster and not api.authorized_ip_ranges:
-        problems.append(
-            Problem(
-                f"{akey}.apiServer",
-                "",
-                "the API server would be open to the whole internet",
-                "list authorizedIpRanges (your office/CI egress CIDRs) or set privateCluster: true",
-            )
-        )
-    for index, cidr in enumerate(api.authorized_ip_ranges):
-        if cidr.prefixlen == 0:
-            problems.append(
-                Problem(
-                    f"{akey}.apiServer.authorizedIpRanges[{index}]",
-                    str(cidr),
-                    "allows every address",
-                    "list only the CIDRs that need access",
-                )
-            )
-
-    ingress_ip = net.internal_ingress_address
-    nodes = net.aks_nodes_subnet_cidr
-    if ingress_ip not in nodes or ingress_ip in (
-        *(nodes.network_address + i for i in range(4)),
-        nodes.broadcast_address,
-    ):
-        problems.append(
-            Problem(
-                f"{key}.internalIngressIp",
-                str(ingress_ip),
-                f"is not a usable address of aksNodesSubnetCidr {nodes} (Azure reserves the first "
-                "four and the last)",
-                f"pick an unused address inside {nodes}, e.g. {nodes.broadcast_address - 1}",
-            )
-        )
-    problems.extend(_runner_problems(config))
-    dns = config.dns
-    if (dns.zone_name is None) != (dns.zone_resource_group is None):
-        problems.append(
-            Problem(
-                f"{NAMESPACE}:dns",
-                "",
-                "zoneName and zoneResourceGroup go together",
-                "set both (the Azure DNS zone and its resource group) or neither",
-            )
-        )
-
-    seen: set[str] = set()
-    for index, profile in enumerate(config.container_apps.workload_profiles):
-        pkey = f"{NAMESPACE}:containerApps.workloadProfiles[{index}]"
-        if profile.min_count > profile.max_count:
-            problems.append(
-                Problem(
-                    f"{pkey}.minCount",
-                    str(profile.min_count),
-                    f"is greater than maxCount {profile.max_count}",
-                    "lower minCount or raise maxCount",
-                )
-            )
-        if profile.name in seen or profile.name == "Consumption":
-            problems.append(
-                Problem(
-                    f"{pkey}.name",
-                    show(profile.name),
-                    "is already used",
-                    "give each workload profile a unique name other than Consumption",
-                )
-            )
-        seen.add(profile.name)
-    return sorted(problems)
-
-
-def _runner_problems(config: PlatformConfig) -> list[Problem]:
-    """Can the machine that runs `pulumi up` reach what it must? (Issue: CI locked out.)
-
-    The Kubernetes provider talks to the API server, which is never open to the internet: either
-    its authorized ranges contain the runner's egress, or (private cluster) the runner is in the
-    VNet. GitHub-hosted runners have no stable egress address, so neither works for them. A closed
-    vault or registry is reachable only through its private endpoint, from inside the VNet.
-    """
-    runner = config.deploy_runner
-    api = config.aks.api_server
-    key = f"{NAMESPACE}:deployRunner"
-    problems: list[Problem] = []
-    if runner.kind == "github-hosted":
-        problems.append(
-            Problem(
-                f"{key}.kind",
-                "github-hosted",
-                "GitHub-hosted runners have no stable egress address, so they can pass neither "
-                "aks.apiServer.authorizedIpRanges nor reach a private cluster",
-                "run deploys on a self-hosted runner (set the repository variable "
-                "DEPLOY_RUNNER_LABELS) and list its egressCidrs, or put it in the VNet (inVnet)",
-            )
-        )
-        return problems
-    if api.private_cluster and not runner.in_vnet:
-        problems.append(
-            Problem(
-                f"{key}.inVnet",
-                "false",
-                "a private cluster's API server is reachable only from its VNet",
-                "run the deploy runner in (or peered to) the platform VNet and set inVnet: true",
-            )
-        )
-    if not api.private_cluster and not runner.in_vnet:
-        if not runner.egress_cidrs:
-            problems.append(
-                Problem(
-                    f"{key}.egressCidrs",
-                    "[]",
-                    "the API server admits only aks.apiServer.authorizedIpRanges, and the runner's "
-                    "address is not declared",
-                    "list the runner's fixed egress, e.g. [203.0.113.10/32], inside "
-                    "authorizedIpRanges",
-                )
-            )
-        for index, cidr in enumerate(runner.egress_cidrs):
-            if not any(cidr.subnet_of(allowed) for allowed in api.authorized_ip_ranges):
-                problems.append(
-                    Problem(
-                        f"{key}.egressCidrs[{index}]",
-                        str(cidr),
-                        "is not inside aks.apiServer.authorizedIpRanges: the deploy would be "
-                        "refused by the API server",
-                        f"add {cidr} to authorizedIpRanges",
-                    )
-                )
-    for section, public in (
-        ("registry", config.registry.public_network_access),
-        ("keyVault", config.key_vault.public_network_access),
-    ):
-        if not public and not runner.in_vnet:
-            problems.append(
-                Problem(
-                    f"{NAMESPACE}:{section}.publicNetworkAccess",
-                    "false",
-                    "would lock the deploy runner out (it pushes images and seeds secrets)",
-                    "run the deploy runner in the VNet (deployRunner.inVnet: true) or keep "
-                    "publicNetworkAccess true",
-                )
-            )
-    return problems
-
-
-def _node_problems(config: PlatformConfig) -> list[Problem]:
-    """Ephemeral OS disks must fit the VM size's local disk; encryption at host needs a size
-    that supports it (both from the table in infra/vm_sizes.py)."""
-    problems: list[Problem] = []
-    akey = f"{NAMESPACE}:aks"
-    encryption = config.hardening.encryption_at_host
-    for pool_key, pool in (
-        ("systemPool", config.aks.system_pool),
-        ("userPool", config.aks.user_pool),
-    ):
-        size = VM_SIZES.get(pool.vm_size)
-        if pool.os_disk_type == "Ephemeral" and not ephemeral_fits(
-            pool.vm_size, pool.os_disk_size_gb
-        ):
-            if size is None:
-                problems.append(
-                    Problem(
-                        f"{akey}.{pool_key}.osDiskType",
-                        "Ephemeral",
-                        f"VM size {pool.vm_size} is not in the table of sizes with known "
-                        "cache/temp disk capacity (infra/vm_sizes.py)",
-                        "pick a listed size, add this one with its documented capacity, or set "
-                        "osDiskType: Managed",
-                    )
-                )
-            else:
-                problems.append(
-                    Problem(
-                        f"{akey}.{pool_key}.osDiskSizeGb",
-                        str(pool.os_disk_size_gb),
-                        f"is larger than {pool.vm_size}'s ephemeral capacity of "
-                        f"{size.ephemeral_capacity_gib} GiB (cache {size.cache_gib} GiB, temp "
-                        f"{size.temp_gib} GiB)",
-                        f"set osDiskSizeGb to at most {size.ephemeral_capacity_gib}, pick a size "
-                        "with a larger local disk, or set osDiskType: Managed",
-                    )
-                )
-        if encryption and not supports_encryption_at_host(pool.vm_size):
-            problems.append(
-                Problem(
-                    f"{akey}.{pool_key}.vmSize",
-                    pool.vm_size,
-                    "is not known to support encryption at host (aks.encryptionAtHost is on)",
-                    "pick a size listed in infra/vm_sizes.py (check `az vm list-skus` for "
-                    "EncryptionAtHostSupported), or set aks.encryptionAtHost: false; encryption "
-                    "at host also needs the subscription feature "
-                    "Microsoft.Compute/EncryptionAtHost registered (az feature register "
-                    "--namespace Microsoft.Compute --name EncryptionAtHost)",
-                )
-            )
-    return problems
+    wording = Wording(
+        path=_key_path,
+        unknown="unknown key",
+        unknown_fix=unknown_fix,
+        fix=fix,
+        missing="required key is missing",
+        missing_fix=missing_fix,
+        show_unknown_value=True,
+        strip_value_error=True,
+    )
+    return sorted(problems_from(error, wording))

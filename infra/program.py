@@ -27,6 +27,7 @@ from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
 from infra.problems import InvalidInput
+from infra.services.catalog import Catalog
 from infra.services.custom_domains import custom_domains, internal_host_problems
 from infra.services.deploy import deploy_services
 from infra.services.image_lock import load_lock
@@ -45,8 +46,9 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
+from infra.services.rules import ValidationContext
 from infra.services.spec import Application
-from infra.services.validation import Catalog, ValidationContext, validate_applications
+from infra.services.validation import validate_applications
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,11 @@ class Platform:
     """None for the local stack."""
     catalog: Catalog
     services: dict[str, pulumi.ComponentResource]
+
+    @property
+    def azure_config(self) -> PlatformConfig | None:
+        """The Azure stack's config (`infra/program_result.py`); None for the local stack."""
+        return None if self.foundation is None else self.foundation.config
 
 
 def _config_secrets() -> dict[str, bool]:

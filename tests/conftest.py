@@ -24,3 +24,17 @@ def dev(runs: dict[str, OfflineRun]) -> OfflineRun:
 @pytest.fixture(scope="session")
 def prod(runs: dict[str, OfflineRun]) -> OfflineRun:
     return runs["prod"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the current renderers instead of comparing with it",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -11,10 +11,12 @@ from infra.config import Environment
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import ROOT, read_stack
 from infra.program import build
+from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.rules import ValidationContext
 from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Target
-from infra.services.validation import Catalog, ValidationContext, validate_applications
+from infra.services.validation import validate_applications
 
 NO_EXTENSIONS = PlatformExtensions()
 

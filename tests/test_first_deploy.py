@@ -305,8 +305,9 @@ def test_queue_scalers_may_read_exactly_their_queue(
 
 def test_a_queue_trigger_without_its_resource_group_is_refused() -> None:
     from infra.config import Environment
+    from infra.services.rules import ValidationContext
     from infra.services.spec import Application, Autoscaling, ServiceBusQueue, ServiceSpec, Target
-    from infra.services.validation import ValidationContext, validate_applications
+    from infra.services.validation import validate_applications
 
     worker = ServiceSpec(
         name="worker",

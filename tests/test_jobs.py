@@ -17,6 +17,7 @@ from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput
 from infra.program import build
+from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
 from infra.services.render.container_apps import (
@@ -40,7 +41,7 @@ from infra.services.spec import (
     StorageQueue,
     Target,
 )
-from infra.services.validation import Catalog, validate_applications
+from infra.services.validation import validate_applications
 from tests.fixtures import NO_EXTENSIONS, context, facts, reference_catalog
 from tests.k8s_schema import validate_object
 

@@ -10,6 +10,7 @@ import pytest
 from infra.policy.evaluate import evaluate
 from infra.policy.rules import PolicyContext, PolicyResource
 from infra.problems import InvalidInput
+from infra.services.catalog import Catalog
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.spec import (
@@ -22,7 +23,6 @@ from infra.services.spec import (
     ServiceSpec,
     Target,
 )
-from infra.services.validation import Catalog
 from infra.services.wiring import dependency_env
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
 from tests.k8s_schema import validate_object

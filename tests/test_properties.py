@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from infra.config import Environment
 from infra.problems import InvalidInput
+from infra.services.catalog import Catalog
 from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
 from infra.services.render.container_apps import (
     render_job_on_container_apps,
@@ -34,7 +35,7 @@ from infra.services.spec import (
     Target,
     TcpProbe,
 )
-from infra.services.validation import Catalog, validate_applications
+from infra.services.validation import validate_applications
 from tests.fixtures import NO_EXTENSIONS, catalog_of, context, facts
 from tests.k8s_schema import validate_object
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from infra.config import Environment
+from infra.services.catalog import Catalog
 from infra.services.render.aks import ServiceSecrets, namespace_objects, render_on_aks
 from infra.services.render.common import PlatformExtensions
 from infra.services.spec import (
@@ -19,7 +20,6 @@ from infra.services.spec import (
     Target,
     Tls,
 )
-from infra.services.validation import Catalog
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts, reference_catalog
 from tests.k8s_schema import validate_object
 
@@ -332,3 +332,18 @@ def test_platform_extensions_reach_every_object_without_touching_apps() -> None:
     assert objects["Deployment/catalog-api"]["metadata"]["labels"]["company.io/team"] == "platform"
     for obj in objects.values():
         validate_object(obj)
+
+
+def test_every_kubernetes_object_carries_the_platform_labels(dev: Any) -> None:
+    """README (extension points): the platform's labels go on every Kubernetes object, including
+    those no single service owns (the namespace's default-deny policy, the internal ingress
+    controller) and the Key Vault SecretProviderClasses. Helm releases label their own objects."""
+    unlabelled = [
+        f"{r.type} {r.name}"
+        for r in dev.resources
+        if r.type.startswith("kubernetes:")
+        and r.type != "kubernetes:helm.sh/v4:Chart"
+        and ((r.inputs.get("metadata") or {}).get("labels") or {}).get("platform.io/managed")
+        != "true"
+    ]
+    assert unlabelled == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.config import Environment
+from infra.services.catalog import Catalog
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.spec import (
     ConfigSecret,
@@ -16,7 +17,6 @@ from infra.services.spec import (
     ServiceSpec,
     Target,
 )
-from infra.services.validation import Catalog
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts, reference_catalog
 
 IDENTITY = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/svc"

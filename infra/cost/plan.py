@@ -25,10 +25,9 @@ def estimate_for(snapshot: dict[str, Any], config: PlatformConfig) -> Estimate:
     return estimate(snapshot, config, sheet)
 
 
-def attach_estimate(snapshot: dict[str, Any], result: Any) -> dict[str, Any]:
+def attach_estimate(snapshot: dict[str, Any], config: PlatformConfig | None) -> dict[str, Any]:
     """Add `cost` to a snapshot (in place, and returned) when the program built an Azure
-    platform; the local stack has no Azure bill and gets none."""
-    config = getattr(getattr(result, "foundation", None), "config", None)
-    if isinstance(config, PlatformConfig):
+    platform; the local stack has no Azure bill and gets none (`config` None)."""
+    if config is not None:
         snapshot[COST_KEY] = estimate_for(snapshot, config).to_json()
     return snapshot

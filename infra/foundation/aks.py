@@ -13,22 +13,19 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice, network
 
 from infra.config import AksConfig, ClusterHardening, NodePoolConfig
-from infra.foundation.common import (
+from infra.constants import (
     ACR_PULL_ROLE,
     AKS_RBAC_CLUSTER_ADMIN_ROLE,
+    CRITICAL_ADDONS_TAINT,
     KEY_VAULT_CERTIFICATE_USER_ROLE,
     KEY_VAULT_SECRETS_USER_ROLE,
     NETWORK_CONTRIBUTOR_ROLE,
-    Administrator,
-    Placement,
+    SYSTEM_POOL,
+    USER_POOL,
 )
+from infra.foundation.common import Administrator, Placement
 from infra.foundation.kubeconfig import with_login_mode
 from infra.foundation.propagation import CLUSTER_RBAC_PROPAGATION, propagation_wait
-
-SYSTEM_POOL = "system"
-USER_POOL = "user"
-CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
-APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,6 @@ from dataclasses import dataclass, field
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, privatedns
 
-# Built-in Azure role definition ids (the same in every tenant).
-ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
-NETWORK_CONTRIBUTOR_ROLE = "4d97b98b-1d4f-4787-a291-c67834d212e7"
-KEY_VAULT_SECRETS_USER_ROLE = "4633458b-17de-408a-b874-0445c86b69e6"
-KEY_VAULT_CERTIFICATE_USER_ROLE = "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba"
-KEY_VAULT_SECRETS_OFFICER_ROLE = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-KEY_VAULT_CERTIFICATES_OFFICER_ROLE = "a4417e6f-fecd-4de8-b567-7b0420556985"
-AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
-
 
 @dataclass(frozen=True)
 class Administrator:

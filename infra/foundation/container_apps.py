@@ -8,10 +8,9 @@ import pulumi
 from pulumi_azure_native import app, privatedns
 
 from infra.config import ContainerAppsConfig
-from infra.foundation.common import KEY_VAULT_SECRETS_USER_ROLE, Placement
+from infra.constants import CONSUMPTION_PROFILE, KEY_VAULT_SECRETS_USER_ROLE
+from infra.foundation.common import Placement
 from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
-
-CONSUMPTION_PROFILE = "Consumption"
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import managedidentity, network, servicenetworking
 
-from infra.foundation.common import NETWORK_CONTRIBUTOR_ROLE, Placement
+from infra.constants import AGC_CONFIGURATION_MANAGER_ROLE, NETWORK_CONTRIBUTOR_ROLE
+from infra.foundation.common import Placement
 
-AGC_CONFIGURATION_MANAGER_ROLE = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
-"""Built-in "AppGw for Containers Configuration Manager"."""
 ALB_NAMESPACE = "azure-alb-system"
 ALB_SERVICE_ACCOUNT = "alb-controller-sa"
 """The ALB controller chart's service account; the federated credential names it."""

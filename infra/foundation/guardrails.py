@@ -15,6 +15,7 @@ import pulumi
 from pulumi_azure_native import authorization, containerservice
 
 from infra.config import ClusterHardening
+from infra.constants import POD_SECURITY_RESTRICTED_INITIATIVE_ID
 
 SYSTEM_NAMESPACES = (
     "app-routing-system",
@@ -28,7 +29,8 @@ managed NGINX in app-routing-system; the policy agent in gatekeeper-system). The
 configure; application namespaces may not use these names (infra/services/validation.py)."""
 
 POD_SECURITY_RESTRICTED_INITIATIVE = (
-    "/providers/Microsoft.Authorization/policySetDefinitions/42b8ef37-b724-4e24-bbc8-7a7708edfe00"
+    "/providers/Microsoft.Authorization/policySetDefinitions/"
+    + POD_SECURITY_RESTRICTED_INITIATIVE_ID
 )
 """Built-in initiative "Kubernetes cluster pod security restricted standards for Linux-based
 workloads" (the baseline one is a8640138-9b0a-4a28-b8cb-1666c838647d); ids as assigned by the AKS

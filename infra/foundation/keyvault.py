@@ -7,12 +7,8 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import keyvault
 
-from infra.foundation.common import (
-    KEY_VAULT_CERTIFICATES_OFFICER_ROLE,
-    KEY_VAULT_SECRETS_OFFICER_ROLE,
-    Administrator,
-    Placement,
-)
+from infra.constants import KEY_VAULT_CERTIFICATES_OFFICER_ROLE, KEY_VAULT_SECRETS_OFFICER_ROLE
+from infra.foundation.common import Administrator, Placement
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import pulumi
 from pulumi_azure_native import containerregistry
 
 from infra.config import RegistryConfig
-from infra.foundation.common import ACR_PULL_ROLE, Placement
+from infra.constants import ACR_PULL_ROLE
+from infra.foundation.common import Placement
 from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 
 

@@ -14,15 +14,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from infra.constants import (
+    APP_ROUTING_INGRESS_CLASS,
+    CRITICAL_ADDONS_TAINT,
+    POD_SECURITY_RESTRICTED_INITIATIVE_ID,
+    SECRET_LOOKING_PATTERN,
+)
+
 SECRET_MASK = "[secret]"
 SECRET_FILE_PATH = "/mnt/secrets/"
 """Where services' secret files are mounted: a variable holding such a path holds no secret."""
-SECRET_LOOKING = re.compile(
-    r"(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_KEY|CONNECTION_?STRING)", re.I
-)
+SECRET_LOOKING = re.compile(SECRET_LOOKING_PATTERN, re.I)
 VERSION_TAG = re.compile(r"^v?\d+(\.\d+){1,3}([-+][0-9A-Za-z.-]+)?$")
 NAME_LABEL = "app.kubernetes.io/name"
-PUBLIC_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
+PUBLIC_INGRESS_CLASS = APP_ROUTING_INGRESS_CLASS
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 REGISTRY = "azure-native:containerregistry:Registry"
@@ -48,11 +53,10 @@ NODE = "kubernetes:core/v1:Node"
 STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
 SAFEGUARD = "azure-native:containerservice:DeploymentSafeguard"
 POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment"
-POD_SECURITY_RESTRICTED = "42b8ef37-b724-4e24-bbc8-7a7708edfe00"
+POD_SECURITY_RESTRICTED = POD_SECURITY_RESTRICTED_INITIATIVE_ID
 AKS_RESERVED_LABEL = "kubernetes.azure.com"
 TRUSTED_REGISTRY = re.compile(r"^([a-z0-9]+\.azurecr\.io|mcr\.microsoft\.com)/")
 IN_TREE_PROVISIONERS = ("kubernetes.io/azure-disk", "kubernetes.io/azure-file")
-CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 # Deployment Safeguards' resource-requests mutator raises anything below these
 # (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement").
 MIN_CPU_MILLICORES = 100

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from infra.constants import WORKLOAD_COMPONENTS
 from infra.preview.replacement import (
     ChangeKind,
     PathKey,
@@ -268,12 +269,10 @@ def property_changes(
 
 
 def _service_of(urn: str, by_urn: dict[str, dict[str, Any]]) -> str:
-    """The nearest `platform:services:*` ancestor's name, else `platform`."""
+    """The nearest workload component's name (`WORKLOAD_COMPONENTS`), else `platform`."""
     current = by_urn.get(urn)
     while current is not None:
-        if current["type"].startswith("platform:services:") and not current["type"].endswith(
-            ("ApplicationNamespace", "InternalIngress")
-        ):
+        if current["type"] in WORKLOAD_COMPONENTS:
             return str(current["name"])
         current = by_urn.get(current.get("parent", ""))
     return "platform"

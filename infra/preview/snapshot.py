@@ -12,7 +12,7 @@ from typing import Any
 from infra.cost.plan import attach_estimate
 from infra.preview.engine import OfflineRun, Registration
 from infra.preview.topology import topology_of
-from infra.services.validation import Catalog
+from infra.program_result import program_result
 
 SNAPSHOT_VERSION = 2
 """2: secrets masked per value; `reads` (which input paths read which resources' outputs) and
@@ -42,16 +42,17 @@ def _resource(r: Registration) -> dict[str, Any]:
 
 def to_snapshot(run: OfflineRun) -> dict[str, Any]:
     resources = [_resource(r) for r in sorted(run.resources, key=lambda r: r.urn)]
-    catalog = getattr(run.result, "catalog", None)
+    result = program_result(run.result)
     snapshot = {
-        "topology": topology_of(catalog) if isinstance(catalog, Catalog) else {},
+        "topology": topology_of(result.catalog) if result is not None else {},
         "version": SNAPSHOT_VERSION,
         "project": run.project,
         "stack": run.stack,
         "resources": resources,
         "outputs": run.outputs,
     }
-    return attach_estimate(snapshot, run.result)  # the monthly cost estimate (`infra/cost`)
+    # The monthly cost estimate (`infra/cost`), for an Azure stack.
+    return attach_estimate(snapshot, result.azure_config if result is not None else None)
 
 
 def dumps(snapshot: dict[str, Any]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from infra.services.catalog import Catalog
 from infra.services.spec import Exposure, Target
-from infra.services.validation import Catalog
 
 
 def topology_of(catalog: Catalog) -> dict[str, Any]:

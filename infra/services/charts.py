@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.services.catalog import memory_mib
 from infra.services.chart_versions import reviewed
 from infra.services.spec import HelmChart, Protocol, Resources
-from infra.services.validation import memory_mib
 
 VALKEY_REPOSITORY = "https://valkey.io/valkey-helm/"
 _VALKEY = reviewed(VALKEY_REPOSITORY, "valkey")

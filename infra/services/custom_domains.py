@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from infra.config import NAMESPACE, DnsConfig
 from infra.problems import Problem
+from infra.services.catalog import Catalog, PlannedService
 from infra.services.spec import Exposure, Target
-from infra.services.validation import Catalog, PlannedService
 
 
 @dataclass(frozen=True)

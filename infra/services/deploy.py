@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from infra.foundation.platform import Foundation
+from infra.services.catalog import Catalog, Planned, config_secret_key
 from infra.services.components.aks_service import AksService, AksServiceArgs, AzureWiring
 from infra.services.components.container_app_job import ContainerAppJob, ContainerAppJobArgs
 from infra.services.components.container_app_service import (
@@ -21,7 +22,6 @@ from infra.services.custom_domains import CustomDomain
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.spec import ConfigSecret, Exposure, Target
-from infra.services.validation import Catalog, Planned, config_secret_key
 
 
 def config_secret_values(service: Planned) -> Mapping[str, Text]:
@@ -86,6 +86,7 @@ def deploy_services(
             placement=foundation.placement,
             zone_name=foundation.network.private_zone_name,
             zone=config.private_dns_zone,
+            extensions=extensions,
         )
     if foundation is not None and foundation.gateway is not None and facts.gateway is not None:
         PublicGateway(

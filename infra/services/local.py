@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from infra.services.catalog import Catalog, PlannedJob, PlannedService
 from infra.services.spec import Autoscaling, Event, JobSpec, Manual, ServiceSpec, Target
-from infra.services.validation import Catalog, PlannedJob, PlannedService
 
 LOCAL_CPU_TARGET = 70
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from infra.problems import InvalidInput, Problem
+from infra.services.catalog import Catalog
 from infra.services.roles import expand
 from infra.services.spec import KeyVaultSecret, Target
-from infra.services.validation import Catalog
 
 _VAULT_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/(?P<group>[^/]+)"

@@ -9,26 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from infra.constants import (
+    KEY_VAULT_SECRETS_USER_ROLE,
+    REQUESTABLE_ROLES,
+    SERVICE_BUS_DATA_OWNER_ROLE,
+    STORAGE_QUEUE_DATA_READER_ROLE,
+)
 from infra.services.spec import Event, JobSpec, QueueTrigger, ServiceBusQueue, ServiceSpec
 
-BUILT_IN_ROLES: dict[str, str] = {
-    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-    "Azure Event Hubs Data Receiver": "a638d3c7-ab3a-418d-83e6-5f17a39d4fde",
-    "Azure Event Hubs Data Sender": "2b629674-e913-4c01-ae53-ef4638d8f975",
-    "Azure Service Bus Data Receiver": "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0",
-    "Azure Service Bus Data Sender": "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39",
-    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
-    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
-    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
-    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
-    "Storage Queue Data Message Processor": "8a0f0c08-91a1-4084-bc3d-661d67233fed",
-    "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
-}
+BUILT_IN_ROLES: dict[str, str] = REQUESTABLE_ROLES
 
-KEY_VAULT_SECRETS_USER = BUILT_IN_ROLES["Key Vault Secrets User"]
-SERVICE_BUS_DATA_OWNER = "090c5cfd-751d-490a-894a-3ce6f1109419"
+KEY_VAULT_SECRETS_USER = KEY_VAULT_SECRETS_USER_ROLE
+SERVICE_BUS_DATA_OWNER = SERVICE_BUS_DATA_OWNER_ROLE
 """Not requestable by name: the platform grants it to scalers alone, on one queue."""
-STORAGE_QUEUE_DATA_READER = BUILT_IN_ROLES["Storage Queue Data Reader"]
+STORAGE_QUEUE_DATA_READER = STORAGE_QUEUE_DATA_READER_ROLE
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/.+[^/]$")

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infra.services.render.common import PlatformFacts, Text, concat
-from infra.services.spec import AddressForm, Exposure, Protocol, Target
-from infra.services.validation import (
+from infra.services.catalog import (
     Catalog,
     Planned,
     PlannedChart,
     PlannedService,
-    dependency_env_name,
     port_named,
     service_port,
 )
+from infra.services.render.common import PlatformFacts, Text, concat
+from infra.services.spec import AddressForm, Exposure, Protocol, Target
+from infra.services.validation import dependency_env_name
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import managedidentity, privatedns
 
+from infra.constants import AKS_SERVICE_COMPONENT
 from infra.foundation.common import Placement
+from infra.services.catalog import Catalog, PlannedJob, PlannedService
 from infra.services.components.identity import (
     create_identity,
     grants_in_force,
@@ -20,7 +22,6 @@ from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import gateway_certificate
 from infra.services.roles import queue_trigger
-from infra.services.validation import Catalog, PlannedJob, PlannedService
 from infra.services.wiring import reachability
 
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
@@ -58,7 +59,7 @@ class AksService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AksServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("platform:services:AksService", name, None, opts)
+        super().__init__(AKS_SERVICE_COMPONENT, name, None, opts)
         service = args.service
         azure = args.azure
         certificate = (

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import app
 
+from infra.constants import CONTAINER_APP_JOB_COMPONENT
 from infra.foundation.common import Placement
+from infra.services.catalog import Catalog, PlannedJob
 from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_job_on_container_apps
-from infra.services.validation import Catalog, PlannedJob
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class ContainerAppJob(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ContainerAppJobArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("platform:services:ContainerAppJob", name, None, opts)
+        super().__init__(CONTAINER_APP_JOB_COMPONENT, name, None, opts)
         job = args.job
         placement = args.placement
         identity = create_identity(

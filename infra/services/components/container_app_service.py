@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import app, dns
 
+from infra.constants import CONTAINER_APP_SERVICE_COMPONENT
 from infra.foundation.common import Placement
+from infra.services.catalog import Catalog, PlannedService
 from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.custom_domains import CustomDomain
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
-from infra.services.validation import Catalog, PlannedService
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class ContainerAppService(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ContainerAppServiceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("platform:services:ContainerAppService", name, None, opts)
+        super().__init__(CONTAINER_APP_SERVICE_COMPONENT, name, None, opts)
         service = args.service
         placement = args.placement
         identity = create_identity(

@@ -11,10 +11,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.constants import HELM_RELEASE_COMPONENT
+from infra.services.catalog import Catalog, PlannedChart
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.aks import render_chart
 from infra.services.render.common import PlatformExtensions
-from infra.services.validation import Catalog, PlannedChart
 
 
 class HelmRelease(pulumi.ComponentResource):
@@ -28,7 +29,7 @@ class HelmRelease(pulumi.ComponentResource):
         namespace: pulumi.Resource,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("platform:services:HelmRelease", chart.name, None, opts)
+        super().__init__(HELM_RELEASE_COMPONENT, chart.name, None, opts)
         arguments, objects = render_chart(chart, catalog, extensions)
         child = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace])
         repository = arguments.pop("repository", None)

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import privatedns
 
+from infra.constants import INTERNAL_INGRESS_COMPONENT, NAMESPACE_COMPONENT
 from infra.foundation.common import Placement
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.aks import internal_ingress_controller, namespace_objects
@@ -24,7 +25,7 @@ class ApplicationNamespace(pulumi.ComponentResource):
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("platform:services:ApplicationNamespace", app, None, opts)
+        super().__init__(NAMESPACE_COMPONENT, app, None, opts)
         objects = namespace_objects(app, extensions)
         created = create_objects(
             objects[:1], pulumi.ResourceOptions(parent=self, provider=provider)
@@ -51,11 +52,12 @@ class InternalIngress(pulumi.ComponentResource):
         placement: Placement,
         zone_name: pulumi.Input[str],
         zone: str,
+        extensions: PlatformExtensions,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("platform:services:InternalIngress", "internal-ingress", None, opts)
+        super().__init__(INTERNAL_INGRESS_COMPONENT, "internal-ingress", None, opts)
         create_objects(
-            [internal_ingress_controller(address)],
+            [internal_ingress_controller(address, extensions)],
             pulumi.ResourceOptions(parent=self, provider=provider),
         )
         for host in hosts:

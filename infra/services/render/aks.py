@@ -11,8 +11,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.foundation.aks import APP_ROUTING_INGRESS_CLASS, USER_POOL
+from infra.constants import (
+    APP_ROUTING_INGRESS_CLASS,
+    INTERNAL_INGRESS_CLASS,
+    PRESTOP_SLEEP_SECONDS,
+    PROBE_TIMEOUT_SECONDS,
+    PROBE_TIMINGS,
+    SCALER_COOLDOWN_SECONDS,
+    SCALER_POLLING_SECONDS,
+    TERMINATION_GRACE_SECONDS,
+    USER_POOL,
+)
+from infra.services.catalog import (
+    Catalog,
+    Planned,
+    PlannedChart,
+    PlannedJob,
+    PlannedService,
+    port_named,
+    service_port,
+)
 from infra.services.render.common import (
+    MANAGED_BY_LABEL,
+    PART_OF_LABEL,
     ClusterKind,
     GatewayFacts,
     PlatformExtensions,
@@ -52,20 +73,10 @@ from infra.services.spec import (
     ServiceSpec,
     StorageQueue,
 )
-from infra.services.validation import (
-    Catalog,
-    Planned,
-    PlannedChart,
-    PlannedJob,
-    PlannedService,
-    port_named,
-    service_port,
-)
 from infra.services.wiring import dependency_env, reachability
 
 Obj = dict[str, Any]
 
-INTERNAL_INGRESS_CLASS = "nginx-internal"
 PART_OF = "app.kubernetes.io/part-of"
 INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
 LOCAL_INGRESS_NAMESPACE = "ingress-nginx"
@@ -75,9 +86,6 @@ KEYVAULT_TLS_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
 SECRETS_STORE_MOUNT = "/mnt/secrets-store"
 RUN_AS = 10001
 """A fixed non-root uid/gid: `runAsNonRoot` alone fails on images whose USER is a name."""
-TERMINATION_GRACE_SECONDS = 30
-PRESTOP_SLEEP_SECONDS = 5
-"""Time for endpoints and the ingress to stop sending traffic before the process gets SIGTERM."""
 
 
 @dataclass(frozen=True)
@@ -110,19 +118,38 @@ def namespace_objects(app: str, extensions: PlatformExtensions) -> list[Obj]:
     deny = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {"name": "default-deny-ingress", "namespace": app},
+        "metadata": _platform_metadata("default-deny-ingress", extensions, app),
         "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
     }
     return _hooked([namespace, deny], extensions)
 
 
-def internal_ingress_controller(address: str) -> Obj:
+def _platform_metadata(name: str, extensions: PlatformExtensions, app: str | None = None) -> Obj:
+    """Metadata of an object the platform owns rather than one service (the namespace's
+    default-deny policy, the internal ingress controller): the platform labels and annotations
+    every object carries (README: extension points), part of the application when namespaced."""
+    meta: Obj = {
+        "name": name,
+        **({"namespace": app} if app else {}),
+        "labels": {
+            **extensions.labels,
+            **({PART_OF_LABEL: app} if app else {}),
+            MANAGED_BY_LABEL: "pulumi",
+        },
+    }
+    if extensions.annotations:
+        meta["annotations"] = dict(extensions.annotations)
+    return meta
+
+
+def internal_ingress_controller(address: str, extensions: PlatformExtensions) -> Obj:
     """A second app-routing NGINX behind an internal load balancer, for Exposure.INTERNAL, on a
-    fixed address so internal hosts can have DNS records before the load balancer exists."""
-    return {
+    fixed address so internal hosts can have DNS records before the load balancer exists.
+    Labelled and hooked like every other object."""
+    controller = {
         "apiVersion": "approuting.kubernetes.azure.com/v1alpha1",
         "kind": "NginxIngressController",
-        "metadata": {"name": INTERNAL_INGRESS_CLASS},
+        "metadata": _platform_metadata(INTERNAL_INGRESS_CLASS, extensions),
         "spec": {
             "ingressClassName": INTERNAL_INGRESS_CLASS,
             "controllerNamePrefix": INTERNAL_INGRESS_CLASS,
@@ -132,6 +159,7 @@ def internal_ingress_controller(address: str) -> Obj:
             },
         },
     }
+    return _hooked([controller], extensions)[0]
 
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Obj:
@@ -142,13 +170,13 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Obj:
         action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
     else:
         action = {"tcpSocket": {"port": port}}
-    timing = {
-        "readiness": {"periodSeconds": 5, "failureThreshold": 3},
-        "liveness": {"periodSeconds": 10, "failureThreshold": 3},
-        # Up to 5 minutes to start before liveness may restart the container.
-        "startup": {"periodSeconds": 5, "failureThreshold": 60},
-    }[kind]
-    return {**action, "timeoutSeconds": 2, **timing}
+    period, failures = PROBE_TIMINGS[kind]
+    return {
+        **action,
+        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
+        "periodSeconds": period,
+        "failureThreshold": failures,
+    }
 
 
 def _key_vault_secrets(
@@ -162,7 +190,7 @@ def _key_vault_secrets(
 
 
 def _secret_provider_classes(
-    service: Planned, facts: PlatformFacts, client_id: Text | None
+    service: Planned, facts: PlatformFacts, client_id: Text | None, extensions: PlatformExtensions
 ) -> list[Obj]:
     objects: list[Obj] = []
     if facts.cluster is ClusterKind.LOCAL:
@@ -177,7 +205,7 @@ def _secret_provider_classes(
             {
                 "apiVersion": "secrets-store.csi.x-k8s.io/v1",
                 "kind": "SecretProviderClass",
-                "metadata": {"name": name, "namespace": service.app},
+                "metadata": _metadata(service, extensions, name),
                 "spec": {
                     "provider": "azure",
                     "parameters": {
@@ -213,7 +241,7 @@ def _secret_provider_classes(
             {
                 "apiVersion": "secrets-store.csi.x-k8s.io/v1",
                 "kind": "SecretProviderClass",
-                "metadata": {"name": f"{service.name}-files", "namespace": service.app},
+                "metadata": _metadata(service, extensions, f"{service.name}-files"),
                 # No secretObjects: file secrets stay in the pod's tmpfs volume, never in etcd.
                 "spec": {
                     "provider": "azure",
@@ -551,8 +579,8 @@ def _autoscaler(
                 "scaleTargetRef": {"name": service.name},
                 "minReplicaCount": scale.min_replicas,
                 "maxReplicaCount": scale.max_replicas,
-                "pollingInterval": 15,
-                "cooldownPeriod": 300,
+                "pollingInterval": SCALER_POLLING_SECONDS,
+                "cooldownPeriod": SCALER_COOLDOWN_SECONDS,
                 "triggers": triggers,
             },
         },
@@ -791,7 +819,7 @@ def render_on_aks(
     candidates = [
         _service_account(service, extensions, client_id),
         _config_secret(service, extensions, secrets),
-        *_secret_provider_classes(service, facts, client_id),
+        *_secret_provider_classes(service, facts, client_id, extensions),
         tls_secret_provider_class(service, facts, client_id),
         _deployment(service, catalog, facts, extensions, uses_identity=client_id is not None),
         _service(service, catalog, extensions),
@@ -927,7 +955,7 @@ def render_job_on_aks(
     candidates = [
         _service_account(job, extensions, client_id),
         _config_secret(job, extensions, secrets),
-        *_secret_provider_classes(job, facts, client_id),
+        *_secret_provider_classes(job, facts, client_id, extensions),
         *workload,
     ]
     return _hooked([obj for obj in candidates if obj is not None], extensions)

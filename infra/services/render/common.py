@@ -14,9 +14,9 @@ from typing import Any
 import pulumi
 
 from infra.config import Environment
+from infra.services.catalog import Planned, memory_mib, port_named
 from infra.services.images import parse_image
 from infra.services.spec import JobSpec, Probe, Resources, ServiceSpec, TcpProbe
-from infra.services.validation import Planned, memory_mib, port_named
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"

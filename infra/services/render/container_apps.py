@@ -11,7 +11,22 @@ from dataclasses import dataclass
 
 from pulumi_azure_native import app
 
-from infra.foundation.container_apps import CONSUMPTION_PROFILE
+from infra.constants import (
+    CONSUMPTION_PROFILE,
+    PROBE_TIMEOUT_SECONDS,
+    PROBE_TIMINGS,
+    SCALER_COOLDOWN_SECONDS,
+    SCALER_POLLING_SECONDS,
+    TERMINATION_GRACE_SECONDS,
+)
+from infra.services.catalog import (
+    Catalog,
+    Planned,
+    PlannedJob,
+    PlannedService,
+    port_named,
+    service_port,
+)
 from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
@@ -44,17 +59,7 @@ from infra.services.spec import (
     StorageQueue,
     file_secret_name,
 )
-from infra.services.validation import (
-    Catalog,
-    Planned,
-    PlannedJob,
-    PlannedService,
-    port_named,
-    service_port,
-)
 from infra.services.wiring import container_app_external, dependency_env, reachability
-
-TERMINATION_GRACE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -71,18 +76,20 @@ class ContainerAppPlan:
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppProbeArgs:
     port = probe_port_number(spec, probe)
-    timing = {
-        app.Type.READINESS: (5, 3),
-        app.Type.LIVENESS: (10, 3),
-        app.Type.STARTUP: (5, 60),
-    }[kind]
+    timing = PROBE_TIMINGS[
+        {
+            app.Type.READINESS: "readiness",
+            app.Type.LIVENESS: "liveness",
+            app.Type.STARTUP: "startup",
+        }[kind]
+    ]
     if isinstance(probe, HttpProbe):
         return app.ContainerAppProbeArgs(
             type=kind,
             http_get=app.ContainerAppProbeHttpGetArgs(path=probe.path, port=port),
             period_seconds=timing[0],
             failure_threshold=timing[1],
-            timeout_seconds=2,
+            timeout_seconds=PROBE_TIMEOUT_SECONDS,
         )
     # Container Apps has no gRPC probe: a TCP check on the same port (README: translations).
     return app.ContainerAppProbeArgs(
@@ -90,7 +97,7 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppP
         tcp_socket=app.ContainerAppProbeTcpSocketArgs(port=port),
         period_seconds=timing[0],
         failure_threshold=timing[1],
-        timeout_seconds=2,
+        timeout_seconds=PROBE_TIMEOUT_SECONDS,
     )
 
 
@@ -247,8 +254,8 @@ def _scale(spec: ServiceSpec, identity_id: Text | None) -> app.ScaleArgs:
         min_replicas=min_replicas(spec),
         max_replicas=max_replicas(spec),
         rules=rules or None,
-        polling_interval=15,
-        cooldown_period=300,
+        polling_interval=SCALER_POLLING_SECONDS,
+        cooldown_period=SCALER_COOLDOWN_SECONDS,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.constants import CONTRIBUTOR_ROLE as CONTRIBUTOR
+from infra.constants import OWNER_ROLE as OWNER
 from infra.simulate.azure import ACR_PULL, ACR_PUSH, last_segment
 from infra.simulate.references import (
     CONTAINER_APP,
@@ -15,8 +17,6 @@ from infra.simulate.references import (
 from infra.simulate.registry import Refusal, StepContext, nested, rule
 from infra.simulate.rules.keyvault import DATA_PLANE_PROPAGATION_S
 
-OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 PULLERS = {ACR_PULL, ACR_PUSH, OWNER, CONTRIBUTOR}
 
 

@@ -1,0 +1,119 @@
+"""What validation hands the renderers: the catalog of planned services, jobs and charts.
+
+Everything downstream (renderers, wiring, charts, topology, components, preview) imports these
+types; they live apart from the rules so that reading them pulls in no validation code.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from infra.services.patterns import MEMORY, SECRETS_NAMESPACE
+from infra.services.spec import ConfigSecret, HelmChart, JobSpec, Port, ServiceSpec
+
+
+@dataclass(frozen=True)
+class PlannedService:
+    """A service after overrides for this environment, validated: what renderers receive."""
+
+    app: str
+    spec: ServiceSpec
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """A job after overrides for this environment, validated: what renderers receive."""
+
+    app: str
+    spec: JobSpec
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+Planned = PlannedService | PlannedJob
+"""Anything that runs a container: both call services, get identities and share defaults."""
+
+
+@dataclass(frozen=True)
+class PlannedChart:
+    """A validated Helm chart and the application (namespace) it is installed in."""
+
+    app: str
+    chart: HelmChart
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.chart.name
+
+    @property
+    def service_name(self) -> str:
+        return self.chart.service or self.chart.name
+
+
+@dataclass(frozen=True)
+class Catalog:
+    services: tuple[PlannedService, ...]
+    charts: tuple[PlannedChart, ...] = ()
+    jobs: tuple[PlannedJob, ...] = ()
+
+    def chart(self, name: str) -> PlannedChart | None:
+        return next((c for c in self.charts if c.name == name), None)
+
+    def get(self, name: str) -> PlannedService:
+        return self._by_name[name]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, PlannedService]:
+        return {service.name: service for service in self.services}
+
+    def callers_of(self, name: str) -> tuple[Planned, ...]:
+        """Services and jobs that declare `name` as a dependency."""
+        return self._callers.get(name, ())
+
+    @functools.cached_property
+    def _callers(self) -> dict[str, tuple[Planned, ...]]:
+        """Callee name → callers, built once: rendering asks for every service."""
+        index: dict[str, list[Planned]] = {}
+        for caller in (*self.services, *self.jobs):
+            for callee in dict.fromkeys(d.service for d in caller.spec.dependencies):
+                index.setdefault(callee, []).append(caller)
+        return {name: tuple(callers) for name, callers in index.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers used by the renderers too
+
+
+def memory_mib(memory: str) -> float:
+    match = MEMORY.match(memory)
+    if not match:
+        raise ValueError(memory)
+    amount = float(match["amount"])
+    return amount * 1024 if match["unit"] == "Gi" else amount
+
+
+def service_port(port: Port) -> int:
+    """The port callers use: `service_port` when declared, else the container's."""
+    return port.number if port.service_port is None else port.service_port
+
+
+def port_named(spec: ServiceSpec, name: str | None) -> Port | None:
+    if not spec.ports:
+        return None
+    if name is None:
+        return spec.ports[0]
+    return next((p for p in spec.ports if p.name == name), None)
+
+
+def config_secret_key(ref: ConfigSecret) -> str:
+    return ref.key if ":" in ref.key else f"{SECRETS_NAMESPACE}:{ref.key}"

@@ -1,0 +1,42 @@
+"""What declared values must look like, and the limits of each target: shared by the rules
+(`infra/services/rules/`), the relation checks in `validation.py` and the catalog helpers."""
+
+from __future__ import annotations
+
+import re
+
+from infra.constants import SECRET_LOOKING_PATTERN
+from infra.services.spec import Target
+
+DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+PORT_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+KEY_VAULT_SECRET_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
+KEY_VAULT_CERT_URI = re.compile(
+    r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/certificates/[0-9a-zA-Z-]+/?$"
+)
+SECRET_FILE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
+SECRET_LOOKING = re.compile(SECRET_LOOKING_PATTERN, re.I)
+
+MAX_NAME = {Target.AKS: 63, Target.CONTAINER_APPS: 32}
+RESERVED_NAMESPACES = frozenset(
+    {
+        "default",
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "app-routing-system",
+        "gatekeeper-system",
+        "calico-system",
+        "tigera-operator",
+    }
+)
+ACA_MAX_CPU = 4.0
+ACA_MAX_REPLICAS = 1000
+UTC_ZONES = frozenset({"Etc/UTC", "UTC"})
+LOWEST_UNPRIVILEGED_PORT = 1024
+SECRETS_NAMESPACE = "secrets"
+CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+CHART_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

@@ -1,0 +1,112 @@
+"""Rules of a service's ingress: hosts, exposure, TLS."""
+
+from __future__ import annotations
+
+from infra.services.catalog import port_named
+from infra.services.patterns import (
+    HOSTNAME,
+    KEY_VAULT_CERT_URI,
+)
+from infra.services.rules.registry import (
+    Check,
+    service_rule,
+)
+from infra.services.spec import (
+    Exposure,
+    Protocol,
+    ServiceSpec,
+    Target,
+)
+
+
+@service_rule("ingress")
+def ingress(c: Check[ServiceSpec]) -> None:
+    """Ingress exposes a declared http/grpc port on a host the platform can serve and certify; a
+    declaration that exposes nothing carries no host or TLS."""
+    spec = c.spec
+    ingress = spec.ingress
+    if ingress.exposure is Exposure.NONE:
+        if ingress.host or ingress.tls:
+            c.add(
+                "ingress.exposure",
+                "none",
+                "has a host or TLS but exposes nothing",
+                "set exposure=Exposure.INTERNAL or PUBLIC, or drop host/tls",
+            )
+        return
+    port = port_named(spec, ingress.port)
+    if port is None:
+        c.add(
+            "ingress.port",
+            ingress.port,
+            "names no port of this service" if spec.ports else "needs a port to expose",
+            "declare the port in ports= and name it here",
+        )
+    elif port.protocol is Protocol.TCP:
+        c.add(
+            "ingress.port",
+            port.name,
+            "is a tcp port; ingress routes http and grpc",
+            "expose an http/grpc port, or keep tcp services internal (Exposure.NONE)",
+        )
+    if ingress.host is not None and not HOSTNAME.match(ingress.host):
+        c.add("ingress.host", ingress.host, "is not a DNS name", "use e.g. shop.example.com")
+    if not ingress.path.startswith("/"):
+        c.add("ingress.path", ingress.path, "must start with /", "use e.g. / or /api")
+    if spec.target is Target.AKS and ingress.host is None:
+        c.add(
+            "ingress.host",
+            None,
+            "is required on AKS for internal or public ingress",
+            "set a host name for the ingress rule",
+        )
+    if (
+        ingress.exposure is Exposure.PUBLIC
+        and ingress.host is not None
+        and ingress.tls is None
+        and spec.target is Target.AKS
+    ):
+        c.add(
+            "ingress.tls",
+            None,
+            "is missing: public hosts must serve TLS",
+            "set tls=Tls(key_vault_certificate_uri=...) or make it Exposure.INTERNAL",
+        )
+    if ingress.tls is not None and not KEY_VAULT_CERT_URI.match(
+        ingress.tls.key_vault_certificate_uri
+    ):
+        c.add(
+            "ingress.tls.key_vault_certificate_uri",
+            ingress.tls.key_vault_certificate_uri,
+            "is not a Key Vault certificate URI",
+            "use https://<vault>.vault.azure.net/certificates/<name>",
+        )
+    if ingress.tls is not None and ingress.host is None:
+        c.add("ingress.tls", None, "needs a host to bind the certificate to", "set ingress.host")
+    if spec.target is Target.CONTAINER_APPS and ingress.host is not None and ingress.tls is None:
+        c.add(
+            "ingress.tls",
+            None,
+            "is required for a custom host on Container Apps",
+            "set tls=Tls(key_vault_certificate_uri=...), or drop host to use the generated domain",
+        )
+    if (
+        ingress.tls is not None
+        and c.context.key_vault_name
+        and not ingress.tls.key_vault_certificate_uri.startswith(
+            f"https://{c.context.key_vault_name}.vault.azure.net/"
+        )
+    ):
+        c.add(
+            "ingress.tls.key_vault_certificate_uri",
+            ingress.tls.key_vault_certificate_uri,
+            "is not in the platform Key Vault, which ingress reads certificates from",
+            f"import the certificate into {c.context.key_vault_name}",
+        )
+    if spec.target is Target.CONTAINER_APPS and ingress.path != "/":
+        c.add(
+            "ingress.path",
+            ingress.path,
+            "Container Apps routes whole hosts, not paths",
+            "use path '/' or give the service its own host",
+        )

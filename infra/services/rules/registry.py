@@ -1,0 +1,119 @@
+"""How rules are declared and run: one small function per rule, registered by decorator.
+
+A rule reads one validated spec (through `Check`) and adds every problem it finds; it never
+stops the others, so a user sees every mistake at once. `workload_rule` rules run for services
+and jobs alike (image, env, secrets, resources, identity, files), then `service_rule` or
+`job_rule` ones. Rules run in registration order (the order `infra/services/rules/__init__.py`
+imports the topic modules), which keeps the report's order stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from infra.config import Environment
+from infra.problems import Problem, show
+from infra.services.spec import JobSpec, ServiceSpec
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What the rules need from the stack, and nothing else (so they stay pure)."""
+
+    environment: Environment
+    config_secrets: Mapping[str, bool]
+    """Full config keys in the `secrets` (or any non-platform) namespace → whether secret."""
+    key_vault_name: str = ""
+    """The platform vault: TLS certificates must live there (ingress can read only it)."""
+    image_lock: Mapping[str, str] | None = None
+    """`apps/images.lock.yaml` (declared tag → digest): images are deployed pinned, and prod
+    refuses one it does not pin. None only where declarations are checked without deploying."""
+
+
+class _Raw(str):
+    """A value already rendered for the message (not the user's literal): shown unquoted."""
+
+
+_S = TypeVar("_S", ServiceSpec, JobSpec)
+
+
+class Check(Generic[_S]):
+    """One workload under validation: its spec, where it was declared, the stack's context,
+    and the problems found so far."""
+
+    def __init__(self, spec: _S, group: str, context: ValidationContext) -> None:
+        self.spec: _S = spec
+        self.group = group
+        self.context = context
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, value: object, problem: str, fix: str) -> None:
+        shown = "" if value is None else value if isinstance(value, _Raw) else show(value)
+        self.problems.append(Problem(path, shown, problem, fix, self.group))
+
+
+Workload = Check[ServiceSpec] | Check[JobSpec]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its topic (what the README and reviews call it) and its function."""
+
+    topic: str
+    check: Callable[[Any], None]
+
+    @property
+    def rationale(self) -> str:
+        return (self.check.__doc__ or "").strip()
+
+
+WORKLOAD_RULES: list[Rule] = []
+SERVICE_RULES: list[Rule] = []
+JOB_RULES: list[Rule] = []
+
+
+def _register(
+    rules: list[Rule], topic: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    def decorate(check: Callable[..., None]) -> Callable[..., None]:
+        rules.append(Rule(topic, check))
+        return check
+
+    return decorate
+
+
+def workload_rule(topic: str) -> Callable[[Callable[[Workload], None]], Callable[[Workload], None]]:
+    """Register a rule every service and job must pass."""
+    return _register(WORKLOAD_RULES, topic)
+
+
+def service_rule(
+    topic: str,
+) -> Callable[[Callable[[Check[ServiceSpec]], None]], Callable[[Check[ServiceSpec]], None]]:
+    """Register a rule only services must pass (ports, scaling, ingress, probes)."""
+    return _register(SERVICE_RULES, topic)
+
+
+def job_rule(
+    topic: str,
+) -> Callable[[Callable[[Check[JobSpec]], None]], Callable[[Check[JobSpec]], None]]:
+    """Register a rule only jobs must pass (shape, trigger)."""
+    return _register(JOB_RULES, topic)
+
+
+def check_service(spec: ServiceSpec, group: str, context: ValidationContext) -> list[Problem]:
+    """Every problem every workload and service rule finds in one service."""
+    check = Check(spec, group, context)
+    for rule in (*WORKLOAD_RULES, *SERVICE_RULES):
+        rule.check(check)
+    return check.problems
+
+
+def check_job(spec: JobSpec, group: str, context: ValidationContext) -> list[Problem]:
+    """Every problem every workload and job rule finds in one job."""
+    check = Check(spec, group, context)
+    for rule in (*WORKLOAD_RULES, *JOB_RULES):
+        rule.check(check)
+    return check.problems
