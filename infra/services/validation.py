@@ -412,6 +412,22 @@ def _workload(
     return spec, problems + type_problems
 
 
+def _wrong_kind(
+    declared: object, expected: type, field: str, index: int, group: str
+) -> Problem | None:
+    """An entry of `services`/`jobs` that is not the declaration class the field holds."""
+    if isinstance(declared, expected):
+        return None
+    name = expected.__name__
+    return Problem(
+        f"{field}[{index}]",
+        show(declared),
+        f"is not a {name}",
+        f"declare {field} with {name}(...)",
+        group,
+    )
+
+
 def validate_applications(
     applications: Sequence[Application], context: ValidationContext
 ) -> Catalog:
@@ -456,16 +472,8 @@ def validate_applications(
         for index, declared in enumerate(application.services):
             label = getattr(declared, "name", f"services[{index}]")
             group = f"{label} ({source})"
-            if not isinstance(declared, ServiceSpec):
-                problems.append(
-                    Problem(
-                        f"services[{index}]",
-                        show(declared),
-                        "is not a ServiceSpec",
-                        "declare services with ServiceSpec(...)",
-                        group,
-                    )
-                )
+            if wrong := _wrong_kind(declared, ServiceSpec, "services", index, group):
+                problems.append(wrong)
                 continue
             spec, found = _workload(declared, _SPEC, group, context)
             problems.extend(found)
@@ -486,16 +494,8 @@ def validate_applications(
             planned.append(PlannedService(application.name, spec, source))
         for index, declared_job in enumerate(getattr(application, "jobs", ()) or ()):
             group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
-            if not isinstance(declared_job, JobSpec):
-                problems.append(
-                    Problem(
-                        f"jobs[{index}]",
-                        show(declared_job),
-                        "is not a JobSpec",
-                        "declare jobs with JobSpec(...)",
-                        group,
-                    )
-                )
+            if wrong := _wrong_kind(declared_job, JobSpec, "jobs", index, group):
+                problems.append(wrong)
                 continue
             job, found = _workload(declared_job, _JOB, group, context)
             problems.extend(found)
