@@ -147,3 +147,23 @@ def test_fuzzed_config_gives_a_validation_error_or_a_valid_config(values: dict[s
     except InvalidInput as error:
         outcome = "invalid" if error.problems else "empty"
     assert outcome in ("valid", "invalid")
+
+
+def test_an_entry_of_the_wrong_class_is_named_with_its_fix() -> None:
+    from infra.config import Environment
+    from infra.problems import InvalidInput
+    from infra.services.spec import Application
+    from infra.services.validation import ValidationContext, validate_applications
+
+    app = Application(name="team", source="apps/team.py", services=("web",), jobs=(3,))  # type: ignore[arg-type]
+    try:
+        validate_applications([app], ValidationContext(Environment.DEV, {}, "kv"))
+    except InvalidInput as error:
+        message = str(error)
+    else:
+        raise AssertionError("a string is not a service")
+    assert (
+        "services[0] = 'web': is not a ServiceSpec → declare services with ServiceSpec(...)"
+        in message
+    )
+    assert "jobs[0] = 3: is not a JobSpec → declare jobs with JobSpec(...)" in message
