@@ -552,20 +552,3 @@ __all__ = [
     "service_port",
     "validate_applications",
 ]
-
-
-__all__ = [
-    "Catalog",
-    "Planned",
-    "PlannedChart",
-    "PlannedJob",
-    "PlannedService",
-    "ValidationContext",
-    "apply_override",
-    "config_secret_key",
-    "dependency_env_name",
-    "memory_mib",
-    "port_named",
-    "service_port",
-    "validate_applications",
-]
