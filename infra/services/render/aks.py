@@ -40,6 +40,7 @@ from infra.services.render.common import (
     PlatformFacts,
     Text,
     image,
+    keda_queue_scaler,
     kubernetes_resources,
     labels,
     min_replicas,
@@ -69,9 +70,7 @@ from infra.services.spec import (
     Protocol,
     QueueTrigger,
     Schedule,
-    ServiceBusQueue,
     ServiceSpec,
-    StorageQueue,
 )
 from infra.services.wiring import dependency_env, reachability
 
@@ -594,25 +593,8 @@ def _auth_name(service: Planned) -> str:
 def _queue_trigger(service: Planned, queue: QueueTrigger) -> Obj:
     """A KEDA queue trigger authenticated as the workload's own identity (no connection
     string), for a service's ScaledObject and a job's ScaledJob alike."""
-    if isinstance(queue, ServiceBusQueue):
-        trigger: Obj = {
-            "type": "azure-servicebus",
-            "metadata": {
-                "namespace": queue.namespace,
-                "queueName": queue.queue,
-                "messageCount": str(queue.messages_per_replica),
-            },
-        }
-    else:
-        assert isinstance(queue, StorageQueue)
-        trigger = {
-            "type": "azure-queue",
-            "metadata": {
-                "accountName": queue.account,
-                "queueName": queue.queue,
-                "queueLength": str(queue.messages_per_replica),
-            },
-        }
+    kind, metadata = keda_queue_scaler(queue)
+    trigger: Obj = {"type": kind, "metadata": metadata}
     trigger["authenticationRef"] = {"name": _auth_name(service)}
     return trigger
 

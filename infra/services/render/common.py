@@ -16,7 +16,15 @@ import pulumi
 from infra.config import Environment
 from infra.services.catalog import Planned, memory_mib, port_named
 from infra.services.images import parse_image
-from infra.services.spec import JobSpec, Probe, Resources, ServiceSpec, TcpProbe
+from infra.services.spec import (
+    JobSpec,
+    Probe,
+    QueueTrigger,
+    Resources,
+    ServiceBusQueue,
+    ServiceSpec,
+    TcpProbe,
+)
 
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
@@ -179,3 +187,20 @@ def max_replicas(spec: ServiceSpec) -> int:
 def env_secret_name(variable: str) -> str:
     """Container Apps secret names: lowercase letters, digits and '-'."""
     return variable.lower().replace("_", "-")
+
+
+def keda_queue_scaler(queue: QueueTrigger) -> tuple[str, dict[str, str]]:
+    """The KEDA scaler type and metadata for a queue trigger: the same on AKS (ScaledObject,
+    ScaledJob) and Container Apps (custom scale rules, job event rules), which runs KEDA's
+    scalers."""
+    if isinstance(queue, ServiceBusQueue):
+        return "azure-servicebus", {
+            "namespace": queue.namespace,
+            "queueName": queue.queue,
+            "messageCount": str(queue.messages_per_replica),
+        }
+    return "azure-queue", {
+        "accountName": queue.account,
+        "queueName": queue.queue,
+        "queueLength": str(queue.messages_per_replica),
+    }

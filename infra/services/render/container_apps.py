@@ -34,6 +34,7 @@ from infra.services.render.common import (
     concat,
     env_secret_name,
     image,
+    keda_queue_scaler,
     labels,
     max_replicas,
     min_replicas,
@@ -224,17 +225,12 @@ def _scale(spec: ServiceSpec, identity_id: Text | None) -> app.ScaleArgs:
                 )
         queue = scale.queue
         if isinstance(queue, ServiceBusQueue):
+            kind, metadata = keda_queue_scaler(queue)
             rules.append(
                 app.ScaleRuleArgs(
                     name="queue",
                     custom=app.CustomScaleRuleArgs(
-                        type="azure-servicebus",
-                        identity=identity_id,
-                        metadata={
-                            "namespace": queue.namespace,
-                            "queueName": queue.queue,
-                            "messageCount": str(queue.messages_per_replica),
-                        },
+                        type=kind, identity=identity_id, metadata=metadata
                     ),
                 )
             )
@@ -437,30 +433,10 @@ def _job_trigger(job: PlannedJob, identity_id: Text | None) -> _JobTrigger:
             ),
         )
     if isinstance(trigger, Event):
-        queue = trigger.queue
-        if isinstance(queue, ServiceBusQueue):
-            rule = app.JobScaleRuleArgs(
-                name="queue",
-                type="azure-servicebus",
-                identity=identity_id,
-                metadata={
-                    "namespace": queue.namespace,
-                    "queueName": queue.queue,
-                    "messageCount": str(queue.messages_per_replica),
-                },
-            )
-        else:
-            assert isinstance(queue, StorageQueue)
-            rule = app.JobScaleRuleArgs(
-                name="queue",
-                type="azure-queue",
-                identity=identity_id,
-                metadata={
-                    "accountName": queue.account,
-                    "queueName": queue.queue,
-                    "queueLength": str(queue.messages_per_replica),
-                },
-            )
+        kind, metadata = keda_queue_scaler(trigger.queue)
+        rule = app.JobScaleRuleArgs(
+            name="queue", type=kind, identity=identity_id, metadata=metadata
+        )
         return _JobTrigger(
             app.TriggerType.EVENT,
             event=app.JobConfigurationEventTriggerConfigArgs(
