@@ -6,12 +6,10 @@ that adjusts every rendered object. Hooks are pure functions: object in, object 
 
 from __future__ import annotations
 
-from typing import Any
-
-from infra.services.render.common import PlatformExtensions
+from infra.services.render.common import Manifest, PlatformExtensions
 
 
-def add_cost_annotation(obj: dict[str, Any]) -> dict[str, Any]:
+def add_cost_annotation(obj: Manifest) -> Manifest:
     """Example hook: mark every workload object for the cost exporter."""
     if obj["kind"] in ("Deployment", "Service"):
         annotations = obj["metadata"].setdefault("annotations", {})

@@ -198,6 +198,8 @@ def test_listener_certificate_is_synced_from_key_vault_by_the_services_pods() ->
     objects = render(shop_catalog(), "shop", gateway_facts())
     spc = objects["SecretProviderClass/tls-shop"]
     validate_object(spc)
+    assert spc["metadata"]["labels"]["app.kubernetes.io/name"] == "shop"
+    assert spc["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulumi"
     assert "objectName: shop" in spc["spec"]["parameters"]["objects"]
     assert spc["spec"]["parameters"]["clientID"] == "cid"
     (synced,) = spc["spec"]["secretObjects"]

@@ -17,7 +17,12 @@ from infra.services.components.identity import (
     reads_key_vault,
 )
 from infra.services.components.kubernetes_objects import create_objects, logical_name
-from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
+from infra.services.render.aks import (
+    AksServicePlan,
+    ServiceSecrets,
+    job_plan_on_aks,
+    plan_on_aks,
+)
 from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import gateway_certificate
@@ -116,16 +121,8 @@ class AksService(pulumi.ComponentResource):
                 # The CSI driver mounts Key Vault secrets with this identity when the first pod
                 # starts: wait for the grants rather than race the rollout's deadline.
                 depends.append(grants_in_force(self, service.name, identity))
-        objects = (
-            render_on_aks(
-                service,
-                catalog=args.catalog,
-                facts=args.facts,
-                extensions=args.extensions,
-                client_id=client_id,
-                secrets=args.secrets,
-            )
-            + render_canary_on_aks(
+        plan = (
+            plan_on_aks(
                 service,
                 catalog=args.catalog,
                 facts=args.facts,
@@ -134,7 +131,7 @@ class AksService(pulumi.ComponentResource):
                 secrets=args.secrets,
             )
             if isinstance(service, PlannedService)
-            else render_job_on_aks(
+            else job_plan_on_aks(
                 service,
                 catalog=args.catalog,
                 facts=args.facts,
@@ -143,15 +140,27 @@ class AksService(pulumi.ComponentResource):
                 secrets=args.secrets,
             )
         )
+        objects = plan.objects()
+        if isinstance(service, PlannedService):
+            objects += render_canary_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
         created = create_objects(
             objects, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends)
         )
         if (
             azure is not None
+            and isinstance(plan, AksServicePlan)
+            and plan.service is not None
             and isinstance(service, PlannedService)
             and reachability(args.catalog, service).needs_internal_load_balancer
         ):
-            k8s_service = created[f"Service/{service.name}"]
+            k8s_service = created.of(plan.service)
             assert isinstance(k8s_service, k8s.core.v1.Service)
             ip = k8s_service.status.apply(
                 lambda status: (

@@ -9,6 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from infra.services.render.common import Manifest
+
 _TYPED: dict[tuple[str, str], Any] = {
     ("v1", "Namespace"): k8s.core.v1.Namespace,
     ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
@@ -27,18 +29,34 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
 
-def logical_name(obj: dict[str, Any]) -> str:
+def logical_name(obj: Manifest) -> str:
     meta = obj["metadata"]
     namespace = meta.get("namespace")
     return f"{namespace}-{meta['name']}" if namespace else str(meta["name"])
 
 
-def create_objects(
-    objects: Sequence[dict[str, Any]], opts: pulumi.ResourceOptions
-) -> dict[str, pulumi.CustomResource]:
-    """Create each object with the typed class for its kind (CRDs as CustomResource).
-    Returns them by `Kind/name`, in the order given."""
-    created: dict[str, pulumi.CustomResource] = {}
+class Created:
+    """The resources made from a plan's objects: found again by the object (a plan's named
+    field), not by a `Kind/name` string."""
+
+    def __init__(self) -> None:
+        self._by_object: dict[int, pulumi.CustomResource] = {}
+        self.resources: list[pulumi.CustomResource] = []
+        """In the order created."""
+
+    def add(self, obj: Manifest, resource: pulumi.CustomResource) -> None:
+        self._by_object[id(obj)] = resource
+        self.resources.append(resource)
+
+    def of(self, obj: Manifest) -> pulumi.CustomResource:
+        """The resource created from `obj` (the very object passed in, e.g. `plan.service`)."""
+        return self._by_object[id(obj)]
+
+
+def create_objects(objects: Sequence[Manifest], opts: pulumi.ResourceOptions) -> Created:
+    """Create each object with the typed class for its kind (CRDs as CustomResource), in the
+    order given."""
+    created = Created()
     for obj in objects:
         api_version, kind = obj["apiVersion"], obj["kind"]
         name = logical_name(obj)
@@ -55,5 +73,5 @@ def create_objects(
         else:
             fields = {_snake(k): v for k, v in obj.items() if k not in ("apiVersion", "kind")}
             resource = cls(name, opts=opts, **fields)
-        created[f"{kind}/{obj['metadata']['name']}"] = resource
+        created.add(obj, resource)
     return created

@@ -11,7 +11,7 @@ from pulumi_azure_native import privatedns
 from infra.constants import INTERNAL_INGRESS_COMPONENT, NAMESPACE_COMPONENT
 from infra.foundation.common import Placement
 from infra.services.components.kubernetes_objects import create_objects
-from infra.services.render.aks import internal_ingress_controller, namespace_objects
+from infra.services.render.aks import internal_ingress_controller, namespace_plan
 from infra.services.render.common import PlatformExtensions
 
 
@@ -26,15 +26,13 @@ class ApplicationNamespace(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(NAMESPACE_COMPONENT, app, None, opts)
-        objects = namespace_objects(app, extensions)
-        created = create_objects(
-            objects[:1], pulumi.ResourceOptions(parent=self, provider=provider)
+        plan = namespace_plan(app, extensions)
+        namespace = create_objects(
+            [plan.namespace], pulumi.ResourceOptions(parent=self, provider=provider)
         )
         create_objects(
-            objects[1:],
-            pulumi.ResourceOptions(
-                parent=self, provider=provider, depends_on=list(created.values())
-            ),
+            [plan.default_deny],
+            pulumi.ResourceOptions(parent=self, provider=provider, depends_on=namespace.resources),
         )
         self.register_outputs({"namespace": app})
 

@@ -6,10 +6,10 @@ One module, so AKS and Container Apps agree on image, ports, env and replicas by
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -26,6 +26,9 @@ from infra.services.spec import (
     TcpProbe,
 )
 
+if TYPE_CHECKING:
+    from infra.services.render.container_apps import ContainerAppPlan
+
 NAME_LABEL = "app.kubernetes.io/name"
 PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -33,6 +36,16 @@ VERSION_LABEL = "app.kubernetes.io/version"
 TARGET_LABEL = "platform.io/target"
 
 Text = pulumi.Input[str]
+
+Manifest = dict[str, Any]
+"""One Kubernetes object as the API server reads it (`apiVersion`, `kind`, `metadata`, ...):
+validated against the OpenAPI schema in the tests, so a misspelt field cannot hide in it."""
+
+KubernetesHook = Callable[[Manifest], Manifest]
+"""A platform hook (`infra/extensions.py`): receives each rendered object, returns it adjusted."""
+
+ContainerAppHook = Callable[["ContainerAppPlan"], "ContainerAppPlan"]
+"""A platform hook for Container Apps: receives each service's plan, returns it adjusted."""
 
 
 def concat(*parts: Text) -> Text:
@@ -106,8 +119,8 @@ class PlatformExtensions:
     annotations: Mapping[str, str] = field(default_factory=dict)
     node_selector: Mapping[str, str] = field(default_factory=dict)
     tolerations: tuple[Mapping[str, Any], ...] = ()
-    kubernetes_hooks: tuple[Any, ...] = ()
-    container_app_hooks: tuple[Any, ...] = ()
+    kubernetes_hooks: tuple[KubernetesHook, ...] = ()
+    container_app_hooks: tuple[ContainerAppHook, ...] = ()
 
 
 def labels(service: Planned, extensions: PlatformExtensions) -> dict[str, str]:

@@ -1,0 +1,197 @@
+"""Who reaches a service on AKS, and how: its Service (ClusterIP, or an internal load balancer
+for Container Apps callers), its ingress (the Gateway API route, the managed-NGINX Ingress, or
+both during the migration release) and the NetworkPolicy that admits exactly its callers."""
+
+from __future__ import annotations
+
+from infra.constants import APP_ROUTING_INGRESS_CLASS, INTERNAL_INGRESS_CLASS
+from infra.services.catalog import Catalog, PlannedService, port_named, service_port
+from infra.services.render.common import (
+    ClusterKind,
+    GatewayFacts,
+    Manifest,
+    PlatformExtensions,
+    PlatformFacts,
+    selector,
+)
+from infra.services.render.gateway import gateway_source, route_object, served_by_gateway
+from infra.services.render.objects import service_meta
+from infra.services.spec import Exposure, Protocol
+from infra.services.wiring import reachability
+
+INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
+LOCAL_INGRESS_NAMESPACE = "ingress-nginx"
+KEYVAULT_TLS_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
+INTERNAL_LOAD_BALANCER = "service.beta.kubernetes.io/azure-load-balancer-internal"
+
+
+def service_object(
+    service: PlannedService, catalog: Catalog, extensions: PlatformExtensions
+) -> Manifest | None:
+    spec = service.spec
+    if not spec.ports:
+        return None
+    reach = reachability(catalog, service)
+    own_annotations = None
+    body: Manifest = {
+        "selector": selector(service),
+        "ports": [
+            {
+                "name": p.name,
+                # Callers use the Service port; the named targetPort maps it to the container's.
+                "port": service_port(p),
+                "targetPort": p.name,
+                "protocol": "TCP",
+                "appProtocol": {"http": "http", "grpc": "kubernetes.io/h2c", "tcp": "tcp"}[
+                    p.protocol.value
+                ],
+            }
+            for p in spec.ports
+        ],
+    }
+    if reach.needs_internal_load_balancer:
+        # Container Apps cannot reach cluster IPs: an internal load balancer in the VNet, keeping
+        # the caller's address (Local) so the NetworkPolicy can allow just their subnet.
+        own_annotations = {INTERNAL_LOAD_BALANCER: "true"}
+        body["type"] = "LoadBalancer"
+        body["externalTrafficPolicy"] = "Local"
+    else:
+        body["type"] = "ClusterIP"
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": service_meta(service, extensions, annotations=own_annotations),
+        "spec": body,
+    }
+
+
+def route_of(
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Manifest | None:
+    """The Gateway API route of a public service the gateway serves."""
+    return route_object(service, extensions) if served_by_gateway(service, facts) else None
+
+
+def ingress_object(
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Manifest | None:
+    """The managed-NGINX (or local controller's) Ingress: for every exposed service off the
+    gateway, and next to the route during the migration release (`aks.ingress: both`)."""
+    if served_by_gateway(service, facts) and not facts.nginx_alongside:
+        return None
+    spec = service.spec
+    ingress = spec.ingress
+    if ingress.exposure is Exposure.NONE:
+        return None
+    port = port_named(spec, ingress.port)
+    assert port is not None, "validated: ingress names a declared port"
+    local = facts.cluster is ClusterKind.LOCAL
+    # Locally every exposed service answers on <name>.<domain> (a domain resolving to 127.0.0.1).
+    host = f"{service.name}.{facts.local_domain}" if local else ingress.host
+    assert local or ingress.host is not None, "validated: AKS ingress has a host"
+    annotations: dict[str, str] = {}
+    if port.protocol is Protocol.GRPC:
+        annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "GRPC"
+    body: Manifest = {
+        "ingressClassName": facts.local_ingress_class
+        if local
+        else APP_ROUTING_INGRESS_CLASS
+        if ingress.exposure is Exposure.PUBLIC
+        else INTERNAL_INGRESS_CLASS,
+        "rules": [
+            {
+                "host": host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": ingress.path,
+                            "pathType": "Prefix",
+                            "backend": {
+                                "service": {"name": service.name, "port": {"name": port.name}}
+                            },
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    if ingress.tls is not None and not local:
+        # The app routing add-on fetches the certificate from Key Vault into this secret.
+        annotations[KEYVAULT_TLS_ANNOTATION] = ingress.tls.key_vault_certificate_uri
+        body["tls"] = [{"hosts": [ingress.host], "secretName": f"keyvault-{service.name}"}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": service_meta(service, extensions, annotations=annotations),
+        "spec": body,
+    }
+
+
+def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Manifest]:
+    """Who delivers ingress traffic: AGC's subnet, the NGINX controllers' namespace, or both."""
+    if served_by_gateway(service, facts):
+        assert isinstance(facts.gateway, GatewayFacts)
+        agc = gateway_source(facts.gateway)
+        return [agc, _nginx_source(facts)] if facts.nginx_alongside else [agc]
+    return [_nginx_source(facts)]
+
+
+def _nginx_source(facts: PlatformFacts) -> Manifest:
+    return {
+        "namespaceSelector": {
+            "matchLabels": {
+                "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
+                if facts.cluster is ClusterKind.LOCAL
+                else INGRESS_CONTROLLER_NAMESPACE
+            }
+        }
+    }
+
+
+def network_policy(
+    service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Manifest | None:
+    """Allow exactly the declared callers (and the ingress controller for exposed services);
+    the namespace's default-deny refuses everything else."""
+    spec = service.spec
+    if not spec.ports:
+        return None
+    reach = reachability(catalog, service)
+    ports = [{"port": p.number, "protocol": "TCP"} for p in spec.ports]
+    sources: list[Manifest] = [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.app}},
+            "podSelector": {"matchLabels": selector(caller)},
+        }
+        for caller in reach.aks_callers
+    ]
+    if reach.container_apps_callers:
+        sources.append({"ipBlock": {"cidr": facts.container_apps_subnet_cidr}})
+    if spec.ingress.exposure is not Exposure.NONE:
+        sources.extend(_ingress_sources(service, facts))
+    rules: list[Manifest] = [{"from": sources, "ports": ports}] if sources else []
+    metrics = [p for p in spec.ports if p.name == "metrics"]
+    if metrics:
+        # Azure Monitor managed Prometheus scrapes from kube-system.
+        rules.append(
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                        }
+                    }
+                ],
+                "ports": [{"port": p.number, "protocol": "TCP"} for p in metrics],
+            }
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": service_meta(service, extensions),
+        "spec": {
+            "podSelector": {"matchLabels": selector(service)},
+            "policyTypes": ["Ingress"],
+            "ingress": rules,
+        },
+    }

@@ -1,0 +1,299 @@
+"""The pods on AKS: the container (image, env, probes, mounts, security) and the pod around it
+that services and jobs share, and a service's Deployment.
+
+The defaults that matter for security and availability are set here, each with its reason;
+`tests/test_render_aks.py` asserts every one.
+"""
+
+from __future__ import annotations
+
+from infra.constants import (
+    PRESTOP_SLEEP_SECONDS,
+    PROBE_TIMEOUT_SECONDS,
+    PROBE_TIMINGS,
+    TERMINATION_GRACE_SECONDS,
+    USER_POOL,
+)
+from infra.services.catalog import Catalog, Planned, PlannedService
+from infra.services.render.aks_secrets import (
+    config_secret_name,
+    files_class_name,
+    key_vault_class_name,
+    key_vault_secrets,
+)
+from infra.services.render.common import (
+    ClusterKind,
+    Manifest,
+    PlatformExtensions,
+    PlatformFacts,
+    image,
+    kubernetes_resources,
+    labels,
+    probe_port_number,
+    readiness,
+    selector,
+    version_label,
+)
+from infra.services.render.gateway import tls_volume
+from infra.services.render.objects import service_meta
+from infra.services.spec import (
+    SECRET_FILES_MOUNT,
+    GrpcProbe,
+    HttpProbe,
+    KeyVaultSecret,
+    Probe,
+    ServiceSpec,
+)
+from infra.services.wiring import dependency_env
+
+WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
+SECRETS_STORE_MOUNT = "/mnt/secrets-store"
+RUN_AS = 10001
+"""A fixed non-root uid/gid: `runAsNonRoot` alone fails on images whose USER is a name."""
+
+
+def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Manifest:
+    port = probe_port_number(spec, probe)
+    if isinstance(probe, HttpProbe):
+        action: Manifest = {"httpGet": {"path": probe.path, "port": port}}
+    elif isinstance(probe, GrpcProbe):
+        action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
+    else:
+        action = {"tcpSocket": {"port": port}}
+    period, failures = PROBE_TIMINGS[kind]
+    return {
+        **action,
+        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
+        "periodSeconds": period,
+        "failureThreshold": failures,
+    }
+
+
+def _env(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Manifest]:
+    spec = service.spec
+    env: list[Manifest] = [{"name": k, "value": v} for k, v in sorted(spec.env.items())]
+    for entry in dependency_env(service, catalog, facts):
+        env.append({"name": entry.name, "value": entry.value})
+    vault_index = {vault: i for i, vault in enumerate(key_vault_secrets(spec))}
+    for variable, ref in sorted(spec.secrets.items()):
+        if isinstance(ref, KeyVaultSecret) and facts.cluster is ClusterKind.LOCAL:
+            # Locally, `kubectl create secret generic <service>-secrets` provides them.
+            source = {"name": f"{service.name}-secrets", "key": variable, "optional": True}
+        elif isinstance(ref, KeyVaultSecret):
+            source = {
+                "name": key_vault_class_name(service, vault_index[ref.vault_id]),
+                "key": variable,
+            }
+        else:
+            source = {"name": config_secret_name(service), "key": variable}
+        env.append({"name": variable, "valueFrom": {"secretKeyRef": source}})
+    return env
+
+
+def volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Manifest], list[Manifest]]:
+    """The pod's volumes and the container's mounts: writable paths, Key Vault secrets (the
+    CSI volume keeps their synced Secret alive), secret files, the listener's certificate."""
+    volumes: list[Manifest] = []
+    mounts: list[Manifest] = []
+    for index, path in enumerate(service.spec.writable_paths):
+        volumes.append({"name": f"writable-{index}", "emptyDir": {"sizeLimit": "256Mi"}})
+        mounts.append({"name": f"writable-{index}", "mountPath": path})
+    vaults = key_vault_secrets(service.spec) if facts.cluster is ClusterKind.AKS else {}
+    for index, _ in enumerate(vaults):
+        volumes.append(
+            {
+                "name": f"secrets-store-{index}",
+                "csi": {
+                    "driver": "secrets-store.csi.k8s.io",
+                    "readOnly": True,
+                    "volumeAttributes": {
+                        "secretProviderClass": key_vault_class_name(service, index)
+                    },
+                },
+            }
+        )
+        mounts.append(
+            {
+                "name": f"secrets-store-{index}",
+                "mountPath": f"{SECRETS_STORE_MOUNT}/{index}",
+                "readOnly": True,
+            }
+        )
+    files = sorted(service.spec.secret_files)
+    if files and facts.cluster is ClusterKind.LOCAL:
+        # Locally the optional Secret `<service>-secrets` holds them, one key per file name.
+        volumes.append(
+            {
+                "name": "secret-files",
+                "secret": {
+                    "secretName": f"{service.name}-secrets",
+                    "optional": True,
+                    "items": [{"key": f, "path": f} for f in files],
+                },
+            }
+        )
+    elif files:
+        volumes.append(
+            {
+                "name": "secret-files",
+                "csi": {
+                    "driver": "secrets-store.csi.k8s.io",
+                    "readOnly": True,
+                    "volumeAttributes": {"secretProviderClass": files_class_name(service)},
+                },
+            }
+        )
+    if files:
+        mounts.append({"name": "secret-files", "mountPath": SECRET_FILES_MOUNT, "readOnly": True})
+    if isinstance(service, PlannedService):
+        tls_volumes, tls_mounts = tls_volume(service, facts)
+        volumes += tls_volumes
+        mounts += tls_mounts
+    return volumes, mounts
+
+
+def container(
+    service: Planned, catalog: Catalog, facts: PlatformFacts, mounts: list[Manifest]
+) -> Manifest:
+    """The container as services and jobs share it: image, env, resources, security."""
+    spec = service.spec
+    container: Manifest = {
+        "name": service.name,
+        "image": image(spec, facts),
+        "imagePullPolicy": "IfNotPresent",
+        "env": _env(service, catalog, facts),
+        "resources": kubernetes_resources(spec.resources),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "privileged": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": mounts,
+    }
+    if spec.command:
+        container["command"] = list(spec.command)
+    if spec.args:
+        container["args"] = list(spec.args)
+    return container
+
+
+def pod_security(facts: PlatformFacts, extensions: PlatformExtensions) -> Manifest:
+    """What every pod (service or job) gets: non-root, no API token, the user pool."""
+    pod: Manifest = {
+        # No Kubernetes API token in the pod: workloads do not talk to the API server. (Workload
+        # identity injects its own, Entra-only, projected token.)
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS,
+            "runAsGroup": RUN_AS,
+            "fsGroup": RUN_AS,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "terminationGracePeriodSeconds": TERMINATION_GRACE_SECONDS,
+        "nodeSelector": {
+            **({"platform.io/pool": USER_POOL} if facts.cluster is ClusterKind.AKS else {}),
+            **extensions.node_selector,
+        },
+    }
+    if extensions.tolerations:
+        pod["tolerations"] = [dict(t) for t in extensions.tolerations]
+    return pod
+
+
+def pod_template_metadata(
+    service: Planned, extensions: PlatformExtensions, uses_identity: bool
+) -> Manifest:
+    """The pods' labels (with the version; workload identity's opt-in) and annotations."""
+    pod_labels = {**labels(service, extensions), **version_label(service.spec)}
+    if uses_identity:
+        pod_labels[WORKLOAD_IDENTITY_USE] = "true"
+    return {
+        "labels": pod_labels,
+        **({"annotations": dict(extensions.annotations)} if extensions.annotations else {}),
+    }
+
+
+def _pod_spec(
+    service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
+) -> Manifest:
+    spec = service.spec
+    pod_volumes, mounts = volumes(service, facts)
+    main = container(service, catalog, facts, mounts)
+    main["ports"] = [
+        {"name": p.name, "containerPort": p.number, "protocol": "TCP"} for p in spec.ports
+    ]
+    # Graceful termination: stop getting new traffic before the process is asked to exit.
+    main["lifecycle"] = {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}}
+    ready = readiness(spec)
+    if ready is not None:
+        main["readinessProbe"] = _probe(spec, ready, "readiness")
+    if spec.probes.liveness is not None:
+        main["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness")
+    if spec.probes.startup is not None:
+        main["startupProbe"] = _probe(spec, spec.probes.startup, "startup")
+    if not main["ports"]:
+        del main["ports"]
+
+    spread_zone = "DoNotSchedule" if facts.zonal else "ScheduleAnyway"
+    pod: Manifest = {
+        "serviceAccountName": service.name,
+        **pod_security(facts, extensions),
+        "topologySpreadConstraints": [
+            {
+                "maxSkew": 1,
+                "topologyKey": "topology.kubernetes.io/zone",
+                "whenUnsatisfiable": spread_zone,
+                "labelSelector": {"matchLabels": selector(service)},
+                "matchLabelKeys": ["pod-template-hash"],
+            },
+            {
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+                "labelSelector": {"matchLabels": selector(service)},
+                "matchLabelKeys": ["pod-template-hash"],
+            },
+        ],
+        "containers": [main],
+        "volumes": pod_volumes,
+    }
+    return pod
+
+
+def deployment(
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    uses_identity: bool,
+) -> Manifest:
+    spec = service.spec
+    deployment_spec: Manifest = {
+        "selector": {"matchLabels": selector(service)},
+        "revisionHistoryLimit": 5,
+        "progressDeadlineSeconds": 600,
+        "minReadySeconds": 5,
+        # Never below the desired ready replicas: new pods come up (and pass readiness) first.
+        "strategy": {
+            "type": "RollingUpdate",
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"},
+        },
+        "template": {
+            "metadata": pod_template_metadata(service, extensions, uses_identity),
+            "spec": _pod_spec(service, catalog, facts, extensions),
+        },
+    }
+    if spec.autoscaling is None:
+        # With an autoscaler, replicas is left out so `pulumi up` never resets its choice.
+        deployment_spec["replicas"] = spec.replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": service_meta(service, extensions, extra_labels=version_label(spec)),
+        "spec": deployment_spec,
+    }
