@@ -8,6 +8,8 @@ import dataclasses
 import inspect
 from pathlib import Path
 
+import pytest
+
 from infra.services import spec
 
 USER_FACING = {
@@ -107,3 +109,22 @@ def test_declarations_remember_what_their_constructor_was_given() -> None:
     assert spec.explicit_fields(given) == {"min_replicas", "cpu_utilization"}
     assert given == dataclasses.replace(spec.Autoscaling(), min_replicas=3, cpu_utilization=None)
     assert spec.explicit_fields(spec.Manual()) == frozenset()
+
+
+def test_sizes_and_ports_are_read_through_the_spec_types() -> None:
+    """Renderers, charts and rules ask the declaration, not a helper elsewhere."""
+    sized = spec.Resources(memory="1.5Gi", memory_request="512Mi")
+    assert (sized.memory_mib(), sized.memory_request_mib()) == (1536, 512)
+    assert spec.Resources(memory="256Mi").memory_request_mib() == 256, "the limit by default"
+    with pytest.raises(ValueError, match="lots"):
+        spec.Resources(memory="lots").memory_mib()
+    service = spec.ServiceSpec(
+        name="api",
+        image="api:1",
+        target=spec.Target.AKS,
+        ports=(spec.Port(name="http", number=8080), spec.Port(name="grpc", number=9090)),
+    )
+    assert service.port_named(None) == service.ports[0], "None names the first port"
+    assert service.port_named("grpc") == service.ports[1]
+    assert service.port_named("metrics") is None
+    assert dataclasses.replace(service, ports=()).port_named(None) is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from infra.services.patterns import MEMORY, SECRETS_NAMESPACE
+from infra.services.patterns import SECRETS_NAMESPACE
 from infra.services.spec import ConfigSecret, HelmChart, JobSpec, Port, ServiceSpec
 
 
@@ -94,25 +94,9 @@ class Catalog:
 # Helpers used by the renderers too
 
 
-def memory_mib(memory: str) -> float:
-    match = MEMORY.match(memory)
-    if not match:
-        raise ValueError(memory)
-    amount = float(match["amount"])
-    return amount * 1024 if match["unit"] == "Gi" else amount
-
-
 def service_port(port: Port) -> int:
     """The port callers use: `service_port` when declared, else the container's."""
     return port.number if port.service_port is None else port.service_port
-
-
-def port_named(spec: ServiceSpec, name: str | None) -> Port | None:
-    if not spec.ports:
-        return None
-    if name is None:
-        return spec.ports[0]
-    return next((p for p in spec.ports if p.name == name), None)
 
 
 def config_secret_key(ref: ConfigSecret) -> str:

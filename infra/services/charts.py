@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra.services.catalog import memory_mib
 from infra.services.chart_versions import reviewed
 from infra.services.spec import HelmChart, Protocol, Resources
 
@@ -34,7 +33,7 @@ def valkey(
     resources = resources or Resources(cpu=0.25, memory="512Mi")
     quantity = {
         "cpu": f"{round(resources.cpu * 1000)}m",
-        "memory": f"{round(memory_mib(resources.memory))}Mi",
+        "memory": f"{round(resources.memory_mib())}Mi",
     }
     values: dict[str, Any] = {
         "fullnameOverride": name,

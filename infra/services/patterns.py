@@ -17,7 +17,6 @@ KEY_VAULT_CERT_URI = re.compile(
     r"^https://[a-z0-9-]{3,24}\.vault\.azure\.net/certificates/[0-9a-zA-Z-]+/?$"
 )
 SECRET_FILE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
 SECRET_LOOKING = re.compile(SECRET_LOOKING_PATTERN, re.I)
 
 MAX_NAME = {Target.AKS: 63, Target.CONTAINER_APPS: 32}

@@ -18,6 +18,7 @@ trigger off.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -164,6 +165,18 @@ class Port:
     80/443 by the environment's ingress there)."""
 
 
+MEMORY = re.compile(r"^(?P<amount>\d+(\.\d+)?)(?P<unit>Mi|Gi)$")
+"""A memory size as declared: `Mi` or `Gi`, e.g. `512Mi`, `1.5Gi`."""
+
+
+def _mib(memory: str) -> float:
+    match = MEMORY.match(memory)
+    if not match:
+        raise ValueError(memory)
+    amount = float(match["amount"])
+    return amount * 1024 if match["unit"] == "Gi" else amount
+
+
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Resources:
@@ -187,6 +200,15 @@ class Resources:
     """Memory reserved on the node (AKS). None: equal to `memory`. At most `memory`; prod
     refuses a lower value (policy `k8s-prod-memory-request-equals-limit`): memory cannot be
     reclaimed, so an overcommitted pod is the first to be OOM-killed."""
+
+    def memory_mib(self) -> float:
+        """The memory limit in MiB; ValueError when it is not a size (the `resources` rule
+        reports that before any renderer asks)."""
+        return _mib(self.memory)
+
+    def memory_request_mib(self) -> float:
+        """The memory request in MiB: the limit's unless declared lower."""
+        return self.memory_mib() if self.memory_request is None else _mib(self.memory_request)
 
 
 @_records_explicit_fields
@@ -510,6 +532,15 @@ class ServiceSpec:
     rollout: Rollout | None = None
     """A canary release in progress (one at a time per service); None: every replica runs
     `image`."""
+
+    def port_named(self, name: str | None) -> Port | None:
+        """The declared port called `name`; None names the first port (the default of probes,
+        ingress and dependencies). None when there is no such port (validation reports it)."""
+        if not self.ports:
+            return None
+        if name is None:
+            return self.ports[0]
+        return next((p for p in self.ports if p.name == name), None)
 
 
 # --------------------------------------------------------------------------------------------

@@ -26,8 +26,6 @@ from infra.services.catalog import (
     PlannedJob,
     PlannedService,
     config_secret_key,
-    memory_mib,
-    port_named,
     service_port,
 )
 from infra.services.chart_versions import reviewed
@@ -311,7 +309,7 @@ def _relation_problems(
                     )
                 )
                 continue
-            if callee is not None and port_named(callee.spec, dep.port) is None:
+            if callee is not None and callee.spec.port_named(dep.port) is None:
                 problems.append(
                     Problem(
                         f"{path}.port",
@@ -547,8 +545,6 @@ __all__ = [
     "apply_override",
     "config_secret_key",
     "dependency_env_name",
-    "memory_mib",
-    "port_named",
     "service_port",
     "validate_applications",
 ]

@@ -20,7 +20,6 @@ from infra.services.catalog import (
     Planned,
     PlannedChart,
     PlannedService,
-    port_named,
     service_port,
 )
 from infra.services.render.common import PlatformFacts, Text, concat
@@ -74,7 +73,7 @@ def address(
     *,
     catalog: Catalog,
 ) -> Text:
-    port = port_named(callee.spec, port_name)
+    port = callee.spec.port_named(port_name)
     assert port is not None, "validated: dependencies name declared ports"
     scheme = "http"
     # Callers use the Service port (`Port.service_port`), on every target pair.

@@ -5,7 +5,7 @@ both during the migration release) and the NetworkPolicy that admits exactly its
 from __future__ import annotations
 
 from infra.constants import APP_ROUTING_INGRESS_CLASS, INTERNAL_INGRESS_CLASS
-from infra.services.catalog import Catalog, PlannedService, port_named, service_port
+from infra.services.catalog import Catalog, PlannedService, service_port
 from infra.services.render.common import (
     ClusterKind,
     GatewayFacts,
@@ -83,7 +83,7 @@ def ingress_object(
     ingress = spec.ingress
     if ingress.exposure is Exposure.NONE:
         return None
-    port = port_named(spec, ingress.port)
+    port = spec.port_named(ingress.port)
     assert port is not None, "validated: ingress names a declared port"
     local = facts.cluster is ClusterKind.LOCAL
     # Locally every exposed service answers on <name>.<domain> (a domain resolving to 127.0.0.1).

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from infra.config import Environment
-from infra.services.catalog import Planned, memory_mib, port_named
+from infra.services.catalog import Planned
 from infra.services.images import parse_image
 from infra.services.spec import (
     JobSpec,
@@ -156,21 +156,19 @@ def cpu_millicores(cores: float) -> str:
     return f"{round(cores * 1000)}m"
 
 
-def memory_quantity(memory: str) -> str:
-    return f"{round(memory_mib(memory))}Mi"
+def mebibytes(mib: float) -> str:
+    return f"{round(mib)}Mi"
 
 
 def kubernetes_resources(resources: Resources) -> dict[str, dict[str, str]]:
     """Requests default to the limits (Guaranteed QoS, the same size as on Container Apps);
     declared requests below them make the pod Burstable on AKS."""
-    limits = {"cpu": cpu_millicores(resources.cpu), "memory": memory_quantity(resources.memory)}
+    limits = {"cpu": cpu_millicores(resources.cpu), "memory": mebibytes(resources.memory_mib())}
     requests = {
         "cpu": limits["cpu"]
         if resources.cpu_request is None
         else cpu_millicores(resources.cpu_request),
-        "memory": limits["memory"]
-        if resources.memory_request is None
-        else memory_quantity(resources.memory_request),
+        "memory": mebibytes(resources.memory_request_mib()),
     }
     return {"requests": requests, "limits": limits}
 
@@ -184,7 +182,7 @@ def readiness(spec: ServiceSpec) -> Probe | None:
 
 
 def probe_port_number(spec: ServiceSpec, probe: Probe) -> int:
-    port = port_named(spec, probe.port)
+    port = spec.port_named(probe.port)
     assert port is not None, "validated: probes name declared ports"
     return port.number
 

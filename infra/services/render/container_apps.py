@@ -24,7 +24,6 @@ from infra.services.catalog import (
     Planned,
     PlannedJob,
     PlannedService,
-    port_named,
     service_port,
 )
 from infra.services.render.common import (
@@ -150,7 +149,7 @@ def _ingress(
         and not reach.container_apps_callers
     ):
         return None
-    port = port_named(spec, spec.ingress.port)
+    port = spec.port_named(spec.ingress.port)
     assert port is not None
     external = container_app_external(service, reach)
     restrictions = None

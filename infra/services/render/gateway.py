@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from infra.services.catalog import PlannedService, service_port
 from infra.services.render.common import (
     ClusterKind,
     GatewayFacts,
@@ -28,7 +29,6 @@ from infra.services.render.common import (
     labels,
 )
 from infra.services.spec import Exposure, Protocol, Target
-from infra.services.validation import PlannedService, port_named, service_port
 
 Obj = dict[str, Any]
 
@@ -142,7 +142,7 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
     ingress = spec.ingress
     if spec.target is not Target.AKS or ingress.exposure is not Exposure.PUBLIC:
         return None
-    port = port_named(spec, ingress.port)
+    port = spec.port_named(ingress.port)
     assert port is not None, "validated: ingress names a declared port"
     assert ingress.host is not None, "validated: AKS ingress has a host"
     meta: Obj = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from infra.services.catalog import port_named
 from infra.services.patterns import (
     HOSTNAME,
     KEY_VAULT_CERT_URI,
@@ -34,7 +33,7 @@ def ingress(c: Check[ServiceSpec]) -> None:
                 "set exposure=Exposure.INTERNAL or PUBLIC, or drop host/tls",
             )
         return
-    port = port_named(spec, ingress.port)
+    port = spec.port_named(ingress.port)
     if port is None:
         c.add(
             "ingress.port",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from infra.services.catalog import port_named
 from infra.services.rules.registry import (
     Check,
     service_rule,
@@ -17,7 +16,7 @@ from infra.services.spec import (
 
 
 def check_probe(c: Check[ServiceSpec], path: str, probe: Probe) -> None:
-    port = port_named(c.spec, probe.port)
+    port = c.spec.port_named(probe.port)
     if port is None:
         c.add(
             f"{path}.port",

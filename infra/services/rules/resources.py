@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from infra.services.catalog import memory_mib
 from infra.services.patterns import (
     ACA_MAX_CPU,
 )
@@ -23,7 +22,7 @@ def resources(c: Workload) -> None:
     res = c.spec.resources
     mib: float | None = None
     try:
-        mib = memory_mib(res.memory)
+        mib = res.memory_mib()
     except ValueError:
         c.add("resources.memory", res.memory, "is not a memory size", "use e.g. 512Mi or 1Gi")
     if not 0 < res.cpu <= 64:
@@ -52,7 +51,7 @@ def resources(c: Workload) -> None:
             )
     if res.memory_request is not None:
         try:
-            request_mib = memory_mib(res.memory_request)
+            request_mib = res.memory_request_mib()
         except ValueError:
             c.add(
                 "resources.memory_request",
