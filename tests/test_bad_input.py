@@ -152,8 +152,9 @@ def test_fuzzed_config_gives_a_validation_error_or_a_valid_config(values: dict[s
 def test_an_entry_of_the_wrong_class_is_named_with_its_fix() -> None:
     from infra.config import Environment
     from infra.problems import InvalidInput
+    from infra.services.rules import ValidationContext
     from infra.services.spec import Application
-    from infra.services.validation import ValidationContext, validate_applications
+    from infra.services.validation import validate_applications
 
     app = Application(name="team", source="apps/team.py", services=("web",), jobs=(3,))  # type: ignore[arg-type]
     try:

@@ -17,6 +17,7 @@ from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 from infra.program import build
+from infra.services.catalog import Catalog
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.common import GatewayFacts, PlatformFacts
 from infra.services.render.gateway import GATEWAY_CLASS, gateway_object
@@ -32,7 +33,6 @@ from infra.services.spec import (
     Target,
     Tls,
 )
-from infra.services.validation import Catalog
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
 from tests.k8s_schema import validate_object
 from tests.test_config import as_cli, stack_values

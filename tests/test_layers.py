@@ -20,7 +20,11 @@ print(",".join(loaded))
     [
         ("infra.constants", ("pulumi", "infra.foundation", "infra.services.validation")),
         ("infra.services.catalog", ("pulumi", "infra.foundation", "infra.services.validation")),
-        ("infra.services.render.aks", ("pulumi_azure_native", "infra.foundation")),
+        (
+            "infra.services.render.aks",
+            ("pulumi_azure_native", "infra.foundation", "infra.services.validation"),
+        ),
+        ("infra.services.wiring", ("infra.foundation", "infra.services.validation")),
         ("infra.services.render.container_apps", ("infra.foundation",)),
     ],
 )

@@ -14,6 +14,7 @@ from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.render.revisions import revision_suffix
+from infra.services.rules import ValidationContext
 from infra.services.spec import (
     Application,
     Autoscaling,
@@ -30,7 +31,7 @@ from infra.services.spec import (
     Target,
     Tls,
 )
-from infra.services.validation import ValidationContext, validate_applications
+from infra.services.validation import validate_applications
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
 from tests.k8s_schema import validate_object
 from tests.test_gateway import gateway_facts

@@ -1,5 +1,5 @@
 """What declared values must look like, and the limits of each target: shared by the rules
-(`infra/services/rules/`), the relation checks in `validation.py` and the catalog helpers."""
+(`infra/services/rules/`) and the chart and application checks in `validation.py`."""
 
 from __future__ import annotations
 

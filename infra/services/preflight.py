@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     from infra.config import Environment, platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
-    from infra.services.validation import ValidationContext, validate_applications
+    from infra.services.rules import ValidationContext
+    from infra.services.validation import validate_applications
 
     parser = argparse.ArgumentParser(prog="python -m infra.services.preflight")
     parser.add_argument("stack")

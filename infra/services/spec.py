@@ -429,6 +429,14 @@ class Dependency:
     port: str | None = None
     """Callee's port name; None: its first port."""
 
+    def env_name(self) -> str:
+        """The variable the callee's address is injected as: `env`, else `<SERVICE>_URL` (URL
+        form) or `<SERVICE>_ADDR` (host:port)."""
+        if self.env:
+            return self.env
+        suffix = "URL" if str(self.form) == "url" else "ADDR"
+        return f"{self.service.upper().replace('-', '_')}_{suffix}"
+
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)

@@ -14,20 +14,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from infra.config import Environment
-from infra.input_errors import Wording, did_you_mean, problems_from
+from infra.input_errors import Wording, problems_from
 from infra.problems import InvalidInput, Problem, show
-
-# The catalog types and helpers moved to infra/services/catalog.py (and the context to the rules
-# package); these names stay importable from here for code written before the move.
-from infra.services.catalog import (
-    Catalog,
-    Planned,
-    PlannedChart,
-    PlannedJob,
-    PlannedService,
-    config_secret_key,
-    service_port,
-)
+from infra.services.catalog import Catalog, PlannedChart, PlannedJob, PlannedService
 from infra.services.chart_versions import reviewed
 from infra.services.image_lock import pin
 from infra.services.overrides import for_environment
@@ -35,20 +24,17 @@ from infra.services.patterns import (
     CHART_NAME,
     CHART_VERSION,
     DNS_LABEL,
-    ENV_NAME,
     RESERVED_NAMESPACES,
     SECRET_LOOKING,
 )
 from infra.services.rollout_validation import listener_problems, rollout_problems, route_problems
-from infra.services.rules import ValidationContext, check_job, check_service
+from infra.services.rules import ValidationContext, check_job, check_relations, check_service
 from infra.services.rules.registry import _Raw
 from infra.services.spec import (
     Application,
-    Exposure,
     HelmChart,
     JobSpec,
     ServiceSpec,
-    Target,
 )
 
 _SPEC = TypeAdapter(ServiceSpec)
@@ -179,194 +165,6 @@ def _chart_problems(chart: HelmChart, group: str, environment: Environment) -> l
 
     literal_secrets(chart.values, "")
     return problems
-
-
-def _relation_problems(
-    services: Sequence[PlannedService],
-    charts: Sequence[PlannedChart] = (),
-    jobs: Sequence[PlannedJob] = (),
-) -> list[Problem]:
-    problems: list[Problem] = []
-    by_name: dict[str, PlannedService] = {}
-    jobs_by_name: dict[str, PlannedJob] = {}
-    charts_by_name: dict[str, PlannedChart] = {}
-    for chart in charts:
-        group = f"{chart.name} ({chart.source})"
-        if chart.name in charts_by_name:
-            problems.append(
-                Problem(
-                    "name",
-                    show(chart.name),
-                    f"is also declared in {charts_by_name[chart.name].source}",
-                    "chart release names are unique across the platform: rename one",
-                    group,
-                )
-            )
-        charts_by_name.setdefault(chart.name, chart)
-    for service in services:
-        group = f"{service.name} ({service.source})"
-        if service.name in by_name:
-            other = by_name[service.name]
-            problems.append(
-                Problem(
-                    "name",
-                    show(service.name),
-                    f"is also declared in {other.source}",
-                    "service names are unique across the platform: rename one",
-                    group,
-                )
-            )
-        by_name.setdefault(service.name, service)
-    for job in jobs:
-        group = f"{job.name} ({job.source})"
-        other_source = (
-            by_name[job.name].source
-            if job.name in by_name
-            else jobs_by_name[job.name].source
-            if job.name in jobs_by_name
-            else None
-        )
-        if other_source is not None:
-            problems.append(
-                Problem(
-                    "name",
-                    show(job.name),
-                    f"is also declared in {other_source}",
-                    "service and job names are unique across the platform: rename one",
-                    group,
-                )
-            )
-        jobs_by_name.setdefault(job.name, job)
-    routes: dict[tuple[str, str], str] = {}
-    callers: list[Planned] = [*services, *jobs]
-    for service in callers:
-        spec = service.spec
-        group = f"{service.name} ({service.source})"
-        kind = "service" if isinstance(service, PlannedService) else "job"
-        env_names = set(spec.env) | set(spec.secrets)
-        for index, dep in enumerate(spec.dependencies):
-            path = f"dependencies[{index}]"
-            callee = by_name.get(dep.service)
-            if dep.service == spec.name:
-                problems.append(
-                    Problem(
-                        f"{path}.service",
-                        show(dep.service),
-                        f"is the {kind} itself",
-                        "remove it",
-                        group,
-                    )
-                )
-                continue
-            if callee is None and dep.service in jobs_by_name:
-                problems.append(
-                    Problem(
-                        f"{path}.service",
-                        show(dep.service),
-                        "is a job, which serves no traffic",
-                        "depend on the service the job works for, or trigger the job instead",
-                        group,
-                    )
-                )
-                continue
-            chart = charts_by_name.get(dep.service)
-            if callee is None and chart is not None:
-                # A chart: reachable from AKS only, on its one port; env checks below.
-                if spec.target is not Target.AKS:
-                    problems.append(
-                        Problem(
-                            f"{path}.service",
-                            show(dep.service),
-                            "is a Helm chart on AKS, which Container Apps cannot reach",
-                            f"target AKS for this {kind}, or use an Azure service (e.g. Azure Cache)",
-                            group,
-                        )
-                    )
-                if dep.port is not None:
-                    problems.append(
-                        Problem(
-                            f"{path}.port",
-                            show(dep.port),
-                            "charts expose one port",
-                            "leave port out",
-                            group,
-                        )
-                    )
-            if callee is None and chart is None:
-                close = did_you_mean(dep.service, [*by_name, *charts_by_name], limit=3)
-                hint = (
-                    f"did you mean {', '.join(close)}?"
-                    if close
-                    else "declare that service or fix the name"
-                )
-                problems.append(
-                    Problem(
-                        f"{path}.service",
-                        show(dep.service),
-                        "is not a declared service",
-                        hint,
-                        group,
-                    )
-                )
-                continue
-            if callee is not None and callee.spec.port_named(dep.port) is None:
-                problems.append(
-                    Problem(
-                        f"{path}.port",
-                        show(dep.port),
-                        f"'{dep.service}' has no such port"
-                        if callee.spec.ports
-                        else f"'{dep.service}' has no ports",
-                        f"use one of: {', '.join(p.name for p in callee.spec.ports) or 'none'}",
-                        group,
-                    )
-                )
-            if dep.env is not None and not ENV_NAME.match(dep.env):
-                problems.append(
-                    Problem(
-                        f"{path}.env",
-                        show(dep.env),
-                        "is not a valid variable name",
-                        "use letters, digits and '_'",
-                        group,
-                    )
-                )
-            name = dependency_env_name(dep.service, dep.env, dep.form)
-            if name in env_names:
-                problems.append(
-                    Problem(
-                        f"{path}.env",
-                        show(name),
-                        "is already set by env, secrets or another dependency",
-                        "choose another variable name with env=",
-                        group,
-                    )
-                )
-            env_names.add(name)
-        if not isinstance(spec, ServiceSpec):
-            continue
-        ingress = spec.ingress
-        if ingress.exposure is not Exposure.NONE and ingress.host:
-            key = (ingress.host, ingress.path)
-            if key in routes and routes[key] != service.name:
-                problems.append(
-                    Problem(
-                        "ingress",
-                        show(f"{ingress.host}{ingress.path}"),
-                        f"is also claimed by '{routes[key]}'",
-                        "give each service its own host or path",
-                        group,
-                    )
-                )
-            routes.setdefault(key, service.name)
-    return problems
-
-
-def dependency_env_name(service: str, env: str | None, form: object) -> str:
-    if env:
-        return env
-    suffix = "URL" if str(form) == "url" else "ADDR"
-    return f"{service.upper().replace('-', '_')}_{suffix}"
 
 
 def _overrides_problems(declared: Any, group: str) -> list[Problem]:
@@ -509,22 +307,7 @@ def validate_applications(
                 continue
             problems.extend(_chart_problems(chart, group, context.environment))
             planned_charts.append(PlannedChart(application.name, chart, source))
-    service_names = {s.name for s in planned}
-    job_names = {j.name for j in planned_jobs}
-    for chart in planned_charts:
-        if chart.name in service_names | job_names:
-            problems.append(
-                Problem(
-                    "name",
-                    show(chart.name),
-                    "is also a service name"
-                    if chart.name in service_names
-                    else "is also a job name",
-                    "give the chart release its own name",
-                    f"{chart.name} ({chart.source})",
-                )
-            )
-    problems.extend(_relation_problems(planned, planned_charts, planned_jobs))
+    problems.extend(check_relations(planned, planned_jobs, planned_charts))
     problems.extend(listener_problems([(s.app, s.spec, f"{s.name} ({s.source})") for s in planned]))
     if problems:
         raise InvalidInput("the service declarations", problems)
@@ -535,16 +318,4 @@ def validate_applications(
     )
 
 
-__all__ = [
-    "Catalog",
-    "Planned",
-    "PlannedChart",
-    "PlannedJob",
-    "PlannedService",
-    "ValidationContext",
-    "apply_override",
-    "config_secret_key",
-    "dependency_env_name",
-    "service_port",
-    "validate_applications",
-]
+__all__ = ["apply_override", "validate_applications"]

@@ -24,7 +24,6 @@ from infra.services.catalog import (
 )
 from infra.services.render.common import PlatformFacts, Text, concat
 from infra.services.spec import AddressForm, Exposure, Protocol, Target
-from infra.services.validation import dependency_env_name
 
 
 @dataclass(frozen=True)
@@ -128,5 +127,5 @@ def dependency_env(caller: Planned, catalog: Catalog, facts: PlatformFacts) -> l
                 caller, catalog.get(dep.service), dep.port, dep.form, facts, catalog=catalog
             )
         )
-        entries.append(EnvEntry(dependency_env_name(dep.service, dep.env, dep.form), value))
+        entries.append(EnvEntry(dep.env_name(), value))
     return entries

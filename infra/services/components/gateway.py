@@ -11,10 +11,10 @@ from pulumi_azure_native import servicenetworking
 
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
+from infra.services.catalog import PlannedService
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.common import GatewayFacts, PlatformExtensions
 from infra.services.render.gateway import frontend_name, gateway_object, public_services
-from infra.services.validation import PlannedService
 
 ALB_CHART = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
 ALB_CHART_VERSION = "1.12.2"

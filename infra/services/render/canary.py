@@ -15,10 +15,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from infra.services.catalog import Catalog, PlannedService
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.gateway import canary_name
-from infra.services.validation import Catalog, PlannedService
 
 Obj = dict[str, Any]
 

@@ -17,24 +17,31 @@ from infra.services.rules import scaling  # noqa: F401
 from infra.services.rules import ingress  # noqa: F401
 from infra.services.rules import probes  # noqa: F401
 from infra.services.rules import jobs  # noqa: F401
+from infra.services.rules import relations  # noqa: F401
 
 # isort: on
 from infra.services.rules.registry import (
     JOB_RULES,
+    RELATION_RULES,
     SERVICE_RULES,
     WORKLOAD_RULES,
     Check,
+    Relations,
     ValidationContext,
     check_job,
+    check_relations,
     check_service,
 )
 
 __all__ = [
     "JOB_RULES",
+    "RELATION_RULES",
     "SERVICE_RULES",
     "WORKLOAD_RULES",
     "Check",
+    "Relations",
     "ValidationContext",
     "check_job",
+    "check_relations",
     "check_service",
 ]

@@ -3,18 +3,20 @@
 A rule reads one validated spec (through `Check`) and adds every problem it finds; it never
 stops the others, so a user sees every mistake at once. `workload_rule` rules run for services
 and jobs alike (image, env, secrets, resources, identity, files), then `service_rule` or
-`job_rule` ones. Rules run in registration order (the order `infra/services/rules/__init__.py`
-imports the topic modules), which keeps the report's order stable.
+`job_rule` ones; `relation_rule` rules then see every workload and chart at once. Rules run in
+registration order (the order `infra/services/rules/__init__.py` imports the topic modules),
+which keeps the report's order stable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from infra.config import Environment
 from infra.problems import Problem, show
+from infra.services.catalog import Planned, PlannedChart, PlannedJob, PlannedService
 from infra.services.spec import JobSpec, ServiceSpec
 
 
@@ -117,3 +119,66 @@ def check_job(spec: JobSpec, group: str, context: ValidationContext) -> list[Pro
     for rule in (*WORKLOAD_RULES, *JOB_RULES):
         rule.check(check)
     return check.problems
+
+
+# --------------------------------------------------------------------------------------------
+# Rules across workloads: names, dependencies, routes
+
+
+class Relations:
+    """Every validated workload and chart of the platform, for rules that relate them (unique
+    names, dependencies that resolve, routes nobody else claims). Problems go to the group of
+    the workload they are about. On a duplicate name, the first declaration is the one others
+    resolve to (the duplicate is reported)."""
+
+    def __init__(
+        self,
+        services: Sequence[PlannedService],
+        jobs: Sequence[PlannedJob],
+        charts: Sequence[PlannedChart],
+    ) -> None:
+        self.services = services
+        self.jobs = jobs
+        self.charts = charts
+        self.services_by_name: dict[str, PlannedService] = {}
+        self.jobs_by_name: dict[str, PlannedJob] = {}
+        self.charts_by_name: dict[str, PlannedChart] = {}
+        for service in services:
+            self.services_by_name.setdefault(service.name, service)
+        for job in jobs:
+            self.jobs_by_name.setdefault(job.name, job)
+        for chart in charts:
+            self.charts_by_name.setdefault(chart.name, chart)
+        self.problems: list[Problem] = []
+
+    @property
+    def callers(self) -> tuple[Planned, ...]:
+        """Services, then jobs: everything that declares dependencies."""
+        return (*self.services, *self.jobs)
+
+    def add(
+        self, about: Planned | PlannedChart, path: str, value: object, problem: str, fix: str
+    ) -> None:
+        group = f"{about.name} ({about.source})"
+        self.problems.append(Problem(path, show(value), problem, fix, group))
+
+
+RelationRule = Callable[[Relations], None]
+RELATION_RULES: list[Rule] = []
+
+
+def relation_rule(topic: str) -> Callable[[RelationRule], RelationRule]:
+    """Register a rule over every workload and chart at once."""
+    return _register(RELATION_RULES, topic)
+
+
+def check_relations(
+    services: Sequence[PlannedService],
+    jobs: Sequence[PlannedJob] = (),
+    charts: Sequence[PlannedChart] = (),
+) -> list[Problem]:
+    """Every problem every relation rule finds, in registration order."""
+    relations = Relations(services, jobs, charts)
+    for rule in RELATION_RULES:
+        rule.check(relations)
+    return relations.problems

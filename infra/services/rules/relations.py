@@ -1,0 +1,250 @@
+"""Rules across workloads: unique names, dependencies that resolve to something callable, and
+routes no two services claim. Each sees every validated service, job and chart at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import Enum
+
+from infra.input_errors import did_you_mean
+from infra.services.catalog import Planned, PlannedService
+from infra.services.patterns import ENV_NAME
+from infra.services.rules.registry import Relations, relation_rule
+from infra.services.spec import Dependency, Exposure, ServiceSpec, Target
+
+
+class Callee(Enum):
+    """What a dependency's name resolves to, in this order of precedence."""
+
+    ITSELF = "itself"
+    JOB = "job"
+    SERVICE = "service"
+    CHART = "chart"
+    UNKNOWN = "unknown"
+
+
+def _callee(r: Relations, caller: Planned, dep: Dependency) -> Callee:
+    if dep.service == caller.spec.name:
+        return Callee.ITSELF
+    if dep.service in r.services_by_name:
+        return Callee.SERVICE
+    if dep.service in r.jobs_by_name:
+        return Callee.JOB
+    if dep.service in r.charts_by_name:
+        return Callee.CHART
+    return Callee.UNKNOWN
+
+
+def _dependencies(r: Relations, *kinds: Callee) -> Iterator[tuple[Planned, str, Dependency]]:
+    """Each caller's dependencies that resolve to one of `kinds`, with their path."""
+    for caller in r.callers:
+        for index, dep in enumerate(caller.spec.dependencies):
+            if _callee(r, caller, dep) in kinds:
+                yield caller, f"dependencies[{index}]", dep
+
+
+def _kind(caller: Planned) -> str:
+    return "service" if isinstance(caller, PlannedService) else "job"
+
+
+@relation_rule("names")
+def charts_are_not_named_like_workloads(r: Relations) -> None:
+    """A chart release shares the namespace's Service names with services and jobs: a clash
+    would have two owners for one name."""
+    for chart in r.charts:
+        if chart.name in r.services_by_name or chart.name in r.jobs_by_name:
+            r.add(
+                chart,
+                "name",
+                chart.name,
+                "is also a service name"
+                if chart.name in r.services_by_name
+                else "is also a job name",
+                "give the chart release its own name",
+            )
+
+
+@relation_rule("names")
+def chart_names_are_unique(r: Relations) -> None:
+    """Chart release names are unique across the platform: Helm would install one over the
+    other."""
+    for chart in r.charts:
+        first = r.charts_by_name[chart.name]
+        if first is not chart:
+            r.add(
+                chart,
+                "name",
+                chart.name,
+                f"is also declared in {first.source}",
+                "chart release names are unique across the platform: rename one",
+            )
+
+
+@relation_rule("names")
+def service_names_are_unique(r: Relations) -> None:
+    """A service name is its DNS name, its identity's and its Container App's: two services
+    under one name would overwrite each other."""
+    for service in r.services:
+        first = r.services_by_name[service.name]
+        if first is not service:
+            r.add(
+                service,
+                "name",
+                service.name,
+                f"is also declared in {first.source}",
+                "service names are unique across the platform: rename one",
+            )
+
+
+@relation_rule("names")
+def job_names_are_unique(r: Relations) -> None:
+    """Jobs share the name space of services (identities, Container Apps resources)."""
+    for job in r.jobs:
+        service = r.services_by_name.get(job.name)
+        first = r.jobs_by_name[job.name]
+        other = service.source if service else first.source if first is not job else None
+        if other is not None:
+            r.add(
+                job,
+                "name",
+                job.name,
+                f"is also declared in {other}",
+                "service and job names are unique across the platform: rename one",
+            )
+
+
+@relation_rule("dependencies")
+def no_dependency_on_itself(r: Relations) -> None:
+    """A workload reaches itself without the platform: a self-dependency is a typo."""
+    for caller, path, dep in _dependencies(r, Callee.ITSELF):
+        r.add(caller, f"{path}.service", dep.service, f"is the {_kind(caller)} itself", "remove it")
+
+
+@relation_rule("dependencies")
+def no_dependency_on_a_job(r: Relations) -> None:
+    """A job serves no traffic: there is no address to inject or allow."""
+    for caller, path, dep in _dependencies(r, Callee.JOB):
+        r.add(
+            caller,
+            f"{path}.service",
+            dep.service,
+            "is a job, which serves no traffic",
+            "depend on the service the job works for, or trigger the job instead",
+        )
+
+
+@relation_rule("dependencies")
+def dependencies_are_declared(r: Relations) -> None:
+    """A dependency names a declared service or chart (with the closest names as the fix): an
+    unknown one would render an address that resolves nowhere."""
+    names = [*r.services_by_name, *r.charts_by_name]
+    for caller, path, dep in _dependencies(r, Callee.UNKNOWN):
+        close = did_you_mean(dep.service, names, limit=3)
+        r.add(
+            caller,
+            f"{path}.service",
+            dep.service,
+            "is not a declared service",
+            f"did you mean {', '.join(close)}?"
+            if close
+            else "declare that service or fix the name",
+        )
+
+
+@relation_rule("dependencies")
+def charts_are_called_from_aks(r: Relations) -> None:
+    """A Helm chart runs inside the cluster, behind its ClusterIP Service: Container Apps
+    cannot reach it."""
+    for caller, path, dep in _dependencies(r, Callee.CHART):
+        if caller.spec.target is not Target.AKS:
+            r.add(
+                caller,
+                f"{path}.service",
+                dep.service,
+                "is a Helm chart on AKS, which Container Apps cannot reach",
+                f"target AKS for this {_kind(caller)}, or use an Azure service (e.g. Azure Cache)",
+            )
+
+
+@relation_rule("dependencies")
+def chart_dependencies_name_no_port(r: Relations) -> None:
+    """A chart is declared with the one port its Service exposes."""
+    for caller, path, dep in _dependencies(r, Callee.CHART):
+        if dep.port is not None:
+            r.add(caller, f"{path}.port", dep.port, "charts expose one port", "leave port out")
+
+
+@relation_rule("dependencies")
+def dependency_ports_exist(r: Relations) -> None:
+    """The port a dependency names is one the callee declares (None: its first), so the
+    address and the NetworkPolicy name a port that listens."""
+    for caller, path, dep in _dependencies(r, Callee.SERVICE):
+        callee = r.services_by_name[dep.service].spec
+        if callee.port_named(dep.port) is None:
+            r.add(
+                caller,
+                f"{path}.port",
+                dep.port,
+                f"'{dep.service}' has no such port"
+                if callee.ports
+                else f"'{dep.service}' has no ports",
+                f"use one of: {', '.join(p.name for p in callee.ports) or 'none'}",
+            )
+
+
+@relation_rule("dependencies")
+def dependency_env_is_a_variable_name(r: Relations) -> None:
+    """The address is injected as an environment variable: the name must be one a shell and
+    Container Apps accept."""
+    for caller, path, dep in _dependencies(r, Callee.SERVICE, Callee.CHART):
+        if dep.env is not None and not ENV_NAME.match(dep.env):
+            r.add(
+                caller,
+                f"{path}.env",
+                dep.env,
+                "is not a valid variable name",
+                "use letters, digits and '_'",
+            )
+
+
+@relation_rule("dependencies")
+def dependency_env_is_unique(r: Relations) -> None:
+    """One variable, one value: an address must not silently replace an env var, a secret or
+    another dependency's address."""
+    for caller in r.callers:
+        taken = set(caller.spec.env) | set(caller.spec.secrets)
+        for index, dep in enumerate(caller.spec.dependencies):
+            if _callee(r, caller, dep) not in (Callee.SERVICE, Callee.CHART):
+                continue
+            name = dep.env_name()
+            if name in taken:
+                r.add(
+                    caller,
+                    f"dependencies[{index}].env",
+                    name,
+                    "is already set by env, secrets or another dependency",
+                    "choose another variable name with env=",
+                )
+            taken.add(name)
+
+
+@relation_rule("ingress")
+def routes_are_unique(r: Relations) -> None:
+    """One host and path, one service: the ingress would otherwise send a route's traffic to
+    whichever was applied last."""
+    routes: dict[tuple[str, str], str] = {}
+    for service in r.services:
+        spec: ServiceSpec = service.spec
+        ingress = spec.ingress
+        if ingress.exposure is Exposure.NONE or not ingress.host:
+            continue
+        key = (ingress.host, ingress.path)
+        if key in routes and routes[key] != service.name:
+            r.add(
+                service,
+                "ingress",
+                f"{ingress.host}{ingress.path}",
+                f"is also claimed by '{routes[key]}'",
+                "give each service its own host or path",
+            )
+        routes.setdefault(key, service.name)
