@@ -1,8 +1,9 @@
 """Validate every declared service before anything is registered, and report all problems at once.
 
 Two passes per service: pydantic re-checks the declared types (so `replicas="two"` or a literal
-string where a secret reference belongs is caught with its path), then the rules below check
-values, targets and the relations between services. Rendering code trusts what passes.
+string where a secret reference belongs is caught with its path), then the registered rules
+(`infra/services/rules/`) check values and targets of each service, job and chart, and the
+relations between them. Rendering code trusts what passes.
 """
 
 from __future__ import annotations
@@ -17,19 +18,20 @@ from infra.config import Environment
 from infra.input_errors import Wording, problems_from
 from infra.problems import InvalidInput, Problem, show
 from infra.services.catalog import Catalog, PlannedChart, PlannedJob, PlannedService
-from infra.services.chart_versions import reviewed
 from infra.services.image_lock import pin
 from infra.services.overrides import for_environment
 from infra.services.patterns import (
-    CHART_NAME,
-    CHART_VERSION,
     DNS_LABEL,
     RESERVED_NAMESPACES,
-    SECRET_LOOKING,
 )
 from infra.services.rollout_validation import listener_problems, rollout_problems, route_problems
-from infra.services.rules import ValidationContext, check_job, check_relations, check_service
-from infra.services.rules.registry import _Raw
+from infra.services.rules import (
+    ValidationContext,
+    check_chart,
+    check_job,
+    check_relations,
+    check_service,
+)
 from infra.services.spec import (
     Application,
     HelmChart,
@@ -82,89 +84,6 @@ def _type_problems(
             group=group,
         )
         return None, problems_from(error, wording, written=spec, members=_SPEC_CLASSES)
-
-
-# --------------------------------------------------------------------------------------------
-# Rules
-
-
-def _chart_problems(chart: HelmChart, group: str, environment: Environment) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def add(path: str, value: object, problem: str, fix: str) -> None:
-        shown = "" if value is None else value if isinstance(value, _Raw) else show(value)
-        problems.append(Problem(path, shown, problem, fix, group))
-
-    if not DNS_LABEL.match(chart.name) or len(chart.name) > 53:
-        add(
-            "name",
-            chart.name,
-            "is not a release name (DNS label, at most 53 characters)",
-            "use lowercase letters, digits and '-'",
-        )
-    if not CHART_NAME.match(chart.chart):
-        add("chart", chart.chart, "is not a chart name", "use the chart's name, e.g. valkey")
-    if not CHART_VERSION.match(chart.version):
-        add(
-            "version",
-            chart.version,
-            "is not an exact chart version",
-            "pin one version, e.g. 1.0.0 (ranges would upgrade without review)",
-        )
-    else:
-        pinned = reviewed(chart.repository, chart.chart)
-        if pinned is None and environment is Environment.PROD:
-            # Outside prod an unreviewed chart may be tried; prod installs only reviewed ones.
-            add(
-                "chart",
-                f"{chart.repository} {chart.chart}",
-                "is not a reviewed chart (prod installs only reviewed charts)",
-                "add it, with a version published in its repository's index, to "
-                "infra/services/chart_versions.py (a platform review)",
-            )
-        elif pinned is not None and chart.version != pinned.version:
-            add(
-                "version",
-                chart.version,
-                f"is not the reviewed version of {chart.chart}",
-                f"use {pinned.version}, or review another published version in "
-                "infra/services/chart_versions.py",
-            )
-    if not chart.repository.startswith(("https://", "oci://")):
-        add(
-            "repository",
-            chart.repository,
-            "is not an https:// or oci:// chart source",
-            "use the chart's repository URL or OCI registry path",
-        )
-    if not 1 <= chart.port <= 65535:
-        add("port", chart.port, "must be 1..65535", "use the port the chart's Service exposes")
-    if chart.service is not None and not DNS_LABEL.match(chart.service):
-        add(
-            "service",
-            chart.service,
-            "is not a Service name",
-            "use the name the chart gives its Service",
-        )
-
-    def literal_secrets(values: Any, path: str) -> None:
-        if isinstance(values, Mapping):
-            for key, value in values.items():
-                child = f"{path}.{key}" if path else str(key)
-                if SECRET_LOOKING.search(str(key).upper()) and isinstance(value, str) and value:
-                    add(
-                        f"values.{child}",
-                        _Raw("<hidden>"),
-                        "is a secret given as a literal value",
-                        "let the chart read it from an existing Secret (e.g. auth.usersExistingSecret)",
-                    )
-                literal_secrets(value, child)
-        elif isinstance(values, (list, tuple)):
-            for index, item in enumerate(values):
-                literal_secrets(item, f"{path}[{index}]")
-
-    literal_secrets(chart.values, "")
-    return problems
 
 
 def _overrides_problems(declared: Any, group: str) -> list[Problem]:
@@ -305,7 +224,7 @@ def validate_applications(
             if chart is None:
                 problems.extend(type_problems)
                 continue
-            problems.extend(_chart_problems(chart, group, context.environment))
+            problems.extend(check_chart(chart, group, context))
             planned_charts.append(PlannedChart(application.name, chart, source))
     problems.extend(check_relations(planned, planned_jobs, planned_charts))
     problems.extend(listener_problems([(s.app, s.spec, f"{s.name} ({s.source})") for s in planned]))

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from infra.config import Environment
 from infra.problems import Problem, show
 from infra.services.catalog import Planned, PlannedChart, PlannedJob, PlannedService
-from infra.services.spec import JobSpec, ServiceSpec
+from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class _Raw(str):
     """A value already rendered for the message (not the user's literal): shown unquoted."""
 
 
-_S = TypeVar("_S", ServiceSpec, JobSpec)
+_S = TypeVar("_S", ServiceSpec, JobSpec, HelmChart)
 
 
 class Check(Generic[_S]):
-    """One workload under validation: its spec, where it was declared, the stack's context,
-    and the problems found so far."""
+    """One workload (or chart) under validation: its spec, where it was declared, the stack's
+    context, and the problems found so far."""
 
     def __init__(self, spec: _S, group: str, context: ValidationContext) -> None:
         self.spec: _S = spec
@@ -74,6 +74,7 @@ class Rule:
 WORKLOAD_RULES: list[Rule] = []
 SERVICE_RULES: list[Rule] = []
 JOB_RULES: list[Rule] = []
+CHART_RULES: list[Rule] = []
 
 
 def _register(
@@ -103,6 +104,21 @@ def job_rule(
 ) -> Callable[[Callable[[Check[JobSpec]], None]], Callable[[Check[JobSpec]], None]]:
     """Register a rule only jobs must pass (shape, trigger)."""
     return _register(JOB_RULES, topic)
+
+
+def chart_rule(
+    topic: str,
+) -> Callable[[Callable[[Check[HelmChart]], None]], Callable[[Check[HelmChart]], None]]:
+    """Register a rule every Helm chart must pass (release, version, source, values)."""
+    return _register(CHART_RULES, topic)
+
+
+def check_chart(chart: HelmChart, group: str, context: ValidationContext) -> list[Problem]:
+    """Every problem every chart rule finds in one chart."""
+    check = Check(chart, group, context)
+    for rule in CHART_RULES:
+        rule.check(check)
+    return check.problems
 
 
 def check_service(spec: ServiceSpec, group: str, context: ValidationContext) -> list[Problem]:

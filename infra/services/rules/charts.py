@@ -1,0 +1,115 @@
+"""Rules of a Helm chart: a release name, a reviewed chart at an exact version from a secure
+source, the Service it exposes, and no secret written into its values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from infra.config import Environment
+from infra.services.chart_versions import reviewed
+from infra.services.patterns import CHART_NAME, CHART_VERSION, DNS_LABEL, SECRET_LOOKING
+from infra.services.rules.registry import Check, _Raw, chart_rule
+from infra.services.spec import HelmChart
+
+
+@chart_rule("shape")
+def release_name(c: Check[HelmChart]) -> None:
+    """Helm stores a release in Secrets named after it: a DNS label of at most 53 characters."""
+    if not DNS_LABEL.match(c.spec.name) or len(c.spec.name) > 53:
+        c.add(
+            "name",
+            c.spec.name,
+            "is not a release name (DNS label, at most 53 characters)",
+            "use lowercase letters, digits and '-'",
+        )
+
+
+@chart_rule("shape")
+def chart_name(c: Check[HelmChart]) -> None:
+    """The chart is named as its repository lists it."""
+    if not CHART_NAME.match(c.spec.chart):
+        c.add("chart", c.spec.chart, "is not a chart name", "use the chart's name, e.g. valkey")
+
+
+@chart_rule("version")
+def reviewed_exact_version(c: Check[HelmChart]) -> None:
+    """An exact version, the reviewed one: a range would upgrade without review; outside prod
+    an unreviewed chart may be tried, prod installs only reviewed ones."""
+    chart = c.spec
+    if not CHART_VERSION.match(chart.version):
+        c.add(
+            "version",
+            chart.version,
+            "is not an exact chart version",
+            "pin one version, e.g. 1.0.0 (ranges would upgrade without review)",
+        )
+        return
+    pinned = reviewed(chart.repository, chart.chart)
+    if pinned is None and c.context.environment is Environment.PROD:
+        c.add(
+            "chart",
+            f"{chart.repository} {chart.chart}",
+            "is not a reviewed chart (prod installs only reviewed charts)",
+            "add it, with a version published in its repository's index, to "
+            "infra/services/chart_versions.py (a platform review)",
+        )
+    elif pinned is not None and chart.version != pinned.version:
+        c.add(
+            "version",
+            chart.version,
+            f"is not the reviewed version of {chart.chart}",
+            f"use {pinned.version}, or review another published version in "
+            "infra/services/chart_versions.py",
+        )
+
+
+@chart_rule("source")
+def secure_repository(c: Check[HelmChart]) -> None:
+    """Charts come over TLS (https://) or from an OCI registry, never plain HTTP."""
+    if not c.spec.repository.startswith(("https://", "oci://")):
+        c.add(
+            "repository",
+            c.spec.repository,
+            "is not an https:// or oci:// chart source",
+            "use the chart's repository URL or OCI registry path",
+        )
+
+
+@chart_rule("service")
+def exposed_service(c: Check[HelmChart]) -> None:
+    """Callers get the chart's Service address and port: both must be ones it can have."""
+    chart = c.spec
+    if not 1 <= chart.port <= 65535:
+        c.add("port", chart.port, "must be 1..65535", "use the port the chart's Service exposes")
+    if chart.service is not None and not DNS_LABEL.match(chart.service):
+        c.add(
+            "service",
+            chart.service,
+            "is not a Service name",
+            "use the name the chart gives its Service",
+        )
+
+
+@chart_rule("secrets")
+def no_literal_secrets_in_values(c: Check[HelmChart]) -> None:
+    """Values end up in the stack's state and the release's Secret in plain text: a secret is
+    read by the chart from an existing Secret instead."""
+
+    def visit(values: Any, path: str) -> None:
+        if isinstance(values, Mapping):
+            for key, value in values.items():
+                child = f"{path}.{key}" if path else str(key)
+                if SECRET_LOOKING.search(str(key).upper()) and isinstance(value, str) and value:
+                    c.add(
+                        f"values.{child}",
+                        _Raw("<hidden>"),
+                        "is a secret given as a literal value",
+                        "let the chart read it from an existing Secret (e.g. auth.usersExistingSecret)",
+                    )
+                visit(value, child)
+        elif isinstance(values, (list, tuple)):
+            for index, item in enumerate(values):
+                visit(item, f"{path}[{index}]")
+
+    visit(c.spec.values, "")
