@@ -8,7 +8,14 @@ import dataclasses
 from infra.problems import Problem
 from infra.services.catalog import PlannedChart, PlannedJob, PlannedService
 from infra.services.charts import valkey
-from infra.services.rules import RELATION_RULES, check_relations
+from infra.services.rules import (
+    CHART_RULES,
+    JOB_RULES,
+    RELATION_RULES,
+    SERVICE_RULES,
+    WORKLOAD_RULES,
+    check_relations,
+)
 from infra.services.spec import Dependency, Target
 from tests.test_validation import job, svc
 
@@ -24,8 +31,10 @@ def _lines(problems: list[Problem]) -> list[str]:
 def test_every_relation_rule_is_registered_with_its_rationale() -> None:
     assert len(RELATION_RULES) >= 10
     for rule in RELATION_RULES:
-        assert rule.rationale, rule.check.__name__
         assert rule.topic in ("names", "dependencies", "ingress")
+    every = (*WORKLOAD_RULES, *SERVICE_RULES, *JOB_RULES, *CHART_RULES, *RELATION_RULES)
+    assert [rule.check.__name__ for rule in every if not rule.rationale] == []
+    assert len(CHART_RULES) >= 6
 
 
 def test_chart_problems_of_relations() -> None:
