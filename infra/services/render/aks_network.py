@@ -68,8 +68,10 @@ def service_object(
 def route_of(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Manifest | None:
-    """The Gateway API route of a public service the gateway serves."""
-    return route_object(service, extensions) if served_by_gateway(service, facts) else None
+    """The Gateway API route of a public service the gateway serves, with its metadata from
+    the one builder every object's comes from."""
+    route = route_object(service, extensions) if served_by_gateway(service, facts) else None
+    return None if route is None else {**route, "metadata": service_meta(service, extensions)}
 
 
 def ingress_object(
