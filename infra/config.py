@@ -420,6 +420,12 @@ class CostConfig(_Model):
         description="hours per day a scale-to-zero app runs one replica at its floor, 0..24 "
         "(default 2: a queue worker draining a few batches a day)",
     )
+    agc_capacity_units: Annotated[float, Field(ge=0)] = Field(
+        default=5.0,
+        description="average Application Gateway for Containers capacity units per hour, 0 or "
+        "more (default 5: the simple deployment of Azure's AGC pricing examples; one unit is "
+        "2,500 persistent connections or 2.22 Mbps, read yours from the gateway's metrics)",
+    )
     container_apps_free_grant: bool = Field(
         default=True,
         description="true when this stack has the subscription's monthly Container Apps free "

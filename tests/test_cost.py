@@ -283,20 +283,78 @@ def prod_snapshot(prod: OfflineRun) -> dict[str, Any]:
 def test_every_azure_resource_of_the_reference_plans_is_priced_or_known_free(
     prod_snapshot: dict[str, Any], dev: OfflineRun
 ) -> None:
-    # Application Gateway for Containers (issue 17) has no vendored price yet: its hourly,
-    # frontend, association and capacity-unit meters were not found in a source this machine can
-    # read, so the report lists it as not priced instead of guessing (README, "What it costs").
-    agc = {
-        "azure-native:servicenetworking:TrafficControllerInterface",
-        "azure-native:servicenetworking:AssociationsInterface",
-        "azure-native:servicenetworking:FrontendsInterface",
-    }
     for snapshot in (prod_snapshot, to_snapshot(dev)):
         cost = snapshot["cost"]
-        assert {entry["type"] for entry in cost["notPriced"]} <= agc
+        assert cost["notPriced"] == []
         assert cost["pricesAsOf"] == "2026-11-28"
         assert 0 < cost["stack"]["floor"] < cost["stack"]["ceiling"]
         assert {line["service"] for line in cost["lines"]} >= {"platform", "web", "catalog-api"}
+
+
+def test_application_gateway_for_containers_is_priced_in_both_reference_plans(
+    prod_snapshot: dict[str, Any], dev: OfflineRun
+) -> None:
+    # Per hour (westeurope sheet, East US 2 example prices, marked approximate): gateway
+    # 0.017 x 730 = 12.41; 5 capacity units (the default assumption) x 0.008 x 730 = 29.20;
+    # association 0.12 x 730 = 87.60. The reference apps have no public AKS service, so no
+    # frontend.
+    for snapshot, name in ((prod_snapshot, "agc-shop-prod"), (to_snapshot(dev), "agc-shop-dev")):
+        lines = {
+            line["item"]: line
+            for line in snapshot["cost"]["lines"]
+            if line["item"].startswith("Application Gateway for Containers")
+        }
+        assert {item: (line["floor"], line["ceiling"]) for item, line in lines.items()} == {
+            f"Application Gateway for Containers {name}": (12.41, 12.41),
+            f"Application Gateway for Containers {name} capacity units": (29.2, 29.2),
+            "Application Gateway for Containers association default": (87.6, 87.6),
+        }
+        assert all(line["service"] == "platform" and line["counted"] for line in lines.values())
+        assert all(p["approximate"] for line in lines.values() for p in line["prices"])
+        markdown = estimate_markdown(snapshot["cost"], snapshot["stack"])
+        assert f"Application Gateway for Containers {name} capacity units | $29.20" in markdown
+
+
+def test_an_application_with_public_aks_services_adds_one_frontend_hour_a_month(
+    dev: OfflineRun,
+) -> None:
+    from infra.services.spec import Application, Exposure, Ingress, Port, ServiceSpec, Target, Tls
+
+    shop = ServiceSpec(
+        name="shop",
+        image="shop:1.0@sha256:" + "7" * 64,
+        target=Target.AKS,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host="shop.example.com",
+            tls=Tls(
+                key_vault_certificate_uri="https://kv-shop-dev.vault.azure.net/certificates/shop"
+            ),
+        ),
+    )
+    added = [*load_applications(), Application(name="shop", services=(shop,), source="x.py")]
+    base = to_snapshot(dev)
+    head = to_snapshot(run_offline(read_stack("dev"), lambda: build(applications=added)))
+    delta = cost_delta(base, head)
+    (frontend,) = [
+        line for line in head["cost"]["lines"] if line["item"].endswith("frontend fe-shop")
+    ]
+    # One frontend: 0.01 $/frontend-hour x 730 h = 7.30 $, on the platform (the node pool
+    # holds the new pods without another node at the floor or the ceiling).
+    assert (frontend["floor"], frontend["ceiling"]) == (7.3, 7.3)
+    (platform,) = [s for s in delta.services if s.name == "platform"]
+    assert platform.delta == (7.3, 7.3)
+    own = [s for s in delta.services if s.name == "shop"]
+    counted = sum(
+        line["floor"]
+        for line in head["cost"]["lines"]
+        if line["service"] == "shop" and line["counted"]
+    )
+    assert delta.total.delta[0] == round(7.3 + counted, 2)
+    assert own, "the new service's own lines (its certificate's Key Vault reads)"
+    assert "frontend fe-shop" in estimate_markdown(head["cost"], "dev")
+    assert "+$7.30" in delta_markdown(delta)
 
 
 def _patched(declaration: Any, **changes: Any) -> Any:
@@ -544,6 +602,16 @@ def test_refresh_writes_a_sheet_the_model_can_price_from(tmp_path: Path) -> None
         "vcpu": 4,
         "x-source": sheet["vmSizes"]["Standard_D4ds_v5"]["x-source"],
     }
+    # Application Gateway for Containers: its query (serviceName `Application Gateway`,
+    # productName `Application Gateway for Containers`) maps the recorded item onto the meter.
+    (frontend,) = [
+        i
+        for i in sheet["Items"]
+        if i["productName"] == "Application Gateway for Containers"
+        and i["meterName"] == "Standard Frontend"
+    ]
+    assert frontend["retailPrice"] == 0.0092
+    assert frontend["x-approximate"] is False
     parsed = parse_sheet(sheet)
     result = estimate(
         _snapshot(_app("worker", 0, 4)),

@@ -14,6 +14,7 @@ import pytest
 
 from infra.config import platform_config_from_values
 from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.mocks import FAKE_SUBSCRIPTION
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 from infra.program import build
@@ -269,7 +270,10 @@ def test_alb_controller_waits_for_its_identity_and_both_roles(public_run: Offlin
     manager = grants["gateway-alb-config-manager"]
     joiner = grants["gateway-alb-subnet-join"]
     assert manager.inputs["roleDefinitionId"].endswith("fbc52c3f-28ad-4303-a892-8a056630b8f1")
-    assert "/trafficControllers/agc-shop-dev" in manager.inputs["scope"]
+    # The bring-your-own quickstart's scope: the group holding the TrafficController.
+    assert (
+        manager.inputs["scope"] == f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/rg-shop-dev"
+    )
     assert joiner.inputs["roleDefinitionId"].endswith("4d97b98b-1d4f-4787-a291-c67834d212e7")
     assert {manager.urn, joiner.urn} <= set(chart.depends_on)
     federation = run.one(

@@ -13,7 +13,7 @@ from infra.problems import InvalidInput
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.container_apps import render_on_container_apps
-from infra.services.render.revisions import revision_suffix
+from infra.services.render.revisions import running_revision
 from infra.services.rules import ValidationContext
 from infra.services.spec import (
     Application,
@@ -213,7 +213,7 @@ def test_aks_without_rollout_has_one_unweighted_backend_and_no_canary() -> None:
 # ----- Rendering: Container Apps (multiple revisions, suffixes, labels, weights) ------------
 
 
-def aca_plan(spec: ServiceSpec) -> Any:
+def aca_plan(spec: ServiceSpec, stable_revision: str | None = "shop--running") -> Any:
     catalog = catalog_of(spec)
     return render_on_container_apps(
         catalog.get(spec.name),
@@ -223,6 +223,7 @@ def aca_plan(spec: ServiceSpec) -> Any:
         identity_id=None,
         pull_identity_id="pull",
         config_values={},
+        stable_revision=stable_revision,
     )
 
 
@@ -230,30 +231,63 @@ def aca(**changes: object) -> ServiceSpec:
     return web(Target.CONTAINER_APPS, ingress=Ingress(exposure=Exposure.PUBLIC), **changes)
 
 
-def test_aca_rollout_keeps_the_stable_revision_by_name_and_label() -> None:
-    plan = aca_plan(aca())
-    stable_suffix = aca_plan(aca(rollout=None)).template.revision_suffix
+def test_aca_rollout_keeps_the_running_revision_by_name_and_label() -> None:
+    plan = aca_plan(aca(), stable_revision="shop--abc12")
     assert plan.configuration.active_revisions_mode == "Multiple"
     assert plan.template.containers[0].image.endswith("shop:1.1")
-    assert plan.template.revision_suffix != stable_suffix
     stable, canary = plan.configuration.ingress.traffic
-    assert stable.revision_name == f"shop--{stable_suffix}"
+    assert stable.revision_name == "shop--abc12"
     assert (stable.weight, stable.label) == (90, "stable")
     assert (canary.latest_revision, canary.weight, canary.label) == (True, 10, "canary")
 
 
+def test_aca_rollout_without_the_running_revision_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match=r"shop.*running revision"):
+        aca_plan(aca(), stable_revision=None)
+
+
 def test_aca_without_rollout_is_single_revision_with_all_traffic_on_the_latest() -> None:
-    plan = aca_plan(aca(rollout=None))
+    plan = aca_plan(aca(rollout=None), stable_revision=None)
     assert plan.configuration.active_revisions_mode == "Single"
     (only,) = plan.configuration.ingress.traffic
     assert (only.latest_revision, only.weight) == (True, 100)
     assert plan.template.containers[0].image.endswith("shop:1.0")
 
 
-def test_aca_revision_suffix_is_stable_for_a_declaration_and_changes_with_it() -> None:
-    assert revision_suffix(aca(rollout=None)) == revision_suffix(aca(rollout=None))
-    assert revision_suffix(aca(rollout=None)) == revision_suffix(aca())
-    assert revision_suffix(aca(rollout=None)) != revision_suffix(aca(rollout=None, image="shop:2"))
+def test_aca_templates_leave_revision_names_to_azure() -> None:
+    """A derived suffix would name an existing revision on every return to an earlier
+    declaration (a rollback, a revert), and Azure creates none under an existing name."""
+    for spec in (aca(), aca(rollout=None)):
+        assert aca_plan(spec).template.revision_suffix is None
+
+
+def test_the_running_revision_is_the_labelled_stable_one_during_a_rollout() -> None:
+    live = {
+        "latestRevisionName": "shop--canary2",
+        "latestReadyRevisionName": "shop--canary2",
+        "configuration": {
+            "ingress": {
+                "traffic": [
+                    {"revisionName": "shop--old", "label": "stable", "weight": 90},
+                    {"latestRevision": True, "label": "canary", "weight": 10},
+                ]
+            }
+        },
+    }
+    assert running_revision(live) == "shop--old"
+
+
+def test_the_running_revision_before_a_rollout_is_the_latest_ready_one() -> None:
+    """Single revision mode serves the latest ready revision; a newer one that failed to
+    start is not what users are served."""
+    live = {
+        "latestRevisionName": "shop--broken",
+        "latestReadyRevisionName": "shop--good",
+        "configuration": {"ingress": {"traffic": [{"latestRevision": True, "weight": 100}]}},
+    }
+    assert running_revision(live) == "shop--good"
+    assert running_revision({"latestRevisionName": "shop--only"}) == "shop--only"
+    assert running_revision({}) == ""
 
 
 def test_prod_deploying_through_the_lock_refuses_an_unpinned_canary() -> None:

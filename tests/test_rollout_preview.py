@@ -12,6 +12,7 @@ from rich.console import Console
 
 from infra.preview.diff import diff
 from infra.preview.engine import run_offline
+from infra.preview.mocks import LIVE_REVISION_SUFFIX
 from infra.preview.report import markdown, print_diff
 from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import read_stack
@@ -84,10 +85,13 @@ def test_promote_and_rollback_change_only_the_weights(steps: dict[str, Any]) -> 
         [("stable", 50), ("canary", 50)],
         [("stable", 100), ("canary", 0)],
     ]
-    # The stable revision keeps its name through every step (never wiped).
+    # The stable revision is the one running (read from Azure; offline, the mocks' `web--live`)
+    # and keeps its name through every step (never wiped).
     names = {
         app["configuration"]["ingress"]["traffic"][0]["revisionName"] for app in (ten, fifty, zero)
     }
-    assert names == {f"web--{_app(steps['none'])['template']['revisionSuffix']}"}
+    assert names == {f"web--{LIVE_REVISION_SUFFIX}"}
+    # Azure names revisions: a return to an earlier declaration makes a new one.
+    assert all("revisionSuffix" not in app["template"] for app in (ten, fifty, zero))
     (change,) = [c for c in diff(steps["10"], steps["50"]).changes if c.name == "web"]
     assert {p.path.split("[")[0] for p in change.changes} == {"configuration.ingress.traffic"}

@@ -840,8 +840,11 @@ def alb_chart(deps: tuple[str, ...] = (), version: str = "1.12.2") -> dict[str, 
     )
 
 
-def agc(*, manager: bool = True, joiner: bool = True) -> list[dict[str, Any]]:
-    """A TrafficController, its delegated subnet, the controller's identity and its grants."""
+def agc(
+    *, manager: bool = True, joiner: bool = True, manager_scope: str = ""
+) -> list[dict[str, Any]]:
+    """A TrafficController, its delegated subnet, the controller's identity and its grants
+    (the manager role on the TrafficController unless `manager_scope` says otherwise)."""
     tc_id = f"{RG}/providers/Microsoft.ServiceNetworking/trafficControllers/agc-t"
     subnet_id = f"{RG}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-agc"
     pieces = [
@@ -857,7 +860,7 @@ def agc(*, manager: bool = True, joiner: bool = True) -> list[dict[str, Any]]:
         identity("alb"),
     ]
     if manager:
-        pieces.append(grant("alb-manager", principal("alb"), AGC_MANAGER, tc_id))
+        pieces.append(grant("alb-manager", principal("alb"), AGC_MANAGER, manager_scope or tc_id))
     if joiner:
         pieces.append(grant("alb-join", principal("alb"), NETWORK_CONTRIBUTOR, subnet_id))
     return pieces
@@ -901,6 +904,19 @@ def test_alb_controller_without_each_role_is_refused(
     (found,) = refusals(plan(*aks_access(), *pieces, alb_chart(grants_of(pieces))))
     assert found.rule == "alb-controller-roles"
     assert missing in found.why
+
+
+def test_alb_controller_with_the_manager_role_on_the_resource_group_is_accepted() -> None:
+    """The bring-your-own quickstart's scope: the group holding the TrafficController."""
+    pieces = agc(manager_scope=RG)
+    assert refusals(plan(*aks_access(), *pieces, alb_chart(grants_of(pieces)))) == []
+
+
+def test_alb_controller_with_the_manager_role_on_another_group_is_refused() -> None:
+    pieces = agc(manager_scope=RG.replace("rg-t", "rg-other"))
+    (found,) = refusals(plan(*aks_access(), *pieces, alb_chart(grants_of(pieces))))
+    assert found.rule == "alb-controller-roles"
+    assert "Configuration Manager" in found.why
 
 
 def test_alb_controller_not_waiting_for_its_grants_is_refused() -> None:

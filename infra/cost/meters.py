@@ -183,6 +183,30 @@ KEY_VAULT_OPERATIONS = _meter(
 )
 
 
+def _agc(key: str, meter: str) -> Meter:
+    """Application Gateway for Containers: serviceName `Application Gateway` (shared with
+    Application Gateway v2), so the productName tells them apart; skuName `Standard` (WAF is
+    productName `Application Gateway for Containers WAF`, not used here). Names as listed in
+    github.com/ahmadabdalla/azure-cost-calculator issue #683 and its
+    references/services/networking/application-gateway-for-containers.md (checked against the
+    Retail Prices API there, 2026-04); the unit is assumed `1 Hour` like the other hourly
+    meters (not confirmed)."""
+    return _meter(
+        f"agc:{key}",
+        "Application Gateway",
+        "Application Gateway for Containers",
+        "Standard",
+        meter,
+        unit="1 Hour",
+    )
+
+
+AGC_GATEWAY = _agc("gateway", "Standard AGC")
+AGC_FRONTEND = _agc("frontend", "Standard Frontend")
+AGC_ASSOCIATION = _agc("association", "Standard Association")
+AGC_CAPACITY_UNIT = _agc("capacity-unit", "Standard Capacity Units")
+
+
 def registry(sku: str) -> Meter:
     return _meter(
         f"acr:{sku}",
@@ -243,6 +267,10 @@ def catalog(vm_sizes: tuple[str, ...]) -> tuple[Meter, ...]:
         LOG_INGESTION,
         LOG_RETENTION,
         PROMETHEUS_INGESTION,
+        AGC_GATEWAY,
+        AGC_FRONTEND,
+        AGC_ASSOCIATION,
+        AGC_CAPACITY_UNIT,
     )
     disks = tuple(premium_disk(tier) for tier, _ in DISK_TIERS)
     registries = tuple(registry(sku) for sku in REGISTRY_SKUS)

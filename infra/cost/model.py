@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.config import CostConfig, PlatformConfig
-from infra.cost import aks, container_apps, shared
+from infra.cost import aks, container_apps, gateway, shared
 from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, fine, money
 from infra.cost.sheet import PriceSheet
 from infra.problems import InvalidInput, Problem
@@ -63,6 +63,9 @@ PRICERS: dict[str, Pricer] = {
     "azure-native:network:PublicIPAddress": _one(shared.price_public_ip),
     "azure-native:network:PrivateEndpoint": _one(shared.price_private_endpoint),
     "azure-native:privatedns:PrivateZone": _one(shared.price_private_zone),
+    gateway.TRAFFIC_CONTROLLER: lambda r, _all, ctx: gateway.price_traffic_controller(r, ctx),
+    gateway.ASSOCIATION: _one(gateway.price_association),
+    gateway.FRONTEND: _one(gateway.price_frontend),
 }
 
 

@@ -7,7 +7,8 @@ Association with a subnet delegated to `Microsoft.ServiceNetworking/trafficContr
 larger), and a Frontend per Gateway (created with the services, one per application). The ALB
 controller runs with workload identity ("Quickstart: Deploy Application Gateway for Containers
 ALB Controller"): its identity holds "AppGw for Containers Configuration Manager" on the
-TrafficController and Network Contributor on the association subnet (to join it).
+TrafficController's resource group and Network Contributor on the association subnet (to join
+it).
 """
 
 from __future__ import annotations
@@ -109,12 +110,23 @@ class GatewayForContainers(pulumi.ComponentResource):
             audiences=[WORKLOAD_IDENTITY_AUDIENCE],
             opts=child,
         )
+        # Scope: the resource group holding the TrafficController, as the bring-your-own
+        # quickstart delegates it ("Delegate AppGw for Containers Configuration Manager role to
+        # RG containing Application Gateway for Containers resource"). The role's actions are
+        # ServiceNetworking ones only, and this group holds one TrafficController, so the
+        # group scope grants no more than the resource scope would, without betting that the
+        # controller reads nothing at the group level.
         manager = placement.grant(
             f"{name}-alb-config-manager",
             role_guid=AGC_CONFIGURATION_MANAGER_ROLE,
             principal_id=identity.principal_id,
-            scope=controller.id,
-            description="ALB controller programs frontends and routes on this AGC",
+            scope=pulumi.Output.concat(
+                "/subscriptions/",
+                placement.subscription_id,
+                "/resourceGroups/",
+                placement.resource_group_name,
+            ),
+            description="ALB controller programs frontends and routes on the platform's AGC",
             parent=self,
         )
         joiner = placement.grant(

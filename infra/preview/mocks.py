@@ -16,6 +16,8 @@ import yaml
 FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 FAKE_TENANT = "11111111-1111-1111-1111-111111111111"
 FAKE_CLIENT = "22222222-2222-2222-2222-222222222222"
+LIVE_REVISION_SUFFIX = "live"
+"""Offline, an existing Container App runs revision `<app>--live` (`app.getContainerApp`)."""
 
 
 def _guid(*parts: str) -> str:
@@ -225,6 +227,18 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if token == "azure-native:containerservice:listManagedClusterUserCredentials":
             cluster = str(args.args.get("resourceName", "cluster"))
             return {"kubeconfigs": [{"name": "clusterUser", "value": fake_kubeconfig(cluster)}]}
+        if token == "azure-native:app:getContainerApp":
+            # An app that runs one revision in single revision mode: what a rollout starts from.
+            name = str(args.args.get("containerAppName", "app"))
+            return {
+                "name": name,
+                "latestRevisionName": f"{name}--{LIVE_REVISION_SUFFIX}",
+                "latestReadyRevisionName": f"{name}--{LIVE_REVISION_SUFFIX}",
+                "configuration": {
+                    "activeRevisionsMode": "Single",
+                    "ingress": {"traffic": [{"latestRevision": True, "weight": 100}]},
+                },
+            }
         if token == "azure-native:operationalinsights:getSharedKeys":
             return {"primarySharedKey": "offline-shared-key", "secondarySharedKey": "offline-2"}
         # A dict, not a tuple: the mock monitor iterates a tuple's failures and None breaks it.

@@ -12,6 +12,7 @@ from typing import Any
 import infra.simulate.rules  # noqa: F401 - registers the rules
 from infra.simulate.plan import Plan, PlannedResource
 from infra.simulate.principals import Principals
+from infra.simulate.references import CONTAINER_APP
 from infra.simulate.registry import RULES, Refusal, StepContext
 from infra.simulate.timeline import Timeline
 from infra.simulate.world import World
@@ -151,5 +152,26 @@ def applied(plan: Plan, world: World) -> World:
             if previous is not None and key in previous.inputs:
                 inputs[key] = previous.inputs[key]
         resources[resource.urn] = dataclasses.replace(resource, inputs=inputs)
+        created = revision_created(resource, previous)
+        if created is not None:
+            after.revisions[resource.urn] = (*after.revisions.get(resource.urn, ()), created)
     after.resources = resources
+    for urn in set(after.revisions) - set(resources):
+        del after.revisions[urn]  # a deleted app takes its revisions with it
     return after
+
+
+def revision_created(resource: PlannedResource, previous: PlannedResource | None) -> str | None:
+    """The suffix of the revision a Container App step creates: a create, or a template
+    change under a suffix the app has not run yet (Azure creates no revision when only
+    app-level settings such as traffic change)."""
+    if resource.type != CONTAINER_APP:
+        return None
+    template = resource.inputs.get("template")
+    suffix = template.get("revisionSuffix") if isinstance(template, dict) else None
+    if not isinstance(suffix, str) or not suffix:
+        return None
+    before = previous.inputs.get("template") if previous is not None else None
+    if isinstance(before, dict) and before.get("revisionSuffix") == suffix:
+        return None
+    return suffix

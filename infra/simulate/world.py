@@ -56,6 +56,9 @@ class World:
         default_factory=lambda: dict(PUBLISHED_CHARTS)
     )
     """(repository URL, chart name) → published versions."""
+    revisions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Container App URN → the suffixes of the revisions earlier runs created, oldest first
+    (Azure keeps a deactivated revision's name: `maxInactiveRevisions`)."""
 
     def copy(self) -> World:
         return dataclasses.replace(
@@ -68,6 +71,7 @@ class World:
             grants=list(self.grants),
             deleted_vaults=set(self.deleted_vaults),
             charts=dict(self.charts),
+            revisions=dict(self.revisions),
         )
 
     def all_grants(self) -> list[Grant]:

@@ -15,6 +15,7 @@ from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.custom_domains import CustomDomain
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
+from infra.services.render.revisions import running_revision
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,9 @@ class ContainerAppService(pulumi.ComponentResource):
             pull_identity_id=args.pull_identity_id,
             config_values=args.config_secrets,
             certificate_id=certificate_id,
+            stable_revision=_stable_revision(service.name, placement)
+            if service.spec.rollout is not None
+            else None,
         )
         container_app = app.ContainerApp(
             service.name,
@@ -104,6 +108,33 @@ class ContainerAppService(pulumi.ComponentResource):
         )
         self.fqdn = container_app.latest_revision_fqdn
         self.register_outputs({"fqdn": self.fqdn})
+
+
+def _stable_revision(app_name: str, placement: Placement) -> pulumi.Output[str]:
+    """The revision the app runs now, read from Azure at preview and at deploy (not from the
+    declaration: see render/revisions.py). Only asked during a rollout, which needs the app to
+    exist already."""
+    live = app.get_container_app_output(
+        container_app_name=app_name, resource_group_name=placement.resource_group_name
+    )
+    return live.apply(lambda result: running_revision(_wire(result)))
+
+
+def _wire(result: app.GetContainerAppResult) -> dict[str, object]:
+    """The few fields `running_revision` reads, under their wire names."""
+    ingress = result.configuration.ingress if result.configuration else None
+    return {
+        "latestRevisionName": result.latest_revision_name,
+        "latestReadyRevisionName": result.latest_ready_revision_name,
+        "configuration": {
+            "ingress": {
+                "traffic": [
+                    {"label": entry.label, "revisionName": entry.revision_name}
+                    for entry in (ingress.traffic or [] if ingress else [])
+                ]
+            }
+        },
+    }
 
 
 def _domain_records(

@@ -41,7 +41,7 @@ from infra.services.render.common import (
     readiness,
     version_label,
 )
-from infra.services.render.revisions import canary_spec, template_suffix, traffic
+from infra.services.render.revisions import canary_spec, traffic
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
@@ -139,7 +139,11 @@ def _secrets(
 
 
 def _ingress(
-    service: PlannedService, catalog: Catalog, facts: PlatformFacts, certificate_id: Text | None
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    certificate_id: Text | None,
+    stable_revision: Text | None,
 ) -> app.IngressArgs | None:
     spec = service.spec
     reach = reachability(catalog, service)
@@ -190,7 +194,7 @@ def _ingress(
         transport=transport,
         # http:// is redirected to https://: every address the platform hands out is TLS.
         allow_insecure=False,
-        traffic=traffic(spec),
+        traffic=traffic(spec, stable_revision),
         ip_security_restrictions=restrictions,
         custom_domains=custom_domains,
     )
@@ -343,9 +347,11 @@ def render_on_container_apps(
     pull_identity_id: Text,
     config_values: Mapping[str, Text],
     certificate_id: Text | None = None,
+    stable_revision: Text | None = None,
 ) -> ContainerAppPlan:
     """`certificate_id`: the environment certificate for `ingress.host` (created by the
-    component from `ingress.tls`)."""
+    component from `ingress.tls`); `stable_revision`: during a rollout, the name of the revision
+    running now (see render/revisions.py)."""
     spec = service.spec
     ready = readiness(spec)
     probes = [_probe(spec, ready, app.Type.READINESS)] if ready is not None else []
@@ -374,7 +380,7 @@ def render_on_container_apps(
             active_revisions_mode=app.ActiveRevisionsMode.SINGLE
             if spec.rollout is None
             else app.ActiveRevisionsMode.MULTIPLE,
-            ingress=_ingress(service, catalog, facts, certificate_id),
+            ingress=_ingress(service, catalog, facts, certificate_id, stable_revision),
             registries=[
                 app.RegistryCredentialsArgs(server=facts.registry_server, identity=pull_identity_id)
             ],
@@ -383,7 +389,6 @@ def render_on_container_apps(
         ),
         template=app.TemplateArgs(
             containers=[container],
-            revision_suffix=template_suffix(spec),
             scale=_scale(spec, identity_id),
             volumes=volumes or None,
             termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,

@@ -1,53 +1,36 @@
-"""Container Apps revisions for a rollout: names that are known before Azure creates them, and
-the traffic split between the stable revision and the canary.
+"""Container Apps revisions for a rollout: which revision is stable, and the traffic split
+between it and the canary.
 
 learn.microsoft.com/azure/container-apps/revisions ("Revision modes", "Traffic splitting",
 "Revision labels"): in multiple revision mode, `ingress.traffic` gives each revision (by name,
-or the latest) a weight and optionally a label. Every template gets a `revisionSuffix` derived
-from the service's declaration, so the stable revision's name `<app>--<suffix>` is computable
-while its canary runs, and the traffic entry keeps it (and its `stable` label) instead of
-wiping it (microsoft/azure-container-apps#962).
+or the latest) a weight and optionally a label.
+
+Revision names are left to Azure: a template never carries a `revisionSuffix`, so every
+template change gets a fresh revision. A suffix derived from the declaration looked attractive
+(the stable revision's name known in advance) but breaks every return to an earlier
+declaration — a rollback, a `git revert`: the derived suffix names a revision that exists, and
+Azure creates no revision under an existing name (microsoft/azure-container-apps#650: the update
+succeeds and nothing changes; Azure/terraform-azurerm-avm-res-app-containerapp#115: "revision
+with suffix already exists"), so the app keeps running what it was meant to leave. During a
+rollout the stable revision is instead the one running now, read from the live app
+(`components/container_app_service.py`, `stable_revision`): the revision labelled `stable`
+while a rollout is under way, else the latest ready revision. The traffic entry keeps it by
+name and label instead of wiping it (microsoft/azure-container-apps#962).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pulumi_azure_native import app
 
+from infra.services.render.common import Text
 from infra.services.spec import ServiceSpec
 
 STABLE_LABEL = "stable"
 CANARY_LABEL = "canary"
-
-
-TEMPLATE_FIELDS = (
-    "image",
-    "command",
-    "args",
-    "env",
-    "secrets",
-    "secret_files",
-    "resources",
-    "replicas",
-    "autoscaling",
-    "ports",
-    "probes",
-    "dependencies",
-    "writable_paths",
-)
-"""The declaration fields that shape a revision's template (containers, scale, volumes).
-Identity roles, ingress and the rollout itself are app-level: changing them makes no new
-revision, so they must not change the suffix either."""
-
-
-def revision_suffix(spec: ServiceSpec) -> str:
-    """A digest of what the revision runs: a new image, env or size gives a new suffix, the
-    same template the same one."""
-    shaping = tuple((name, getattr(spec, name)) for name in TEMPLATE_FIELDS)
-    digest = hashlib.sha256(repr(shaping).encode()).hexdigest()[:9]
-    return f"r{digest}"
 
 
 def canary_spec(spec: ServiceSpec) -> ServiceSpec:
@@ -56,22 +39,33 @@ def canary_spec(spec: ServiceSpec) -> ServiceSpec:
     return dataclasses.replace(spec, image=spec.rollout.image, rollout=None)
 
 
-def template_suffix(spec: ServiceSpec) -> str:
-    """The suffix of the revision this deploy's template creates (the canary's, if any)."""
-    return revision_suffix(canary_spec(spec) if spec.rollout is not None else spec)
-
-
-def traffic(spec: ServiceSpec) -> list[app.TrafficWeightArgs]:
+def traffic(spec: ServiceSpec, stable_revision: Text | None) -> list[app.TrafficWeightArgs]:
     """All traffic to the latest revision; during a rollout the stable revision keeps
     `100 - weight` (by name, labelled) and the canary, the latest, takes `weight`."""
     rollout = spec.rollout
     if rollout is None:
         return [app.TrafficWeightArgs(latest_revision=True, weight=100)]
+    if stable_revision is None:
+        raise ValueError(
+            f"service {spec.name!r}: a rollout on Container Apps needs the name of the running "
+            "revision (stable_revision)"
+        )
     return [
         app.TrafficWeightArgs(
-            revision_name=f"{spec.name}--{revision_suffix(spec)}",
-            weight=100 - rollout.weight,
-            label=STABLE_LABEL,
+            revision_name=stable_revision, weight=100 - rollout.weight, label=STABLE_LABEL
         ),
         app.TrafficWeightArgs(latest_revision=True, weight=rollout.weight, label=CANARY_LABEL),
     ]
+
+
+def running_revision(live: Mapping[str, Any]) -> str:
+    """The stable revision of a live Container App (`getContainerApp`, wire names): the one
+    labelled `stable` by an earlier step of this rollout, else the latest ready revision (what
+    single revision mode serves), else the latest. Empty when the app has no revision yet: a
+    rollout needs a running app (the deploy simulator's `aca-rollout-before-first-revision`)."""
+    ingress = (live.get("configuration") or {}).get("ingress") or {}
+    entries: Sequence[Mapping[str, Any]] = ingress.get("traffic") or ()
+    for entry in entries:
+        if entry.get("label") == STABLE_LABEL and entry.get("revisionName"):
+            return str(entry["revisionName"])
+    return str(live.get("latestReadyRevisionName") or live.get("latestRevisionName") or "")

@@ -10,6 +10,7 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     identity,
     images,
     keyvault,
+    revision_history,
     revisions,
     scalers,
 )

@@ -72,7 +72,8 @@ def _subnet_suffix(subnet: PlannedResource) -> str:
 @rule(
     "alb-controller-roles",
     refuses="the ALB controller started before its workload identity holds AppGw for "
-    "Containers Configuration Manager on the TrafficController and Network Contributor on the "
+    "Containers Configuration Manager on the TrafficController (or its resource group) and "
+    "Network Contributor on the "
     "association subnet (it cannot program the frontend: AuthorizationFailed)",
     source="AGC quickstarts (deploy ALB controller; bring-your-own deployment: 'Delegate "
     "permissions to managed identity')",
@@ -86,7 +87,7 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
         nested(ctx.resource.inputs, "values", "albController", "podIdentity", "clientID") or ""
     )
     principal = ctx.principals.of_client_id(client_id)
-    needed: list[tuple[str, str, str]] = []
+    needed: list[tuple[str, str, str, str]] = []
     for controller in _known(ctx, TRAFFIC_CONTROLLER):
         name = str(controller.inputs.get("trafficControllerName") or controller.name).lower()
         needed.append(
@@ -94,6 +95,7 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
                 AGC_CONFIGURATION_MANAGER,
                 f"/trafficcontrollers/{name}",
                 f"AppGw for Containers Configuration Manager on TrafficController {name}",
+                str(controller.inputs.get("resourceGroupName") or ""),
             )
         )
     for subnet in _known(ctx, SUBNET):
@@ -108,10 +110,11 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
                     NETWORK_CONTRIBUTOR,
                     _subnet_suffix(subnet),
                     f"Network Contributor on subnet {subnet.name}",
+                    "",
                 )
             )
-    for role, suffix, words in needed:
-        if principal is None or ctx.grant_age(principal, {role}, (suffix,)) is None:
+    for role, suffix, words, group in needed:
+        if principal is None or ctx.grant_age(principal, {role}, (suffix,), group) is None:
             yield ctx.refuse(
                 "alb-controller-roles",
                 f"its identity ({client_id or 'no clientID'}) has no {words} in place when it "
