@@ -17,14 +17,9 @@ from infra.services.components.identity import (
     reads_key_vault,
 )
 from infra.services.components.kubernetes_objects import create_objects, logical_name
-from infra.services.render.aks import (
-    AksServicePlan,
-    ServiceSecrets,
-    job_plan_on_aks,
-    plan_on_aks,
-)
+from infra.services.render.aks import ServiceSecrets, job_plan_on_aks, plan_on_aks
 from infra.services.render.canary import render_canary_on_aks
-from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.render.common import Manifest, PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import gateway_certificate
 from infra.services.roles import queue_trigger
 from infra.services.wiring import reachability
@@ -121,28 +116,9 @@ class AksService(pulumi.ComponentResource):
                 # The CSI driver mounts Key Vault secrets with this identity when the first pod
                 # starts: wait for the grants rather than race the rollout's deadline.
                 depends.append(grants_in_force(self, service.name, identity))
-        plan = (
-            plan_on_aks(
-                service,
-                catalog=args.catalog,
-                facts=args.facts,
-                extensions=args.extensions,
-                client_id=client_id,
-                secrets=args.secrets,
-            )
-            if isinstance(service, PlannedService)
-            else job_plan_on_aks(
-                service,
-                catalog=args.catalog,
-                facts=args.facts,
-                extensions=args.extensions,
-                client_id=client_id,
-                secrets=args.secrets,
-            )
-        )
-        objects = plan.objects()
+        balanced: Manifest | None = None
         if isinstance(service, PlannedService):
-            objects += render_canary_on_aks(
+            plan = plan_on_aks(
                 service,
                 catalog=args.catalog,
                 facts=args.facts,
@@ -150,17 +126,31 @@ class AksService(pulumi.ComponentResource):
                 client_id=client_id,
                 secrets=args.secrets,
             )
+            objects = plan.objects() + render_canary_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            )
+            if reachability(args.catalog, service).needs_internal_load_balancer:
+                # Container Apps callers reach it through its internal load balancer's address.
+                balanced = plan.service
+        else:
+            objects = job_plan_on_aks(
+                service,
+                catalog=args.catalog,
+                facts=args.facts,
+                extensions=args.extensions,
+                client_id=client_id,
+                secrets=args.secrets,
+            ).objects()
         created = create_objects(
             objects, pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends)
         )
-        if (
-            azure is not None
-            and isinstance(plan, AksServicePlan)
-            and plan.service is not None
-            and isinstance(service, PlannedService)
-            and reachability(args.catalog, service).needs_internal_load_balancer
-        ):
-            k8s_service = created.of(plan.service)
+        if azure is not None and balanced is not None:
+            k8s_service = created.of(balanced)
             assert isinstance(k8s_service, k8s.core.v1.Service)
             ip = k8s_service.status.apply(
                 lambda status: (
