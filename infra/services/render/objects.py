@@ -1,9 +1,11 @@
 """Kubernetes object metadata, and the typed plans AKS renderings return.
 
-Metadata is built here and nowhere else, so every object carries the platform's labels and
-annotations (README: extension points) and the labels that place it: a service's objects its
-name, application, target and `managed-by`; the platform's own objects (the namespace's
-default-deny policy, the internal ingress controller) their application and `managed-by`.
+The metadata of every object the AKS plans, the namespace and the chart policies hold is built
+here, so each carries the platform's labels and annotations (README: extension points) and the
+labels that place it: a service's objects its name, application, target and `managed-by`; the
+platform's own objects (the namespace's default-deny policy, the internal ingress controller)
+their application and `managed-by`. (Pod templates carry the pods' labels; the application's
+Gateway, which `render/gateway.py` builds for its own component, is not yet routed here.)
 
 A plan is a frozen dataclass with one named field per object (None when the service has none,
 a tuple when it may have several), declared in apply order: `objects()` walks the fields, so
