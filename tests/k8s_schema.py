@@ -209,8 +209,9 @@ def normalise(obj: Any) -> Any:
 
 
 GATEWAY_API_SCHEMAS = Path(__file__).parent / "schemas" / "gateway-api-v1.3.0-standard.json"
-"""The `openAPIV3Schema` of the `v1` version of the Gateway, HTTPRoute and GRPCRoute CRDs of
-the Gateway API standard channel, v1.3.0 (commit 40be951), copied verbatim from
+"""The `openAPIV3Schema` of the Gateway, HTTPRoute, GRPCRoute and GatewayClass CRDs (`v1`) and
+the ReferenceGrant CRD (`v1beta1`, its only version) of the Gateway API standard channel, v1.3.0
+(commit 40be951), copied verbatim (with each CRD's scope, under `kinds`) from
 https://github.com/kubernetes-sigs/gateway-api/tree/v1.3.0/config/crd/standard (the version
 the platform targets; the ALB controller installs the same channel)."""
 
@@ -244,12 +245,21 @@ def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     vendored = json.loads(GATEWAY_API_SCHEMAS.read_text())
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, schema in vendored["schemas"].items():
+        # `kinds` names the served version each schema is of (ReferenceGrant is v1beta1 only in
+        # v1.3.0) and the CRD's scope (GatewayClass is cluster-scoped).
+        facts = vendored["kinds"][kind]
         closed = _closed(schema)
         # The CRD leaves `metadata` to the API server (`type: object`): check it as for the
-        # other CRDs, namespaced.
-        closed["properties"]["metadata"] = {**_METADATA, "required": ["name", "namespace"]}
+        # other CRDs, with a namespace exactly when the kind is namespaced.
+        required = ["name", "namespace"] if facts["scope"] == "Namespaced" else ["name"]
+        metadata = {**_METADATA, "required": required}
+        if facts["scope"] != "Namespaced":
+            metadata["properties"] = {
+                k: v for k, v in _METADATA["properties"].items() if k != "namespace"
+            }
+        closed["properties"]["metadata"] = metadata
         closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
-        schemas[("gateway.networking.k8s.io/v1", kind)] = closed
+        schemas[(facts["apiVersion"], kind)] = closed
     return schemas
 
 

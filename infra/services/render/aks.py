@@ -49,9 +49,12 @@ from infra.services.render.common import (
     selector,
     version_label,
 )
+from infra.services.render.envoy_gateway import proxy_source, reference_grant
+from infra.services.render.envoy_gateway import route_object as envoy_route
 from infra.services.render.gateway import (
     gateway_source,
     route_object,
+    served_by_envoy,
     served_by_gateway,
     tls_secret_provider_class,
     tls_volume,
@@ -630,6 +633,9 @@ def _ingress_objects(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> list[Obj | None]:
     """The Gateway API route, the managed-NGINX Ingress, or both during the migration release."""
+    if served_by_envoy(service, facts):
+        grant = reference_grant(service, facts, extensions)
+        return [envoy_route(service, facts, extensions), grant]
     if not served_by_gateway(service, facts):
         return [_ingress(service, facts, extensions)]
     route = route_object(service, extensions)
@@ -637,7 +643,10 @@ def _ingress_objects(
 
 
 def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Obj]:
-    """Who delivers ingress traffic: AGC's subnet, the NGINX controllers' namespace, or both."""
+    """Who delivers ingress traffic: AGC's subnet, Envoy Gateway's proxies, the NGINX
+    controllers' namespace, or AGC and NGINX during the migration release."""
+    if served_by_envoy(service, facts):
+        return [proxy_source()]
     if served_by_gateway(service, facts):
         assert isinstance(facts.gateway, GatewayFacts)
         agc = gateway_source(facts.gateway)
