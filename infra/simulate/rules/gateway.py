@@ -25,6 +25,9 @@ ALB_GATEWAY_CLASS = "azure-alb-external"
 """The GatewayClass the ALB controller chart creates itself (AGC quickstarts)."""
 
 
+_CRD_SETS = {GATEWAY_API_GROUP: "Gateway API", ENVOY_GATEWAY_GROUP: "Envoy Gateway"}
+
+
 def _chart_name(resource: PlannedResource) -> str:
     return str(resource.inputs.get("chart", "")).rstrip("/").rsplit("/", 1)[-1]
 
@@ -98,7 +101,7 @@ def gateway_api_crds(ctx: StepContext) -> Iterator[Refusal]:
     if not charts:
         yield ctx.refuse(
             "gateway-api-crds-missing",
-            f"nothing in the plan or the cluster installs the {group} CRDs.",
+            f"nothing in the plan or the cluster installs the {_CRD_SETS[group]} CRDs.",
             "install the chart that brings them (the ALB controller, "
             "infra/services/components/gateway.py, or Envoy Gateway's CRD chart, "
             "infra/services/components/envoy_gateway.py) and make the object depend on it.",
@@ -136,8 +139,8 @@ def crd_owned_twice(ctx: StepContext) -> Iterator[Refusal]:
         if shared:
             yield ctx.refuse(
                 "crd-owned-twice",
-                f"{other.name} already installs the {', '.join(shared)} CRDs this chart "
-                "installs too.",
+                f"{other.name} already installs the "
+                f"{' and '.join(_CRD_SETS[g] for g in shared)} CRDs this chart installs too.",
                 "let one chart own each CRD: skipCrds on gateway-helm and choose the sets "
                 "gateway-crds-helm installs (crds.gatewayAPI.enabled false where the ALB "
                 "controller installs the Gateway API).",
