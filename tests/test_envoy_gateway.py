@@ -27,7 +27,6 @@ from infra.services.render.envoy_gateway import (
     gateway_object,
 )
 from infra.services.spec import (
-    Application,
     Dependency,
     Exposure,
     Ingress,
@@ -173,7 +172,8 @@ def test_shared_gateway_listens_per_host_on_an_internal_load_balancer() -> None:
             "selector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
         }
     }
-    assert ledger["protocol"] == "HTTPS" and ledger["port"] == 443
+    assert ledger["protocol"] == "HTTPS"
+    assert ledger["port"] == 443
     assert ledger["tls"]["certificateRefs"] == [
         {"kind": "Secret", "name": "tls-ledger", "namespace": "shop"}
     ]
@@ -290,7 +290,8 @@ def test_old_local_stack_file_with_ingress_class_gets_a_migration_message() -> N
     (problem,) = caught.value.problems
     text = problem.render()
     assert "platform:ingressClass" in text
-    assert "Envoy Gateway" in text and "delete platform:ingressClass" in text
+    assert "Envoy Gateway" in text
+    assert "delete platform:ingressClass" in text
 
 
 # ----- Deploy simulator: each rule passes on the real plan and refuses a broken one ----------
@@ -358,3 +359,18 @@ def test_local_gateway_api_objects_wait_for_the_crd_chart(local: OfflineRun) -> 
         crds["inputs"]["values"]["crds"]["gatewayAPI"]["enabled"] = False
 
     assert "gateway-api-crds-missing" in _rules(_plan(local, "local", envoy_only))
+
+
+def test_envoy_gateway_charts_are_reviewed_published_and_one_release() -> None:
+    """Both charts come from the reviewed list, at one release (the CRDs must match the
+    controller), a version the simulator's record says is published."""
+    from infra.services.chart_versions import reviewed
+    from infra.simulate.published_charts import PUBLISHED_CHARTS
+
+    controller = reviewed("oci://docker.io/envoyproxy", "gateway-helm")
+    crds = reviewed("oci://docker.io/envoyproxy", "gateway-crds-helm")
+    assert controller is not None
+    assert crds is not None
+    assert controller.version == crds.version
+    for chart in ("gateway-helm", "gateway-crds-helm"):
+        assert controller.version in PUBLISHED_CHARTS[("oci://docker.io/envoyproxy", chart)]

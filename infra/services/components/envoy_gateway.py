@@ -24,6 +24,7 @@ from pulumi_azure_native import privatedns
 
 from infra.constants import INTERNAL_INGRESS_COMPONENT
 from infra.foundation.common import Placement
+from infra.services.chart_versions import reviewed
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import (
@@ -38,11 +39,20 @@ from infra.services.validation import PlannedService
 ENVOY_GATEWAY_REPOSITORY = "oci://docker.io/envoyproxy"
 ENVOY_GATEWAY_CHART = f"{ENVOY_GATEWAY_REPOSITORY}/gateway-helm"
 ENVOY_GATEWAY_CRDS_CHART = f"{ENVOY_GATEWAY_REPOSITORY}/gateway-crds-helm"
-ENVOY_GATEWAY_VERSION = "v1.5.9"
-"""Pinned and reviewed (`infra/services/chart_versions.py`): the newest release of the Envoy
-Gateway line built on Gateway API v1.3.0, the version of the vendored CRD schemas (Envoy
-Gateway compatibility matrix: v1.4 and v1.5 → Gateway API v1.3.0; v1.6 → v1.4.0). Its chart
-version is the release tag (tools/make/helm.mk: `CHART_VERSION ?= ${RELEASE_VERSION}`)."""
+
+
+def _reviewed_version(chart: str) -> str:
+    entry = reviewed(ENVOY_GATEWAY_REPOSITORY, chart)
+    assert entry is not None, f"{chart} is in infra/services/chart_versions.py"
+    return entry.version
+
+
+ENVOY_GATEWAY_VERSION = _reviewed_version("gateway-helm")
+"""From the reviewed list (`infra/services/chart_versions.py`, with where it was checked): the
+newest release of the Envoy Gateway line built on Gateway API v1.3.0, the version of the
+vendored CRD schemas (Envoy Gateway compatibility matrix: v1.4 and v1.5 → Gateway API v1.3.0;
+v1.6 → v1.4.0). Its chart version is the release tag (tools/make/helm.mk)."""
+ENVOY_GATEWAY_CRDS_VERSION = _reviewed_version("gateway-crds-helm")
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,7 @@ class EnvoyGateway(pulumi.ComponentResource):
         crds = k8s.helm.v4.Chart(
             "envoy-gateway-crds",
             chart=ENVOY_GATEWAY_CRDS_CHART,
-            version=ENVOY_GATEWAY_VERSION,
+            version=ENVOY_GATEWAY_CRDS_VERSION,
             namespace=ENVOY_GATEWAY_NAMESPACE,
             values={
                 "crds": {
