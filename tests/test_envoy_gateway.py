@@ -374,3 +374,34 @@ def test_envoy_gateway_charts_are_reviewed_published_and_one_release() -> None:
     assert controller.version == crds.version
     for chart in ("gateway-helm", "gateway-crds-helm"):
         assert controller.version in PUBLISHED_CHARTS[("oci://docker.io/envoyproxy", chart)]
+
+
+def test_a_local_rollout_splits_the_route_on_envoy_gateway() -> None:
+    """Locally the route is a Gateway API route too, so a rollout's weights apply there."""
+    from infra.services.render.common import ClusterKind
+    from infra.services.spec import HttpProbe, Probes, Rollout
+
+    catalog = catalog_of(
+        ServiceSpec(
+            name="shop",
+            image="shop:1.0",
+            target=Target.AKS,
+            ports=(Port(name="http", number=8080),),
+            ingress=Ingress(
+                exposure=Exposure.PUBLIC,
+                host="shop.example.com",
+                tls=Tls(key_vault_certificate_uri=CERT),
+            ),
+            probes=Probes(readiness=HttpProbe(path="/ready")),
+            rollout=Rollout(image="shop:1.1", weight=10),
+        )
+    )
+    local_facts = dataclasses.replace(facts(), cluster=ClusterKind.LOCAL)
+    route = render(catalog, "shop", local_facts)["HTTPRoute/shop"]
+    assert route["spec"]["hostnames"] == ["shop.localtest.me"]
+    assert route["spec"]["rules"][0]["backendRefs"] == [
+        {"name": "shop", "port": 8080, "weight": 90},
+        {"name": "shop-canary", "port": 8080, "weight": 10},
+    ]
+    assert "SecretProviderClass/tls-shop" not in render(catalog, "shop", local_facts)
+    validate_object(route)
