@@ -102,14 +102,16 @@ def _platform_metadata(name: str, extensions: PlatformExtensions, namespace: str
 
 
 def namespace_object(extensions: PlatformExtensions) -> Obj:
-    """Envoy Gateway's namespace. Pod Security `baseline` is enforced, `restricted` only
-    warned and audited: the chart's own pods set a restricted security context, but the Envoy
-    proxies' pod spec is Envoy Gateway's, not ours, and a refused proxy pod would take every
-    internal host down."""
+    """Envoy Gateway's namespace, Pod Security `restricted` like the application namespaces:
+    every pod Envoy Gateway runs there complies (v1.5.9: the controller's and certgen's
+    securityContext in charts/gateway-helm/values.tmpl.yaml; the proxies' in
+    internal/infrastructure/kubernetes/proxy/resource.go, from `resource.DefaultSecurityContext`:
+    non-root 65532, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp)."""
     meta = _platform_metadata(ENVOY_GATEWAY_NAMESPACE, extensions, None)
     meta["labels"].update(
         {
-            "pod-security.kubernetes.io/enforce": "baseline",
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
             "pod-security.kubernetes.io/audit": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
         }
