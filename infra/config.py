@@ -244,9 +244,10 @@ class AksConfig(_Model):
     )
     ingress: Literal["gateway", "both", "nginx"] = Field(
         default="gateway",
-        description="public ingress: gateway (Gateway API on Application Gateway for "
-        "Containers), both (migration release: Gateway routes and the managed NGINX side by "
-        "side), nginx (deprecated managed NGINX, Azure support ends November 2026)",
+        description="AKS ingress: gateway (Gateway API: public on Application Gateway for "
+        "Containers, internal on Envoy Gateway; no app routing add-on), both (migration "
+        "release: public Gateway routes and the managed NGINX side by side, internal on NGINX), "
+        "nginx (deprecated managed NGINX, Azure support ends November 2026)",
     )
     kubelogin_mode: Literal["azurecli", "workloadidentity", "spn", "msi", "devicecode"] = Field(
         default="azurecli",

@@ -64,6 +64,9 @@ class InternalDns:
     zone: str
 
 
+ENVOY_GATEWAY_COMPONENT = "platform:services:EnvoyGateway"
+
+
 class EnvoyGateway(pulumi.ComponentResource):
     """Namespace → CRDs chart → controller chart → GatewayClass and Gateway. `ready` is what a
     route must wait for (its CRD and a programmed parent)."""
@@ -81,7 +84,7 @@ class EnvoyGateway(pulumi.ComponentResource):
         dns: InternalDns | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("platform:services:EnvoyGateway", "envoy-gateway", None, opts)
+        super().__init__(ENVOY_GATEWAY_COMPONENT, "envoy-gateway", None, opts)
         local = facts.cluster is ClusterKind.LOCAL
         on_cluster = pulumi.ResourceOptions(parent=self, provider=provider)
         namespace = create_objects([namespace_object(extensions)], on_cluster)
