@@ -265,6 +265,23 @@ def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 
 CRD_SCHEMAS.update(_gateway_api_schemas())
 
+ENVOY_PROXY_SCHEMA = Path(__file__).parent / "schemas" / "envoy-gateway-v1.5.9-envoyproxy.json"
+"""The `openAPIV3Schema` of Envoy Gateway's EnvoyProxy CRD (`gateway.envoyproxy.io/v1alpha1`, its
+only version) at the pinned release, copied verbatim from
+https://github.com/envoyproxy/gateway/blob/v1.5.9/charts/gateway-helm/crds/generated/
+gateway.envoyproxy.io_envoyproxies.yaml (commit a9cb2ef), closed like the Gateway API ones."""
+
+
+def _envoy_proxy_schema() -> dict[tuple[str, str], dict[str, Any]]:
+    vendored = json.loads(ENVOY_PROXY_SCHEMA.read_text())
+    closed = _closed(vendored["schema"])
+    closed["properties"]["metadata"] = {**_METADATA, "required": ["name", "namespace"]}
+    closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
+    return {(vendored["apiVersion"], vendored["kind"]): closed}
+
+
+CRD_SCHEMAS.update(_envoy_proxy_schema())
+
 
 def validate_object(obj: dict[str, Any]) -> None:
     """Raise if the object is not valid for its kind (strict: unknown fields are errors)."""

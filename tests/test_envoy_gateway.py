@@ -11,6 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
+import jsonschema
 import pytest
 
 from infra.config import stack_config_from_values
@@ -49,6 +50,7 @@ INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 CHART = "kubernetes:helm.sh/v4:Chart"
+GATEWAY_KINDS = ("kubernetes:gateway.networking.k8s.io/", "kubernetes:gateway.envoyproxy.io/")
 
 
 def internal_facts() -> PlatformFacts:
@@ -217,7 +219,7 @@ def test_default_plans_create_no_managed_nginx_object(
     ]
     assert record.inputs["aRecords"] == [{"ipv4Address": address}]
     for registration in run.resources:
-        if registration.type.startswith("kubernetes:gateway.networking.k8s.io/"):
+        if registration.type.startswith(GATEWAY_KINDS):
             validate_object(_inputs(registration.inputs))
 
 
@@ -280,7 +282,7 @@ def test_local_stack_routes_through_envoy_gateway(local: OfflineRun) -> None:
     crds = local.one(CHART, "envoy-gateway-crds").inputs
     assert crds["values"]["crds"]["gatewayAPI"] == {"enabled": True, "channel": "standard"}
     for registration in local.resources:
-        if registration.type.startswith("kubernetes:gateway.networking.k8s.io/"):
+        if registration.type.startswith(GATEWAY_KINDS):
             validate_object(_inputs(registration.inputs))
 
 
@@ -405,3 +407,35 @@ def test_a_local_rollout_splits_the_route_on_envoy_gateway() -> None:
     ]
     assert "SecretProviderClass/tls-shop" not in render(catalog, "shop", local_facts)
     validate_object(route)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_internal_proxies_survive_a_node_drain(runs: dict[str, OfflineRun], stack: str) -> None:
+    """Two Envoy replicas spread over nodes (and zones in prod) with a PodDisruptionBudget,
+    through the class's EnvoyProxy; validated against the vendored EnvoyProxy schema."""
+    run = runs[stack]
+    proxy = _inputs(
+        run.one(
+            "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy",
+            "envoy-gateway-system-envoy-gateway",
+        ).inputs
+    )
+    kubernetes = proxy["spec"]["provider"]["kubernetes"]
+    assert kubernetes["envoyDeployment"]["replicas"] == 2
+    assert kubernetes["envoyPDB"] == {"minAvailable": 1}
+    keys = [
+        c["topologyKey"] for c in kubernetes["envoyDeployment"]["pod"]["topologySpreadConstraints"]
+    ]
+    zonal = stack == "prod"
+    assert keys == ["kubernetes.io/hostname", *(["topology.kubernetes.io/zone"] if zonal else [])]
+    gateway_class = _inputs(run.one("kubernetes:gateway.networking.k8s.io/v1:GatewayClass").inputs)
+    assert gateway_class["spec"]["parametersRef"] == {
+        "group": "gateway.envoyproxy.io",
+        "kind": "EnvoyProxy",
+        "name": proxy["metadata"]["name"],
+        "namespace": proxy["metadata"]["namespace"],
+    }
+    validate_object(proxy)
+    validate_object(gateway_class)
+    with pytest.raises(jsonschema.ValidationError):
+        validate_object({**proxy, "spec": {**proxy["spec"], "replica": 2}})

@@ -29,6 +29,7 @@ from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import (
     ENVOY_GATEWAY_NAMESPACE,
+    envoy_proxy_object,
     envoy_services,
     gateway_class_object,
     gateway_object,
@@ -118,7 +119,7 @@ class EnvoyGateway(pulumi.ComponentResource):
         crd_sources: list[pulumi.Resource] = [crds]
         if gateway_api_crds is not None:
             crd_sources.append(gateway_api_crds)
-        objects = [gateway_class_object(extensions)]
+        objects = [envoy_proxy_object(facts, extensions), gateway_class_object(extensions)]
         gateway = gateway_object(services, facts, extensions)
         if gateway is not None:
             objects.append(gateway)

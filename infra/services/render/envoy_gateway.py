@@ -51,6 +51,7 @@ live (the chart's documented namespace; proxies run in the controller's namespac
 ENVOY_GATEWAY_CLASS = "envoy-gateway"
 ENVOY_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 """The chart's default `config.envoyGateway.gateway.controllerName` (v1.5.9 values.yaml)."""
+ENVOY_PROXY_API = "gateway.envoyproxy.io/v1alpha1"
 INTERNAL_GATEWAY = "internal"
 LOCAL_GATEWAY = "local"
 ENVOY_PROXY_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
@@ -119,13 +120,58 @@ def namespace_object(extensions: PlatformExtensions) -> Obj:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
 
 
+def envoy_proxy_object(facts: PlatformFacts, extensions: PlatformExtensions) -> Obj:
+    """How Envoy Gateway runs the proxies of this class (EnvoyProxy, its own CRD, v1alpha1).
+    On AKS two replicas spread over nodes (and zones when the cluster is zonal) with a
+    PodDisruptionBudget: a node drain or upgrade must not take every internal host down (the
+    default is one replica and no budget). Locally one replica."""
+    if facts.cluster is ClusterKind.LOCAL:
+        kubernetes: Obj = {"envoyDeployment": {"replicas": 1}}
+    else:
+        spread = [("kubernetes.io/hostname", "ScheduleAnyway")]
+        if facts.zonal:
+            spread.append(("topology.kubernetes.io/zone", "ScheduleAnyway"))
+        kubernetes = {
+            "envoyDeployment": {
+                "replicas": 2,
+                "pod": {
+                    "topologySpreadConstraints": [
+                        {
+                            "maxSkew": 1,
+                            "topologyKey": key,
+                            "whenUnsatisfiable": when,
+                            "labelSelector": {"matchLabels": dict(ENVOY_PROXY_LABELS)},
+                        }
+                        for key, when in spread
+                    ]
+                },
+            },
+            "envoyPDB": {"minAvailable": 1},
+        }
+    return {
+        "apiVersion": ENVOY_PROXY_API,
+        "kind": "EnvoyProxy",
+        "metadata": _platform_metadata(ENVOY_GATEWAY_CLASS, extensions, ENVOY_GATEWAY_NAMESPACE),
+        "spec": {"provider": {"type": "Kubernetes", "kubernetes": kubernetes}},
+    }
+
+
 def gateway_class_object(extensions: PlatformExtensions) -> Obj:
-    """Cluster-scoped: the class every Envoy-served Gateway names."""
+    """Cluster-scoped: the class every Envoy-served Gateway names, with the EnvoyProxy that
+    shapes its proxies (Envoy Gateway reads a GatewayClass `parametersRef` to an EnvoyProxy)."""
     return {
         "apiVersion": GATEWAY_API,
         "kind": "GatewayClass",
         "metadata": _platform_metadata(ENVOY_GATEWAY_CLASS, extensions, None),
-        "spec": {"controllerName": ENVOY_CONTROLLER_NAME},
+        "spec": {
+            "controllerName": ENVOY_CONTROLLER_NAME,
+            "parametersRef": {
+                "group": ENVOY_PROXY_API.split("/", 1)[0],
+                "kind": "EnvoyProxy",
+                "name": ENVOY_GATEWAY_CLASS,
+                "namespace": ENVOY_GATEWAY_NAMESPACE,
+            },
+        },
     }
 
 
