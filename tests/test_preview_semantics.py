@@ -342,6 +342,7 @@ EDITS: list[Edit] = [
             "Chart:envoy-gateway-crds": D,
             "Namespace:envoy-gateway-system": D,
             "GatewayClass:envoy-gateway": D,
+            "EnvoyProxy:envoy-gateway-system-envoy-gateway": D,
             "Gateway:envoy-gateway-system-internal": D,
             "PrivateRecordSet:internal-host-admin.dev.shop.internal": D,
         },
