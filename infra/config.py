@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from infra.input_errors import Wording, did_you_mean, problems_from
@@ -237,9 +244,10 @@ class AksConfig(_Model):
     )
     ingress: Literal["gateway", "both", "nginx"] = Field(
         default="gateway",
-        description="public ingress: gateway (Gateway API on Application Gateway for "
-        "Containers), both (migration release: Gateway routes and the managed NGINX side by "
-        "side), nginx (deprecated managed NGINX, Azure support ends November 2026)",
+        description="AKS ingress: gateway (Gateway API: public on Application Gateway for "
+        "Containers, internal on Envoy Gateway; no app routing add-on), both (migration "
+        "release: public Gateway routes and the managed NGINX side by side, internal on NGINX), "
+        "nginx (deprecated managed NGINX, Azure support ends November 2026)",
     )
     kubelogin_mode: Literal["azurecli", "workloadidentity", "spn", "msi", "devicecode"] = Field(
         default="azurecli",
@@ -544,10 +552,9 @@ class LocalConfig(_Model):
     context: str = Field(
         default="kind-platform", min_length=1, description="the kubeconfig context to deploy to"
     )
-    ingress_class: str = Field(
-        default="nginx",
-        pattern=r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$",
-        description="the local ingress controller's class, e.g. nginx",
+    ingress_class: str | None = Field(
+        default=None,
+        description="nothing: delete platform:ingressClass (README, 'Run it locally')",
     )
     registry: str = Field(
         default="localhost:5001",
@@ -563,6 +570,18 @@ class LocalConfig(_Model):
         default=True,
         description="false to deploy nothing yet (the same first step as the Azure stacks)",
     )
+
+    @field_validator("ingress_class")
+    @classmethod
+    def _ingress_class_removed(cls, value: str | None) -> str | None:
+        """Stack files from before issue 17 set it for a local ingress-nginx (retired upstream
+        in March 2026): refused with the way forward instead of being silently ignored."""
+        if value is not None:
+            raise ValueError(
+                "no longer used: the local stack installs Envoy Gateway itself and serves "
+                "every exposed service through Gateway API routes (ingress-nginx is retired)"
+            )
+        return value
 
     @property
     def is_prod(self) -> bool:

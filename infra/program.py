@@ -43,6 +43,7 @@ from infra.services.preflight import (
 from infra.services.render.common import (
     ClusterKind,
     GatewayFacts,
+    InternalGatewayFacts,
     PlatformExtensions,
     PlatformFacts,
 )
@@ -96,6 +97,10 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
             subnet_cidr=str(config.network.gateway_subnet_cidr),
         )
         if foundation.gateway is not None
+        else None,
+        # aks.ingress gateway: internal AKS ingress on Envoy Gateway (nginx/both: app routing).
+        internal_gateway=InternalGatewayFacts(str(config.network.internal_ingress_address))
+        if config.aks.ingress == "gateway"
         else None,
         nginx_alongside=config.aks.ingress == "both",
     )
@@ -208,7 +213,6 @@ def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExten
         key_vault_id="",
         subscription_id="",
         cluster=ClusterKind.LOCAL,
-        local_ingress_class=config.ingress_class,
         local_domain=config.domain,
     )
     services = deploy_services(local_catalog, None, provider, facts, extensions)

@@ -209,8 +209,9 @@ def normalise(obj: Any) -> Any:
 
 
 GATEWAY_API_SCHEMAS = Path(__file__).parent / "schemas" / "gateway-api-v1.3.0-standard.json"
-"""The `openAPIV3Schema` of the `v1` version of the Gateway, HTTPRoute and GRPCRoute CRDs of
-the Gateway API standard channel, v1.3.0 (commit 40be951), copied verbatim from
+"""The `openAPIV3Schema` of the Gateway, HTTPRoute, GRPCRoute and GatewayClass CRDs (`v1`) and
+the ReferenceGrant CRD (`v1beta1`, its only version) of the Gateway API standard channel, v1.3.0
+(commit 40be951), copied verbatim (with each CRD's scope, under `kinds`) from
 https://github.com/kubernetes-sigs/gateway-api/tree/v1.3.0/config/crd/standard (the version
 the platform targets; the ALB controller installs the same channel)."""
 
@@ -244,16 +245,42 @@ def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     vendored = json.loads(GATEWAY_API_SCHEMAS.read_text())
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, schema in vendored["schemas"].items():
+        # `kinds` names the served version each schema is of (ReferenceGrant is v1beta1 only in
+        # v1.3.0) and the CRD's scope (GatewayClass is cluster-scoped).
+        facts = vendored["kinds"][kind]
         closed = _closed(schema)
         # The CRD leaves `metadata` to the API server (`type: object`): check it as for the
-        # other CRDs, namespaced.
-        closed["properties"]["metadata"] = {**_METADATA, "required": ["name", "namespace"]}
+        # other CRDs, with a namespace exactly when the kind is namespaced.
+        required = ["name", "namespace"] if facts["scope"] == "Namespaced" else ["name"]
+        metadata = {**_METADATA, "required": required}
+        if facts["scope"] != "Namespaced":
+            metadata["properties"] = {
+                k: v for k, v in _METADATA["properties"].items() if k != "namespace"
+            }
+        closed["properties"]["metadata"] = metadata
         closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
-        schemas[("gateway.networking.k8s.io/v1", kind)] = closed
+        schemas[(facts["apiVersion"], kind)] = closed
     return schemas
 
 
 CRD_SCHEMAS.update(_gateway_api_schemas())
+
+ENVOY_PROXY_SCHEMA = Path(__file__).parent / "schemas" / "envoy-gateway-v1.5.9-envoyproxy.json"
+"""The `openAPIV3Schema` of Envoy Gateway's EnvoyProxy CRD (`gateway.envoyproxy.io/v1alpha1`, its
+only version) at the pinned release, copied verbatim from
+https://github.com/envoyproxy/gateway/blob/v1.5.9/charts/gateway-helm/crds/generated/
+gateway.envoyproxy.io_envoyproxies.yaml (commit a9cb2ef), closed like the Gateway API ones."""
+
+
+def _envoy_proxy_schema() -> dict[tuple[str, str], dict[str, Any]]:
+    vendored = json.loads(ENVOY_PROXY_SCHEMA.read_text())
+    closed = _closed(vendored["schema"])
+    closed["properties"]["metadata"] = {**_METADATA, "required": ["name", "namespace"]}
+    closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
+    return {(vendored["apiVersion"], vendored["kind"]): closed}
+
+
+CRD_SCHEMAS.update(_envoy_proxy_schema())
 
 
 def validate_object(obj: dict[str, Any]) -> None:

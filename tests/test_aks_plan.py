@@ -31,6 +31,7 @@ FIELD_KINDS = {
     "autoscaler": {"HorizontalPodAutoscaler", "ScaledObject"},
     "disruption_budget": {"PodDisruptionBudget"},
     "route": {"HTTPRoute", "GRPCRoute"},
+    "reference_grant": {"ReferenceGrant"},
     "ingress": {"Ingress"},
     "network_policy": {"NetworkPolicy"},
     "workload": {"CronJob", "ScaledJob"},

@@ -470,16 +470,18 @@ def test_closing_the_vault_needs_a_runner_in_the_vnet() -> None:
 def test_internal_hosts_resolve_to_the_internal_ingress(
     runs: dict[str, OfflineRun], stack: str
 ) -> None:
-    """admin-web's internal host had no DNS record (and in prod was outside the private zone)."""
+    """admin-web's internal host had no DNS record (and in prod was outside the private zone).
+    Its Gateway (Envoy Gateway, `aks.ingress: gateway`) gets an internal load balancer on the
+    address the record holds."""
     run = runs[stack]
-    controller = run.one(
-        "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
+    gateway = run.one(
+        "kubernetes:gateway.networking.k8s.io/v1:Gateway", "envoy-gateway-system-internal"
     )
-    annotations = controller.inputs["spec"]["loadBalancerAnnotations"]
+    annotations = gateway.inputs["spec"]["infrastructure"]["annotations"]
     address = annotations["service.beta.kubernetes.io/azure-load-balancer-ipv4"]
     assert annotations["service.beta.kubernetes.io/azure-load-balancer-internal"] == "true"
-    ingress = run.one("kubernetes:networking.k8s.io/v1:Ingress", "storefront-admin-web")
-    host = ingress.inputs["spec"]["rules"][0]["host"]
+    route = run.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "storefront-admin-web")
+    (host,) = route.inputs["spec"]["hostnames"]
     zone = run.one("azure-native:privatedns:PrivateZone", "network-private-zone")
     zone_name = zone.inputs["privateZoneName"]
     assert host.endswith(f".{zone_name}")

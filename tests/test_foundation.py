@@ -158,7 +158,8 @@ def test_cluster_security_settings(runs: dict[str, OfflineRun], stack: str) -> N
     api = inputs["apiServerAccessProfile"]
     # Never open to the internet: a list of ranges (dev) or a private API server (prod).
     assert api.get("authorizedIPRanges") or api.get("enablePrivateCluster") is True
-    assert inputs["ingressProfile"]["webAppRouting"]["enabled"] is True
+    # aks.ingress: gateway (the default): AGC and Envoy Gateway, no app routing add-on.
+    assert inputs["ingressProfile"]["webAppRouting"]["enabled"] is False
     assert inputs["workloadAutoScalerProfile"]["keda"]["enabled"] is True
     assert inputs["azureMonitorProfile"]["metrics"]["enabled"] is True
     addons = inputs["addonProfiles"]

@@ -160,7 +160,9 @@ def test_network_policy_admits_the_agc_subnet_not_the_nginx_namespace() -> None:
     )
 
 
-def test_internal_exposure_keeps_the_internal_ingress_until_agc_has_private_frontends() -> None:
+def test_in_the_migration_release_internal_exposure_keeps_the_internal_ingress() -> None:
+    """`aks.ingress: both` (AGC on, no internal Envoy Gateway): internal services stay on the
+    internal NGINX, which holds the fixed address (tests/test_envoy_gateway.py: the default)."""
     objects = render(shop_catalog(), "admin", gateway_facts())
     assert objects["Ingress/admin"]["spec"]["ingressClassName"] == "nginx-internal"
     assert "HTTPRoute/admin" not in objects

@@ -61,10 +61,10 @@ def test_same_scaling_intent_translated(local: OfflineRun) -> None:
 
 
 def test_local_ingress_secrets_and_scheduling(local: OfflineRun) -> None:
-    ingress = local.one("kubernetes:networking.k8s.io/v1:Ingress", "storefront-web").inputs["spec"]
-    assert ingress["ingressClassName"] == "nginx"
-    assert ingress["rules"][0]["host"] == "web.localtest.me"
-    assert "tls" not in ingress
+    assert not local.by_type("kubernetes:networking.k8s.io/v1:Ingress")
+    route = local.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "storefront-web")
+    assert route.inputs["spec"]["hostnames"] == ["web.localtest.me"]
+    assert route.inputs["spec"]["parentRefs"][0]["name"] == "local"
     pod = _pod(local, "catalog-api")
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert env["CATALOG_DB_PASSWORD"]["valueFrom"]["secretKeyRef"] == {

@@ -58,6 +58,28 @@ def test_reference_application_passes_every_mandatory_rule(
     assert violations(snapshots[stack], stack) == []
 
 
+def _nginx_ingress(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The default plans have no Ingress (issue 17: internal services route through Envoy
+    Gateway): add the managed-NGINX Ingress `aks.ingress: both` gives admin-web."""
+    route = _find(snapshot, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
+    ingress = copy.deepcopy(route)
+    ingress["type"] = "kubernetes:networking.k8s.io/v1:Ingress"
+    ingress["urn"] = route["urn"].replace(route["type"], ingress["type"])
+    host = route["inputs"]["spec"]["hostnames"][0]
+    ingress["inputs"] = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": route["inputs"]["metadata"],
+        "spec": {
+            "ingressClassName": "nginx-internal",
+            "rules": [{"host": host}],
+            "tls": [{"hosts": [host], "secretName": "keyvault-admin-web"}],
+        },
+    }
+    snapshot["resources"].append(ingress)
+    return ingress
+
+
 def _find(snapshot: dict[str, Any], token: str, name: str | None = None) -> dict[str, Any]:
     return next(
         r
@@ -139,10 +161,10 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
         case "k8s-zone-spread":
             pod["topologySpreadConstraints"] = []
         case "ingress-managed-nginx-deprecated":
-            ingress = _find(s, "kubernetes:networking.k8s.io/v1:Ingress")
+            ingress = _nginx_ingress(s)
             ingress["inputs"]["spec"]["ingressClassName"] = "webapprouting.kubernetes.azure.com"
         case "k8s-public-ingress-tls":
-            ingress = _find(s, "kubernetes:networking.k8s.io/v1:Ingress")
+            ingress = _nginx_ingress(s)
             ingress["inputs"]["spec"]["ingressClassName"] = "webapprouting.kubernetes.azure.com"
             ingress["inputs"]["spec"].pop("tls", None)
         case "k8s-prod-replicas-and-pdb":

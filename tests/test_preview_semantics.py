@@ -71,12 +71,10 @@ def _config(mutate: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any
 
 
 # Cluster updates: azure-native previews an update's computed outputs as unknown, so the kubelet
-# and app-routing identities' role assignments (principalId forces replacement) are replaced and
-# the federated credentials' issuer is updated, in a preview (the update itself changes neither).
+# identity's role assignment (principalId forces replacement) is replaced and the federated
+# credentials' issuer is updated, in a preview (the update itself changes neither).
 CLUSTER_UPDATE = {
     "ManagedCluster:aks-cluster": U,
-    "RoleAssignment:aks-app-routing-keyvault-certificates": R,
-    "RoleAssignment:aks-app-routing-keyvault-secrets": R,
     "RoleAssignment:aks-kubelet-acrpull": R,
     "FederatedIdentityCredential:catalog-api-federation": U,
     "FederatedIdentityCredential:notification-service-federation": U,
@@ -320,8 +318,10 @@ EDITS: list[Edit] = [
             "Deployment:storefront-admin-web": U,
             "Service:storefront-admin-web": U,
             "NetworkPolicy:storefront-admin-web": U,
+            "HTTPRoute:storefront-admin-web": U,
         },
-        why="the Ingress names the Service port, not its number",
+        why="the Deployment and NetworkPolicy name the container port, and a Gateway API "
+        "backendRef the Service port, by number",
         apps=service("admin-web", ports=(Port(name="http", number=8081, protocol=Protocol.HTTP),)),
     ),
     Edit(
@@ -333,12 +333,17 @@ EDITS: list[Edit] = [
             "ServiceAccount:storefront-admin-web": D,
             "NetworkPolicy:storefront-admin-web": D,
             "PodDisruptionBudget:storefront-admin-web": D,
-            "Ingress:storefront-admin-web": D,
+            "HTTPRoute:storefront-admin-web": D,
             "AksService:admin-web": D,
             "NetworkPolicy:storefront-catalog-api": U,
             "NetworkPolicy:storefront-ordering-api": U,
-            "InternalIngress:internal-ingress": D,
-            "NginxIngressController:nginx-internal": D,
+            "EnvoyGateway:envoy-gateway": D,
+            "Chart:envoy-gateway": D,
+            "Chart:envoy-gateway-crds": D,
+            "Namespace:envoy-gateway-system": D,
+            "GatewayClass:envoy-gateway": D,
+            "EnvoyProxy:envoy-gateway-system-envoy-gateway": D,
+            "Gateway:envoy-gateway-system-internal": D,
             "PrivateRecordSet:internal-host-admin.dev.shop.internal": D,
         },
         apps=services(lambda declared: [s for s in declared if s.name != "admin-web"]),

@@ -111,6 +111,7 @@ class AksCluster(pulumi.ComponentResource):
         super().__init__("platform:foundation:AksCluster", name, None, opts)
         placement = args.placement
         config = args.config
+        app_routing = config.ingress != "gateway"
 
         # A user-assigned control-plane identity can be granted rights on the subnet before the
         # cluster exists (a system-assigned one only exists after, too late for a BYO subnet).
@@ -234,9 +235,12 @@ class AksCluster(pulumi.ComponentResource):
                 upgrade_channel=config.upgrade_channel,
                 node_os_upgrade_channel=config.node_os_upgrade_channel,
             ),
+            # The app routing add-on (managed NGINX) only for the deprecated ingress modes:
+            # with `aks.ingress: gateway` public ingress is AGC and internal ingress Envoy
+            # Gateway, so no managed-NGINX object exists (issue 17).
             ingress_profile=containerservice.ManagedClusterIngressProfileArgs(
                 web_app_routing=containerservice.ManagedClusterIngressProfileWebAppRoutingArgs(
-                    enabled=True
+                    enabled=app_routing
                 )
             ),
             workload_auto_scaler_profile=containerservice.ManagedClusterWorkloadAutoScalerProfileArgs(
@@ -305,29 +309,31 @@ class AksCluster(pulumi.ComponentResource):
             description="AKS nodes pull images from the platform registry",
             parent=self,
         )
-        # The app routing add-on serves TLS certificates it reads from the platform vault.
-        app_routing_object_id = cluster.ingress_profile.apply(
-            lambda profile: (
-                (
-                    profile.web_app_routing.identity.object_id
-                    if profile and profile.web_app_routing and profile.web_app_routing.identity
-                    else None
+        # The app routing add-on serves TLS certificates it reads from the platform vault (not
+        # with `aks.ingress: gateway`, where the add-on is off).
+        if app_routing:
+            app_routing_object_id = cluster.ingress_profile.apply(
+                lambda profile: (
+                    (
+                        profile.web_app_routing.identity.object_id
+                        if profile and profile.web_app_routing and profile.web_app_routing.identity
+                        else None
+                    )
+                    or ""
                 )
-                or ""
             )
-        )
-        for suffix, role in (
-            ("certificates", KEY_VAULT_CERTIFICATE_USER_ROLE),
-            ("secrets", KEY_VAULT_SECRETS_USER_ROLE),
-        ):
-            placement.grant(
-                f"{name}-app-routing-keyvault-{suffix}",
-                role_guid=role,
-                principal_id=app_routing_object_id,
-                scope=args.key_vault_id,
-                description="App routing reads ingress TLS certificates",
-                parent=self,
-            )
+            for suffix, role in (
+                ("certificates", KEY_VAULT_CERTIFICATE_USER_ROLE),
+                ("secrets", KEY_VAULT_SECRETS_USER_ROLE),
+            ):
+                placement.grant(
+                    f"{name}-app-routing-keyvault-{suffix}",
+                    role_guid=role,
+                    principal_id=app_routing_object_id,
+                    scope=args.key_vault_id,
+                    description="App routing reads ingress TLS certificates",
+                    parent=self,
+                )
 
         # Local accounts are off and Azure RBAC authorizes the Kubernetes API: subscription Owner or
         # Contributor give no data-plane right, so whoever deploys (and the admin groups) must be

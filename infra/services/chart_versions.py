@@ -31,6 +31,33 @@ REVIEWED_CHARTS: tuple[ReviewedChart, ...] = (
             "valkey/values.yaml at that release"
         ),
     ),
+    # Envoy Gateway (platform charts: internal AKS ingress and the local stack, issue 17). One
+    # release, two charts: the controller (installed with skipCrds) and its CRDs.
+    ReviewedChart(
+        repository="oci://docker.io/envoyproxy",
+        chart="gateway-helm",
+        version="v1.5.9",
+        source=(
+            "github.com/envoyproxy/gateway tag v1.5.9 (2026-02-11, release notes "
+            "site/content/en/news/releases/notes/v1.5.9.md), the last v1.5 patch: the v1.5 line "
+            "is built on Gateway API v1.3.0, the version of the vendored CRD schemas "
+            "(compatibility matrix, site/content/en/news/releases/matrix.md); chart version = "
+            "tag (tools/make/helm.mk); values checked against charts/gateway-helm/values.tmpl.yaml "
+            "(defaults used: controllerName gateway.envoyproxy.io/gatewayclass-controller). "
+            "v1.5 reached end of life 2026-02-13 (matrix): upgrade with the vendored schemas "
+            "(v1.9 → Gateway API v1.6.1)"
+        ),
+    ),
+    ReviewedChart(
+        repository="oci://docker.io/envoyproxy",
+        chart="gateway-crds-helm",
+        version="v1.5.9",
+        source=(
+            "github.com/envoyproxy/gateway tag v1.5.9, charts/gateway-crds-helm: values "
+            "crds.gatewayAPI.enabled/channel and crds.envoyGateway.enabled (both off by "
+            "default); standard channel Gateway API CRDs are bundle-version v1.3.0"
+        ),
+    ),
 )
 
 

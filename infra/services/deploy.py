@@ -15,12 +15,15 @@ from infra.services.components.container_app_service import (
     ContainerAppService,
     ContainerAppServiceArgs,
 )
+from infra.services.components.envoy_gateway import EnvoyGateway, InternalDns
 from infra.services.components.gateway import PublicGateway
 from infra.services.components.helm_chart import HelmRelease
 from infra.services.components.namespace import ApplicationNamespace, InternalIngress
 from infra.services.custom_domains import CustomDomain
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
+from infra.services.render.envoy_gateway import envoy_services
+from infra.services.render.gateway import served_by_envoy, served_by_gateway
 from infra.services.spec import ConfigSecret, Exposure, Target
 
 
@@ -71,9 +74,12 @@ def deploy_services(
             provider=provider,
             namespace=namespaces[chart.app],
         )
-    if foundation is not None and any(
-        s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services
+    if (
+        foundation is not None
+        and facts.internal_gateway is None
+        and any(s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services)
     ):
+        # Deprecated (`aks.ingress: nginx` or `both`): the internal app-routing NGINX.
         config = foundation.config
         InternalIngress(
             provider,
@@ -88,8 +94,9 @@ def deploy_services(
             zone=config.private_dns_zone,
             extensions=extensions,
         )
+    public = None
     if foundation is not None and foundation.gateway is not None and facts.gateway is not None:
-        PublicGateway(
+        public = PublicGateway(
             foundation.gateway,
             services=aks_services,
             namespaces=namespaces,
@@ -98,9 +105,32 @@ def deploy_services(
             extensions=extensions,
             provider=provider,
         )
+    envoy = None
+    if envoy_services(aks_services, facts):
+        # Internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress.
+        envoy = EnvoyGateway(
+            services=aks_services,
+            facts=facts,
+            extensions=extensions,
+            provider=provider,
+            gateway_api_crds=public.controller if public is not None else None,
+            dns=InternalDns(
+                foundation.placement,
+                foundation.network.private_zone_name,
+                foundation.config.private_dns_zone,
+            )
+            if foundation is not None
+            else None,
+        )
     components: dict[str, pulumi.ComponentResource] = {}
     for service in catalog.services:
         if service.spec.target is Target.AKS:
+            # A route waits for its CRD and its Gateway's controller.
+            route_after: list[pulumi.Resource] = []
+            if envoy is not None and served_by_envoy(service, facts):
+                route_after = envoy.ready
+            elif public is not None and served_by_gateway(service, facts):
+                route_after = [public.controller]
             components[service.name] = AksService(
                 service.name,
                 AksServiceArgs(
@@ -112,6 +142,7 @@ def deploy_services(
                     secrets=ServiceSecrets(config_values=config_secret_values(service)),
                     namespace=namespaces[service.app],
                     azure=azure,
+                    after=tuple(route_after),
                 ),
             )
         else:

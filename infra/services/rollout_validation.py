@@ -83,8 +83,9 @@ def rollout_problems(
         add(
             "rollout",
             None,
-            "needs a Gateway API route on AKS, which public services get (internal ones stay "
-            "on managed NGINX, which has no weights)",
+            "needs a Gateway API route on AKS in every ingress mode, which public services "
+            "get (internal ones are on managed NGINX, which has no weights, with aks.ingress "
+            "nginx or both)",
             "make it Exposure.PUBLIC, or run the canary on Container Apps",
         )
     if environment is Environment.PROD and spec.probes.readiness is None:

@@ -45,7 +45,24 @@ VALKEY_VERSIONS = (
 # code search on 2026-11-28. Replace with the tag list when refreshing.
 ALB_CONTROLLER_VERSIONS = ("1.0.0", "1.7.9", "1.8.12", "1.10.28", "1.12.2")
 
+# oci://docker.io/envoyproxy/gateway-helm and gateway-crds-helm (Envoy Gateway). NOT the
+# registry's tag list (not readable here): the release tags of github.com/envoyproxy/gateway
+# (snapshot read 2026-11-28), since every release pushes each chart under charts/ with the tag
+# as its version (tools/make/helm.mk: `CHART_VERSION ?= ${RELEASE_VERSION}`, `helm push …
+# oci://docker.io/envoyproxy`); gateway-crds-helm exists from v1.4.0. Only v1.4.0 onwards is
+# listed (the lines built on Gateway API v1.3.0 and newer).
+ENVOY_GATEWAY_VERSIONS = (
+    *(f"v1.4.{patch}" for patch in range(7)),
+    *(f"v1.5.{patch}" for patch in range(10)),
+    *(f"v1.6.{patch}" for patch in range(8)),
+    *(f"v1.7.{patch}" for patch in range(6)),
+    *(f"v1.8.{patch}" for patch in range(4)),
+    "v1.9.0",
+)
+
 PUBLISHED_CHARTS: dict[tuple[str, str], frozenset[str]] = {
+    ("oci://docker.io/envoyproxy", "gateway-helm"): frozenset(ENVOY_GATEWAY_VERSIONS),
+    ("oci://docker.io/envoyproxy", "gateway-crds-helm"): frozenset(ENVOY_GATEWAY_VERSIONS),
     ("https://valkey.io/valkey-helm", "valkey"): frozenset(VALKEY_VERSIONS),
     ("oci://mcr.microsoft.com/application-lb/charts", "alb-controller"): frozenset(
         ALB_CONTROLLER_VERSIONS

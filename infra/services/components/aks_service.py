@@ -51,6 +51,9 @@ class AksServiceArgs:
     namespace: pulumi.Resource
     azure: AzureWiring | None
     """None on a local cluster: no identity, no Key Vault, no private DNS."""
+    after: tuple[pulumi.Resource, ...] = ()
+    """What the service's objects wait for besides its namespace: the Gateway API CRDs and the
+    Gateway controller when it has a route."""
 
 
 class AksService(pulumi.ComponentResource):
@@ -81,7 +84,7 @@ class AksService(pulumi.ComponentResource):
             else None
         )
         client_id: pulumi.Input[str] | None = None
-        depends: list[pulumi.Resource] = [args.namespace]
+        depends: list[pulumi.Resource] = [args.namespace, *args.after]
         if identity is not None and azure is not None:
             # Tokens for this service account (and no other) are exchanged for the identity.
             federation = managedidentity.FederatedIdentityCredential(

@@ -10,6 +10,7 @@ from pulumi_azure_native import privatedns
 
 from infra.constants import INTERNAL_INGRESS_COMPONENT, NAMESPACE_COMPONENT
 from infra.foundation.common import Placement
+from infra.services.components.envoy_gateway import ENVOY_GATEWAY_COMPONENT
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.aks import internal_ingress_controller, namespace_plan
 from infra.services.render.common import PlatformExtensions
@@ -67,6 +68,16 @@ class InternalIngress(pulumi.ComponentResource):
                 relative_record_set_name=host.removesuffix(f".{zone}"),
                 ttl=300,
                 a_records=[privatedns.ARecordArgs(ipv4_address=address)],
-                opts=pulumi.ResourceOptions(parent=self),
+                # Switching back from `aks.ingress: gateway`: the record Envoy Gateway's
+                # component held is this one (one Azure record; without the alias Pulumi would
+                # create it here and then delete it there).
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    aliases=[
+                        pulumi.Alias(
+                            parent=pulumi.create_urn("envoy-gateway", ENVOY_GATEWAY_COMPONENT)
+                        )
+                    ],
+                ),
             )
         self.register_outputs({"address": address})

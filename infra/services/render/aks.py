@@ -43,6 +43,7 @@ from infra.services.render.aks_secrets import (
 )
 from infra.services.render.aks_workload import deployment
 from infra.services.render.common import Manifest, PlatformExtensions, PlatformFacts, Text
+from infra.services.render.envoy_gateway import reference_grant
 from infra.services.render.gateway import tls_secret_provider_class
 from infra.services.render.objects import KubernetesPlan, service_meta
 from infra.services.spec import Event, Manual, Schedule
@@ -84,7 +85,10 @@ class AksServicePlan(KubernetesPlan):
     """HorizontalPodAutoscaler, or KEDA ScaledObject with a queue; None at fixed replicas."""
     disruption_budget: Manifest | None
     route: Manifest | None
-    """HTTPRoute or GRPCRoute on the application's public Gateway."""
+    """HTTPRoute or GRPCRoute on the application's public Gateway (AGC) or on the Envoy
+    Gateway (internal services, the local stack)."""
+    reference_grant: Manifest | None
+    """Lets the shared internal Envoy Gateway read this service's TLS Secret."""
     ingress: Manifest | None
     """The managed-NGINX (or local controller's) Ingress."""
     network_policy: Manifest | None
@@ -132,6 +136,7 @@ def plan_on_aks(
         autoscaler=autoscaler(service, extensions),
         disruption_budget=disruption_budget(service, extensions),
         route=route_of(service, facts, extensions),
+        reference_grant=reference_grant(service, facts, extensions),
         ingress=ingress_object(service, facts, extensions),
         network_policy=network_policy(service, catalog, facts, extensions),
     ).with_hooks(extensions)

@@ -14,7 +14,14 @@ from infra.services.render.common import (
     PlatformFacts,
     selector,
 )
-from infra.services.render.gateway import gateway_source, route_object, served_by_gateway
+from infra.services.render.envoy_gateway import proxy_source
+from infra.services.render.envoy_gateway import route_object as envoy_route
+from infra.services.render.gateway import (
+    gateway_source,
+    route_object,
+    served_by_envoy,
+    served_by_gateway,
+)
 from infra.services.render.objects import service_meta
 from infra.services.spec import Exposure, Protocol
 from infra.services.wiring import reachability
@@ -68,9 +75,15 @@ def service_object(
 def route_of(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Manifest | None:
-    """The Gateway API route of a public service the gateway serves, with its metadata from
-    the one builder every object's comes from."""
-    route = route_object(service, extensions) if served_by_gateway(service, facts) else None
+    """The Gateway API route of a service a Gateway serves (public: the application's AGC
+    Gateway; internal and local: the Envoy Gateway), with its metadata from the one builder
+    every object's comes from."""
+    if served_by_envoy(service, facts):
+        route: Manifest | None = envoy_route(service, facts, extensions)
+    elif served_by_gateway(service, facts):
+        route = route_object(service, extensions)
+    else:
+        route = None
     return None if route is None else {**route, "metadata": service_meta(service, extensions)}
 
 
@@ -79,6 +92,8 @@ def ingress_object(
 ) -> Manifest | None:
     """The managed-NGINX (or local controller's) Ingress: for every exposed service off the
     gateway, and next to the route during the migration release (`aks.ingress: both`)."""
+    if served_by_envoy(service, facts):
+        return None
     if served_by_gateway(service, facts) and not facts.nginx_alongside:
         return None
     spec = service.spec
@@ -130,7 +145,10 @@ def ingress_object(
 
 
 def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Manifest]:
-    """Who delivers ingress traffic: AGC's subnet, the NGINX controllers' namespace, or both."""
+    """Who delivers ingress traffic: AGC's subnet, Envoy Gateway's proxies, the NGINX
+    controllers' namespace, or AGC and NGINX during the migration release."""
+    if served_by_envoy(service, facts):
+        return [proxy_source()]
     if served_by_gateway(service, facts):
         assert isinstance(facts.gateway, GatewayFacts)
         agc = gateway_source(facts.gateway)

@@ -76,6 +76,16 @@ class GatewayFacts:
 
 
 @dataclass(frozen=True)
+class InternalGatewayFacts:
+    """Envoy Gateway behind an internal Azure load balancer, which serves internal AKS ingress
+    (`Exposure.INTERNAL`) with `aks.ingress: gateway` (`infra.services.render.envoy_gateway`)."""
+
+    address: str
+    """The load balancer's fixed private address in the node subnet; internal hosts' private DNS
+    records point at it."""
+
+
+@dataclass(frozen=True)
 class PlatformFacts:
     """What renderers need to know about the platform. Fields may be Outputs in a real run and
     plain strings in tests; renderers never look inside them."""
@@ -100,6 +110,9 @@ class PlatformFacts:
     gateway: GatewayFacts | None = None
     """Public AKS ingress on the Gateway API (the default stack setting); None: the deprecated
     app routing managed NGINX (`aks.ingress: nginx`)."""
+    internal_gateway: InternalGatewayFacts | None = None
+    """Internal AKS ingress on Envoy Gateway (`aks.ingress: gateway`); None: the internal
+    app-routing NGINX (`nginx`, `both`). The local stack always routes through Envoy Gateway."""
     nginx_alongside: bool = False
     """`aks.ingress: both`, the migration release: public services keep their managed-NGINX
     Ingress next to their Gateway API route while DNS moves to the AGC frontend."""

@@ -136,15 +136,27 @@ def canary_name(service: str) -> str:
 
 
 def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
-    """An `HTTPRoute` (host + path prefix) or, for a gRPC port, a `GRPCRoute` (host; gRPC
-    matches on service/method, never on a path), attached to the service's own listener."""
+    """A public AKS service's route, attached to its own listener of the application's AGC
+    Gateway."""
     spec = service.spec
     ingress = spec.ingress
     if spec.target is not Target.AKS or ingress.exposure is not Exposure.PUBLIC:
         return None
+    assert ingress.host is not None, "validated: AKS ingress has a host"
+    parent = {"name": PUBLIC_GATEWAY, "sectionName": service.name}
+    return gateway_route(service, extensions, parent=parent, host=ingress.host)
+
+
+def gateway_route(
+    service: PlannedService, extensions: PlatformExtensions, *, parent: Obj, host: str
+) -> Obj:
+    """An `HTTPRoute` (host + path prefix) or, for a gRPC port, a `GRPCRoute` (host; gRPC
+    matches on service/method, never on a path) to the service's ingress port, attached to
+    `parent` (a Gateway and its listener): the same matching whichever Gateway serves it."""
+    spec = service.spec
+    ingress = spec.ingress
     port = spec.port_named(ingress.port)
     assert port is not None, "validated: ingress names a declared port"
-    assert ingress.host is not None, "validated: AKS ingress has a host"
     meta: Obj = {
         "name": service.name,
         "namespace": service.app,
@@ -152,7 +164,6 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
     }
     if extensions.annotations:
         meta["annotations"] = dict(extensions.annotations)
-    parent = {"name": PUBLIC_GATEWAY, "sectionName": service.name}
     backends = backend_refs(service, service_port(port))
     if port.protocol is Protocol.GRPC:
         return {
@@ -161,7 +172,7 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
             "metadata": meta,
             "spec": {
                 "parentRefs": [parent],
-                "hostnames": [ingress.host],
+                "hostnames": [host],
                 "rules": [{"backendRefs": backends}],
             },
         }
@@ -171,7 +182,7 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
         "metadata": meta,
         "spec": {
             "parentRefs": [parent],
-            "hostnames": [ingress.host],
+            "hostnames": [host],
             "rules": [
                 {
                     "matches": [{"path": {"type": "PathPrefix", "value": ingress.path}}],
@@ -196,11 +207,25 @@ def served_by_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
     )
 
 
+def served_by_envoy(service: PlannedService, facts: PlatformFacts) -> bool:
+    """Envoy Gateway serves internal AKS ingress (`aks.ingress: gateway`, on an internal load
+    balancer) and every exposed service of the local stack (see `render/envoy_gateway.py`)."""
+    spec = service.spec
+    if spec.target is not Target.AKS or spec.ingress.exposure is Exposure.NONE:
+        return False
+    if facts.cluster is ClusterKind.LOCAL:
+        return True
+    return facts.internal_gateway is not None and spec.ingress.exposure is Exposure.INTERNAL
+
+
 def gateway_certificate(service: PlannedService, facts: PlatformFacts) -> str | None:
     """The Key Vault certificate (in the platform vault, validated) the service's listener
-    serves, by name; None without TLS or off the gateway."""
+    serves, by name: on AGC (public) or on the internal Envoy Gateway, which both read a
+    Kubernetes TLS Secret; None without TLS, locally, or on managed NGINX (which reads Key
+    Vault itself)."""
     tls = service.spec.ingress.tls
-    if tls is None or not served_by_gateway(service, facts):
+    on_envoy = served_by_envoy(service, facts) and facts.cluster is ClusterKind.AKS
+    if tls is None or not (served_by_gateway(service, facts) or on_envoy):
         return None
     return tls.key_vault_certificate_uri.rstrip("/").rsplit("/", 1)[-1]
 
@@ -208,11 +233,11 @@ def gateway_certificate(service: PlannedService, facts: PlatformFacts) -> str | 
 def tls_secret_provider_class(
     service: PlannedService, facts: PlatformFacts, client_id: Text | None
 ) -> Obj | None:
-    """AGC reads listener certificates from Kubernetes Secrets, not from Key Vault. The Secrets
-    Store CSI driver syncs the certificate (private key and chain, read through the secret
-    endpoint) into the `kubernetes.io/tls` Secret the listener names, while a pod mounts it:
-    the service's own pods do, with the service's identity (Key Vault Secrets User on that
-    certificate's secret alone). Rotation in Key Vault re-syncs it (azure.github.io/
+    """AGC and Envoy Gateway read listener certificates from Kubernetes Secrets, not from Key
+    Vault. The Secrets Store CSI driver syncs the certificate (private key and chain, read
+    through the secret endpoint) into the `kubernetes.io/tls` Secret the listener names, while
+    a pod mounts it: the service's own pods do, with the service's identity (Key Vault Secrets
+    User on that certificate's secret alone). Rotation in Key Vault re-syncs it (azure.github.io/
     secrets-store-csi-driver-provider-azure, "Sync mounted content with Kubernetes secret")."""
     certificate = gateway_certificate(service, facts)
     if certificate is None:

@@ -1,4 +1,5 @@
-"""Rules of the Gateway API ingress on Application Gateway for Containers (AGC)."""
+"""Rules of the Gateway API ingress: Application Gateway for Containers (AGC, public) and Envoy
+Gateway (internal and local), and the charts that install their CRDs."""
 
 from __future__ import annotations
 
@@ -16,10 +17,54 @@ AGC_CONFIGURATION_MANAGER = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 
+ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io"
+GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
+GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+ENVOY_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
+ALB_GATEWAY_CLASS = "azure-alb-external"
+"""The GatewayClass the ALB controller chart creates itself (AGC quickstarts)."""
+
+
+_CRD_SETS = {GATEWAY_API_GROUP: "Gateway API", ENVOY_GATEWAY_GROUP: "Envoy Gateway"}
+
+
+def _chart_name(resource: PlannedResource) -> str:
+    return str(resource.inputs.get("chart", "")).rstrip("/").rsplit("/", 1)[-1]
+
+
 def _is_alb_controller(resource: PlannedResource) -> bool:
-    return resource.type == CHART and str(resource.inputs.get("chart", "")).rstrip("/").endswith(
-        "/alb-controller"
-    )
+    return resource.type == CHART and _chart_name(resource) == "alb-controller"
+
+
+def _is_envoy_gateway(resource: PlannedResource) -> bool:
+    return resource.type == CHART and _chart_name(resource) == "gateway-helm"
+
+
+def crd_groups(resource: PlannedResource) -> frozenset[str]:
+    """The API groups whose CRDs a chart installs, for the charts the platform uses:
+    - alb-controller: the Gateway API (standard channel) (AGC quickstart "Deploy ALB
+      controller");
+    - Envoy Gateway's gateway-helm: the Gateway API (experimental channel) and Envoy Gateway's
+      own, both from its `crds/` directory, unless `skipCrds` (v1.5.9 charts/gateway-helm/crds/);
+    - gateway-crds-helm: each set its values enable (`crds.gatewayAPI.enabled`,
+      `crds.envoyGateway.enabled`; both off by default, v1.5.9 values.yaml)."""
+    if resource.type != CHART:
+        return frozenset()
+    name = _chart_name(resource)
+    if name == "alb-controller":
+        return frozenset({GATEWAY_API_GROUP})
+    if name == "gateway-helm":
+        if resource.inputs.get("skipCrds"):
+            return frozenset()
+        return frozenset({GATEWAY_API_GROUP, ENVOY_GATEWAY_GROUP})
+    if name == "gateway-crds-helm":
+        groups = set[str]()
+        if nested(resource.inputs, "values", "crds", "gatewayAPI", "enabled"):
+            groups.add(GATEWAY_API_GROUP)
+        if nested(resource.inputs, "values", "crds", "envoyGateway", "enabled"):
+            groups.add(ENVOY_GATEWAY_GROUP)
+        return frozenset(groups)
+    return frozenset()
 
 
 def _known(ctx: StepContext, token: str) -> list[PlannedResource]:
@@ -37,31 +82,118 @@ def _group(token: str) -> str:
 
 @rule(
     "gateway-api-crds-missing",
-    refuses="a Gateway API object (Gateway, HTTPRoute, GRPCRoute) sent before the chart that "
-    'installs the Gateway API CRDs (the ALB controller) is applied ("no matches for kind")',
+    refuses="a Gateway API object (Gateway, HTTPRoute, GRPCRoute, GatewayClass, ReferenceGrant) "
+    "or an Envoy Gateway object sent before the chart that installs its CRDs is applied "
+    '("no matches for kind")',
     source="AKS has no Gateway API CRDs unless something installs them (Gateway API install "
     "docs; AGC quickstart: the ALB controller chart brings them and the azure-alb-external "
-    "GatewayClass)",
+    "GatewayClass; Envoy Gateway 'Install with Helm': gateway-crds-helm)",
 )
 def gateway_api_crds(ctx: StepContext) -> Iterator[Refusal]:
-    """A plain AKS cluster serves no gateway.networking.k8s.io kinds. The ALB controller
-    chart installs them; an object that does not wait for that chart races it, and
-    pulumi-kubernetes gives up after ~31 s of "no matches for kind"."""
-    if _group(ctx.resource.type) != GATEWAY_API_GROUP:
+    """A plain cluster serves no gateway.networking.k8s.io kinds. A chart installs them (the
+    ALB controller on AKS, Envoy Gateway's CRD chart locally); an object that does not wait
+    for that chart races it, and pulumi-kubernetes gives up after ~31 s of "no matches for
+    kind"."""
+    group = _group(ctx.resource.type)
+    if group not in (GATEWAY_API_GROUP, ENVOY_GATEWAY_GROUP):
         return
-    charts = [r for r in _known(ctx, CHART) if _is_alb_controller(r)]
+    charts = [r for r in _known(ctx, CHART) if group in crd_groups(r)]
     if not charts:
         yield ctx.refuse(
             "gateway-api-crds-missing",
-            "nothing in the plan or the cluster installs the Gateway API CRDs.",
-            "install the ALB controller chart (infra/services/components/gateway.py) and make "
-            "Gateway API objects depend on it.",
+            f"nothing in the plan or the cluster installs the {_CRD_SETS[group]} CRDs.",
+            "install the chart that brings them (the ALB controller, "
+            "infra/services/components/gateway.py, or Envoy Gateway's CRD chart, "
+            "infra/services/components/envoy_gateway.py) and make the object depend on it.",
         )
     elif all(ctx.age(chart.urn) is None for chart in charts):
         yield ctx.refuse(
             "gateway-api-crds-missing",
             f"it does not wait for {charts[0].name}, which installs its CRD.",
             f"make it depend on {charts[0].name}.",
+        )
+
+
+@rule(
+    "crd-owned-twice",
+    refuses="two Helm charts that both install the same CRDs (e.g. the ALB controller and "
+    "Envoy Gateway's gateway-helm without skipCrds, both bringing the Gateway API CRDs): the "
+    "second apply conflicts with the first's field manager, and deleting either release "
+    "removes CRDs, and every Gateway and route, the other still needs",
+    source="Helm docs 'Custom Resource Definitions' (CRDs in crds/ are installed, never "
+    "upgraded or deleted by Helm; with rendered CRDs the release owns them); Envoy Gateway "
+    "'Install with Helm: Installing CRDs separately' (--skip-crds when the CRDs are "
+    "installed otherwise); Kubernetes server-side apply field-manager conflicts",
+)
+def crd_owned_twice(ctx: StepContext) -> Iterator[Refusal]:
+    """helm.v4.Chart renders CRDs as ordinary resources: two charts with the same CRD are two
+    owners of one cluster object, which server-side apply refuses ("conflict with
+    <manager>") and whose deletion with either chart breaks the other."""
+    mine = crd_groups(ctx.resource)
+    if not mine:
+        return
+    for other in _known(ctx, CHART):
+        if other.urn == ctx.resource.urn:
+            continue
+        shared = sorted(mine & crd_groups(other))
+        if shared:
+            yield ctx.refuse(
+                "crd-owned-twice",
+                f"{other.name} already installs the "
+                f"{' and '.join(_CRD_SETS[g] for g in shared)} CRDs this chart installs too.",
+                "let one chart own each CRD: skipCrds on gateway-helm and choose the sets "
+                "gateway-crds-helm installs (crds.gatewayAPI.enabled false where the ALB "
+                "controller installs the Gateway API).",
+            )
+            return
+
+
+@rule(
+    "gateway-class-unserved",
+    refuses="a Gateway whose GatewayClass does not exist, or whose class's controller is not "
+    "installed (the Gateway is accepted by the API server but never programmed: no address, "
+    "no traffic)",
+    source="Gateway API spec (GatewayClass.spec.controllerName; a Gateway is reconciled only "
+    "by the controller of its class); Envoy Gateway v1.5.9 values.yaml "
+    "(controllerName gateway.envoyproxy.io/gatewayclass-controller); AGC quickstart "
+    "(azure-alb-external comes with the ALB controller)",
+)
+def gateway_class_unserved(ctx: StepContext) -> Iterator[Refusal]:
+    """The API server takes any `gatewayClassName`; nothing reports the mistake until the
+    host does not answer. Checked against the plan and the cluster as a whole (a controller
+    may start after the Gateway: it reconciles it then)."""
+    if ctx.resource.type != GATEWAY:
+        return
+    wanted = str(nested(ctx.resource.inputs, "spec", "gatewayClassName") or "")
+    charts = _known(ctx, CHART)
+    if wanted == ALB_GATEWAY_CLASS:
+        if not any(_is_alb_controller(c) for c in charts):
+            yield ctx.refuse(
+                "gateway-class-unserved",
+                f"its class {wanted} comes with the ALB controller chart, which is not installed.",
+                "install the ALB controller (aks.ingress gateway or both).",
+            )
+        return
+    classes = [
+        c
+        for c in _known(ctx, GATEWAY_CLASS)
+        if str(nested(c.inputs, "metadata", "name") or "") == wanted
+    ]
+    if not classes:
+        yield ctx.refuse(
+            "gateway-class-unserved",
+            f"no GatewayClass {wanted!r} exists in the plan or the cluster.",
+            "create the GatewayClass (infra/services/render/envoy_gateway.py) or fix "
+            "gatewayClassName.",
+        )
+        return
+    controller = str(nested(classes[0].inputs, "spec", "controllerName") or "")
+    if controller == ENVOY_CONTROLLER_NAME and not any(_is_envoy_gateway(c) for c in charts):
+        yield ctx.refuse(
+            "gateway-class-unserved",
+            f"GatewayClass {wanted} names {controller}, and no Envoy Gateway chart "
+            "(gateway-helm) is installed.",
+            "install Envoy Gateway (infra/services/components/envoy_gateway.py).",
         )
 
 
