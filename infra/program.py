@@ -28,7 +28,12 @@ from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
 from infra.problems import InvalidInput
 from infra.services.catalog import Catalog
-from infra.services.custom_domains import custom_domains, internal_host_problems
+from infra.services.custom_domains import (
+    ManagedRecords,
+    custom_domains,
+    gateway_host_records,
+    internal_host_problems,
+)
 from infra.services.deploy import deploy_services
 from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
@@ -161,6 +166,11 @@ def build(
         return Platform(foundation, catalog, {})
     domains, problems = custom_domains(catalog, config.dns)
     problems += internal_host_problems(catalog, config.private_dns_zone)
+    gateway_hosts: dict[str, ManagedRecords] = {}
+    if config.aks.ingress == "gateway":
+        # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
+        gateway_hosts, host_problems = gateway_host_records(catalog, config.dns)
+        problems += host_problems
     if problems:
         raise InvalidInput("the service hosts (nothing was registered)", problems)
     report = preflight(config, catalog)
@@ -168,7 +178,13 @@ def build(
     pulumi.export("preflight", report.summary())
     facts = platform_facts(config, foundation)
     services = deploy_services(
-        catalog, foundation, foundation.aks.provider, facts, extensions, domains=domains
+        catalog,
+        foundation,
+        foundation.aks.provider,
+        facts,
+        extensions,
+        domains=domains,
+        gateway_hosts=gateway_hosts,
     )
     return Platform(foundation, catalog, services)
 

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from infra.config import platform_config_from_values
-from infra.preview.engine import OfflineRun, run_offline
+from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
 from infra.preview.mocks import FAKE_SUBSCRIPTION
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
@@ -26,8 +26,10 @@ from infra.services.spec import (
     Application,
     Dependency,
     Exposure,
+    HttpProbe,
     Ingress,
     Port,
+    Probes,
     Protocol,
     Rollout,
     ServiceSpec,
@@ -410,3 +412,70 @@ def test_program_in_nginx_mode_creates_no_agc_and_keeps_the_managed_ingress() ->
     assert not run.by_type("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")
     ingress = run.one("kubernetes:networking.k8s.io/v1:Ingress", "shop-shop")
     assert ingress.inputs["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"
+
+
+# ----- DNS for public hosts: a CNAME to the application's Frontend ---------------------------
+
+
+def _public_run(stack_name: str, host: str, ingress_mode: str = "gateway") -> OfflineRun:
+    stack = read_stack(stack_name)
+    values = dict(stack.values)
+    values["platform:aks"] = json.dumps(
+        {**json.loads(values["platform:aks"]), "ingress": ingress_mode}
+    )
+    shop = ServiceSpec(
+        name="shop",
+        # prod runs images by digest and serves public hosts over TLS
+        image="shop@sha256:" + "a" * 64,
+        target=Target.AKS,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(
+            exposure=Exposure.PUBLIC,
+            host=host,
+            tls=Tls(
+                key_vault_certificate_uri=f"https://kv-shop-{stack_name}.vault.azure.net/certificates/shop"
+            ),
+        ),
+        probes=Probes(readiness=HttpProbe(path="/ready")),
+    )
+    app = Application(name="shop", services=(shop,), source="apps/test.py")
+    return run_offline(dataclasses.replace(stack, values=values), lambda: build(applications=[app]))
+
+
+def test_a_public_host_in_the_platform_zone_gets_a_cname_to_its_frontend() -> None:
+    run = _public_run("prod", "shop.example.com")  # prod manages the zone example.com
+    frontend = run.one("azure-native:servicenetworking:FrontendsInterface", "shop-frontend")
+    fqdn = dict(frontend.computed)[("fqdn",)]
+    record = run.one("azure-native:dns:RecordSet", "shop-gateway-host")
+    assert record.inputs["zoneName"] == "example.com"
+    assert record.inputs["resourceGroupName"] == "rg-dns"
+    assert record.inputs["relativeRecordSetName"] == "shop"
+    assert record.inputs["recordType"] == "CNAME"
+    assert record.inputs["cnameRecord"] == {"cname": fqdn}
+    assert run.outputs["publicGatewayFrontends"] == {"shop": fqdn}
+
+
+def test_a_public_host_outside_the_zone_gets_no_record_and_its_frontend_is_exported() -> None:
+    """AGC checks no DNS record: the operator points the host at the exported FQDN."""
+    run = _public_run("dev", "shop.example.com")  # dev manages no zone
+    assert not run.by_type("azure-native:dns:RecordSet")
+    assert set(run.outputs["publicGatewayFrontends"]) == {"shop"}
+
+
+def test_during_the_migration_release_the_hosts_keep_their_records() -> None:
+    """`both`: the hosts still resolve to NGINX; pointing them at AGC is the migration's step."""
+    run = _public_run("prod", "shop.example.com", ingress_mode="both")
+    assert not [
+        r for r in run.by_type("azure-native:dns:RecordSet") if r.name == "shop-gateway-host"
+    ]
+    assert set(run.outputs["publicGatewayFrontends"]) == {"shop"}
+
+
+def test_a_public_aks_host_at_the_zone_apex_is_refused_before_anything_is_registered() -> None:
+    with pytest.raises(ProgramFailed) as caught:
+        _public_run("prod", "example.com")
+    assert caught.value.run.resources == []
+    message = str(caught.value.cause)
+    assert "example.com" in message
+    assert "zone apex cannot be a CNAME" in message
+    assert "www.example.com" in message

@@ -205,6 +205,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
             outputs["customDomainConfiguration"] = {
                 "customDomainVerificationId": hashlib.sha256(name.encode()).hexdigest().upper()
             }
+        elif token == "azure-native:servicenetworking:FrontendsInterface":
+            # AGC generates each Frontend's name, e.g. `<16 chars>.fz<n>.alb.azure.com`.
+            outputs["fqdn"] = f"{_guid(name).replace('-', '')[:16]}.fz00.alb.azure.com"
         elif token == "azure-native:app:ContainerApp":
             outputs["latestRevisionFqdn"] = f"{physical}.internal.example"
             ingress = (inputs.get("configuration") or {}).get("ingress")

@@ -91,6 +91,48 @@ def _missing_records(service: PlannedService, host: str) -> Problem:
     )
 
 
+def gateway_host_records(
+    catalog: Catalog, dns: DnsConfig
+) -> tuple[dict[str, ManagedRecords], list[Problem]]:
+    """The CNAME each public AKS host gets in the zone the platform manages, to its
+    application's Application Gateway for Containers Frontend (`aks.ingress: gateway`).
+
+    AGC checks no DNS before it serves a host, so a host outside the zone is not refused: its
+    record is the operator's, to the Frontend FQDN the stack exports (`publicGatewayFrontends`).
+    A zone apex is: a Frontend has an FQDN and no address ("Application Gateway for Containers
+    components": frontends provide a unique FQDN for a CNAME; private or static IPs are not
+    offered), a CNAME cannot sit at an apex (RFC 1034 §3.6.2), and Azure DNS alias records
+    target public IPs, Traffic Manager and Front Door, not AGC."""
+    records: dict[str, ManagedRecords] = {}
+    problems: list[Problem] = []
+    for service in catalog.services:
+        spec = service.spec
+        host = spec.ingress.host
+        if spec.target is not Target.AKS or spec.ingress.exposure is not Exposure.PUBLIC:
+            continue
+        if host is None or not spec.ports:
+            continue
+        managed = _in_zone(host, dns)
+        if managed is None:
+            continue
+        if managed.apex:
+            problems.append(
+                Problem(
+                    path="ingress.host",
+                    value=host,
+                    problem="is the apex of the platform's DNS zone; a public AKS service is "
+                    "served by an Application Gateway for Containers Frontend, which has a "
+                    "name and no fixed address, and a zone apex cannot be a CNAME",
+                    fix=f"serve a subdomain (e.g. www.{host}) from AKS, or serve the apex from "
+                    "Container Apps (an A record to the environment's static IP)",
+                    group=f"{service.name} ({service.source})",
+                )
+            )
+            continue
+        records[service.name] = managed
+    return records, problems
+
+
 def internal_host_problems(catalog: Catalog, private_zone: str) -> list[Problem]:
     """An internal AKS host resolves only through the platform's private zone, where the platform
     writes its record (to the internal ingress address): a host outside the zone would resolve

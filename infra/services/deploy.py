@@ -19,7 +19,7 @@ from infra.services.components.envoy_gateway import EnvoyGateway, InternalDns
 from infra.services.components.gateway import PublicGateway
 from infra.services.components.helm_chart import HelmRelease
 from infra.services.components.namespace import ApplicationNamespace, InternalIngress
-from infra.services.custom_domains import CustomDomain
+from infra.services.custom_domains import CustomDomain, ManagedRecords
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.envoy_gateway import envoy_services
@@ -45,6 +45,7 @@ def deploy_services(
     extensions: PlatformExtensions,
     *,
     domains: Mapping[str, CustomDomain] | None = None,
+    gateway_hosts: Mapping[str, ManagedRecords] | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """Every service on its target. Without a foundation (the local stack) every service must
     already target the cluster (see `infra.services.local`)."""
@@ -104,7 +105,11 @@ def deploy_services(
             placement=foundation.placement,
             extensions=extensions,
             provider=provider,
+            host_records=gateway_hosts,
         )
+        # Where to point the public hosts the platform writes no record for (outside its zone,
+        # or during the `both` migration release: README, "Migration from managed NGINX").
+        pulumi.export("publicGatewayFrontends", public.frontends)
     envoy = None
     if envoy_services(aks_services, facts):
         # Internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress.

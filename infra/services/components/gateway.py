@@ -1,5 +1,6 @@
 """`PublicGateway`: the ALB controller (Helm) and, per application with public AKS services, an
-Application Gateway for Containers Frontend and the Gateway that uses it."""
+Application Gateway for Containers Frontend, the Gateway that uses it, and the CNAME of each
+host in the platform's DNS zone to the Frontend's FQDN."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi_azure_native import servicenetworking
+from pulumi_azure_native import dns, servicenetworking
 
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
 from infra.services.catalog import PlannedService
 from infra.services.components.kubernetes_objects import create_objects
+from infra.services.custom_domains import ManagedRecords
 from infra.services.render.common import GatewayFacts, PlatformExtensions
 from infra.services.render.gateway import frontend_name, gateway_object, public_services
 
@@ -29,6 +31,8 @@ class PublicGateway(pulumi.ComponentResource):
     credential, roles)."""
 
     controller: k8s.helm.v4.Chart
+    frontends: dict[str, pulumi.Output[str]]
+    """Application → its Frontend's FQDN: where each public host's CNAME points."""
 
     def __init__(
         self,
@@ -40,9 +44,13 @@ class PublicGateway(pulumi.ComponentResource):
         placement: Placement,
         extensions: PlatformExtensions,
         provider: k8s.Provider,
+        host_records: Mapping[str, ManagedRecords] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`host_records`: service → the CNAME its host gets in the platform's DNS zone
+        (`custom_domains.gateway_host_records`; `aks.ingress: gateway` only)."""
         super().__init__("platform:services:PublicGateway", "public-gateway", None, opts)
+        self.frontends = {}
         self.controller = k8s.helm.v4.Chart(
             "alb-controller",
             chart=ALB_CHART,
@@ -79,6 +87,26 @@ class PublicGateway(pulumi.ComponentResource):
                     depends_on=[namespace, self.controller, frontend],
                 ),
             )
-        self.register_outputs(
-            {"apps": [app for app in sorted(namespaces) if public_services(services, app)]}
-        )
+            self.frontends[app] = frontend.fqdn
+            for service in public_services(services, app):
+                records = (host_records or {}).get(service.name)
+                if records is not None:
+                    _host_cname(self, service.name, records, frontend.fqdn)
+        self.register_outputs({"frontends": self.frontends})
+
+
+def _host_cname(
+    parent: pulumi.Resource, service: str, records: ManagedRecords, target: pulumi.Input[str]
+) -> dns.RecordSet:
+    """The host's name in the zone, an alias of the Frontend's FQDN (AGC serves the host named
+    in the request; it verifies no DNS record, so the route works before or after this)."""
+    return dns.RecordSet(
+        f"{service}-gateway-host",
+        zone_name=records.zone,
+        resource_group_name=records.resource_group,
+        relative_record_set_name=records.relative_name,
+        record_type="CNAME",
+        ttl=300,
+        cname_record=dns.CnameRecordArgs(cname=target),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
