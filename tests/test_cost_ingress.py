@@ -337,7 +337,9 @@ def test_each_ingress_mode_prices_the_load_balancer_rules_its_plan_creates(
     # What each mode runs: the gateway mode has no add-on and serves internal hosts on Envoy
     # Gateway's load balancer; nginx and both have the add-on's public NGINX and the internal
     # NGINX controller instead.
+    pool = lines["AKS node pool user"]["assumptions"]
     if mode == "gateway":
+        assert "NGINX" not in pool
         assert (public, ips) == (1, 0)
         assert (
             "Envoy Gateway envoy-gateway-system/internal (ports 80)"
@@ -345,6 +347,8 @@ def test_each_ingress_mode_prices_the_load_balancer_rules_its_plan_creates(
         )
     else:
         assert (public, ips) == (3, 1)
+        # The add-on's NGINX pods are AKS's (not in the plan): named, not guessed.
+        assert "the app routing add-on's NGINX pods not counted" in pool
         assert "NGINX controller" in lines[LB_LINE]["assumptions"]
         assert "Envoy Gateway" not in lines[LB_LINE]["assumptions"]
 

@@ -9,6 +9,7 @@ floor is a lower bound.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -55,8 +56,21 @@ def price_cluster(
     pods = workloads(resources)
     pools = _pools(cluster)
     user = next((p for p in pools if p.get("mode") == "User"), pools[0] if pools else None)
+    routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
     for pool in pools:
-        lines += _pool(pool, pool is user, pods, label, ctx)
+        priced = _pool(pool, pool is user, pods, label, ctx)
+        if routing and pool is user and pods:
+            # The add-on's NGINX Deployments are AKS's, not in the plan; their requests are not
+            # documented as source either, so they are named rather than guessed.
+            pool_line = priced[0]
+            priced[0] = dataclasses.replace(
+                pool_line,
+                assumptions=pool_line.assumptions.replace(
+                    "daemonsets not counted",
+                    "daemonsets and the app routing add-on's NGINX pods not counted",
+                ),
+            )
+        lines += priced
     lines += _load_balancers(inputs, resources, label, ctx)
     return lines
 
