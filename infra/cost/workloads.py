@@ -84,7 +84,8 @@ ADDON_CHARTS: dict[str, ChartPods] = {
 }
 """Add-on charts the platform installs, with the pods they run by default (their documented
 values) and where the plan's values can change that. The versions are pinned in the
-components (infra/services/components/); these defaults held across the pinned lines."""
+components (infra/services/components/, infra/services/chart_versions.py); the defaults were
+read from the charts' current documentation, so a version bump should recheck them."""
 
 
 def _requests(containers: Iterable[dict[str, Any]]) -> tuple[float, float]:
