@@ -1,5 +1,5 @@
 """AKS: the cluster tier, node pools (VM times nodes, OS disks), load balancers and the share of
-the user pool each service's pods take.
+the user pool each service's pods (and each platform add-on's) take.
 
 Node reservations follow AKS's documented formulas (learn.microsoft.com/azure/aks/
 node-resource-reservations): CPU by core count, memory `min(20 MB * maxPods + 50 MB, 25%)`
@@ -9,25 +9,21 @@ floor is a lower bound.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from infra.cost import meters
+from infra.cost.envoy_gateway import envoy_gateways
 from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line
-from infra.cost.quantities import cores, gibibytes, obj
+from infra.cost.quantities import obj
 from infra.cost.sheet import VmSize
+from infra.cost.workloads import Workload, workloads
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-CHART = "kubernetes:helm.sh/v4:Chart"
-HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 K8S_SERVICE = "kubernetes:core/v1:Service"
 NGINX = "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
 INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
-NAME_LABEL = "app.kubernetes.io/name"
 
 _CPU_RESERVED_MILLICORES = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
 
@@ -38,66 +34,6 @@ def allocatable(size: VmSize, max_pods: int) -> tuple[float, float]:
     cpu = size.vcpu - _CPU_RESERVED_MILLICORES[max(known)] / 1000
     kube_reserved = min((20 * max_pods + 50) / 1024, 0.25 * size.memory_gib)
     return cpu, size.memory_gib - kube_reserved - 100 / 1024
-
-
-@dataclass(frozen=True)
-class Workload:
-    """Pods of one service on AKS: per-pod requests and the replica range."""
-
-    service: str
-    resource: str
-    cpu: float
-    memory_gib: float
-    min_replicas: int
-    max_replicas: int
-
-
-def _requests(containers: Iterable[dict[str, Any]]) -> tuple[float, float]:
-    cpu = memory = 0.0
-    for container in containers:
-        requests = obj(obj(container.get("resources")).get("requests"))
-        cpu += cores(requests.get("cpu", 0))
-        memory += gibibytes(requests.get("memory", 0))
-    return cpu, memory
-
-
-def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
-    """Deployments (replicas from their HPA or ScaledObject) and Helm charts' pods."""
-    ranges: dict[tuple[str, str], tuple[int, int]] = {}
-    for r in resources:
-        spec = obj(r["inputs"].get("spec"))
-        key = (
-            str(obj(r["inputs"].get("metadata")).get("namespace", "")),
-            str(obj(spec.get("scaleTargetRef")).get("name", "")),
-        )
-        if r["type"] == HPA:
-            ranges[key] = (int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1)))
-        elif r["type"] == SCALED_OBJECT:
-            ranges[key] = (
-                int(spec.get("minReplicaCount", 0)),
-                int(spec.get("maxReplicaCount", 100)),
-            )
-    found: list[Workload] = []
-    for r in resources:
-        inputs = r["inputs"]
-        if r["type"] == DEPLOYMENT:
-            metadata = obj(inputs.get("metadata"))
-            pod = obj(obj(obj(inputs.get("spec")).get("template")).get("spec"))
-            cpu, memory = _requests(pod.get("containers") or [])
-            fixed = int(obj(inputs.get("spec")).get("replicas", 1))
-            low, high = ranges.get(
-                (str(metadata.get("namespace", "")), str(metadata.get("name", ""))), (fixed, fixed)
-            )
-            service = str(obj(metadata.get("labels")).get(NAME_LABEL, r["name"]))
-            found.append(Workload(service, f"{r['type']} {r['name']}", cpu, memory, low, high))
-        elif r["type"] == CHART:
-            values = obj(inputs.get("values"))
-            cpu, memory = _requests([values])
-            replicas = int(values.get("replicaCount", 1))
-            found.append(
-                Workload(r["name"], f"{r['type']} {r['name']}", cpu, memory, replicas, replicas)
-            )
-    return sorted(found, key=lambda w: w.service)
 
 
 def _pools(cluster: dict[str, Any]) -> list[dict[str, Any]]:
@@ -120,8 +56,21 @@ def price_cluster(
     pods = workloads(resources)
     pools = _pools(cluster)
     user = next((p for p in pools if p.get("mode") == "User"), pools[0] if pools else None)
+    routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
     for pool in pools:
-        lines += _pool(pool, pool is user, pods, label, ctx)
+        priced = _pool(pool, pool is user, pods, label, ctx)
+        if routing and pool is user and pods:
+            # The add-on's NGINX Deployments are AKS's, not in the plan; their requests are not
+            # documented as source either, so they are named rather than guessed.
+            pool_line = priced[0]
+            priced[0] = dataclasses.replace(
+                pool_line,
+                assumptions=pool_line.assumptions.replace(
+                    "daemonsets not counted",
+                    "daemonsets and the app routing add-on's NGINX pods not counted",
+                ),
+            )
+        lines += priced
     lines += _load_balancers(inputs, resources, label, ctx)
     return lines
 
@@ -187,7 +136,8 @@ def _pool(
         need_max = _nodes_for(pods, cpu, memory, at_max=True)
         floor_nodes = min(max(low, need_min), high)
         notes.append(
-            f"services' requests need {need_min} node(s) at minimum replicas, "
+            f"pods' requests (services and platform add-ons) need {need_min} node(s) at "
+            "minimum replicas, "
             f"{need_max} at maximum "
             f"({cpu:.2f} cores, {memory:.1f} GiB allocatable per node; daemonsets not counted)"
         )
@@ -199,22 +149,18 @@ def _pool(
             notes.append(
                 f"maximum replicas need more than maxCount {high}: the ceiling is capped there"
             )
-        for pod in pods:
-            share = max(pod.cpu / cpu, pod.memory_gib / memory) * per_node
-            lines.append(
-                Line(
-                    pod.service,
-                    f"share of AKS pool {name}",
-                    pod.resource,
-                    share * pod.min_replicas,
-                    share * pod.max_replicas,
-                    f"{pod.min_replicas}..{pod.max_replicas} replicas × "
-                    f"{pod.cpu:g} cores / {pod.memory_gib:g} GiB of a {vm_size} node; "
-                    f"inside the pool's line, not added again",
-                    prices,
-                    counted=False,
-                )
+        lines += [
+            _share(
+                pod,
+                pool=name,
+                vm_size=vm_size,
+                cpu=cpu,
+                memory=memory,
+                per_node=per_node,
+                prices=prices,
             )
+            for pod in pods
+        ]
     lines.insert(
         0,
         Line(
@@ -230,6 +176,40 @@ def _pool(
     return lines
 
 
+def _share(
+    pod: Workload,
+    *,
+    pool: str,
+    vm_size: str,
+    cpu: float,
+    memory: float,
+    per_node: float,
+    prices: tuple[Any, ...],
+) -> Line:
+    """A workload's share of the pool's nodes (already inside the pool's line): a service's
+    under its name, a platform add-on's as a platform line naming what runs."""
+    share = max(pod.cpu / cpu, pod.memory_gib / memory) * per_node
+    shape = (
+        f"{pod.min_replicas}..{pod.max_replicas} replicas × "
+        f"{pod.cpu:.3g} cores / {pod.memory_gib:.3g} GiB of a {vm_size} node"
+    )
+    if pod.service == PLATFORM:
+        item = f"share of AKS pool {pool}: {pod.what}"
+        shape += f"; requests: {pod.requests_from}"
+    else:
+        item = f"share of AKS pool {pool}"
+    return Line(
+        pod.service,
+        item,
+        pod.resource,
+        share * pod.min_replicas,
+        share * pod.max_replicas,
+        f"{shape}; inside the pool's line, not added again",
+        prices,
+        counted=False,
+    )
+
+
 def _nodes_for(pods: list[Workload], cpu: float, memory: float, *, at_max: bool) -> int:
     total_cpu = sum(p.cpu * (p.max_replicas if at_max else p.min_replicas) for p in pods)
     total_memory = sum(p.memory_gib * (p.max_replicas if at_max else p.min_replicas) for p in pods)
@@ -240,17 +220,21 @@ def _load_balancers(
     inputs: dict[str, Any], resources: list[dict[str, Any]], label: str, ctx: Context
 ) -> list[Line]:
     """AKS's Standard load balancers (created by AKS, outside the plan, billed to the
-    subscription): `kubernetes` (outbound rule, public ingress) and `kubernetes-internal`."""
+    subscription): `kubernetes` (outbound rule, public ingress) and `kubernetes-internal`.
+    A rule per port of every `LoadBalancer` Service: the plan's own, the app routing add-on's
+    NGINX controllers, and the Service Envoy Gateway makes for each of its Gateways."""
     network = obj(inputs.get("networkProfile"))
     public_rules = 1 if network.get("outboundType", "loadBalancer") == "loadBalancer" else 0
     public_ips = 0
     internal_rules = 0
     routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
     notes_public = ["1 outbound rule"] if public_rules else []
+    notes_internal: list[str] = []
     if routing:
         public_rules += 2
         public_ips += 1
         notes_public.append("app routing's default public NGINX (ports 80, 443, 1 public IP)")
+    services = {"public": 0, "internal": 0}
     for r in resources:
         spec = obj(r["inputs"].get("spec"))
         annotations = obj(obj(r["inputs"].get("metadata")).get("annotations"))
@@ -258,9 +242,11 @@ def _load_balancers(
             ports = len(spec.get("ports") or [])
             if str(annotations.get(INTERNAL_LB, "")).lower() == "true":
                 internal_rules += ports
+                services["internal"] += ports
             else:
                 public_rules += ports
                 public_ips += 1
+                services["public"] += ports
         elif r["type"] == NGINX:
             internal = (
                 str(
@@ -270,19 +256,35 @@ def _load_balancers(
                 ).lower()
                 == "true"
             )
+            name = str(obj(r["inputs"].get("metadata")).get("name", r["name"]))
             if internal:
                 internal_rules += 2
+                notes_internal.append(f"NGINX controller {name} (ports 80, 443)")
             else:
                 public_rules += 2
                 public_ips += 1
+                notes_public.append(f"NGINX controller {name} (ports 80, 443, 1 public IP)")
+    if services["public"]:
+        notes_public.append(f"{services['public']} port(s) of LoadBalancer services")
+    if services["internal"]:
+        notes_internal.insert(
+            0, f"{services['internal']} port(s) of internal LoadBalancer services"
+        )
+    for gateway in envoy_gateways(resources):
+        if not gateway.load_balancer or not gateway.ports:
+            continue
+        ports = ", ".join(str(port) for port, _protocol in gateway.ports)
+        if gateway.internal:
+            internal_rules += len(gateway.ports)
+            notes_internal.append(f"Envoy Gateway {gateway.gateway} (ports {ports})")
+        else:
+            public_rules += len(gateway.ports)
+            public_ips += 1
+            notes_public.append(f"Envoy Gateway {gateway.gateway} (ports {ports}, 1 public IP)")
     lines: list[Line] = []
     for name, rules, note in (
         ("kubernetes (public)", public_rules, ", ".join(notes_public)),
-        (
-            "kubernetes-internal",
-            internal_rules,
-            "internal LoadBalancer services and ingress controllers",
-        ),
+        ("kubernetes-internal", internal_rules, ", ".join(notes_internal)),
     ):
         if not rules:
             continue

@@ -74,7 +74,12 @@ def _per_service(cost: dict[str, Any] | None) -> dict[str, Range]:
         name: (float(v["floor"]), float(v["ceiling"]))
         for name, v in (cost.get("services") or {}).items()
     }
-    platform = [line for line in cost.get("lines", []) if line["service"] == PLATFORM]
+    # Platform add-ons' share of the nodes (not counted) is already inside the pool's line.
+    platform = [
+        line
+        for line in cost.get("lines", [])
+        if line["service"] == PLATFORM and line.get("counted", True)
+    ]
     if platform:
         found[PLATFORM] = (
             round(sum(float(line["floor"]) for line in platform), 2),

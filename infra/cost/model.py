@@ -3,7 +3,9 @@ listed as not priced — nothing silently counts as zero.
 
 The stack's total is the sum of the counted lines (floor at minimum replicas and nodes, ceiling
 at maximum); a service's figure is its own lines plus, on AKS, its pods' share of the user pool
-(already inside the pool's line, so not added to the total twice).
+(already inside the pool's line, so not added to the total twice). Platform add-ons' pods (the
+ALB and Envoy Gateway controllers, Envoy proxies) take their share too, reported as platform
+lines that are likewise not added again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from infra.config import CostConfig, PlatformConfig
 from infra.cost import aks, container_apps, gateway, shared
 from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, fine, money
 from infra.cost.sheet import PriceSheet
+from infra.cost.workloads import CHART
 from infra.problems import InvalidInput, Problem
 
 FREE: dict[str, str] = {
@@ -98,7 +101,18 @@ class Estimate:
             totals[line.service] = (low + line.floor, high + line.ceiling)
         return dict(sorted(totals.items()))
 
+    def platform(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """(counted platform lines, platform add-ons' share of the nodes): the share is already
+        inside the node pool's line, like a service's."""
+        counted = [line for line in self.lines if line.service == PLATFORM and line.counted]
+        shares = [line for line in self.lines if line.service == PLATFORM and not line.counted]
+        return (
+            (sum(x.floor for x in counted), sum(x.ceiling for x in counted)),
+            (sum(x.floor for x in shares), sum(x.ceiling for x in shares)),
+        )
+
     def to_json(self) -> dict[str, Any]:
+        (low, high), (pods_low, pods_high) = self.platform()
         return {
             "currency": self.currency,
             "region": self.region,
@@ -106,9 +120,14 @@ class Estimate:
             "priceSheet": self.price_sheet,
             "hoursPerMonth": HOURS_PER_MONTH,
             "stack": {"floor": money(self.floor), "ceiling": money(self.ceiling)},
+            "platform": {
+                "floor": money(low),
+                "ceiling": money(high),
+                "addOnPods": {"floor": money(pods_low), "ceiling": money(pods_high)},
+            },
             "services": {
-                name: {"floor": money(low), "ceiling": money(high)}
-                for name, (low, high) in self.services().items()
+                name: {"floor": money(floor), "ceiling": money(ceiling)}
+                for name, (floor, ceiling) in self.services().items()
             },
             "lines": [line.to_json() for line in self.lines],
             "notPriced": [{"type": t, "name": n, "reason": why} for t, n, why in self.not_priced],
@@ -142,9 +161,7 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
             ],
         )
     ctx = Context(sheet, config.cost)
-    resources = [
-        r for r in snapshot.get("resources", []) if r.get("custom") or r["type"] == aks.CHART
-    ]
+    resources = [r for r in snapshot.get("resources", []) if r.get("custom") or r["type"] == CHART]
     lines: list[Line] = []
     not_priced: list[tuple[str, str, str]] = []
     apps: list[container_apps.AppUsage] = []

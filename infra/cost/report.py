@@ -46,10 +46,20 @@ def estimate_text(cost: dict[str, Any], stack: str) -> str:
         f"  {prices_line(cost)}",
     ]
     platform = [line for line in cost["lines"] if line["service"] == "platform"]
+    counted = [x for x in platform if x.get("counted", True)]
     lines.append(
         f"  {'platform (shared)':<24} "
-        + span((sum(x["floor"] for x in platform), sum(x["ceiling"] for x in platform)), currency)
+        + span((sum(x["floor"] for x in counted), sum(x["ceiling"] for x in counted)), currency)
     )
+    addons = [x for x in platform if not x.get("counted", True)]
+    if addons:
+        lines.append(
+            f"  {'  of which add-on pods':<24} "
+            + span((sum(x["floor"] for x in addons), sum(x["ceiling"] for x in addons)), currency)
+            + "  (their share of the nodes: "
+            + ", ".join(x["item"].split(": ", 1)[-1] for x in addons)
+            + ")"
+        )
     for name, value in cost["services"].items():
         lines.append(f"  {name:<24} {span((value['floor'], value['ceiling']), currency)}")
     lines.append("  (AKS services: their pods' share of the nodes, already inside platform)")

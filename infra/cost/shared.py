@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from infra.cost import meters
-from infra.cost.aks import DEPLOYMENT, workloads
 from infra.cost.lines import DAYS_PER_MONTH, HOURS_PER_MONTH, PLATFORM, Context, Line
 from infra.cost.quantities import obj
+from infra.cost.workloads import DEPLOYMENT, workloads
 
 LOG_RETENTION_INCLUDED_DAYS = 31
 """Analytics logs keep 31 days at no charge (Azure Monitor pricing)."""
