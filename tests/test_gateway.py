@@ -19,9 +19,16 @@ from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.catalog import Catalog
+from infra.services.render import envoy_gateway
 from infra.services.render.aks import ServiceSecrets, render_on_aks
-from infra.services.render.common import GatewayFacts, PlatformFacts
-from infra.services.render.gateway import GATEWAY_CLASS, gateway_object
+from infra.services.render.common import (
+    GatewayFacts,
+    InternalGatewayFacts,
+    Manifest,
+    PlatformExtensions,
+    PlatformFacts,
+)
+from infra.services.render.gateway import ALB_ID_ANNOTATION, GATEWAY_CLASS, gateway_object
 from infra.services.spec import (
     Application,
     Dependency,
@@ -144,6 +151,44 @@ def test_gateway_terminates_tls_per_host_on_the_agc_frontend() -> None:
     assert listeners["shop"]["protocol"] == "HTTPS"
     assert listeners["shop"]["tls"]["certificateRefs"] == [{"kind": "Secret", "name": "tls-shop"}]
     assert listeners["shop"]["allowedRoutes"] == {"namespaces": {"from": "Same"}}
+
+
+def _mark(obj: Manifest) -> Manifest:
+    obj["metadata"].setdefault("annotations", {})["example.com/hooked"] = "yes"
+    return obj
+
+
+def test_gateways_and_envoy_objects_get_platform_metadata_and_the_hooks() -> None:
+    """Fix: the AGC Gateway built its own metadata (no `managed-by`) and neither it nor Envoy
+    Gateway's namespace, EnvoyProxy, GatewayClass and Gateway went through the platform's
+    hooks; the README promises both on every object."""
+    extensions = PlatformExtensions(
+        labels={"platform.io/managed": "true"},
+        annotations={"example.com/team": "platform"},
+        kubernetes_hooks=(_mark,),
+    )
+    services = shop_catalog().services
+    internal = dataclasses.replace(facts(), internal_gateway=InternalGatewayFacts("10.20.3.250"))
+    agc = gateway_object("shop", services, GATEWAY, extensions)
+    envoy = envoy_gateway.gateway_object(services, internal, extensions)
+    assert agc is not None
+    assert envoy is not None
+    objects = [
+        agc,
+        envoy,
+        envoy_gateway.namespace_object(extensions),
+        envoy_gateway.envoy_proxy_object(internal, extensions),
+        envoy_gateway.gateway_class_object(extensions),
+    ]
+    for obj in objects:
+        meta = obj["metadata"]
+        assert meta["labels"]["app.kubernetes.io/managed-by"] == "pulumi", obj["kind"]
+        assert meta["labels"]["platform.io/managed"] == "true", obj["kind"]
+        assert meta["annotations"]["example.com/team"] == "platform", obj["kind"]
+        assert meta["annotations"]["example.com/hooked"] == "yes", obj["kind"]
+        validate_object(obj)
+    assert agc["metadata"]["labels"]["app.kubernetes.io/part-of"] == "shop"
+    assert agc["metadata"]["annotations"][ALB_ID_ANNOTATION] == TC_ID
 
 
 def test_no_gateway_without_public_aks_services() -> None:

@@ -90,7 +90,7 @@ class AksServicePlan(KubernetesPlan):
     reference_grant: Manifest | None
     """Lets the shared internal Envoy Gateway read this service's TLS Secret."""
     ingress: Manifest | None
-    """The managed-NGINX (or local controller's) Ingress."""
+    """The managed-NGINX Ingress (deprecated `aks.ingress: nginx|both`; never locally)."""
     network_policy: Manifest | None
 
 

@@ -27,7 +27,6 @@ from infra.services.spec import Exposure, Protocol
 from infra.services.wiring import reachability
 
 INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
-LOCAL_INGRESS_NAMESPACE = "ingress-nginx"
 KEYVAULT_TLS_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
 INTERNAL_LOAD_BALANCER = "service.beta.kubernetes.io/azure-load-balancer-internal"
 
@@ -90,8 +89,9 @@ def route_of(
 def ingress_object(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Manifest | None:
-    """The managed-NGINX (or local controller's) Ingress: for every exposed service off the
-    gateway, and next to the route during the migration release (`aks.ingress: both`)."""
+    """The managed-NGINX Ingress (deprecated, `aks.ingress: nginx|both`): for every exposed
+    service off the gateway, and next to the route during the migration release (`both`).
+    Never locally: the local stack routes every exposed service through Envoy Gateway."""
     if served_by_envoy(service, facts):
         return None
     if served_by_gateway(service, facts) and not facts.nginx_alongside:
@@ -102,22 +102,18 @@ def ingress_object(
         return None
     port = spec.port_named(ingress.port)
     assert port is not None, "validated: ingress names a declared port"
-    local = facts.cluster is ClusterKind.LOCAL
-    # Locally every exposed service answers on <name>.<domain> (a domain resolving to 127.0.0.1).
-    host = f"{service.name}.{facts.local_domain}" if local else ingress.host
-    assert local or ingress.host is not None, "validated: AKS ingress has a host"
+    assert facts.cluster is ClusterKind.AKS, "served_by_envoy: every exposed local service"
+    assert ingress.host is not None, "validated: AKS ingress has a host"
     annotations: dict[str, str] = {}
     if port.protocol is Protocol.GRPC:
         annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "GRPC"
     body: Manifest = {
-        "ingressClassName": facts.local_ingress_class
-        if local
-        else APP_ROUTING_INGRESS_CLASS
+        "ingressClassName": APP_ROUTING_INGRESS_CLASS
         if ingress.exposure is Exposure.PUBLIC
         else INTERNAL_INGRESS_CLASS,
         "rules": [
             {
-                "host": host,
+                "host": ingress.host,
                 "http": {
                     "paths": [
                         {
@@ -132,7 +128,7 @@ def ingress_object(
             }
         ],
     }
-    if ingress.tls is not None and not local:
+    if ingress.tls is not None:
         # The app routing add-on fetches the certificate from Key Vault into this secret.
         annotations[KEYVAULT_TLS_ANNOTATION] = ingress.tls.key_vault_certificate_uri
         body["tls"] = [{"hosts": [ingress.host], "secretName": f"keyvault-{service.name}"}]
@@ -152,20 +148,15 @@ def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Mani
     if served_by_gateway(service, facts):
         assert isinstance(facts.gateway, GatewayFacts)
         agc = gateway_source(facts.gateway)
-        return [agc, _nginx_source(facts)] if facts.nginx_alongside else [agc]
-    return [_nginx_source(facts)]
+        return [agc, _nginx_source()] if facts.nginx_alongside else [agc]
+    return [_nginx_source()]
 
 
-def _nginx_source(facts: PlatformFacts) -> Manifest:
-    return {
-        "namespaceSelector": {
-            "matchLabels": {
-                "kubernetes.io/metadata.name": LOCAL_INGRESS_NAMESPACE
-                if facts.cluster is ClusterKind.LOCAL
-                else INGRESS_CONTROLLER_NAMESPACE
-            }
-        }
-    }
+def _nginx_source() -> Manifest:
+    """Managed NGINX (`aks.ingress: nginx|both`): the app routing add-on's controllers, in its
+    namespace (never locally, where Envoy Gateway serves every exposed service)."""
+    label = "kubernetes.io/metadata.name"
+    return {"namespaceSelector": {"matchLabels": {label: INGRESS_CONTROLLER_NAMESPACE}}}
 
 
 def network_policy(

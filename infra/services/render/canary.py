@@ -13,24 +13,30 @@ ingress traffic is split.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from infra.services.catalog import Catalog, PlannedService
-from infra.services.render.aks import ServiceSecrets, render_on_aks
-from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
+from infra.services.render.aks import ServiceSecrets, plan_on_aks
+from infra.services.render.common import Manifest, PlatformExtensions, PlatformFacts, Text
 from infra.services.render.gateway import canary_name
+from infra.services.render.objects import KubernetesPlan
 
 Obj = dict[str, Any]
 
-CANARY_KINDS = (
-    "Deployment",
-    "Service",
-    "HorizontalPodAutoscaler",
-    "ScaledObject",
-    "PodDisruptionBudget",
-    "NetworkPolicy",
-)
-"""What the canary has of its own; everything else it shares with the stable service."""
+
+@dataclass(frozen=True)
+class CanaryPlan(KubernetesPlan):
+    """What the canary has of its own, in apply order (fields of `AksServicePlan` it takes);
+    everything else it shares with the stable service."""
+
+    deployment: Manifest
+    service: Manifest | None
+    autoscaler: Manifest | None
+    """HorizontalPodAutoscaler, or KEDA ScaledObject (its triggers use the stable service's
+    TriggerAuthentication)."""
+    disruption_budget: Manifest | None
+    network_policy: Manifest | None
 
 
 def canary_service(service: PlannedService) -> PlannedService | None:
@@ -66,6 +72,46 @@ def _shared(value: Any, canary: str, stable: str) -> Any:
     return value
 
 
+def canary_plan_on_aks(
+    service: PlannedService,
+    *,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    client_id: Text | None,
+    secrets: ServiceSecrets,
+) -> CanaryPlan | None:
+    """The canary's own objects, taken from its service plan by field; None without a
+    rollout. Its pods use the stable service's identity and secrets, and a queue-scaled
+    canary's triggers the stable service's TriggerAuthentication."""
+    canary = canary_service(service)
+    if canary is None:
+        return None
+    plan = plan_on_aks(
+        canary,
+        catalog=catalog,
+        facts=facts,
+        extensions=extensions,
+        client_id=client_id,
+        secrets=secrets,
+    )
+    deployment = plan.deployment
+    template = deployment["spec"]["template"]
+    template = {**template, "spec": _shared(template["spec"], canary.name, service.name)}
+    deployment = {**deployment, "spec": {**deployment["spec"], "template": template}}
+    autoscaler = plan.autoscaler
+    if autoscaler is not None and "triggers" in autoscaler["spec"]:
+        triggers = _shared(autoscaler["spec"]["triggers"], canary.name, service.name)
+        autoscaler = {**autoscaler, "spec": {**autoscaler["spec"], "triggers": triggers}}
+    return CanaryPlan(
+        deployment=deployment,
+        service=plan.service,
+        autoscaler=autoscaler,
+        disruption_budget=plan.disruption_budget,
+        network_policy=plan.network_policy,
+    )
+
+
 def render_canary_on_aks(
     service: PlannedService,
     *,
@@ -76,25 +122,12 @@ def render_canary_on_aks(
     secrets: ServiceSecrets,
 ) -> list[Obj]:
     """The canary's own objects, in apply order; [] without a rollout."""
-    canary = canary_service(service)
-    if canary is None:
-        return []
-    objects = render_on_aks(
-        canary,
+    plan = canary_plan_on_aks(
+        service,
         catalog=catalog,
         facts=facts,
         extensions=extensions,
         client_id=client_id,
         secrets=secrets,
     )
-    kept: list[Obj] = []
-    for obj in objects:
-        if obj["kind"] not in CANARY_KINDS:
-            continue
-        if obj["kind"] == "Deployment":
-            template = obj["spec"]["template"]
-            template["spec"] = _shared(template["spec"], canary.name, service.name)
-        elif obj["kind"] == "ScaledObject":
-            obj["spec"]["triggers"] = _shared(obj["spec"]["triggers"], canary.name, service.name)
-        kept.append(obj)
-    return kept
+    return [] if plan is None else plan.objects()

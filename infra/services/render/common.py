@@ -105,7 +105,6 @@ class PlatformFacts:
     key_vault_id: Text
     subscription_id: Text
     cluster: ClusterKind = ClusterKind.AKS
-    local_ingress_class: str = "nginx"
     local_domain: str = "localtest.me"
     gateway: GatewayFacts | None = None
     """Public AKS ingress on the Gateway API (the default stack setting); None: the deprecated

@@ -28,12 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from infra.services.catalog import PlannedService
-from infra.services.render.common import (
-    MANAGED_BY_LABEL,
-    ClusterKind,
-    PlatformExtensions,
-    PlatformFacts,
-)
+from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import (
     GATEWAY_API,
     gateway_certificate,
@@ -41,6 +36,7 @@ from infra.services.render.gateway import (
     served_by_envoy,
     tls_secret_name,
 )
+from infra.services.render.objects import hooked, platform_meta
 
 Obj = dict[str, Any]
 
@@ -91,24 +87,13 @@ def envoy_services(
     )
 
 
-def _platform_metadata(name: str, extensions: PlatformExtensions, namespace: str | None) -> Obj:
-    meta: Obj = {
-        "name": name,
-        **({"namespace": namespace} if namespace else {}),
-        "labels": {**extensions.labels, MANAGED_BY_LABEL: "pulumi"},
-    }
-    if extensions.annotations:
-        meta["annotations"] = dict(extensions.annotations)
-    return meta
-
-
 def namespace_object(extensions: PlatformExtensions) -> Obj:
     """Envoy Gateway's namespace, Pod Security `restricted` like the application namespaces:
     every pod Envoy Gateway runs there complies (v1.5.9: the controller's and certgen's
     securityContext in charts/gateway-helm/values.tmpl.yaml; the proxies' in
     internal/infrastructure/kubernetes/proxy/resource.go, from `resource.DefaultSecurityContext`:
     non-root 65532, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp)."""
-    meta = _platform_metadata(ENVOY_GATEWAY_NAMESPACE, extensions, None)
+    meta = platform_meta(ENVOY_GATEWAY_NAMESPACE, extensions)
     meta["labels"].update(
         {
             "pod-security.kubernetes.io/enforce": "restricted",
@@ -117,7 +102,7 @@ def namespace_object(extensions: PlatformExtensions) -> Obj:
             "pod-security.kubernetes.io/warn": "restricted",
         }
     )
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta}
+    return hooked({"apiVersion": "v1", "kind": "Namespace", "metadata": meta}, extensions)
 
 
 def envoy_proxy_object(facts: PlatformFacts, extensions: PlatformExtensions) -> Obj:
@@ -148,21 +133,24 @@ def envoy_proxy_object(facts: PlatformFacts, extensions: PlatformExtensions) -> 
             },
             "envoyPDB": {"minAvailable": 1},
         }
-    return {
+    obj: Obj = {
         "apiVersion": ENVOY_PROXY_API,
         "kind": "EnvoyProxy",
-        "metadata": _platform_metadata(ENVOY_GATEWAY_CLASS, extensions, ENVOY_GATEWAY_NAMESPACE),
+        "metadata": platform_meta(
+            ENVOY_GATEWAY_CLASS, extensions, namespace=ENVOY_GATEWAY_NAMESPACE
+        ),
         "spec": {"provider": {"type": "Kubernetes", "kubernetes": kubernetes}},
     }
+    return hooked(obj, extensions)
 
 
 def gateway_class_object(extensions: PlatformExtensions) -> Obj:
     """Cluster-scoped: the class every Envoy-served Gateway names, with the EnvoyProxy that
     shapes its proxies (Envoy Gateway reads a GatewayClass `parametersRef` to an EnvoyProxy)."""
-    return {
+    obj: Obj = {
         "apiVersion": GATEWAY_API,
         "kind": "GatewayClass",
-        "metadata": _platform_metadata(ENVOY_GATEWAY_CLASS, extensions, None),
+        "metadata": platform_meta(ENVOY_GATEWAY_CLASS, extensions),
         "spec": {
             "controllerName": ENVOY_CONTROLLER_NAME,
             "parametersRef": {
@@ -173,6 +161,7 @@ def gateway_class_object(extensions: PlatformExtensions) -> Obj:
             },
         },
     }
+    return hooked(obj, extensions)
 
 
 def _listener(service: PlannedService, facts: PlatformFacts) -> Obj:
@@ -219,12 +208,15 @@ def gateway_object(
                 LB_IPV4_ANNOTATION: facts.internal_gateway.address,
             }
         }
-    return {
+    obj: Obj = {
         "apiVersion": GATEWAY_API,
         "kind": "Gateway",
-        "metadata": _platform_metadata(gateway_name(facts), extensions, ENVOY_GATEWAY_NAMESPACE),
+        "metadata": platform_meta(
+            gateway_name(facts), extensions, namespace=ENVOY_GATEWAY_NAMESPACE
+        ),
         "spec": spec,
     }
+    return hooked(obj, extensions)
 
 
 def route_object(
@@ -249,7 +241,8 @@ def reference_grant(
     ReferenceGrant)."""
     if gateway_certificate(service, facts) is None or not served_by_envoy(service, facts):
         return None
-    meta = _platform_metadata(tls_secret_name(service), extensions, service.app)
+    # The plan passes it through the hooks (AksServicePlan.reference_grant).
+    meta = platform_meta(tls_secret_name(service), extensions, namespace=service.app)
     return {
         "apiVersion": "gateway.networking.k8s.io/v1beta1",
         "kind": "ReferenceGrant",

@@ -28,6 +28,7 @@ from infra.services.render.common import (
     Text,
     labels,
 )
+from infra.services.render.objects import hooked, platform_meta
 from infra.services.spec import Exposure, Protocol, Target
 
 Obj = dict[str, Any]
@@ -99,22 +100,25 @@ def gateway_object(
     exposed = public_services(services, app)
     if not exposed:
         return None
-    annotations = {**extensions.annotations, ALB_ID_ANNOTATION: gateway.traffic_controller_id}
-    return {
+    # Fix: this Gateway built its own metadata (no `managed-by` label) and skipped the hooks;
+    # now the one builder and the hooks, like every other object (README: extension points).
+    meta = platform_meta(
+        PUBLIC_GATEWAY,
+        extensions,
+        app,
+        annotations={ALB_ID_ANNOTATION: gateway.traffic_controller_id},
+    )
+    obj: Obj = {
         "apiVersion": GATEWAY_API,
         "kind": "Gateway",
-        "metadata": {
-            "name": PUBLIC_GATEWAY,
-            "namespace": app,
-            "labels": {**extensions.labels, "app.kubernetes.io/part-of": app},
-            "annotations": annotations,
-        },
+        "metadata": meta,
         "spec": {
             "gatewayClassName": GATEWAY_CLASS,
             "addresses": [{"type": ALB_FRONTEND_ADDRESS, "value": frontend_name(app)}],
             "listeners": [_listener(s) for s in exposed],
         },
     }
+    return hooked(obj, extensions)
 
 
 def backend_refs(service: PlannedService, port: int) -> list[Obj]:

@@ -4,8 +4,10 @@ The metadata of every object the AKS plans, the namespace and the chart policies
 here, so each carries the platform's labels and annotations (README: extension points) and the
 labels that place it: a service's objects its name, application, target and `managed-by`; the
 platform's own objects (the namespace's default-deny policy, the internal ingress controller)
-their application and `managed-by`. (Pod templates carry the pods' labels; the application's
-Gateway, which `render/gateway.py` builds for its own component, is not yet routed here.)
+their application and `managed-by`; the Gateways (the application's AGC Gateway, Envoy
+Gateway's shared one) and Envoy Gateway's namespace, class and EnvoyProxy, which their own
+components create, too, and they pass through `hooked` like every other object. (Pod
+templates carry the pods' labels.)
 
 A plan is a frozen dataclass with one named field per object (None when the service has none,
 a tuple when it may have several), declared in apply order: `objects()` walks the fields, so
@@ -93,15 +95,24 @@ def service_meta(
     )
 
 
-def platform_meta(name: str, extensions: PlatformExtensions, app: str | None = None) -> Manifest:
+def platform_meta(
+    name: str,
+    extensions: PlatformExtensions,
+    app: str | None = None,
+    *,
+    namespace: str | None = None,
+    annotations: Mapping[str, Text] | None = None,
+) -> Manifest:
     """Metadata of an object the platform owns rather than one service (the namespace's
-    default-deny policy, the internal ingress controller): part of the application when
-    namespaced."""
+    default-deny policy, the internal ingress controller, the Gateways, Envoy Gateway's
+    objects): part of `app`, in its namespace, when it belongs to one application; otherwise
+    in `namespace` (a platform namespace such as Envoy Gateway's; None: cluster-scoped)."""
     return object_meta(
         name,
         extensions,
-        namespace=app,
+        namespace=app if app is not None else namespace,
         own_labels={**({PART_OF_LABEL: app} if app else {}), MANAGED_BY_LABEL: "pulumi"},
+        own_annotations=annotations,
     )
 
 
