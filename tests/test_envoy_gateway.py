@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import json
 from typing import Any
 
@@ -394,6 +395,11 @@ def test_envoy_gateway_charts_are_reviewed_published_and_one_release() -> None:
     assert controller.version == crds.version
     for chart in ("gateway-helm", "gateway-crds-helm"):
         assert controller.version in PUBLISHED_CHARTS[("oci://docker.io/envoyproxy", chart)]
+    # The pin records its line's end of life, and the line was supported when it was reviewed
+    # (2026-11-28: v1.5, the previous pin, ended 2026-02-13).
+    assert controller.supported_until == crds.supported_until
+    assert controller.supported_until is not None
+    assert datetime.date.fromisoformat(controller.supported_until) > datetime.date(2026, 11, 28)
 
 
 def test_a_local_rollout_splits_the_route_on_envoy_gateway() -> None:
