@@ -268,6 +268,18 @@ def test_crds_have_one_owner_on_aks(runs: dict[str, OfflineRun]) -> None:
     assert controller["version"] == crds["version"] == "v1.9.0"
 
 
+def test_envoy_gateway_starts_after_the_alb_controller_chart_on_aks(
+    runs: dict[str, OfflineRun],
+) -> None:
+    """Envoy Gateway looks optional Gateway API kinds (GRPCRoute among them) up once, at start
+    (v1.9.0 internal/provider/kubernetes/controller.go `watchResources`): on AKS the ALB
+    controller chart, which brings them, must be applied first."""
+    resources = to_snapshot(runs["dev"])["resources"]
+    controller = _by_name(resources, CHART, "envoy-gateway")
+    alb = _by_name(resources, CHART, "alb-controller")
+    assert alb["urn"] in controller["options"]["dependsOn"]
+
+
 @pytest.fixture(scope="module")
 def local() -> OfflineRun:
     return run_offline(read_stack("local"), build)

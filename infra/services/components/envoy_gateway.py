@@ -121,6 +121,9 @@ class EnvoyGateway(pulumi.ComponentResource):
                 on_cluster, pulumi.ResourceOptions(depends_on=list(namespace.resources))
             ),
         )
+        crd_sources: list[pulumi.Resource] = [crds]
+        if gateway_api_crds is not None:
+            crd_sources.append(gateway_api_crds)
         controller = k8s.helm.v4.Chart(
             "envoy-gateway",
             chart=ENVOY_GATEWAY_CHART,
@@ -130,13 +133,13 @@ class EnvoyGateway(pulumi.ComponentResource):
             # No `crds` subchart: its CRDs and safe-upgrades policy would be a second owner of
             # what gateway-crds-helm (locally) or the ALB controller (on AKS) installs.
             values={"crds": {"enabled": False}},
+            # After every CRD source: the controller looks each optional kind (GRPCRoute among
+            # them) up once, at start, and never watches one that was missing then.
             opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[*namespace.resources, crds])
+                on_cluster,
+                pulumi.ResourceOptions(depends_on=[*namespace.resources, *crd_sources]),
             ),
         )
-        crd_sources: list[pulumi.Resource] = [crds]
-        if gateway_api_crds is not None:
-            crd_sources.append(gateway_api_crds)
         objects = [envoy_proxy_object(facts, extensions), gateway_class_object(extensions)]
         gateway = gateway_object(services, facts, extensions)
         if gateway is not None:
