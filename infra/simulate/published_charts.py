@@ -43,8 +43,8 @@ VALKEY_VERSIONS = (
 # https://mcr.microsoft.com/v2/application-lb/charts/alb-controller/tags/list): the versions
 # below are those public deployment scripts and docs pin with `helm install --version`, found by
 # code search on 2026-11-28, and those the ALB Controller release notes list as Helm releases
-# (learn.microsoft.com …/for-containers/alb-controller-release-notes, read 2026-11-28: 1.12.4 and
-# 1.13.0, the latest). Replace with the tag list when refreshing.
+# (learn.microsoft.com/ja-jp/…/for-containers/alb-controller-release-notes, read 2026-11-28:
+# 1.12.4 and 1.13.0, the latest). Replace with the tag list when refreshing.
 ALB_CONTROLLER_VERSIONS = ("1.0.0", "1.7.9", "1.8.12", "1.10.28", "1.12.2", "1.12.4", "1.13.0")
 
 # oci://docker.io/envoyproxy/gateway-helm and gateway-crds-helm (Envoy Gateway). NOT the

@@ -22,8 +22,11 @@ ALB_CHART_VERSION = "1.13.0"
 pod manages them) and the `azure-alb-external` GatewayClass. Values per "Quickstart: Deploy
 Application Gateway for Containers ALB Controller" (`albController.namespace`,
 `albController.podIdentity.clientID`). 1.13.0 is the latest Helm release in the ALB Controller
-release notes (learn.microsoft.com …/for-containers/alb-controller-release-notes, read
-2026-11-28): Gateway API v1.6.2, Kubernetes ≥ v1.32; 1.12.x installs v1.5.1. The Gateway API
+release notes (learn.microsoft.com/ja-jp/azure/application-gateway/for-containers/
+alb-controller-release-notes, the newest copy read on 2026-11-28; the English source read here,
+MicrosoftDocs/azure-docs articles/application-gateway/for-containers/
+alb-controller-release-notes.md of ms.date 2026-09-08, still ends at 1.12.1): Gateway API
+v1.6.2, Kubernetes ≥ v1.32; 1.12.x installs v1.5.1. The Gateway API
 minor must match Envoy Gateway's (v1.9 → v1.6.1, `infra/services/chart_versions.py`), which
 shares these CRDs on AKS: Envoy Gateway v1.9 reconciles TCPRoute/UDPRoute at `v1` and asks for
 the v1.6 CRDs (v1.9.0 release notes, breaking changes)."""
