@@ -208,12 +208,14 @@ def normalise(obj: Any) -> Any:
     return obj
 
 
-GATEWAY_API_SCHEMAS = Path(__file__).parent / "schemas" / "gateway-api-v1.3.0-standard.json"
+GATEWAY_API_SCHEMAS = Path(__file__).parent / "schemas" / "gateway-api-v1.6.1-standard.json"
 """The `openAPIV3Schema` of the Gateway, HTTPRoute, GRPCRoute and GatewayClass CRDs (`v1`) and
-the ReferenceGrant CRD (`v1beta1`, its only version) of the Gateway API standard channel, v1.3.0
-(commit 40be951), copied verbatim (with each CRD's scope, under `kinds`) from
-https://github.com/kubernetes-sigs/gateway-api/tree/v1.3.0/config/crd/standard (the version
-the platform targets; the ALB controller installs the same channel)."""
+the ReferenceGrant CRD (`v1beta1`, still served and the storage version; `v1` is served too) of
+the Gateway API standard channel, v1.6.1 (commit 8bb74df), copied verbatim (with each CRD's
+scope, under `kinds`) from
+https://github.com/kubernetes-sigs/gateway-api/tree/v1.6.1/config/crd/standard: the version
+Envoy Gateway v1.9 is built on and installs locally (its compatibility matrix); on AKS the ALB
+controller 1.13.0 installs v1.6.2, a patch release of the same minor."""
 
 
 _COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
@@ -245,8 +247,8 @@ def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     vendored = json.loads(GATEWAY_API_SCHEMAS.read_text())
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
     for kind, schema in vendored["schemas"].items():
-        # `kinds` names the served version each schema is of (ReferenceGrant is v1beta1 only in
-        # v1.3.0) and the CRD's scope (GatewayClass is cluster-scoped).
+        # `kinds` names the served version each schema is of (ReferenceGrant: v1beta1, the one
+        # the platform renders) and the CRD's scope (GatewayClass is cluster-scoped).
         facts = vendored["kinds"][kind]
         closed = _closed(schema)
         # The CRD leaves `metadata` to the API server (`type: object`): check it as for the
@@ -265,11 +267,12 @@ def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 
 CRD_SCHEMAS.update(_gateway_api_schemas())
 
-ENVOY_PROXY_SCHEMA = Path(__file__).parent / "schemas" / "envoy-gateway-v1.5.9-envoyproxy.json"
+ENVOY_PROXY_SCHEMA = Path(__file__).parent / "schemas" / "envoy-gateway-v1.9.0-envoyproxy.json"
 """The `openAPIV3Schema` of Envoy Gateway's EnvoyProxy CRD (`gateway.envoyproxy.io/v1alpha1`, its
 only version) at the pinned release, copied verbatim from
-https://github.com/envoyproxy/gateway/blob/v1.5.9/charts/gateway-helm/crds/generated/
-gateway.envoyproxy.io_envoyproxies.yaml (commit a9cb2ef), closed like the Gateway API ones."""
+https://github.com/envoyproxy/gateway/blob/v1.9.0/charts/gateway-helm/charts/crds/crds/generated/
+gateway.envoyproxy.io_envoyproxies.yaml (commit 39763b1; the copy gateway-crds-helm renders,
+templates/generated/, is the same CRD), closed like the Gateway API ones."""
 
 
 def _envoy_proxy_schema() -> dict[tuple[str, str], dict[str, Any]]:

@@ -2,12 +2,13 @@
 managed-NGINX object exists (issue 17, "Done when"), internal services get Gateway API routes on
 a shared Gateway behind an internal load balancer on the fixed address, the NetworkPolicy admits
 Envoy's proxies, one Helm release owns each CRD; `nginx` and `both` keep the managed NGINX.
-Every Gateway API object is validated strictly against the vendored v1.3.0 schemas."""
+Every Gateway API object is validated strictly against the vendored v1.6.1 schemas."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
 import json
 from typing import Any
 
@@ -254,7 +255,8 @@ def test_migration_release_still_renders_the_managed_nginx() -> None:
 
 def test_crds_have_one_owner_on_aks(runs: dict[str, OfflineRun]) -> None:
     """The ALB controller owns the Gateway API CRDs; Envoy Gateway's CRD chart installs only
-    its own and its controller chart none."""
+    its own and its controller chart none (no `crds` subchart: no CRDs, no safe-upgrades
+    policy)."""
     run = runs["dev"]
     crds = run.one(CHART, "envoy-gateway-crds").inputs
     assert crds["chart"] == "oci://docker.io/envoyproxy/gateway-crds-helm"
@@ -262,7 +264,20 @@ def test_crds_have_one_owner_on_aks(runs: dict[str, OfflineRun]) -> None:
     assert crds["values"]["crds"]["envoyGateway"]["enabled"] is True
     controller = run.one(CHART, "envoy-gateway").inputs
     assert controller["skipCrds"] is True
-    assert controller["version"] == crds["version"] == "v1.5.9"
+    assert controller["values"]["crds"] == {"enabled": False}
+    assert controller["version"] == crds["version"] == "v1.9.0"
+
+
+def test_envoy_gateway_starts_after_the_alb_controller_chart_on_aks(
+    runs: dict[str, OfflineRun],
+) -> None:
+    """Envoy Gateway looks optional Gateway API kinds (GRPCRoute among them) up once, at start
+    (v1.9.0 internal/provider/kubernetes/controller.go `watchResources`): on AKS the ALB
+    controller chart, which brings them, must be applied first."""
+    resources = to_snapshot(runs["dev"])["resources"]
+    controller = _by_name(resources, CHART, "envoy-gateway")
+    alb = _by_name(resources, CHART, "alb-controller")
+    assert alb["urn"] in controller["options"]["dependsOn"]
 
 
 @pytest.fixture(scope="module")
@@ -326,9 +341,25 @@ def test_crd_owned_twice_refuses_envoy_gateway_bringing_its_own_gateway_api_crds
     runs: dict[str, OfflineRun],
 ) -> None:
     def both_own(resources: list[dict[str, Any]]) -> None:
-        _by_name(resources, CHART, "envoy-gateway")["inputs"].pop("skipCrds")
+        controller = _by_name(resources, CHART, "envoy-gateway")["inputs"]
+        controller.pop("skipCrds")
+        controller.pop("values")
 
     assert "crd-owned-twice" in _rules(_plan(runs["dev"], "dev", both_own))
+
+
+def test_crd_owned_twice_refuses_two_safe_upgrade_policies_locally(local: OfflineRun) -> None:
+    """Envoy Gateway v1.9's controller chart renders the Gateway API safe-upgrades policy from
+    its `crds` subchart even with skipCrds; locally gateway-crds-helm renders it too."""
+
+    def subchart_on(resources: list[dict[str, Any]]) -> None:
+        _by_name(resources, CHART, "envoy-gateway")["inputs"].pop("values")
+
+    plan = _plan(local, "local", subchart_on)
+    phase, _ = replay("test", plan, World())
+    refusals = [r for r in phase.refusals if r.rule == "crd-owned-twice"]
+    assert refusals
+    assert all("safe-upgrades ValidatingAdmissionPolicy" in r.why for r in refusals)
 
 
 def test_gateway_class_unserved_passes_on_the_real_plans(
@@ -376,6 +407,11 @@ def test_envoy_gateway_charts_are_reviewed_published_and_one_release() -> None:
     assert controller.version == crds.version
     for chart in ("gateway-helm", "gateway-crds-helm"):
         assert controller.version in PUBLISHED_CHARTS[("oci://docker.io/envoyproxy", chart)]
+    # The pin records its line's end of life, and the line was supported when it was reviewed
+    # (2026-11-28: v1.5, the previous pin, ended 2026-02-13).
+    assert controller.supported_until == crds.supported_until
+    assert controller.supported_until is not None
+    assert datetime.date.fromisoformat(controller.supported_until) > datetime.date(2026, 11, 28)
 
 
 def test_a_local_rollout_splits_the_route_on_envoy_gateway() -> None:

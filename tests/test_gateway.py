@@ -1,7 +1,7 @@
 """Public AKS ingress on the Gateway API (Application Gateway for Containers): the Gateway, the
 HTTPRoute/GRPCRoute each public service gets, the NetworkPolicy that admits AGC, and the
 deprecated managed-NGINX path that stays available. Every Gateway API object is validated
-strictly against the vendored v1.3.0 standard-channel CRD schemas."""
+strictly against the vendored v1.6.1 standard-channel CRD schemas."""
 
 from __future__ import annotations
 

@@ -18,6 +18,9 @@ class ReviewedChart:
     version: str
     source: str
     """Where the version was checked, and when."""
+    supported_until: str | None = None
+    """The last day upstream supports the chart's release line (ISO date), when upstream
+    publishes one: past it the line gets no security fixes, so the pin must move first."""
 
 
 REVIEWED_CHARTS: tuple[ReviewedChart, ...] = (
@@ -32,31 +35,40 @@ REVIEWED_CHARTS: tuple[ReviewedChart, ...] = (
         ),
     ),
     # Envoy Gateway (platform charts: internal AKS ingress and the local stack, issue 17). One
-    # release, two charts: the controller (installed with skipCrds) and its CRDs.
+    # release, two charts: the controller (installed with its `crds` subchart disabled) and its
+    # CRDs. Checked 2026-11-28 against the envoyproxy/gateway snapshot of 2026-08-22 (tags up to
+    # v1.9.0, no v1.9 patch yet): v1.8 reached end of life 2026-11-08 and v1.5 (the previous pin)
+    # 2026-02-13, so v1.9 is the only supported line.
     ReviewedChart(
         repository="oci://docker.io/envoyproxy",
         chart="gateway-helm",
-        version="v1.5.9",
+        version="v1.9.0",
         source=(
-            "github.com/envoyproxy/gateway tag v1.5.9 (2026-02-11, release notes "
-            "site/content/en/news/releases/notes/v1.5.9.md), the last v1.5 patch: the v1.5 line "
-            "is built on Gateway API v1.3.0, the version of the vendored CRD schemas "
-            "(compatibility matrix, site/content/en/news/releases/matrix.md); chart version = "
-            "tag (tools/make/helm.mk); values checked against charts/gateway-helm/values.tmpl.yaml "
-            "(defaults used: controllerName gateway.envoyproxy.io/gatewayclass-controller). "
-            "v1.5 reached end of life 2026-02-13 (matrix): upgrade with the vendored schemas "
-            "(v1.9 → Gateway API v1.6.1)"
+            "github.com/envoyproxy/gateway tag v1.9.0 (commit 39763b1, 2026-08-14, release notes "
+            "site/content/en/news/releases/notes/v1.9.0.md); the compatibility matrix "
+            "(site/content/en/news/releases/matrix.md) builds v1.9 on Gateway API v1.6.1, the "
+            "version of the vendored CRD schemas, for Kubernetes v1.33-v1.36, end of life "
+            "2027-02-14; chart version = tag (tools/make/helm.mk); values checked against "
+            "charts/gateway-helm/values.tmpl.yaml: `crds.enabled` (new in v1.9, default true) "
+            "set false, since the CRDs and the Gateway API safe-upgrades "
+            "ValidatingAdmissionPolicy come from gateway-crds-helm locally and from the ALB "
+            "controller on AKS (release notes, breaking change 2); controllerName default "
+            "gateway.envoyproxy.io/gatewayclass-controller kept"
         ),
+        supported_until="2027-02-14",
     ),
     ReviewedChart(
         repository="oci://docker.io/envoyproxy",
         chart="gateway-crds-helm",
-        version="v1.5.9",
+        version="v1.9.0",
         source=(
-            "github.com/envoyproxy/gateway tag v1.5.9, charts/gateway-crds-helm: values "
+            "github.com/envoyproxy/gateway tag v1.9.0, charts/gateway-crds-helm/values.yaml: "
             "crds.gatewayAPI.enabled/channel and crds.envoyGateway.enabled (both off by "
-            "default); standard channel Gateway API CRDs are bundle-version v1.3.0"
+            "default, channel experimental by default); the standard channel template "
+            "(templates/standard-gatewayapi-crds.yaml) is bundle-version v1.6.1 and includes "
+            "the safe-upgrades ValidatingAdmissionPolicy and its binding"
         ),
+        supported_until="2027-02-14",
     ),
 )
 

@@ -42,15 +42,18 @@ VALKEY_VERSIONS = (
 # Containers' ALB controller). NOT the registry's tag list (this machine cannot read
 # https://mcr.microsoft.com/v2/application-lb/charts/alb-controller/tags/list): the versions
 # below are those public deployment scripts and docs pin with `helm install --version`, found by
-# code search on 2026-11-28. Replace with the tag list when refreshing.
-ALB_CONTROLLER_VERSIONS = ("1.0.0", "1.7.9", "1.8.12", "1.10.28", "1.12.2")
+# code search on 2026-11-28, and those the ALB Controller release notes list as Helm releases
+# (learn.microsoft.com/ja-jp/…/for-containers/alb-controller-release-notes, read 2026-11-28:
+# 1.12.4 and 1.13.0, the latest). Replace with the tag list when refreshing.
+ALB_CONTROLLER_VERSIONS = ("1.0.0", "1.7.9", "1.8.12", "1.10.28", "1.12.2", "1.12.4", "1.13.0")
 
 # oci://docker.io/envoyproxy/gateway-helm and gateway-crds-helm (Envoy Gateway). NOT the
 # registry's tag list (not readable here): the release tags of github.com/envoyproxy/gateway
-# (snapshot read 2026-11-28), since every release pushes each chart under charts/ with the tag
-# as its version (tools/make/helm.mk: `CHART_VERSION ?= ${RELEASE_VERSION}`, `helm push …
-# oci://docker.io/envoyproxy`); gateway-crds-helm exists from v1.4.0. Only v1.4.0 onwards is
-# listed (the lines built on Gateway API v1.3.0 and newer).
+# (snapshot of 2026-08-22, fetched 2026-11-28: newest tag v1.9.0; later v1.9 patches, if any,
+# are not listed until a newer snapshot shows them), since every release pushes each chart
+# under charts/ with the tag as its version (tools/make/helm.mk: `CHART_VERSION ?=
+# ${RELEASE_VERSION}`, `helm push … oci://docker.io/envoyproxy`); gateway-crds-helm exists from
+# v1.4.0. Only v1.4.0 onwards is listed (the lines built on Gateway API v1.3.0 and newer).
 ENVOY_GATEWAY_VERSIONS = (
     *(f"v1.4.{patch}" for patch in range(7)),
     *(f"v1.5.{patch}" for patch in range(10)),

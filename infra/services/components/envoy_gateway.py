@@ -2,15 +2,30 @@
 that serve internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress, and on
 AKS a private DNS record per internal host to the Gateway's fixed internal address.
 
-CRD ownership: one Helm release owns each CRD. The `gateway-helm` chart ships the Gateway API
-CRDs (experimental channel) *and* Envoy Gateway's own CRDs in one `crds/` directory
-(v1.5.9 charts/gateway-helm/crds/gatewayapi-crds.yaml and crds/generated/), so it is installed
-with `skip_crds` and the CRDs come from `gateway-crds-helm` of the same release, whose values
-choose them separately (`crds.gatewayAPI.enabled`, `crds.envoyGateway.enabled`; Envoy Gateway
-docs "Install with Helm", "Installing CRDs separately"). On AKS the ALB controller chart owns the
-Gateway API CRDs, so this chart installs only Envoy Gateway's; locally nothing else does, so it
-installs both, from the standard channel (the one the platform's objects are validated against).
+CRD ownership: one Helm release owns each CRD. From v1.9 the `gateway-helm` chart carries the
+Gateway API CRDs (experimental channel) and Envoy Gateway's own in a `crds` subchart, whose
+templates also render the Gateway API safe-upgrades ValidatingAdmissionPolicy and binding
+(v1.9.0 charts/gateway-helm/Chart.yaml `condition: crds.enabled`,
+charts/gateway-helm/charts/crds/templates/gatewayapi-safe-upgrade-policy.yaml). `skipCrds` skips
+only the CRD files, not that policy, so the controller chart is installed with
+`crds.enabled: false` (and `skip_crds` kept) and the CRDs come from `gateway-crds-helm` of the
+same release, whose values choose them separately (`crds.gatewayAPI.enabled`,
+`crds.envoyGateway.enabled`; Envoy Gateway docs "Install with Helm", "Installing CRDs
+separately"; v1.9.0 release notes, breaking changes: the policy moved out of the CRD bundle). On
+AKS the ALB controller owns the Gateway API CRDs (and whatever policy guards them), so this chart
+installs only Envoy Gateway's; locally nothing else does, so it installs both, from the standard
+channel (the one the platform's objects are validated against), with the safe-upgrades policy
+that `templates/standard-gatewayapi-crds.yaml` renders alongside them.
 The deploy simulator's `crd-owned-twice` rule checks it.
+
+Gateway API versions: Envoy Gateway v1.9 is built on Gateway API v1.6.1; the ALB controller
+1.13.0 installs v1.6.2 (a patch of the same minor). Envoy Gateway tolerates a cluster whose
+Gateway API bundle lacks a kind: at start it asks the discovery API for each optional kind
+(ListenerSet, GRPCRoute, TLSRoute, UDPRoute, TCPRoute at `v1`, BackendTLSPolicy, ServiceImport,
+its own CRDs) and skips the watch of a missing one with a log line instead of crash-looping;
+GatewayClass, Gateway, HTTPRoute and ReferenceGrant are required (v1.9.0
+internal/provider/kubernetes/controller.go `watchResources`, `crdExists`). It checks once, at
+start: it must start after the CRDs exist, hence the ordering below.
 """
 
 from __future__ import annotations
@@ -49,10 +64,10 @@ def _reviewed_version(chart: str) -> str:
 
 
 ENVOY_GATEWAY_VERSION = _reviewed_version("gateway-helm")
-"""From the reviewed list (`infra/services/chart_versions.py`, with where it was checked): the
-newest release of the Envoy Gateway line built on Gateway API v1.3.0, the version of the
-vendored CRD schemas (Envoy Gateway compatibility matrix: v1.4 and v1.5 → Gateway API v1.3.0;
-v1.6 → v1.4.0). Its chart version is the release tag (tools/make/helm.mk)."""
+"""From the reviewed list (`infra/services/chart_versions.py`, with where it was checked and the
+line's end of life): the newest release of the only supported Envoy Gateway line on 2026-11-28,
+v1.9 (compatibility matrix: built on Gateway API v1.6.1, the version of the vendored CRD
+schemas; end of life 2027-02-14). Its chart version is the release tag (tools/make/helm.mk)."""
 ENVOY_GATEWAY_CRDS_VERSION = _reviewed_version("gateway-crds-helm")
 
 
@@ -106,19 +121,25 @@ class EnvoyGateway(pulumi.ComponentResource):
                 on_cluster, pulumi.ResourceOptions(depends_on=list(namespace.resources))
             ),
         )
+        crd_sources: list[pulumi.Resource] = [crds]
+        if gateway_api_crds is not None:
+            crd_sources.append(gateway_api_crds)
         controller = k8s.helm.v4.Chart(
             "envoy-gateway",
             chart=ENVOY_GATEWAY_CHART,
             version=ENVOY_GATEWAY_VERSION,
             namespace=ENVOY_GATEWAY_NAMESPACE,
             skip_crds=True,
+            # No `crds` subchart: its CRDs and safe-upgrades policy would be a second owner of
+            # what gateway-crds-helm (locally) or the ALB controller (on AKS) installs.
+            values={"crds": {"enabled": False}},
+            # After every CRD source: the controller looks each optional kind (GRPCRoute among
+            # them) up once, at start, and never watches one that was missing then.
             opts=pulumi.ResourceOptions.merge(
-                on_cluster, pulumi.ResourceOptions(depends_on=[*namespace.resources, crds])
+                on_cluster,
+                pulumi.ResourceOptions(depends_on=[*namespace.resources, *crd_sources]),
             ),
         )
-        crd_sources: list[pulumi.Resource] = [crds]
-        if gateway_api_crds is not None:
-            crd_sources.append(gateway_api_crds)
         objects = [envoy_proxy_object(facts, extensions), gateway_class_object(extensions)]
         gateway = gateway_object(services, facts, extensions)
         if gateway is not None:

@@ -15,7 +15,7 @@ listener admits routes from its service's namespace only (`allowedRoutes` select
 application cannot take another's host.
 
 The internal load balancer comes from the Gateway's `spec.infrastructure.annotations`: Envoy
-Gateway copies them onto the Envoy Service it generates (v1.5.9:
+Gateway copies them onto the Envoy Service it generates (v1.9.0:
 internal/gatewayapi/translator.go `infrastructureAnnotations` → proxy metadata;
 internal/infrastructure/kubernetes/proxy/resource_provider.go `Service()` copies
 `GetProxyMetadata().Annotations`), and the Azure cloud provider reads them there (AKS docs
@@ -46,12 +46,12 @@ live (the chart's documented namespace; proxies run in the controller's namespac
 `GatewayNamespace` deploy mode is set, which it is not)."""
 ENVOY_GATEWAY_CLASS = "envoy-gateway"
 ENVOY_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
-"""The chart's default `config.envoyGateway.gateway.controllerName` (v1.5.9 values.yaml)."""
+"""The chart's default `config.envoyGateway.gateway.controllerName` (v1.9.0 values.tmpl.yaml)."""
 ENVOY_PROXY_API = "gateway.envoyproxy.io/v1alpha1"
 INTERNAL_GATEWAY = "internal"
 LOCAL_GATEWAY = "local"
 ENVOY_PROXY_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy"}
-"""Labels Envoy Gateway puts on every Envoy proxy pod (v1.5.9:
+"""Labels Envoy Gateway puts on every Envoy proxy pod (v1.9.0:
 internal/infrastructure/kubernetes/proxy/resource.go `EnvoyAppLabel`): the NetworkPolicy peer."""
 NAMESPACE_LABEL = "kubernetes.io/metadata.name"
 INTERNAL_LB_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal"
@@ -89,10 +89,11 @@ def envoy_services(
 
 def namespace_object(extensions: PlatformExtensions) -> Obj:
     """Envoy Gateway's namespace, Pod Security `restricted` like the application namespaces:
-    every pod Envoy Gateway runs there complies (v1.5.9: the controller's and certgen's
-    securityContext in charts/gateway-helm/values.tmpl.yaml; the proxies' in
-    internal/infrastructure/kubernetes/proxy/resource.go, from `resource.DefaultSecurityContext`:
-    non-root 65532, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp)."""
+    every pod Envoy Gateway runs there complies (v1.9.0: the controller's and the certgen Job's
+    pod and container securityContext defaults in charts/gateway-helm/values.tmpl.yaml, non-root
+    65532, RuntimeDefault seccomp, no privilege escalation, all capabilities dropped, read-only
+    root filesystem; the proxies' in internal/infrastructure/kubernetes/proxy/resource.go, from
+    `resource.DefaultSecurityContext`, the same)."""
     meta = platform_meta(ENVOY_GATEWAY_NAMESPACE, extensions)
     meta["labels"].update(
         {

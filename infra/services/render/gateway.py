@@ -1,7 +1,7 @@
 """Public AKS ingress on the Kubernetes Gateway API, served by Application Gateway for
 Containers (AGC): one `Gateway` per application namespace, one `HTTPRoute` or `GRPCRoute` per
 exposed service. Pure functions of the catalog; every object is validated against the Gateway
-API v1.3.0 standard-channel CRD schemas in the tests (`tests/k8s_schema.py`).
+API v1.6.1 standard-channel CRD schemas in the tests (`tests/k8s_schema.py`).
 
 Why AGC and not the app routing add-on's Gateway API (meshless Istio): the add-on is enabled by
 `ingressProfile` fields of ManagedCluster API versions newer than the 2025-09-01 the installed

@@ -25,7 +25,16 @@ ALB_GATEWAY_CLASS = "azure-alb-external"
 """The GatewayClass the ALB controller chart creates itself (AGC quickstarts)."""
 
 
-_CRD_SETS = {GATEWAY_API_GROUP: "Gateway API", ENVOY_GATEWAY_GROUP: "Envoy Gateway"}
+SAFE_UPGRADES = "safe-upgrades.gateway.networking.k8s.io"
+"""Not an API group: the Gateway API safe-upgrades ValidatingAdmissionPolicy (and its binding),
+one cluster-scoped object that Gateway API v1.5+ bundles ship with their CRDs; two charts
+rendering it conflict like two charts rendering one CRD."""
+
+_CRD_SETS = {
+    GATEWAY_API_GROUP: "Gateway API CRDs",
+    ENVOY_GATEWAY_GROUP: "Envoy Gateway CRDs",
+    SAFE_UPGRADES: "Gateway API safe-upgrades ValidatingAdmissionPolicy",
+}
 
 
 def _chart_name(resource: PlannedResource) -> str:
@@ -41,26 +50,41 @@ def _is_envoy_gateway(resource: PlannedResource) -> bool:
 
 
 def crd_groups(resource: PlannedResource) -> frozenset[str]:
-    """The API groups whose CRDs a chart installs, for the charts the platform uses:
+    """The API groups whose CRDs a chart installs (and `SAFE_UPGRADES` when it renders that
+    policy), for the charts the platform uses:
     - alb-controller: the Gateway API (standard channel) (AGC quickstart "Deploy ALB
-      controller");
-    - Envoy Gateway's gateway-helm: the Gateway API (experimental channel) and Envoy Gateway's
-      own, both from its `crds/` directory, unless `skipCrds` (v1.5.9 charts/gateway-helm/crds/);
+      controller"; whether it also applies the safe-upgrades policy is not documented);
+    - Envoy Gateway's gateway-helm (v1.9): its `crds` subchart, on unless `crds.enabled` is
+      false (Chart.yaml `condition: crds.enabled`), holds the Gateway API (experimental
+      channel) and Envoy Gateway CRDs in its `crds/` directory, which `skipCrds` skips, and
+      templates the safe-upgrades policy, which `skipCrds` does not skip (off with
+      `crds.gatewayAPI.safeUpgradePolicy.enabled` false; v1.9.0 release notes);
     - gateway-crds-helm: each set its values enable (`crds.gatewayAPI.enabled`,
-      `crds.envoyGateway.enabled`; both off by default, v1.5.9 values.yaml)."""
+      `crds.envoyGateway.enabled`; both off by default, v1.9.0 values.yaml), plus the
+      safe-upgrades policy with the standard-channel Gateway API CRDs
+      (templates/standard-gatewayapi-crds.yaml)."""
     if resource.type != CHART:
         return frozenset()
     name = _chart_name(resource)
     if name == "alb-controller":
         return frozenset({GATEWAY_API_GROUP})
     if name == "gateway-helm":
-        if resource.inputs.get("skipCrds"):
+        if nested(resource.inputs, "values", "crds", "enabled") is False:
             return frozenset()
-        return frozenset({GATEWAY_API_GROUP, ENVOY_GATEWAY_GROUP})
+        groups = set[str]()
+        if not resource.inputs.get("skipCrds"):
+            groups |= {GATEWAY_API_GROUP, ENVOY_GATEWAY_GROUP}
+        policy = nested(resource.inputs, "values", "crds", "gatewayAPI", "safeUpgradePolicy")
+        if not (isinstance(policy, dict) and policy.get("enabled") is False):
+            groups.add(SAFE_UPGRADES)
+        return frozenset(groups)
     if name == "gateway-crds-helm":
         groups = set[str]()
         if nested(resource.inputs, "values", "crds", "gatewayAPI", "enabled"):
             groups.add(GATEWAY_API_GROUP)
+            channel = nested(resource.inputs, "values", "crds", "gatewayAPI", "channel")
+            if channel == "standard":
+                groups.add(SAFE_UPGRADES)
         if nested(resource.inputs, "values", "crds", "envoyGateway", "enabled"):
             groups.add(ENVOY_GATEWAY_GROUP)
         return frozenset(groups)
@@ -101,7 +125,7 @@ def gateway_api_crds(ctx: StepContext) -> Iterator[Refusal]:
     if not charts:
         yield ctx.refuse(
             "gateway-api-crds-missing",
-            f"nothing in the plan or the cluster installs the {_CRD_SETS[group]} CRDs.",
+            f"nothing in the plan or the cluster installs the {_CRD_SETS[group]}.",
             "install the chart that brings them (the ALB controller, "
             "infra/services/components/gateway.py, or Envoy Gateway's CRD chart, "
             "infra/services/components/envoy_gateway.py) and make the object depend on it.",
@@ -117,13 +141,17 @@ def gateway_api_crds(ctx: StepContext) -> Iterator[Refusal]:
 @rule(
     "crd-owned-twice",
     refuses="two Helm charts that both install the same CRDs (e.g. the ALB controller and "
-    "Envoy Gateway's gateway-helm without skipCrds, both bringing the Gateway API CRDs): the "
-    "second apply conflicts with the first's field manager, and deleting either release "
-    "removes CRDs, and every Gateway and route, the other still needs",
+    "Envoy Gateway's gateway-helm without skipCrds, both bringing the Gateway API CRDs) or "
+    "both render the Gateway API safe-upgrades ValidatingAdmissionPolicy (gateway-helm v1.9 "
+    "with its crds subchart on, next to gateway-crds-helm's standard channel): the second "
+    "apply conflicts with the first's field manager, and deleting either release removes "
+    "CRDs, and every Gateway and route, the other still needs",
     source="Helm docs 'Custom Resource Definitions' (CRDs in crds/ are installed, never "
     "upgraded or deleted by Helm; with rendered CRDs the release owns them); Envoy Gateway "
     "'Install with Helm: Installing CRDs separately' (--skip-crds when the CRDs are "
-    "installed otherwise); Kubernetes server-side apply field-manager conflicts",
+    "installed otherwise) and v1.9.0 release notes (the safe-upgrades policy is a "
+    "gateway-helm template: crds.enabled / crds.gatewayAPI.safeUpgradePolicy.enabled); "
+    "Kubernetes server-side apply field-manager conflicts",
 )
 def crd_owned_twice(ctx: StepContext) -> Iterator[Refusal]:
     """helm.v4.Chart renders CRDs as ordinary resources: two charts with the same CRD are two
@@ -140,10 +168,10 @@ def crd_owned_twice(ctx: StepContext) -> Iterator[Refusal]:
             yield ctx.refuse(
                 "crd-owned-twice",
                 f"{other.name} already installs the "
-                f"{' and '.join(_CRD_SETS[g] for g in shared)} CRDs this chart installs too.",
-                "let one chart own each CRD: skipCrds on gateway-helm and choose the sets "
-                "gateway-crds-helm installs (crds.gatewayAPI.enabled false where the ALB "
-                "controller installs the Gateway API).",
+                f"{' and '.join(_CRD_SETS[g] for g in shared)} this chart installs too.",
+                "let one chart own each CRD: crds.enabled false (and skipCrds) on gateway-helm "
+                "and choose the sets gateway-crds-helm installs (crds.gatewayAPI.enabled false "
+                "where the ALB controller installs the Gateway API).",
             )
             return
 
@@ -154,7 +182,7 @@ def crd_owned_twice(ctx: StepContext) -> Iterator[Refusal]:
     "installed (the Gateway is accepted by the API server but never programmed: no address, "
     "no traffic)",
     source="Gateway API spec (GatewayClass.spec.controllerName; a Gateway is reconciled only "
-    "by the controller of its class); Envoy Gateway v1.5.9 values.yaml "
+    "by the controller of its class); Envoy Gateway v1.9.0 values.yaml "
     "(controllerName gateway.envoyproxy.io/gatewayclass-controller); AGC quickstart "
     "(azure-alb-external comes with the ALB controller)",
 )
