@@ -106,13 +106,15 @@ def _overlay_flows(run: OfflineRun) -> set[tuple[str, str, str, str, str]]:
 def test_each_subnet_has_an_nsg_open_only_to_public_web_ingress(
     runs: dict[str, OfflineRun], stack: str
 ) -> None:
-    """Both subnets sit behind public load balancers (app routing's NGINX; an external Container
-    Apps environment): HTTP(S) from the internet is the one internet rule added to Azure's
-    defaults. The node subnet also allows the flows Azure CNI Overlay requires (pod addresses
-    are outside the VNet), in both directions, and nothing else."""
+    """The external Container Apps environment sits behind a public load balancer: HTTP(S) from
+    the internet is the one internet rule added to Azure's defaults there. The nodes take
+    nothing from the internet by default (`aks.ingress: gateway`: public traffic arrives from
+    AGC's subnet, internal traffic on an internal load balancer). The node subnet allows the
+    flows Azure CNI Overlay requires (pod addresses are outside the VNet), in both directions,
+    and nothing else."""
     run = runs[stack]
     node_rules = _subnet_rules(run, "network-aks-nodes")
-    assert node_rules[0] == WEB_FROM_INTERNET
+    assert WEB_FROM_INTERNET not in node_rules
     network = run.one(CLUSTER).inputs["networkProfile"]
     nodes = run.one("azure-native:network:Subnet", "network-aks-nodes").inputs["addressPrefix"]
     pods = network["podCidr"]
@@ -121,10 +123,24 @@ def test_each_subnet_has_an_nsg_open_only_to_public_web_ingress(
         for direction in ("Inbound", "Outbound")
         for source, destination in ((nodes, nodes), (nodes, pods), (pods, pods))
     }
-    assert len(node_rules) == 7
+    assert len(node_rules) == 6
     priorities = [(r["direction"], r["priority"]) for r in node_rules]
     assert len(set(priorities)) == len(priorities), "NSG priorities must be unique per direction"
     assert _subnet_rules(run, "network-container-apps") == [WEB_FROM_INTERNET]
+
+
+@pytest.mark.parametrize("mode", ["nginx", "both"])
+def test_the_managed_nginx_modes_open_the_nodes_to_web_from_the_internet(mode: str) -> None:
+    """App routing's public NGINX sits behind a public load balancer in front of the nodes; a
+    subnet NSG is evaluated for load-balanced traffic too and denies internet inbound by
+    default."""
+    base = read_stack("dev")
+    aks = json.loads(base.values["platform:aks"])
+    stack = dataclasses.replace(
+        base, values={**base.values, "platform:aks": json.dumps({**aks, "ingress": mode})}
+    )
+    run = run_offline(stack, build)
+    assert _subnet_rules(run, "network-aks-nodes")[0] == WEB_FROM_INTERNET
 
 
 def test_an_internal_container_apps_environment_takes_nothing_from_the_internet() -> None:
@@ -140,7 +156,6 @@ def test_an_internal_container_apps_environment_takes_nothing_from_the_internet(
     run = run_offline(stack, build)
     assert run.one("azure-native:app:ManagedEnvironment").inputs["vnetConfiguration"]["internal"]
     assert _subnet_rules(run, "network-container-apps") == []
-    assert _subnet_rules(run, "network-aks-nodes")[0] == WEB_FROM_INTERNET
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

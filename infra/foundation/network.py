@@ -19,6 +19,11 @@ class PlatformNetworkArgs:
     private_dns_zone: str
     container_apps_internal: bool
     """An internal Container Apps environment takes no traffic from the internet."""
+    public_node_ingress: bool
+    """A public load balancer fronts the nodes: app routing's NGINX (`aks.ingress: nginx` or
+    `both`). With `gateway`, public traffic reaches pods through Application Gateway for
+    Containers' subnet (inside the VNet), and the internal Envoy Gateway's load balancer is
+    internal: nothing from the internet is addressed to the nodes."""
 
 
 def _web_from_internet() -> network.SecurityRuleArgs:
@@ -113,11 +118,11 @@ class PlatformNetwork(pulumi.ComponentResource):
                 opts=child,
             )
 
-        # The cluster's public ingress (app routing's NGINX) sits behind a public LB.
+        # Web from the internet only where a public load balancer fronts the nodes.
         aks_nodes_nsg = security_group(
             "aks-nodes",
             [
-                _web_from_internet(),
+                *([_web_from_internet()] if args.public_node_ingress else []),
                 *_overlay_flows(str(args.config.aks_nodes_subnet_cidr), str(args.config.pod_cidr)),
             ],
         )

@@ -76,6 +76,7 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             config.network,
             config.private_dns_zone,
             container_apps_internal=config.container_apps.internal,
+            public_node_ingress=config.aks.ingress in ("nginx", "both"),
         ),
     )
     vault = KeyVault(
