@@ -154,7 +154,14 @@ def build(
     lock = None if isinstance(config, LocalConfig) else load_lock()
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        ValidationContext(config.environment, _config_secrets(), vault, image_lock=lock),
+        ValidationContext(
+            config.environment,
+            _config_secrets(),
+            vault,
+            image_lock=lock,
+            # The local stack routes every exposed service through Envoy Gateway.
+            internal_routes=isinstance(config, LocalConfig) or config.aks.ingress == "gateway",
+        ),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)

@@ -12,6 +12,7 @@ from infra.config import Environment
 from infra.problems import InvalidInput
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.canary import render_canary_on_aks
+from infra.services.render.common import InternalGatewayFacts
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.render.revisions import running_revision
 from infra.services.rules import ValidationContext
@@ -32,7 +33,7 @@ from infra.services.spec import (
     Tls,
 )
 from infra.services.validation import validate_applications
-from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
+from tests.fixtures import NO_EXTENSIONS, catalog_of, context, facts
 from tests.k8s_schema import validate_object
 from tests.test_gateway import gateway_facts
 
@@ -129,9 +130,51 @@ def test_every_bad_rollout_is_listed_together() -> None:
     )
 
 
-def test_canary_on_an_internal_aks_service_is_refused() -> None:
-    (problem,) = problems_of(web(ingress=Ingress(exposure=Exposure.INTERNAL, host="shop.internal")))
-    assert "rollout: needs a Gateway API route on AKS" in problem
+def test_canary_on_an_internal_aks_service_is_refused_on_managed_nginx() -> None:
+    """`aks.ingress: nginx|both`: internal services are on NGINX Ingresses, which have no
+    weights."""
+    internal = web(ingress=Ingress(exposure=Exposure.INTERNAL, host="shop.internal"))
+    with pytest.raises(InvalidInput) as caught:
+        validate_applications(
+            [Application(name="shop", services=(internal,), source="apps/test.py")],
+            dataclasses.replace(context(Environment.DEV), internal_routes=False),
+        )
+    (problem,) = caught.value.problems
+    assert problem.path == "rollout"
+    assert "aks.ingress gateway" in problem.render()
+
+
+def test_canary_on_an_internal_aks_service_splits_its_envoy_route() -> None:
+    """`aks.ingress: gateway` (the default): the internal route on Envoy Gateway carries the
+    weights, and the canary's NetworkPolicy admits the Envoy proxies like the stable one's."""
+    internal = web(ingress=Ingress(exposure=Exposure.INTERNAL, host="shop.dev.shop.internal"))
+    catalog = catalog_of(internal)
+    service = catalog.get("shop")
+    common: dict[str, Any] = {
+        "catalog": catalog,
+        "facts": dataclasses.replace(facts(), internal_gateway=InternalGatewayFacts("10.20.3.254")),
+        "extensions": NO_EXTENSIONS,
+        "client_id": "cid",
+        "secrets": ServiceSecrets(config_values={}),
+    }
+    objects = {
+        f"{o['kind']}/{o['metadata']['name']}": o
+        for o in render_on_aks(service, **common) + render_canary_on_aks(service, **common)
+    }
+    (rule,) = objects["HTTPRoute/shop"]["spec"]["rules"]
+    assert rule["backendRefs"] == [
+        {"name": "shop", "port": 8080, "weight": 90},
+        {"name": "shop-canary", "port": 8080, "weight": 10},
+    ]
+    assert objects["HTTPRoute/shop"]["spec"]["parentRefs"][0]["name"] == "internal"
+    assert objects["Deployment/shop-canary"]["spec"]["template"]["spec"]["containers"][0][
+        "image"
+    ].endswith("shop:1.1")
+    stable_sources = objects["NetworkPolicy/shop"]["spec"]["ingress"][0]["from"]
+    canary_sources = objects["NetworkPolicy/shop-canary"]["spec"]["ingress"][0]["from"]
+    assert canary_sources == stable_sources
+    for obj in objects.values():
+        validate_object(obj)
 
 
 def test_dev_accepts_a_canary_with_the_default_readiness_check() -> None:

@@ -22,10 +22,12 @@ def rollout_problems(
     stable_image: str,
     *,
     locked: bool = False,
+    internal_routes: bool = True,
 ) -> list[Problem]:
     """`stable_image`: the service's image as declared (before digest pinning), so a canary
     naming the same tag is caught whether or not the lock pinned it. `locked`: images deploy
-    through the lock (prod then requires the canary pinned, as the stable image)."""
+    through the lock (prod then requires the canary pinned, as the stable image).
+    `internal_routes`: internal AKS services have weighted routes (Envoy Gateway)."""
     rollout = spec.rollout
     if rollout is None:
         return []
@@ -79,14 +81,16 @@ def rollout_problems(
             "needs ingress: weights split the traffic of the service's route",
             "expose the service (ingress=Ingress(exposure=...)) or remove the rollout",
         )
-    elif spec.target is Target.AKS and exposure is not Exposure.PUBLIC:
+    elif (
+        spec.target is Target.AKS and exposure is Exposure.INTERNAL and not internal_routes
+    ):
         add(
             "rollout",
             None,
-            "needs a Gateway API route on AKS in every ingress mode, which public services "
-            "get (internal ones are on managed NGINX, which has no weights, with aks.ingress "
-            "nginx or both)",
-            "make it Exposure.PUBLIC, or run the canary on Container Apps",
+            "needs a Gateway API route, which internal AKS services get on Envoy Gateway with "
+            "aks.ingress gateway; with nginx or both they are on managed NGINX, which has no "
+            "weights",
+            "finish the migration to aks.ingress gateway, or run the canary on Container Apps",
         )
     if environment is Environment.PROD and spec.probes.readiness is None:
         add(

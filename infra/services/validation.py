@@ -203,6 +203,7 @@ def validate_applications(
                     context.environment,
                     stable,
                     locked=context.image_lock is not None,
+                    internal_routes=context.internal_routes,
                 )
             )
             problems.extend(route_problems(spec, group))

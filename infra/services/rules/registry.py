@@ -32,6 +32,9 @@ class ValidationContext:
     image_lock: Mapping[str, str] | None = None
     """`apps/images.lock.yaml` (declared tag → digest): images are deployed pinned, and prod
     refuses one it does not pin. None only where declarations are checked without deploying."""
+    internal_routes: bool = True
+    """Internal AKS services get Gateway API routes (Envoy Gateway: `aks.ingress: gateway`, and
+    the local stack); False with the deprecated managed NGINX (`nginx`, `both`)."""
 
 
 class _Raw(str):
