@@ -81,9 +81,7 @@ def rollout_problems(
             "needs ingress: weights split the traffic of the service's route",
             "expose the service (ingress=Ingress(exposure=...)) or remove the rollout",
         )
-    elif (
-        spec.target is Target.AKS and exposure is Exposure.INTERNAL and not internal_routes
-    ):
+    elif spec.target is Target.AKS and exposure is Exposure.INTERNAL and not internal_routes:
         add(
             "rollout",
             None,
