@@ -99,3 +99,9 @@ PRESTOP_SLEEP_SECONDS = 5
 """Time for endpoints and the ingress to stop sending traffic before the process gets SIGTERM."""
 SCALER_POLLING_SECONDS = 15
 SCALER_COOLDOWN_SECONDS = 300
+
+# --- Namespaces of the ingress controllers the platform installs (Helm). ----------------------
+ALB_NAMESPACE = "azure-alb-system"
+"""Application Gateway for Containers' ALB controller (Microsoft's chart)."""
+ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
+"""Envoy Gateway's controller and proxies (internal AKS ingress, the local stack)."""

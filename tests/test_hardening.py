@@ -12,8 +12,13 @@ from typing import Any
 
 import pytest
 
-from infra.config import platform_config_from_values
-from infra.foundation.guardrails import POD_SECURITY_RESTRICTED_INITIATIVE, SYSTEM_NAMESPACES
+from infra.config import Environment, platform_config_from_values
+from infra.constants import ALB_NAMESPACE, ENVOY_GATEWAY_NAMESPACE
+from infra.foundation.guardrails import (
+    POD_SECURITY_RESTRICTED_INITIATIVE,
+    SAFEGUARD_EXCLUDED_NAMESPACES,
+    SYSTEM_NAMESPACES,
+)
 from infra.policy.evaluate import evaluate, resources_of_snapshot
 from infra.policy.rules import RULES, PolicyContext
 from infra.policy.safeguards import SAFEGUARDS
@@ -27,6 +32,7 @@ from infra.services import image_lock
 from infra.services.image_lock import dump_lock, load_lock, pin, resolve
 from infra.services.loader import load_applications
 from infra.services.spec import Application, Port, ServiceSpec, Target
+from infra.services.validation import validate_applications
 from infra.vm_sizes import VM_SIZES
 from tests.fixtures import context
 
@@ -180,7 +186,7 @@ def test_safeguards_and_pod_security_initiative_are_assigned_to_the_cluster(
     )
     safeguard = _find(snapshot, SAFEGUARD)["inputs"]
     assert safeguard == {
-        "excludedNamespaces": list(SYSTEM_NAMESPACES),
+        "excludedNamespaces": list(SAFEGUARD_EXCLUDED_NAMESPACES),
         "level": level,
         "resourceUri": cluster_id,
     }
@@ -203,7 +209,31 @@ def test_no_application_namespace_is_excluded_from_the_guardrails(
         if r["type"] == "kubernetes:core/v1:Namespace"
     }
     assert namespaces
-    assert not namespaces & set(SYSTEM_NAMESPACES)
+    applications = namespaces - {ENVOY_GATEWAY_NAMESPACE}
+    assert applications
+    assert not applications & set(SAFEGUARD_EXCLUDED_NAMESPACES)
+
+
+def test_platform_controllers_are_outside_the_checks_their_charts_do_not_meet() -> None:
+    """Microsoft's ALB controller is excluded like the add-ons; Envoy Gateway (certgen Job
+    without probes) only from Deployment Safeguards: its pods meet pod security `restricted`,
+    which its namespace enforces and the initiative still audits/denies."""
+    assert ALB_NAMESPACE in SYSTEM_NAMESPACES
+    assert ENVOY_GATEWAY_NAMESPACE in SAFEGUARD_EXCLUDED_NAMESPACES
+    assert ENVOY_GATEWAY_NAMESPACE not in SYSTEM_NAMESPACES
+
+
+@pytest.mark.parametrize("name", [ALB_NAMESPACE, ENVOY_GATEWAY_NAMESPACE])
+def test_an_application_cannot_take_a_platform_controllers_namespace(name: str) -> None:
+    spec = ServiceSpec(
+        name="web", image="web:1.0", target=Target.AKS, ports=(Port(name="http", number=8080),)
+    )
+    with pytest.raises(InvalidInput) as caught:
+        validate_applications(
+            [Application(name=name, services=(spec,), source="apps/test.py")],
+            context(Environment.DEV),
+        )
+    assert any(p.value == name for p in caught.value.problems)
 
 
 # ----- Bad node config -----------------------------------------------------------------------

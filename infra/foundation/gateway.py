@@ -18,10 +18,13 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import managedidentity, network, servicenetworking
 
-from infra.constants import AGC_CONFIGURATION_MANAGER_ROLE, NETWORK_CONTRIBUTOR_ROLE
+from infra.constants import (
+    AGC_CONFIGURATION_MANAGER_ROLE,
+    ALB_NAMESPACE,
+    NETWORK_CONTRIBUTOR_ROLE,
+)
 from infra.foundation.common import Placement
 
-ALB_NAMESPACE = "azure-alb-system"
 ALB_SERVICE_ACCOUNT = "alb-controller-sa"
 """The ALB controller chart's service account; the federated credential names it."""
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"

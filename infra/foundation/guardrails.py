@@ -15,18 +15,31 @@ import pulumi
 from pulumi_azure_native import authorization, containerservice
 
 from infra.config import ClusterHardening
-from infra.constants import POD_SECURITY_RESTRICTED_INITIATIVE_ID
+from infra.constants import (
+    ALB_NAMESPACE,
+    ENVOY_GATEWAY_NAMESPACE,
+    POD_SECURITY_RESTRICTED_INITIATIVE_ID,
+)
 
 SYSTEM_NAMESPACES = (
     "app-routing-system",
+    ALB_NAMESPACE,
     "gatekeeper-system",
     "kube-node-lease",
     "kube-public",
     "kube-system",
 )
 """Where AKS and its add-ons run (CoreDNS, CSI, KEDA, Defender, monitoring agents in kube-system;
-managed NGINX in app-routing-system; the policy agent in gatekeeper-system). They are Microsoft's to
-configure; application namespaces may not use these names (infra/services/validation.py)."""
+managed NGINX in app-routing-system; the policy agent in gatekeeper-system) and Microsoft's ALB
+controller for Application Gateway for Containers (its chart sets its pods' security; excluded
+like the add-ons it stands for). They are Microsoft's to configure; application namespaces may
+not use these names (`RESERVED_NAMESPACES` in infra/services/patterns.py)."""
+
+SAFEGUARD_EXCLUDED_NAMESPACES = (*SYSTEM_NAMESPACES, ENVOY_GATEWAY_NAMESPACE)
+"""Deployment Safeguards also skip Envoy Gateway's namespace: its chart's certgen Job has no
+probes (Enforce denies probe-less containers, AKS "Deployment safeguards" policies) and the
+proxies are shaped by Envoy Gateway, not by this repository. Its pods stay under the pod
+security initiative: every one of them meets `restricted` (render/envoy_gateway.py)."""
 
 POD_SECURITY_RESTRICTED_INITIATIVE = (
     "/providers/Microsoft.Authorization/policySetDefinitions/"
@@ -62,7 +75,7 @@ class ClusterGuardrails(pulumi.ComponentResource):
                 f"{name}-safeguards",
                 resource_uri=args.cluster_id,
                 level=containerservice.DeploymentSafeguardsLevel(hardening.deployment_safeguards),
-                excluded_namespaces=list(SYSTEM_NAMESPACES),
+                excluded_namespaces=list(SAFEGUARD_EXCLUDED_NAMESPACES),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if hardening.pod_security != "Off":

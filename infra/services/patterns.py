@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from infra.constants import SECRET_LOOKING_PATTERN
+from infra.constants import ALB_NAMESPACE, ENVOY_GATEWAY_NAMESPACE, SECRET_LOOKING_PATTERN
 from infra.services.spec import Target
 
 DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
@@ -30,6 +30,8 @@ RESERVED_NAMESPACES = frozenset(
         "gatekeeper-system",
         "calico-system",
         "tigera-operator",
+        ALB_NAMESPACE,
+        ENVOY_GATEWAY_NAMESPACE,
     }
 )
 ACA_MAX_CPU = 4.0

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from infra.constants import ENVOY_GATEWAY_NAMESPACE
 from infra.services.catalog import PlannedService
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import (
@@ -40,7 +41,6 @@ from infra.services.render.objects import hooked, platform_meta
 
 Obj = dict[str, Any]
 
-ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 """Where the Envoy Gateway controller, the Envoy proxies it provisions and the shared Gateway
 live (the chart's documented namespace; proxies run in the controller's namespace unless
 `GatewayNamespace` deploy mode is set, which it is not)."""
