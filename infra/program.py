@@ -35,6 +35,7 @@ from infra.services.custom_domains import (
     internal_host_problems,
 )
 from infra.services.deploy import deploy_services
+from infra.services.gateway_limits import agc_problems, envoy_problems
 from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
@@ -173,6 +174,10 @@ def build(
         return Platform(foundation, catalog, {})
     domains, problems = custom_domains(catalog, config.dns)
     problems += internal_host_problems(catalog, config.private_dns_zone)
+    if config.aks.ingress in ("gateway", "both"):
+        problems += agc_problems(catalog.services)
+    if config.aks.ingress == "gateway":
+        problems += envoy_problems(catalog.services, local=False)
     gateway_hosts: dict[str, ManagedRecords] = {}
     if config.aks.ingress == "gateway":
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
@@ -217,10 +222,12 @@ def _exists_in_azure(reference: VaultReference) -> bool:
 
 def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
     """The same applications on an existing Kubernetes context: no Azure resource at all."""
+    local_catalog = for_local_cluster(catalog)
+    if config.deploy_services and (problems := envoy_problems(local_catalog.services, local=True)):
+        raise InvalidInput("the service hosts (nothing was registered)", problems)
     provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
     if not config.deploy_services:
         return Platform(None, catalog, {})
-    local_catalog = for_local_cluster(catalog)
     facts = PlatformFacts(
         environment=config.environment,
         zonal=False,

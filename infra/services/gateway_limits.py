@@ -1,0 +1,110 @@
+"""What the gateways can hold, checked before anything is registered.
+
+Application Gateway for Containers refuses (or silently leaves unprogrammed) configuration past
+its limits, and the Gateway API CRD caps a Gateway's listeners, so a stack that outgrows them
+fails at deploy time, far from the declaration that caused it. Limits, from "Application
+Gateway for Containers limits" (MicrosoftDocs/azure-docs
+includes/application-gateway-for-containers-limits.md): 5 frontends per gateway, 100 services
+per AGC; and from the Gateway API `Gateway.spec.listeners` schema (maxItems 64, v1.6.1, the
+vendored CRDs in tests/schemas/).
+
+The platform gives each application with public AKS services one AGC Frontend and one Gateway
+with a listener per public service, and serves internal AKS services (and, locally, every
+exposed service) from one shared Envoy Gateway with a listener per service.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from infra.problems import Problem
+from infra.services.catalog import PlannedService
+from infra.services.spec import Exposure, Target
+
+AGC_FRONTENDS = 5
+AGC_SERVICES = 100
+GATEWAY_LISTENERS = 64
+
+
+def _public_aks(services: Sequence[PlannedService]) -> list[PlannedService]:
+    return [
+        s
+        for s in services
+        if s.spec.target is Target.AKS
+        and s.spec.ingress.exposure is Exposure.PUBLIC
+        and s.spec.ports
+    ]
+
+
+def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
+    """Public AKS ingress on AGC (`aks.ingress: gateway` or `both`)."""
+    public = _public_aks(services)
+    problems: list[Problem] = []
+    per_app = Counter(s.app for s in public)
+    if len(per_app) > AGC_FRONTENDS:
+        problems.append(
+            Problem(
+                path="ingress.exposure",
+                value=", ".join(sorted(per_app)),
+                problem=f"{len(per_app)} applications have public AKS services; each gets an "
+                f"Application Gateway for Containers Frontend, and a gateway has at most "
+                f"{AGC_FRONTENDS}",
+                fix="serve some of them from Container Apps, or group their public services "
+                f"into at most {AGC_FRONTENDS} applications",
+                group="the public AKS services",
+            )
+        )
+    for app, count in sorted(per_app.items()):
+        if count > GATEWAY_LISTENERS:
+            problems.append(
+                Problem(
+                    path="ingress.exposure",
+                    value=app,
+                    problem=f"has {count} public AKS services; its Gateway takes one listener "
+                    f"per service, at most {GATEWAY_LISTENERS} (Gateway API)",
+                    fix="split the application, or serve some services from Container Apps",
+                    group="the public AKS services",
+                )
+            )
+    backends = len(public) + sum(1 for s in public if s.spec.rollout is not None)
+    if backends > AGC_SERVICES:
+        problems.append(
+            Problem(
+                path="ingress.exposure",
+                value=str(backends),
+                problem=f"Kubernetes Services behind Application Gateway for Containers (public "
+                f"AKS services, and one more per rollout's canary); it serves at most "
+                f"{AGC_SERVICES}",
+                fix="serve some public services from Container Apps",
+                group="the public AKS services",
+            )
+        )
+    return problems
+
+
+def envoy_problems(services: Sequence[PlannedService], *, local: bool) -> list[Problem]:
+    """The shared Envoy Gateway: internal AKS services (`aks.ingress: gateway`), or every
+    exposed service of the local stack."""
+    served = [
+        s
+        for s in services
+        if s.spec.target is Target.AKS
+        and s.spec.ports
+        and s.spec.ingress.exposure is not Exposure.NONE
+        and (local or s.spec.ingress.exposure is Exposure.INTERNAL)
+    ]
+    if len(served) <= GATEWAY_LISTENERS:
+        return []
+    kind = "exposed services" if local else "internal AKS services"
+    return [
+        Problem(
+            path="ingress.exposure",
+            value=str(len(served)),
+            problem=f"{kind} share one Envoy Gateway with a listener each, and a Gateway has at "
+            f"most {GATEWAY_LISTENERS} (Gateway API)",
+            fix="give ingress only to services called from outside the cluster: callers inside "
+            "it reach a service through its Service (Exposure.NONE and a dependency)",
+            group=f"the {kind}",
+        )
+    ]
