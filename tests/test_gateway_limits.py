@@ -32,6 +32,8 @@ from infra.services.spec import (
     Target,
     Tls,
 )
+from infra.simulate import World
+from tests.simulate_builders import plan, refusals, res
 
 VAULT = "https://kv-shop-dev.vault.azure.net"
 
@@ -122,3 +124,29 @@ def test_the_program_refuses_a_sixth_public_application_before_registering_anyth
         run_offline(dataclasses.replace(stack, values=values), lambda: build(applications=apps))
     assert caught.value.run.resources == []
     assert "6 applications have public AKS services" in str(caught.value.cause)
+
+
+# ----- The deploy simulator's rule: a sixth Frontend on one gateway ---------------------------
+
+
+def frontend(index: int, controller: str = "agc-t") -> dict[str, object]:
+    return res(
+        "azure-native:servicenetworking:FrontendsInterface",
+        f"app{index}-frontend",
+        {"trafficControllerName": controller, "frontendName": f"fe-app{index}"},
+    )
+
+
+def test_five_frontends_on_a_gateway_are_accepted() -> None:
+    assert refusals(plan(*(frontend(i) for i in range(AGC_FRONTENDS)))) == []
+
+
+def test_a_sixth_frontend_on_a_gateway_is_refused() -> None:
+    world = World(resources=dict(plan(*(frontend(i) for i in range(AGC_FRONTENDS))).resources))
+    everything = plan(*(frontend(i) for i in range(AGC_FRONTENDS + 1)))
+    (found,) = refusals(everything, world)
+    assert found.rule == "agc-frontend-limit"
+    assert "6 Frontends" in found.why
+    # Frontends of another gateway do not count.
+    other = plan(*(frontend(i) for i in range(AGC_FRONTENDS)), frontend(9, controller="agc-u"))
+    assert refusals(other, world) == []

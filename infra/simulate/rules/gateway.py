@@ -282,3 +282,40 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
                 f"grant {words} to the controller's identity and make the chart depend on the "
                 "grant.",
             )
+
+
+FRONTEND = "azure-native:servicenetworking:FrontendsInterface"
+AGC_MAX_FRONTENDS = 5
+""""Application Gateway for Containers limits" (azure-docs
+includes/application-gateway-for-containers-limits.md): Frontends, 5 per gateway."""
+
+
+@rule(
+    "agc-frontend-limit",
+    refuses="creating a sixth Frontend on one Application Gateway for Containers (at most 5 per "
+    "gateway)",
+    source="azure-docs includes/application-gateway-for-containers-limits.md ('Frontends | 5 "
+    "per gateway')",
+)
+def agc_frontend_limit(ctx: StepContext) -> Iterator[Refusal]:
+    """The platform gives each application with public AKS services its own Frontend (a
+    Frontend serves one Gateway); validation refuses a sixth application before anything is
+    registered (`infra/services/gateway_limits.py`), this catches any other way to get one."""
+    if ctx.resource.type != FRONTEND or ctx.action != "create":
+        return
+    controller = str(ctx.resource.inputs.get("trafficControllerName", ""))
+    others = {
+        r.urn
+        for r in [*ctx.world.resources.values(), *ctx.plan]
+        if r.type == FRONTEND
+        and str(r.inputs.get("trafficControllerName", "")) == controller
+        and r.urn != ctx.resource.urn
+    }
+    if len(others) >= AGC_MAX_FRONTENDS:
+        yield ctx.refuse(
+            "agc-frontend-limit",
+            f"TrafficController {controller} would have {len(others) + 1} Frontends; Azure "
+            f"allows {AGC_MAX_FRONTENDS}.",
+            "serve fewer applications' public services from AKS (Container Apps has no such "
+            "limit), or group them into fewer applications.",
+        )
