@@ -629,3 +629,45 @@ def test_a_meter_the_api_does_not_return_keeps_the_previous_price_and_says_so() 
     kept = [i for i in sheet["Items"] if i["meterName"] == "Prometheus Metrics Samples Ingested"]
     assert kept
     assert kept[0]["x-approximate"] is True
+
+
+def _mounting(deployment: dict[str, Any], spc: str) -> dict[str, Any]:
+    pod = deployment["inputs"]["spec"]["template"]["spec"]
+    pod["volumes"] = [{"csi": {"volumeAttributes": {"secretProviderClass": spc}}}]
+    return deployment
+
+
+def test_every_deployment_mounting_a_key_vault_class_pays_its_reads() -> None:
+    """A canary mounts its stable service's SecretProviderClass: both tracks' pods poll the
+    vault, so each gets a line (one used to overwrite the other)."""
+    vault = {"type": "azure-native:keyvault:Vault", "name": "vault", "inputs": {}}
+    spc = {
+        "type": "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass",
+        "name": "shop-kv",
+        "inputs": {
+            "metadata": {"name": "shop-kv", "namespace": "ns"},
+            "spec": {"parameters": {"objects": "array:\n- objectName: a\n- objectName: b\n"}},
+        },
+    }
+    stable = _mounting(_deployment("shop", "100m", "128Mi", 2), "shop-kv")
+    canary = _mounting(_deployment("shop-canary", "100m", "128Mi", 1), "shop-kv")
+    elsewhere = _mounting(_deployment("other", "100m", "128Mi", 1), "shop-kv")
+    elsewhere["inputs"]["metadata"]["namespace"] = "other-ns"  # same class name, other namespace
+    sheet = parse_sheet(
+        {
+            "region": "testregion",
+            "currency": "USD",
+            "asOf": "2026-01-01",
+            "Items": [_item(("Key Vault", "Key Vault", "Standard", "Operations"), "10K", 0.03)],
+            "vmSizes": {},
+        },
+        "kv-sheet.json",
+    )
+    result = estimate(_snapshot(vault, spc, stable, canary, elsewhere), _config(), sheet)
+    reads = {
+        line.service: line for line in result.lines if line.item == "Key Vault reads (CSI rotation)"
+    }
+    assert set(reads) == {"shop", "shop-canary"}
+    # 2 secrets polled every 2 minutes by each pod: the stable's 2 pods read twice the canary's 1.
+    assert reads["shop"].floor == pytest.approx(2 * reads["shop-canary"].floor)
+    assert reads["shop-canary"].floor > 0

@@ -126,16 +126,19 @@ def price_vault_operations(
     label = _label(vault)
     price = ctx.price(meters.KEY_VAULT_OPERATIONS, label)
     pods = {w.resource.split(" ", 1)[1]: w for w in workloads(resources)}
-    mounted_by: dict[str, str] = {}
-    """SecretProviderClass name → the Deployment whose pods mount it."""
+    mounted_by: dict[tuple[str, str], list[str]] = {}
+    """(namespace, SecretProviderClass name) → every Deployment whose pods mount it (a canary
+    mounts its stable service's classes: each track's pods poll)."""
     for r in resources:
         if r["type"] != DEPLOYMENT:
             continue
+        namespace = str(obj(r["inputs"].get("metadata")).get("namespace", ""))
         pod = obj(obj(obj(r["inputs"].get("spec")).get("template")).get("spec"))
         for volume in pod.get("volumes") or []:
             attributes = obj(obj(volume.get("csi")).get("volumeAttributes"))
             if attributes.get("secretProviderClass"):
-                mounted_by[str(attributes["secretProviderClass"])] = r["name"]
+                key = (namespace, str(attributes["secretProviderClass"]))
+                mounted_by.setdefault(key, []).append(r["name"])
     lines: list[Line] = []
     polls_month = CSI_POLLS_PER_HOUR_DEFAULT * HOURS_PER_MONTH
     for r in resources:
@@ -143,24 +146,27 @@ def price_vault_operations(
             continue
         objects = str(obj(obj(r["inputs"].get("spec")).get("parameters")).get("objects", ""))
         secrets = objects.count("objectName:")
-        name = str(obj(r["inputs"].get("metadata")).get("name", r["name"]))
-        owner = mounted_by.get(name)
-        workload = pods.get(owner) if owner else None
-        if workload is None or not secrets:
+        metadata = obj(r["inputs"].get("metadata"))
+        key = (str(metadata.get("namespace", "")), str(metadata.get("name", r["name"])))
+        if not secrets:
             continue
-        per_replica = secrets * polls_month
-        lines.append(
-            Line(
-                workload.service,
-                "Key Vault reads (CSI rotation)",
-                f"{SPC} {r['name']}",
-                workload.min_replicas * per_replica / 1e4 * price.unit_price,
-                workload.max_replicas * per_replica / 1e4 * price.unit_price,
-                f"{secrets} secret(s) × {workload.min_replicas}..{workload.max_replicas} pods × "
-                f"{polls_month:,.0f} polls/month (every 2 min)",
-                (price,),
+        for owner in mounted_by.get(key, []):
+            workload = pods.get(owner)
+            if workload is None:
+                continue
+            per_replica = secrets * polls_month
+            lines.append(
+                Line(
+                    workload.service,
+                    "Key Vault reads (CSI rotation)",
+                    f"{SPC} {r['name']}",
+                    workload.min_replicas * per_replica / 1e4 * price.unit_price,
+                    workload.max_replicas * per_replica / 1e4 * price.unit_price,
+                    f"{secrets} secret(s) × {workload.min_replicas}..{workload.max_replicas} "
+                    f"pods × {polls_month:,.0f} polls/month (every 2 min)",
+                    (price,),
+                )
             )
-        )
     for r in resources:
         if r["type"] != "azure-native:app:ContainerApp":
             continue
