@@ -176,10 +176,9 @@ def build(
     problems += internal_host_problems(catalog, config.private_dns_zone)
     if config.aks.ingress in ("gateway", "both"):
         problems += agc_problems(catalog.services)
-    if config.aks.ingress == "gateway":
-        problems += envoy_problems(catalog.services, local=False)
     gateway_hosts: dict[str, ManagedRecords] = {}
     if config.aks.ingress == "gateway":
+        problems += envoy_problems(catalog.services, local=False)
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
         gateway_hosts, host_problems = gateway_host_records(catalog, config.dns)
         problems += host_problems

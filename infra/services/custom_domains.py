@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from infra.config import NAMESPACE, DnsConfig
 from infra.problems import Problem
 from infra.services.catalog import Catalog, PlannedService
+from infra.services.render.gateway import public_on_aks
 from infra.services.spec import Exposure, Target
 
 
@@ -106,11 +107,8 @@ def gateway_host_records(
     records: dict[str, ManagedRecords] = {}
     problems: list[Problem] = []
     for service in catalog.services:
-        spec = service.spec
-        host = spec.ingress.host
-        if spec.target is not Target.AKS or spec.ingress.exposure is not Exposure.PUBLIC:
-            continue
-        if host is None or not spec.ports:
+        host = service.spec.ingress.host
+        if host is None or not public_on_aks(service):
             continue
         managed = _in_zone(host, dns)
         if managed is None:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from infra.problems import Problem
 from infra.services.catalog import PlannedService
+from infra.services.render.gateway import public_on_aks
 from infra.services.spec import Exposure, Target
 
 AGC_FRONTENDS = 5
@@ -27,19 +28,9 @@ AGC_SERVICES = 100
 GATEWAY_LISTENERS = 64
 
 
-def _public_aks(services: Sequence[PlannedService]) -> list[PlannedService]:
-    return [
-        s
-        for s in services
-        if s.spec.target is Target.AKS
-        and s.spec.ingress.exposure is Exposure.PUBLIC
-        and s.spec.ports
-    ]
-
-
 def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
     """Public AKS ingress on AGC (`aks.ingress: gateway` or `both`)."""
-    public = _public_aks(services)
+    public = [s for s in services if public_on_aks(s)]
     problems: list[Problem] = []
     per_app = Counter(s.app for s in public)
     if len(per_app) > AGC_FRONTENDS:

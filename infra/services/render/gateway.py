@@ -47,19 +47,18 @@ def frontend_name(app: str) -> str:
     return f"fe-{app}"
 
 
+def public_on_aks(service: PlannedService) -> bool:
+    """A public AKS service with a port: what an application's public Gateway serves (and what
+    AGC's limits and the public host records count)."""
+    spec = service.spec
+    return (
+        spec.target is Target.AKS and spec.ingress.exposure is Exposure.PUBLIC and bool(spec.ports)
+    )
+
+
 def public_services(services: Sequence[PlannedService], app: str) -> list[PlannedService]:
     """The AKS services of `app` that the public Gateway serves, by name."""
-    return sorted(
-        (
-            s
-            for s in services
-            if s.app == app
-            and s.spec.target is Target.AKS
-            and s.spec.ingress.exposure is Exposure.PUBLIC
-            and s.spec.ports
-        ),
-        key=lambda s: s.name,
-    )
+    return sorted((s for s in services if s.app == app and public_on_aks(s)), key=lambda s: s.name)
 
 
 def tls_secret_name(service: PlannedService) -> str:
