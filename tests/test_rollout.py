@@ -305,32 +305,16 @@ def test_aca_templates_leave_revision_names_to_azure() -> None:
 
 
 def test_the_running_revision_is_the_labelled_stable_one_during_a_rollout() -> None:
-    live = {
-        "latestRevisionName": "shop--canary2",
-        "latestReadyRevisionName": "shop--canary2",
-        "configuration": {
-            "ingress": {
-                "traffic": [
-                    {"revisionName": "shop--old", "label": "stable", "weight": 90},
-                    {"latestRevision": True, "label": "canary", "weight": 10},
-                ]
-            }
-        },
-    }
-    assert running_revision(live) == "shop--old"
+    traffic = [("stable", "shop--old"), ("canary", None)]
+    assert running_revision(traffic, "shop--canary2", "shop--canary2") == "shop--old"
 
 
 def test_the_running_revision_before_a_rollout_is_the_latest_ready_one() -> None:
     """Single revision mode serves the latest ready revision; a newer one that failed to
     start is not what users are served."""
-    live = {
-        "latestRevisionName": "shop--broken",
-        "latestReadyRevisionName": "shop--good",
-        "configuration": {"ingress": {"traffic": [{"latestRevision": True, "weight": 100}]}},
-    }
-    assert running_revision(live) == "shop--good"
-    assert running_revision({"latestRevisionName": "shop--only"}) == "shop--only"
-    assert running_revision({}) == ""
+    assert running_revision([(None, None)], "shop--good", "shop--broken") == "shop--good"
+    assert running_revision([], None, "shop--only") == "shop--only"
+    assert running_revision([], None, None) == ""
 
 
 def test_prod_deploying_through_the_lock_refuses_an_unpinned_canary() -> None:

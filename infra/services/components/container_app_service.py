@@ -117,24 +117,17 @@ def _stable_revision(app_name: str, placement: Placement) -> pulumi.Output[str]:
     live = app.get_container_app_output(
         container_app_name=app_name, resource_group_name=placement.resource_group_name
     )
-    return live.apply(lambda result: running_revision(_wire(result)))
+    return live.apply(_running_revision)
 
 
-def _wire(result: app.GetContainerAppResult) -> dict[str, object]:
-    """The few fields `running_revision` reads, under their wire names."""
+def _running_revision(result: app.GetContainerAppResult) -> str:
     ingress = result.configuration.ingress if result.configuration else None
-    return {
-        "latestRevisionName": result.latest_revision_name,
-        "latestReadyRevisionName": result.latest_ready_revision_name,
-        "configuration": {
-            "ingress": {
-                "traffic": [
-                    {"label": entry.label, "revisionName": entry.revision_name}
-                    for entry in (ingress.traffic or [] if ingress else [])
-                ]
-            }
-        },
-    }
+    traffic = (ingress.traffic or []) if ingress else []
+    return running_revision(
+        ((entry.label, entry.revision_name) for entry in traffic),
+        result.latest_ready_revision_name,
+        result.latest_revision_name,
+    )
 
 
 def _domain_records(

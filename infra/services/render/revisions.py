@@ -21,8 +21,7 @@ name and label instead of wiping it (microsoft/azure-container-apps#962).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable
 
 from pulumi_azure_native import app
 
@@ -58,14 +57,17 @@ def traffic(spec: ServiceSpec, stable_revision: Text | None) -> list[app.Traffic
     ]
 
 
-def running_revision(live: Mapping[str, Any]) -> str:
-    """The stable revision of a live Container App (`getContainerApp`, wire names): the one
-    labelled `stable` by an earlier step of this rollout, else the latest ready revision (what
-    single revision mode serves), else the latest. Empty when the app has no revision yet: a
-    rollout needs a running app (the deploy simulator's `aca-rollout-before-first-revision`)."""
-    ingress = (live.get("configuration") or {}).get("ingress") or {}
-    entries: Sequence[Mapping[str, Any]] = ingress.get("traffic") or ()
-    for entry in entries:
-        if entry.get("label") == STABLE_LABEL and entry.get("revisionName"):
-            return str(entry["revisionName"])
-    return str(live.get("latestReadyRevisionName") or live.get("latestRevisionName") or "")
+def running_revision(
+    traffic: Iterable[tuple[str | None, str | None]],
+    latest_ready: str | None,
+    latest: str | None,
+) -> str:
+    """The stable revision of a live Container App (`getContainerApp`): the one its traffic
+    (label, revision name) labels `stable` from an earlier step of this rollout, else the
+    latest ready revision (what single revision mode serves), else the latest. Empty when the
+    app has no revision yet: a rollout needs a running app (the deploy simulator's
+    `aca-rollout-before-first-revision`)."""
+    for label, revision in traffic:
+        if label == STABLE_LABEL and revision:
+            return revision
+    return latest_ready or latest or ""
