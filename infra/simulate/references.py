@@ -181,3 +181,11 @@ def vault_reads(ctx: StepContext) -> list[VaultRead]:
                         )
                     )
     return reads
+
+
+def revision_suffix(resource: PlannedResource | None) -> str | None:
+    """A Container App's `template.revisionSuffix`, or None (no resource, none set: Azure then
+    names the revision)."""
+    template = resource.inputs.get("template") if resource is not None else None
+    suffix = template.get("revisionSuffix") if isinstance(template, dict) else None
+    return suffix if isinstance(suffix, str) and suffix else None

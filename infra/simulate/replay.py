@@ -12,7 +12,7 @@ from typing import Any
 import infra.simulate.rules  # noqa: F401 - registers the rules
 from infra.simulate.plan import Plan, PlannedResource
 from infra.simulate.principals import Principals
-from infra.simulate.references import CONTAINER_APP
+from infra.simulate.references import CONTAINER_APP, revision_suffix
 from infra.simulate.registry import RULES, Refusal, StepContext
 from infra.simulate.timeline import Timeline
 from infra.simulate.world import World
@@ -167,11 +167,5 @@ def revision_created(resource: PlannedResource, previous: PlannedResource | None
     app-level settings such as traffic change)."""
     if resource.type != CONTAINER_APP:
         return None
-    template = resource.inputs.get("template")
-    suffix = template.get("revisionSuffix") if isinstance(template, dict) else None
-    if not isinstance(suffix, str) or not suffix:
-        return None
-    before = previous.inputs.get("template") if previous is not None else None
-    if isinstance(before, dict) and before.get("revisionSuffix") == suffix:
-        return None
-    return suffix
+    suffix = revision_suffix(resource)
+    return None if suffix is None or suffix == revision_suffix(previous) else suffix

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infra.simulate.references import CONTAINER_APP
+from infra.simulate.references import CONTAINER_APP, revision_suffix
 from infra.simulate.registry import Refusal, StepContext, rule
 
 
@@ -26,10 +26,8 @@ def revision_not_recreated(ctx: StepContext) -> Iterator[Refusal]:
     This is why the platform's templates carry no suffix (render/revisions.py)."""
     if ctx.resource.type != CONTAINER_APP or ctx.previous is None:
         return
-    template = ctx.resource.inputs.get("template")
-    suffix = template.get("revisionSuffix") if isinstance(template, dict) else None
-    before = ctx.previous.inputs.get("template")
-    running = before.get("revisionSuffix") if isinstance(before, dict) else None
+    suffix = revision_suffix(ctx.resource)
+    running = revision_suffix(ctx.previous)
     history = ctx.world.revisions.get(ctx.resource.urn, ())
     if not suffix or suffix == running or suffix not in history:
         return

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from infra.simulate.references import CONTAINER_APP, revision_suffix
 from infra.simulate.registry import Refusal, StepContext, rule
-
-CONTAINER_APP = "azure-native:app:ContainerApp"
 
 
 def _without_suffix(template: Any) -> Any:
@@ -24,15 +23,15 @@ def _without_suffix(template: Any) -> Any:
     "creates a revision named <app>--<revisionSuffix>; revision names are unique per app)",
 )
 def suffix_not_reused(ctx: StepContext) -> Iterator[Refusal]:
-    """The platform derives `revisionSuffix` from the declaration (so a canary's stable
-    revision has a known name). A template that changes while the suffix stays (a change that
-    reaches the template only through a platform value) asks for a revision that exists."""
+    """A template that sets `revisionSuffix` and changes while the suffix stays asks for a
+    revision that exists. The platform's templates set none (render/revisions.py); this
+    guards any that do."""
     if ctx.resource.type != CONTAINER_APP or ctx.previous is None:
         return
     before = ctx.previous.inputs.get("template") or {}
     after = ctx.resource.inputs.get("template") or {}
-    suffix = after.get("revisionSuffix") if isinstance(after, dict) else None
-    if not suffix or not isinstance(before, dict) or before.get("revisionSuffix") != suffix:
+    suffix = revision_suffix(ctx.resource)
+    if suffix is None or suffix != revision_suffix(ctx.previous):
         return
     if _without_suffix(before) != _without_suffix(after):
         app = ctx.resource.inputs.get("containerAppName") or ctx.resource.name
@@ -40,6 +39,6 @@ def suffix_not_reused(ctx: StepContext) -> Iterator[Refusal]:
             "aca-revision-suffix-reused",
             f"its template changes but keeps revision suffix {suffix}: revision "
             f"{app}--{suffix} already exists.",
-            "change the declaration that shapes the template (or let the platform derive a "
-            "new suffix), so the new revision gets its own name.",
+            "give the new template a new suffix, or leave `revisionSuffix` unset so Azure names "
+            "the new revision.",
         )
