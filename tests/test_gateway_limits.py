@@ -150,3 +150,34 @@ def test_a_sixth_frontend_on_a_gateway_is_refused() -> None:
     # Frontends of another gateway do not count.
     other = plan(*(frontend(i) for i in range(AGC_FRONTENDS)), frontend(9, controller="agc-u"))
     assert refusals(other, world) == []
+
+
+# ----- The deploy simulator: the platform's record over a hand-made one ----------------------
+
+
+def cname(name: str) -> dict[str, object]:
+    return res(
+        "azure-native:dns:RecordSet",
+        f"{name}-gateway-host",
+        {
+            "zoneName": "example.com",
+            "relativeRecordSetName": name,
+            "recordType": "CNAME",
+            "cnameRecord": {"cname": "abc.fz00.alb.azure.com"},
+        },
+    )
+
+
+def test_a_host_record_on_a_free_name_is_accepted() -> None:
+    world = World(dns_records={("TXT", "asuid.other.example.com")})
+    assert refusals(plan(cname("shop")), world) == []
+
+
+@pytest.mark.parametrize("existing", ["CNAME", "A"])
+def test_a_host_record_over_a_hand_made_record_is_refused(existing: str) -> None:
+    """Switching `aks.ingress` to gateway with a hand-made record for the host (made during
+    the `both` migration release) in the platform's zone."""
+    world = World(dns_records={(existing, "shop.example.com")})
+    (found,) = refusals(plan(cname("shop")), world)
+    assert found.rule == "dns-record-set-exists"
+    assert f"{existing} shop.example.com already exists" in found.why

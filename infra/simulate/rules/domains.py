@@ -63,3 +63,31 @@ def domain_records(ctx: StepContext) -> Iterator[Refusal]:
                 "create them first: in a managed zone as azure-native:dns:RecordSet this app "
                 f"depends on, or by hand and then list {host} in `platform:dns.recordsPresent`.",
             )
+
+
+@rule(
+    "dns-record-set-exists",
+    refuses="creating a DNS record set under a name that already holds records made outside "
+    "the stack (any record beside a CNAME, or a record set of the same type)",
+    source="RFC 1034 §3.6.2 and Azure DNS docs 'CNAME records' (a CNAME cannot share its name "
+    "with other records; Azure DNS refuses the record set); pulumi-azure-native refuses to "
+    "create a resource that already exists (import it instead)",
+)
+def record_set_not_taken(ctx: StepContext) -> Iterator[Refusal]:
+    """A host moved to the platform's zone (AGC public hosts with `aks.ingress: gateway`,
+    Container Apps custom domains) often has a record someone made by hand: the platform's
+    record set must not be created on top of it."""
+    if ctx.resource.type not in RECORD_SETS or ctx.action != "create":
+        return
+    inputs = ctx.resource.inputs
+    record_type = str(inputs.get("recordType", "")).upper()
+    name = _fqdn(str(inputs.get("relativeRecordSetName", "")), str(inputs.get("zoneName", "")))
+    taken = sorted(t for t, n in ctx.world.dns_records if n == name)
+    if record_type in taken or (taken and record_type == "CNAME") or "CNAME" in taken:
+        yield ctx.refuse(
+            "dns-record-set-exists",
+            f"{record_type} {name} would be created, but {', '.join(taken)} {name} already "
+            "exists outside the stack.",
+            f"delete the hand-made record (or `pulumi import` it as this record set) before the "
+            f"deploy that writes {name}.",
+        )
