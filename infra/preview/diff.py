@@ -150,7 +150,17 @@ class PlanDiff:
 Raw = tuple[PathKey, Any, Any, ChangeKind]
 
 
-def _walk(before: Any, after: Any, path: PathKey, out: list[Raw]) -> None:
+# Keys that name a list item in Kubernetes and Azure inputs (containers, env, ports, volumes,
+# mounts, rules, listeners), in the order they are tried.
+_ITEM_KEYS = ("name", "key", "mountPath", "containerPort", "port", "path")
+
+
+def _walk(
+    before: Any, after: Any, path: PathKey, out: list[Raw], *, by_identity: bool = False
+) -> None:
+    """The changes between two input trees. Lists compare item by item at the same index, as
+    the providers' diffs do; with `by_identity`, items are matched by what they are instead
+    (`_identities`), so one added item reads as one addition, not as every later item changed."""
     if after is UNKNOWN:
         out.append((path, before, after, ChangeKind.UPDATE))
         return
@@ -161,18 +171,91 @@ def _walk(before: Any, after: Any, path: PathKey, out: list[Raw]) -> None:
             elif key not in after:
                 out.append(((*path, key), before[key], _MISSING, ChangeKind.REMOVE))
             else:
-                _walk(before[key], after[key], (*path, key), out)
+                _walk(before[key], after[key], (*path, key), out, by_identity=by_identity)
         return
     if isinstance(before, list) and isinstance(after, list):
+        pairs = _identities(before, after) if by_identity else None
+        if pairs is not None:
+            _walk_matched(before, after, path, out, pairs)
+            return
         for index in range(max(len(before), len(after))):
             if index >= len(before):
                 out.append(((*path, index), _MISSING, after[index], ChangeKind.ADD_ITEM))
             elif index >= len(after):
                 out.append(((*path, index), before[index], _MISSING, ChangeKind.REMOVE_ITEM))
             else:
-                _walk(before[index], after[index], (*path, index), out)
+                _walk(before[index], after[index], (*path, index), out, by_identity=by_identity)
         return
     if before != after or type(before) is not type(after):
+        out.append((path, before, after, ChangeKind.UPDATE))
+
+
+def _identities(before: list[Any], after: list[Any]) -> list[tuple[int | None, int | None]] | None:
+    """Pairs of (before index, after index) matching list items by identity, for reading.
+
+    Items with a name (the first of `_ITEM_KEYS` that every item of both lists has, unique in
+    each) are matched by it. Otherwise equal items are matched first, in order, and the rest are
+    paired by position when as many are left on each side (a changed item reads as a change
+    inside it), else read as removed and added. None for lists holding unknowns or secrets
+    (compared by index)."""
+    items = [*before, *after]
+    if not items or any(x is UNKNOWN or isinstance(x, SecretValue) for x in items):
+        return None
+
+    def text(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=repr)
+
+    if all(isinstance(x, dict) for x in items):
+        for key in _ITEM_KEYS:
+            if all(key in x for x in items):
+                old_keys = [text(x[key]) for x in before]
+                new_keys = [text(x[key]) for x in after]
+                if len(set(old_keys)) == len(old_keys) and len(set(new_keys)) == len(new_keys):
+                    where = {k: i for i, k in enumerate(old_keys)}
+                    pairs: list[tuple[int | None, int | None]] = [
+                        (where.get(k), i) for i, k in enumerate(new_keys)
+                    ]
+                    kept = set(new_keys)
+                    pairs += [(i, None) for i, k in enumerate(old_keys) if k not in kept]
+                    return pairs
+                break
+    waiting: dict[str, list[int]] = {}
+    for index, item in enumerate(before):
+        waiting.setdefault(text(item), []).append(index)
+    matched: dict[int, int] = {}
+    for index, item in enumerate(after):
+        same = waiting.get(text(item))
+        if same:
+            matched[index] = same.pop(0)
+    left_old = sorted(i for rest in waiting.values() for i in rest)
+    left_new = [i for i in range(len(after)) if i not in matched]
+    if len(left_old) == len(left_new):
+        matched.update(zip(left_new, left_old, strict=True))
+        left_old = []
+    pairs = [(matched.get(i), i) for i in range(len(after))]
+    pairs += [(i, None) for i in left_old]
+    return pairs
+
+
+def _walk_matched(
+    before: list[Any],
+    after: list[Any],
+    path: PathKey,
+    out: list[Raw],
+    pairs: list[tuple[int | None, int | None]],
+) -> None:
+    """Changes of lists whose items were matched by identity: additions, removals and the
+    changes inside matched items; a pure reordering is one change of the whole list (the
+    provider still sees every moved index change)."""
+    start = len(out)
+    for old, new in pairs:
+        if old is None and new is not None:
+            out.append(((*path, new), _MISSING, after[new], ChangeKind.ADD_ITEM))
+        elif new is None and old is not None:
+            out.append(((*path, old), before[old], _MISSING, ChangeKind.REMOVE_ITEM))
+        elif old is not None and new is not None:
+            _walk(before[old], after[new], (*path, new), out, by_identity=True)
+    if len(out) == start and before != after:
         out.append((path, before, after, ChangeKind.UPDATE))
 
 
@@ -237,35 +320,50 @@ def property_changes(
     """What the provider's diff reports for one resource present in both plans."""
     old, new = _inputs(before), _inputs(after, unknown)
     options = after.get("options", {})
-    raw: list[Raw] = []
-    _walk(old, new, (), raw)
-    raw = [
-        r
-        for r in raw
-        if not _ignored(r[0], options.get("ignoreChanges", ()))
-        and not (token.startswith("azure-native:") and _same_location(r))
-    ]
+    ignore = options.get("ignoreChanges", ())
+    azure = token.startswith("azure-native:")
+
+    def walked(*, by_identity: bool) -> list[Raw]:
+        raw: list[Raw] = []
+        _walk(old, new, (), raw, by_identity=by_identity)
+        return [r for r in raw if not _ignored(r[0], ignore) and not (azure and _same_location(r))]
+
+    raw = walked(by_identity=False)
     if token.startswith("pulumi:providers:"):
         unknown_keys = {str(p[0]) for p, _, a, _ in raw if a is UNKNOWN and len(p) == 1}
         replacing = set(provider_replaced(token, old, new, unknown_keys))
         return tuple(PropertyChange(dotted(p), b, a, str(p[0]) in replacing) for p, b, a, _ in raw)
     replace_on = tuple(options.get("replaceOnChanges", ()))
-    return tuple(
-        PropertyChange(
-            dotted(p),
-            b,
-            a,
-            forces_replacement(
-                token,
-                p,
-                kind,
-                inputs=new,
-                provider_inputs=provider_inputs,
-                replace_on_changes=replace_on,
-            ),
+
+    def changes(found: list[Raw]) -> tuple[PropertyChange, ...]:
+        return tuple(
+            PropertyChange(
+                dotted(p),
+                b,
+                a,
+                forces_replacement(
+                    token,
+                    p,
+                    kind,
+                    inputs=new,
+                    provider_inputs=provider_inputs,
+                    replace_on_changes=replace_on,
+                ),
+            )
+            for p, b, a, kind in found
         )
-        for p, b, a, kind in raw
-    )
+
+    by_index = changes(raw)
+    if not any(isinstance(part, int) for p, *_ in raw for part in p):
+        return by_index
+    # Lists changed: show them item by identity, as a reader thinks of them. The provider
+    # compares by index, so the step (update or replace) is still decided on `by_index`; where
+    # the two would disagree, the provider's view is shown.
+    by_identity = changes(walked(by_identity=True))
+    replaces = any(c.forces_replacement for c in by_index)
+    if replaces != any(c.forces_replacement for c in by_identity):
+        return by_index
+    return by_identity
 
 
 def _service_of(urn: str, by_urn: dict[str, dict[str, Any]]) -> str:
