@@ -253,17 +253,14 @@ admin = ServiceSpec(
     ports=(Port(name="http", number=8080),),
     resources=Resources(cpu=0.25, memory="512Mi"),
     replicas=2,
-    ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.dev.shop.internal"),
+    # Inside the platform's private zone (<environment>.shop.internal), where the platform
+    # writes its record; `{environment}` follows the stack.
+    ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.{environment}.shop.internal"),
     probes=HEALTH,
     dependencies=(
         Dependency(service="catalog-api"),
         Dependency(service="ordering-api"),
     ),
-    overrides={
-        # Inside the platform's private zone (<environment>.shop.internal), where the platform
-        # writes its record.
-        "prod": Override(ingress=Ingress(host="admin.prod.shop.internal"))
-    },
 )
 
 # Rebuilds the catalog's search index every night, through catalog-api (which gets the traffic

@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.config import Environment
+from infra.problems import InvalidInput
 from infra.services.overrides import for_environment
 from infra.services.spec import (
     Autoscaling,
@@ -372,3 +374,48 @@ def test_any_job_override_over_any_job_is_the_field_wise_merge(trees: tuple[Tree
     expected_tree = merge_tree(base_tree, (JobSpec, patch_tree[1]))
     expected = dataclasses.replace(build(expected_tree), overrides=base.overrides)
     assert for_environment(base, "prod") == expected
+
+
+# ----- {environment} in hosts -----------------------------------------------------------------
+
+
+def _internal(host: str, tls: Tls | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        name="admin",
+        image="team/admin:1.0.0",
+        target=Target.AKS,
+        ports=(Port(name="http", number=8080),),
+        ingress=Ingress(exposure=Exposure.INTERNAL, host=host, tls=tls),
+    )
+
+
+def test_a_host_follows_the_stack_through_its_environment_placeholder() -> None:
+    """One declaration serves every stack: a new stack needs no edit of the app."""
+    service = _internal("admin.{environment}.shop.internal")
+    for environment in Environment:
+        run = for_environment(service, environment.value)
+        assert run.ingress.host == f"admin.{environment.value}.shop.internal"
+    (planned,) = catalog_of(service, environment=Environment.STAGING).services
+    assert planned.spec.ingress.host == "admin.staging.shop.internal"
+
+
+def test_the_certificate_follows_the_stack_too_and_an_override_still_wins() -> None:
+    cert = "https://kv-shop-{environment}.vault.azure.net/secrets/admin"
+    service = dataclasses.replace(
+        _internal("admin.{environment}.shop.internal", Tls(key_vault_certificate_uri=cert)),
+        overrides={"prod": Override(ingress=Ingress(host="admin.shop.example.com"))},
+    )
+    prod = for_environment(service, "prod")
+    assert prod.ingress.host == "admin.shop.example.com"
+    assert prod.ingress.tls is not None
+    assert prod.ingress.tls.key_vault_certificate_uri == (
+        "https://kv-shop-prod.vault.azure.net/secrets/admin"
+    )
+
+
+def test_an_unknown_placeholder_is_refused_with_the_one_that_is_filled() -> None:
+    service = _internal("admin.{stack}.shop.internal")
+    with pytest.raises(
+        InvalidInput, match=r"ingress.host.*not a DNS name.*\{environment\} is the only"
+    ):
+        catalog_of(service)

@@ -50,12 +50,38 @@ def patched(base: _T, patch: Any) -> _T:
     return dataclasses.replace(base, **changes) if changes else base  # type: ignore[type-var]
 
 
+ENVIRONMENT_PLACEHOLDER = "{environment}"
+"""Filled with the stack's environment in a service's host and certificate, so one declaration
+serves every stack (`admin.{environment}.shop.internal`), as queue and scope ids already do."""
+
+
+def _with_environment(declared: _T, environment: str) -> _T:
+    """`declared` with `{environment}` filled in its ingress host and certificate."""
+    ingress: Any = getattr(declared, "ingress", None)
+    if ingress is None or isinstance(ingress, type) or not dataclasses.is_dataclass(ingress):
+        return declared
+    changes: dict[str, Any] = {}
+    host = getattr(ingress, "host", None)
+    if isinstance(host, str) and ENVIRONMENT_PLACEHOLDER in host:
+        changes["host"] = host.replace(ENVIRONMENT_PLACEHOLDER, environment)
+    tls: Any = getattr(ingress, "tls", None)
+    uri = getattr(tls, "key_vault_certificate_uri", None)
+    if isinstance(uri, str) and ENVIRONMENT_PLACEHOLDER in uri:
+        filled = uri.replace(ENVIRONMENT_PLACEHOLDER, environment)
+        changes["tls"] = dataclasses.replace(tls, key_vault_certificate_uri=filled)
+    if not changes:
+        return declared
+    whole: Any = declared
+    return dataclasses.replace(whole, ingress=dataclasses.replace(ingress, **changes))
+
+
 def for_environment(declared: _T, environment: str) -> _T:
     """The declaration as it runs in `environment`: its override for that environment (if any)
-    applied as a patch. Call it on the declaration as written (before validation rebuilds it),
-    which is what remembers the fields each constructor was given."""
+    applied as a patch, then `{environment}` filled in its host and certificate. Call it on the
+    declaration as written (before validation rebuilds it), which is what remembers the fields
+    each constructor was given."""
     overrides = getattr(declared, "overrides", None)
     override = overrides.get(environment) if isinstance(overrides, Mapping) else None
-    if override is None or not dataclasses.is_dataclass(override):
-        return declared
-    return patched(declared, override)
+    if override is not None and dataclasses.is_dataclass(override):
+        declared = patched(declared, override)
+    return _with_environment(declared, environment)

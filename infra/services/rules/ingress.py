@@ -49,7 +49,12 @@ def ingress(c: Check[ServiceSpec]) -> None:
             "expose an http/grpc port, or keep tcp services internal (Exposure.NONE)",
         )
     if ingress.host is not None and not HOSTNAME.match(ingress.host):
-        c.add("ingress.host", ingress.host, "is not a DNS name", "use e.g. shop.example.com")
+        c.add(
+            "ingress.host",
+            ingress.host,
+            "is not a DNS name",
+            "use e.g. shop.example.com ({environment} is the only placeholder)",
+        )
     if not ingress.path.startswith("/"):
         c.add("ingress.path", ingress.path, "must start with /", "use e.g. / or /api")
     if spec.target is Target.AKS and ingress.host is None:
