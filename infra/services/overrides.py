@@ -58,7 +58,7 @@ serves every stack (`admin.{environment}.shop.internal`), as queue and scope ids
 def _with_environment(declared: _T, environment: str) -> _T:
     """`declared` with `{environment}` filled in its ingress host and certificate."""
     ingress: Any = getattr(declared, "ingress", None)
-    if ingress is None or isinstance(ingress, type) or not dataclasses.is_dataclass(ingress):
+    if ingress is None or not dataclasses.is_dataclass(type(ingress)):
         return declared
     changes: dict[str, Any] = {}
     host = getattr(ingress, "host", None)
