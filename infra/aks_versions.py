@@ -138,9 +138,7 @@ def parse_excerpt(text: str) -> dict[str, dict[str, str | None]]:
                 "aksGa": _month(row["AKS GA"]),
                 "communitySupportEnds": _end_day(row["End of life"]),
             }
-            known = minors.setdefault(
-                minor, {**entry, "platformSupport": None, "ltsEnds": None}
-            )
+            known = minors.setdefault(minor, {**entry, "platformSupport": None, "ltsEnds": None})
             if any(known[key] != value for key, value in entry.items()):
                 raise ValueError(f"calendar tables disagree on {minor}: {known} vs {entry}")
             if "Platform support" in row:
@@ -288,9 +286,7 @@ def version_support(
     """Whether a new cluster can run `version` (minor or patch) under `plan` on the day."""
     book = calendar or load_calendar()
     on = reference_date(today)
-    return VersionSupport(
-        version, plan, on, book.release(version), tuple(book.supported(plan, on))
-    )
+    return VersionSupport(version, plan, on, book.release(version), tuple(book.supported(plan, on)))
 
 
 # --- regenerate the data from the excerpt -----------------------------------------------------

@@ -623,8 +623,7 @@ def kubernetes_version(config: PlatformConfig, day: dt.date) -> list[Problem]:
     if not support.ok:
         lts = version_support(aks.kubernetes_version, LTS, day)
         also = (
-            f"; or keep it with aks.tier: {LTS_TIER} and aks.supportPlan: {LTS} (until "
-            f"{lts.ends})"
+            f"; or keep it with aks.tier: {LTS_TIER} and aks.supportPlan: {LTS} (until {lts.ends})"
             if plan == OFFICIAL and lts.ok
             else ""
         )

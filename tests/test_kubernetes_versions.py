@@ -51,16 +51,20 @@ def test_the_calendar_data_is_the_parse_of_the_vendored_excerpt() -> None:
 def test_the_calendar_names_its_source_and_the_excerpt_is_verbatim_upstream_text() -> None:
     source = json.loads(CALENDAR_FILE.read_text())["source"]
     assert source["path"] == "articles/aks/supported-kubernetes-versions.md"
-    assert len(source["commit"]) == 40 and source["read"] and source["msDate"]
+    assert len(source["commit"]) == 40
+    assert source["read"]
+    assert source["msDate"]
     assert source["commit"] in (UPSTREAM / "SOURCE.md").read_text()
     excerpt = EXCERPT_FILE.read_text()
     assert "the End of Life (EOL) date is the last day of the specified month" in excerpt
-    assert "requires moving your cluster to the Premium tier" in (
-        UPSTREAM / "long-term-support.excerpt.md"
-    ).read_text()
-    assert "| Cluster creation | Supported | Not supported |" in (
-        UPSTREAM / "platform-support.excerpt.md"
-    ).read_text()
+    assert (
+        "requires moving your cluster to the Premium tier"
+        in (UPSTREAM / "long-term-support.excerpt.md").read_text()
+    )
+    assert (
+        "| Cluster creation | Supported | Not supported |"
+        in (UPSTREAM / "platform-support.excerpt.md").read_text()
+    )
 
 
 def test_month_only_end_dates_are_the_last_day_and_explicit_days_are_kept() -> None:
@@ -77,7 +81,7 @@ def test_tables_that_disagree_on_a_minor_are_refused() -> None:
         "| 1.35 | Dec 2025 | Feb 2026 | Mar 2026 | Mar 2027 | Mar 2028 |",
         "| 1.35 | Dec 2025 | Feb 2026 | Mar 2026 | Apr 2027 | Mar 2028 |",
     )
-    with pytest.raises(ValueError, match="disagree on 1.35"):
+    with pytest.raises(ValueError, match=r"disagree on 1\.35"):
         parse_excerpt(text)
 
 
@@ -107,7 +111,8 @@ def test_a_minor_counts_from_the_month_after_its_ga_month() -> None:
 
 def test_a_version_missing_from_the_calendar_is_unsupported() -> None:
     support = version_support("1.38", OFFICIAL, DAY)
-    assert not support.ok and "not in the AKS release calendar" in support.why
+    assert not support.ok
+    assert "not in the AKS release calendar" in support.why
 
 
 # --- the stack config -----------------------------------------------------------------------
@@ -205,9 +210,8 @@ def test_the_test_schemas_follow_the_stacks_version() -> None:
     """kubernetes-validate has the OpenAPI schema of every minor the stacks run."""
     available = {v.rsplit(".", 1)[0] for v in kubernetes_validate.utils.all_versions()}
     assert set(KUBERNETES_VERSIONS) <= available
-    assert KUBERNETES_VERSIONS == tuple(
-        sorted({_config(stack, DAY).aks.kubernetes_version for stack in AZURE_STACKS})
-    )
+    stacks = {_config(stack, DAY).aks.kubernetes_version for stack in AZURE_STACKS}
+    assert tuple(sorted(stacks)) == KUBERNETES_VERSIONS
 
 
 # --- the cluster ----------------------------------------------------------------------------
@@ -235,7 +239,8 @@ def test_simulator_refuses_creating_a_cluster_past_community_support() -> None:
     (found,) = refusals(plan(_cluster("1.33", sku={"tier": "Standard"}), date=DAY))
     assert found.rule == "aks-version-unsupported"
     assert "left AKS community support on 2026-07-31" in found.why
-    assert "1.35, 1.36, 1.37" in found.fix and "AKSLongTermSupport (until 2027-07-31)" in found.fix
+    assert "1.35, 1.36, 1.37" in found.fix
+    assert "AKSLongTermSupport (until 2027-07-31)" in found.fix
 
 
 def test_simulator_accepts_a_supported_version_and_lts_on_premium() -> None:
@@ -262,3 +267,24 @@ def test_simulator_leaves_an_existing_cluster_alone() -> None:
     cluster = _cluster("1.36", sku={"tier": "Standard"})
     existing = World(resources=dict(plan(cluster, date=DAY).resources))
     assert refusals(plan(cluster, date=dt.date(2027, 7, 1)), existing) == []
+
+
+def test_the_program_warns_months_ahead_and_still_builds(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`pulumi preview`/`up` print the advisory (pulumi.log.warn); nothing is refused."""
+    import dataclasses
+
+    from infra.aks_versions import REFERENCE_DATE_ENV
+    from infra.preview.engine import run_offline
+    from infra.program import build
+
+    monkeypatch.setenv(REFERENCE_DATE_ENV, "2027-01-15")
+    stack = read_stack("dev")
+    aks = {**parsed_config(stack.values)["platform:aks"], "kubernetesVersion": "1.35"}
+    values = {**stack.values, "platform:aks": json.dumps(aks), "platform:deployServices": "false"}
+    run = run_offline(dataclasses.replace(stack, values=values), build)
+    assert run.one("azure-native:containerservice:ManagedCluster").inputs["kubernetesVersion"] == (
+        "1.35"
+    )
+    assert "leaves AKS support (KubernetesOfficial) on 2027-03-31" in caplog.text

@@ -17,8 +17,8 @@ from infra.simulate.azure import (
 )
 from infra.simulate.bootstrap import bootstrap
 from tests.simulate_builders import (
-    CLUSTER_VERSION,
     CLUSTER_TOKEN,
+    CLUSTER_VERSION,
     IDENTITY_TOKEN,
     K8S,
     RA_TOKEN,
@@ -683,7 +683,9 @@ def upgraded_world(p_cluster: dict[str, Any]) -> World:
 
     existing = plan(p_cluster)
     world, changes = auto_upgrade(World(resources=dict(existing.resources)))
-    assert changes == [f"aks-cluster auto-upgraded {CLUSTER_VERSION} → {_NEXT_MINOR} (stable channel)"]
+    assert changes == [
+        f"aks-cluster auto-upgraded {CLUSTER_VERSION} → {_NEXT_MINOR} (stable channel)"
+    ]
     return world
 
 

@@ -234,8 +234,7 @@ def version_unsupported(ctx: StepContext) -> Iterator[Refusal]:
     if not support.ok:
         lts = version_support(version, LTS, ctx.plan.date)
         keep = (
-            f", or keep {version} with sku.tier {LTS_TIER} and supportPlan {LTS} (until "
-            f"{lts.ends})"
+            f", or keep {version} with sku.tier {LTS_TIER} and supportPlan {LTS} (until {lts.ends})"
             if plan == OFFICIAL and lts.ok
             else ""
         )
