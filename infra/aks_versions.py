@@ -224,6 +224,19 @@ def load_calendar(path: Path = CALENDAR_FILE) -> Calendar:
     return Calendar(releases, document["source"])
 
 
+def channel_target(calendar: Calendar, channel: str, on: dt.date) -> str | None:
+    """The minor an auto-upgrade channel moves a cluster to on `on` (None: the channel keeps
+    the minor). upstream/aks/auto-upgrade-channels.excerpt.md: `stable` "upgrades the cluster
+    to the latest supported patch release on minor version N-1, where N is the latest supported
+    minor version", `rapid` to "the latest supported minor version"; `patch` keeps the minor."""
+    supported = calendar.supported(OFFICIAL, on)
+    if channel == "rapid" and supported:
+        return supported[-1]
+    if channel == "stable" and len(supported) >= 2:
+        return supported[-2]
+    return None
+
+
 # --- the checks -----------------------------------------------------------------------------
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from infra.aks_versions import (
     ADVANCE_WARNING_MONTHS,
+    add_months,
+    channel_target,
     LTS,
     LTS_TIER,
     OFFICIAL,
@@ -652,18 +654,60 @@ def kubernetes_version(config: PlatformConfig, day: dt.date) -> list[Problem]:
     return problems
 
 
+def _channel_problem(config: PlatformConfig, day: dt.date) -> Problem | None:
+    """Where the upgrade channel takes the cluster on `day`, if a pinned component does not
+    support that minor."""
+    aks = config.aks
+    target = channel_target(load_calendar(), aks.upgrade_channel, day)
+    if target is None or minor_key(target) <= minor_key(minor_of(aks.kubernetes_version)):
+        return None
+    unsupported = [c for c in pinned_components(aks.ingress) if not c.supports(target)]
+    if not unsupported:
+        return None
+    return Problem(
+        f"{NAMESPACE}:aks.upgradeChannel",
+        aks.upgrade_channel,
+        f"AKS upgrades the cluster to Kubernetes {target} on this channel (on {day}; "
+        "upstream/aks/auto-upgrade-channels.excerpt.md), and "
+        + "; ".join(f"{c.described} ({c.source})" for c in unsupported),
+        "use upgradeChannel: patch (AKS keeps the minor; move it yourself with the components), "
+        f"or move the component's pin to a release that supports {target}",
+    )
+
+
+@dated_config_rule("upgrade-channel-target")
+def upgrade_channel_target(config: PlatformConfig, day: dt.date) -> list[Problem]:
+    """A `stable` or `rapid` channel moves the cluster's minor by itself (to N-1 or N of the
+    AKS calendar); every pinned component must support where it moves to, or the upgrade breaks
+    ingress with no deploy in between."""
+    problem = _channel_problem(config, day)
+    return [problem] if problem is not None else []
+
+
 def config_advisories(config: PlatformConfig, today: dt.date | None = None) -> list[Problem]:
-    """Non-fatal: the stack's version leaves support within ADVANCE_WARNING_MONTHS of the day
-    (the program reports them with `pulumi.log.warn`; the policy rule
-    `aks-version-support-ending` reports the same for the planned cluster)."""
+    """Non-fatal, ADVANCE_WARNING_MONTHS ahead of the day: the stack's version leaves support,
+    or the upgrade channel will move the cluster to a minor a pinned component does not
+    support (the program reports them with `pulumi.log.warn`)."""
     day = reference_date(today)
     aks = config.aks
+    found: list[Problem] = []
+    ahead = add_months(day, ADVANCE_WARNING_MONTHS)
+    if _channel_problem(config, day) is None and (moved := _channel_problem(config, ahead)):
+        found.append(
+            Problem(
+                moved.path,
+                moved.value,
+                f"within {ADVANCE_WARNING_MONTHS} months: {moved.problem}",
+                moved.fix,
+            )
+        )
     support = version_support(aks.kubernetes_version, aks.support_plan, day)
     if not support.ending_within():
-        return []
+        return found
     current = minor_key(minor_of(aks.kubernetes_version))
     later = [m for m in _creatable_minors(config, day) if minor_key(m) > current]
     return [
+        *found,
         Problem(
             f"{NAMESPACE}:aks.kubernetesVersion",
             aks.kubernetes_version,
@@ -671,5 +715,5 @@ def config_advisories(config: PlatformConfig, today: dt.date | None = None) -> l
             f"{ADVANCE_WARNING_MONTHS} months after {day}",
             f"plan the upgrade now: move to {', '.join(later) or 'a newer minor'} "
             "(docs/kubernetes-versions.md)",
-        )
+        ),
     ]

@@ -288,3 +288,38 @@ def test_the_program_warns_months_ahead_and_still_builds(
         "1.35"
     )
     assert "leaves AKS support (KubernetesOfficial) on 2027-03-31" in caplog.text
+
+
+# --- the upgrade channel's target ---------------------------------------------------------------
+
+
+def test_the_channel_table_is_the_vendored_one() -> None:
+    table = (UPSTREAM / "auto-upgrade-channels.excerpt.md").read_text()
+    assert "latest supported patch release on minor version _N-1_" in table  # stable
+    assert "latest supported patch release on the latest supported minor version" in table
+
+
+def test_rapid_would_move_the_cluster_past_envoy_gateway_and_is_refused() -> None:
+    """On the issue day AKS's newest minor is 1.37 (GA Oct 2026); Envoy Gateway v1.9 stops at
+    1.36, so `rapid` would take the internal ingress out of its supported range."""
+    (problem,) = _problems("prod", DAY, upgradeChannel="rapid")
+    assert problem.startswith(
+        "platform:aks.upgradeChannel AKS upgrades the cluster to Kubernetes 1.37 on this channel"
+    )
+    assert "Envoy Gateway v1.9 supports Kubernetes 1.33, 1.34, 1.35, 1.36" in problem
+    assert "use upgradeChannel: patch" in problem
+
+
+@pytest.mark.parametrize("channel", ["stable", "patch", "node-image"])
+def test_channels_that_stay_in_range_pass(channel: str) -> None:
+    assert _problems("prod", DAY, upgradeChannel=channel) == []
+
+
+def test_a_channel_move_months_ahead_is_a_warning() -> None:
+    day = dt.date(2026, 9, 15)  # rapid → 1.36 today; 1.37 is GA from 1 November
+    config = _config("prod", day, upgradeChannel="rapid")
+    (advisory,) = config_advisories(config, day)
+    assert advisory.path == "platform:aks.upgradeChannel"
+    assert advisory.problem.startswith(
+        "within 3 months: AKS upgrades the cluster to Kubernetes 1.37"
+    )
