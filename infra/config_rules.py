@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from infra.aks_versions import (
     ADVANCE_WARNING_MONTHS,
-    add_months,
-    channel_target,
     LTS,
     LTS_TIER,
     OFFICIAL,
+    add_months,
+    channel_target,
     load_calendar,
     minor_key,
     minor_of,
