@@ -6,6 +6,7 @@ subnet sizes, zones). Either way every problem is reported at once, naming the s
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from infra.aks_versions import OFFICIAL, SupportPlan
 from infra.input_errors import Wording, did_you_mean, problems_from
 from infra.problems import InvalidInput, Problem
 from infra.vm_sizes import ephemeral_fits
@@ -219,10 +221,18 @@ class MaintenanceWindowConfig(_Model):
 
 class AksConfig(_Model):
     kubernetes_version: str = Field(
-        pattern=r"^1\.\d{2}(\.\d+)?$", description="a supported AKS version, e.g. 1.33"
+        pattern=r"^1\.\d{2}(\.\d+)?$",
+        description="a Kubernetes minor (e.g. 1.36: AKS picks its newest patch) or a patch "
+        "(e.g. 1.36.2) that AKS supports for the tier and supportPlan when the cluster is "
+        "created (docs/kubernetes-versions.md)",
     )
     tier: Literal["Free", "Standard", "Premium"] = Field(
-        description="Free for dev, Standard (uptime SLA) for prod"
+        description="Free for dev, Standard (uptime SLA) for prod, Premium for long-term support"
+    )
+    support_plan: SupportPlan = Field(
+        default=OFFICIAL,
+        description="KubernetesOfficial (community support, about 12 months per minor) or "
+        "AKSLongTermSupport (a second year; needs tier Premium)",
     )
     zones: tuple[Zone, ...] = Field(
         default=(), description='availability zones, e.g. ["1", "2", "3"]'
@@ -602,13 +612,17 @@ def parse_raw_value(raw: Any) -> Any:
     return raw
 
 
-def platform_config_from_values(values: Mapping[str, Any]) -> PlatformConfig:
-    """Validate the `platform:*` values of an Azure stack in one pass (keys without namespace)."""
+def platform_config_from_values(
+    values: Mapping[str, Any], today: dt.date | None = None
+) -> PlatformConfig:
+    """Validate the `platform:*` values of an Azure stack in one pass (keys without namespace);
+    rules that depend on the day (the AKS version calendar) use `today`, by default the real
+    date (`infra.aks_versions.reference_date`)."""
     config = _validated(PlatformConfig, values)
     assert isinstance(config, PlatformConfig)
     from infra.config_rules import config_problems  # the rules import this module's types
 
-    problems = config_problems(config)
+    problems = config_problems(config, today)
     if problems:
         raise InvalidInput("the stack config", problems)
     return config

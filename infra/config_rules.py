@@ -7,8 +7,23 @@ its docstring is its rationale; `config_problems` runs them all, so a user sees 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
+from infra.aks_versions import (
+    ADVANCE_WARNING_MONTHS,
+    LTS,
+    LTS_TIER,
+    OFFICIAL,
+    add_months,
+    channel_target,
+    load_calendar,
+    minor_key,
+    minor_of,
+    reference_date,
+    version_support,
+)
+from infra.component_kubernetes import pinned_components
 from infra.config import (
     ACA_MIN_WORKLOAD_PROFILES_PREFIX,
     AZURE_RESERVED_IPS_PER_SUBNET,
@@ -21,7 +36,10 @@ from infra.problems import Problem, show
 from infra.vm_sizes import VM_SIZES, ephemeral_fits, supports_encryption_at_host
 
 ConfigRule = Callable[[PlatformConfig], list[Problem]]
+DatedConfigRule = Callable[[PlatformConfig, dt.date], list[Problem]]
 CONFIG_RULES: list[tuple[str, ConfigRule]] = []
+DATED_CONFIG_RULES: list[tuple[str, DatedConfigRule]] = []
+"""Rules whose answer depends on the day (support calendars): they get the reference day."""
 
 
 def config_rule(topic: str) -> Callable[[ConfigRule], ConfigRule]:
@@ -34,9 +52,23 @@ def config_rule(topic: str) -> Callable[[ConfigRule], ConfigRule]:
     return register
 
 
-def config_problems(config: PlatformConfig) -> list[Problem]:
-    """Every problem every rule finds, sorted by key."""
-    return sorted(problem for _, rule in CONFIG_RULES for problem in rule(config))
+def dated_config_rule(topic: str) -> Callable[[DatedConfigRule], DatedConfigRule]:
+    """Register a rule over the stack config on a given day (`infra.aks_versions`)."""
+
+    def register(rule: DatedConfigRule) -> DatedConfigRule:
+        DATED_CONFIG_RULES.append((topic, rule))
+        return rule
+
+    return register
+
+
+def config_problems(config: PlatformConfig, today: dt.date | None = None) -> list[Problem]:
+    """Every problem every rule finds, sorted by key; dated rules on `today` (by default the
+    real date, see `infra.aks_versions.reference_date`)."""
+    day = reference_date(today)
+    found = [problem for _, rule in CONFIG_RULES for problem in rule(config)]
+    found += [problem for _, rule in DATED_CONFIG_RULES for problem in rule(config, day)]
+    return sorted(found)
 
 
 @config_rule("subnets")
@@ -539,3 +571,149 @@ def node_sizes(config: PlatformConfig) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _creatable_minors(config: PlatformConfig, day: dt.date) -> list[str]:
+    """The minors AKS creates under the stack's plan on `day` that every pinned component of
+    the stack supports."""
+    components = pinned_components(config.aks.ingress)
+    return [
+        minor
+        for minor in load_calendar().supported(config.aks.support_plan, day)
+        if all(component.supports(minor) for component in components)
+    ]
+
+
+@config_rule("support-plan")
+def support_plan(config: PlatformConfig) -> list[Problem]:
+    """Long-term support is sold on the Premium tier only: AKS refuses the plan on Free or
+    Standard ("Enabling LTS requires moving your cluster to the Premium tier",
+    upstream/aks/long-term-support.excerpt.md)."""
+    aks = config.aks
+    if aks.support_plan == LTS and aks.tier != LTS_TIER:
+        return [
+            Problem(
+                f"{NAMESPACE}:aks.supportPlan",
+                LTS,
+                f"long-term support needs the {LTS_TIER} tier (aks.tier is {aks.tier})",
+                f"set aks.tier: {LTS_TIER}, or supportPlan: {OFFICIAL} with a version in "
+                "community support",
+            )
+        ]
+    return []
+
+
+@dated_config_rule("kubernetes-version")
+def kubernetes_version(config: PlatformConfig, day: dt.date) -> list[Problem]:
+    """AKS creates a cluster only on a version in support for its plan: community support
+    (KubernetesOfficial) or, on Premium, long-term support; a version past its end of life is
+    in platform support, where "Cluster creation | Not supported"
+    (upstream/aks/platform-support.excerpt.md). The days come from the vendored AKS calendar
+    (upstream/aks/version-calendar.json). A patch version (1.36.2) is judged by its minor: which
+    patches AKS offers in a region is live data (`az aks get-versions`), not in the calendar.
+
+    Every pinned component with its own Kubernetes range must support the version too
+    (`infra.component_kubernetes`: Envoy Gateway's matrix, the ALB controller's minimum)."""
+    aks = config.aks
+    key = f"{NAMESPACE}:aks.kubernetesVersion"
+    plan = aks.support_plan
+    good = _creatable_minors(config, day)
+    choices = ", ".join(good) or "none (vendor a newer calendar or component pins)"
+    support = version_support(aks.kubernetes_version, plan, day)
+    where = f"tier {aks.tier}, supportPlan {plan}"
+    problems: list[Problem] = []
+    if not support.ok:
+        lts = version_support(aks.kubernetes_version, LTS, day)
+        also = (
+            f"; or keep it with aks.tier: {LTS_TIER} and aks.supportPlan: {LTS} (until {lts.ends})"
+            if plan == OFFICIAL and lts.ok
+            else ""
+        )
+        problems.append(
+            Problem(
+                key,
+                aks.kubernetes_version,
+                f"AKS cannot create a cluster on it ({where}): it {support.why} "
+                f"[{load_calendar().cited}]",
+                f"use one of {choices} (supported on {day} by AKS for {where} and by every "
+                f"pinned component){also}",
+            )
+        )
+    minor = minor_of(aks.kubernetes_version)
+    for component in pinned_components(aks.ingress):
+        if not component.supports(minor):
+            problems.append(
+                Problem(
+                    key,
+                    aks.kubernetes_version,
+                    f"{component.described} ({component.source})",
+                    f"use one of {choices}, or move the component's pin to a release that "
+                    f"supports {minor}",
+                )
+            )
+    return problems
+
+
+def _channel_problem(config: PlatformConfig, day: dt.date) -> Problem | None:
+    """Where the upgrade channel takes the cluster on `day`, if a pinned component does not
+    support that minor."""
+    aks = config.aks
+    target = channel_target(load_calendar(), aks.upgrade_channel, day)
+    if target is None or minor_key(target) <= minor_key(minor_of(aks.kubernetes_version)):
+        return None
+    unsupported = [c for c in pinned_components(aks.ingress) if not c.supports(target)]
+    if not unsupported:
+        return None
+    return Problem(
+        f"{NAMESPACE}:aks.upgradeChannel",
+        aks.upgrade_channel,
+        f"AKS upgrades the cluster to Kubernetes {target} on this channel (on {day}; "
+        "upstream/aks/auto-upgrade-channels.excerpt.md), and "
+        + "; ".join(f"{c.described} ({c.source})" for c in unsupported),
+        "use upgradeChannel: patch (AKS keeps the minor; move it yourself with the components), "
+        f"or move the component's pin to a release that supports {target}",
+    )
+
+
+@dated_config_rule("upgrade-channel-target")
+def upgrade_channel_target(config: PlatformConfig, day: dt.date) -> list[Problem]:
+    """A `stable` or `rapid` channel moves the cluster's minor by itself (to N-1 or N of the
+    AKS calendar); every pinned component must support where it moves to, or the upgrade breaks
+    ingress with no deploy in between."""
+    problem = _channel_problem(config, day)
+    return [problem] if problem is not None else []
+
+
+def config_advisories(config: PlatformConfig, today: dt.date | None = None) -> list[Problem]:
+    """Non-fatal, ADVANCE_WARNING_MONTHS ahead of the day: the stack's version leaves support,
+    or the upgrade channel will move the cluster to a minor a pinned component does not
+    support (the program reports them with `pulumi.log.warn`)."""
+    day = reference_date(today)
+    aks = config.aks
+    found: list[Problem] = []
+    ahead = add_months(day, ADVANCE_WARNING_MONTHS)
+    if _channel_problem(config, day) is None and (moved := _channel_problem(config, ahead)):
+        found.append(
+            Problem(
+                moved.path,
+                moved.value,
+                f"within {ADVANCE_WARNING_MONTHS} months: {moved.problem}",
+                moved.fix,
+            )
+        )
+    support = version_support(aks.kubernetes_version, aks.support_plan, day)
+    if not support.ending_within():
+        return found
+    current = minor_key(minor_of(aks.kubernetes_version))
+    later = [m for m in _creatable_minors(config, day) if minor_key(m) > current]
+    return [
+        *found,
+        Problem(
+            f"{NAMESPACE}:aks.kubernetesVersion",
+            aks.kubernetes_version,
+            f"leaves AKS support ({aks.support_plan}) on {support.ends}, less than "
+            f"{ADVANCE_WARNING_MONTHS} months after {day}",
+            f"plan the upgrade now: move to {', '.join(later) or 'a newer minor'} "
+            "(docs/kubernetes-versions.md)",
+        ),
+    ]

@@ -23,6 +23,7 @@ from infra.config import (
     PlatformConfig,
     load_platform_config,
 )
+from infra.config_rules import config_advisories
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
@@ -166,6 +167,8 @@ def build(
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)
+    for advisory in config_advisories(config):
+        pulumi.log.warn(f"{advisory.path} = {advisory.value}: {advisory.problem} → {advisory.fix}")
     if not config.deploy_services:
         # The first deploy's first step: the foundation alone, so images can be pushed to the new
         # registry and secrets seeded in the new vault before any service needs them.

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
 
+from infra.aks_versions import REFERENCE_DATE_ENV
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
 from infra.program import build
+
+TEST_DAY = dt.date(2026, 12, 7)
+"""The day every date-dependent check sees in the tests (the AKS version calendar): fixed, so
+the suite does not rot as support windows close. One test checks the real date on purpose
+(tests/test_kubernetes_versions.py, the shipped version is creatable today)."""
+# Read when a check runs (not at import), so setting it here covers the whole session;
+# subprocesses (dev.py) inherit it too.
+os.environ[REFERENCE_DATE_ENV] = TEST_DAY.isoformat()
 
 STACKS = ("dev", "prod")
 

@@ -1,5 +1,5 @@
 """Validate rendered Kubernetes objects, strictly: built-in kinds against the Kubernetes OpenAPI
-schema of the cluster's version (kubernetes-validate), CRDs against the schemas below.
+schema of the stacks' cluster versions (kubernetes-validate, `KUBERNETES_VERSIONS`), CRDs against the schemas below.
 
 The CRD schemas are written here from the fields each CRD documents (KEDA, the Secrets Store
 CSI driver, the AKS app routing operator), limited to what the platform renders and with
@@ -16,7 +16,25 @@ from typing import Any
 import jsonschema
 import kubernetes_validate
 
-KUBERNETES_VERSION = "1.33"
+from infra.aks_versions import minor_of
+from infra.preview.stackfile import read_stack
+from infra.simulate.scenario import parsed_config
+
+AZURE_STACKS = ("dev", "prod")
+
+
+def stack_kubernetes_minors(stacks: tuple[str, ...] = AZURE_STACKS) -> tuple[str, ...]:
+    """The Kubernetes minors the stacks' clusters are created on (`platform:aks`
+    kubernetesVersion), read from the stack files: rendered objects are validated against
+    each, so a version bump in a stack file moves the schema with it."""
+    minors = {
+        minor_of(str(parsed_config(read_stack(stack).values)["platform:aks"]["kubernetesVersion"]))
+        for stack in stacks
+    }
+    return tuple(sorted(minors))
+
+
+KUBERNETES_VERSIONS = stack_kubernetes_minors()
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 _METADATA = {
@@ -299,6 +317,8 @@ def validate_object(obj: dict[str, Any]) -> None:
                 "metadata": {"name": obj["metadata"]["name"]},
                 "spec": obj["spec"]["jobTargetRef"],
             }
-            kubernetes_validate.validate(job, KUBERNETES_VERSION, strict=True)
+            for version in KUBERNETES_VERSIONS:
+                kubernetes_validate.validate(job, version, strict=True)
         return
-    kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    for version in KUBERNETES_VERSIONS:
+        kubernetes_validate.validate(obj, version, strict=True)

@@ -3,6 +3,7 @@ it, with just the inputs a rule reads."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from infra.preview.mocks import DEPLOYER_OBJECT_ID, identity_client_id, identity_principal_id
@@ -13,6 +14,7 @@ from infra.simulate.azure import (
     KEY_VAULT_SECRETS_USER,
 )
 from infra.simulate.registry import Refusal
+from tests.k8s_schema import KUBERNETES_VERSIONS
 
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000000"
 RG = f"{SUB}/resourceGroups/rg-t"
@@ -52,8 +54,11 @@ def res(
     }
 
 
-def plan(*resources: dict[str, Any], config: dict[str, Any] | None = None) -> Plan:
-    return Plan.from_snapshot({"stack": "t", "resources": list(resources)}, config)
+def plan(
+    *resources: dict[str, Any], config: dict[str, Any] | None = None, date: dt.date | None = None
+) -> Plan:
+    """A plan applied on `date` (default: the suite's fixed day, tests/conftest.py)."""
+    return Plan.from_snapshot({"stack": "t", "resources": list(resources)}, config, date)
 
 
 def refusals(p: Plan, world: World | None = None) -> list[Refusal]:
@@ -68,6 +73,8 @@ def rules_of(p: Plan, world: World | None = None) -> set[str]:
 # --- pieces ---------------------------------------------------------------------------------
 
 CLUSTER_TOKEN = "azure-native:containerservice:ManagedCluster"
+CLUSTER_VERSION = KUBERNETES_VERSIONS[0]
+"""The stacks' Kubernetes minor: hand-made clusters are created on what the stacks use."""
 PROVIDER_TOKEN = "pulumi:providers:kubernetes"
 SLEEP_TOKEN = "time:index/sleep:Sleep"
 RA_TOKEN = "azure-native:authorization:RoleAssignment"
@@ -78,7 +85,7 @@ def cluster(**extra: Any) -> dict[str, Any]:
     inputs = {
         "resourceName": "aks-t",
         "resourceGroupName": "rg-t",
-        "kubernetesVersion": "1.33",
+        "kubernetesVersion": CLUSTER_VERSION,
         "workloadAutoScalerProfile": {"keda": {"enabled": True}},
         "addonProfiles": {"azureKeyvaultSecretsProvider": {"enabled": True}},
         "ingressProfile": {"webAppRouting": {"enabled": True}},

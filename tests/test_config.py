@@ -103,7 +103,7 @@ BAD_CONFIG = [
         "dev",
         "aks.tier",
         "Gold",
-        "platform:aks.tier = 'Gold': Input should be 'Free', 'Standard' or 'Premium' → expected Free for dev, Standard (uptime SLA) for prod",
+        "platform:aks.tier = 'Gold': Input should be 'Free', 'Standard' or 'Premium' → expected Free for dev, Standard (uptime SLA) for prod, Premium for long-term support",
     ),
     (
         "dev",

@@ -360,7 +360,7 @@ EDITS: list[Edit] = [
         "kubernetes-version",
         "prod",
         {},
-        config=setting("aks", "kubernetesVersion", value="1.34"),
+        config=setting("aks", "kubernetesVersion", value="1.35"),
         why="with an upgrade channel AKS owns the version (ignoreChanges, pulumi-azure-native#2059)",
     ),
     Edit(

@@ -18,6 +18,7 @@ from infra.simulate.azure import (
 from infra.simulate.bootstrap import bootstrap
 from tests.simulate_builders import (
     CLUSTER_TOKEN,
+    CLUSTER_VERSION,
     IDENTITY_TOKEN,
     K8S,
     RA_TOKEN,
@@ -682,15 +683,21 @@ def upgraded_world(p_cluster: dict[str, Any]) -> World:
 
     existing = plan(p_cluster)
     world, changes = auto_upgrade(World(resources=dict(existing.resources)))
-    assert changes == ["aks-cluster auto-upgraded 1.33 → 1.34.1 (stable channel)"]
+    assert changes == [
+        f"aks-cluster auto-upgraded {CLUSTER_VERSION} → {_NEXT_MINOR} (stable channel)"
+    ]
     return world
+
+
+_MAJOR, _MINOR = CLUSTER_VERSION.split(".")
+_NEXT_MINOR = f"{_MAJOR}.{int(_MINOR) + 1}.1"
 
 
 def test_second_deploy_after_a_minor_auto_upgrade_is_refused_as_a_downgrade() -> None:
     pinned = cluster(autoUpgradeProfile={"upgradeChannel": "stable"})
     (found,) = refusals(plan(pinned), upgraded_world(pinned))
     assert found.rule == "aks-version-downgrade"
-    assert "1.34.1" in found.why
+    assert _NEXT_MINOR in found.why
 
 
 def test_second_deploy_ignoring_the_version_drift_is_accepted() -> None:

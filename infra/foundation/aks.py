@@ -165,6 +165,7 @@ class AksCluster(pulumi.ComponentResource):
             location=placement.location,
             dns_prefix=args.cluster_name,
             kubernetes_version=config.kubernetes_version,
+            support_plan=profiles.support_plan(config),
             sku=containerservice.ManagedClusterSKUArgs(
                 name=containerservice.ManagedClusterSKUName.BASE, tier=config.tier
             ),

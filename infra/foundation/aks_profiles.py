@@ -159,6 +159,13 @@ def security_profile(args: AksClusterArgs) -> containerservice.ManagedClusterSec
     )
 
 
+def support_plan(config: AksConfig) -> containerservice.KubernetesSupportPlan:
+    """Sent explicitly, so the plan the version check assumed is the plan the cluster gets:
+    KubernetesOfficial (community support) or AKSLongTermSupport (Premium tier only; config
+    refuses it elsewhere). Which versions each plan can create: docs/kubernetes-versions.md."""
+    return containerservice.KubernetesSupportPlan(config.support_plan)
+
+
 def auto_upgrade_profile(
     config: AksConfig,
 ) -> containerservice.ManagedClusterAutoUpgradeProfileArgs:

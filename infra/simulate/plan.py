@@ -11,10 +11,13 @@ nothing: components have no step of their own.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
+
+from infra.aks_versions import reference_date
 
 # Components run by a provider (multi-language components): they do real work against the
 # cluster (helm.v4.Chart renders and applies a chart), so the simulator gives them a step.
@@ -77,14 +80,22 @@ class Plan:
     resources: Mapping[str, PlannedResource]
     config: Mapping[str, Any] = field(default_factory=dict)
     """The stack settings the simulator reads (`platform:` keys, parsed)."""
+    date: dt.date = field(default_factory=reference_date)
+    """The day the plan is applied: what Azure's calendars (AKS versions) are checked on. By
+    default today (`infra.aks_versions.reference_date`); tests pass a fixed day."""
 
     @staticmethod
-    def from_snapshot(snapshot: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> Plan:
+    def from_snapshot(
+        snapshot: Mapping[str, Any],
+        config: Mapping[str, Any] | None = None,
+        date: dt.date | None = None,
+    ) -> Plan:
         resources = [PlannedResource.of(r) for r in snapshot.get("resources", ())]
         return Plan(
             stack=str(snapshot.get("stack", "")),
             resources={r.urn: r for r in resources},
             config=dict(config or {}),
+            date=reference_date(date),
         )
 
     def __iter__(self) -> Iterator[PlannedResource]:

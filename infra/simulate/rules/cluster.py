@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from infra.aks_versions import LTS, LTS_TIER, OFFICIAL, load_calendar, version_support
 from infra.simulate.azure import AKS_RBAC_CLUSTER_ADMIN
 from infra.simulate.plan import PlannedResource
 from infra.simulate.references import Cluster, cluster_of
@@ -192,6 +193,57 @@ def no_downgrade(ctx: StepContext) -> Iterator[Refusal]:
             f"kubernetesVersion {wanted}: AKS refuses to downgrade.",
             "list `kubernetesVersion` in the cluster's ignore_changes when an upgrade channel "
             "is set (or do not pin it).",
+        )
+
+
+@rule(
+    "aks-version-unsupported",
+    refuses="creating a ManagedCluster on a `kubernetesVersion` outside AKS support on the "
+    "plan's day for its `sku.tier` and `supportPlan` (past community support without LTS, "
+    "not GA yet, past LTS), or `supportPlan: AKSLongTermSupport` off the Premium tier",
+    source="AKS 'Supported Kubernetes versions' release calendar and platform support table "
+    "(cluster creation not supported), 'Long-term support' (Premium tier required): "
+    "MicrosoftDocs/azure-aks-docs, vendored in upstream/aks/",
+)
+def version_unsupported(ctx: StepContext) -> Iterator[Refusal]:
+    """AKS creates clusters only on versions in support: community support under
+    KubernetesOfficial, long-term support under AKSLongTermSupport (Premium only). A version
+    past community support is in platform support, which does not allow creating a cluster.
+    Checked on `ctx.plan.date` against the vendored calendar (`infra.aks_versions`); a patch
+    version is judged by its minor. No version: AKS picks its default, nothing to refuse."""
+    if ctx.resource.type != MANAGED_CLUSTER or ctx.action != "create":
+        return
+    inputs = ctx.resource.inputs
+    version = str(inputs.get("kubernetesVersion") or "")
+    tier = str(nested(inputs, "sku", "tier") or "Free")  # AKS's default tier
+    plan = LTS if inputs.get("supportPlan") == LTS else OFFICIAL
+    if plan == LTS and tier != LTS_TIER:
+        yield ctx.refuse(
+            "aks-version-unsupported",
+            f"supportPlan {LTS} on the {tier} tier: long-term support needs the {LTS_TIER} tier.",
+            f"set sku.tier {LTS_TIER}, or supportPlan {OFFICIAL} with a version in community "
+            "support.",
+        )
+        return
+    if not version:
+        return
+    try:
+        support = version_support(version, plan, ctx.plan.date)
+    except ValueError:
+        return  # not a version: the provider's schema refuses it first
+    if not support.ok:
+        lts = version_support(version, LTS, ctx.plan.date)
+        keep = (
+            f", or keep {version} with sku.tier {LTS_TIER} and supportPlan {LTS} (until {lts.ends})"
+            if plan == OFFICIAL and lts.ok
+            else ""
+        )
+        yield ctx.refuse(
+            "aks-version-unsupported",
+            f"kubernetesVersion {version} on {ctx.plan.date} ({tier} tier, supportPlan "
+            f"{plan}): it {support.why} [{load_calendar().cited}].",
+            f"create the cluster on one of {', '.join(support.supported_minors) or 'none'} "
+            f"(supportPlan {plan}){keep}.",
         )
 
 
