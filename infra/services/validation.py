@@ -9,6 +9,7 @@ relations between them. Rendering code trusts what passes.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -143,6 +144,59 @@ def _wrong_kind(
     )
 
 
+_APPLICATION_HINTS = typing.get_type_hints(Application)
+
+
+def _application_field_problems(application: Application, group: str) -> list[Problem]:
+    """The application's own fields type-checked like a spec's (its members are checked one by
+    one below): a workload where a tuple of them belongs, such as `services=(web)` without the
+    trailing comma, is named with its fix instead of ending in a TypeError."""
+    problems: list[Problem] = []
+    for f in dataclasses.fields(Application):
+        hint = _APPLICATION_HINTS[f.name]
+        value = getattr(application, f.name)
+        if typing.get_origin(hint) is tuple:
+            member = typing.get_args(hint)[0]
+            if isinstance(value, (tuple, list)):
+                continue
+            if isinstance(value, member):
+                name = getattr(value, "name", None)
+                label = name.replace("-", "_") if isinstance(name, str) else ""
+                label = label if label.isidentifier() else "..."
+                problems.append(
+                    Problem(
+                        f.name,
+                        f"{member.__name__}(name={show(name)}, ...)",
+                        f"is one {member.__name__}, not a tuple of them",
+                        f"add a trailing comma: {f.name}=({label},) (a tuple of one)",
+                        group,
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        f.name,
+                        show(value),
+                        f"is a {type(value).__name__}, not a tuple of {member.__name__}",
+                        f"declare {f.name}=({member.__name__}(...), ...), or () for none",
+                        group,
+                    )
+                )
+        elif hint is str and not isinstance(value, str) and f.name != "name":
+            # `name` has its own check (it names the namespace).
+            problems.append(
+                Problem(f.name, show(value), "is not a string", "use a string", group)
+            )
+    return problems
+
+
+def _members(application: Application, field: str) -> Sequence[Any]:
+    """The declarations in one of an application's tuple fields; none when it is not one (its
+    problem is reported by `_application_field_problems`)."""
+    value = getattr(application, field, ())
+    return value if isinstance(value, (tuple, list)) else ()
+
+
 def validate_applications(
     applications: Sequence[Application], context: ValidationContext
 ) -> Catalog:
@@ -179,12 +233,16 @@ def validate_applications(
                     app_group,
                 )
             )
-        if application.name in app_names:
-            problems.append(
-                Problem("name", application.name, "is declared twice", "merge or rename", app_group)
-            )
-        app_names.add(application.name)
-        for index, declared in enumerate(application.services):
+        if isinstance(application.name, str):
+            if application.name in app_names:
+                problems.append(
+                    Problem(
+                        "name", application.name, "is declared twice", "merge or rename", app_group
+                    )
+                )
+            app_names.add(application.name)
+        problems.extend(_application_field_problems(application, app_group))
+        for index, declared in enumerate(_members(application, "services")):
             label = getattr(declared, "name", f"services[{index}]")
             group = f"{label} ({source})"
             if wrong := _wrong_kind(declared, ServiceSpec, "services", index, group):
@@ -208,7 +266,7 @@ def validate_applications(
             )
             problems.extend(route_problems(spec, group))
             planned.append(PlannedService(application.name, spec, source))
-        for index, declared_job in enumerate(getattr(application, "jobs", ()) or ()):
+        for index, declared_job in enumerate(_members(application, "jobs")):
             group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
             if wrong := _wrong_kind(declared_job, JobSpec, "jobs", index, group):
                 problems.append(wrong)
@@ -219,7 +277,7 @@ def validate_applications(
                 continue
             problems.extend(check_job(job, group, context))
             planned_jobs.append(PlannedJob(application.name, job, source))
-        for index, declared_chart in enumerate(getattr(application, "charts", ()) or ()):
+        for index, declared_chart in enumerate(_members(application, "charts")):
             group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
             chart, type_problems = _type_problems(declared_chart, group, _CHART)
             if chart is None:
