@@ -18,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from infra.config import Environment
 from infra.input_errors import Wording, problems_from
 from infra.problems import InvalidInput, Problem, show
+from infra.services.api_limits import name_problems, number_problems
 from infra.services.catalog import Catalog, PlannedChart, PlannedJob, PlannedService
 from infra.services.image_lock import pin
 from infra.services.overrides import for_environment
@@ -252,7 +253,9 @@ def validate_applications(
             problems.extend(found)
             if spec is None:
                 continue
-            problems.extend(check_service(spec, group, context))
+            found = check_service(spec, group, context)
+            problems.extend(found)
+            problems.extend(number_problems(spec, group, {p.path for p in found}))
             stable = getattr(declared, "image", spec.image)
             problems.extend(
                 rollout_problems(
@@ -275,7 +278,9 @@ def validate_applications(
             problems.extend(found)
             if job is None:
                 continue
-            problems.extend(check_job(job, group, context))
+            found = check_job(job, group, context)
+            problems.extend(found)
+            problems.extend(number_problems(job, group, {p.path for p in found}))
             planned_jobs.append(PlannedJob(application.name, job, source))
         for index, declared_chart in enumerate(_members(application, "charts")):
             group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
@@ -283,17 +288,23 @@ def validate_applications(
             if chart is None:
                 problems.extend(type_problems)
                 continue
-            problems.extend(check_chart(chart, group, context))
+            found = check_chart(chart, group, context)
+            problems.extend(found)
+            problems.extend(number_problems(chart, group, {p.path for p in found}))
             planned_charts.append(PlannedChart(application.name, chart, source))
     problems.extend(check_relations(planned, planned_jobs, planned_charts))
     problems.extend(listener_problems([(s.app, s.spec, f"{s.name} ({s.source})") for s in planned]))
     if problems:
         raise InvalidInput("the service declarations", problems)
-    return Catalog(
+    catalog = Catalog(
         tuple(sorted(planned, key=lambda s: s.name)),
         tuple(sorted(planned_charts, key=lambda c: c.name)),
         tuple(sorted(planned_jobs, key=lambda j: j.name)),
     )
+    # Only a catalog every other rule accepts renders: the names its objects would get.
+    if problems := name_problems(catalog):
+        raise InvalidInput("the service declarations", problems)
+    return catalog
 
 
 __all__ = ["apply_override", "validate_applications"]
