@@ -293,4 +293,11 @@ def name_problems(catalog: Catalog) -> list[Problem]:
     return problems
 
 
-__all__ = ["LANDS_IN", "bounds", "label_value_rule", "name_problems", "name_rule", "number_problems"]
+__all__ = [
+    "LANDS_IN",
+    "bounds",
+    "label_value_rule",
+    "name_problems",
+    "name_rule",
+    "number_problems",
+]

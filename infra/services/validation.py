@@ -34,6 +34,7 @@ from infra.services.rules import (
     check_relations,
     check_service,
 )
+from infra.services.rules.secrets import secret_content_problems
 from infra.services.spec import (
     Application,
     HelmChart,
@@ -88,19 +89,37 @@ def _type_problems(
         return None, problems_from(error, wording, written=spec, members=_SPEC_CLASSES)
 
 
-def _overrides_problems(declared: Any, group: str) -> list[Problem]:
+def _overrides_problems(
+    declared: Any, group: str, stacks: frozenset[str] | None = None
+) -> list[Problem]:
+    """Overrides keyed by something other than an environment, or (`stacks`: the environments
+    the project's stack files name) by an environment no stack has: such an override is never
+    deployed, so nothing would ever validate it."""
     overrides = getattr(declared, "overrides", None)
-    return [
-        Problem(
-            f"overrides[{env_name!r}]",
-            "",
-            "is not an environment",
-            f"use one of {', '.join(e.value for e in Environment)}",
-            group,
-        )
-        for env_name in (overrides if isinstance(overrides, Mapping) else ())
-        if env_name not in {e.value for e in Environment}
-    ]
+    problems: list[Problem] = []
+    for env_name in overrides if isinstance(overrides, Mapping) else ():
+        if env_name not in {e.value for e in Environment}:
+            problems.append(
+                Problem(
+                    f"overrides[{env_name!r}]",
+                    "",
+                    "is not an environment",
+                    f"use one of {', '.join(e.value for e in Environment)}",
+                    group,
+                )
+            )
+        elif stacks is not None and env_name not in stacks:
+            problems.append(
+                Problem(
+                    f"overrides[{env_name!r}]",
+                    "",
+                    "is for an environment no stack of the project has (no Pulumi.<stack>.yaml "
+                    f"sets platform:environment: {env_name}), so it is never deployed or checked",
+                    f"remove it, or key it by one of {', '.join(sorted(stacks))}",
+                    group,
+                )
+            )
+    return problems
 
 
 def _workload(
@@ -110,13 +129,14 @@ def _workload(
 
     The override is applied to the declaration as written: validation rebuilds objects, which
     forgets the fields each constructor was given (what makes an override a patch)."""
-    problems = _overrides_problems(declared, group)
+    problems = _overrides_problems(declared, group, context.stack_environments)
     spec, type_problems = _type_problems(declared, group, adapter)
     if spec is None:
         return None, problems + type_problems
-    spec, type_problems = _type_problems(
-        for_environment(declared, context.environment.value), group, adapter
-    )
+    patched = for_environment(declared, context.environment.value)
+    spec, type_problems = _type_problems(patched, group, adapter)
+    if spec is not None:
+        problems += secret_content_problems(getattr(patched, "env", None), group)
     if spec is not None and context.image_lock is not None and isinstance(spec.image, str):
         # Tags the deploy workflow resolved to digests run by digest (apps/images.lock.yaml).
         spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
@@ -185,9 +205,7 @@ def _application_field_problems(application: Application, group: str) -> list[Pr
                 )
         elif hint is str and not isinstance(value, str) and f.name != "name":
             # `name` has its own check (it names the namespace).
-            problems.append(
-                Problem(f.name, show(value), "is not a string", "use a string", group)
-            )
+            problems.append(Problem(f.name, show(value), "is not a string", "use a string", group))
     return problems
 
 
