@@ -76,9 +76,10 @@ def _values(text: str, low: int, high: int, names: list[str]) -> tuple[set[int],
 
 
 def never_fires(expression: str) -> str | None:
-    """Why a schedule `cron_problem` accepts (call it first) can never run, or None. Kubernetes matches a day as
-    robfig/cron's `dayMatches` does (upstream/robfig-cron/cron.go.excerpt): when day-of-month or
-    day-of-week is a star, the day must match both, so only the day-of-month counts (every
+    """Why a schedule `cron_problem` accepts (call it first) can never run, or None.
+
+    Kubernetes matches a day as robfig/cron's `dayMatches` does
+    (upstream/robfig-cron/cron.go.excerpt): when day-of-month or day-of-week is a star, the day must match both, so only the day-of-month counts (every
     weekday matches); otherwise either. A day of month that no chosen month has
     (`0 0 31 2 *`) then never comes, and `Next` gives up after five years."""
     parts = expression.split()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from infra.services.patterns import (
     ACA_MAX_CPU,
 )
@@ -77,10 +79,8 @@ def resources(c: Workload) -> None:
     node = c.context.node_memory
     if c.spec.target is Target.AKS and node is not None and mib is not None:
         request_mib = mib
-        try:
+        with contextlib.suppress(ValueError):  # reported above
             request_mib = res.memory_request_mib()
-        except ValueError:
-            pass  # reported above
         if min(mib, request_mib) > node.allocatable_mib:
             c.add(
                 "resources.memory",
