@@ -79,9 +79,10 @@ def never_fires(expression: str) -> str | None:
     """Why a schedule `cron_problem` accepts (call it first) can never run, or None.
 
     Kubernetes matches a day as robfig/cron's `dayMatches` does
-    (upstream/robfig-cron/cron.go.excerpt): when day-of-month or day-of-week is a star, the day must match both, so only the day-of-month counts (every
-    weekday matches); otherwise either. A day of month that no chosen month has
-    (`0 0 31 2 *`) then never comes, and `Next` gives up after five years."""
+    (upstream/robfig-cron/cron.go.excerpt): when day-of-month or day-of-week is a star, the day
+    must match both, so only the day-of-month counts (every weekday matches); otherwise either.
+    A day of the month that no chosen month has (`0 0 31 2 *`) then never comes, and `Next`
+    gives up after five years."""
     parts = expression.split()
     (days, dom_star), (months, _), (_, dow_star) = (
         _values(part, low, high, names)
