@@ -40,7 +40,7 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
-from infra.services.spec import Target
+from infra.services.spec import ConfigSecret, Target
 
 UPSTREAM = Path(__file__).resolve().parents[2] / "upstream"
 
@@ -246,7 +246,14 @@ def _objects(planned: Planned, catalog: Catalog) -> list[dict[str, Any]]:
         "facts": _placeholder_facts(),
         "extensions": PlatformExtensions(),
         "client_id": "00000000-0000-0000-0000-000000000000",
-        "secrets": ServiceSecrets(config_values={}),
+        # Placeholders for the config secrets (their values never shape a name).
+        "secrets": ServiceSecrets(
+            config_values={
+                variable: "placeholder"
+                for variable, ref in planned.spec.secrets.items()
+                if isinstance(ref, ConfigSecret)
+            }
+        ),
     }
     if isinstance(planned, PlannedJob):
         return render_job_on_aks(planned, **common)
