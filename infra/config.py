@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -643,6 +644,21 @@ def stack_config_from_values(values: Mapping[str, Any]) -> PlatformConfig | Loca
         assert isinstance(local, LocalConfig)
         return local
     return platform_config_from_values(values)
+
+
+def project_environments(root: Path | None = None) -> frozenset[str]:
+    """The environments the project's stacks name: `platform:environment` of every
+    `Pulumi.<stack>.yaml` beside `Pulumi.yaml` (what an override may be keyed by)."""
+    import yaml
+
+    root = root or Path(__file__).resolve().parents[1]
+    found: set[str] = set()
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        document = yaml.safe_load(path.read_text()) or {}
+        value = (document.get("config") or {}).get(f"{NAMESPACE}:environment")
+        if isinstance(value, str):
+            found.add(value)
+    return frozenset(found)
 
 
 def load_platform_config() -> PlatformConfig | LocalConfig:

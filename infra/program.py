@@ -22,8 +22,10 @@ from infra.config import (
     LocalConfig,
     PlatformConfig,
     load_platform_config,
+    project_environments,
 )
 from infra.config_rules import config_advisories
+from infra.cost.aks import node_memory_mib
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
@@ -54,7 +56,7 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
-from infra.services.rules import ValidationContext
+from infra.services.rules import NodeMemory, ValidationContext
 from infra.services.spec import Application
 from infra.services.validation import validate_applications
 
@@ -113,6 +115,13 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
     )
 
 
+def _node_memory(config: PlatformConfig) -> NodeMemory | None:
+    """What a pod can have on a node of the user pool, where workloads run."""
+    pool = config.aks.user_pool
+    mib = node_memory_mib(pool.vm_size, pool.max_pods)
+    return None if mib is None else NodeMemory(pool.vm_size, mib)
+
+
 def _with_declaration_problems(
     config_error: InvalidInput, applications: Sequence[Application] | None
 ) -> InvalidInput:
@@ -129,7 +138,13 @@ def _with_declaration_problems(
     try:
         validate_applications(
             load_applications() if applications is None else applications,
-            ValidationContext(environment, _config_secrets(), "", image_lock=lock),
+            ValidationContext(
+                environment,
+                _config_secrets(),
+                "",
+                image_lock=lock,
+                stack_environments=project_environments(),
+            ),
         )
     except InvalidInput as declaration_error:
         return InvalidInput(
@@ -163,6 +178,8 @@ def build(
             image_lock=lock,
             # The local stack routes every exposed service through Envoy Gateway.
             internal_routes=isinstance(config, LocalConfig) or config.aks.ingress == "gateway",
+            stack_environments=project_environments(),
+            node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
         ),
     )
     if isinstance(config, LocalConfig):

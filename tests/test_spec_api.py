@@ -35,6 +35,7 @@ USER_FACING = {
     "KeyVaultSecret",
     "ConfigSecret",
     "SecretRef",
+    "NotSecret",
     "Dependency",
     "Identity",
     "RoleGrant",

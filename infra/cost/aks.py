@@ -10,6 +10,7 @@ floor is a lower bound.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from typing import Any
 
@@ -34,6 +35,18 @@ def allocatable(size: VmSize, max_pods: int) -> tuple[float, float]:
     cpu = size.vcpu - _CPU_RESERVED_MILLICORES[max(known)] / 1000
     kube_reserved = min((20 * max_pods + 50) / 1024, 0.25 * size.memory_gib)
     return cpu, size.memory_gib - kube_reserved - 100 / 1024
+
+
+def node_memory_mib(vm_size: str, max_pods: int) -> float | None:
+    """The memory (MiB) a pod can have on a node of `vm_size`, after AKS's reservations; None
+    when no price sheet lists the size (its memory is not known here)."""
+    from infra.cost.sheet import PRICES_DIR, parse_sheet
+
+    for path in sorted(PRICES_DIR.glob("*.json")):
+        sizes = parse_sheet(json.loads(path.read_text()), str(path)).vm_sizes
+        if vm_size in sizes:
+            return allocatable(sizes[vm_size], max_pods)[1] * 1024
+    return None
 
 
 def _pools(cluster: dict[str, Any]) -> list[dict[str, Any]]:

@@ -49,6 +49,53 @@ def _field_problem(text: str, name: str, low: int, high: int, names: list[str]) 
     return None
 
 
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+"""The most days each month has (February: in a leap year, when `0 0 29 2 *` fires)."""
+
+
+def _values(text: str, low: int, high: int, names: list[str]) -> tuple[set[int], bool]:
+    """The values a (valid) field matches, and whether it carries robfig/cron's star bit: an
+    item `*` without a step above 1 (parser.go `getRange`, upstream/robfig-cron/)."""
+    values: set[int] = set()
+    star = False
+    for item in text.split(","):
+        match = _ITEM.match(item)
+        assert match is not None  # `cron_problem` has accepted the field
+        step = int(match["step"] or 1)
+        if match["range"] == "*":
+            start, end = low, high
+            star = star or step <= 1
+        else:
+            bounds = [_value(part, low, names) for part in match["range"].split("-")]
+            start = bounds[0] or 0
+            # "N/step" means "N-max/step" (parser.go).
+            end = bounds[-1] if len(bounds) == 2 or match["step"] is None else high
+            end = high if end is None else end
+        values.update(range(start, end + 1, step))
+    return values, star
+
+
+def never_fires(expression: str) -> str | None:
+    """Why a schedule `cron_problem` accepts (call it first) can never run, or None.
+
+    Kubernetes matches a day as robfig/cron's `dayMatches` does
+    (upstream/robfig-cron/cron.go.excerpt): when day-of-month or day-of-week is a star, the day
+    must match both, so only the day-of-month counts (every weekday matches); otherwise either.
+    A day of the month that no chosen month has (`0 0 31 2 *`) then never comes, and `Next`
+    gives up after five years."""
+    parts = expression.split()
+    (days, dom_star), (months, _), (_, dow_star) = (
+        _values(part, low, high, names)
+        for part, (_, low, high, names) in zip(parts[2:], _FIELDS[2:], strict=True)
+    )
+    if dom_star or not dow_star:
+        return None  # either day field may match, or every day of the month does
+    if any(day <= _DAYS_IN_MONTH[month - 1] for month in months for day in days):
+        return None
+    shown = ", ".join(str(d) for d in sorted(days))
+    return f"never runs: day {shown} of the month does not exist in the months it names"
+
+
 def cron_problem(expression: str) -> str | None:
     """Why `expression` is not a five-field cron schedule both targets accept; None if it is."""
     if expression.strip().startswith("@"):

@@ -9,6 +9,7 @@ relations between them. Rendering code trusts what passes.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 from infra.config import Environment
 from infra.input_errors import Wording, problems_from
 from infra.problems import InvalidInput, Problem, show
+from infra.services.api_limits import name_problems, number_problems
 from infra.services.catalog import Catalog, PlannedChart, PlannedJob, PlannedService
 from infra.services.image_lock import pin
 from infra.services.overrides import for_environment
@@ -32,6 +34,7 @@ from infra.services.rules import (
     check_relations,
     check_service,
 )
+from infra.services.rules.secrets import secret_content_problems
 from infra.services.spec import (
     Application,
     HelmChart,
@@ -86,19 +89,37 @@ def _type_problems(
         return None, problems_from(error, wording, written=spec, members=_SPEC_CLASSES)
 
 
-def _overrides_problems(declared: Any, group: str) -> list[Problem]:
+def _overrides_problems(
+    declared: Any, group: str, stacks: frozenset[str] | None = None
+) -> list[Problem]:
+    """Overrides keyed by something other than an environment, or (`stacks`: the environments
+    the project's stack files name) by an environment no stack has: such an override is never
+    deployed, so nothing would ever validate it."""
     overrides = getattr(declared, "overrides", None)
-    return [
-        Problem(
-            f"overrides[{env_name!r}]",
-            "",
-            "is not an environment",
-            f"use one of {', '.join(e.value for e in Environment)}",
-            group,
-        )
-        for env_name in (overrides if isinstance(overrides, Mapping) else ())
-        if env_name not in {e.value for e in Environment}
-    ]
+    problems: list[Problem] = []
+    for env_name in overrides if isinstance(overrides, Mapping) else ():
+        if env_name not in {e.value for e in Environment}:
+            problems.append(
+                Problem(
+                    f"overrides[{env_name!r}]",
+                    "",
+                    "is not an environment",
+                    f"use one of {', '.join(e.value for e in Environment)}",
+                    group,
+                )
+            )
+        elif stacks is not None and env_name not in stacks:
+            problems.append(
+                Problem(
+                    f"overrides[{env_name!r}]",
+                    "",
+                    "is for an environment no stack of the project has (no Pulumi.<stack>.yaml "
+                    f"sets platform:environment: {env_name}), so it is never deployed or checked",
+                    f"remove it, or key it by one of {', '.join(sorted(stacks))}",
+                    group,
+                )
+            )
+    return problems
 
 
 def _workload(
@@ -108,13 +129,14 @@ def _workload(
 
     The override is applied to the declaration as written: validation rebuilds objects, which
     forgets the fields each constructor was given (what makes an override a patch)."""
-    problems = _overrides_problems(declared, group)
+    problems = _overrides_problems(declared, group, context.stack_environments)
     spec, type_problems = _type_problems(declared, group, adapter)
     if spec is None:
         return None, problems + type_problems
-    spec, type_problems = _type_problems(
-        for_environment(declared, context.environment.value), group, adapter
-    )
+    patched = for_environment(declared, context.environment.value)
+    spec, type_problems = _type_problems(patched, group, adapter)
+    if spec is not None:
+        problems += secret_content_problems(getattr(patched, "env", None), group)
     if spec is not None and context.image_lock is not None and isinstance(spec.image, str):
         # Tags the deploy workflow resolved to digests run by digest (apps/images.lock.yaml).
         spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
@@ -141,6 +163,57 @@ def _wrong_kind(
         f"declare {field} with {name}(...)",
         group,
     )
+
+
+_APPLICATION_HINTS = typing.get_type_hints(Application)
+
+
+def _application_field_problems(application: Application, group: str) -> list[Problem]:
+    """The application's own fields type-checked like a spec's (its members are checked one by
+    one below): a workload where a tuple of them belongs, such as `services=(web)` without the
+    trailing comma, is named with its fix instead of ending in a TypeError."""
+    problems: list[Problem] = []
+    for f in dataclasses.fields(Application):
+        hint = _APPLICATION_HINTS[f.name]
+        value = getattr(application, f.name)
+        if typing.get_origin(hint) is tuple:
+            member = typing.get_args(hint)[0]
+            if isinstance(value, (tuple, list)):
+                continue
+            if isinstance(value, member):
+                name = getattr(value, "name", None)
+                label = name.replace("-", "_") if isinstance(name, str) else ""
+                label = label if label.isidentifier() else "..."
+                problems.append(
+                    Problem(
+                        f.name,
+                        f"{member.__name__}(name={show(name)}, ...)",
+                        f"is one {member.__name__}, not a tuple of them",
+                        f"add a trailing comma: {f.name}=({label},) (a tuple of one)",
+                        group,
+                    )
+                )
+            else:
+                problems.append(
+                    Problem(
+                        f.name,
+                        show(value),
+                        f"is a {type(value).__name__}, not a tuple of {member.__name__}",
+                        f"declare {f.name}=({member.__name__}(...), ...), or () for none",
+                        group,
+                    )
+                )
+        elif hint is str and not isinstance(value, str) and f.name != "name":
+            # `name` has its own check (it names the namespace).
+            problems.append(Problem(f.name, show(value), "is not a string", "use a string", group))
+    return problems
+
+
+def _members(application: Application, field: str) -> Sequence[Any]:
+    """The declarations in one of an application's tuple fields; none when it is not one (its
+    problem is reported by `_application_field_problems`)."""
+    value = getattr(application, field, ())
+    return value if isinstance(value, (tuple, list)) else ()
 
 
 def validate_applications(
@@ -179,12 +252,16 @@ def validate_applications(
                     app_group,
                 )
             )
-        if application.name in app_names:
-            problems.append(
-                Problem("name", application.name, "is declared twice", "merge or rename", app_group)
-            )
-        app_names.add(application.name)
-        for index, declared in enumerate(application.services):
+        if isinstance(application.name, str):
+            if application.name in app_names:
+                problems.append(
+                    Problem(
+                        "name", application.name, "is declared twice", "merge or rename", app_group
+                    )
+                )
+            app_names.add(application.name)
+        problems.extend(_application_field_problems(application, app_group))
+        for index, declared in enumerate(_members(application, "services")):
             label = getattr(declared, "name", f"services[{index}]")
             group = f"{label} ({source})"
             if wrong := _wrong_kind(declared, ServiceSpec, "services", index, group):
@@ -194,7 +271,9 @@ def validate_applications(
             problems.extend(found)
             if spec is None:
                 continue
-            problems.extend(check_service(spec, group, context))
+            found = check_service(spec, group, context)
+            problems.extend(found)
+            problems.extend(number_problems(spec, group, {p.path for p in found}))
             stable = getattr(declared, "image", spec.image)
             problems.extend(
                 rollout_problems(
@@ -208,7 +287,7 @@ def validate_applications(
             )
             problems.extend(route_problems(spec, group))
             planned.append(PlannedService(application.name, spec, source))
-        for index, declared_job in enumerate(getattr(application, "jobs", ()) or ()):
+        for index, declared_job in enumerate(_members(application, "jobs")):
             group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
             if wrong := _wrong_kind(declared_job, JobSpec, "jobs", index, group):
                 problems.append(wrong)
@@ -217,25 +296,33 @@ def validate_applications(
             problems.extend(found)
             if job is None:
                 continue
-            problems.extend(check_job(job, group, context))
+            found = check_job(job, group, context)
+            problems.extend(found)
+            problems.extend(number_problems(job, group, {p.path for p in found}))
             planned_jobs.append(PlannedJob(application.name, job, source))
-        for index, declared_chart in enumerate(getattr(application, "charts", ()) or ()):
+        for index, declared_chart in enumerate(_members(application, "charts")):
             group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
             chart, type_problems = _type_problems(declared_chart, group, _CHART)
             if chart is None:
                 problems.extend(type_problems)
                 continue
-            problems.extend(check_chart(chart, group, context))
+            found = check_chart(chart, group, context)
+            problems.extend(found)
+            problems.extend(number_problems(chart, group, {p.path for p in found}))
             planned_charts.append(PlannedChart(application.name, chart, source))
     problems.extend(check_relations(planned, planned_jobs, planned_charts))
     problems.extend(listener_problems([(s.app, s.spec, f"{s.name} ({s.source})") for s in planned]))
     if problems:
         raise InvalidInput("the service declarations", problems)
-    return Catalog(
+    catalog = Catalog(
         tuple(sorted(planned, key=lambda s: s.name)),
         tuple(sorted(planned_charts, key=lambda c: c.name)),
         tuple(sorted(planned_jobs, key=lambda j: j.name)),
     )
+    # Only a catalog every other rule accepts renders: the names its objects would get.
+    if problems := name_problems(catalog):
+        raise InvalidInput("the service declarations", problems)
+    return catalog
 
 
 __all__ = ["apply_override", "validate_applications"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from infra.services.cron import cron_problem
+from infra.services.cron import cron_problem, never_fires
 from infra.services.patterns import (
     UTC_ZONES,
 )
@@ -64,6 +64,14 @@ def trigger(c: Check[JobSpec]) -> None:
                 trigger.cron,
                 f"is not a cron schedule: {problem}",
                 "use five fields: minute hour day-of-month month day-of-week, e.g. '30 2 * * *'",
+            )
+        elif (never := never_fires(trigger.cron)) is not None:
+            c.add(
+                "trigger.cron",
+                trigger.cron,
+                never,
+                "choose a day those months have (e.g. 28 for the end of February), or use "
+                "Manual() for a job that only runs when started",
             )
         if trigger.time_zone not in UTC_ZONES:
             try:

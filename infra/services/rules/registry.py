@@ -35,6 +35,19 @@ class ValidationContext:
     internal_routes: bool = True
     """Internal AKS services get Gateway API routes (Envoy Gateway: `aks.ingress: gateway`, and
     the local stack); False with the deprecated managed NGINX (`nginx`, `both`)."""
+    stack_environments: frozenset[str] | None = None
+    """The environments the project's stacks name (`Pulumi.<stack>.yaml`): an override for
+    any other is never deployed, nor validated, by any stack. None: not checked."""
+    node_memory: NodeMemory | None = None
+    """What one node of the AKS user pool offers a pod; None: not known (not checked)."""
+
+
+@dataclass(frozen=True)
+class NodeMemory:
+    """The memory a pod can have on a node of the AKS user pool, after AKS's reservations."""
+
+    vm_size: str
+    allocatable_mib: float
 
 
 class _Raw(str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from infra.services.patterns import (
     ACA_MAX_CPU,
 )
@@ -74,6 +76,20 @@ def resources(c: Workload) -> None:
                     "is too small to run a container",
                     "use at least 64Mi",
                 )
+    node = c.context.node_memory
+    if c.spec.target is Target.AKS and node is not None and mib is not None:
+        request_mib = mib
+        with contextlib.suppress(ValueError):  # reported above
+            request_mib = res.memory_request_mib()
+        if min(mib, request_mib) > node.allocatable_mib:
+            c.add(
+                "resources.memory",
+                res.memory,
+                f"does not fit on any node: a {node.vm_size} node of the user pool offers pods "
+                f"{node.allocatable_mib / 1024:.1f}Gi, so the pod would never be scheduled",
+                f"use at most {int(node.allocatable_mib)}Mi, or a larger "
+                "platform:aks.userPool.vmSize",
+            )
     if c.spec.target is Target.CONTAINER_APPS and mib is not None and 0 < res.cpu <= 64:
         steps = res.cpu / 0.25
         if (

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+from infra.problems import Problem
 from infra.services.catalog import config_secret_key
 from infra.services.patterns import (
     ENV_NAME,
@@ -19,7 +23,68 @@ from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
     KeyVaultSecret,
+    NotSecret,
 )
+
+SECRET_CONTENT: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # scheme://user:password@host (RFC 3986 userinfo): a password in a connection URL.
+    ("a password in a URL", re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@", re.I)),
+    # Azure Storage shared access signatures carry `sig=` (learn.microsoft.com/azure/storage/
+    # common/storage-sas-overview, "SAS token"); connection strings their key by name.
+    ("a SAS token signature (sig=)", re.compile(r"(^|[?&;\s])sig=[A-Za-z0-9%+/=]{10,}", re.I)),
+    (
+        "an account or shared access key",
+        re.compile(r"(AccountKey|SharedAccessKey|SharedAccessSignature)=[^;\s]{8,}", re.I),
+    ),
+    # RFC 7519: header.payload.signature, each base64url; a JSON header starts `eyJ` (`{"`).
+    ("a JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+")),
+    # RFC 7468 labels: PRIVATE KEY, RSA/EC/OPENSSH PRIVATE KEY, ENCRYPTED PRIVATE KEY.
+    ("a PEM private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
+    # Prefixes the issuers put on their tokens so they can be recognised: GitHub (ghp_, gho_,
+    # ghu_, ghs_, ghr_, github_pat_), Slack (xox?-), AWS access key ids (AKIA), Stripe live
+    # keys, Google API keys (AIza).
+    (
+        "a token with a well-known prefix",
+        re.compile(
+            r"\b(gh[opusr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}"
+            r"|AKIA[0-9A-Z]{16}|[sr]k_live_[A-Za-z0-9]{10,}|AIza[0-9A-Za-z_-]{30,})"
+        ),
+    ),
+)
+"""What a secret looks like by its content, whatever the variable is called."""
+
+
+def secret_content(value: str) -> str | None:
+    """What secret `value` appears to hold, or None."""
+    return next((what for what, pattern in SECRET_CONTENT if pattern.search(value)), None)
+
+
+def secret_content_problems(env: object, group: str) -> list[Problem]:
+    """`env` values (as declared, patched for the environment) that hold a secret by their
+    content. Read from the declaration, not the type-checked copy, so `NotSecret(...)` (which
+    the type pass turns into a plain `str`) is still seen."""
+    if not isinstance(env, Mapping):
+        return []
+    problems: list[Problem] = []
+    for key, value in env.items():
+        if not isinstance(value, str) or isinstance(value, NotSecret):
+            continue
+        if isinstance(key, str) and SECRET_LOOKING.search(key.upper()):
+            continue  # refused by its name already (`env_and_secrets`)
+        what = secret_content(value)
+        if what is not None:
+            problems.append(
+                Problem(
+                    f"env[{key!r}]",
+                    "<hidden>",
+                    f"holds {what} in plain text",
+                    "move the value to secrets= (KeyVaultSecret(...) or ConfigSecret(...)) and "
+                    "keep only the non-secret part in env; if it is not a secret, wrap it: "
+                    "NotSecret(...)",
+                    group,
+                )
+            )
+    return problems
 
 
 def key_vault_ref(c: Workload, path: str, ref: KeyVaultSecret) -> None:
