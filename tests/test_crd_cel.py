@@ -51,7 +51,11 @@ def test_only_transition_rules_are_skipped_on_create() -> None:
         ("duration('20s') > duration('10s')", None, True),
         ("'/a//b'.contains('//')", None, True),
         ("'/a'.startsWith('/') && !'/a'.endsWith('/.')", None, True),
-        ("'Foo.Bar'.matches(r\"\"\"^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$\"\"\")", None, True),
+        (
+            '\'Foo.Bar\'.matches(r"""^(?i)\\.?[a-z_][a-z_0-9]*(\\.[a-z_][a-z_0-9]*)*$""")',
+            None,
+            True,
+        ),
         ("size(self) == 2", [1, 2], True),
         ("self.exists_one(x, x == 1) && self.filter(x, x > 1).size() == 1", [1, 2], True),
     ],

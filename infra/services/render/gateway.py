@@ -150,6 +150,16 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
     return gateway_route(service, extensions, parent=parent, host=ingress.host)
 
 
+PATH_MATCH_NODE = "spec.rules[].matches[].path"
+"""Where `ingress.path` lands in an HTTPRoute (validation checks it against this node of the
+vendored CRD: `rules/ingress.py`)."""
+
+
+def path_match(path: str) -> Obj:
+    """The HTTPRoute path match of `ingress.path`: a prefix match, as every route renders it."""
+    return {"type": "PathPrefix", "value": path}
+
+
 def gateway_route(
     service: PlannedService, extensions: PlatformExtensions, *, parent: Obj, host: str
 ) -> Obj:
@@ -188,7 +198,7 @@ def gateway_route(
             "hostnames": [host],
             "rules": [
                 {
-                    "matches": [{"path": {"type": "PathPrefix", "value": ingress.path}}],
+                    "matches": [{"path": path_match(ingress.path)}],
                     "backendRefs": backends,
                 }
             ],
