@@ -88,7 +88,7 @@ def test_a_path_over_1024_characters_is_refused() -> None:
 )
 def test_a_path_validation_accepts_renders_a_route_the_crd_accepts(path: str) -> None:
     (service,) = catalog_of(_service(path)).services
-    route = route_object(service, NO_EXTENSIONS)
+    route = route_object(service, (service,), NO_EXTENSIONS)
     assert route is not None
     validate_object(route)
 
@@ -97,7 +97,7 @@ def test_the_crd_refuses_what_validation_refuses() -> None:
     """The same constraint both ways: the route rendered from a refused path (bypassing
     validation) is refused by the vendored CRD's CEL rules."""
     (service,) = catalog_of(_service("/api")).services
-    route = route_object(service, NO_EXTENSIONS)
+    route = route_object(service, (service,), NO_EXTENSIONS)
     assert route is not None
     route["spec"]["rules"][0]["matches"][0]["path"]["value"] = "/api//v1"
     with pytest.raises(CelRuleViolation, match="must not contain '//'"):

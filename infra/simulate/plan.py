@@ -11,6 +11,7 @@ nothing: components have no step of their own.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -77,6 +78,9 @@ class Plan:
     resources: Mapping[str, PlannedResource]
     config: Mapping[str, Any] = field(default_factory=dict)
     """The stack settings the simulator reads (`platform:` keys, parsed)."""
+    registered: Mapping[str, int] = field(default_factory=dict)
+    """How many times the snapshot registers each URN (`resources` keeps one per URN): the
+    engine refuses a second registration (`duplicate-urn`)."""
 
     @staticmethod
     def from_snapshot(snapshot: Mapping[str, Any], config: Mapping[str, Any] | None = None) -> Plan:
@@ -85,6 +89,7 @@ class Plan:
             stack=str(snapshot.get("stack", "")),
             resources={r.urn: r for r in resources},
             config=dict(config or {}),
+            registered=dict(Counter(r.urn for r in resources)),
         )
 
     def __iter__(self) -> Iterator[PlannedResource]:
