@@ -1,5 +1,7 @@
 """Validate rendered Kubernetes objects, strictly: built-in kinds against the Kubernetes OpenAPI
-schema of the stacks' cluster versions (kubernetes-validate, `KUBERNETES_VERSIONS`), CRDs against the schemas below.
+schema of the stacks' cluster versions (kubernetes-validate, `KUBERNETES_VERSIONS`), CRDs
+against the schemas below; the vendored Gateway API and EnvoyProxy CRDs (`upstream/`) against their OpenAPI schema *and* their
+CEL rules (`x-kubernetes-validations`, evaluated by `infra/crds/cel.py`).
 
 The CRD schemas are written here from the fields each CRD documents (KEDA, the Secrets Store
 CSI driver, the AKS app routing operator), limited to what the platform renders and with
@@ -9,14 +11,14 @@ the API server.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
 
 from infra.aks_versions import minor_of
+from infra.crds.cel import violations as cel_violations
+from infra.crds.vendored import vendored_crds
 from infra.preview.stackfile import read_stack
 from infra.simulate.scenario import parsed_config
 
@@ -226,16 +228,6 @@ def normalise(obj: Any) -> Any:
     return obj
 
 
-GATEWAY_API_SCHEMAS = Path(__file__).parent / "schemas" / "gateway-api-v1.6.1-standard.json"
-"""The `openAPIV3Schema` of the Gateway, HTTPRoute, GRPCRoute and GatewayClass CRDs (`v1`) and
-the ReferenceGrant CRD (`v1beta1`, still served and the storage version; `v1` is served too) of
-the Gateway API standard channel, v1.6.1 (commit 8bb74df), copied verbatim (with each CRD's
-scope, under `kinds`) from
-https://github.com/kubernetes-sigs/gateway-api/tree/v1.6.1/config/crd/standard: the version
-Envoy Gateway v1.9 is built on and installs locally (its compatibility matrix); on AKS the ALB
-controller 1.13.0 installs v1.6.2, a patch release of the same minor."""
-
-
 _COMBINATORS = ("oneOf", "anyOf", "allOf", "not")
 
 
@@ -261,47 +253,34 @@ def _closed(schema: Any, *, branch: bool = False) -> Any:
     return schema
 
 
-def _gateway_api_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    vendored = json.loads(GATEWAY_API_SCHEMAS.read_text())
+def _vendored_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """The Gateway API and EnvoyProxy CRD schemas vendored under `upstream/` (see
+    `infra/crds/vendored.py` and each folder's SOURCE.md), closed: strict like the others."""
     schemas: dict[tuple[str, str], dict[str, Any]] = {}
-    for kind, schema in vendored["schemas"].items():
-        # `kinds` names the served version each schema is of (ReferenceGrant: v1beta1, the one
-        # the platform renders) and the CRD's scope (GatewayClass is cluster-scoped).
-        facts = vendored["kinds"][kind]
-        closed = _closed(schema)
+    for key, vendored in vendored_crds().items():
+        closed = _closed(vendored.schema)
         # The CRD leaves `metadata` to the API server (`type: object`): check it as for the
         # other CRDs, with a namespace exactly when the kind is namespaced.
-        required = ["name", "namespace"] if facts["scope"] == "Namespaced" else ["name"]
-        metadata = {**_METADATA, "required": required}
-        if facts["scope"] != "Namespaced":
+        metadata = {
+            **_METADATA,
+            "required": ["name", "namespace"] if vendored.namespaced else ["name"],
+        }
+        if not vendored.namespaced:
             metadata["properties"] = {
                 k: v for k, v in _METADATA["properties"].items() if k != "namespace"
             }
         closed["properties"]["metadata"] = metadata
         closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
-        schemas[(facts["apiVersion"], kind)] = closed
+        schemas[key] = closed
     return schemas
 
 
-CRD_SCHEMAS.update(_gateway_api_schemas())
-
-ENVOY_PROXY_SCHEMA = Path(__file__).parent / "schemas" / "envoy-gateway-v1.9.0-envoyproxy.json"
-"""The `openAPIV3Schema` of Envoy Gateway's EnvoyProxy CRD (`gateway.envoyproxy.io/v1alpha1`, its
-only version) at the pinned release, copied verbatim from
-https://github.com/envoyproxy/gateway/blob/v1.9.0/charts/gateway-helm/charts/crds/crds/generated/
-gateway.envoyproxy.io_envoyproxies.yaml (commit 39763b1; the copy gateway-crds-helm renders,
-templates/generated/, is the same CRD), closed like the Gateway API ones."""
+CRD_SCHEMAS.update(_vendored_schemas())
 
 
-def _envoy_proxy_schema() -> dict[tuple[str, str], dict[str, Any]]:
-    vendored = json.loads(ENVOY_PROXY_SCHEMA.read_text())
-    closed = _closed(vendored["schema"])
-    closed["properties"]["metadata"] = {**_METADATA, "required": ["name", "namespace"]}
-    closed["required"] = ["apiVersion", "kind", "metadata", "spec"]
-    return {(vendored["apiVersion"], vendored["kind"]): closed}
-
-
-CRD_SCHEMAS.update(_envoy_proxy_schema())
+class CelRuleViolation(AssertionError):
+    """A rendered object that a vendored CRD's CEL rule (`x-kubernetes-validations`) refuses:
+    the API server would refuse it on create."""
 
 
 def validate_object(obj: dict[str, Any]) -> None:
@@ -310,6 +289,17 @@ def validate_object(obj: dict[str, Any]) -> None:
     key = (obj.get("apiVersion"), obj.get("kind"))
     if key in CRD_SCHEMAS:
         jsonschema.validate(obj, CRD_SCHEMAS[key])  # type: ignore[arg-type]
+        vendored = vendored_crds().get(key)  # type: ignore[arg-type]
+        if vendored is not None:
+            # The CEL rules of the vendored schema, as the API server runs them on create
+            # (defaults applied first; transition rules skipped): `infra/crds/cel.py`.
+            refused = cel_violations(obj, vendored.schema)
+            if refused:
+                name = obj["metadata"].get("name")
+                raise CelRuleViolation(
+                    f"{obj['kind']} {name!r} is refused by its CRD's CEL rules: "
+                    + "; ".join(str(v) for v in refused)
+                )
         if key == ("keda.sh/v1alpha1", "ScaledJob"):
             job = {
                 "apiVersion": "batch/v1",

@@ -19,6 +19,7 @@ import gc
 import hashlib
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -291,6 +292,24 @@ class ProgramFailed(Exception):
         self.cause = cause
 
 
+class DuplicateUrn(Exception):
+    """Two registrations of one URN: the Pulumi engine refuses the second ("Duplicate resource
+    URN '<urn>'; try giving it a unique name", pulumi/pulumi pkg/diag/errors.go, code 2001),
+    which the mocks do not."""
+
+
+def duplicate_urns(registrations: list[Registration]) -> DuplicateUrn | None:
+    counts = Counter(r.urn for r in registrations)
+    repeated = sorted(urn for urn, count in counts.items() if count > 1)
+    if not repeated:
+        return None
+    return DuplicateUrn(
+        "; ".join(
+            f"Duplicate resource URN '{urn}'; try giving it a unique name" for urn in repeated
+        )
+    )
+
+
 @contextlib.contextmanager
 def _without_aliases() -> Iterator[None]:
     """Offline there is no state for aliases to match, so they are dropped while the program
@@ -380,6 +399,9 @@ def run_offline(
     except Exception as error:
         partial = OfflineRun(stack.stack, stack.project, list(monitor.registrations))
         raise ProgramFailed(partial, error) from error
+    registered = list(monitor.registrations)
+    if duplicates := duplicate_urns(registered):
+        raise ProgramFailed(OfflineRun(stack.stack, stack.project, registered), duplicates)
     root = settings.get_root_resource()
     exported = dict(getattr(root, "outputs", {}) or {})
     outputs = {name: _plain_output(value) for name, value in sorted(exported.items())}

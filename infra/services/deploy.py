@@ -85,10 +85,13 @@ def deploy_services(
         InternalIngress(
             provider,
             address=str(config.network.internal_ingress_address),
+            # One record per host, however many services share it.
             hosts=sorted(
-                s.spec.ingress.host
-                for s in aks_services
-                if s.spec.ingress.exposure is Exposure.INTERNAL and s.spec.ingress.host
+                {
+                    s.spec.ingress.host
+                    for s in aks_services
+                    if s.spec.ingress.exposure is Exposure.INTERNAL and s.spec.ingress.host
+                }
             ),
             placement=foundation.placement,
             zone_name=foundation.network.private_zone_name,

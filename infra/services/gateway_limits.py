@@ -5,12 +5,13 @@ its limits, and the Gateway API CRD caps a Gateway's listeners, so a stack that 
 fails at deploy time, far from the declaration that caused it. Limits, from "Application
 Gateway for Containers limits" (MicrosoftDocs/azure-docs
 includes/application-gateway-for-containers-limits.md): 5 frontends per gateway, 100 services
-per AGC; and from the Gateway API `Gateway.spec.listeners` schema (maxItems 64, v1.6.1, the
-vendored CRDs in tests/schemas/).
+per AGC; and from the Gateway API `Gateway.spec.listeners` schema (`maxItems`, read from the
+vendored v1.6.1 CRD in upstream/gateway-api-crds/).
 
 The platform gives each application with public AKS services one AGC Frontend and one Gateway
-with a listener per public service, and serves internal AKS services (and, locally, every
-exposed service) from one shared Envoy Gateway with a listener per service.
+with a listener per public host, and serves internal AKS services (and, locally, every
+exposed service) from one shared Envoy Gateway with a listener per host (locally every
+service has its own host).
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from infra.crds.vendored import crd, node
 from infra.problems import Problem
 from infra.services.catalog import PlannedService
-from infra.services.render.gateway import public_on_aks
+from infra.services.render.gateway import GATEWAY_API, public_on_aks
 from infra.services.spec import Exposure, Target
 
 AGC_FRONTENDS = 5
 AGC_SERVICES = 100
-GATEWAY_LISTENERS = 64
+GATEWAY_LISTENERS: int = node(crd(GATEWAY_API, "Gateway").schema, "spec.listeners")["maxItems"]
 
 
 def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
@@ -46,14 +48,15 @@ def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
                 group="the public AKS services",
             )
         )
-    for app, count in sorted(per_app.items()):
+    hosts_per_app = Counter(app for app, _ in {(s.app, s.spec.ingress.host) for s in public})
+    for app, count in sorted(hosts_per_app.items()):
         if count > GATEWAY_LISTENERS:
             problems.append(
                 Problem(
                     path="ingress.exposure",
                     value=app,
-                    problem=f"has {count} public AKS services; its Gateway takes one listener "
-                    f"per service, at most {GATEWAY_LISTENERS} (Gateway API)",
+                    problem=f"has {count} public AKS hosts; its Gateway takes one listener "
+                    f"per host, at most {GATEWAY_LISTENERS} (Gateway API)",
                     fix="split the application, or serve some services from Container Apps",
                     group="the public AKS services",
                 )
@@ -85,15 +88,18 @@ def envoy_problems(services: Sequence[PlannedService], *, local: bool) -> list[P
         and s.spec.ingress.exposure is not Exposure.NONE
         and (local or s.spec.ingress.exposure is Exposure.INTERNAL)
     ]
-    if len(served) <= GATEWAY_LISTENERS:
+    # One listener per host: internal services of one application may share one; locally every
+    # service has its own (`<service>.<domain>`).
+    listeners = len(served) if local else len({s.spec.ingress.host for s in served})
+    if listeners <= GATEWAY_LISTENERS:
         return []
     kind = "exposed services" if local else "internal AKS services"
     return [
         Problem(
             path="ingress.exposure",
-            value=str(len(served)),
-            problem=f"{kind} share one Envoy Gateway with a listener each, and a Gateway has at "
-            f"most {GATEWAY_LISTENERS} (Gateway API)",
+            value=str(listeners),
+            problem=f"hosts of {kind} share one Envoy Gateway with a listener each, and a "
+            f"Gateway has at most {GATEWAY_LISTENERS} (Gateway API)",
             fix="give ingress only to services called from outside the cluster: callers inside "
             "it reach a service through its Service (Exposure.NONE and a dependency)",
             group=f"the {kind}",

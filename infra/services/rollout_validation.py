@@ -4,8 +4,6 @@ naming the service, the field and the fix, collected with every other problem of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from infra.config import Environment
 from infra.problems import Problem
 from infra.services.images import parse_image
@@ -127,32 +125,3 @@ def route_problems(spec: ServiceSpec, group: str) -> list[Problem]:
             )
         ]
     return []
-
-
-def listener_problems(services: Sequence[tuple[str, ServiceSpec, str]]) -> list[Problem]:
-    """(app, spec, group) of every service: a host may have one public AKS listener per
-    application Gateway (two listeners with one hostname conflict and neither is programmed)."""
-    problems: list[Problem] = []
-    seen: dict[tuple[str, str], str] = {}
-    for app, spec, group in services:
-        ingress = spec.ingress
-        if (
-            spec.target is not Target.AKS
-            or ingress.exposure is not Exposure.PUBLIC
-            or ingress.host is None
-        ):
-            continue
-        key = (app, ingress.host)
-        if key in seen:
-            problems.append(
-                Problem(
-                    "ingress.host",
-                    ingress.host,
-                    f"is also {seen[key]}'s public host: one Gateway listener per host",
-                    "give each public service its own host",
-                    group,
-                )
-            )
-        else:
-            seen[key] = spec.name
-    return problems

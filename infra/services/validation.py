@@ -26,7 +26,7 @@ from infra.services.patterns import (
     DNS_LABEL,
     RESERVED_NAMESPACES,
 )
-from infra.services.rollout_validation import listener_problems, rollout_problems, route_problems
+from infra.services.rollout_validation import rollout_problems, route_problems
 from infra.services.rules import (
     ValidationContext,
     check_chart,
@@ -311,7 +311,6 @@ def validate_applications(
             problems.extend(number_problems(chart, group, {p.path for p in found}))
             planned_charts.append(PlannedChart(application.name, chart, source))
     problems.extend(check_relations(planned, planned_jobs, planned_charts))
-    problems.extend(listener_problems([(s.app, s.spec, f"{s.name} ({s.source})") for s in planned]))
     if problems:
         raise InvalidInput("the service declarations", problems)
     catalog = Catalog(

@@ -12,6 +12,7 @@ nothing: components have no step of their own.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -83,6 +84,9 @@ class Plan:
     date: dt.date = field(default_factory=reference_date)
     """The day the plan is applied: what Azure's calendars (AKS versions) are checked on. By
     default today (`infra.aks_versions.reference_date`); tests pass a fixed day."""
+    registered: Mapping[str, int] = field(default_factory=dict)
+    """How many times the snapshot registers each URN (`resources` keeps one per URN): the
+    engine refuses a second registration (`duplicate-urn`)."""
 
     @staticmethod
     def from_snapshot(
@@ -96,6 +100,7 @@ class Plan:
             resources={r.urn: r for r in resources},
             config=dict(config or {}),
             date=reference_date(date),
+            registered=dict(Counter(r.urn for r in resources)),
         )
 
     def __iter__(self) -> Iterator[PlannedResource]:

@@ -151,8 +151,10 @@ class EnvoyGateway(pulumi.ComponentResource):
             ),
         )
         self.ready = [*crd_sources, controller, *created.resources]
+        # One record per host, however many services share it (two records of one name would
+        # be one Azure record set under two URNs).
         hosts = sorted(
-            s.spec.ingress.host for s in envoy_services(services, facts) if s.spec.ingress.host
+            {s.spec.ingress.host for s in envoy_services(services, facts) if s.spec.ingress.host}
         )
         if dns is not None and not local and facts.internal_gateway is not None:
             address = facts.internal_gateway.address

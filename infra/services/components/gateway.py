@@ -16,7 +16,7 @@ from infra.services.catalog import PlannedService
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.custom_domains import ManagedRecords
 from infra.services.render.common import GatewayFacts, PlatformExtensions
-from infra.services.render.gateway import frontend_name, gateway_object, public_services
+from infra.services.render.gateway import frontend_name, gateway_object, public_hosts
 
 ALB_CHART = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
 ALB_CHART_VERSION = "1.13.0"
@@ -97,10 +97,12 @@ class PublicGateway(pulumi.ComponentResource):
                 ),
             )
             self.frontends[app] = frontend.fqdn
-            for service in public_services(services, app):
-                records = (host_records or {}).get(service.name)
+            # One CNAME per host, named after its first service (the listener's name), however
+            # many services share the host.
+            for on_host in public_hosts(services, app).values():
+                records = (host_records or {}).get(on_host[0].name)
                 if records is not None:
-                    _host_cname(self, service.name, records, frontend.fqdn)
+                    _host_cname(self, on_host[0].name, records, frontend.fqdn)
         self.register_outputs({"frontends": self.frontends})
 
 

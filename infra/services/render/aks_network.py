@@ -72,15 +72,18 @@ def service_object(
 
 
 def route_of(
-    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
 ) -> Manifest | None:
     """The Gateway API route of a service a Gateway serves (public: the application's AGC
     Gateway; internal and local: the Envoy Gateway), with its metadata from the one builder
     every object's comes from."""
     if served_by_envoy(service, facts):
-        route: Manifest | None = envoy_route(service, facts, extensions)
+        route: Manifest | None = envoy_route(service, catalog.services, facts, extensions)
     elif served_by_gateway(service, facts):
-        route = route_object(service, extensions)
+        route = route_object(service, catalog.services, extensions)
     else:
         route = None
     return None if route is None else {**route, "metadata": service_meta(service, extensions)}

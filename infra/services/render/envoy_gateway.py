@@ -72,11 +72,6 @@ def route_host(service: PlannedService, facts: PlatformFacts) -> str:
     return host
 
 
-def listener_name(service: PlannedService) -> str:
-    """Unique on the shared Gateway: service names are unique per application only."""
-    return f"{service.app}-{service.name}"
-
-
 def envoy_services(
     services: Sequence[PlannedService], facts: PlatformFacts
 ) -> list[PlannedService]:
@@ -85,6 +80,25 @@ def envoy_services(
         (s for s in services if s.spec.ports and served_by_envoy(s, facts)),
         key=lambda s: (s.app, s.name),
     )
+
+
+def services_by_host(
+    services: Sequence[PlannedService], facts: PlatformFacts
+) -> dict[str, list[PlannedService]]:
+    """The Envoy-served services grouped by the host they answer on (several services may
+    share one, each on its own path: validation's `hosts_have_one_owner` makes them one
+    application's, with one certificate), in a stable order."""
+    hosts: dict[str, list[PlannedService]] = {}
+    for service in envoy_services(services, facts):
+        hosts.setdefault(route_host(service, facts), []).append(service)
+    return hosts
+
+
+def listener_name(first: PlannedService) -> str:
+    """Unique on the shared Gateway (service names are unique per application only): a host's
+    listener is named after its first service, `<app>-<service>`, so a host with one service
+    keeps the name it always had."""
+    return f"{first.app}-{first.name}"
 
 
 def namespace_object(extensions: PlatformExtensions) -> Obj:
@@ -165,10 +179,15 @@ def gateway_class_object(extensions: PlatformExtensions) -> Obj:
     return hooked(obj, extensions)
 
 
-def _listener(service: PlannedService, facts: PlatformFacts) -> Obj:
+def _listener(host: str, on_host: Sequence[PlannedService], facts: PlatformFacts) -> Obj:
+    """One listener per host, whichever number of services share it (two listeners with one
+    port, protocol and hostname are refused by the Gateway CRD). The services agree on their
+    application and certificate (validation: `hosts_have_one_owner`), so the first one's stand
+    for all."""
+    service = on_host[0]
     listener: Obj = {
         "name": listener_name(service),
-        "hostname": route_host(service, facts),
+        "hostname": host,
         "allowedRoutes": {
             "namespaces": {
                 "from": "Selector",
@@ -199,7 +218,10 @@ def gateway_object(
         return None
     spec: Obj = {
         "gatewayClassName": ENVOY_GATEWAY_CLASS,
-        "listeners": [_listener(s, facts) for s in served],
+        "listeners": [
+            _listener(host, on_host, facts)
+            for host, on_host in services_by_host(served, facts).items()
+        ],
     }
     if facts.cluster is ClusterKind.AKS:
         assert facts.internal_gateway is not None, "served_by_envoy: internal gateway on"
@@ -221,17 +243,22 @@ def gateway_object(
 
 
 def route_object(
-    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
+    service: PlannedService,
+    services: Sequence[PlannedService],
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
 ) -> Obj | None:
-    """The service's route on the shared Gateway, attached to its own listener."""
+    """The service's route on the shared Gateway, attached to its host's listener (`services`:
+    every service of the catalog, to find who else shares the host)."""
     if not (service.spec.ports and served_by_envoy(service, facts)):
         return None
+    host = route_host(service, facts)
     parent = {
         "name": gateway_name(facts),
         "namespace": ENVOY_GATEWAY_NAMESPACE,
-        "sectionName": listener_name(service),
+        "sectionName": listener_name(services_by_host([*services, service], facts)[host][0]),
     }
-    return gateway_route(service, extensions, parent=parent, host=route_host(service, facts))
+    return gateway_route(service, extensions, parent=parent, host=host)
 
 
 def reference_grant(

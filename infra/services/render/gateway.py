@@ -67,12 +67,26 @@ def tls_secret_name(service: PlannedService) -> str:
     return f"tls-{service.name}"
 
 
-def _listener(service: PlannedService) -> Obj:
+def public_hosts(services: Sequence[PlannedService], app: str) -> dict[str, list[PlannedService]]:
+    """The public AKS services of `app` grouped by host, by name: several may share a host,
+    each on its own path (validation's `hosts_have_one_owner`: one application, one
+    certificate). A host's listener and DNS record are named after its first service, so a
+    host with one service keeps the names it always had."""
+    hosts: dict[str, list[PlannedService]] = {}
+    for service in public_services(services, app):
+        assert service.spec.ingress.host is not None, "validated: AKS ingress has a host"
+        hosts.setdefault(service.spec.ingress.host, []).append(service)
+    return hosts
+
+
+def _listener(host: str, on_host: Sequence[PlannedService]) -> Obj:
+    """One listener per host (two with one port, protocol and hostname are refused by the
+    Gateway CRD), named after the host's first service."""
+    service = on_host[0]
     ingress = service.spec.ingress
-    assert ingress.host is not None, "validated: AKS ingress has a host"
     listener: Obj = {
         "name": service.name,
-        "hostname": ingress.host,
+        "hostname": host,
         "allowedRoutes": {"namespaces": {"from": "Same"}},
     }
     if ingress.tls is None:
@@ -114,7 +128,9 @@ def gateway_object(
         "spec": {
             "gatewayClassName": GATEWAY_CLASS,
             "addresses": [{"type": ALB_FRONTEND_ADDRESS, "value": frontend_name(app)}],
-            "listeners": [_listener(s) for s in exposed],
+            "listeners": [
+                _listener(host, on_host) for host, on_host in public_hosts(exposed, app).items()
+            ],
         },
     }
     return hooked(obj, extensions)
@@ -138,16 +154,29 @@ def canary_name(service: str) -> str:
     return f"{service}-canary"
 
 
-def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
-    """A public AKS service's route, attached to its own listener of the application's AGC
-    Gateway."""
+def route_object(
+    service: PlannedService, services: Sequence[PlannedService], extensions: PlatformExtensions
+) -> Obj | None:
+    """A public AKS service's route, attached to its host's listener of the application's AGC
+    Gateway (`services`: the catalog's, to find who else shares the host)."""
     spec = service.spec
     ingress = spec.ingress
     if spec.target is not Target.AKS or ingress.exposure is not Exposure.PUBLIC:
         return None
     assert ingress.host is not None, "validated: AKS ingress has a host"
-    parent = {"name": PUBLIC_GATEWAY, "sectionName": service.name}
+    first = public_hosts([*services, service], service.app)[ingress.host][0]
+    parent = {"name": PUBLIC_GATEWAY, "sectionName": first.name}
     return gateway_route(service, extensions, parent=parent, host=ingress.host)
+
+
+PATH_MATCH_NODE = "spec.rules[].matches[].path"
+"""Where `ingress.path` lands in an HTTPRoute (validation checks it against this node of the
+vendored CRD: `rules/ingress.py`)."""
+
+
+def path_match(path: str) -> Obj:
+    """The HTTPRoute path match of `ingress.path`: a prefix match, as every route renders it."""
+    return {"type": "PathPrefix", "value": path}
 
 
 def gateway_route(
@@ -188,7 +217,7 @@ def gateway_route(
             "hostnames": [host],
             "rules": [
                 {
-                    "matches": [{"path": {"type": "PathPrefix", "value": ingress.path}}],
+                    "matches": [{"path": path_match(ingress.path)}],
                     "backendRefs": backends,
                 }
             ],

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from infra.crds.fields import refusals
 from infra.services.patterns import (
     HOSTNAME,
     KEY_VAULT_CERT_URI,
 )
+from infra.services.render.gateway import GATEWAY_API, PATH_MATCH_NODE, path_match
 from infra.services.rules.registry import (
     Check,
     service_rule,
@@ -55,8 +57,7 @@ def ingress(c: Check[ServiceSpec]) -> None:
             "is not a DNS name",
             "use e.g. shop.example.com ({environment} is the only placeholder)",
         )
-    if not ingress.path.startswith("/"):
-        c.add("ingress.path", ingress.path, "must start with /", "use e.g. / or /api")
+    path_refusals(c)
     if spec.target is Target.AKS and ingress.host is None:
         c.add(
             "ingress.host",
@@ -113,4 +114,23 @@ def ingress(c: Check[ServiceSpec]) -> None:
             ingress.path,
             "Container Apps routes whole hosts, not paths",
             "use path '/' or give the service its own host",
+        )
+
+
+def path_refusals(c: Check[ServiceSpec]) -> None:
+    """`ingress.path` goes verbatim into an HTTPRoute path match (on AGC, on the shared internal
+    Envoy Gateway, locally), whose CRD refuses what is not a plain absolute URL path: checked
+    against that node of the vendored Gateway API CRD (`upstream/gateway-api-crds/`): its
+    `maxLength` and its CEL rules (no `//`, `/./`, `/../`, `%2f`, `#`, trailing `/.` or `/..`,
+    only URL path characters). A refused route would take the API server's refusal at deploy
+    time, on the shared Gateway with every other application's routes."""
+    path = c.spec.ingress.path
+    for refusal in refusals(GATEWAY_API, "HTTPRoute", PATH_MATCH_NODE, path_match(path)):
+        c.add(
+            "ingress.path",
+            path,
+            f"the HTTPRoute's {refusal.field} {refusal.reason} (Gateway API CRD)",
+            "write the URL's path only: '/'-separated segments of letters, digits and -._~, "
+            "no empty, '.' or '..' segment, no query (?) or fragment (#), non-ASCII "
+            "percent-encoded, at most 1024 characters (e.g. /api/v1)",
         )

@@ -248,3 +248,60 @@ def routes_are_unique(r: Relations) -> None:
                 "give each service its own host or path",
             )
         routes.setdefault(key, service.name)
+
+
+def _ingress_kind(service: PlannedService) -> str:
+    spec = service.spec
+    return f"{spec.ingress.exposure.value} on {spec.target.value}"
+
+
+def _certificate(service: PlannedService) -> str | None:
+    tls = service.spec.ingress.tls
+    return None if tls is None else tls.key_vault_certificate_uri.rstrip("/")
+
+
+@relation_rule("ingress")
+def hosts_have_one_owner(r: Relations) -> None:
+    """Services may share a host, each on its own path: they get one listener for it (a Gateway
+    refuses two listeners with one port, protocol and hostname: Gateway API v1.6.1 CRD rule
+    "Combination of port, protocol and hostname must be unique for each listener") and one DNS
+    record. That holds only if they agree on what the host is: one application (a listener
+    admits routes from its application's namespace only, so one application cannot take
+    another's host), one target and exposure (a name resolves to one ingress), one certificate
+    (the listener terminates TLS with one)."""
+    owners: dict[str, PlannedService] = {}
+    for service in r.services:
+        ingress = service.spec.ingress
+        if ingress.exposure is Exposure.NONE or not ingress.host:
+            continue
+        first = owners.setdefault(ingress.host, service)
+        if first is service:
+            continue
+        if first.app != service.app:
+            r.add(
+                service,
+                "ingress.host",
+                ingress.host,
+                f"is also the host of '{first.name}' in application '{first.app}': a host "
+                "belongs to one application (its listener admits one namespace's routes)",
+                "give this service its own host, or declare both in one application",
+            )
+        elif _ingress_kind(first) != _ingress_kind(service):
+            r.add(
+                service,
+                "ingress.host",
+                ingress.host,
+                f"is also the host of '{first.name}', which is {_ingress_kind(first)}, not "
+                f"{_ingress_kind(service)}: one name resolves to one ingress",
+                "give both the same target and exposure, or this service its own host",
+            )
+        elif _certificate(first) != _certificate(service):
+            theirs = _certificate(first) or "no certificate"
+            r.add(
+                service,
+                "ingress.tls",
+                _certificate(service) or "none",
+                f"differs from '{first.name}' on the same host ({theirs}): the host's one "
+                "listener serves one certificate",
+                "give every service on the host the same ingress.tls",
+            )

@@ -6,6 +6,7 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     charts,
     cluster,
     domains,
+    engine,
     gateway,
     identity,
     images,
