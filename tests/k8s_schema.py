@@ -11,9 +11,12 @@ the API server.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jsonschema
+import jsonschema.exceptions
+import jsonschema.validators
 import kubernetes_validate
 
 from infra.aks_versions import minor_of
@@ -278,6 +281,16 @@ def _vendored_schemas() -> dict[tuple[str, str], dict[str, Any]]:
 CRD_SCHEMAS.update(_vendored_schemas())
 
 
+@functools.cache
+def _crd_validator(key: tuple[str, str]) -> Any:
+    """The validator of one CRD schema, checked and built once: `jsonschema.validate` re-checks
+    the (large) schema on every call."""
+    schema = CRD_SCHEMAS[key]
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
 class CelRuleViolation(AssertionError):
     """A rendered object that a vendored CRD's CEL rule (`x-kubernetes-validations`) refuses:
     the API server would refuse it on create."""
@@ -288,7 +301,9 @@ def validate_object(obj: dict[str, Any]) -> None:
     obj = normalise(obj)
     key = (obj.get("apiVersion"), obj.get("kind"))
     if key in CRD_SCHEMAS:
-        jsonschema.validate(obj, CRD_SCHEMAS[key])  # type: ignore[arg-type]
+        error = jsonschema.exceptions.best_match(_crd_validator(key).iter_errors(obj))  # type: ignore[arg-type]
+        if error is not None:
+            raise error
         vendored = vendored_crds().get(key)  # type: ignore[arg-type]
         if vendored is not None:
             # The CEL rules of the vendored schema, as the API server runs them on create
