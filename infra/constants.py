@@ -105,3 +105,11 @@ ALB_NAMESPACE = "azure-alb-system"
 """Application Gateway for Containers' ALB controller (Microsoft's chart)."""
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 """Envoy Gateway's controller and proxies (internal AKS ingress, the local stack)."""
+
+# --- Where an application's AKS jobs run. --------------------------------------------------
+JOBS_NAMESPACE_SUFFIX = "-jobs"
+"""An application's AKS jobs (CronJobs, ScaledJobs) run in `<app>-jobs`, not beside its
+services: job pods have no probes, and Deployment Safeguards' probe policy (Enforce) refuses
+probe-less Pods in every namespace it does not exclude (upstream/azure-policy). The jobs'
+namespace is excluded from the safeguards (infra/foundation/guardrails.py) and the offline
+policy checks what they would have (docs/policy-and-safeguards.md)."""

@@ -54,7 +54,7 @@ from infra.services.render.common import (
     PlatformFacts,
 )
 from infra.services.rules import ValidationContext
-from infra.services.spec import Application
+from infra.services.spec import Application, Target
 from infra.services.validation import validate_applications
 
 
@@ -169,7 +169,7 @@ def build(
     if not config.deploy_services:
         # The first deploy's first step: the foundation alone, so images can be pushed to the new
         # registry and secrets seeded in the new vault before any service needs them.
-        foundation = build_foundation(config)
+        foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
         pulumi.export("preflight", skipped("deployServices is false: no service").summary())
         return Platform(foundation, catalog, {})
     domains, problems = custom_domains(catalog, config.dns)
@@ -185,7 +185,7 @@ def build(
     if problems:
         raise InvalidInput("the service hosts (nothing was registered)", problems)
     report = preflight(config, catalog)
-    foundation = build_foundation(config)
+    foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
     pulumi.export("preflight", report.summary())
     facts = platform_facts(config, foundation)
     services = deploy_services(

@@ -94,7 +94,7 @@ def _container(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cron_container(snapshot: dict[str, Any]) -> dict[str, Any]:
-    cron = _find(snapshot, "kubernetes:batch/v1:CronJob", "storefront-catalog-reindex")
+    cron = _find(snapshot, "kubernetes:batch/v1:CronJob", "storefront-jobs-catalog-reindex")
     return cron["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
 
 
