@@ -26,6 +26,7 @@ from infra.config import (
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
+from infra.policy.safeguards import probe_safeguard
 from infra.problems import InvalidInput
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import (
@@ -109,6 +110,10 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         if config.aks.ingress == "gateway"
         else None,
         nginx_alongside=config.aks.ingress == "both",
+        # Enforce refuses pods whose probes use another handler (a gRPC probe).
+        probe_handlers=probe_safeguard().probe_handlers
+        if config.hardening.deployment_safeguards == "Enforce"
+        else None,
     )
 
 
