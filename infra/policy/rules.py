@@ -18,6 +18,7 @@ from infra.constants import (
     APP_ROUTING_INGRESS_CLASS,
     CRITICAL_ADDONS_TAINT,
     POD_SECURITY_RESTRICTED_INITIATIVE_ID,
+    POD_SPEC_PATHS,
     SECRET_LOOKING_PATTERN,
 )
 from infra.policy.safeguards import probe_safeguard
@@ -43,16 +44,8 @@ JOB = "kubernetes:batch/v1:Job"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
 SCALED_JOB = "kubernetes:keda.sh/v1alpha1:ScaledJob"
 POD = "kubernetes:core/v1:Pod"
-POD_SPEC_PATH = {
-    POD: "spec",
-    DEPLOYMENT: "spec.template.spec",
-    STATEFUL_SET: "spec.template.spec",
-    DAEMON_SET: "spec.template.spec",
-    JOB: "spec.template.spec",
-    CRON_JOB: "spec.jobTemplate.spec.template.spec",
-    SCALED_JOB: "spec.jobTargetRef.template.spec",
-}
-"""Where each Kubernetes kind that runs pods keeps its pod spec."""
+POD_SPEC_PATH = {token: ".".join(path) for token, path in POD_SPEC_PATHS.items()}
+"""Where each Kubernetes kind that runs pods keeps its pod spec (infra/constants.py)."""
 WORKLOADS = tuple(POD_SPEC_PATH)
 """Everything that runs pods on Kubernetes: services' Deployments, jobs' CronJobs and
 ScaledJobs, and any Pod, StatefulSet, DaemonSet or Job a plan holds. Every rule about pods
