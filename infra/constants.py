@@ -126,3 +126,11 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 }
 """Resource type → path of its pod spec in the inputs: what the offline policy
 (infra/policy/rules.py) and the deploy simulator (infra/simulate/references.py) walk."""
+
+# --- The smallest requests Deployment Safeguards leave alone. --------------------------------
+# Deployment Safeguards' resource-requests mutator raises anything below these
+# (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement"). The `resources`
+# validation rule (infra/services/rules/resources.py) refuses smaller declarations and the
+# policy rule `k8s-resources` smaller rendered values: what validation accepts passes policy.
+MIN_CPU_MILLICORES = 100
+MIN_MEMORY_MIB = 100

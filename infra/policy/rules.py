@@ -17,6 +17,8 @@ from typing import Any
 from infra.constants import (
     APP_ROUTING_INGRESS_CLASS,
     CRITICAL_ADDONS_TAINT,
+    MIN_CPU_MILLICORES,
+    MIN_MEMORY_MIB,
     POD_SECURITY_RESTRICTED_INITIATIVE_ID,
     POD_SPEC_PATHS,
     SECRET_LOOKING_PATTERN,
@@ -69,10 +71,6 @@ POD_SECURITY_RESTRICTED = POD_SECURITY_RESTRICTED_INITIATIVE_ID
 AKS_RESERVED_LABEL = "kubernetes.azure.com"
 TRUSTED_REGISTRY = re.compile(r"^([a-z0-9]+\.azurecr\.io|mcr\.microsoft\.com)/")
 IN_TREE_PROVISIONERS = ("kubernetes.io/azure-disk", "kubernetes.io/azure-file")
-# Deployment Safeguards' resource-requests mutator raises anything below these
-# (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement").
-MIN_CPU_MILLICORES = 100
-MIN_MEMORY_MIB = 100
 STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
