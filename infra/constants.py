@@ -105,3 +105,32 @@ ALB_NAMESPACE = "azure-alb-system"
 """Application Gateway for Containers' ALB controller (Microsoft's chart)."""
 ENVOY_GATEWAY_NAMESPACE = "envoy-gateway-system"
 """Envoy Gateway's controller and proxies (internal AKS ingress, the local stack)."""
+
+# --- Where an application's AKS jobs run. --------------------------------------------------
+JOBS_NAMESPACE_SUFFIX = "-jobs"
+"""An application's AKS jobs (CronJobs, ScaledJobs) run in `<app>-jobs`, not beside its
+services: job pods have no probes, and Deployment Safeguards' probe policy (Enforce) refuses
+probe-less Pods in every namespace it does not exclude (upstream/azure-policy). The jobs'
+namespace is excluded from the safeguards (infra/foundation/guardrails.py) and the offline
+policy checks what they would have (docs/policy-and-safeguards.md)."""
+
+# --- Where each Kubernetes kind that runs pods keeps its pod spec. ---------------------------
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "kubernetes:core/v1:Pod": ("spec",),
+    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
+    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
+    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
+    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
+    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "kubernetes:keda.sh/v1alpha1:ScaledJob": ("spec", "jobTargetRef", "template", "spec"),
+}
+"""Resource type → path of its pod spec in the inputs: what the offline policy
+(infra/policy/rules.py) and the deploy simulator (infra/simulate/references.py) walk."""
+
+# --- The smallest requests Deployment Safeguards leave alone. --------------------------------
+# Deployment Safeguards' resource-requests mutator raises anything below these
+# (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement"). The `resources`
+# validation rule (infra/services/rules/resources.py) refuses smaller declarations and the
+# policy rule `k8s-resources` smaller rendered values: what validation accepts passes policy.
+MIN_CPU_MILLICORES = 100
+MIN_MEMORY_MIB = 100

@@ -29,6 +29,7 @@ from infra.cost.aks import node_memory_mib
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
+from infra.policy.safeguards import probe_safeguard
 from infra.problems import InvalidInput
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import (
@@ -57,7 +58,7 @@ from infra.services.render.common import (
     PlatformFacts,
 )
 from infra.services.rules import NodeMemory, ValidationContext
-from infra.services.spec import Application
+from infra.services.spec import Application, Target
 from infra.services.validation import validate_applications
 
 
@@ -112,6 +113,10 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         if config.aks.ingress == "gateway"
         else None,
         nginx_alongside=config.aks.ingress == "both",
+        # Enforce refuses pods whose probes use another handler (a gRPC probe).
+        probe_handlers=probe_safeguard().probe_handlers
+        if config.hardening.deployment_safeguards == "Enforce"
+        else None,
     )
 
 
@@ -189,7 +194,7 @@ def build(
     if not config.deploy_services:
         # The first deploy's first step: the foundation alone, so images can be pushed to the new
         # registry and secrets seeded in the new vault before any service needs them.
-        foundation = build_foundation(config)
+        foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
         pulumi.export("preflight", skipped("deployServices is false: no service").summary())
         return Platform(foundation, catalog, {})
     domains, problems = custom_domains(catalog, config.dns)
@@ -205,7 +210,7 @@ def build(
     if problems:
         raise InvalidInput("the service hosts (nothing was registered)", problems)
     report = preflight(config, catalog)
-    foundation = build_foundation(config)
+    foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
     pulumi.export("preflight", report.summary())
     facts = platform_facts(config, foundation)
     services = deploy_services(

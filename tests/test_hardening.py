@@ -186,7 +186,9 @@ def test_safeguards_and_pod_security_initiative_are_assigned_to_the_cluster(
     )
     safeguard = _find(snapshot, SAFEGUARD)["inputs"]
     assert safeguard == {
-        "excludedNamespaces": list(SAFEGUARD_EXCLUDED_NAMESPACES),
+        # The platform's namespaces and the reference app's jobs namespace (job pods have no
+        # probes: the probe safeguard would refuse them).
+        "excludedNamespaces": [*SAFEGUARD_EXCLUDED_NAMESPACES, "storefront-jobs"],
         "level": level,
         "resourceUri": cluster_id,
     }
@@ -209,9 +211,11 @@ def test_no_application_namespace_is_excluded_from_the_guardrails(
         if r["type"] == "kubernetes:core/v1:Namespace"
     }
     assert namespaces
-    applications = namespaces - {ENVOY_GATEWAY_NAMESPACE}
-    assert applications
-    assert not applications & set(SAFEGUARD_EXCLUDED_NAMESPACES)
+    excluded = set(_find(snapshots["prod"], SAFEGUARD)["inputs"]["excludedNamespaces"])
+    applications = namespaces - {ENVOY_GATEWAY_NAMESPACE, "storefront-jobs"}
+    assert applications == {"storefront"}
+    assert not applications & excluded, "services stay under every safeguard"
+    assert "storefront-jobs" in excluded, "the jobs namespace is excluded (no probes)"
 
 
 def test_platform_controllers_are_outside_the_checks_their_charts_do_not_meet() -> None:
@@ -540,13 +544,13 @@ def test_the_preview_shows_the_new_digest_when_a_tag_moves(
     result = diff(snapshots["prod"], head)
     # catalog-api and the catalog-reindex job run the same image: both move with the tag.
     by_name = {change.name: change for change in result.changes}
-    assert set(by_name) == {"storefront-catalog-api", "storefront-catalog-reindex"}
+    assert set(by_name) == {"storefront-catalog-api", "storefront-jobs-catalog-reindex"}
     change = by_name["storefront-catalog-api"]
     assert (change.type, change.operation) == (DEPLOYMENT, Operation.UPDATE)
     (prop,) = change.changes
     assert prop.path == "spec.template.spec.containers[0].image"
     assert prop.after == f"shopprodacr.azurecr.io/storefront/catalog-api:1.14.0@{DIGEST}"
-    job = by_name["storefront-catalog-reindex"]
+    job = by_name["storefront-jobs-catalog-reindex"]
     assert job.operation is Operation.UPDATE
     (job_prop,) = job.changes
     assert job_prop.after == prop.after

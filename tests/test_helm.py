@@ -119,3 +119,49 @@ def test_container_apps_cannot_depend_on_a_chart() -> None:
         InvalidInput, match="is a Helm chart on AKS, which Container Apps cannot reach"
     ):
         catalog(valkey("cache"), services=(aca,))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # The fix the rule's own message and the README recommend (valkey-helm's values).
+        {"auth": {"enabled": True, "usersExistingSecret": "valkey-users"}},
+        # Common chart conventions for naming a Secret, or a key inside one.
+        {"auth": {"existingSecret": "db-auth", "existingSecretPasswordKey": "password"}},
+        {"tls": {"secretName": "cache-tls"}, "passwordSecretName": "cache-password"},
+        {"auth": {"secretKeys": {"adminPasswordKey": "admin-password"}}},
+        {
+            "extraEnv": [
+                {
+                    "name": "API_TOKEN",
+                    "valueFrom": {"secretKeyRef": {"name": "api", "key": "token"}},
+                }
+            ]
+        },
+    ],
+)
+def test_chart_values_may_reference_secrets(values: dict[str, object]) -> None:
+    """Issue 22: the rule matched key names and refused the references it recommends."""
+    chart = dataclasses.replace(valkey("cache"), values=values)
+    catalog(chart, services=(dataclasses.replace(API, dependencies=()),))
+
+
+@pytest.mark.parametrize(
+    ("values", "path"),
+    [
+        ({"auth": {"password": "hunter2"}}, "values.auth.password"),
+        ({"auth": {"secretKey": "s3cr3t"}}, "values.auth.secretKey"),
+        ({"global": {"apiToken": "abc"}}, "values.global.apiToken"),
+        # A reference key holding what is plainly not a name: a pasted secret.
+        ({"auth": {"existingSecret": "p@ss w0rd!"}}, "values.auth.existingSecret"),
+        ({"tls": {"secretName": "-----BEGIN PRIVATE KEY-----"}}, "values.tls.secretName"),
+    ],
+)
+def test_literal_secret_values_in_chart_values_are_still_refused(
+    values: dict[str, object], path: str
+) -> None:
+    chart = dataclasses.replace(valkey("cache"), values=values)
+    with pytest.raises(InvalidInput) as caught:
+        catalog(chart, services=(dataclasses.replace(API, dependencies=()),))
+    assert [p.path for p in caught.value.problems] == [path]
+    assert all(p.value == "<hidden>" for p in caught.value.problems), "never echo the value"

@@ -225,7 +225,8 @@ def test_a_job_is_allowed_into_the_services_it_calls_on_either_target() -> None:
     sources = objects[-1]["spec"]["ingress"][0]["from"]
     assert objects[-1]["kind"] == "NetworkPolicy"
     assert {
-        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
+        # An AKS job runs in its application's jobs namespace (excluded from the safeguards).
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop-jobs"}},
         "podSelector": {
             "matchLabels": {
                 "app.kubernetes.io/name": "local-job",

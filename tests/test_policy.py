@@ -94,7 +94,7 @@ def _container(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cron_container(snapshot: dict[str, Any]) -> dict[str, Any]:
-    cron = _find(snapshot, "kubernetes:batch/v1:CronJob", "storefront-catalog-reindex")
+    cron = _find(snapshot, "kubernetes:batch/v1:CronJob", "storefront-jobs-catalog-reindex")
     return cron["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
 
 
@@ -233,8 +233,11 @@ def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan(
     ]
     snapshot = to_snapshot(run_offline(read_stack("prod"), lambda: build(applications=apps)))
     report = policy_report("prod", snapshot)
+    # Jobs too (issue 22: the image rules never ran on jobs): every workload without the lock.
+    workloads = sorted(w.name for a in apps for w in (*a.services, *a.jobs))
+    assert "catalog-reindex" in workloads
     assert sorted({(v.rule.id, v.resource.service) for v in report.enforced}) == [
-        ("images-pinned-by-digest", svc) for svc in sorted(s.name for a in apps for s in a.services)
+        ("images-pinned-by-digest", name) for name in workloads
     ] + [("no-mutable-image-tags", "basket-api")]
     dev = to_snapshot(run_offline(read_stack("dev"), lambda: build(applications=apps)))
     assert policy_report("dev", dev).enforced == (), "mutable tags are a prod rule"

@@ -192,7 +192,11 @@ def _as_policy_resources(objects: dict[str, dict[str, Any]]) -> list[PolicyResou
         "Deployment": "kubernetes:apps/v1:Deployment",
         "PodDisruptionBudget": "kubernetes:policy/v1:PodDisruptionBudget",
     }
-    return [
+    # The prod plan's Deployment Safeguards (Enforce), which k8s-probes-enforced reads.
+    safeguard = PolicyResource(
+        "azure-native:containerservice:DeploymentSafeguard", "safeguards", {"level": "Enforce"}
+    )
+    return [safeguard] + [
         PolicyResource(tokens[o["kind"]], f"shop-{o['metadata']['name']}", o)
         for o in objects.values()
         if o["kind"] in tokens

@@ -452,7 +452,7 @@ EDITS: list[Edit] = [
                     "storefront-ordering-api",
                 )
             },
-            "CronJob:storefront-catalog-reindex": U,
+            "CronJob:storefront-jobs-catalog-reindex": U,
         },
         config=setting("registry", "sku", value="Standard"),
         why="the login server is a computed output, unknown while the registry updates, and "

@@ -57,7 +57,9 @@ BURSTABLE = st.builds(
         else f"{round(size.cpu * 2048 * memory_share)}Mi",
     ),
     SIZES,
-    st.one_of(st.none(), st.sampled_from([0.1, 0.5, 1.0])),
+    # Shares that keep the smallest size (0.25 cores, 512Mi) at or above the Deployment
+    # Safeguards minimum the policy holds every request to (100m, 100Mi).
+    st.one_of(st.none(), st.sampled_from([0.4, 0.5, 1.0])),
     st.one_of(st.none(), st.sampled_from([0.25, 0.5, 1.0])),
 )
 

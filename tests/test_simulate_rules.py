@@ -17,6 +17,7 @@ from infra.simulate.azure import (
 )
 from infra.simulate.bootstrap import bootstrap
 from tests.simulate_builders import (
+    CLUSTER_ID,
     CLUSTER_TOKEN,
     CLUSTER_VERSION,
     IDENTITY_TOKEN,
@@ -964,3 +965,99 @@ def test_app_level_change_under_the_same_suffix_is_accepted() -> None:
     after["inputs"]["configuration"] = {"ingress": {"traffic": [{"weight": 50}]}}
     world = World(resources=dict(plan(before).resources))
     assert refusals(plan(after), world) == []
+
+
+# --- safeguards-refuse-pod ------------------------------------------------------------------
+
+SAFEGUARD_TOKEN = "azure-native:containerservice:DeploymentSafeguard"
+PROBED = {
+    "readinessProbe": {"tcpSocket": {"port": 8080}},
+    "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+}
+
+
+def safeguarded(level: str = "Enforce", excluded: tuple[str, ...] = ("shop-jobs",)) -> World:
+    """A cluster whose Deployment Safeguards already exist (the foundation step made them)."""
+    return World(
+        resources=dict(
+            plan(
+                res(
+                    SAFEGUARD_TOKEN,
+                    "guardrails-safeguards",
+                    {
+                        "level": level,
+                        "excludedNamespaces": list(excluded),
+                        "resourceUri": CLUSTER_ID,
+                    },
+                )
+            ).resources
+        )
+    )
+
+
+def cron_job(namespace: str, **container: Any) -> dict[str, Any]:
+    pod = {"containers": [{"name": "reindex", "image": "tacr.azurecr.io/r:1", **container}]}
+    return k8s(
+        "kubernetes:batch/v1:CronJob",
+        f"{namespace}-reindex",
+        {
+            "metadata": {"name": "reindex", "namespace": namespace},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": pod}}}},
+        },
+    )
+
+
+def scaled_job(namespace: str) -> dict[str, Any]:
+    pod = {"containers": [{"name": "importer", "image": "tacr.azurecr.io/i:1"}]}
+    return k8s(
+        "kubernetes:keda.sh/v1alpha1:ScaledJob",
+        f"{namespace}-importer",
+        {
+            "metadata": {"name": "importer", "namespace": namespace},
+            "spec": {"jobTargetRef": {"template": {"spec": pod}}},
+        },
+    )
+
+
+def safeguard_refusals(p: Any, world: World) -> list[Any]:
+    return [r for r in refusals(p, world) if r.rule == "safeguards-refuse-pod"]
+
+
+def test_a_probeless_job_pod_beside_the_services_is_refused_under_enforce() -> None:
+    (found,) = safeguard_refusals(plan(cron_job("shop")), safeguarded())
+    assert "readinessProbe or livenessProbe" in found.why
+    assert "denied at admission" in found.why, "source All: the CronJob itself"
+    assert "jobs namespace" in found.fix
+    (keda,) = safeguard_refusals(plan(scaled_job("shop")), safeguarded())
+    assert "every Pod its controller creates is denied" in keda.why
+
+
+def test_a_job_in_its_excluded_jobs_namespace_is_accepted() -> None:
+    world = safeguarded()
+    assert safeguard_refusals(plan(cron_job("shop-jobs"), scaled_job("shop-jobs")), world) == []
+    assert safeguard_refusals(plan(cron_job("kube-system")), world) == [], "initiative default"
+    assert safeguard_refusals(plan(cron_job("shop", **PROBED)), world) == []
+    assert safeguard_refusals(plan(cron_job("shop")), safeguarded("Warn")) == [], "Warn warns"
+
+
+def test_a_grpc_probe_does_not_satisfy_the_probe_safeguard() -> None:
+    grpc = {"grpc": {"port": 50051}}
+    deployment = k8s(
+        "kubernetes:apps/v1:Deployment",
+        "shop-basket",
+        {
+            "metadata": {"name": "basket", "namespace": "shop"},
+            "spec": {
+                "template": {
+                    "spec": {
+                        "containers": [
+                            {"name": "basket", "readinessProbe": grpc, "livenessProbe": grpc}
+                        ],
+                        "initContainers": [{"name": "migrate"}],
+                    }
+                }
+            },
+        },
+    )
+    (found,) = safeguard_refusals(plan(deployment), safeguarded())
+    assert "'basket'" in found.why, "the init container is not checked"

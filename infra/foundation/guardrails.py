@@ -9,6 +9,7 @@ that would be warned about or refused by the cluster fails review instead (the R
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -57,6 +58,19 @@ class ClusterGuardrailsArgs:
     cluster_id: pulumi.Input[str]
     cluster_name: str
     hardening: ClusterHardening
+    job_namespaces: tuple[str, ...] = ()
+    """Where the applications' AKS jobs run (`<app>-jobs`): excluded from the safeguards."""
+
+
+def safeguard_excluded_namespaces(job_namespaces: Sequence[str]) -> list[str]:
+    """The DeploymentSafeguard's `excludedNamespaces`: the platform's and the jobs namespaces.
+
+    Job pods have no probes, and the safeguards' probe policy refuses probe-less Pods (kinds
+    Pod, source All: a Job's or CronJob's pods too; upstream/azure-policy, read by
+    infra/policy/safeguards.py). The exclusion covers every safeguard of the initiative (the
+    AKS API excludes whole namespaces), so the offline policy checks those namespaces' pods for
+    everything else the safeguards check (docs/policy-and-safeguards.md)."""
+    return [*SAFEGUARD_EXCLUDED_NAMESPACES, *sorted(set(job_namespaces))]
 
 
 class ClusterGuardrails(pulumi.ComponentResource):
@@ -75,7 +89,7 @@ class ClusterGuardrails(pulumi.ComponentResource):
                 f"{name}-safeguards",
                 resource_uri=args.cluster_id,
                 level=containerservice.DeploymentSafeguardsLevel(hardening.deployment_safeguards),
-                excluded_namespaces=list(SAFEGUARD_EXCLUDED_NAMESPACES),
+                excluded_namespaces=safeguard_excluded_namespaces(args.job_namespaces),
                 opts=pulumi.ResourceOptions(parent=self),
             )
         if hardening.pod_security != "Off":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -49,7 +50,9 @@ class Foundation:
     """Application Gateway for Containers, unless the stack keeps managed NGINX."""
 
 
-def build_foundation(config: PlatformConfig) -> Foundation:
+def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ()) -> Foundation:
+    """`job_namespaces`: where the stack's AKS jobs run (`Catalog.job_namespaces`), excluded
+    from Deployment Safeguards (infra/foundation/guardrails.py)."""
     client = authorization.get_client_config_output()
     admins = administrators(
         client.object_id,
@@ -114,7 +117,9 @@ def build_foundation(config: PlatformConfig) -> Foundation:
     )
     ClusterGuardrails(
         "guardrails",
-        ClusterGuardrailsArgs(aks.cluster_id, config.cluster_name, config.hardening),
+        ClusterGuardrailsArgs(
+            aks.cluster_id, config.cluster_name, config.hardening, tuple(job_namespaces)
+        ),
     )
     if net.private_endpoints_subnet_id is not None:
         PrivateEndpoints(

@@ -17,9 +17,13 @@ from typing import Any
 from infra.constants import (
     APP_ROUTING_INGRESS_CLASS,
     CRITICAL_ADDONS_TAINT,
+    MIN_CPU_MILLICORES,
+    MIN_MEMORY_MIB,
     POD_SECURITY_RESTRICTED_INITIATIVE_ID,
+    POD_SPEC_PATHS,
     SECRET_LOOKING_PATTERN,
 )
+from infra.policy.safeguards import probe_safeguard
 
 SECRET_MASK = "[secret]"
 SECRET_FILE_PATH = "/mnt/secrets/"
@@ -36,10 +40,20 @@ VAULT = "azure-native:keyvault:Vault"
 CONTAINER_APP = "azure-native:app:ContainerApp"
 CONTAINER_APP_JOB = "azure-native:app:Job"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
+JOB = "kubernetes:batch/v1:Job"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
 SCALED_JOB = "kubernetes:keda.sh/v1alpha1:ScaledJob"
-WORKLOADS = (DEPLOYMENT, CRON_JOB, SCALED_JOB)
-"""Everything that runs pods: services' Deployments and jobs' CronJobs and ScaledJobs."""
+POD = "kubernetes:core/v1:Pod"
+POD_SPEC_PATH = {token: ".".join(path) for token, path in POD_SPEC_PATHS.items()}
+"""Where each Kubernetes kind that runs pods keeps its pod spec (infra/constants.py)."""
+WORKLOADS = tuple(POD_SPEC_PATH)
+"""Everything that runs pods on Kubernetes: services' Deployments, jobs' CronJobs and
+ScaledJobs, and any Pod, StatefulSet, DaemonSet or Job a plan holds. Every rule about pods
+runs on every one of them (a rule that is about serving replicas says so and lists its kinds)."""
+SERVING = (DEPLOYMENT, STATEFUL_SET)
+"""Kinds that keep replicas serving: readiness, spreading and disruption rules are theirs."""
 CONTAINER_APPS = (CONTAINER_APP, CONTAINER_APP_JOB)
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
@@ -57,10 +71,6 @@ POD_SECURITY_RESTRICTED = POD_SECURITY_RESTRICTED_INITIATIVE_ID
 AKS_RESERVED_LABEL = "kubernetes.azure.com"
 TRUSTED_REGISTRY = re.compile(r"^([a-z0-9]+\.azurecr\.io|mcr\.microsoft\.com)/")
 IN_TREE_PROVISIONERS = ("kubernetes.io/azure-disk", "kubernetes.io/azure-file")
-# Deployment Safeguards' resource-requests mutator raises anything below these
-# (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement").
-MIN_CPU_MILLICORES = 100
-MIN_MEMORY_MIB = 100
 STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
@@ -462,8 +472,7 @@ def _env_literal_secrets(env: Iterable[Mapping[str, Any]]) -> Iterable[str]:
     *CONTAINER_APPS,
 )
 def _aca_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    containers = _get(r.inputs, "template.containers", [])
-    for container in containers if isinstance(containers, list) else []:
+    for container in _containers(r):
         yield from _env_literal_secrets(container.get("env") or [])
 
 
@@ -471,17 +480,36 @@ def _aca_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
 
 
 def _pod(r: PolicyResource) -> Mapping[str, Any]:
-    """The pod template, wherever the kind keeps it."""
-    path = {
-        CRON_JOB: "spec.jobTemplate.spec.template.spec",
-        SCALED_JOB: "spec.jobTargetRef.template.spec",
-    }.get(r.type, "spec.template.spec")
-    return _get(r.inputs, path, {})
+    """The pod spec, wherever the kind keeps it (`POD_SPEC_PATH`); {} for other kinds."""
+    path = POD_SPEC_PATH.get(r.type)
+    pod = _get(r.inputs, path, {}) if path else {}
+    return pod if isinstance(pod, Mapping) else {}
+
+
+def _pod_metadata(r: PolicyResource) -> Mapping[str, Any]:
+    """The pod template's metadata (a Pod's own)."""
+    path = POD_SPEC_PATH.get(r.type)
+    if path is None:
+        return {}
+    meta = _get(r.inputs, path.removesuffix("spec") + "metadata", {})
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _listed(value: Any) -> list[Mapping[str, Any]]:
+    return [c for c in value if isinstance(c, Mapping)] if isinstance(value, list) else []
 
 
 def _containers(r: PolicyResource) -> list[Mapping[str, Any]]:
+    """Every container of a workload, init containers first: a Kubernetes pod's, or a Container
+    App's or Container Apps job's template."""
+    if r.type in CONTAINER_APPS:
+        template = _get(r.inputs, "template", {})
+        return [
+            *_listed(_get(template, "initContainers")),
+            *_listed(_get(template, "containers")),
+        ]
     pod = _pod(r)
-    return [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]
+    return [*_listed(pod.get("initContainers")), *_listed(pod.get("containers"))]
 
 
 @rule(
@@ -564,7 +592,7 @@ def _memory_request(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-probes",
     M,
     "Without a readiness probe, traffic reaches pods before they can serve it.",
-    DEPLOYMENT,
+    *SERVING,
 )
 def _probes(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for c in _pod(r).get("containers") or []:
@@ -576,7 +604,7 @@ def _probes(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-liveness-probe",
     A,
     "A liveness probe restarts a wedged process; a bad one causes restart storms.",
-    DEPLOYMENT,
+    *SERVING,
 )
 def _liveness(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for c in _pod(r).get("containers") or []:
@@ -628,27 +656,56 @@ def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
             yield f"container {c.get('name')!r} is privileged"
 
 
-@rule(
+@stack_rule(
     "k8s-probes-enforced",
     M,
-    "Deployment Safeguards in Enforce refuse containers without readiness and liveness probes.",
-    DEPLOYMENT,
-    environments=("prod",),
+    "Deployment Safeguards in Enforce refuse every Pod (a Deployment's, a Job's, a CronJob's: "
+    "source All) whose containers lack readiness and liveness probes, outside the namespaces "
+    "they exclude (upstream/azure-policy ContainerEnforceProbes).",
+    *WORKLOADS,
+    SAFEGUARD,
 )
-def _probes_enforced(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for c in _pod(r).get("containers") or []:
-        # A missing readiness probe on a container with ports is k8s-probes' finding already.
-        wanted = ("livenessProbe",) if c.get("ports") else ("readinessProbe", "livenessProbe")
-        missing = [p for p in wanted if not c.get(p)]
-        if missing:
-            yield f"container {c.get('name')!r} has no {' or '.join(missing)}"
+def _probes_enforced(
+    resources: list[PolicyResource], _: PolicyContext
+) -> Iterable[tuple[PolicyResource, str]]:
+    """The probe safeguard as the vendored definitions say (infra/policy/safeguards.py): which
+    containers, which probes, which handlers count, which namespaces are skipped (the
+    initiative's defaults and the DeploymentSafeguard's `excludedNamespaces`)."""
+    enforced = [r for r in resources if r.type == SAFEGUARD and r.inputs.get("level") == "Enforce"]
+    if not enforced:
+        return
+    probe = probe_safeguard()
+    excluded = probe.excluded(
+        str(n) for s in enforced for n in (s.inputs.get("excludedNamespaces") or [])
+    )
+    for r in resources:
+        if r.type not in WORKLOADS:
+            continue
+        namespace = str(_get(r.inputs, "metadata.namespace", "default"))
+        if namespace in excluded:
+            continue
+        pod = _pod(r)
+        for field_name in probe.container_fields:
+            for c in _listed(pod.get(field_name)):
+                missing = probe.missing(c)
+                if r.type in SERVING and c.get("ports") and not c.get("readinessProbe"):
+                    # A missing readiness probe on a container with ports is k8s-probes' finding.
+                    missing = [m for m in missing if m != "readinessProbe"]
+                if missing:
+                    yield (
+                        r,
+                        f"container {c.get('name')!r} in namespace {namespace} has no"
+                        f" {' or '.join(missing)} with one of {', '.join(probe.probe_handlers)}"
+                        " (Deployment Safeguards refuse its pods); run it where the safeguards"
+                        " are excluded (an AKS job's namespace) or give it the probes",
+                    )
 
 
 @rule(
     "k8s-spread-or-anti-affinity",
     M,
     "Replicas packed onto one node all go down with it; spread them or keep them apart.",
-    DEPLOYMENT,
+    *SERVING,
 )
 def _spread(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     pod = _pod(r)
@@ -665,7 +722,7 @@ def _labels(obj: Any) -> Mapping[str, Any]:
     "k8s-no-aks-reserved-labels",
     M,
     "Labels under kubernetes.azure.com belong to AKS; workloads using them confuse its add-ons.",
-    DEPLOYMENT,
+    *WORKLOADS,
     SERVICE,
 )
 def _reserved_labels(
@@ -674,7 +731,7 @@ def _reserved_labels(
     for r in resources:
         if not r.type.startswith("kubernetes:"):
             continue
-        template = _get(r.inputs, "spec.template", {})
+        template = {"metadata": _pod_metadata(r)}
         for where, labels in (("metadata", _labels(r.inputs)), ("pod template", _labels(template))):
             for key in labels:
                 if AKS_RESERVED_LABEL in str(key):
@@ -682,18 +739,16 @@ def _reserved_labels(
 
 
 def _images(r: PolicyResource) -> list[str]:
-    containers = (
-        _containers(r) if r.type == DEPLOYMENT else _get(r.inputs, "template.containers", [])
-    )
-    return [str(c.get("image", "")) for c in containers if isinstance(c, Mapping)]
+    """Every image a workload of any kind runs (init containers too)."""
+    return [str(c.get("image", "")) for c in _containers(r)]
 
 
 @rule(
     "images-from-trusted-registries",
     M,
     "Images from anywhere run code nobody here built or scanned; pull only from ACR or MCR.",
-    DEPLOYMENT,
-    CONTAINER_APP,
+    *WORKLOADS,
+    *CONTAINER_APPS,
     environments=("dev", "staging", "prod"),
 )
 def _trusted_registries(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
@@ -767,11 +822,7 @@ def _tag(image: str) -> str | None:
     environments=("prod",),
 )
 def _mutable_tags(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    containers = (
-        _containers(r) if r.type in WORKLOADS else _get(r.inputs, "template.containers", [])
-    )
-    for c in containers if isinstance(containers, list) else []:
-        image = str(c.get("image", ""))
+    for image in _images(r):
         tag = _tag(image)
         if tag is not None and not VERSION_TAG.match(tag):
             yield f"image {image} uses the mutable tag {tag!r}; pin a version or a digest"
@@ -781,8 +832,8 @@ def _mutable_tags(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "images-pinned-by-digest",
     M,
     "A tag can be pushed again; only a digest names the exact bytes that were reviewed.",
-    DEPLOYMENT,
-    CONTAINER_APP,
+    *WORKLOADS,
+    *CONTAINER_APPS,
     environments=("prod",),
 )
 def _digest(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
@@ -806,7 +857,7 @@ def _k8s_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-zone-spread",
     M,
     "In prod, losing one zone must not take every replica with it.",
-    DEPLOYMENT,
+    *SERVING,
     environments=("prod",),
 )
 def _zone_spread(r: PolicyResource, _: PolicyContext) -> Iterable[str]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+from infra.constants import JOBS_NAMESPACE_SUFFIX
 from infra.services.patterns import SECRETS_NAMESPACE
-from infra.services.spec import ConfigSecret, HelmChart, JobSpec, Port, ServiceSpec
+from infra.services.spec import ConfigSecret, HelmChart, JobSpec, Port, ServiceSpec, Target
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,16 @@ class PlannedService:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def namespace(self) -> str:
+        """The Kubernetes namespace on AKS: the application's."""
+        return self.app
+
+
+def jobs_namespace(app: str) -> str:
+    """Where an application's AKS jobs run (`JOBS_NAMESPACE_SUFFIX`)."""
+    return f"{app}{JOBS_NAMESPACE_SUFFIX}"
+
 
 @dataclass(frozen=True)
 class PlannedJob:
@@ -37,6 +48,12 @@ class PlannedJob:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def namespace(self) -> str:
+        """The Kubernetes namespace on AKS: the application's jobs namespace, which Deployment
+        Safeguards exclude (job pods have no probes; `JOBS_NAMESPACE_SUFFIX`)."""
+        return jobs_namespace(self.app)
 
 
 Planned = PlannedService | PlannedJob
@@ -65,6 +82,10 @@ class Catalog:
     services: tuple[PlannedService, ...]
     charts: tuple[PlannedChart, ...] = ()
     jobs: tuple[PlannedJob, ...] = ()
+
+    def job_namespaces(self, target: Target) -> tuple[str, ...]:
+        """The jobs namespaces of the applications with a job on `target`, sorted."""
+        return tuple(sorted({j.namespace for j in self.jobs if j.spec.target is target}))
 
     def chart(self, name: str) -> PlannedChart | None:
         return next((c for c in self.charts if c.name == name), None)

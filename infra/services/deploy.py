@@ -63,9 +63,13 @@ def deploy_services(
     aks_jobs = [j for j in catalog.jobs if j.spec.target is Target.AKS]
     namespaces = {
         app: ApplicationNamespace(app, extensions, provider)
-        for app in sorted(
-            {s.app for s in [*aks_services, *aks_jobs]} | {c.app for c in catalog.charts}
-        )
+        for app in sorted({s.app for s in aks_services} | {c.app for c in catalog.charts})
+    }
+    # Jobs run in their application's jobs namespace, which Deployment Safeguards exclude
+    # (job pods have no probes: infra/constants.py JOBS_NAMESPACE_SUFFIX).
+    job_namespaces = {
+        namespace: ApplicationNamespace(app, extensions, provider, name=namespace)
+        for namespace, app in sorted({(j.namespace, j.app) for j in aks_jobs})
     }
     for chart in catalog.charts:
         HelmRelease(
@@ -190,7 +194,7 @@ def deploy_services(
                     extensions=extensions,
                     provider=provider,
                     secrets=ServiceSecrets(config_values=config_secret_values(job)),
-                    namespace=namespaces[job.app],
+                    namespace=job_namespaces[job.namespace],
                     azure=azure,
                 ),
             )

@@ -18,6 +18,16 @@ KEY_VAULT_CERT_URI = re.compile(
 )
 SECRET_FILE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 SECRET_LOOKING = re.compile(SECRET_LOOKING_PATTERN, re.I)
+SECRET_REFERENCE_KEY = re.compile(
+    r"existing_?secret|(secret_?name|secret_?ref|secret_?key_?ref|secret_?keys)$",
+    re.I,
+)
+"""A chart value key that names a Secret (or a key inside one) rather than holding a secret:
+Helm charts' conventions `existingSecret`, `auth.usersExistingSecret`, `existingSecretPasswordKey`,
+`passwordSecretName`, `tls.secretName`, `secretKeyRef`, `secretKeys`. Also matches a key under
+such a mapping (the chart rule passes the parent). Not `secretKey`: that is a secret."""
+SECRET_REFERENCE_VALUE = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
+"""What a reference holds: a Secret's name (a DNS subdomain) or a key in its data."""
 
 MAX_NAME = {Target.AKS: 63, Target.CONTAINER_APPS: 32}
 RESERVED_NAMESPACES = frozenset(

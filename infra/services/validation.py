@@ -19,7 +19,13 @@ from infra.config import Environment
 from infra.input_errors import Wording, problems_from
 from infra.problems import InvalidInput, Problem, show
 from infra.services.api_limits import name_problems, number_problems
-from infra.services.catalog import Catalog, PlannedChart, PlannedJob, PlannedService
+from infra.services.catalog import (
+    Catalog,
+    PlannedChart,
+    PlannedJob,
+    PlannedService,
+    jobs_namespace,
+)
 from infra.services.image_lock import pin
 from infra.services.overrides import for_environment
 from infra.services.patterns import (
@@ -40,6 +46,7 @@ from infra.services.spec import (
     HelmChart,
     JobSpec,
     ServiceSpec,
+    Target,
 )
 
 _SPEC = TypeAdapter(ServiceSpec)
@@ -216,6 +223,40 @@ def _members(application: Application, field: str) -> Sequence[Any]:
     return value if isinstance(value, (tuple, list)) else ()
 
 
+def _jobs_namespace_problems(
+    applications: Sequence[Application], jobs: Sequence[PlannedJob]
+) -> list[Problem]:
+    """An application's AKS jobs run in `<app>-jobs` (infra/constants.py JOBS_NAMESPACE_SUFFIX):
+    that name must be a namespace (63 characters at most) no application takes for itself."""
+    problems: list[Problem] = []
+    sources = {a.name: a.source or "apps/" for a in applications if isinstance(a.name, str)}
+    for app in sorted({j.app for j in jobs if j.spec.target is Target.AKS}):
+        namespace = jobs_namespace(app)
+        group = f"application {app!r} ({sources.get(app, 'apps/')})"
+        if len(namespace) > 63:
+            problems.append(
+                Problem(
+                    "name",
+                    app,
+                    f"its AKS jobs run in namespace {namespace!r}, longer than 63 characters",
+                    f"shorten the application name to at most {63 - len(namespace) + len(app)}"
+                    " characters",
+                    group,
+                )
+            )
+        if namespace in sources:
+            problems.append(
+                Problem(
+                    "name",
+                    namespace,
+                    f"is the namespace application {app!r}'s AKS jobs run in",
+                    "choose another application name",
+                    f"application {namespace!r} ({sources[namespace]})",
+                )
+            )
+    return problems
+
+
 def validate_applications(
     applications: Sequence[Application], context: ValidationContext
 ) -> Catalog:
@@ -310,6 +351,7 @@ def validate_applications(
             problems.extend(found)
             problems.extend(number_problems(chart, group, {p.path for p in found}))
             planned_charts.append(PlannedChart(application.name, chart, source))
+    problems.extend(_jobs_namespace_problems(applications, planned_jobs))
     problems.extend(check_relations(planned, planned_jobs, planned_charts))
     if problems:
         raise InvalidInput("the service declarations", problems)

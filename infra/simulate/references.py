@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from infra.constants import POD_SPEC_PATHS
 from infra.simulate.azure import VaultObject, last_segment, parse_vault_url
 from infra.simulate.plan import PlannedResource
 from infra.simulate.registry import StepContext, nested
@@ -20,14 +21,9 @@ REGISTRY = "azure-native:containerregistry:Registry"
 SECRET_PROVIDER_CLASS = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 K8S_PROVIDER = "pulumi:providers:kubernetes"
-WORKLOADS = {
-    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "kubernetes:core/v1:Pod": ("spec",),
-}
+WORKLOADS = POD_SPEC_PATHS
+"""Every Kubernetes kind that runs pods, with where it keeps its pod spec (a KEDA ScaledJob's
+too: its images are pushed and checked like a CronJob's)."""
 # The app routing add-on reads an Ingress's TLS certificate from Key Vault (AKS docs,
 # "Set up a custom domain name and SSL certificate with the application routing add-on").
 TLS_CERT_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"

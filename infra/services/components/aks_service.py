@@ -92,7 +92,7 @@ class AksService(pulumi.ComponentResource):
                 resource_group_name=azure.placement.resource_group_name,
                 resource_name_=identity.identity.name,
                 issuer=azure.oidc_issuer_url,
-                subject=f"system:serviceaccount:{service.app}:{service.name}",
+                subject=f"system:serviceaccount:{service.namespace}:{service.name}",
                 audiences=[WORKLOAD_IDENTITY_AUDIENCE],
                 opts=pulumi.ResourceOptions(parent=self),
             )

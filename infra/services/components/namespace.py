@@ -17,7 +17,8 @@ from infra.services.render.common import PlatformExtensions
 
 
 class ApplicationNamespace(pulumi.ComponentResource):
-    """Pod Security `restricted` and deny-all ingress, before any service lands in it."""
+    """Pod Security `restricted` and deny-all ingress, before any service lands in it. `name`:
+    the namespace (default the application's; `<app>-jobs` for its AKS jobs)."""
 
     def __init__(
         self,
@@ -25,9 +26,12 @@ class ApplicationNamespace(pulumi.ComponentResource):
         extensions: PlatformExtensions,
         provider: k8s.Provider,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        name: str | None = None,
     ) -> None:
-        super().__init__(NAMESPACE_COMPONENT, app, None, opts)
-        plan = namespace_plan(app, extensions)
+        namespace_name = name or app
+        super().__init__(NAMESPACE_COMPONENT, namespace_name, None, opts)
+        plan = namespace_plan(app, extensions, namespace_name)
         namespace = create_objects(
             [plan.namespace], pulumi.ResourceOptions(parent=self, provider=provider)
         )
@@ -35,7 +39,7 @@ class ApplicationNamespace(pulumi.ComponentResource):
             [plan.default_deny],
             pulumi.ResourceOptions(parent=self, provider=provider, depends_on=namespace.resources),
         )
-        self.register_outputs({"namespace": app})
+        self.register_outputs({"namespace": namespace_name})
 
 
 class InternalIngress(pulumi.ComponentResource):

@@ -174,7 +174,7 @@ def network_policy(
     ports = [{"port": p.number, "protocol": "TCP"} for p in spec.ports]
     sources: list[Manifest] = [
         {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.app}},
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.namespace}},
             "podSelector": {"matchLabels": selector(caller)},
         }
         for caller in reach.aks_callers

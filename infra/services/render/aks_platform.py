@@ -31,29 +31,38 @@ class NamespacePlan(KubernetesPlan):
     default_deny: Manifest
 
 
-def namespace_plan(app: str, extensions: PlatformExtensions) -> NamespacePlan:
-    """The application's namespace, restricted by Pod Security Admission, denying all ingress
-    traffic unless a service's own policy allows it."""
+def namespace_plan(
+    app: str, extensions: PlatformExtensions, name: str | None = None
+) -> NamespacePlan:
+    """The application's namespace (`name`, default the application's own; its jobs namespace
+    for its AKS jobs), restricted by Pod Security Admission, denying all ingress traffic unless
+    a service's own policy allows it."""
+    namespace = name or app
     return NamespacePlan(
         namespace={
             "apiVersion": "v1",
             "kind": "Namespace",
             "metadata": object_meta(
-                app, extensions, namespace=None, own_labels={PART_OF_LABEL: app, **POD_SECURITY}
+                namespace,
+                extensions,
+                namespace=None,
+                own_labels={PART_OF_LABEL: app, **POD_SECURITY},
             ),
         },
         default_deny={
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
-            "metadata": platform_meta("default-deny-ingress", extensions, app),
+            "metadata": platform_meta("default-deny-ingress", extensions, app, namespace=namespace),
             "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
         },
     ).with_hooks(extensions)
 
 
-def namespace_objects(app: str, extensions: PlatformExtensions) -> list[Manifest]:
+def namespace_objects(
+    app: str, extensions: PlatformExtensions, name: str | None = None
+) -> list[Manifest]:
     """`namespace_plan`'s objects, in apply order."""
-    return namespace_plan(app, extensions).objects()
+    return namespace_plan(app, extensions, name).objects()
 
 
 def internal_ingress_controller(address: str, extensions: PlatformExtensions) -> Manifest:
@@ -97,7 +106,7 @@ def render_chart(
     callers = catalog.callers_of(chart.name)
     sources = [
         {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.app}},
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.namespace}},
             "podSelector": {"matchLabels": selector(caller)},
         }
         for caller in callers

@@ -52,11 +52,15 @@ RUN_AS = 10001
 """A fixed non-root uid/gid: `runAsNonRoot` alone fails on images whose USER is a name."""
 
 
-def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Manifest:
+def _probe(spec: ServiceSpec, probe: Probe, kind: str, facts: PlatformFacts) -> Manifest:
+    """A probe as Kubernetes declares it. A gRPC probe on a cluster whose Deployment Safeguards
+    admit no `grpc` handler (`facts.probe_handlers`) becomes a TCP probe on the same port, as on
+    Container Apps: the pod is admitted, and a process that does not listen is still caught."""
     port = probe_port_number(spec, probe)
+    grpc_admitted = facts.probe_handlers is None or "grpc" in facts.probe_handlers
     if isinstance(probe, HttpProbe):
         action: Manifest = {"httpGet": {"path": probe.path, "port": port}}
-    elif isinstance(probe, GrpcProbe):
+    elif isinstance(probe, GrpcProbe) and grpc_admitted:
         action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
     else:
         action = {"tcpSocket": {"port": port}}
@@ -231,11 +235,11 @@ def _pod_spec(
     main["lifecycle"] = {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}}
     ready = readiness(spec)
     if ready is not None:
-        main["readinessProbe"] = _probe(spec, ready, "readiness")
+        main["readinessProbe"] = _probe(spec, ready, "readiness", facts)
     if spec.probes.liveness is not None:
-        main["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness")
+        main["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness", facts)
     if spec.probes.startup is not None:
-        main["startupProbe"] = _probe(spec, spec.probes.startup, "startup")
+        main["startupProbe"] = _probe(spec, spec.probes.startup, "startup", facts)
     if not main["ports"]:
         del main["ports"]
 

@@ -115,6 +115,11 @@ class PlatformFacts:
     nginx_alongside: bool = False
     """`aks.ingress: both`, the migration release: public services keep their managed-NGINX
     Ingress next to their Gateway API route while DNS moves to the AGC frontend."""
+    probe_handlers: tuple[str, ...] | None = None
+    """The probe handlers the cluster admits on a service's pods: with Deployment Safeguards in
+    Enforce, those the probe policy counts (`tcpSocket`, `httpGet`, `exec`, read from
+    upstream/azure-policy by infra/policy/safeguards.py; a `grpc` probe counts as none, so the
+    pod would be refused). None: any handler."""
 
 
 @dataclass(frozen=True)

@@ -85,11 +85,12 @@ def service_meta(
     extra_labels: Mapping[str, str] | None = None,
     annotations: Mapping[str, Text] | None = None,
 ) -> Manifest:
-    """Metadata of an object one service or job owns, in its application's namespace."""
+    """Metadata of an object one service or job owns, in its namespace (the application's; a
+    job's: the application's jobs namespace)."""
     return object_meta(
         name or service.name,
         extensions,
-        namespace=service.app,
+        namespace=service.namespace,
         own_labels={**labels(service, extensions), **(extra_labels or {})},
         own_annotations=annotations,
     )
@@ -105,12 +106,13 @@ def platform_meta(
 ) -> Manifest:
     """Metadata of an object the platform owns rather than one service (the namespace's
     default-deny policy, the internal ingress controller, the Gateways, Envoy Gateway's
-    objects): part of `app`, in its namespace, when it belongs to one application; otherwise
-    in `namespace` (a platform namespace such as Envoy Gateway's; None: cluster-scoped)."""
+    objects): part of `app`, in `namespace` (default: the application's own) when it belongs to
+    one application; otherwise in `namespace` (a platform namespace such as Envoy Gateway's;
+    None: cluster-scoped)."""
     return object_meta(
         name,
         extensions,
-        namespace=app if app is not None else namespace,
+        namespace=namespace if namespace is not None else app,
         own_labels={**({PART_OF_LABEL: app} if app else {}), MANAGED_BY_LABEL: "pulumi"},
         own_annotations=annotations,
     )

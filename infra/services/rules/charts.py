@@ -8,7 +8,14 @@ from typing import Any
 
 from infra.config import Environment
 from infra.services.chart_versions import reviewed
-from infra.services.patterns import CHART_NAME, CHART_VERSION, DNS_LABEL, SECRET_LOOKING
+from infra.services.patterns import (
+    CHART_NAME,
+    CHART_VERSION,
+    DNS_LABEL,
+    SECRET_LOOKING,
+    SECRET_REFERENCE_KEY,
+    SECRET_REFERENCE_VALUE,
+)
 from infra.services.rules.registry import Check, _Raw, chart_rule
 from infra.services.spec import HelmChart
 
@@ -94,22 +101,36 @@ def exposed_service(c: Check[HelmChart]) -> None:
 @chart_rule("secrets")
 def no_literal_secrets_in_values(c: Check[HelmChart]) -> None:
     """Values end up in the stack's state and the release's Secret in plain text: a secret is
-    read by the chart from an existing Secret instead."""
+    read by the chart from an existing Secret instead. A key that names a Secret (or a key in
+    one), such as `existingSecret`, `auth.usersExistingSecret`, `existingSecretPasswordKey`,
+    `tls.secretName` or anything under `secretKeyRef` (`SECRET_REFERENCE_KEY`), is that fix: it
+    is allowed when its value is a name, and refused when it is not (a pasted password)."""
 
-    def visit(values: Any, path: str) -> None:
+    def visit(values: Any, path: str, in_reference: bool) -> None:
         if isinstance(values, Mapping):
             for key, value in values.items():
                 child = f"{path}.{key}" if path else str(key)
-                if SECRET_LOOKING.search(str(key).upper()) and isinstance(value, str) and value:
-                    c.add(
-                        f"values.{child}",
-                        _Raw("<hidden>"),
-                        "is a secret given as a literal value",
-                        "let the chart read it from an existing Secret (e.g. auth.usersExistingSecret)",
-                    )
-                visit(value, child)
+                reference = in_reference or bool(SECRET_REFERENCE_KEY.search(str(key)))
+                if isinstance(value, str) and value:
+                    if reference and not SECRET_REFERENCE_VALUE.match(value):
+                        c.add(
+                            f"values.{child}",
+                            _Raw("<hidden>"),
+                            "names a Secret, but its value is not a Secret name or key",
+                            "give the name of a Secret you manage (letters, digits, '-', '.',"
+                            " '_'), not the secret itself",
+                        )
+                    elif not reference and SECRET_LOOKING.search(str(key)):
+                        c.add(
+                            f"values.{child}",
+                            _Raw("<hidden>"),
+                            "is a secret given as a literal value",
+                            "let the chart read it from an existing Secret (e.g. "
+                            "auth.usersExistingSecret)",
+                        )
+                visit(value, child, reference)
         elif isinstance(values, (list, tuple)):
             for index, item in enumerate(values):
-                visit(item, f"{path}[{index}]")
+                visit(item, f"{path}[{index}]", in_reference)
 
-    visit(c.spec.values, "")
+    visit(c.spec.values, "", False)

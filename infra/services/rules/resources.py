@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
+from infra.config import Environment
+from infra.constants import MIN_CPU_MILLICORES, MIN_MEMORY_MIB
 from infra.services.patterns import (
     ACA_MAX_CPU,
 )
@@ -16,11 +18,22 @@ from infra.services.spec import (
     Target,
 )
 
+MIN_CPU_CORES = MIN_CPU_MILLICORES / 1000
+"""The policy's CPU floor (`infra/constants.py`, Deployment Safeguards' minimum) in cores."""
+BELOW_MINIMUM = (
+    "is below the Deployment Safeguards minimum {floor}, which policy k8s-resources refuses"
+)
+CPU_FIX = f"use at least {MIN_CPU_CORES:g} ({MIN_CPU_MILLICORES}m)"
+MEMORY_FIX = f"use at least {MIN_MEMORY_MIB}Mi"
+
 
 @workload_rule("resources")
 def resources(c: Workload) -> None:
-    """Requests and limits the target can schedule: sizes that parse, requests within the limits, and
-    CPU/memory pairs Container Apps accepts."""
+    """Requests and limits the target can schedule and the platform's policy admits: sizes that
+    parse, at least the Deployment Safeguards minimum (`MIN_CPU_MILLICORES`, `MIN_MEMORY_MIB`,
+    the same constants policy `k8s-resources` refuses below), requests within the limits, in
+    prod a memory request equal to its limit (policy `k8s-prod-memory-request-equals-limit`),
+    and CPU/memory pairs Container Apps accepts."""
     res = c.spec.resources
     mib: float | None = None
     try:
@@ -29,13 +42,12 @@ def resources(c: Workload) -> None:
         c.add("resources.memory", res.memory, "is not a memory size", "use e.g. 512Mi or 1Gi")
     if not 0 < res.cpu <= 64:
         c.add("resources.cpu", res.cpu, "must be more than 0 and at most 64 cores", "use e.g. 0.5")
-    elif mib is not None and mib < 16:
-        c.add(
-            "resources.memory",
-            res.memory,
-            "is too small to run a container",
-            "use at least 64Mi",
-        )
+    elif res.cpu * 1000 < MIN_CPU_MILLICORES:
+        floor = f"{MIN_CPU_MILLICORES}m"
+        c.add("resources.cpu", res.cpu, BELOW_MINIMUM.format(floor=floor), CPU_FIX)
+    if mib is not None and mib < MIN_MEMORY_MIB:
+        floor = f"{MIN_MEMORY_MIB}Mi"
+        c.add("resources.memory", res.memory, BELOW_MINIMUM.format(floor=floor), MEMORY_FIX)
     if res.cpu_request is not None:
         if res.cpu_request <= 0:
             c.add(
@@ -50,6 +62,14 @@ def resources(c: Workload) -> None:
                 res.cpu_request,
                 f"is above the limit cpu={res.cpu:g}",
                 "lower the request, or raise cpu (requests may not exceed limits)",
+            )
+        elif res.cpu_request * 1000 < MIN_CPU_MILLICORES:
+            floor = f"{MIN_CPU_MILLICORES}m"
+            c.add(
+                "resources.cpu_request",
+                res.cpu_request,
+                BELOW_MINIMUM.format(floor=floor),
+                f"{CPU_FIX}, or leave it out to request the limit",
             )
     if res.memory_request is not None:
         try:
@@ -69,12 +89,26 @@ def resources(c: Workload) -> None:
                     f"is above the limit memory={res.memory}",
                     "lower the request, or raise memory (requests may not exceed limits)",
                 )
-            elif request_mib < 16:
+            elif request_mib < MIN_MEMORY_MIB:
+                floor = f"{MIN_MEMORY_MIB}Mi"
                 c.add(
                     "resources.memory_request",
                     res.memory_request,
-                    "is too small to run a container",
-                    "use at least 64Mi",
+                    BELOW_MINIMUM.format(floor=floor),
+                    f"{MEMORY_FIX}, or leave it out to request the limit",
+                )
+            elif (
+                c.context.environment is Environment.PROD
+                and mib is not None
+                and round(request_mib) != round(mib)
+            ):
+                c.add(
+                    "resources.memory_request",
+                    res.memory_request,
+                    f"is below the limit memory={res.memory}, which prod policy"
+                    " k8s-prod-memory-request-equals-limit refuses (memory cannot be reclaimed)",
+                    "leave it out in prod (an override memory_request=None), so it equals the"
+                    " limit",
                 )
     node = c.context.node_memory
     if c.spec.target is Target.AKS and node is not None and mib is not None:

@@ -13,5 +13,6 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     keyvault,
     revision_history,
     revisions,
+    safeguards,
     scalers,
 )
