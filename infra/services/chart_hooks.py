@@ -188,3 +188,33 @@ def vendored() -> list[ChartHooks]:
 def chart_name(reference: str) -> str:
     """The chart's name from a chart reference (`oci://host/path/name` → `name`)."""
     return reference.rstrip("/").rpartition("/")[2] if "/" in reference else reference
+
+
+def dropped(
+    chart: str,
+    version: str,
+    values: Mapping[str, Any],
+    *,
+    provided: frozenset[tuple[str, str]] = frozenset(),
+    accepted: Mapping[tuple[str, str], str] | None = None,
+) -> list[str]:
+    """What `helm.v4.Chart` would silently drop from this chart version with these values: each
+    hook it renders that Helm would run on install, upgrade or uninstall, unless the caller
+    creates it itself (`provided`: (kind, name as in the list)) or states why doing without it
+    is safe (`accepted`: the same key → the reason, kept next to the chart it is about). Test
+    hooks are never dropped (Helm runs them on `helm test` only). An unknown chart version (no
+    vendored list) is one problem: its hooks cannot be checked."""
+    hooks = chart_hooks(chart, version)
+    if hooks is None:
+        return [
+            f"{chart} {version} has no vendored hook list (upstream/charts/{chart}-{version}/"
+            "hooks.yaml): read its templates' `helm.sh/hook` annotations into one"
+        ]
+    accepted = accepted or {}
+    return [
+        f"{hook.words()}: helm.v4.Chart never applies it ({hooks.source})"
+        for hook in hooks.rendered(values)
+        if (hook.at_install or hook.at_delete)
+        and (hook.kind, hook.name) not in provided
+        and (hook.kind, hook.name) not in accepted
+    ]
