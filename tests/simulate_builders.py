@@ -78,6 +78,7 @@ def cluster(**extra: Any) -> dict[str, Any]:
     inputs = {
         "resourceName": "aks-t",
         "resourceGroupName": "rg-t",
+        "location": "westeurope",
         "kubernetesVersion": "1.33",
         "workloadAutoScalerProfile": {"keda": {"enabled": True}},
         "addonProfiles": {"azureKeyvaultSecretsProvider": {"enabled": True}},
