@@ -638,6 +638,25 @@ def test_chart_on_an_existing_cluster_is_accepted() -> None:
     assert refusals(plan(*_access_with_kubeconfig(), chart("0.11.0")), world) == []
 
 
+# --- keda-before-workload-identity ------------------------------------------------------------
+
+WI_ON = {"securityProfile": {"workloadIdentity": {"enabled": True}}}
+
+
+def test_workload_identity_turned_on_next_to_a_running_keda_is_refused() -> None:
+    before = plan(cluster())  # KEDA on, no workload identity
+    world = World(resources=dict(before.resources))
+    (found,) = refusals(plan(cluster(**WI_ON)), world)
+    assert found.rule == "keda-before-workload-identity"
+    assert "rollout restart deployment keda-operator" in found.fix
+
+
+def test_keda_and_workload_identity_on_from_the_cluster_create_are_accepted() -> None:
+    assert refusals(plan(cluster(**WI_ON))) == []
+    world = World(resources=dict(plan(cluster(**WI_ON)).resources))
+    assert refusals(plan(cluster(**WI_ON, kubernetesVersion="1.33")), world) == []
+
+
 # --- chart-hooks-dropped / chart-namespace-missing ---------------------------------------------
 
 EG = "oci://docker.io/envoyproxy/gateway-helm"
