@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from infra.simulate.azure import AKS_RBAC_CLUSTER_ADMIN
@@ -241,11 +241,11 @@ def pool_create_only(ctx: StepContext) -> Iterator[Refusal]:
             )
 
 
-def _keda_on(inputs: dict[str, Any]) -> bool:
+def _keda_on(inputs: Mapping[str, Any]) -> bool:
     return bool(nested(inputs, "workloadAutoScalerProfile", "keda", "enabled"))
 
 
-def _workload_identity_on(inputs: dict[str, Any]) -> bool:
+def _workload_identity_on(inputs: Mapping[str, Any]) -> bool:
     return bool(nested(inputs, "securityProfile", "workloadIdentity", "enabled"))
 
 
