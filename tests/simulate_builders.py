@@ -85,6 +85,7 @@ def cluster(**extra: Any) -> dict[str, Any]:
     inputs = {
         "resourceName": "aks-t",
         "resourceGroupName": "rg-t",
+        "location": "westeurope",
         "kubernetesVersion": CLUSTER_VERSION,
         "workloadAutoScalerProfile": {"keda": {"enabled": True}},
         "addonProfiles": {"azureKeyvaultSecretsProvider": {"enabled": True}},

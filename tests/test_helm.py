@@ -70,6 +70,16 @@ def test_callers_get_the_address_and_only_they_may_connect(dev: OfflineRun) -> N
     assert policy["spec"]["ingress"][0]["ports"] == [{"port": 6379, "protocol": "TCP"}]
 
 
+def test_valkey_init_container_has_the_main_containers_resources(dev: OfflineRun) -> None:
+    """Deployment Safeguards' resource mutator (Enforce) gives a container without resources
+    500m / 2Gi (AKS docs "Deployment safeguards", "Resource requests mutator"); the chart's init
+    container has none unless `initResources` is set (valkey 0.11.0 values.yaml: `{}`,
+    templates/deploy_valkey.yaml). Set, the pod keeps its own size and stays Guaranteed."""
+    values = dev.one("kubernetes:helm.sh/v4:Chart", "basket-valkey").inputs["values"]
+    assert values["initResources"] == values["resources"]
+    assert values["initResources"]["requests"] == values["initResources"]["limits"]
+
+
 def test_oci_charts_and_host_port_addresses() -> None:
     chart = dataclasses.replace(
         valkey("cache"), repository="oci://ghcr.io/example/charts", scheme=""

@@ -81,6 +81,9 @@ CLUSTER_UPDATE = {
     "FederatedIdentityCredential:ordering-api-federation": U,
     "FederatedIdentityCredential:notification-service-keda-federation": U,
     "FederatedIdentityCredential:gateway-alb-federation": U,
+    # Its scope reads the cluster's nodeResourceGroup output, unknown while the cluster updates
+    # (like the kubelet grant's principal).
+    "RoleAssignment:gateway-alb-node-reader": R,
 }
 # Replacing the Container Apps environment replaces every app in it (managedEnvironmentId
 # forces replacement); AKS services calling a Container App get an unknown URL (its domain).
@@ -341,6 +344,10 @@ EDITS: list[Edit] = [
             "Chart:envoy-gateway": D,
             "Chart:envoy-gateway-crds": D,
             "Namespace:envoy-gateway-system": D,
+            **{
+                f"{kind}:envoy-gateway-system-envoy-gateway-gateway-helm-certgen": D
+                for kind in ("ServiceAccount", "Role", "RoleBinding", "Job")
+            },
             "GatewayClass:envoy-gateway": D,
             "EnvoyProxy:envoy-gateway-system-envoy-gateway": D,
             "Gateway:envoy-gateway-system-internal": D,

@@ -597,20 +597,26 @@ def chart(version: str, repo: str = "https://valkey.io/valkey-helm/") -> dict[st
 
 
 def test_chart_version_never_published_is_refused() -> None:
-    (found,) = refusals(plan(*aks_access(), chart("1.0.0")))
+    (found,) = [
+        r for r in refusals(plan(*aks_access(), chart("1.0.0"))) if r.rule != "chart-hooks-dropped"
+    ]
     assert found.rule == "helm-chart-unpublished"
     assert "0.11.0" in found.fix
 
 
 def test_chart_from_a_repository_without_a_record_is_refused() -> None:
-    assert rules_of(plan(*aks_access(), chart("1.0.0", "https://charts.example.com"))) == {
-        "helm-chart-unpublished"
-    }
+    found = rules_of(plan(*aks_access(), chart("1.0.0", "https://charts.example.com")))
+    assert "helm-chart-unpublished" in found
 
 
 @pytest.mark.parametrize("version", ["0.11.0", "0.9.4", "0.1.0"])
 def test_published_chart_versions_are_accepted(version: str) -> None:
-    assert refusals(plan(*aks_access(), chart(version))) == []
+    """(0.9.4 and 0.1.0 have no vendored hook list, which `chart-hooks-dropped` refuses.)"""
+    assert "helm-chart-unpublished" not in rules_of(plan(*aks_access(), chart(version)))
+
+
+def test_the_pinned_valkey_chart_passes_every_chart_rule() -> None:
+    assert refusals(plan(*aks_access(), chart("0.11.0"))) == []
 
 
 # --- helm-chart-unknown-cluster ---------------------------------------------------------------
@@ -632,6 +638,117 @@ def test_chart_on_an_existing_cluster_is_accepted() -> None:
     foundation = plan(*_access_with_kubeconfig())
     world = World(resources=dict(foundation.resources))
     assert refusals(plan(*_access_with_kubeconfig(), chart("0.11.0")), world) == []
+
+
+# --- keda-before-workload-identity ------------------------------------------------------------
+
+WI_ON = {"securityProfile": {"workloadIdentity": {"enabled": True}}}
+
+
+def test_workload_identity_turned_on_next_to_a_running_keda_is_refused() -> None:
+    before = plan(cluster())  # KEDA on, no workload identity
+    world = World(resources=dict(before.resources))
+    (found,) = refusals(plan(cluster(**WI_ON)), world)
+    assert found.rule == "keda-before-workload-identity"
+    assert "rollout restart deployment keda-operator" in found.fix
+
+
+def test_keda_and_workload_identity_on_from_the_cluster_create_are_accepted() -> None:
+    assert refusals(plan(cluster(**WI_ON))) == []
+    world = World(resources=dict(plan(cluster(**WI_ON)).resources))
+    assert refusals(plan(cluster(**WI_ON, kubernetesVersion=f"{CLUSTER_VERSION}.1")), world) == []
+
+
+# --- chart-hooks-dropped / chart-namespace-missing ---------------------------------------------
+
+EG = "oci://docker.io/envoyproxy/gateway-helm"
+CERTGEN = "envoy-gateway-gateway-helm-certgen"
+"""gateway-helm's hook objects for the release `envoy-gateway` (eg.fullname: release-chart)."""
+CERTGEN_KINDS = (
+    ("kubernetes:core/v1:ServiceAccount", "sa"),
+    ("kubernetes:rbac.authorization.k8s.io/v1:Role", "role"),
+    ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "binding"),
+    ("kubernetes:batch/v1:Job", "job"),
+)
+
+
+def certgen(*, skip: str = "", namespace: str = "envoy-gateway-system") -> list[dict[str, Any]]:
+    return [
+        k8s(token, f"certgen-{short}", {"metadata": {"name": CERTGEN, "namespace": namespace}})
+        for token, short in CERTGEN_KINDS
+        if short != skip
+    ]
+
+
+def eg_namespace() -> dict[str, Any]:
+    return k8s(
+        "kubernetes:core/v1:Namespace", "eg-ns", {"metadata": {"name": "envoy-gateway-system"}}
+    )
+
+
+def eg_chart(deps: tuple[str, ...], values: dict[str, Any] | None = None) -> dict[str, Any]:
+    return res(
+        "kubernetes:helm.sh/v4:Chart",
+        "envoy-gateway",
+        {
+            "chart": EG,
+            "version": "v1.9.0",
+            "namespace": "envoy-gateway-system",
+            "values": {"topologyInjector": {"enabled": False}} if values is None else values,
+        },
+        deps=deps,
+        provider=K8S,
+        custom=False,
+    )
+
+
+def _urns(*pieces: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(p["urn"] for p in pieces)
+
+
+def test_chart_with_its_hooks_created_before_it_is_accepted() -> None:
+    ns, hooks = eg_namespace(), certgen()
+    assert refusals(plan(*aks_access(), ns, *hooks, eg_chart(_urns(ns, *hooks)))) == []
+
+
+def test_chart_whose_certgen_job_is_dropped_is_refused() -> None:
+    """The issue's defect: no object does what gateway-helm's certgen hook does."""
+    ns, hooks = eg_namespace(), certgen(skip="job")
+    (found,) = refusals(plan(*aks_access(), ns, *hooks, eg_chart(_urns(ns, *hooks))))
+    assert found.rule == "chart-hooks-dropped"
+    assert f"Job {CERTGEN}" in found.why
+    assert "no object in the plan creates it" in found.why
+    assert "upstream/charts/gateway-helm-v1.9.0/" in found.why
+
+
+def test_chart_not_waiting_for_its_pre_install_hooks_is_refused() -> None:
+    ns, hooks = eg_namespace(), certgen()
+    found = refusals(plan(*aks_access(), ns, *hooks, eg_chart(_urns(ns))))
+    assert {r.rule for r in found} == {"chart-hooks-dropped"}
+    assert all("the chart does not wait for one" in r.why for r in found)
+
+
+def test_hooks_turned_on_by_the_charts_defaults_are_required() -> None:
+    """Without `topologyInjector.enabled: false` the chart also renders the injector's
+    webhook, ClusterRole and ClusterRoleBinding hooks."""
+    ns, hooks = eg_namespace(), certgen()
+    found = refusals(plan(*aks_access(), ns, *hooks, eg_chart(_urns(ns, *hooks), values={})))
+    kinds = {r.why.split(" hook ", 1)[1].split(" ", 1)[0] for r in found}
+    assert kinds == {"ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration"}
+
+
+def test_chart_version_without_a_vendored_hook_list_is_refused() -> None:
+    assert "chart-hooks-dropped" in rules_of(plan(*aks_access(), chart("0.9.4")))
+
+
+def test_chart_into_a_namespace_nothing_creates_is_refused() -> None:
+    hooks = certgen()
+    (found,) = [
+        r
+        for r in refusals(plan(*aks_access(), *hooks, eg_chart(_urns(*hooks))))
+        if r.rule == "chart-namespace-missing"
+    ]
+    assert "envoy-gateway-system does not exist" in found.why
 
 
 # --- aca-custom-domain-records ---------------------------------------------------------------
@@ -833,7 +950,7 @@ HTTP_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
 ALB = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
 
 
-def alb_chart(deps: tuple[str, ...] = (), version: str = "1.12.2") -> dict[str, Any]:
+def alb_chart(deps: tuple[str, ...] = (), version: str = "1.13.0") -> dict[str, Any]:
     return res(
         "kubernetes:helm.sh/v4:Chart",
         "alb-controller",
@@ -848,8 +965,13 @@ def alb_chart(deps: tuple[str, ...] = (), version: str = "1.12.2") -> dict[str, 
     )
 
 
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+NODE_GROUP = RG.replace("rg-t", "MC_rg-t_aks-t_westeurope")
+"""The default node resource group of `cluster()` (MC_<group>_<cluster>_<location>)."""
+
+
 def agc(
-    *, manager: bool = True, joiner: bool = True, manager_scope: str = ""
+    *, manager: bool = True, joiner: bool = True, reader: bool = True, manager_scope: str = ""
 ) -> list[dict[str, Any]]:
     """A TrafficController, its delegated subnet, the controller's identity and its grants
     (the manager role on the TrafficController unless `manager_scope` says otherwise)."""
@@ -871,6 +993,8 @@ def agc(
         pieces.append(grant("alb-manager", principal("alb"), AGC_MANAGER, manager_scope or tc_id))
     if joiner:
         pieces.append(grant("alb-join", principal("alb"), NETWORK_CONTRIBUTOR, subnet_id))
+    if reader:
+        pieces.append(grant("alb-node-reader", principal("alb"), READER, NODE_GROUP))
     return pieces
 
 
@@ -899,16 +1023,17 @@ def test_gateway_api_object_after_the_crd_chart_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(
-    ("manager", "joiner", "missing"),
+    ("manager", "joiner", "reader", "missing"),
     [
-        (False, True, "Configuration Manager on TrafficController agc-t"),
-        (True, False, "Network Contributor on subnet agc-subnet"),
+        (False, True, True, "Configuration Manager on TrafficController agc-t"),
+        (True, False, True, "Network Contributor on subnet agc-subnet"),
+        (True, True, False, "Reader on MC_rg-t_aks-t_westeurope"),
     ],
 )
 def test_alb_controller_without_each_role_is_refused(
-    manager: bool, joiner: bool, missing: str
+    manager: bool, joiner: bool, reader: bool, missing: str
 ) -> None:
-    pieces = agc(manager=manager, joiner=joiner)
+    pieces = agc(manager=manager, joiner=joiner, reader=reader)
     (found,) = refusals(plan(*aks_access(), *pieces, alb_chart(grants_of(pieces))))
     assert found.rule == "alb-controller-roles"
     assert missing in found.why
@@ -934,7 +1059,7 @@ def test_alb_controller_not_waiting_for_its_grants_is_refused() -> None:
 def test_alb_controller_oci_chart_version_is_checked() -> None:
     pieces = agc()
     p = plan(*aks_access(), *pieces, alb_chart(grants_of(pieces), version="9.9.9"))
-    assert rules_of(p) == {"helm-chart-unpublished"}
+    assert rules_of(p) == {"helm-chart-unpublished", "chart-hooks-dropped"}
 
 
 # --- aca-revision-suffix-reused -------------------------------------------------------------

@@ -57,6 +57,9 @@ class AksCluster(pulumi.ComponentResource):
     cluster_id: pulumi.Output[str]
     oidc_issuer_url: pulumi.Output[str]
     kubelet_object_id: pulumi.Output[str]
+    node_resource_group: pulumi.Output[str]
+    """The group AKS creates for the nodes, load balancers and disks (its default name
+    `MC_<group>_<cluster>_<location>`, AKS FAQ "Why are two resource groups created with AKS?")."""
     kubeconfig: pulumi.Output[str]
     egress_ip: pulumi.Output[str]
     provider: k8s.Provider
@@ -100,6 +103,7 @@ class AksCluster(pulumi.ComponentResource):
             lambda profile: (profile.issuer_url if profile else None) or ""
         )
         self.kubelet_object_id = kubelet_object_id
+        self.node_resource_group = cluster.node_resource_group.apply(lambda group: group or "")
         self.kubeconfig = kubeconfig
         self.egress_ip = access.egress_ip.ip_address.apply(lambda ip: ip or "")
         self.register_outputs(

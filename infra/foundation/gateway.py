@@ -8,7 +8,12 @@ larger), and a Frontend per Gateway (created with the services, one per applicat
 controller runs with workload identity ("Quickstart: Deploy Application Gateway for Containers
 ALB Controller"): its identity holds "AppGw for Containers Configuration Manager" on the
 TrafficController's resource group and Network Contributor on the association subnet (to join
-it).
+it), and Reader on the cluster's node resource group, which the Helm quickstart assigns first
+("Quickstart: Deploy Application Gateway for Containers ALB Controller - Helm", MicrosoftDocs/
+azure-docs articles/application-gateway/for-containers/
+quickstart-deploy-application-gateway-for-containers-alb-controller-helm.md, commit 03e5750,
+ms.date 2026-02-07: "Apply Reader role to the AKS managed cluster resource group for the newly
+provisioned identity", role acdd72a7-3385-48ef-bd42-f606fba81ae7 on `nodeResourceGroup`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from infra.constants import (
     AGC_CONFIGURATION_MANAGER_ROLE,
     ALB_NAMESPACE,
     NETWORK_CONTRIBUTOR_ROLE,
+    READER_ROLE,
 )
 from infra.foundation.common import Placement
 
@@ -39,20 +45,22 @@ class GatewayForContainersArgs:
     vnet_name: pulumi.Input[str]
     subnet_cidr: str
     oidc_issuer_url: pulumi.Input[str]
+    node_resource_group: pulumi.Input[str]
+    """The AKS cluster's node resource group, where the controller's identity gets Reader."""
     after: pulumi.Resource
     """Azure serialises writes to one VNet's subnets: the subnet waits for the network."""
 
 
 class GatewayForContainers(pulumi.ComponentResource):
     """The TrafficController, its subnet and association, and the ALB controller's identity
-    with exactly the two roles it needs."""
+    with exactly the three roles Microsoft's quickstarts give it."""
 
     traffic_controller_id: pulumi.Output[str]
     traffic_controller_name: pulumi.Output[str]
     controller_client_id: pulumi.Output[str]
     ready: list[pulumi.Resource]
     """What the ALB controller needs before it can program a Frontend: the association, its
-    federated credential and both role assignments."""
+    federated credential and the three role assignments."""
 
     def __init__(
         self, name: str, args: GatewayForContainersArgs, opts: pulumi.ResourceOptions | None = None
@@ -140,10 +148,25 @@ class GatewayForContainers(pulumi.ComponentResource):
             description="ALB controller joins AGC's association subnet",
             parent=self,
         )
+        # What the Helm quickstart grants before anything else: Reader on the node resource
+        # group (the MC_ group AKS creates), where the cluster's nodes and network live.
+        node_reader = placement.grant(
+            f"{name}-alb-node-reader",
+            role_guid=READER_ROLE,
+            principal_id=identity.principal_id,
+            scope=pulumi.Output.concat(
+                "/subscriptions/",
+                placement.subscription_id,
+                "/resourceGroups/",
+                args.node_resource_group,
+            ),
+            description="ALB controller reads the AKS node resource group (Helm quickstart)",
+            parent=self,
+        )
         self.traffic_controller_id = controller.id
         self.traffic_controller_name = controller.name
         self.controller_client_id = identity.client_id
-        self.ready = [association, federation, manager, joiner]
+        self.ready = [association, federation, manager, joiner, node_reader]
         self.register_outputs(
             {"trafficControllerId": controller.id, "albClientId": identity.client_id}
         )

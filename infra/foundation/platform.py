@@ -169,6 +169,7 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
                 vnet_name=net.vnet_name,
                 subnet_cidr=str(config.network.gateway_subnet_cidr),
                 oidc_issuer_url=aks.oidc_issuer_url,
+                node_resource_group=aks.node_resource_group,
                 after=net,
             ),
         )

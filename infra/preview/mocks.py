@@ -174,6 +174,10 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "issuerURL": f"https://westeurope.oic.prod-aks.azure.com/{FAKE_TENANT}/{_guid(name)}/",
             }
             outputs["fqdn"] = f"{physical}.hcp.example"
+            # AKS's default node resource group name (AKS FAQ).
+            outputs["nodeResourceGroup"] = inputs.get("nodeResourceGroup") or (
+                f"MC_{group}_{physical}_{inputs.get('location', '')}"
+            )
             outputs["ingressProfile"] = {
                 "webAppRouting": {
                     **((inputs.get("ingressProfile") or {}).get("webAppRouting") or {}),

@@ -27,8 +27,8 @@ def valkey(
 ) -> HelmChart:
     """Valkey (Redis-compatible) from the project's official chart, standalone.
 
-    Runs with the restricted security context, requests = limits, on the user pool; without
-    `persistence_gib` it is a cache (data lives in memory only).
+    Runs with the restricted security context, requests = limits (init container too), on the
+    user pool; without `persistence_gib` it is a cache (data lives in memory only).
     """
     resources = resources or Resources(cpu=0.25, memory="512Mi")
     quantity = {
@@ -38,6 +38,13 @@ def valkey(
     values: dict[str, Any] = {
         "fullnameOverride": name,
         "resources": {"requests": quantity, "limits": quantity},
+        # The init container (templates/deploy_valkey.yaml, `initResources`, default {}) gets
+        # the same: without any, Deployment Safeguards' resource mutator (Enforce) gives it
+        # 500m / 2Gi (AKS docs "Deployment safeguards", "Resource requests mutator": the
+        # defaults for containers with no resources), which the pod's request then is (the
+        # larger of its init containers and the sum of its containers), and the pod would
+        # not be Guaranteed (every container, init ones too, needs requests = limits).
+        "initResources": {"requests": quantity, "limits": quantity},
         "podSecurityContext": {
             "runAsNonRoot": True,
             "runAsUser": 1000,

@@ -45,6 +45,9 @@ from infra.services.components.kubernetes_objects import create_objects
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import (
     ENVOY_GATEWAY_NAMESPACE,
+    ENVOY_GATEWAY_RELEASE,
+    certgen_objects,
+    controller_values,
     envoy_proxy_object,
     envoy_services,
     gateway_class_object,
@@ -84,8 +87,9 @@ ENVOY_GATEWAY_COMPONENT = "platform:services:EnvoyGateway"
 
 
 class EnvoyGateway(pulumi.ComponentResource):
-    """Namespace → CRDs chart → controller chart → GatewayClass and Gateway. `ready` is what a
-    route must wait for (its CRD and a programmed parent)."""
+    """Namespace → CRDs chart → certgen (the controller chart's hooks) → controller chart →
+    GatewayClass and Gateway. `ready` is what a route must wait for (its CRD and a programmed
+    parent)."""
 
     ready: list[pulumi.Resource]
 
@@ -124,20 +128,31 @@ class EnvoyGateway(pulumi.ComponentResource):
         crd_sources: list[pulumi.Resource] = [crds]
         if gateway_api_crds is not None:
             crd_sources.append(gateway_api_crds)
+        # The chart's pre-install/pre-upgrade hooks (certgen: the controller's TLS Secrets),
+        # which helm.v4.Chart never applies, as ordinary objects in the hooks' order; the Job
+        # is awaited until it completes (render.envoy_gateway.certgen_objects says why).
+        certgen: list[pulumi.Resource] = []
+        after: list[pulumi.Resource] = list(namespace.resources)
+        for wave in certgen_objects(ENVOY_GATEWAY_VERSION, extensions):
+            created_wave = create_objects(
+                wave,
+                pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=after)),
+            )
+            after = [*after, *created_wave.resources]
+            certgen.extend(created_wave.resources)
         controller = k8s.helm.v4.Chart(
-            "envoy-gateway",
+            ENVOY_GATEWAY_RELEASE,
             chart=ENVOY_GATEWAY_CHART,
             version=ENVOY_GATEWAY_VERSION,
             namespace=ENVOY_GATEWAY_NAMESPACE,
             skip_crds=True,
-            # No `crds` subchart: its CRDs and safe-upgrades policy would be a second owner of
-            # what gateway-crds-helm (locally) or the ALB controller (on AKS) installs.
-            values={"crds": {"enabled": False}},
+            values=controller_values(),
             # After every CRD source: the controller looks each optional kind (GRPCRoute among
-            # them) up once, at start, and never watches one that was missing then.
+            # them) up once, at start, and never watches one that was missing then. After
+            # certgen: the controller mounts the Secret it creates.
             opts=pulumi.ResourceOptions.merge(
                 on_cluster,
-                pulumi.ResourceOptions(depends_on=[*namespace.resources, *crd_sources]),
+                pulumi.ResourceOptions(depends_on=[*namespace.resources, *crd_sources, *certgen]),
             ),
         )
         objects = [envoy_proxy_object(facts, extensions), gateway_class_object(extensions)]

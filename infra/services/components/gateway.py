@@ -1,6 +1,19 @@
-"""`PublicGateway`: the ALB controller (Helm) and, per application with public AKS services, an
-Application Gateway for Containers Frontend, the Gateway that uses it, and the CNAME of each
-host in the platform's DNS zone to the Frontend's FQDN."""
+"""`PublicGateway`: the ALB controller (Helm) in its namespace and, per application with public
+AKS services, an Application Gateway for Containers Frontend, the Gateway that uses it, and the
+CNAME of each host in the platform's DNS zone to the Frontend's FQDN.
+
+The namespace: the chart renders a Namespace for `albController.namespace` only when the release
+is installed into another namespace (`templates/common.yaml`, `if not (eq .Release.Namespace
+.Values.albController.namespace)`, as reported from the rendered chart; Microsoft's Helm
+quickstart installs into a separate namespace with `--create-namespace`: upstream/charts/
+alb-controller-1.13.0/SOURCE.md). The release lives in `azure-alb-system` itself, and
+helm.v4.Chart has no create-namespace, so the program creates the Namespace and the chart waits
+for it; otherwise every namespaced object of the chart is refused ("namespaces
+\"azure-alb-system\" not found").
+
+Hooks: the 1.13.0 chart's one known hook is the `pre-delete` Job `alb-controller-cleanup`
+(`ALB_ACCEPTED_HOOKS`); the program checks the vendored list before it installs the chart.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +26,16 @@ from pulumi_azure_native import dns, servicenetworking
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
 from infra.services.catalog import PlannedService
+from infra.services.chart_hooks import chart_name, dropped
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.custom_domains import ManagedRecords
 from infra.services.render.common import GatewayFacts, PlatformExtensions
-from infra.services.render.gateway import frontend_name, gateway_object, public_hosts
+from infra.services.render.gateway import (
+    alb_namespace_object,
+    frontend_name,
+    gateway_object,
+    public_hosts,
+)
 
 ALB_CHART = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
 ALB_CHART_VERSION = "1.13.0"
@@ -32,6 +51,24 @@ v1.6.2, Kubernetes ≥ v1.32; 1.12.x installs v1.5.1. The Gateway API
 minor must match Envoy Gateway's (v1.9 → v1.6.1, `infra/services/chart_versions.py`), which
 shares these CRDs on AKS: Envoy Gateway v1.9 reconciles TCPRoute/UDPRoute at `v1` and asks for
 the v1.6 CRDs (v1.9.0 release notes, breaking changes)."""
+
+
+ALB_ACCEPTED_HOOKS: dict[tuple[str, str], str] = {
+    ("Job", "alb-controller-cleanup"): (
+        "pre-delete, runs only on `helm uninstall`, which a Pulumi deploy never does. What it "
+        "cleans is not documented; the deployment is bring-your-own, so the Azure resources "
+        "the controller programs (TrafficController, Association, Frontends) are this stack's "
+        "and Pulumi deletes them, and the Gateways depend on the chart, so a destroy deletes "
+        "them while the controller still runs. Removing the controller by hand: run "
+        "Microsoft's uninstall steps (delete the namespace and the azure-alb-external "
+        "GatewayClass after the chart)."
+    ),
+}
+"""The ALB chart's hooks the platform does without, each with the reason (see `dropped`)."""
+
+
+class UnhandledChartHooks(Exception):
+    """A pinned platform chart has hooks helm.v4.Chart would drop and nothing replaces."""
 
 
 class PublicGateway(pulumi.ComponentResource):
@@ -60,18 +97,32 @@ class PublicGateway(pulumi.ComponentResource):
         (`custom_domains.gateway_host_records`; `aks.ingress: gateway` only)."""
         super().__init__("platform:services:PublicGateway", "public-gateway", None, opts)
         self.frontends = {}
+        values = {
+            "albController": {
+                "namespace": ALB_NAMESPACE,
+                "podIdentity": {"clientID": agc.controller_client_id},
+            }
+        }
+        problems = dropped(
+            chart_name(ALB_CHART), ALB_CHART_VERSION, values, accepted=ALB_ACCEPTED_HOOKS
+        )
+        if problems:
+            raise UnhandledChartHooks("; ".join(problems))
+        namespace_created = create_objects(
+            [alb_namespace_object(extensions)],
+            pulumi.ResourceOptions(parent=self, provider=provider),
+        )
         self.controller = k8s.helm.v4.Chart(
             "alb-controller",
             chart=ALB_CHART,
             version=ALB_CHART_VERSION,
             namespace=ALB_NAMESPACE,
-            values={
-                "albController": {
-                    "namespace": ALB_NAMESPACE,
-                    "podIdentity": {"clientID": agc.controller_client_id},
-                }
-            },
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=agc.ready),
+            values=values,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=provider,
+                depends_on=[*agc.ready, *namespace_created.resources],
+            ),
         )
         for app, namespace in sorted(namespaces.items()):
             obj = gateway_object(app, services, gateway, extensions)

@@ -2,8 +2,12 @@
 
 Rendered with `helm.v4.Chart`, not `helm.v3.Release`: every object the chart produces becomes
 its own Pulumi resource, so `pulumi preview --diff` shows each object's change, the policy pack
-sees (and can refuse) each object, and platform transforms apply. The cost: Helm hooks are not
-run and `helm list` does not show the release; the charts the platform offers need no hooks.
+sees (and can refuse) each object, and platform transforms apply. The cost: Helm hooks are never
+applied (pulumi-kubernetes sets `DisableHooks`; infra/services/chart_hooks.py) and `helm list`
+does not show the release. So validation installs a chart only at a version whose hook list is
+vendored and holds no install, upgrade or uninstall hook (`no_dropped_hooks` in
+infra/services/rules/charts.py; Valkey 0.11.0 has only `test` hooks), and the deploy
+simulator's `chart-hooks-dropped` refuses any other way one gets here.
 """
 
 from __future__ import annotations

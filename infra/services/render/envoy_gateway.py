@@ -24,11 +24,12 @@ internal/infrastructure/kubernetes/proxy/resource_provider.go `Service()` copies
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infra.constants import ENVOY_GATEWAY_NAMESPACE
 from infra.services.catalog import PlannedService
+from infra.services.chart_hooks import chart_hooks
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import (
     GATEWAY_API,
@@ -293,4 +294,237 @@ def proxy_source() -> Obj:
     return {
         "namespaceSelector": {"matchLabels": {NAMESPACE_LABEL: ENVOY_GATEWAY_NAMESPACE}},
         "podSelector": {"matchLabels": dict(ENVOY_PROXY_LABELS)},
+    }
+
+
+# ----- The controller chart's hooks, as ordinary objects ---------------------------------------
+
+ENVOY_GATEWAY_CHART_NAME = "gateway-helm"
+ENVOY_GATEWAY_RELEASE = "envoy-gateway"
+"""The controller chart's release name: `helm.v4.Chart` uses its resource name (pulumi-kubernetes
+provider/pkg/provider/helm/v4/chart.go: `if chartArgs.Name == "" { chartArgs.Name = name }`), and
+the hook objects' names derive from it (`eg.fullname`)."""
+ENVOY_GATEWAY_IMAGE = "docker.io/envoyproxy/gateway"
+"""The image the chart's `eg.image` resolves to: `global.images.envoyGateway.image`, which the
+release sets to `docker.io/envoyproxy/gateway:<tag>` (v1.9.0 .github/workflows/release.yaml
+`IMAGE=docker.io/envoyproxy/gateway TAG=<tag> make helm-package`; values.tmpl.yaml
+`image: ${GatewayImage}`)."""
+
+
+def controller_values() -> Obj:
+    """The controller chart's values, the one copy the chart and its hook objects are made from.
+
+    `crds.enabled: false`: no `crds` subchart, whose CRDs and safe-upgrades policy would be a
+    second owner of what gateway-crds-helm (locally) or the ALB controller (on AKS) installs.
+    `topologyInjector.enabled: false`: the topology injector (a pods/binding webhook that copies
+    node zone labels onto Envoy pods for zone-aware routing, v1.9.0 site/content/en/latest/
+    tasks/traffic/zone-aware-routing.md) comes as three more hooks (a MutatingWebhookConfiguration
+    whose CA certgen patches, a ClusterRole and a ClusterRoleBinding: upstream/charts/
+    gateway-helm-v1.9.0/hooks.yaml). The platform sets no zone-aware routing, so it does not
+    install the injector rather than own a webhook whose caBundle another writer patches; off,
+    the chart passes `--disable-topology-injector` to certgen and
+    `proxyTopologyInjector.disabled` to the controller (templates/certgen.yaml, _helpers.tpl)."""
+    return {"crds": {"enabled": False}, "topologyInjector": {"enabled": False}}
+
+
+class UnhandledChartHook(Exception):
+    """A pinned chart renders a hook the program has no object for (a version bump added one)."""
+
+
+def certgen_objects(version: str, extensions: PlatformExtensions) -> list[list[Obj]]:
+    """What gateway-helm's `pre-install, pre-upgrade` hooks create, as ordinary objects, in
+    waves of the hooks' weight order (Helm applies lower weights first: the ServiceAccount, Role
+    and RoleBinding at -1, then the Job at 0), for the controller chart to wait for.
+    Which objects, and their names, come from the vendored hook list of the pinned version
+    (`upstream/charts/gateway-helm-<version>/hooks.yaml`, read from the chart's templates); each
+    object is the template (vendored beside the list) rendered with
+    `controller_values()`. A hook the list holds and this function cannot build fails the
+    program, so a chart version with a new hook is not installed without it.
+
+    Why ordinary objects and not `helm.v3.Release` (which runs Helm, hooks included): a Release
+    is one opaque resource, so `pulumi preview --diff` would show no object of the controller,
+    the policy pack and the deploy simulator could not read them, and the platform's Kubernetes
+    hooks would not apply; moving the existing release would also delete and recreate every
+    object. Registered by the program, each hook object is a resource like any other:
+    - Order: the chart `depends_on` the Job, and pulumi-kubernetes waits for a Job to complete
+      (`.status.conditions` Complete; provider/pkg/await/awaiters.go `batchV1Job: jobAwaiter`),
+      so the controller's pods start with the Secret `envoy-gateway` in place.
+    - No `ttlSecondsAfterFinished` (the chart's default is 30): a Job the TTL controller deletes
+      would be read back as gone by every refreshing `pulumi up` and created, and run, again. It
+      stays, completed; its pod holds no resources.
+    - Upgrades: the Job's pod template holds the image tag, i.e. the chart version, and a
+      changed Job template is a replacement (provider/pkg/provider/diff.go: Job
+      `.spec.template`), delete-before-replace since the name is fixed; so a version bump
+      reruns certgen before the controller chart updates, as Helm's `pre-upgrade` would.
+      certgen only creates missing Secrets (never overwrites without `--overwrite`), so a rerun
+      keeps existing certificates and adds any a new version needs.
+    - Deletion: Helm never deletes these hook objects (they are not part of the release); here
+      they go with the stack, and the Secrets certgen created stay, as with Helm."""
+    hooks = chart_hooks(ENVOY_GATEWAY_CHART_NAME, version)
+    if hooks is None:
+        raise UnhandledChartHook(
+            f"no vendored hook list for {ENVOY_GATEWAY_CHART_NAME} {version}: read the chart's "
+            f"templates into upstream/charts/{ENVOY_GATEWAY_CHART_NAME}-{version}/hooks.yaml"
+        )
+    values = controller_values()
+    name_of = {
+        h.kind: h.resolved_name(
+            ENVOY_GATEWAY_RELEASE, ENVOY_GATEWAY_CHART_NAME, ENVOY_GATEWAY_NAMESPACE, values
+        )
+        for h in hooks.rendered(values)
+    }
+    builders = {
+        "ServiceAccount": _certgen_service_account,
+        "Role": _certgen_role,
+        "RoleBinding": _certgen_role_binding,
+        "Job": _certgen_job,
+    }
+    rendered = sorted(hooks.rendered(values), key=lambda h: h.weight or 0)
+    unknown = [h.words() for h in rendered if h.at_install and h.kind not in builders]
+    if unknown or len(name_of) != len(rendered):
+        raise UnhandledChartHook(
+            f"{ENVOY_GATEWAY_CHART_NAME} {version} renders hooks the program does not create: "
+            f"{', '.join(unknown) or 'two hooks of one kind'} ({hooks.source}); create them in "
+            "infra/services/render/envoy_gateway.py certgen_objects, or turn them off by values"
+        )
+    labels = {
+        "app.kubernetes.io/name": ENVOY_GATEWAY_CHART_NAME,
+        "app.kubernetes.io/component": "certgen",
+    }
+    waves: dict[int, list[Obj]] = {}
+    for h in rendered:
+        if h.at_install:
+            obj = builders[h.kind](name_of, version, labels, extensions)
+            waves.setdefault(h.weight or 0, []).append(hooked(obj, extensions))
+    return [waves[weight] for weight in sorted(waves)]
+
+
+def _meta(name: str, labels: Mapping[str, str], extensions: PlatformExtensions) -> Obj:
+    meta = platform_meta(name, extensions, namespace=ENVOY_GATEWAY_NAMESPACE)
+    meta["labels"].update(labels)
+    return meta
+
+
+def _certgen_service_account(
+    names: Mapping[str, str], version: str, labels: Mapping[str, str], ext: PlatformExtensions
+) -> Obj:
+    """templates/certgen-rbac.yaml: no token automount on the account (the Job's pod opts in)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": _meta(names["ServiceAccount"], labels, ext),
+        "automountServiceAccountToken": False,
+    }
+
+
+def _certgen_role(
+    names: Mapping[str, str], version: str, labels: Mapping[str, str], ext: PlatformExtensions
+) -> Obj:
+    """templates/certgen-rbac.yaml: get, create and update Secrets in the namespace."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": _meta(names["Role"], labels, ext),
+        "rules": [
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create", "update"]}
+        ],
+    }
+
+
+def _certgen_role_binding(
+    names: Mapping[str, str], version: str, labels: Mapping[str, str], ext: PlatformExtensions
+) -> Obj:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta(names["RoleBinding"], labels, ext),
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": names["Role"],
+        },
+        "subjects": [
+            {
+                "kind": "ServiceAccount",
+                "name": names["ServiceAccount"],
+                "namespace": ENVOY_GATEWAY_NAMESPACE,
+            }
+        ],
+    }
+
+
+_NON_ROOT = 65532
+"""The certgen pod's and container's user and group (values.tmpl.yaml `certgen.job`)."""
+
+
+def _certgen_job(
+    names: Mapping[str, str], version: str, labels: Mapping[str, str], ext: PlatformExtensions
+) -> Obj:
+    """templates/certgen.yaml with the chart's `certgen.job` defaults (values.tmpl.yaml), except
+    `ttlSecondsAfterFinished` (see `certgen_objects`). With the topology injector off the chart
+    appends `--disable-topology-injector` to the (empty) `certgen.job.args`."""
+    seccomp = {"type": "RuntimeDefault"}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _meta(names["Job"], labels, ext),
+        "spec": {
+            "backoffLimit": 1,
+            "completions": 1,
+            "parallelism": 1,
+            "template": {
+                "metadata": {"labels": {"app": "certgen", **labels}},
+                "spec": {
+                    # certgen writes Secrets through the API server.
+                    "automountServiceAccountToken": True,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsGroup": _NON_ROOT,
+                        "runAsUser": _NON_ROOT,
+                        "fsGroup": _NON_ROOT,
+                        "seccompProfile": seccomp,
+                    },
+                    "containers": [
+                        {
+                            "name": "envoy-gateway-certgen",
+                            "image": f"{ENVOY_GATEWAY_IMAGE}:{version}",
+                            "imagePullPolicy": "IfNotPresent",
+                            "command": ["envoy-gateway", "certgen"],
+                            # The chart leaves `certgen.job.resources` empty; the platform's
+                            # policy (k8s-resources) wants every container's requests and
+                            # limits, and certgen only writes a few certificates.
+                            "resources": {
+                                "requests": {"cpu": "100m", "memory": "128Mi"},
+                                "limits": {"cpu": "100m", "memory": "128Mi"},
+                            },
+                            "args": ["--disable-topology-injector"],
+                            "env": [
+                                {
+                                    "name": "ENVOY_GATEWAY_NAMESPACE",
+                                    "valueFrom": {
+                                        "fieldRef": {
+                                            "apiVersion": "v1",
+                                            "fieldPath": "metadata.namespace",
+                                        }
+                                    },
+                                },
+                                {"name": "KUBERNETES_CLUSTER_DOMAIN", "value": "cluster.local"},
+                            ],
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "capabilities": {"drop": ["ALL"]},
+                                "privileged": False,
+                                "readOnlyRootFilesystem": True,
+                                "runAsNonRoot": True,
+                                "runAsGroup": _NON_ROOT,
+                                "runAsUser": _NON_ROOT,
+                                "seccompProfile": seccomp,
+                            },
+                        }
+                    ],
+                    "restartPolicy": "Never",
+                    "serviceAccountName": names["ServiceAccount"],
+                },
+            },
+        },
     }

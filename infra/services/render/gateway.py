@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from infra.constants import ALB_NAMESPACE
 from infra.services.catalog import PlannedService, service_port
 from infra.services.render.common import (
     ClusterKind,
@@ -40,6 +41,21 @@ ALB_ID_ANNOTATION = "alb.networking.azure.io/alb-id"
 ALB_FRONTEND_ADDRESS = "alb.networking.azure.io/alb-frontend"
 PUBLIC_GATEWAY = "public"
 """The Gateway's name in each application namespace that has public AKS services."""
+
+
+def alb_namespace_object(extensions: PlatformExtensions) -> Obj:
+    """The ALB controller's namespace, which its chart does not create when installed into it
+    (components/gateway.py). No Pod Security label: Microsoft's controller runs here, and the
+    namespace is one of the system namespaces the admission guardrails exclude
+    (infra/foundation/guardrails.py)."""
+    return hooked(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": platform_meta(ALB_NAMESPACE, extensions),
+        },
+        extensions,
+    )
 
 
 def frontend_name(app: str) -> str:

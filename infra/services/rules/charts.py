@@ -1,5 +1,6 @@
 """Rules of a Helm chart: a release name, a reviewed chart at an exact version from a secure
-source, the Service it exposes, and no secret written into its values."""
+source, no Helm hook the install would drop, the Service it exposes, and no secret written into
+its values."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.config import Environment
+from infra.services.chart_hooks import dropped
 from infra.services.chart_versions import reviewed
 from infra.services.patterns import (
     CHART_NAME,
@@ -68,6 +70,26 @@ def reviewed_exact_version(c: Check[HelmChart]) -> None:
             f"is not the reviewed version of {chart.chart}",
             f"use {pinned.version}, or review another published version in "
             "infra/services/chart_versions.py",
+        )
+
+
+@chart_rule("version")
+def no_dropped_hooks(c: Check[HelmChart]) -> None:
+    """Application charts are applied with `helm.v4.Chart`, which never runs Helm hooks
+    (infra/services/chart_hooks.py): a chart whose install, upgrade or uninstall relies on one
+    would deploy broken, and silently. So a chart is installed only at a version whose hook
+    list is vendored (read from its templates, upstream/charts/<chart>-<version>/hooks.yaml)
+    and holds no such hook with the chart's values; test hooks are fine."""
+    chart = c.spec
+    if not CHART_VERSION.match(chart.version):
+        return
+    for problem in dropped(chart.chart, chart.version, chart.values):
+        c.add(
+            "version",
+            chart.version,
+            f"cannot be installed without its Helm hooks: {problem}",
+            "use a version without such hooks, turn them off by values, or install it another "
+            "way (a platform change: infra/services/components/helm_chart.py)",
         )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+from infra.services.chart_hooks import chart_hooks, chart_name
+from infra.simulate.plan import PlannedResource
 from infra.simulate.published_charts import oci_reference, repository_key
 from infra.simulate.registry import Refusal, StepContext, nested, rule
 
@@ -69,3 +72,117 @@ def chart_cluster_known(ctx: StepContext) -> Iterator[Refusal]:
             "credentials: helm.v4.Chart fails the preview while the kubeconfig is unknown.",
             "deploy the foundation first (platform:deployServices=false), then the services.",
         )
+
+
+def _object_token(api_version: str, kind: str) -> str:
+    """The pulumi-kubernetes type token of a kind (`v1` is the `core` group)."""
+    group_version = api_version if "/" in api_version else f"core/{api_version}"
+    return f"kubernetes:{group_version}:{kind}"
+
+
+def _named(resource: PlannedResource, name: str, namespace: str | None) -> bool:
+    meta = resource.inputs.get("metadata") or {}
+    if not isinstance(meta, dict) or meta.get("name") != name:
+        return False
+    return namespace is None or (meta.get("namespace") or "default") == namespace
+
+
+@rule(
+    "chart-hooks-dropped",
+    refuses="a helm.v4.Chart whose chart version renders Helm install/upgrade hooks (its "
+    "vendored hook list) that the plan does not create as ordinary objects, before the chart "
+    "for pre-install/pre-upgrade hooks: helm.v4.Chart never applies a hook, so what it does "
+    "never happens (envoy-gateway's controller waits forever for the Secret certgen creates)",
+    source="pulumi-kubernetes provider/pkg/provider/helm/v4/chart.go (`cmd.DisableHooks = "
+    "true`; includeHooks only with renderYamlToDirectory); each chart's templates, vendored "
+    "per version in upstream/charts/<chart>-<version>/ (SOURCE.md, hooks.yaml)",
+)
+def chart_hooks_dropped(ctx: StepContext) -> Iterator[Refusal]:
+    """Reads the chart's hook list (infra/services/chart_hooks.py) with the chart's values, so a
+    `when` value that turns a hook off counts. A hook is provided by an object of its kind and
+    resolved name (release = the Chart's `name`, else its resource name; namespace = the
+    Chart's) that already exists, or that this step waits for when the hook runs before the
+    release. A chart version without a vendored list is refused: nothing can say what it drops.
+    Uninstall hooks are out of scope here (the simulator replays deploys, never an uninstall);
+    the program checks them before it installs a chart (`chart_hooks.dropped`, with the reason
+    for each it does without)."""
+    if ctx.resource.type != CHART:
+        return
+    reference = str(ctx.resource.inputs.get("chart", ""))
+    chart = chart_name(reference)
+    version = str(ctx.resource.inputs.get("version") or "")
+    hooks = chart_hooks(chart, version)
+    if hooks is None:
+        yield ctx.refuse(
+            "chart-hooks-dropped",
+            f"chart {chart} {version or '(unpinned)'} has no vendored hook list, so what "
+            "helm.v4.Chart would drop from it cannot be known.",
+            f"read its templates' helm.sh/hook annotations into upstream/charts/{chart}-"
+            f"{version}/hooks.yaml (with SOURCE.md: repository, commit, date read).",
+        )
+        return
+    raw_values = ctx.resource.inputs.get("values")
+    values: dict[str, Any] = raw_values if isinstance(raw_values, dict) else {}
+    release = str(ctx.resource.inputs.get("name") or ctx.resource.name)
+    namespace = str(ctx.resource.inputs.get("namespace") or "default")
+    for hook in hooks.rendered(values):
+        if not hook.at_install:
+            continue
+        name = hook.resolved_name(release, chart, namespace, values)
+        token = _object_token(hook.api_version, hook.kind)
+        scope = namespace if hook.namespaced else None
+        if hook.before_release:
+            candidates = ctx.existing(token)
+            missing = (
+                "the chart does not wait for one"
+                if any(_named(r, name, scope) for r in ctx.plan.of_type(token))
+                else "no object in the plan creates it"
+            )
+        else:
+            candidates = [*ctx.plan.of_type(token), *ctx.world.resources.values()]
+            missing = "no object in the plan creates it"
+        if any(r.type == token and _named(r, name, scope) for r in candidates):
+            continue
+        yield ctx.refuse(
+            "chart-hooks-dropped",
+            f"{chart} {version} has the {'/'.join(sorted(hook.events))} hook {hook.kind} "
+            f"{name} ({hook.template}), which helm.v4.Chart never applies, and {missing} "
+            f"(hook list: {hooks.source}).",
+            "create the hook's object in the program"
+            + (" and make the chart depend on it" if hook.before_release else "")
+            + ", turn the hook off by the chart's values, or install the chart with Helm.",
+        )
+
+
+BUILT_IN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+"""Namespaces every cluster has (Kubernetes docs "Namespaces: Initial namespaces")."""
+NAMESPACE = "kubernetes:core/v1:Namespace"
+
+
+@rule(
+    "chart-namespace-missing",
+    refuses="a helm.v4.Chart released into a namespace nothing creates before it "
+    "(helm.v4.Chart has no create-namespace: every namespaced object of the chart is refused "
+    "with 'namespaces \"…\" not found')",
+    source="pulumi-kubernetes sdk helm/v4 Chart args (no createNamespace, unlike "
+    "helm.v3.Release's create_namespace); Kubernetes docs 'Namespaces: Initial namespaces'; "
+    "ALB controller chart: no Namespace when the release is in albController.namespace "
+    "(upstream/charts/alb-controller-1.13.0/SOURCE.md)",
+)
+def chart_namespace_missing(ctx: StepContext) -> Iterator[Refusal]:
+    """The platform creates every namespace it releases a chart into, and makes the chart wait
+    for it; a chart that renders its own Namespace is refused too (conservative: whether it
+    does depends on its templates and values, which the plan does not show)."""
+    if ctx.resource.type != CHART:
+        return
+    namespace = ctx.resource.inputs.get("namespace")
+    if not namespace or namespace in BUILT_IN_NAMESPACES:
+        return
+    if any(_named(r, str(namespace), None) for r in ctx.existing(NAMESPACE)):
+        return
+    yield ctx.refuse(
+        "chart-namespace-missing",
+        f"namespace {namespace} does not exist when this chart is applied: nothing before it "
+        "creates it, and helm.v4.Chart cannot.",
+        f"register a Namespace {namespace} and make the chart depend on it.",
+    )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from infra.aks_versions import LTS, LTS_TIER, OFFICIAL, load_calendar, version_support
 from infra.simulate.azure import AKS_RBAC_CLUSTER_ADMIN
@@ -290,3 +291,41 @@ def pool_create_only(ctx: StepContext) -> Iterator[Refusal]:
                 "add a new pool with the new settings, move workloads (cordon and drain), then "
                 "remove the old pool; or recreate the cluster in a new stack.",
             )
+
+
+def _keda_on(inputs: Mapping[str, Any]) -> bool:
+    return bool(nested(inputs, "workloadAutoScalerProfile", "keda", "enabled"))
+
+
+def _workload_identity_on(inputs: Mapping[str, Any]) -> bool:
+    return bool(nested(inputs, "securityProfile", "workloadIdentity", "enabled"))
+
+
+@rule(
+    "keda-before-workload-identity",
+    refuses="an update that turns workload identity on for a cluster whose KEDA add-on already "
+    "runs: the running keda-operator pods never get the workload identity environment, so "
+    "every `azure-workload` scaler fails to authenticate until they are restarted",
+    source="AKS docs 'Securely scale your applications using the KEDA add-on and workload "
+    "identity' (azure-aks-docs includes/keda/keda-workload-identity-note.md: 'if you enable "
+    "KEDA before Workload ID, you need to restart the KEDA operator pods')",
+)
+def keda_before_workload_identity(ctx: StepContext) -> Iterator[Refusal]:
+    """The workload identity webhook injects the AZURE_* variables when a pod is created; the
+    KEDA operator pods that already run are not re-created. The platform turns both on in the
+    cluster's create (infra/foundation/aks_profiles.py `security_profile`, `keda_profile`), so
+    no restart is ever needed; an update of an existing cluster that adds workload identity
+    next to a running KEDA is refused, with the restart as the fix."""
+    if ctx.resource.type != MANAGED_CLUSTER or ctx.previous is None:
+        return
+    now, before = ctx.resource.inputs, ctx.previous.inputs
+    if not (_keda_on(now) and _workload_identity_on(now)):
+        return
+    if _keda_on(before) and not _workload_identity_on(before):
+        yield ctx.refuse(
+            "keda-before-workload-identity",
+            "this update turns workload identity on while the KEDA add-on already runs: its "
+            "operator pods keep running without the workload identity environment.",
+            "run `kubectl rollout restart deployment keda-operator -n kube-system` right after "
+            "this update (AKS does not restart them), before any azure-workload scaler needs it.",
+        )

@@ -15,6 +15,8 @@ SUBNET = "azure-native:network:Subnet"
 AGC_DELEGATION = "microsoft.servicenetworking/trafficcontrollers"
 AGC_CONFIGURATION_MANAGER = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
 ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io"
@@ -232,11 +234,12 @@ def _subnet_suffix(subnet: PlannedResource) -> str:
 @rule(
     "alb-controller-roles",
     refuses="the ALB controller started before its workload identity holds AppGw for "
-    "Containers Configuration Manager on the TrafficController (or its resource group) and "
-    "Network Contributor on the "
-    "association subnet (it cannot program the frontend: AuthorizationFailed)",
-    source="AGC quickstarts (deploy ALB controller; bring-your-own deployment: 'Delegate "
-    "permissions to managed identity')",
+    "Containers Configuration Manager on the TrafficController (or its resource group), "
+    "Network Contributor on the association subnet and Reader on the AKS node resource group "
+    "(it cannot program the frontend: AuthorizationFailed)",
+    source="AGC quickstarts (deploy ALB controller - Helm, MicrosoftDocs/azure-docs commit "
+    "03e5750, ms.date 2026-02-07: 'Apply Reader role to the AKS managed cluster resource "
+    "group'; bring-your-own deployment: 'Delegate permissions to managed identity')",
 )
 def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
     """The controller writes AGC's configuration with its own identity (chart value
@@ -273,6 +276,9 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
                     "",
                 )
             )
+    for cluster in _known(ctx, MANAGED_CLUSTER):
+        group = node_resource_group(cluster)
+        needed.append((READER, f"/resourcegroups/{group.lower()}", f"Reader on {group}", ""))
     for role, suffix, words, group in needed:
         if principal is None or ctx.grant_age(principal, {role}, (suffix,), group) is None:
             yield ctx.refuse(
@@ -282,6 +288,20 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
                 f"grant {words} to the controller's identity and make the chart depend on the "
                 "grant.",
             )
+
+
+def node_resource_group(cluster: PlannedResource) -> str:
+    """The cluster's node resource group: `nodeResourceGroup` when set, else AKS's default
+    `MC_<group>_<cluster>_<location>` (AKS FAQ "Why are two resource groups created with
+    AKS?")."""
+    explicit = cluster.inputs.get("nodeResourceGroup")
+    if explicit:
+        return str(explicit)
+    name = cluster.inputs.get("resourceName") or cluster.name
+    return (
+        f"MC_{cluster.inputs.get('resourceGroupName', '')}_{name}_"
+        f"{cluster.inputs.get('location', '')}"
+    )
 
 
 FRONTEND = "azure-native:servicenetworking:FrontendsInterface"
