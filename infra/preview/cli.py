@@ -20,28 +20,32 @@ import json
 import multiprocessing
 import os
 import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from infra.cost import commands as cost_commands
+from infra.exit_codes import Exit
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
 from infra.policy.rules import PolicyContext, PolicyReport
 from infra.preview.diff import diff, to_json
-from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
+from infra.preview.engine import OfflineRun, ProgramFailed, RemoteError, portable, run_offline
 from infra.preview.render import render_snapshot
 from infra.preview.report import markdown, print_diff, print_plan
 from infra.preview.snapshot import dumps, to_snapshot
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 
-EXIT_NO_CHANGES = 0
-EXIT_CHANGES = 1
-EXIT_ERROR = 2
-EXIT_BLOCKED = 3
-EXIT_POLICY = 4
+EXIT_NO_CHANGES = Exit.OK
+EXIT_CHANGES = Exit.CHANGES
+EXIT_ERROR = Exit.ERROR
+EXIT_BLOCKED = Exit.BLOCKED
+EXIT_POLICY = Exit.POLICY
 
 
 def _console(stream: Any = None) -> Console:
@@ -87,29 +91,98 @@ def _load_program() -> None:
     import infra.program  # noqa: F401
 
 
+DEBUG_HELP = "on an error, print the full traceback too"
+PLAN_TIMEOUT = 1800.0
+"""Seconds a multi-stack plan waits for its workers (`--timeout`): a stuck worker is an error,
+never a CI job that burns its own timeout and posts nothing."""
+
+
+class StacksFailed(Exception):
+    """Stacks that could not be planned, each with its error (all of them, not the first)."""
+
+    def __init__(self, failures: dict[str, BaseException]) -> None:
+        super().__init__(", ".join(failures))
+        self.failures = failures
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StacksFailed, ({k: portable(v) for k, v in self.failures.items()},))
+
+
 def _snapshot_in_worker(stack: str) -> dict[str, Any]:
-    return plan_snapshot(stack, show_progress=False)
+    """A worker's plan; what it raises must reach the parent intact (see engine.portable)."""
+    try:
+        return plan_snapshot(stack, show_progress=False)
+    except Exception as error:
+        raise portable(error) from None
 
 
-def _snapshots(stacks: list[str], jobs: int, quiet: bool) -> list[dict[str, Any]]:
+def _snapshots(
+    stacks: list[str], jobs: int, quiet: bool, timeout: float = PLAN_TIMEOUT
+) -> list[dict[str, Any]]:
     """Plan several stacks: start-up is paid once, then forked workers plan in parallel
-    (sequentially where fork is unavailable, or with --jobs 1)."""
+    (sequentially where fork is unavailable, or with --jobs 1). Raises StacksFailed naming every
+    stack that failed, a worker that died (BrokenProcessPool) or one still running after
+    `timeout` seconds included."""
     _load_program()
+    snapshots: dict[str, dict[str, Any]] = {}
+    failures: dict[str, BaseException] = {}
     if len(stacks) == 1 or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [plan_snapshot(stack, show_progress=not quiet) for stack in stacks]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(stacks))) as pool:
-        return pool.map(_snapshot_in_worker, stacks)
+        for stack in stacks:
+            try:
+                snapshots[stack] = plan_snapshot(stack, show_progress=not quiet)
+            except Exception as error:
+                failures[stack] = error
+    else:
+        _plan_in_workers(stacks, min(jobs, len(stacks)), timeout, snapshots, failures)
+    if failures:
+        raise StacksFailed({stack: failures[stack] for stack in stacks if stack in failures})
+    return [snapshots[stack] for stack in stacks]
+
+
+def _plan_in_workers(
+    stacks: list[str],
+    workers: int,
+    timeout: float,
+    snapshots: dict[str, dict[str, Any]],
+    failures: dict[str, BaseException],
+) -> None:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    futures = {stack: pool.submit(_snapshot_in_worker, stack) for stack in stacks}
+    _, pending = wait(futures.values(), timeout=timeout)
+    if pending:
+        # A worker still running cannot be cancelled: it is stopped, as `timeout` would.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+    pool.shutdown(wait=not pending, cancel_futures=True)
+    for stack, future in futures.items():
+        if future in pending:
+            failures[stack] = TimeoutError(f"not planned within {timeout:g} s (--timeout)")
+        elif isinstance(error := future.exception(), BrokenProcessPool):
+            failures[stack] = RemoteError(
+                "BrokenProcessPool",
+                f"the worker process planning {stack} died ({error}); "
+                "retry with --jobs 1 to plan in this process",
+            )
+        elif error is not None:
+            failures[stack] = error
+        else:
+            snapshots[stack] = future.result()
 
 
 def _plan(args: argparse.Namespace) -> int:
     if len(args.stack) > 1 and args.out is not None and "{stack}" not in str(args.out):
         return _fail("with several stacks, --out needs {stack} in it, e.g. out/{stack}.json")
     status = EXIT_NO_CHANGES
-    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet)
+    outs = {stack: Path(str(args.out).replace("{stack}", stack)) for stack in args.stack}
+    if args.out:
+        # A plan that fails leaves no file: an old snapshot left in place would be diffed as
+        # this change's (and a new module that does not load would read as "no changes").
+        for out in outs.values():
+            out.unlink(missing_ok=True)
+    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet, args.timeout)
     for stack, snapshot in zip(args.stack, snapshots, strict=True):
         if args.out:
-            out = Path(str(args.out).replace("{stack}", stack))
+            out = outs[stack]
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(dumps(snapshot))
         if not args.quiet:
@@ -190,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser(
         "plan", help="run the program offline and snapshot its desired state"
@@ -202,6 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=os.cpu_count() or 1,
         help="stacks planned in parallel (default: one per CPU)",
+    )
+    plan.add_argument(
+        "--timeout",
+        type=float,
+        default=PLAN_TIMEOUT,
+        help=f"seconds to wait for parallel plans (default {PLAN_TIMEOUT:g})",
     )
     compare = commands.add_parser("diff", help="compare two snapshots")
     compare.add_argument("base", type=Path)
@@ -225,17 +305,47 @@ def main(argv: list[str] | None = None) -> int:
     )
     simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
     cost_handlers = cost_commands.register(commands)
+    for command in commands.choices.values():
+        # Also after the command (`plan dev --debug`); SUPPRESS keeps the top-level value.
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
     args = parser.parse_args(argv)
     handlers = {"plan": _plan, "diff": _diff, "render": _render, "simulate": _simulate}
     handlers |= cost_handlers
     try:
         return handlers[args.command](args)
-    except ProgramFailed as failure:
-        cause = failure.cause
-        return _fail(
-            str(cause) if isinstance(cause, InvalidInput) else f"{type(cause).__name__}: {cause}"
-        )
-    except InvalidInput as error:
-        return _fail(str(error))
-    except (OSError, json.JSONDecodeError, KeyError) as error:
-        return _fail(f"{type(error).__name__}: {error}")
+    except StacksFailed as failed:
+        for stacks, message in _grouped(failed.failures).items():
+            _fail(f"{stacks}: {message}")
+        if getattr(args, "debug", False):
+            for error in failed.failures.values():
+                traceback.print_exception(error, file=sys.stderr)
+        return EXIT_ERROR
+    except (ProgramFailed, InvalidInput, OSError, json.JSONDecodeError, KeyError) as error:
+        if getattr(args, "debug", False):
+            traceback.print_exception(error, file=sys.stderr)
+        stack = f"{error.run.stack}: " if isinstance(error, ProgramFailed) else ""
+        return _fail(stack + describe(error))
+
+
+def describe(error: BaseException) -> str:
+    """An error as the user reads it: bad input as its report, anything else as its type and
+    message (`--debug` adds the traceback)."""
+    if isinstance(error, ProgramFailed):
+        error = error.cause
+    if isinstance(error, InvalidInput):
+        return str(error)
+    if isinstance(error, RemoteError):
+        return f"{error.type_name}: {error.message}"
+    if isinstance(error, TimeoutError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _grouped(failures: dict[str, BaseException]) -> dict[str, str]:
+    """`dev, prod` → one message when the stacks failed alike (a typo in apps/ fails them all)."""
+    by_message: dict[str, list[str]] = {}
+    for stack, error in failures.items():
+        by_message.setdefault(describe(error), []).append(stack)
+    return {", ".join(stacks): message for message, stacks in by_message.items()}
