@@ -189,6 +189,9 @@ def _plan(args: argparse.Namespace) -> int:
             print_plan(snapshot, _console())
             if summary := cost_commands.plan_summary(snapshot):
                 print(summary)
+        else:
+            for warning in (snapshot.get("cost") or {}).get("warnings", ()):
+                print(f"warning: {stack}: {warning}", file=sys.stderr)
         report = policy_report(stack, snapshot)
         if report.violations or report.expired_exceptions or not args.quiet:
             print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
