@@ -21,9 +21,11 @@ import infra
 from infra.cost.refresh import RefreshError
 from infra.cost.sheet import PriceError
 from infra.preview import cli
-from infra.preview.engine import OfflineRun, ProgramFailed, RemoteError, portable
-from infra.preview.stackfile import ROOT
+from infra.preview.engine import OfflineRun, ProgramFailed, RemoteError, portable, run_offline
+from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput, Problem
+from infra.program import build
+from infra.services.render.common import HookFailed, Manifest, PlatformExtensions
 
 PROBLEM = Problem("ports[0].number", "80", "is privileged", "use 8080", "api (apps/shop.py)")
 
@@ -44,6 +46,7 @@ def _samples() -> dict[type[BaseException], BaseException]:
         PriceError: PriceError("no price for x → refresh"),
         RefreshError: RefreshError("the API answered 500"),
         cli.StacksFailed: cli.StacksFailed({"dev": KeyError("x"), "prod": _Unpicklable("a", "b")}),
+        HookFailed: HookFailed("infra.extensions.f", "infra/extensions.py:3", "CronJob a/b", "E"),
     }
 
 
@@ -139,3 +142,42 @@ def test_plan_of_two_stacks_with_a_broken_app_exits_with_an_error(tmp_path: Path
     assert done.stderr.startswith("error: dev, prod: "), done.stderr
     assert "min_replica" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _needs_a_job_template(obj: Manifest) -> Manifest:
+    if obj["kind"] == "CronJob":
+        obj["spec"]["template"] = obj["spec"]["jobTemplat"]
+    return obj
+
+
+def test_a_broken_hook_names_itself_its_line_and_the_object(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    line = inspect.getsourcelines(_needs_a_job_template)[1] + 2
+    extensions = PlatformExtensions(kubernetes_hooks=(_needs_a_job_template,))
+    with pytest.raises(ProgramFailed) as caught:
+        run_offline(read_stack("dev"), lambda: build(extensions=extensions))
+    failure = caught.value.cause
+    assert isinstance(failure, HookFailed)
+    assert failure.hook == "tests.test_cli_errors._needs_a_job_template"
+    assert failure.where == f"tests/test_cli_errors.py:{line}"
+    assert failure.object == "CronJob storefront/catalog-reindex"
+    assert failure.error == "KeyError: 'jobTemplat'"
+    assert isinstance(failure.__cause__, KeyError)  # what --debug prints
+
+
+def test_debug_prints_the_traceback_and_the_plain_error_does_not(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def failing(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
+        raise ProgramFailed(OfflineRun(stack, "platform"), KeyError("jobTemplate"))
+
+    monkeypatch.setattr(cli, "_load_program", lambda: None)
+    monkeypatch.setattr(cli, "plan_snapshot", failing)
+    assert cli.main(["plan", "dev"]) == cli.EXIT_ERROR
+    plain = capsys.readouterr().err
+    assert plain == "error: dev: KeyError: 'jobTemplate'\n"
+    assert cli.main(["plan", "dev", "--debug"]) == cli.EXIT_ERROR
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
+    assert cli.main(["--debug", "render", "dev", "--out", "x"]) == cli.EXIT_ERROR
+    assert "Traceback (most recent call last)" in capsys.readouterr().err
