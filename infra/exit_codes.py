@@ -1,5 +1,5 @@
 """Every command's exit codes, in one place: `docs/cli.md` shows this table (a test keeps the
-two equal) and each entry point returns these constants.
+two equal), `dev.py --help` prints it, and each entry point returns these constants.
 
 Standard library only: `dev.py` reads it before `.venv` exists.
 """
@@ -13,12 +13,20 @@ class Exit(IntEnum):
     """What a command's exit status means (as `kubectl diff` for the diff-like ones)."""
 
     OK = 0
-    """Success; `diff`: no changes."""
     CHANGES = 1
-    """`diff`: changes; `simulate`: Azure would refuse a step; `image_lock verify`: a mismatch."""
     ERROR = 2
-    """Bad input, a usage error, or a plan that could not run (it names the stack and the fix)."""
     BLOCKED = 3
-    """`diff`: protection would block a change; `release decide`: roll back."""
     POLICY = 4
-    """`plan`: a mandatory policy rule is violated (the report names each rule id)."""
+
+
+MEANING: dict[Exit, str] = {
+    Exit.OK: "success; `diff`/`against`: no changes",
+    Exit.CHANGES: "`diff`/`against`: changes; `simulate`: Azure would refuse a step; "
+    "`images verify`: the registry differs from the lock",
+    Exit.ERROR: "an error: bad input, a usage error, a plan or base that could not run "
+    "(the message names the stack and the fix)",
+    Exit.BLOCKED: "`diff`/`against`: protection would block a change (a protected resource "
+    "deleted or replaced); `release decide`: roll back",
+    Exit.POLICY: "`plan`/`against`: a mandatory policy rule is violated (the report names "
+    "each rule id)",
+}

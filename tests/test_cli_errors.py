@@ -21,6 +21,7 @@ import infra
 from infra.cost.refresh import RefreshError
 from infra.cost.sheet import PriceError
 from infra.preview import cli
+from infra.preview.against import BaseFailed
 from infra.preview.engine import OfflineRun, ProgramFailed, RemoteError, portable, run_offline
 from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput, Problem
@@ -46,6 +47,7 @@ def _samples() -> dict[type[BaseException], BaseException]:
         PriceError: PriceError("no price for x → refresh"),
         RefreshError: RefreshError("the API answered 500"),
         cli.StacksFailed: cli.StacksFailed({"dev": KeyError("x"), "prod": _Unpicklable("a", "b")}),
+        BaseFailed: BaseFailed("main", "dev", "error: dev: 1 problem"),
         HookFailed: HookFailed("infra.extensions.f", "infra/extensions.py:3", "CronJob a/b", "E"),
     }
 

@@ -1,15 +1,15 @@
 """`python -m infra.preview`: see what a change does before it is applied, with no cloud account.
 
-    python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet]
+    python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet] [--json]
     python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
+    python -m infra.preview against REV STACK [STACK ...] [--format ...] [--out DIR]
     python -m infra.preview render STACK --out DIR
-    python -m infra.preview simulate STACK [STACK ...] [--all]
+    python -m infra.preview simulate STACK [STACK ...] [--all] [--json]
     python -m infra.preview simulate STACK --foundation F.json --full F.json   (recorded plans)
+    python -m infra.preview cost STACK [STACK ...] [--format text|markdown|json]
+    python -m infra.preview prices refresh --region R --currency C
 
-Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
-would block (a protected resource deleted or replaced). `plan` exits 0, 2, or 4 when a mandatory
-policy rule is violated (the report names each rule id); `render` exits 0 or 2; `simulate`
-(the deploy simulator, infra/simulate) exits 0 when Azure would refuse nothing, 1 otherwise.
+`--debug` (anywhere) adds the traceback to an error. Exit codes: docs/cli.md (infra/exit_codes.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import io
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor, wait
@@ -33,6 +34,8 @@ from infra.exit_codes import Exit
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
 from infra.policy.rules import PolicyContext, PolicyReport
+from infra.preview.against import BaseFailed
+from infra.preview.arguments import DEBUG_HELP, PLAN_TIMEOUT, add_commands
 from infra.preview.diff import diff, to_json
 from infra.preview.engine import OfflineRun, ProgramFailed, RemoteError, portable, run_offline
 from infra.preview.render import render_snapshot
@@ -89,12 +92,6 @@ def _load_program() -> None:
 
     preload_providers()
     import infra.program  # noqa: F401
-
-
-DEBUG_HELP = "on an error, print the full traceback too"
-PLAN_TIMEOUT = 1800.0
-"""Seconds a multi-stack plan waits for its workers (`--timeout`): a stuck worker is an error,
-never a CI job that burns its own timeout and posts nothing."""
 
 
 class StacksFailed(Exception):
@@ -179,12 +176,18 @@ def _plan(args: argparse.Namespace) -> int:
         # this change's (and a new module that does not load would read as "no changes").
         for out in outs.values():
             out.unlink(missing_ok=True)
-    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet, args.timeout)
+    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet or args.json, args.timeout)
+    summaries: dict[str, Any] = {}
     for stack, snapshot in zip(args.stack, snapshots, strict=True):
         if args.out:
             out = outs[stack]
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(dumps(snapshot))
+        if args.json:
+            report = policy_report(stack, snapshot)
+            summaries[stack] = plan_json(snapshot, report)
+            status = EXIT_POLICY if report.enforced else status
+            continue
         if not args.quiet:
             print_plan(snapshot, _console())
             if summary := cost_commands.plan_summary(snapshot):
@@ -197,22 +200,74 @@ def _plan(args: argparse.Namespace) -> int:
             print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
         if report.enforced:
             status = EXIT_POLICY
+    if args.json:
+        sys.stdout.write(json.dumps({"stacks": summaries}, indent=2, sort_keys=True) + "\n")
     return status
+
+
+def plan_json(snapshot: dict[str, Any], report: PolicyReport) -> dict[str, Any]:
+    """What `plan --json` says of a stack: resources by type, the cost totals with what is not
+    priced, and every policy violation (the snapshot itself is `--out`'s)."""
+    by_type: dict[str, int] = {}
+    for resource in snapshot.get("resources", []):
+        by_type[resource["type"]] = by_type.get(resource["type"], 0) + 1
+    cost = snapshot.get("cost")
+    return {
+        "resources": len(snapshot.get("resources", [])),
+        "byType": dict(sorted(by_type.items())),
+        "cost": None
+        if cost is None
+        else {
+            "currency": cost["currency"],
+            "floor": cost["stack"]["floor"],
+            "ceiling": cost["stack"]["ceiling"],
+            "services": cost["services"],
+            "notPriced": cost["notPriced"],
+            "warnings": cost.get("warnings", []),
+        },
+        "policy": {
+            "violations": [
+                {
+                    "rule": v.rule.id,
+                    "severity": v.severity.value,
+                    "enforced": v.enforced,
+                    "resource": f"{v.resource.type} {v.resource.name}",
+                    "message": v.message,
+                    "exceptedBy": v.excepted_by,
+                }
+                for v in report.violations
+            ],
+            "expiredExceptions": list(report.expired_exceptions),
+        },
+    }
 
 
 def _diff(args: argparse.Namespace) -> int:
     base = json.loads(args.base.read_text())
     head = json.loads(args.head.read_text())
+    text, code = _diff_report(base, head, args.format, to_terminal=args.out is None)
+    if args.out is not None:
+        args.out.write_text(text)
+    elif text:
+        sys.stdout.write(text)
+    return code
+
+
+def _diff_report(
+    base: dict[str, Any], head: dict[str, Any], form: str, *, to_terminal: bool
+) -> tuple[str, int]:
+    """The diff of two snapshots in `form` and its exit code; a text diff for the terminal is
+    printed (in colour where it can be) and only its cost lines returned."""
     result = diff(base, head)
     spend = cost_commands.diff_cost(base, head)
-    if args.format == "json":
+    if form == "json":
         text = json.dumps({**to_json(result), "cost": spend.to_json()}, indent=2, sort_keys=True)
         text += "\n"
-    elif args.format == "markdown":
+    elif form == "markdown":
         text = cost_commands.diff_markdown(spend) + markdown(result)
     else:
         text = ""
-        if args.out is None:
+        if to_terminal:
             print_diff(result, _console())
         else:
             buffer = Console(record=True, no_color=True, width=200, file=io.StringIO())
@@ -220,13 +275,54 @@ def _diff(args: argparse.Namespace) -> int:
             text = buffer.export_text()
         if cost_text := cost_commands.diff_text(spend):
             text += cost_text + "\n"
-    if args.out is not None:
-        args.out.write_text(text)
-    elif text:
-        sys.stdout.write(text)
     if result.empty:
-        return EXIT_NO_CHANGES
-    return EXIT_BLOCKED if result.blocked else EXIT_CHANGES
+        return text, EXIT_NO_CHANGES
+    return text, EXIT_BLOCKED if result.blocked else EXIT_CHANGES
+
+
+SUFFIX = {"text": "txt", "markdown": "md", "json": "json"}
+
+
+def _against(args: argparse.Namespace) -> int:
+    """Plan the base from a worktree of REV and the head here; diff each stack (see against.py).
+    Exit: 2 when either side does not plan, else 4 for an enforced policy rule in the head,
+    else the worst diff (3 blocked, 1 changes, 0 none)."""
+    from infra.preview.against import plan_base
+
+    stacks = list(args.stack)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for stale in [p for s in stacks for p in args.out.glob(f"*-{s}.*")]:
+            stale.unlink()  # a failed run leaves nothing that reads as a result
+    base = plan_base(args.rev, stacks, args.timeout)
+    if base.note:
+        print(f"note: {base.note}", file=sys.stderr)
+    heads = _snapshots(stacks, args.jobs, True, args.timeout)
+    codes: list[int] = []
+    policy = False
+    for stack, head in zip(stacks, heads, strict=True):
+        text, code = _diff_report(
+            base.snapshots[stack], head, args.format, to_terminal=args.format == "text"
+        )
+        codes.append(code)
+        if args.out is not None:
+            (args.out / f"base-{stack}.json").write_text(dumps(base.snapshots[stack]))
+            (args.out / f"head-{stack}.json").write_text(dumps(head))
+            written = text
+            if args.format == "text":
+                written, _ = _diff_report(base.snapshots[stack], head, "text", to_terminal=False)
+            (args.out / f"diff-{stack}.{SUFFIX[args.format]}").write_text(written)
+        sys.stdout.write(text)
+        report = policy_report(stack, head)
+        if report.violations or report.expired_exceptions:
+            print(format_report(report), file=sys.stderr)
+        policy = policy or bool(report.enforced)
+    if policy:
+        return EXIT_POLICY
+    for code in (EXIT_BLOCKED, EXIT_CHANGES):
+        if code in codes:
+            return code
+    return EXIT_NO_CHANGES
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -238,7 +334,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from infra.simulate.report import print_simulation
+    from infra.simulate.report import print_simulation, simulation_json
     from infra.simulate.scenario import simulate, simulate_files
 
     if (args.foundation is None) != (args.full is None):
@@ -249,14 +345,20 @@ def _simulate(args: argparse.Namespace) -> int:
         _load_program()
     console = _console()
     status = EXIT_NO_CHANGES
+    results: dict[str, Any] = {}
     for stack in args.stack:
         if args.full is not None:
             simulation = simulate_files(stack, args.foundation, args.full)
         else:
             simulation = simulate(stack)
-        print_simulation(simulation, console, every=args.all)
+        if args.json:
+            results[stack] = simulation_json(simulation)
+        else:
+            print_simulation(simulation, console, every=args.all)
         if not simulation.ok:
             status = EXIT_CHANGES
+    if args.json:
+        sys.stdout.write(json.dumps({"stacks": results}, indent=2, sort_keys=True) + "\n")
     return status
 
 
@@ -268,54 +370,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
-    plan = commands.add_parser(
-        "plan", help="run the program offline and snapshot its desired state"
-    )
-    plan.add_argument("stack", nargs="+", help="stack name(s), e.g. dev prod")
-    plan.add_argument("--out", type=Path, help="write the JSON snapshot here ({stack} for several)")
-    plan.add_argument("--quiet", action="store_true", help="no tree, no progress")
-    plan.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="stacks planned in parallel (default: one per CPU)",
-    )
-    plan.add_argument(
-        "--timeout",
-        type=float,
-        default=PLAN_TIMEOUT,
-        help=f"seconds to wait for parallel plans (default {PLAN_TIMEOUT:g})",
-    )
-    compare = commands.add_parser("diff", help="compare two snapshots")
-    compare.add_argument("base", type=Path)
-    compare.add_argument("head", type=Path)
-    compare.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    compare.add_argument("--out", type=Path, help="write the report here instead of stdout")
-    render = commands.add_parser(
-        "render", help="write Kubernetes YAML, Azure JSON and a topology diagram"
-    )
-    render.add_argument("stack")
-    render.add_argument("--out", type=Path, required=True)
-    simulation = commands.add_parser(
-        "simulate",
-        help="replay a first deploy (foundation, bootstrap, services) and a second deploy "
-        "against a model of Azure's rules",
-    )
-    simulation.add_argument("stack", nargs="+")
-    simulation.add_argument("--all", action="store_true", help="every refusal, not the first")
-    simulation.add_argument(
-        "--foundation", type=Path, help="snapshot planned with platform:deployServices false"
-    )
-    simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
-    cost_handlers = cost_commands.register(commands)
-    for command in commands.choices.values():
-        # Also after the command (`plan dev --debug`); SUPPRESS keeps the top-level value.
-        command.add_argument(
-            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
-        )
+    add_commands(commands)
     args = parser.parse_args(argv)
-    handlers = {"plan": _plan, "diff": _diff, "render": _render, "simulate": _simulate}
-    handlers |= cost_handlers
+    handlers = {
+        "plan": _plan,
+        "diff": _diff,
+        "against": _against,
+        "render": _render,
+        "simulate": _simulate,
+    }
+    handlers |= cost_commands.HANDLERS
     try:
         return handlers[args.command](args)
     except StacksFailed as failed:
@@ -325,7 +389,15 @@ def main(argv: list[str] | None = None) -> int:
             for error in failed.failures.values():
                 traceback.print_exception(error, file=sys.stderr)
         return EXIT_ERROR
-    except (ProgramFailed, InvalidInput, OSError, json.JSONDecodeError, KeyError) as error:
+    except (
+        ProgramFailed,
+        InvalidInput,
+        BaseFailed,
+        OSError,
+        subprocess.TimeoutExpired,
+        json.JSONDecodeError,
+        KeyError,
+    ) as error:
         if getattr(args, "debug", False):
             traceback.print_exception(error, file=sys.stderr)
         stack = f"{error.run.stack}: " if isinstance(error, ProgramFailed) else ""
@@ -341,7 +413,7 @@ def describe(error: BaseException) -> str:
         return str(error)
     if isinstance(error, RemoteError):
         return f"{error.type_name}: {error.message}"
-    if isinstance(error, TimeoutError):
+    if isinstance(error, (TimeoutError, BaseFailed)):
         return str(error)
     return f"{type(error).__name__}: {error}"
 
