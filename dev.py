@@ -94,17 +94,20 @@ def _sync_with_uv(uv: str) -> bool:
     Python running this script. False (with uv's reason) when it fails, e.g. a lock older than
     pyproject.toml: --locked refuses to re-resolve rather than install other versions."""
     _say("installing uv.lock into .venv (uv sync --locked)")
-    done = subprocess.run(
+    with subprocess.Popen(
         [uv, "sync", "--locked", "--python", sys.executable],
         cwd=ROOT,
         env={**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)},
         stderr=subprocess.PIPE,
         text=True,
-        check=False,
-    )
-    if done.returncode == 0:
+    ) as process:
+        reason: list[str] = []
+        for line in process.stderr or ():
+            sys.stderr.write(line)  # uv's progress, as it comes
+            if line.strip():
+                reason.append(line)
+    if process.returncode == 0:
         return True
-    reason = [line for line in done.stderr.splitlines() if line.strip()]
     _say(
         "uv sync --locked failed"
         + (f" ({reason[-1].strip()})" if reason else "")
