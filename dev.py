@@ -79,14 +79,25 @@ def _uv() -> str | None:
         return str(local)
     _say(f"uv is not on the PATH: installing uv {UV_VERSION} into .venv-tools/ (from PyPI)")
     try:
-        venv.EnvBuilder(with_pip=True).create(TOOLS)
-        pip = local.parent / ("python.exe" if os.name == "nt" else "python")
-        quiet = ["--disable-pip-version-check", "-q"]
-        subprocess.run([str(pip), "-m", "pip", "install", *quiet, f"uv=={UV_VERSION}"], check=True)
+        _install_uv()
     except (OSError, subprocess.CalledProcessError) as error:
         _say(f"could not install uv ({error}): using pip")
         return None
     return str(local) if local.exists() else None
+
+
+def _install_uv() -> None:
+    """`pip install --target .venv-tools uv==UV_VERSION` (the wheel carries the binary) with this
+    Python's pip, or, where it has none, with the pip of a throwaway venv (slower)."""
+    python = sys.executable
+    probe = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        helper = TOOLS / "pip-venv"
+        venv.EnvBuilder(with_pip=True).create(helper)
+        python = str(helper / ("Scripts" if os.name == "nt" else "bin") / "python")
+    quiet = ["--disable-pip-version-check", "-q"]
+    command = [python, "-m", "pip", "install", *quiet, "--target", str(TOOLS)]
+    subprocess.run([*command, f"uv=={UV_VERSION}"], check=True)
 
 
 def _sync_with_uv(uv: str) -> bool:

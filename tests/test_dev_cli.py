@@ -175,24 +175,17 @@ def test_without_uv_on_the_path_uv_is_installed_into_the_tool_folder(
     monkeypatch.setattr(dev, "TOOLS", tmp_path / ".venv-tools")
     monkeypatch.setattr(dev.shutil, "which", lambda _name: None)
     monkeypatch.delenv("DEV_INSTALLER", raising=False)
-    created: list[Path] = []
     commands: list[list[str]] = []
 
-    class Builder:
-        def __init__(self, **_: object) -> None:
-            pass
-
-        def create(self, path: Path) -> None:
-            created.append(Path(path))
-
-    def install(command: list[str], **_: object) -> None:
+    def run(command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
         commands.append(command)
-        dev._tool_uv().parent.mkdir(parents=True, exist_ok=True)
-        dev._tool_uv().write_text("")
+        if "install" in command:
+            dev._tool_uv().parent.mkdir(parents=True, exist_ok=True)
+            dev._tool_uv().write_text("")
+        return subprocess.CompletedProcess(command, 0)
 
-    monkeypatch.setattr(dev.venv, "EnvBuilder", Builder)
-    monkeypatch.setattr(dev.subprocess, "run", install)
+    monkeypatch.setattr(dev.subprocess, "run", run)
     assert dev._uv() == str(tmp_path / ".venv-tools" / "bin" / "uv")
-    assert created == [tmp_path / ".venv-tools"]
-    assert commands[0][-1] == f"uv=={dev.UV_VERSION}"
+    install = commands[-1]
+    assert install[-3:] == ["--target", str(tmp_path / ".venv-tools"), f"uv=={dev.UV_VERSION}"]
     assert ".venv-tools/" in (ROOT / ".gitignore").read_text()
