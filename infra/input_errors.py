@@ -20,12 +20,30 @@ from infra.problems import Problem, show
 Loc = tuple[Any, ...]
 
 
+SIMILARITY = 0.8
+"""The least difflib ratio (case ignored) for a suggestion. difflib's default, 0.6, offered
+`identity-api` for `inventory-api` (0.72: the shared `-api` carries it); a real slip of one or
+two letters scores above 0.8 (`idenity-api` 0.96, `orders-api` → `ordering-api` 0.82)."""
+
+
 def did_you_mean(word: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
     """Up to `limit` names the user probably meant: the most similar first (difflib's ratio,
-    as `git` and `pip` suggest), then names sharing the first three letters."""
+    as `git` and `pip` suggest, at least SIMILARITY), then names the word is a prefix of, or
+    that are a prefix of it (`basket` → `basket-api`), for words of three letters or more."""
     names = list(dict.fromkeys(candidates))
-    close = difflib.get_close_matches(word, names, n=limit)
-    close += [n for n in names if n.startswith(word[:3]) and n not in close]
+    by_folded: dict[str, str] = {}
+    for name in names:
+        by_folded.setdefault(name.casefold(), name)
+    folded = word.casefold()
+    close = [
+        by_folded[n]
+        for n in difflib.get_close_matches(folded, list(by_folded), n=limit, cutoff=SIMILARITY)
+    ]
+    if len(folded) >= 3:
+        for name in names:
+            other = name.casefold()
+            if name not in close and (other.startswith(folded) or folded.startswith(other)):
+                close.append(name)
     return close[:limit]
 
 

@@ -45,6 +45,10 @@ class InvalidInput(Exception):
             lines.append(("  " if problem.group else "") + problem.render())
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Rebuilt from (subject, problems), e.g. when a plan's worker process reports it."""
+        return (InvalidInput, (self.subject, self.problems))
+
 
 def show(value: object, limit: int = 80) -> str:
     """A short, single-line rendering of a user's value for an error message."""

@@ -16,7 +16,7 @@ from infra.cost.delta import cost_delta
 from infra.cost.model import estimate
 from infra.cost.plan import estimate_for
 from infra.cost.refresh import build_sheet, fetch, refresh
-from infra.cost.report import delta_markdown, estimate_markdown
+from infra.cost.report import delta_markdown, estimate_markdown, estimate_text
 from infra.cost.sheet import PRICES_DIR, PriceError, load_sheet, parse_sheet
 from infra.policy.evaluate import evaluate, resources_of_snapshot
 from infra.policy.rules import PolicyContext
@@ -471,14 +471,34 @@ def test_budget_enforcement_defaults_to_mandatory_in_prod_only() -> None:
 # ------------------------------------------------------------------ bad input
 
 
-def test_an_unknown_vm_size_names_the_pool_and_the_fix() -> None:
-    with pytest.raises(InvalidInput) as error:
-        estimate(_snapshot(_cluster(_pool(vmSize="Standard_E4s_v5"))), _config(), SHEET)
-    text = str(error.value)
-    assert "problems in the cost estimate" in text
+def test_an_unknown_vm_size_is_a_warning_and_not_priced_never_a_refusal() -> None:
+    result = estimate(_snapshot(_cluster(_pool(vmSize="Standard_E4s_v5"))), _config(), SHEET)
+    text = "\n".join(p.render() for p in result.warnings)
     assert "agentPoolProfiles[user]" in text
     assert "Standard_E4s_v5" in text
     assert "python -m infra.preview prices refresh --region testregion --currency USD" in text
+    # never a zero: the pool's line is left out and its cluster listed as not priced
+    assert [line.item for line in result.lines if line.item == "AKS node pool user"] == []
+    assert "azure-native:containerservice:ManagedCluster" in {t for t, _, _ in result.not_priced}
+    assert "warning: " in estimate_text(result.to_json(), "dev")
+
+
+def test_a_region_without_a_sheet_still_previews_with_everything_not_priced(
+    dev: OfflineRun,
+) -> None:
+    values = {k.split(":", 1)[1]: v for k, v in read_stack("dev").values.items()}
+    config = platform_config_from_values({**values, "location": "swedencentral"})
+    result = estimate_for(to_snapshot(dev), config)
+    assert [line.item for line in result.lines if line.prices] == []  # only what needs none
+    assert {t for t, _, _ in result.not_priced} >= {
+        "azure-native:containerservice:ManagedCluster",
+        "azure-native:app:ContainerApp",
+    }
+    (warning,) = result.warnings
+    assert warning.path == "platform:location"
+    assert "prices refresh --region swedencentral" in warning.fix
+    head = {"stack": "dev", "cost": result.to_json()}
+    assert "Not priced" in delta_markdown(cost_delta(head, head))
 
 
 def test_a_region_without_a_sheet_names_the_key_and_the_refresh_command(tmp_path: Path) -> None:
@@ -671,3 +691,23 @@ def test_every_deployment_mounting_a_key_vault_class_pays_its_reads() -> None:
     # 2 secrets polled every 2 minutes by each pod: the stable's 2 pods read twice the canary's 1.
     assert reads["shop"].floor == pytest.approx(2 * reads["shop-canary"].floor)
     assert reads["shop-canary"].floor > 0
+
+
+def test_plan_of_a_stack_in_a_region_without_prices_previews_and_exits_0(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing price is a warning, never a refusal to preview (it was exit 2)."""
+    from infra.preview import cli
+
+    original = cli.read_stack
+
+    def in_sweden(stack: str) -> Any:
+        config = original(stack)
+        values = {**config.values, "platform:location": "swedencentral"}
+        return dataclasses.replace(config, values=values)
+
+    monkeypatch.setattr(cli, "read_stack", in_sweden)
+    assert cli.main(["plan", "dev", "--jobs", "1"]) == cli.EXIT_NO_CHANGES
+    out = capsys.readouterr().out
+    assert "not priced: " in out
+    assert "warning: platform:location = swedencentral: no price sheet" in out

@@ -10,12 +10,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from infra.cost.delta import CostDelta, cost_delta
 from infra.cost.plan import COST_KEY
 from infra.cost.report import delta_markdown, delta_text, estimate_markdown, estimate_text
+from infra.exit_codes import Exit
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -59,7 +59,7 @@ def _cost(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(documents, indent=2, sort_keys=True) + "\n")
     else:
         sys.stdout.write("\n".join(out) + "\n")
-    return 0
+    return Exit.OK
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -75,30 +75,15 @@ def _refresh(args: argparse.Namespace) -> int:
             "like westeurope and an ISO 4217 code like EUR",
             file=sys.stderr,
         )
-        return 2
+        return Exit.ERROR
     try:
         path = refresh(args.region, args.currency, args.out)
     except RefreshError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return Exit.ERROR
     print(f"wrote {path}")
-    return 0
+    return Exit.OK
 
 
-def register(commands: Any) -> dict[str, Handler]:
-    """Add `cost` and `prices` to the preview's subcommands; return their handlers."""
-    import os
-
-    cost = commands.add_parser("cost", help="monthly cost estimate per service and stack")
-    cost.add_argument("stack", nargs="+")
-    cost.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    cost.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    prices = commands.add_parser("prices", help="the pinned price sheets")
-    actions = prices.add_subparsers(dest="action", required=True)
-    refresh = actions.add_parser(
-        "refresh", help="rebuild a sheet from the Azure Retail Prices API (needs network)"
-    )
-    refresh.add_argument("--region", required=True, help="an Azure region, e.g. westeurope")
-    refresh.add_argument("--currency", default="USD", help="e.g. USD, EUR")
-    refresh.add_argument("--out", type=Path, help="where to write (default infra/cost/prices/)")
-    return {"cost": _cost, "prices": _refresh}
+HANDLERS: dict[str, Handler] = {"cost": _cost, "prices": _refresh}
+"""The handlers of `cost` and `prices` (their options: infra/preview/arguments.py)."""

@@ -50,6 +50,8 @@ class CostDelta:
     """Every service whose estimate changed (and `platform` for the shared resources)."""
     estimated: bool
     """False when neither snapshot carries an estimate (e.g. the local stack)."""
+    warnings: tuple[str, ...] = ()
+    """The head estimate's missing prices: its figures leave those resources out."""
 
     @property
     def changed(self) -> bool:
@@ -64,6 +66,7 @@ class CostDelta:
             "total": self.total.to_json(),
             "services": {s.name: s.to_json() for s in self.services},
             "changed": self.changed,
+            "warnings": list(self.warnings),
         }
 
 
@@ -112,4 +115,5 @@ def cost_delta(base: dict[str, Any], head: dict[str, Any]) -> CostDelta:
         total=Change("stack", _total(before), _total(after)),
         services=changes,
         estimated=bool(before or after),
+        warnings=tuple(str(w) for w in (after or {}).get("warnings", ())),
     )

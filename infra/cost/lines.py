@@ -15,6 +15,8 @@ HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
 PLATFORM = "platform"
+MISSING = "missing"
+"""The source of a price the sheet lacks: a line quoting one is left out of the estimate."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Context:
             return self.sheet.price(meter, free_tier=free_tier)
         except PriceError as error:
             self._problem(resource, meter.key, str(error))
-            return Price(meter.key, 0.0, meter.unit, "missing", "", True)
+            return Price(meter.key, 0.0, meter.unit, MISSING, "", True)
 
     def vm_size(self, arm_sku: str, resource: str) -> VmSize | None:
         try:

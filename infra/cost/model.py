@@ -16,7 +16,7 @@ from typing import Any
 
 from infra.config import CostConfig, PlatformConfig
 from infra.cost import aks, container_apps, gateway, shared
-from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line, fine, money
+from infra.cost.lines import HOURS_PER_MONTH, MISSING, PLATFORM, Context, Line, fine, money
 from infra.cost.sheet import PriceSheet
 from infra.cost.workloads import CHART
 from infra.problems import InvalidInput, Problem
@@ -83,6 +83,9 @@ class Estimate:
     """(type, name, why) of resources the model has no price for."""
     assumptions: CostConfig
     budget: dict[str, Any] | None
+    warnings: tuple[Problem, ...] = ()
+    """Missing prices (a region without a sheet, a meter or VM size not in it): each resource
+    they touch is listed as not priced, and the preview goes on."""
 
     @property
     def floor(self) -> float:
@@ -134,6 +137,7 @@ class Estimate:
             "notEstimated": list(NOT_ESTIMATED),
             "assumptions": self.assumptions.model_dump(mode="json", by_alias=True),
             "budget": self.budget,
+            **({"warnings": [p.render().strip() for p in self.warnings]} if self.warnings else {}),
         }
 
 
@@ -145,8 +149,15 @@ def _budget(config: PlatformConfig) -> dict[str, Any] | None:
     return {"monthly": cost.budget_monthly, "enforcement": enforcement, "basis": cost.budget_basis}
 
 
-def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet) -> Estimate:
-    """Price every resource of a plan; raise one InvalidInput listing every missing price."""
+def estimate(
+    snapshot: dict[str, Any],
+    config: PlatformConfig,
+    sheet: PriceSheet,
+    problems: tuple[Problem, ...] = (),
+) -> Estimate:
+    """Price every resource of a plan. A missing price is never a refusal and never a zero: the
+    lines it would have priced are left out, their resources listed as not priced, and the
+    problem (with its fix) kept as a warning; `problems` are warnings found before (no sheet)."""
     if sheet.currency != config.cost.currency:
         raise InvalidInput(
             "the cost estimate",
@@ -160,7 +171,7 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
                 )
             ],
         )
-    ctx = Context(sheet, config.cost)
+    ctx = Context(sheet, config.cost, list(problems))
     resources = [r for r in snapshot.get("resources", []) if r.get("custom") or r["type"] == CHART]
     lines: list[Line] = []
     not_priced: list[tuple[str, str, str]] = []
@@ -180,8 +191,8 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
     grant = container_apps.free_grant_line(apps, ctx)
     if grant is not None:
         lines.append(grant)
-    if ctx.problems:
-        raise InvalidInput("the cost estimate", ctx.problems)
+    lines, unpriced = _without_missing_prices(lines, ctx.problems)
+    not_priced += unpriced
     lines.sort(key=lambda line: (line.service != PLATFORM, line.service, line.item, line.resource))
     return Estimate(
         currency=sheet.currency,
@@ -201,7 +212,30 @@ def estimate(snapshot: dict[str, Any], config: PlatformConfig, sheet: PriceSheet
             )
             for line in lines
         ),
-        not_priced=tuple(sorted(not_priced)),
+        not_priced=tuple(sorted(set(not_priced))),
         assumptions=config.cost,
         budget=_budget(config),
+        warnings=tuple(ctx.problems),
     )
+
+
+def _without_missing_prices(
+    lines: list[Line], problems: list[Problem]
+) -> tuple[list[Line], list[tuple[str, str, str]]]:
+    """The lines whose every price is in the sheet, and (type, name, why) of each resource
+    a missing price or VM size touched."""
+    unpriced: list[tuple[str, str, str]] = []
+    for problem in problems:
+        kind, _, rest = problem.path.partition(" ")
+        if not rest:
+            continue  # a stack key (no sheet): the lines it leaves out name their resources
+        unpriced.append((kind, rest.split(" ", 1)[0], f"{problem.problem} → {problem.fix}"))
+    kept: list[Line] = []
+    for line in lines:
+        missing = [p.meter for p in line.prices if p.source == MISSING]
+        if not missing:
+            kept.append(line)
+            continue
+        kind, _, rest = line.resource.partition(" ")
+        unpriced.append((kind, rest, f"{line.item}: no price for {', '.join(missing)}"))
+    return kept, unpriced

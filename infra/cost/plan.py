@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from infra.config import NAMESPACE, PlatformConfig
 from infra.cost.model import Estimate, estimate
-from infra.cost.sheet import PriceError, load_sheet
-from infra.problems import InvalidInput, Problem
+from infra.cost.sheet import PriceError, PriceSheet, load_sheet
+from infra.problems import Problem
 
 COST_KEY = "cost"
 
 
 def estimate_for(snapshot: dict[str, Any], config: PlatformConfig) -> Estimate:
-    """Raises InvalidInput (naming the key or resource and the fix) when a price is missing."""
+    """The estimate with the stack's sheet; without one (a new region or currency) every
+    resource is listed as not priced, with the refresh command as a warning, never an error."""
     try:
         sheet = load_sheet(config.location, config.cost.currency)
     except PriceError as error:
         problem, _, fix = str(error).partition(" → ")
-        raise InvalidInput(
-            "the cost estimate",
-            [Problem(f"{NAMESPACE}:location", config.location, problem, fix)],
-        ) from None
+        empty = PriceSheet(config.location, config.cost.currency, "", "", ())
+        warning = Problem(f"{NAMESPACE}:location", config.location, problem, fix)
+        # One warning: each meter's own "no price" would only repeat it.
+        return dataclasses.replace(estimate(snapshot, config, empty), warnings=(warning,))
     return estimate(snapshot, config, sheet)
 
 

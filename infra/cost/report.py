@@ -67,6 +67,7 @@ def estimate_text(cost: dict[str, Any], stack: str) -> str:
         lines.append(
             "  not priced: " + ", ".join(f"{n['type']} {n['name']}" for n in cost["notPriced"])
         )
+    lines += [f"  warning: {warning}" for warning in cost.get("warnings", ())]
     if cost.get("budget"):
         budget = cost["budget"]
         lines.append(
@@ -102,6 +103,7 @@ def estimate_markdown(cost: dict[str, Any], stack: str) -> str:
         out.append(
             "Not priced: " + ", ".join(f"`{n['type']}` {n['name']}" for n in cost["notPriced"])
         )
+    out += [f"Warning (not priced): {warning}" for warning in cost.get("warnings", ())]
     out.append("Not estimated: " + "; ".join(cost["notEstimated"]) + ".")
     return "\n".join(out) + "\n"
 
@@ -152,8 +154,19 @@ def _one_sided(delta: CostDelta) -> str:
     )
 
 
+def _warnings_markdown(delta: CostDelta) -> str:
+    return "".join(f"> **Not priced**: {w}\n" for w in delta.warnings) + (
+        "\n" if delta.warnings else ""
+    )
+
+
 def delta_markdown(delta: CostDelta) -> str:
-    """The cost section of a pull-request comment; empty when the estimate did not move."""
+    """The cost section of a pull-request comment; empty when the estimate did not move (and
+    no price was missing)."""
+    return _delta_markdown(delta) + _warnings_markdown(delta)
+
+
+def _delta_markdown(delta: CostDelta) -> str:
     if not delta.estimated:
         return ""
     if delta.total.before is None or delta.total.after is None:
@@ -177,6 +190,11 @@ def delta_markdown(delta: CostDelta) -> str:
 
 
 def delta_text(delta: CostDelta) -> str:
+    text = _delta_text(delta)
+    return "\n".join([text, *(f"  not priced: {w}" for w in delta.warnings)]).strip("\n")
+
+
+def _delta_text(delta: CostDelta) -> str:
     if not delta.estimated:
         return ""
     if delta.total.before is None or delta.total.after is None:

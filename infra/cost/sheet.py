@@ -3,8 +3,9 @@
 `infra/cost/prices/<region>-<CURRENCY>.json` holds the API's items (its own field names, so a
 refresh is mechanical) plus, on each, where the number came from and as of when (`x-source`,
 `x-asOf`, `x-approximate`), and the vCPU/memory of the VM sizes the model packs pods onto.
-A missing sheet, price or VM size is an error that says how to get it: an estimate is never
-silently zero.
+A missing sheet, price or VM size raises PriceError saying how to get it; the estimate turns it
+into a warning and a "not priced" entry (infra/cost/model.py): never silently zero, never a
+refusal to preview.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """`python -m infra.preview`: see what a change does before it is applied, with no cloud account.
 
-    python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet]
+    python -m infra.preview plan STACK [STACK ...] [--out FILE] [--quiet] [--json]
     python -m infra.preview diff BASE.json HEAD.json [--format text|markdown|json] [--out FILE]
+    python -m infra.preview against REV STACK [STACK ...] [--format ...] [--out DIR]
     python -m infra.preview render STACK --out DIR
-    python -m infra.preview simulate STACK [STACK ...] [--all]
+    python -m infra.preview simulate STACK [STACK ...] [--all] [--json]
     python -m infra.preview simulate STACK --foundation F.json --full F.json   (recorded plans)
+    python -m infra.preview cost STACK [STACK ...] [--format text|markdown|json]
+    python -m infra.preview prices refresh --region R --currency C
 
-Exit codes (as `kubectl diff`): 0 no changes, 1 changes, 2 error, 3 changes that protection
-would block (a protected resource deleted or replaced). `plan` exits 0, 2, or 4 when a mandatory
-policy rule is violated (the report names each rule id); `render` exits 0 or 2; `simulate`
-(the deploy simulator, infra/simulate) exits 0 when Azure would refuse nothing, 1 otherwise.
+`--debug` (anywhere) adds the traceback to an error. Exit codes: docs/cli.md (infra/exit_codes.py).
 """
 
 from __future__ import annotations
@@ -19,29 +19,36 @@ import io
 import json
 import multiprocessing
 import os
+import subprocess
 import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from infra.cost import commands as cost_commands
+from infra.exit_codes import Exit
 from infra.policy.evaluate import evaluate, format_report, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
 from infra.policy.rules import PolicyContext, PolicyReport
+from infra.preview.against import BaseFailed
+from infra.preview.arguments import DEBUG_HELP, PLAN_TIMEOUT, add_commands
 from infra.preview.diff import diff, to_json
-from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
+from infra.preview.engine import OfflineRun, ProgramFailed, RemoteError, portable, run_offline
 from infra.preview.render import render_snapshot
 from infra.preview.report import markdown, print_diff, print_plan
 from infra.preview.snapshot import dumps, to_snapshot
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
 
-EXIT_NO_CHANGES = 0
-EXIT_CHANGES = 1
-EXIT_ERROR = 2
-EXIT_BLOCKED = 3
-EXIT_POLICY = 4
+EXIT_NO_CHANGES = Exit.OK
+EXIT_CHANGES = Exit.CHANGES
+EXIT_ERROR = Exit.ERROR
+EXIT_BLOCKED = Exit.BLOCKED
+EXIT_POLICY = Exit.POLICY
 
 
 def _console(stream: Any = None) -> Console:
@@ -87,56 +94,180 @@ def _load_program() -> None:
     import infra.program  # noqa: F401
 
 
+class StacksFailed(Exception):
+    """Stacks that could not be planned, each with its error (all of them, not the first)."""
+
+    def __init__(self, failures: dict[str, BaseException]) -> None:
+        super().__init__(", ".join(failures))
+        self.failures = failures
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StacksFailed, ({k: portable(v) for k, v in self.failures.items()},))
+
+
 def _snapshot_in_worker(stack: str) -> dict[str, Any]:
-    return plan_snapshot(stack, show_progress=False)
+    """A worker's plan; what it raises must reach the parent intact (see engine.portable)."""
+    try:
+        return plan_snapshot(stack, show_progress=False)
+    except Exception as error:
+        raise portable(error) from None
 
 
-def _snapshots(stacks: list[str], jobs: int, quiet: bool) -> list[dict[str, Any]]:
+def _snapshots(
+    stacks: list[str], jobs: int, quiet: bool, timeout: float = PLAN_TIMEOUT
+) -> list[dict[str, Any]]:
     """Plan several stacks: start-up is paid once, then forked workers plan in parallel
-    (sequentially where fork is unavailable, or with --jobs 1)."""
+    (sequentially where fork is unavailable, or with --jobs 1). Raises StacksFailed naming every
+    stack that failed, a worker that died (BrokenProcessPool) or one still running after
+    `timeout` seconds included."""
     _load_program()
+    snapshots: dict[str, dict[str, Any]] = {}
+    failures: dict[str, BaseException] = {}
     if len(stacks) == 1 or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return [plan_snapshot(stack, show_progress=not quiet) for stack in stacks]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(stacks))) as pool:
-        return pool.map(_snapshot_in_worker, stacks)
+        for stack in stacks:
+            try:
+                snapshots[stack] = plan_snapshot(stack, show_progress=not quiet)
+            except Exception as error:
+                failures[stack] = error
+    else:
+        _plan_in_workers(stacks, min(jobs, len(stacks)), timeout, snapshots, failures)
+    if failures:
+        raise StacksFailed({stack: failures[stack] for stack in stacks if stack in failures})
+    return [snapshots[stack] for stack in stacks]
+
+
+def _plan_in_workers(
+    stacks: list[str],
+    workers: int,
+    timeout: float,
+    snapshots: dict[str, dict[str, Any]],
+    failures: dict[str, BaseException],
+) -> None:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    futures = {stack: pool.submit(_snapshot_in_worker, stack) for stack in stacks}
+    _, pending = wait(futures.values(), timeout=timeout)
+    if pending:
+        # A worker still running cannot be cancelled: it is stopped, as `timeout` would.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+    pool.shutdown(wait=not pending, cancel_futures=True)
+    for stack, future in futures.items():
+        if future in pending:
+            failures[stack] = TimeoutError(f"not planned within {timeout:g} s (--timeout)")
+        elif isinstance(error := future.exception(), BrokenProcessPool):
+            failures[stack] = RemoteError(
+                "BrokenProcessPool",
+                f"the worker process planning {stack} died ({error}); "
+                "retry with --jobs 1 to plan in this process",
+            )
+        elif error is not None:
+            failures[stack] = error
+        else:
+            snapshots[stack] = future.result()
 
 
 def _plan(args: argparse.Namespace) -> int:
     if len(args.stack) > 1 and args.out is not None and "{stack}" not in str(args.out):
         return _fail("with several stacks, --out needs {stack} in it, e.g. out/{stack}.json")
     status = EXIT_NO_CHANGES
-    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet)
+    outs = {stack: Path(str(args.out).replace("{stack}", stack)) for stack in args.stack}
+    if args.out:
+        # A plan that fails leaves no file: an old snapshot left in place would be diffed as
+        # this change's (and a new module that does not load would read as "no changes").
+        for out in outs.values():
+            out.unlink(missing_ok=True)
+    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet or args.json, args.timeout)
+    summaries: dict[str, Any] = {}
     for stack, snapshot in zip(args.stack, snapshots, strict=True):
         if args.out:
-            out = Path(str(args.out).replace("{stack}", stack))
+            out = outs[stack]
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(dumps(snapshot))
+        if args.json:
+            report = policy_report(stack, snapshot)
+            summaries[stack] = plan_json(snapshot, report)
+            status = EXIT_POLICY if report.enforced else status
+            continue
         if not args.quiet:
             print_plan(snapshot, _console())
             if summary := cost_commands.plan_summary(snapshot):
                 print(summary)
+        else:
+            for warning in (snapshot.get("cost") or {}).get("warnings", ()):
+                print(f"warning: {stack}: {warning}", file=sys.stderr)
         report = policy_report(stack, snapshot)
         if report.violations or report.expired_exceptions or not args.quiet:
             print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
         if report.enforced:
             status = EXIT_POLICY
+    if args.json:
+        sys.stdout.write(json.dumps({"stacks": summaries}, indent=2, sort_keys=True) + "\n")
     return status
+
+
+def plan_json(snapshot: dict[str, Any], report: PolicyReport) -> dict[str, Any]:
+    """What `plan --json` says of a stack: resources by type, the cost totals with what is not
+    priced, and every policy violation (the snapshot itself is `--out`'s)."""
+    by_type: dict[str, int] = {}
+    for resource in snapshot.get("resources", []):
+        by_type[resource["type"]] = by_type.get(resource["type"], 0) + 1
+    cost = snapshot.get("cost")
+    return {
+        "resources": len(snapshot.get("resources", [])),
+        "byType": dict(sorted(by_type.items())),
+        "cost": None
+        if cost is None
+        else {
+            "currency": cost["currency"],
+            "floor": cost["stack"]["floor"],
+            "ceiling": cost["stack"]["ceiling"],
+            "services": cost["services"],
+            "notPriced": cost["notPriced"],
+            "warnings": cost.get("warnings", []),
+        },
+        "policy": {
+            "violations": [
+                {
+                    "rule": v.rule.id,
+                    "severity": v.severity.value,
+                    "enforced": v.enforced,
+                    "resource": f"{v.resource.type} {v.resource.name}",
+                    "message": v.message,
+                    "exceptedBy": v.excepted_by,
+                }
+                for v in report.violations
+            ],
+            "expiredExceptions": list(report.expired_exceptions),
+        },
+    }
 
 
 def _diff(args: argparse.Namespace) -> int:
     base = json.loads(args.base.read_text())
     head = json.loads(args.head.read_text())
+    text, code = _diff_report(base, head, args.format, to_terminal=args.out is None)
+    if args.out is not None:
+        args.out.write_text(text)
+    elif text:
+        sys.stdout.write(text)
+    return code
+
+
+def _diff_report(
+    base: dict[str, Any], head: dict[str, Any], form: str, *, to_terminal: bool
+) -> tuple[str, int]:
+    """The diff of two snapshots in `form` and its exit code; a text diff for the terminal is
+    printed (in colour where it can be) and only its cost lines returned."""
     result = diff(base, head)
     spend = cost_commands.diff_cost(base, head)
-    if args.format == "json":
+    if form == "json":
         text = json.dumps({**to_json(result), "cost": spend.to_json()}, indent=2, sort_keys=True)
         text += "\n"
-    elif args.format == "markdown":
+    elif form == "markdown":
         text = cost_commands.diff_markdown(spend) + markdown(result)
     else:
         text = ""
-        if args.out is None:
+        if to_terminal:
             print_diff(result, _console())
         else:
             buffer = Console(record=True, no_color=True, width=200, file=io.StringIO())
@@ -144,13 +275,54 @@ def _diff(args: argparse.Namespace) -> int:
             text = buffer.export_text()
         if cost_text := cost_commands.diff_text(spend):
             text += cost_text + "\n"
-    if args.out is not None:
-        args.out.write_text(text)
-    elif text:
-        sys.stdout.write(text)
     if result.empty:
-        return EXIT_NO_CHANGES
-    return EXIT_BLOCKED if result.blocked else EXIT_CHANGES
+        return text, EXIT_NO_CHANGES
+    return text, EXIT_BLOCKED if result.blocked else EXIT_CHANGES
+
+
+SUFFIX = {"text": "txt", "markdown": "md", "json": "json"}
+
+
+def _against(args: argparse.Namespace) -> int:
+    """Plan the base from a worktree of REV and the head here; diff each stack (see against.py).
+    Exit: 2 when either side does not plan, else 4 for an enforced policy rule in the head,
+    else the worst diff (3 blocked, 1 changes, 0 none)."""
+    from infra.preview.against import plan_base
+
+    stacks = list(args.stack)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for stale in [p for s in stacks for p in args.out.glob(f"*-{s}.*")]:
+            stale.unlink()  # a failed run leaves nothing that reads as a result
+    base = plan_base(args.rev, stacks, args.timeout)
+    if base.note:
+        print(f"note: {base.note}", file=sys.stderr)
+    heads = _snapshots(stacks, args.jobs, True, args.timeout)
+    codes: list[int] = []
+    policy = False
+    for stack, head in zip(stacks, heads, strict=True):
+        text, code = _diff_report(
+            base.snapshots[stack], head, args.format, to_terminal=args.format == "text"
+        )
+        codes.append(code)
+        if args.out is not None:
+            (args.out / f"base-{stack}.json").write_text(dumps(base.snapshots[stack]))
+            (args.out / f"head-{stack}.json").write_text(dumps(head))
+            written = text
+            if args.format == "text":
+                written, _ = _diff_report(base.snapshots[stack], head, "text", to_terminal=False)
+            (args.out / f"diff-{stack}.{SUFFIX[args.format]}").write_text(written)
+        sys.stdout.write(text)
+        report = policy_report(stack, head)
+        if report.violations or report.expired_exceptions:
+            print(format_report(report), file=sys.stderr)
+        policy = policy or bool(report.enforced)
+    if policy:
+        return EXIT_POLICY
+    for code in (EXIT_BLOCKED, EXIT_CHANGES):
+        if code in codes:
+            return code
+    return EXIT_NO_CHANGES
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -162,7 +334,7 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from infra.simulate.report import print_simulation
+    from infra.simulate.report import print_simulation, simulation_json
     from infra.simulate.scenario import simulate, simulate_files
 
     if (args.foundation is None) != (args.full is None):
@@ -173,14 +345,20 @@ def _simulate(args: argparse.Namespace) -> int:
         _load_program()
     console = _console()
     status = EXIT_NO_CHANGES
+    results: dict[str, Any] = {}
     for stack in args.stack:
         if args.full is not None:
             simulation = simulate_files(stack, args.foundation, args.full)
         else:
             simulation = simulate(stack)
-        print_simulation(simulation, console, every=args.all)
+        if args.json:
+            results[stack] = simulation_json(simulation)
+        else:
+            print_simulation(simulation, console, every=args.all)
         if not simulation.ok:
             status = EXIT_CHANGES
+    if args.json:
+        sys.stdout.write(json.dumps({"stacks": results}, indent=2, sort_keys=True) + "\n")
     return status
 
 
@@ -190,52 +368,59 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
-    plan = commands.add_parser(
-        "plan", help="run the program offline and snapshot its desired state"
-    )
-    plan.add_argument("stack", nargs="+", help="stack name(s), e.g. dev prod")
-    plan.add_argument("--out", type=Path, help="write the JSON snapshot here ({stack} for several)")
-    plan.add_argument("--quiet", action="store_true", help="no tree, no progress")
-    plan.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="stacks planned in parallel (default: one per CPU)",
-    )
-    compare = commands.add_parser("diff", help="compare two snapshots")
-    compare.add_argument("base", type=Path)
-    compare.add_argument("head", type=Path)
-    compare.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    compare.add_argument("--out", type=Path, help="write the report here instead of stdout")
-    render = commands.add_parser(
-        "render", help="write Kubernetes YAML, Azure JSON and a topology diagram"
-    )
-    render.add_argument("stack")
-    render.add_argument("--out", type=Path, required=True)
-    simulation = commands.add_parser(
-        "simulate",
-        help="replay a first deploy (foundation, bootstrap, services) and a second deploy "
-        "against a model of Azure's rules",
-    )
-    simulation.add_argument("stack", nargs="+")
-    simulation.add_argument("--all", action="store_true", help="every refusal, not the first")
-    simulation.add_argument(
-        "--foundation", type=Path, help="snapshot planned with platform:deployServices false"
-    )
-    simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
-    cost_handlers = cost_commands.register(commands)
+    add_commands(commands)
     args = parser.parse_args(argv)
-    handlers = {"plan": _plan, "diff": _diff, "render": _render, "simulate": _simulate}
-    handlers |= cost_handlers
+    handlers = {
+        "plan": _plan,
+        "diff": _diff,
+        "against": _against,
+        "render": _render,
+        "simulate": _simulate,
+    }
+    handlers |= cost_commands.HANDLERS
     try:
         return handlers[args.command](args)
-    except ProgramFailed as failure:
-        cause = failure.cause
-        return _fail(
-            str(cause) if isinstance(cause, InvalidInput) else f"{type(cause).__name__}: {cause}"
-        )
-    except InvalidInput as error:
-        return _fail(str(error))
-    except (OSError, json.JSONDecodeError, KeyError) as error:
-        return _fail(f"{type(error).__name__}: {error}")
+    except StacksFailed as failed:
+        for stacks, message in _grouped(failed.failures).items():
+            _fail(f"{stacks}: {message}")
+        if getattr(args, "debug", False):
+            for error in failed.failures.values():
+                traceback.print_exception(error, file=sys.stderr)
+        return EXIT_ERROR
+    except (
+        ProgramFailed,
+        InvalidInput,
+        BaseFailed,
+        OSError,
+        subprocess.TimeoutExpired,
+        json.JSONDecodeError,
+        KeyError,
+    ) as error:
+        if getattr(args, "debug", False):
+            traceback.print_exception(error, file=sys.stderr)
+        stack = f"{error.run.stack}: " if isinstance(error, ProgramFailed) else ""
+        return _fail(stack + describe(error))
+
+
+def describe(error: BaseException) -> str:
+    """An error as the user reads it: bad input as its report, anything else as its type and
+    message (`--debug` adds the traceback)."""
+    if isinstance(error, ProgramFailed):
+        error = error.cause
+    if isinstance(error, InvalidInput):
+        return str(error)
+    if isinstance(error, RemoteError):
+        return f"{error.type_name}: {error.message}"
+    if isinstance(error, (TimeoutError, BaseFailed)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _grouped(failures: dict[str, BaseException]) -> dict[str, str]:
+    """`dev, prod` → one message when the stacks failed alike (a typo in apps/ fails them all)."""
+    by_message: dict[str, list[str]] = {}
+    for stack, error in failures.items():
+        by_message.setdefault(describe(error), []).append(stack)
+    return {", ".join(stacks): message for message, stacks in by_message.items()}

@@ -18,7 +18,9 @@ import contextlib
 import gc
 import hashlib
 import json
+import pickle
 import threading
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -283,6 +285,36 @@ def _plain_output(value: Any) -> Any:
     return plain(value)
 
 
+class RemoteError(Exception):
+    """An exception that could not cross a process boundary as itself (its class cannot be
+    rebuilt from its pickle): its type name, message and traceback text, which can."""
+
+    def __init__(self, type_name: str, message: str, traceback_text: str = "") -> None:
+        super().__init__(message)
+        self.type_name = type_name
+        self.message = message
+        self.traceback_text = traceback_text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (RemoteError, (self.type_name, self.message, self.traceback_text))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def portable(error: BaseException) -> BaseException:
+    """`error` itself when it survives a pickle round trip (what a worker process sends its
+    parent), else a RemoteError that says the same. An exception whose `__init__` takes other
+    arguments than `args` fails only when *unpickled*, in the parent, where a multiprocessing
+    pool then hangs: so the round trip is tried here, in the process that raised it."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:
+        text = "".join(traceback.format_exception(error))
+        return RemoteError(type(error).__name__, str(error), text)
+    return error
+
+
 class ProgramFailed(Exception):
     """The program raised; `run` holds what had been registered before it did."""
 
@@ -290,6 +322,12 @@ class ProgramFailed(Exception):
         super().__init__(str(cause))
         self.run = run
         self.cause = cause
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuilt from (run, cause) in another process (the default would call
+        `ProgramFailed(message)` and fail); the run is sent without the program's result."""
+        run = OfflineRun(self.run.stack, self.run.project, list(self.run.resources))
+        return (ProgramFailed, (run, portable(self.cause)))
 
 
 class DuplicateUrn(Exception):

@@ -14,9 +14,10 @@ import json
 import sys
 from pathlib import Path
 
+from infra.exit_codes import Exit
 from infra.release.decision import Sample, Verdict, decide
 
-ROLLBACK_EXIT = 3
+ROLLBACK_EXIT = Exit.BLOCKED
 
 
 def rollouts(environment: str) -> int:
@@ -42,7 +43,7 @@ def main(argv: list[str]) -> int:
         return rollouts(argv[1] if len(argv) == 2 else "dev")
     if len(argv) != 2 or argv[0] != "decide":
         print(__doc__, file=sys.stderr)
-        return 2
+        return Exit.ERROR
     recorded = json.loads(Path(argv[1]).read_text())
     decision = decide(
         int(recorded["weight"]),
@@ -59,7 +60,7 @@ def main(argv: list[str]) -> int:
             }
         )
     )
-    return ROLLBACK_EXIT if decision.verdict is Verdict.ROLLBACK else 0
+    return ROLLBACK_EXIT if decision.verdict is Verdict.ROLLBACK else Exit.OK
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from infra.exit_codes import Exit
 from infra.problems import InvalidInput, Problem, show
 from infra.services.images import parse_image
 
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None, resolver: Resolver = imagetools_digest) 
         problems = verify(images, registry, resolver, old)
         for problem in problems:
             print(problem, file=sys.stderr)
-        return 1 if problems else 0
+        return Exit.CHANGES if problems else Exit.OK
     new = resolve(images, registry, resolver)
     args.lock.write_text(dump_lock(new))
     for image in sorted(set(old) | set(new)):

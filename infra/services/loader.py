@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 from infra.problems import InvalidInput, Problem
 from infra.services.spec import Application
+from infra.services.typos import line_in, misspelt_names
 
 
 def _applications_in(module: ModuleType) -> list[Application]:
@@ -18,6 +21,27 @@ def _applications_in(module: ModuleType) -> list[Application]:
         if isinstance(value, Application):
             found.append(dataclasses.replace(value, source=source))
     return found
+
+
+def _load_problems(module: str, shown: str, error: Exception) -> list[Problem]:
+    """Why a module does not load: each misspelt field or enum member in it (all of them, with
+    line and closest name), else the error at the line of the module that raised it."""
+    spec = importlib.util.find_spec(module)
+    path = Path(spec.origin) if spec is not None and spec.origin else None
+    found = misspelt_names(path, shown) if path and not isinstance(error, SyntaxError) else []
+    if found:
+        return found
+    line = error.lineno if isinstance(error, SyntaxError) else None
+    if line is None and path is not None:
+        line = line_in(error, path)
+    return [
+        Problem(
+            f"{shown}:{line}" if line else shown,
+            "",
+            f"cannot be loaded: {type(error).__name__}: {error}",
+            "fix the declaration",
+        )
+    ]
 
 
 def load_applications(package: str = "apps") -> list[Application]:
@@ -31,14 +55,7 @@ def load_applications(package: str = "apps") -> list[Application]:
         try:
             module = importlib.import_module(name)
         except Exception as error:
-            problems.append(
-                Problem(
-                    f"{package}/{info.name}.py",
-                    "",
-                    f"cannot be loaded: {type(error).__name__}: {error}",
-                    "fix the declaration (unknown or misspelt fields show here)",
-                )
-            )
+            problems += _load_problems(name, f"{package}/{info.name}.py", error)
             continue
         applications.extend(_applications_in(module))
     if problems:

@@ -3,6 +3,9 @@ rule id, why, fix); with `every`, all refusals of each phase."""
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from rich.console import Console
 from rich.markup import escape
 
@@ -55,3 +58,24 @@ def print_simulation(simulation: Simulation, console: Console, *, every: bool = 
             console.print(f"  for contrast, {escape(single.name)}: no refusal")
     verdict = "[green]no refusal[/]" if simulation.ok else "[red]refused[/]"
     console.print(f"  {simulation.stack}: {verdict}")
+
+
+def _phase_json(phase: Phase) -> dict[str, Any]:
+    return {
+        "name": phase.name,
+        "steps": len(phase.steps),
+        "waves": phase.waves,
+        "sleepSeconds": phase.duration,
+        "note": phase.note,
+        "refusals": [dataclasses.asdict(r) for r in phase.refusals],
+    }
+
+
+def simulation_json(simulation: Simulation) -> dict[str, Any]:
+    """`simulate --json`: every phase with all its refusals (rule, urn, resource, why, fix)."""
+    single = simulation.single_shot
+    return {
+        "ok": simulation.ok,
+        "phases": [_phase_json(phase) for phase in simulation.phases],
+        "singleShot": None if single is None else _phase_json(single),
+    }

@@ -5,15 +5,19 @@ One module, so AKS and Container Apps agree on image, ports, env and replicas by
 
 from __future__ import annotations
 
+import inspect
 import re
+import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pulumi
 
 from infra.config import Environment
+from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Planned
 from infra.services.images import parse_image
 from infra.services.spec import (
@@ -120,6 +124,62 @@ class PlatformFacts:
     Enforce, those the probe policy counts (`tcpSocket`, `httpGet`, `exec`, read from
     upstream/azure-policy by infra/policy/safeguards.py; a `grpc` probe counts as none, so the
     pod would be refused). None: any handler."""
+
+
+class HookFailed(InvalidInput):
+    """A platform hook raised: which hook (and where it raised), on which object. The hook's own
+    exception is the `__cause__` (`--debug` prints it)."""
+
+    def __init__(self, hook: str, where: str, subject: str, error: str) -> None:
+        self.hook, self.where, self.object, self.error = hook, where, subject, error
+        super().__init__(
+            "a platform hook",
+            [
+                Problem(
+                    where,
+                    hook,
+                    f"raised {error} on {subject}",
+                    "fix the hook (infra/extensions.py registers it); --debug shows the traceback",
+                )
+            ],
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (HookFailed, (self.hook, self.where, self.object, self.error))
+
+
+Hooked = TypeVar("Hooked")
+
+
+def run_hook(hook: Callable[[Hooked], Hooked], obj: Hooked, subject: str) -> Hooked:
+    """`hook(obj)`, or HookFailed naming the hook, the file and line it raised at, and `subject`
+    (the object: `CronJob catalog/catalog-reindex`)."""
+    try:
+        return hook(obj)
+    except Exception as error:
+        name = f"{getattr(hook, '__module__', '?')}.{getattr(hook, '__qualname__', hook)}"
+        try:
+            source = inspect.getsourcefile(hook)  # type: ignore[arg-type]
+        except TypeError:
+            source = None
+        frames = traceback.extract_tb(error.__traceback__)[1:]  # past this function's frame
+        mine = [f for f in frames if source and f.filename == source] or frames
+        where = _shown_path(mine[-1].filename) + f":{mine[-1].lineno}" if mine else name
+        raise HookFailed(name, where, subject, f"{type(error).__name__}: {error}") from error
+
+
+def _shown_path(filename: str) -> str:
+    path = Path(filename).resolve()
+    root = Path(__file__).resolve().parents[3]
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def manifest_subject(obj: Manifest) -> str:
+    """`Kind namespace/name` (or `Kind name` when cluster-scoped) of a Kubernetes object."""
+    metadata = obj.get("metadata") or {}
+    namespace = metadata.get("namespace")
+    name = metadata.get("name", "?")
+    return f"{obj.get('kind', '?')} {f'{namespace}/' if namespace else ''}{name}"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from infra.services.render.common import (
     min_replicas,
     probe_port_number,
     readiness,
+    run_hook,
     version_label,
 )
 from infra.services.render.revisions import canary_spec, traffic
@@ -397,7 +398,7 @@ def render_on_container_apps(
         workload_profile_name=CONSUMPTION_PROFILE,
     )
     for hook in extensions.container_app_hooks:
-        plan = hook(plan)
+        plan = run_hook(hook, plan, f"ContainerApp {plan.name}")
     return plan
 
 

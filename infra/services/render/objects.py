@@ -30,6 +30,8 @@ from infra.services.render.common import (
     PlatformExtensions,
     Text,
     labels,
+    manifest_subject,
+    run_hook,
 )
 
 
@@ -121,7 +123,7 @@ def platform_meta(
 def hooked(obj: Manifest, extensions: PlatformExtensions) -> Manifest:
     """The platform's hooks, in order, last of all (README: extension points)."""
     for hook in extensions.kubernetes_hooks:
-        obj = hook(obj)
+        obj = run_hook(hook, obj, manifest_subject(obj))
     return obj
 
 
