@@ -31,7 +31,7 @@ from infra.program import build
 from infra.services import image_lock
 from infra.services.image_lock import dump_lock, load_lock, pin, resolve
 from infra.services.loader import load_applications
-from infra.services.spec import Application, Port, ServiceSpec, Target
+from infra.services.spec import Application, Port, Probes, ServiceSpec, Target, TcpProbe
 from infra.services.validation import validate_applications
 from infra.vm_sizes import VM_SIZES
 from tests.fixtures import context
@@ -342,6 +342,7 @@ def test_bad_nodes_and_a_tag_only_prod_image_are_one_report_and_register_nothing
                 image="extra/api:1.0",
                 target=Target.AKS,
                 ports=(Port(name="http", number=8080),),
+                probes=Probes(liveness=TcpProbe()),
             ),
         ),
     )
@@ -512,6 +513,7 @@ def test_prod_refuses_a_tag_the_lock_does_not_pin_and_dev_allows_it() -> None:
                     image="team/api:1.0",
                     target=Target.AKS,
                     ports=(Port(name="http", number=8080),),
+                    probes=Probes(liveness=TcpProbe()),
                 ),
             ),
         )

@@ -25,6 +25,7 @@ USER_FACING = {
     "HttpProbe",
     "TcpProbe",
     "GrpcProbe",
+    "ExecProbe",
     "Probe",
     "Autoscaling",
     "ServiceBusQueue",

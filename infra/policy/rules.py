@@ -20,6 +20,7 @@ from infra.constants import (
     POD_SECURITY_RESTRICTED_INITIATIVE_ID,
     SECRET_LOOKING_PATTERN,
 )
+from infra.upstream_facts import safeguard_required_probes
 
 SECRET_MASK = "[secret]"
 SECRET_FILE_PATH = "/mnt/secrets/"
@@ -636,9 +637,14 @@ def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     environments=("prod",),
 )
 def _probes_enforced(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
+    """The required probes are read from the vendored policy definition (upstream/azure-policy,
+    `requiredProbes`), as validation's `probes` rule reads them: a worker without ports passes
+    with exec probes (an action the definition accepts)."""
     for c in _pod(r).get("containers") or []:
         # A missing readiness probe on a container with ports is k8s-probes' finding already.
-        wanted = ("livenessProbe",) if c.get("ports") else ("readinessProbe", "livenessProbe")
+        wanted = [
+            p for p in safeguard_required_probes() if not (c.get("ports") and p == "readinessProbe")
+        ]
         missing = [p for p in wanted if not c.get(p)]
         if missing:
             yield f"container {c.get('name')!r} has no {' or '.join(missing)}"

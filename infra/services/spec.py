@@ -33,6 +33,7 @@ __all__ = [
     "ConfigSecret",
     "Dependency",
     "Event",
+    "ExecProbe",
     "Exposure",
     "GrpcProbe",
     "HelmChart",
@@ -249,13 +250,29 @@ class GrpcProbe:
     """The gRPC health service name; None asks about the server as a whole."""
 
 
-Probe = HttpProbe | TcpProbe | GrpcProbe
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class ExecProbe:
+    """A command run inside the container: healthy when it exits 0. For workers without ports
+    (a queue consumer checks its own heartbeat file or broker connection). AKS only: Container
+    Apps has no exec probe (its probes are httpGet and tcpSocket), so there a worker runs without
+    probes and its replica is restarted when the process exits; validation says so."""
+
+    __pydantic_config__ = _CHECKED
+
+    command: tuple[str, ...]
+    """No default: what proves health is the workload's to say, e.g. `("test", "-f",
+    "/tmp/healthy")`. Run directly (no shell), as the container's user."""
+
+
+Probe = HttpProbe | TcpProbe | GrpcProbe | ExecProbe
 
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Probes:
-    """Health checks. Workers without ports have nothing to probe and get none."""
+    """Health checks. Workers without ports have no port to probe and get none by default; on AKS
+    they declare `ExecProbe`s (prod requires readiness and liveness probes on every container)."""
 
     __pydantic_config__ = _CHECKED
 
@@ -549,6 +566,15 @@ class ServiceSpec:
         if name is None:
             return self.ports[0]
         return next((p for p in self.ports if p.name == name), None)
+
+    def probe(self, kind: str) -> Probe | None:
+        """The probe of `kind` (readiness, liveness, startup) the workload runs with: as
+        declared, and for readiness, when none is declared, TCP on the first port (no replica
+        takes traffic before it listens). None: no such probe (a worker's default)."""
+        declared: Probe | None = getattr(self.probes, kind)
+        if declared is None and kind == "readiness" and self.ports:
+            return TcpProbe()
+        return declared
 
 
 # --------------------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from infra.services.render.common import (
     kubernetes_resources,
     labels,
     probe_port_number,
-    readiness,
     selector,
     version_label,
 )
@@ -38,6 +37,7 @@ from infra.services.render.gateway import tls_volume
 from infra.services.render.objects import service_meta
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
+    ExecProbe,
     GrpcProbe,
     HttpProbe,
     KeyVaultSecret,
@@ -45,6 +45,7 @@ from infra.services.spec import (
     ServiceSpec,
 )
 from infra.services.wiring import dependency_env
+from infra.upstream_facts import PROBE_KINDS
 
 WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
 SECRETS_STORE_MOUNT = "/mnt/secrets-store"
@@ -53,13 +54,15 @@ RUN_AS = 10001
 
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Manifest:
-    port = probe_port_number(spec, probe)
-    if isinstance(probe, HttpProbe):
-        action: Manifest = {"httpGet": {"path": probe.path, "port": port}}
+    if isinstance(probe, ExecProbe):
+        action: Manifest = {"exec": {"command": list(probe.command)}}
+    elif isinstance(probe, HttpProbe):
+        action = {"httpGet": {"path": probe.path, "port": probe_port_number(spec, probe)}}
     elif isinstance(probe, GrpcProbe):
+        port = probe_port_number(spec, probe)
         action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
     else:
-        action = {"tcpSocket": {"port": port}}
+        action = {"tcpSocket": {"port": probe_port_number(spec, probe)}}
     period, failures = PROBE_TIMINGS[kind]
     return {
         **action,
@@ -229,13 +232,10 @@ def _pod_spec(
     ]
     # Graceful termination: stop getting new traffic before the process is asked to exit.
     main["lifecycle"] = {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}}
-    ready = readiness(spec)
-    if ready is not None:
-        main["readinessProbe"] = _probe(spec, ready, "readiness")
-    if spec.probes.liveness is not None:
-        main["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness")
-    if spec.probes.startup is not None:
-        main["startupProbe"] = _probe(spec, spec.probes.startup, "startup")
+    for kind in PROBE_KINDS:
+        probe = spec.probe(kind)
+        if probe is not None:
+            main[f"{kind}Probe"] = _probe(spec, probe, kind)
     if not main["ports"]:
         del main["ports"]
 

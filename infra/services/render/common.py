@@ -17,8 +17,9 @@ from infra.config import Environment
 from infra.services.catalog import Planned
 from infra.services.images import parse_image
 from infra.services.spec import (
+    GrpcProbe,
+    HttpProbe,
     JobSpec,
-    Probe,
     QueueTrigger,
     Resources,
     ServiceBusQueue,
@@ -185,15 +186,7 @@ def kubernetes_resources(resources: Resources) -> dict[str, dict[str, str]]:
     return {"requests": requests, "limits": limits}
 
 
-def readiness(spec: ServiceSpec) -> Probe | None:
-    """Declared readiness, else TCP on the first port: no replica takes traffic before it
-    listens. Workers without ports have nothing to probe."""
-    if spec.probes.readiness is not None:
-        return spec.probes.readiness
-    return TcpProbe() if spec.ports else None
-
-
-def probe_port_number(spec: ServiceSpec, probe: Probe) -> int:
+def probe_port_number(spec: ServiceSpec, probe: HttpProbe | TcpProbe | GrpcProbe) -> int:
     port = spec.port_named(probe.port)
     assert port is not None, "validated: probes name declared ports"
     return port.number

@@ -38,7 +38,6 @@ from infra.services.render.common import (
     max_replicas,
     min_replicas,
     probe_port_number,
-    readiness,
     version_label,
 )
 from infra.services.render.revisions import canary_spec, traffic
@@ -46,6 +45,7 @@ from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
     Event,
+    ExecProbe,
     Exposure,
     HttpProbe,
     JobSpec,
@@ -60,6 +60,7 @@ from infra.services.spec import (
     file_secret_name,
 )
 from infra.services.wiring import container_app_external, dependency_env, reachability
+from infra.upstream_facts import PROBE_KINDS
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class ContainerAppPlan:
 
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppProbeArgs:
+    assert not isinstance(probe, ExecProbe), "validated: Container Apps has no exec probe"
     port = probe_port_number(spec, probe)
     timing = PROBE_TIMINGS[
         {
@@ -353,12 +355,11 @@ def render_on_container_apps(
     component from `ingress.tls`); `stable_revision`: during a rollout, the name of the revision
     running now (see render/revisions.py)."""
     spec = service.spec
-    ready = readiness(spec)
-    probes = [_probe(spec, ready, app.Type.READINESS)] if ready is not None else []
-    if spec.probes.liveness is not None:
-        probes.append(_probe(spec, spec.probes.liveness, app.Type.LIVENESS))
-    if spec.probes.startup is not None:
-        probes.append(_probe(spec, spec.probes.startup, app.Type.STARTUP))
+    probes = [
+        _probe(spec, probe, app.Type(kind.capitalize()))
+        for kind in PROBE_KINDS
+        if (probe := spec.probe(kind)) is not None
+    ]
     # During a rollout the template (the latest revision) runs the canary image.
     running = (
         dataclasses.replace(service, spec=canary_spec(spec))
