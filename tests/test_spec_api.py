@@ -27,6 +27,7 @@ USER_FACING = {
     "GrpcProbe",
     "ExecProbe",
     "Probe",
+    "ProbeTiming",
     "Autoscaling",
     "ServiceBusQueue",
     "StorageQueue",

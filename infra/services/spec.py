@@ -48,6 +48,7 @@ __all__ = [
     "Override",
     "Port",
     "Probe",
+    "ProbeTiming",
     "Probes",
     "Protocol",
     "QueueTrigger",
@@ -214,6 +215,32 @@ class Resources:
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
+class ProbeTiming:
+    """When and how often a probe runs, and how many results change its verdict. None: the
+    platform's default for the probe's kind (readiness every 5 s, liveness every 10 s, 3 failures;
+    startup every 5 s, 60 failures: 5 minutes to start), the same on both targets. Validation
+    checks each target's limits, read from their upstream sources (docs/service-model.md lists
+    them); a slow starter raises the startup probe's `failure_threshold` (times
+    `period_seconds`) rather than delaying liveness."""
+
+    __pydantic_config__ = _CHECKED
+
+    initial_delay_seconds: int = 0
+    """None waited before the first probe: a startup probe holds the others off instead, without
+    delaying the detection of a wedged process on every later restart."""
+    period_seconds: int | None = None
+    """Seconds between probes. None: 5 (readiness, startup) or 10 (liveness)."""
+    timeout_seconds: int | None = None
+    """Seconds a probe may take. None: 2, so one slow answer under load is not a failure."""
+    failure_threshold: int | None = None
+    """Consecutive failures that fail the probe. None: 3 (60 for startup)."""
+    success_threshold: int = 1
+    """Consecutive successes that pass it again: 1, the only value liveness and startup accept
+    (readiness may ask for more)."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
 class HttpProbe:
     """An HTTP GET that must answer 2xx/3xx."""
 
@@ -223,6 +250,8 @@ class HttpProbe:
     """The conventional health path, so most services need no argument."""
     port: str | None = None
     """Port name; None: the service's first port (the one most services have)."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
 @_records_explicit_fields
@@ -234,6 +263,8 @@ class TcpProbe:
 
     port: str | None = None
     """Port name; None: the service's first port."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
 @_records_explicit_fields
@@ -248,6 +279,8 @@ class GrpcProbe:
     """Port name; None: the service's first port."""
     service: str | None = None
     """The gRPC health service name; None asks about the server as a whole."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
 @_records_explicit_fields
@@ -263,6 +296,8 @@ class ExecProbe:
     command: tuple[str, ...]
     """No default: what proves health is the workload's to say, e.g. `("test", "-f",
     "/tmp/healthy")`. Run directly (no shell), as the container's user."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
 Probe = HttpProbe | TcpProbe | GrpcProbe | ExecProbe

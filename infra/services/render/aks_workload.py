@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from infra.constants import (
     PRESTOP_SLEEP_SECONDS,
-    PROBE_TIMEOUT_SECONDS,
-    PROBE_TIMINGS,
     TERMINATION_GRACE_SECONDS,
     USER_POOL,
 )
-from infra.services.catalog import Catalog, Planned, PlannedService
+from infra.services.catalog import Catalog, Planned, PlannedService, probe_timing
 from infra.services.render.aks_secrets import (
     config_secret_name,
     files_class_name,
@@ -63,13 +61,13 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> Manifest:
         action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
     else:
         action = {"tcpSocket": {"port": probe_port_number(spec, probe)}}
-    period, failures = PROBE_TIMINGS[kind]
-    return {
-        **action,
-        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
-        "periodSeconds": period,
-        "failureThreshold": failures,
-    }
+    timing = probe_timing(probe, kind)
+    # The APIs' own defaults (no delay, one success) are left out.
+    if timing["initialDelaySeconds"] == 0:
+        del timing["initialDelaySeconds"]
+    if timing["successThreshold"] == 1:
+        del timing["successThreshold"]
+    return {**action, **timing}
 
 
 def _env(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Manifest]:

@@ -13,8 +13,6 @@ from pulumi_azure_native import app
 
 from infra.constants import (
     CONSUMPTION_PROFILE,
-    PROBE_TIMEOUT_SECONDS,
-    PROBE_TIMINGS,
     SCALER_COOLDOWN_SECONDS,
     SCALER_POLLING_SECONDS,
     TERMINATION_GRACE_SECONDS,
@@ -24,6 +22,7 @@ from infra.services.catalog import (
     Planned,
     PlannedJob,
     PlannedService,
+    probe_timing,
     service_port,
 )
 from infra.services.render.common import (
@@ -75,31 +74,22 @@ class ContainerAppPlan:
     workload_profile_name: str
 
 
-def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppProbeArgs:
+def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> app.ContainerAppProbeArgs:
     assert not isinstance(probe, ExecProbe), "validated: Container Apps has no exec probe"
     port = probe_port_number(spec, probe)
-    timing = PROBE_TIMINGS[
-        {
-            app.Type.READINESS: "readiness",
-            app.Type.LIVENESS: "liveness",
-            app.Type.STARTUP: "startup",
-        }[kind]
-    ]
-    if isinstance(probe, HttpProbe):
-        return app.ContainerAppProbeArgs(
-            type=kind,
-            http_get=app.ContainerAppProbeHttpGetArgs(path=probe.path, port=port),
-            period_seconds=timing[0],
-            failure_threshold=timing[1],
-            timeout_seconds=PROBE_TIMEOUT_SECONDS,
-        )
+    timing = probe_timing(probe, kind)
     # Container Apps has no gRPC probe: a TCP check on the same port (README: translations).
+    http = isinstance(probe, HttpProbe)
     return app.ContainerAppProbeArgs(
-        type=kind,
-        tcp_socket=app.ContainerAppProbeTcpSocketArgs(port=port),
-        period_seconds=timing[0],
-        failure_threshold=timing[1],
-        timeout_seconds=PROBE_TIMEOUT_SECONDS,
+        type=app.Type(kind.capitalize()),
+        http_get=app.ContainerAppProbeHttpGetArgs(path=probe.path, port=port) if http else None,
+        tcp_socket=None if http else app.ContainerAppProbeTcpSocketArgs(port=port),
+        # The API's own defaults (no delay, one success) are left out.
+        initial_delay_seconds=timing["initialDelaySeconds"] or None,
+        period_seconds=timing["periodSeconds"],
+        failure_threshold=timing["failureThreshold"],
+        success_threshold=None if timing["successThreshold"] == 1 else timing["successThreshold"],
+        timeout_seconds=timing["timeoutSeconds"],
     )
 
 
@@ -356,9 +346,7 @@ def render_on_container_apps(
     running now (see render/revisions.py)."""
     spec = service.spec
     probes = [
-        _probe(spec, probe, app.Type(kind.capitalize()))
-        for kind in PROBE_KINDS
-        if (probe := spec.probe(kind)) is not None
+        _probe(spec, probe, kind) for kind in PROBE_KINDS if (probe := spec.probe(kind)) is not None
     ]
     # During a rollout the template (the latest revision) runs the canary image.
     running = (

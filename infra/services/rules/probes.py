@@ -4,6 +4,7 @@ every AKS container has the probes AKS Deployment Safeguards require."""
 from __future__ import annotations
 
 from infra.config import Environment
+from infra.services.catalog import probe_timing
 from infra.services.rules.registry import (
     Check,
     service_rule,
@@ -20,6 +21,7 @@ from infra.services.spec import (
 from infra.upstream_facts import (
     PROBE_KINDS,
     container_apps_probe_limits,
+    kubernetes_probe_limits,
     safeguard_required_probes,
 )
 
@@ -108,4 +110,52 @@ def prod_probes_required(c: Check[ServiceSpec]) -> None:
                 f" {required}",
                 f"declare probes=Probes({kind}=...)"
                 + ("" if c.spec.ports else f", e.g. {kind}=ExecProbe(command=(...)) for a worker"),
+            )
+
+
+_FIELDS = {
+    "initialDelaySeconds": "initial_delay_seconds",
+    "periodSeconds": "period_seconds",
+    "timeoutSeconds": "timeout_seconds",
+    "failureThreshold": "failure_threshold",
+    "successThreshold": "success_threshold",
+}
+
+
+@service_rule("probes")
+def probe_timing_within_limits(c: Check[ServiceSpec]) -> None:
+    """Probe timings (declared, or the platform's defaults) must be values the target accepts:
+    Kubernetes' minimums (core/v1 Probe), Container Apps' ranges per probe type (the API refuses
+    others at deploy time, e.g. ContainerAppProbeFailureThresholdOutOfRange). Both read from the
+    vendored upstream files (`infra/upstream_facts.py`)."""
+    limits = (
+        kubernetes_probe_limits() if c.spec.target is Target.AKS else container_apps_probe_limits()
+    )
+    target = "AKS" if c.spec.target is Target.AKS else "Container Apps"
+    for kind in PROBE_KINDS:
+        probe = getattr(c.spec.probes, kind)
+        if probe is None:
+            continue
+        for api_name, value in probe_timing(probe, kind).items():
+            allowed = limits.timing[kind][api_name]
+            if value in allowed:
+                continue
+            longest_start = limits.timing["startup"]["failureThreshold"].maximum
+            hint = (
+                f"; a slow start is a longer startup probe (failure_threshold up to {longest_start})"
+                if longest_start is not None
+                and kind != "startup"
+                and api_name in ("initialDelaySeconds", "failureThreshold")
+                else ""
+            )
+            c.add(
+                f"probes.{kind}.timing.{_FIELDS[api_name]}",
+                value,
+                f"is outside {allowed} for a {kind} probe on {target} ({limits.source})",
+                (
+                    f"use {allowed.minimum}"
+                    if allowed.maximum == allowed.minimum
+                    else f"use a value in {allowed}"
+                )
+                + hint,
             )
