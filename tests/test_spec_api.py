@@ -33,6 +33,7 @@ USER_FACING = {
     "StorageQueue",
     "QueueTrigger",
     "Ingress",
+    "InitContainer",
     "Tls",
     "KeyVaultSecret",
     "ConfigSecret",

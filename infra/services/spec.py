@@ -40,6 +40,7 @@ __all__ = [
     "HttpProbe",
     "Identity",
     "Ingress",
+    "InitContainer",
     "JobOverride",
     "JobSpec",
     "JobTrigger",
@@ -516,6 +517,34 @@ class Identity:
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
+class InitContainer:
+    """A container that runs to completion before the workload's container starts (e.g. "wait
+    for RabbitMQ"), in the same pod (AKS `initContainers`) or replica (Container Apps
+    `initContainers`). Same image, resource and env rules and the same security defaults as the
+    main container; it gets the workload's dependency addresses too, so it can wait for them."""
+
+    __pydantic_config__ = _CHECKED
+
+    name: str
+    """A DNS label, other than the workload's own name (which its main container has)."""
+    image: str
+    """As for the workload: pinned, `latest` refused in prod, locked to a digest in prod."""
+    command: tuple[str, ...] = ()
+    """Empty: the image's entrypoint."""
+    args: tuple[str, ...] = ()
+    """Empty: the image's arguments."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Plain settings (secret-looking names refused), beside the dependency addresses."""
+    resources: Resources = field(default_factory=Resources)
+    """The smallest size both targets offer. On Container Apps it counts towards the replica's
+    size, like the main container."""
+    ingress: Ingress | None = None
+    """Always refused: an init container exits before anything could reach it. Declared only so
+    the mistake is told with every other problem."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
 class Override:
     """Per-environment differences (`dev`, `staging`, `prod`) for a service. A patch: every
     field passed wins (nested objects field by field), everything else is inherited. Passing
@@ -592,6 +621,8 @@ class ServiceSpec:
     rollout: Rollout | None = None
     """A canary release in progress (one at a time per service); None: every replica runs
     `image`."""
+    init_containers: tuple[InitContainer, ...] = ()
+    """Run in order, each to completion, before the container starts; none by default."""
 
     def port_named(self, name: str | None) -> Port | None:
         """The declared port called `name`; None names the first port (the default of probes,
@@ -733,6 +764,8 @@ class JobSpec:
     ingress: Ingress | None = None
     """Always refused: a job serves no traffic. Declared only so a service turned into a job is
     told why, with every other problem, instead of failing at import."""
+    init_containers: tuple[InitContainer, ...] = ()
+    """As for a service."""
 
 
 # --------------------------------------------------------------------------------------------

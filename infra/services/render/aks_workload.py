@@ -25,6 +25,7 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
     image,
+    image_reference,
     kubernetes_resources,
     labels,
     probe_port_number,
@@ -153,6 +154,18 @@ def volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Manifest], lis
     return volumes, mounts
 
 
+def _security_context() -> Manifest:
+    """Every container's, main or init: Pod Security 'restricted'."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
 def container(
     service: Planned, catalog: Catalog, facts: PlatformFacts, mounts: list[Manifest]
 ) -> Manifest:
@@ -164,14 +177,7 @@ def container(
         "imagePullPolicy": "IfNotPresent",
         "env": _env(service, catalog, facts),
         "resources": kubernetes_resources(spec.resources),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": _security_context(),
         "volumeMounts": mounts,
     }
     if spec.command:
@@ -179,6 +185,36 @@ def container(
     if spec.args:
         container["args"] = list(spec.args)
     return container
+
+
+def init_containers(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Manifest]:
+    """The workload's init containers: the main container's security and pull policy, their own
+    image, size and env plus the workload's dependency addresses (to wait for them), and its
+    writable paths (the root filesystem is read-only)."""
+    found: list[Manifest] = []
+    addresses = [
+        {"name": e.name, "value": e.value} for e in dependency_env(service, catalog, facts)
+    ]
+    mounts = [
+        {"name": f"writable-{index}", "mountPath": path}
+        for index, path in enumerate(service.spec.writable_paths)
+    ]
+    for init in service.spec.init_containers:
+        entry: Manifest = {
+            "name": init.name,
+            "image": image_reference(init.image, facts),
+            "imagePullPolicy": "IfNotPresent",
+            "env": [{"name": k, "value": v} for k, v in sorted(init.env.items())] + addresses,
+            "resources": kubernetes_resources(init.resources),
+            "securityContext": _security_context(),
+            "volumeMounts": mounts,
+        }
+        if init.command:
+            entry["command"] = list(init.command)
+        if init.args:
+            entry["args"] = list(init.args)
+        found.append(entry)
+    return found
 
 
 def pod_security(facts: PlatformFacts, extensions: PlatformExtensions) -> Manifest:
@@ -260,6 +296,8 @@ def _pod_spec(
         "containers": [main],
         "volumes": pod_volumes,
     }
+    if spec.init_containers:
+        pod["initContainers"] = init_containers(service, catalog, facts)
     return pod
 
 

@@ -159,10 +159,15 @@ def selector(service: Planned) -> dict[str, str]:
 
 
 def image(spec: ServiceSpec | JobSpec, facts: PlatformFacts) -> Text:
-    ref = parse_image(spec.image)
+    return image_reference(spec.image, facts)
+
+
+def image_reference(declared: str, facts: PlatformFacts) -> Text:
+    """An image as pulled: without a registry host, from the platform's registry."""
+    ref = parse_image(declared)
     if ref is None or ref.host is not None:
-        return spec.image
-    return concat(facts.registry_server, "/", spec.image)
+        return declared
+    return concat(facts.registry_server, "/", declared)
 
 
 def cpu_millicores(cores: float) -> str:

@@ -32,6 +32,7 @@ from infra.services.render.common import (
     concat,
     env_secret_name,
     image,
+    image_reference,
     keda_queue_scaler,
     labels,
     max_replicas,
@@ -318,6 +319,40 @@ def _container(
     )
 
 
+def _init_containers(
+    service: Planned, catalog: Catalog, facts: PlatformFacts
+) -> list[app.InitContainerArgs] | None:
+    """The workload's init containers (`template.initContainers`): their own image, size and env
+    plus the workload's dependency addresses, its writable paths mounted."""
+    spec = service.spec
+    if not spec.init_containers:
+        return None
+    addresses = [
+        app.EnvironmentVarArgs(name=e.name, value=e.value)
+        for e in dependency_env(service, catalog, facts)
+    ]
+    mounts = [
+        app.VolumeMountArgs(volume_name=f"writable-{i}", mount_path=path)
+        for i, path in enumerate(spec.writable_paths)
+    ]
+    return [
+        app.InitContainerArgs(
+            name=init.name,
+            image=image_reference(init.image, facts),
+            command=list(init.command) or None,
+            args=list(init.args) or None,
+            env=[app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(init.env.items())]
+            + addresses
+            or None,
+            resources=app.ContainerResourcesArgs(
+                cpu=init.resources.cpu, memory=f"{init.resources.cpu * 2:g}Gi"
+            ),
+            volume_mounts=mounts or None,
+        )
+        for init in spec.init_containers
+    ]
+
+
 def _identities(identity_id: Text | None, pull_identity_id: Text) -> list[Text]:
     return [pull_identity_id] + ([identity_id] if identity_id is not None else [])
 
@@ -378,6 +413,7 @@ def render_on_container_apps(
         ),
         template=app.TemplateArgs(
             containers=[container],
+            init_containers=_init_containers(service, catalog, facts),
             scale=_scale(spec, identity_id),
             volumes=volumes or None,
             termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,
@@ -487,6 +523,7 @@ def render_job_on_container_apps(
         ),
         template=app.JobTemplateArgs(
             containers=[_container(job, catalog, facts, [])],
+            init_containers=_init_containers(job, catalog, facts),
             volumes=_volumes(spec) or None,
         ),
         tags=_tags(job, extensions),
