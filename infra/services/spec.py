@@ -129,8 +129,11 @@ class Exposure(StrEnum):
 class AddressForm(StrEnum):
     """How a caller wants a dependency's address in its environment variable."""
 
-    URL = "url"  # http://host:port (grpc and tcp callees get host:port)
+    URL = "url"  # http://host:port, or <scheme>://host:port with Dependency.scheme (grpc and
+    # tcp callees without a scheme get host:port)
     HOST_PORT = "host-port"  # host:port
+    HOST = "host"  # host alone (clients that take the port in another variable)
+    PORT = "port"  # the port number alone
 
 
 SECRET_FILES_MOUNT = "/mnt/secrets"
@@ -481,14 +484,29 @@ class Dependency:
     """URL: what most HTTP clients take (grpc and tcp callees get host:port anyway)."""
     port: str | None = None
     """Callee's port name; None: its first port."""
+    scheme: str | None = None
+    """A URL scheme for a tcp port's protocol (`amqp`, `mongodb`, `redis`): the URL form becomes
+    `<scheme>://host:port`. None: `http://`/`https://` for http ports (as the target serves
+    them), host:port for grpc and tcp ports (a chart's own `scheme`, if it has one)."""
+    suffix: str = ""
+    """Appended to a URL: a path or query the client needs (`/?tls=true`, `/orders`). Empty:
+    none."""
+    also_env: Mapping[str, AddressForm] = field(default_factory=dict)
+    """More variables from the same dependency, each in its form, e.g.
+    `{"ORDER_QUEUE_PORT": AddressForm.PORT}` beside `env="ORDER_QUEUE_HOSTNAME",
+    form=AddressForm.HOST`. Empty: just `env`."""
 
     def env_name(self) -> str:
         """The variable the callee's address is injected as: `env`, else `<SERVICE>_URL` (URL
         form) or `<SERVICE>_ADDR` (host:port)."""
         if self.env:
             return self.env
-        suffix = "URL" if str(self.form) == "url" else "ADDR"
+        suffix = {"url": "URL", "host": "HOST", "port": "PORT"}.get(str(self.form), "ADDR")
         return f"{self.service.upper().replace('-', '_')}_{suffix}"
+
+    def variables(self) -> dict[str, AddressForm]:
+        """Every variable this dependency sets, with its form: `env_name()` first."""
+        return {self.env_name(): self.form, **self.also_env}
 
 
 @_records_explicit_fields
