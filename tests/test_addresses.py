@@ -108,3 +108,36 @@ def test_address_forms_a_protocol_cannot_have_are_each_refused_together() -> Non
         "dependencies[6].also_env = 'G': is already set by env, secrets or another dependency → choose another variable name in also_env"
         in text
     )
+
+
+def test_network_policy_opens_only_the_port_each_caller_uses() -> None:
+    """RabbitMQ's management port is not opened to its AMQP clients (issue: NetworkPolicy
+    opened every port of the callee to every caller)."""
+    from infra.services.render.aks import ServiceSecrets, render_on_aks
+    from tests.fixtures import NO_EXTENSIONS
+    from tests.k8s_schema import validate_object
+
+    admin = ServiceSpec(
+        name="queue-admin",
+        image="team/admin:1.0.0",
+        target=Target.AKS,
+        dependencies=(Dependency(service="order-queue", port="management"),),
+    )
+    catalog = catalog_of(queue(Target.AKS), client(Target.AKS, *ONE_QUEUE), admin)
+    objects = render_on_aks(
+        catalog.get("order-queue"),
+        catalog=catalog,
+        facts=facts(),
+        extensions=NO_EXTENSIONS,
+        client_id=None,
+        secrets=ServiceSecrets(config_values={}),
+    )
+    (policy,) = [o for o in objects if o["kind"] == "NetworkPolicy"]
+    validate_object(policy)
+    allowed = {
+        rule["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"]: [
+            p["port"] for p in rule["ports"]
+        ]
+        for rule in policy["spec"]["ingress"]
+    }
+    assert allowed == {"orders": [5672], "queue-admin": [15672]}
