@@ -540,9 +540,14 @@ def test_the_preview_shows_the_new_digest_when_a_tag_moves(
     monkeypatch.setattr("infra.program.load_lock", lambda: moved)
     head = to_snapshot(run_offline(read_stack("prod"), build))
     result = diff(snapshots["prod"], head)
-    # catalog-api and the catalog-reindex job run the same image: both move with the tag.
+    # catalog-api, the catalog-reindex job and the stock-sync worker run the same image: all
+    # move with the tag.
     by_name = {change.name: change for change in result.changes}
-    assert set(by_name) == {"storefront-catalog-api", "storefront-catalog-reindex"}
+    assert set(by_name) == {
+        "storefront-catalog-api",
+        "storefront-catalog-reindex",
+        "storefront-stock-sync",
+    }
     change = by_name["storefront-catalog-api"]
     assert (change.type, change.operation) == (DEPLOYMENT, Operation.UPDATE)
     (prop,) = change.changes

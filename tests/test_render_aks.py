@@ -220,7 +220,7 @@ def test_network_policy_allows_declared_callers_only() -> None:
         for s in sources
         if "podSelector" in s
     }
-    assert callers == {"admin-web", "catalog-reindex"}, "a job is a caller like any other"
+    assert callers == {"admin-web", "catalog-reindex", "stock-sync"}, "a job is a caller too"
     assert {"ipBlock": {"cidr": "10.20.8.0/23"}} in sources, (
         "web (Container Apps) calls catalog-api"
     )
