@@ -450,6 +450,7 @@ EDITS: list[Edit] = [
                     "storefront-catalog-api",
                     "storefront-notification-service",
                     "storefront-ordering-api",
+                    "storefront-stock-sync",
                 )
             },
             "CronJob:storefront-catalog-reindex": U,
