@@ -2,7 +2,8 @@
 
 Public web front end and identity on Container Apps (scale with HTTP, pay per use); the core
 APIs on AKS; a queue-driven order worker that scales to zero on Container Apps and a
-notification service scaled by KEDA on AKS; a nightly catalog reindex job on AKS. Calls cross
+notification service scaled by KEDA on AKS; a stock-sync worker on AKS with exec probes, an init
+container and a redis:// URI; a nightly catalog reindex job on AKS. Calls cross
 targets in both directions.
 
 Overrides are patches: each says only what differs in that environment, everything else is
@@ -15,11 +16,13 @@ from infra.services.spec import (
     Application,
     Autoscaling,
     Dependency,
+    ExecProbe,
     Exposure,
     GrpcProbe,
     HttpProbe,
     Identity,
     Ingress,
+    InitContainer,
     JobOverride,
     JobSpec,
     KeyVaultSecret,
@@ -263,6 +266,32 @@ admin = ServiceSpec(
     ),
 )
 
+# A worker without ports on AKS: keeps the basket cache's stock counts in step with the catalog.
+# Exec probes are its health (prod's Deployment Safeguards require readiness and liveness on
+# every container); an init container waits for the cache; the cache's address is a redis://
+# URI with the database index as its path.
+STOCK_HEALTH = ExecProbe(command=("catalog-api", "healthcheck", "--worker", "stock-sync"))
+
+stock_sync = ServiceSpec(
+    name="stock-sync",
+    image="storefront/catalog-api:1.14.0",
+    target=Target.AKS,
+    args=("sync-stock",),
+    resources=Resources(cpu=0.25, memory="512Mi"),
+    probes=Probes(readiness=STOCK_HEALTH, liveness=STOCK_HEALTH),
+    init_containers=(
+        InitContainer(
+            name="wait-for-cache",
+            image="storefront/catalog-api:1.14.0",
+            args=("wait-for", "--address-from", "STOCK_CACHE_URI"),
+        ),
+    ),
+    dependencies=(
+        Dependency(service="basket-valkey", env="STOCK_CACHE_URI", scheme="redis", suffix="/1"),
+        Dependency(service="catalog-api", env="CATALOG_URL"),
+    ),
+)
+
 # Rebuilds the catalog's search index every night, through catalog-api (which gets the traffic
 # allowance and the address like for any caller). Scheduled in UTC, so it means the same on
 # both targets.
@@ -291,6 +320,7 @@ application = Application(
         order_worker,
         notifications,
         admin,
+        stock_sync,
     ),
     jobs=(catalog_reindex,),
     charts=(basket_cache,),

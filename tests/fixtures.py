@@ -15,7 +15,15 @@ from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.rules import ValidationContext
-from infra.services.spec import Application, ConfigSecret, Port, ServiceSpec, Target
+from infra.services.spec import (
+    Application,
+    ConfigSecret,
+    Port,
+    Probes,
+    ServiceSpec,
+    Target,
+    TcpProbe,
+)
 from infra.services.validation import validate_applications
 
 NO_EXTENSIONS = PlatformExtensions()
@@ -90,6 +98,8 @@ def run_with_config_secret(value: str) -> OfflineRun:
             target=target,
             ports=(Port(name="http", number=8080),),
             secrets={"API_TOKEN": ConfigSecret(key="api-token")},
+            # prod (AKS Deployment Safeguards) requires a liveness probe
+            probes=Probes(liveness=TcpProbe()),
         )
         for name, target in (("aks-api", Target.AKS), ("aca-api", Target.CONTAINER_APPS))
     )

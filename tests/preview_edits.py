@@ -21,8 +21,10 @@ from infra.services.spec import (
     Exposure,
     Ingress,
     Port,
+    Probes,
     ServiceSpec,
     Target,
+    TcpProbe,
 )
 
 Apps = list[Application]
@@ -74,6 +76,8 @@ def extra_application(
                 ingress=Ingress(exposure=exposure)
                 if target is Target.CONTAINER_APPS
                 else Ingress(),
+                # prod (AKS Deployment Safeguards) requires a liveness probe
+                probes=Probes(liveness=TcpProbe()),
             )
             for name, target in (("aks-api", Target.AKS), ("aca-api", Target.CONTAINER_APPS))
         ),

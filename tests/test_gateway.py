@@ -481,7 +481,7 @@ def _public_run(stack_name: str, host: str, ingress_mode: str = "gateway") -> Of
                 key_vault_certificate_uri=f"https://kv-shop-{stack_name}.vault.azure.net/certificates/shop"
             ),
         ),
-        probes=Probes(readiness=HttpProbe(path="/ready")),
+        probes=Probes(readiness=HttpProbe(path="/ready"), liveness=HttpProbe(path="/live")),
     )
     app = Application(name="shop", services=(shop,), source="apps/test.py")
     return run_offline(dataclasses.replace(stack, values=values), lambda: build(applications=[app]))

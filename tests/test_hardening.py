@@ -32,7 +32,7 @@ from infra.program import build
 from infra.services import image_lock
 from infra.services.image_lock import dump_lock, load_lock, pin, resolve
 from infra.services.loader import load_applications
-from infra.services.spec import Application, Port, ServiceSpec, Target
+from infra.services.spec import Application, Port, Probes, ServiceSpec, Target, TcpProbe
 from infra.services.validation import validate_applications
 from infra.vm_sizes import VM_SIZES
 from tests.fixtures import context
@@ -353,6 +353,7 @@ def test_bad_nodes_and_a_tag_only_prod_image_are_one_report_and_register_nothing
                 image="extra/api:1.0",
                 target=Target.AKS,
                 ports=(Port(name="http", number=8080),),
+                probes=Probes(liveness=TcpProbe()),
             ),
         ),
     )
@@ -523,6 +524,7 @@ def test_prod_refuses_a_tag_the_lock_does_not_pin_and_dev_allows_it() -> None:
                     image="team/api:1.0",
                     target=Target.AKS,
                     ports=(Port(name="http", number=8080),),
+                    probes=Probes(liveness=TcpProbe()),
                 ),
             ),
         )
@@ -549,9 +551,14 @@ def test_the_preview_shows_the_new_digest_when_a_tag_moves(
     monkeypatch.setattr("infra.program.load_lock", lambda: moved)
     head = to_snapshot(run_offline(read_stack("prod"), build))
     result = diff(snapshots["prod"], head)
-    # catalog-api and the catalog-reindex job run the same image: both move with the tag.
+    # catalog-api, the catalog-reindex job and the stock-sync worker run the same image: all
+    # move with the tag.
     by_name = {change.name: change for change in result.changes}
-    assert set(by_name) == {"storefront-catalog-api", "storefront-jobs-catalog-reindex"}
+    assert set(by_name) == {
+        "storefront-catalog-api",
+        "storefront-jobs-catalog-reindex",
+        "storefront-stock-sync",
+    }
     change = by_name["storefront-catalog-api"]
     assert (change.type, change.operation) == (DEPLOYMENT, Operation.UPDATE)
     (prop,) = change.changes

@@ -56,6 +56,12 @@ def test_callers_get_the_address_and_only_they_may_connect(dev: OfflineRun) -> N
         for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert env["BASKET_CACHE_URL"] == "redis://basket-valkey.storefront.svc.cluster.local:6379"
+    worker = dev.one("kubernetes:apps/v1:Deployment", "storefront-stock-sync").inputs
+    pod = worker["spec"]["template"]["spec"]
+    uri = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}["STOCK_CACHE_URI"]
+    assert uri == "redis://basket-valkey.storefront.svc.cluster.local:6379/1", "scheme + suffix"
+    assert pod["containers"][0]["livenessProbe"]["exec"]["command"][0] == "catalog-api"
+    assert {"name": "STOCK_CACHE_URI", "value": uri} in pod["initContainers"][0]["env"]
     policy = dev.one(
         "kubernetes:networking.k8s.io/v1:NetworkPolicy", "storefront-basket-valkey-callers"
     ).inputs
@@ -65,7 +71,8 @@ def test_callers_get_the_address_and_only_they_may_connect(dev: OfflineRun) -> N
     }
     sources = policy["spec"]["ingress"][0]["from"]
     assert [s["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for s in sources] == [
-        "basket-api"
+        "basket-api",
+        "stock-sync",
     ]
     assert policy["spec"]["ingress"][0]["ports"] == [{"port": 6379, "protocol": "TCP"}]
 

@@ -24,12 +24,14 @@ from infra.services.spec import (
     Manual,
     Override,
     Port,
+    Probes,
     Resources,
     Schedule,
     ServiceBusQueue,
     ServiceSpec,
     StorageQueue,
     Target,
+    TcpProbe,
     Tls,
 )
 from tests.fixtures import catalog_of, reference_catalog
@@ -74,6 +76,7 @@ def test_none_passed_explicitly_turns_a_trigger_off() -> None:
         target=Target.AKS,
         ports=(Port(name="http", number=8080),),
         autoscaling=Autoscaling(cpu_utilization=60, memory_utilization=80),
+        probes=Probes(liveness=TcpProbe()),
         overrides={"prod": Override(autoscaling=Autoscaling(memory_utilization=None))},
     )
     scale = catalog_of(base, environment=PROD).get("api").spec.autoscaling

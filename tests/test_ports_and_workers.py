@@ -3,10 +3,12 @@ ports, which every rule (probes, PDB, policy, NetworkPolicy) must treat sensibly
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from infra.config import Environment
 from infra.policy.evaluate import evaluate
 from infra.policy.rules import PolicyContext, PolicyResource
 from infra.problems import InvalidInput
@@ -16,12 +18,14 @@ from infra.services.render.container_apps import render_on_container_apps
 from infra.services.spec import (
     AddressForm,
     Dependency,
+    ExecProbe,
     HttpProbe,
     Port,
     Probes,
     Protocol,
     ServiceSpec,
     Target,
+    TcpProbe,
 )
 from infra.services.wiring import dependency_env
 from tests.fixtures import NO_EXTENSIONS, catalog_of, facts
@@ -168,9 +172,10 @@ def worker(target: Target, replicas: int = 2, **changes: Any) -> ServiceSpec:
 API = ServiceSpec(
     name="api", image="team/api:1.0.0", target=Target.AKS, ports=(Port(name="http", number=8080),)
 )
+API_IN_PROD = dataclasses.replace(API, probes=Probes(liveness=TcpProbe()))
 
 
-def test_worker_probes_none_on_either_target_and_a_declared_probe_is_refused() -> None:
+def test_worker_probes_none_by_default_and_a_port_probe_is_refused() -> None:
     aks = aks_objects(catalog_of(worker(Target.AKS), API), "worker")
     container = aks["Deployment/worker"]["spec"]["template"]["spec"]["containers"][0]
     assert {"ports", "readinessProbe", "livenessProbe", "startupProbe"}.isdisjoint(container)
@@ -178,6 +183,28 @@ def test_worker_probes_none_on_either_target_and_a_declared_probe_is_refused() -
     assert plan.template.containers[0].probes is None
     with pytest.raises(InvalidInput, match=r"probes.liveness.port: needs a port to probe"):
         catalog_of(worker(Target.AKS, probes=Probes(liveness=HttpProbe())), API)
+
+
+HEALTHY = ExecProbe(command=("test", "-f", "/tmp/healthy"))
+
+
+def test_worker_exec_probes_render_on_aks() -> None:
+    probes = Probes(readiness=HEALTHY, liveness=HEALTHY)
+    aks = aks_objects(catalog_of(worker(Target.AKS, probes=probes), API), "worker")
+    container = aks["Deployment/worker"]["spec"]["template"]["spec"]["containers"][0]
+    assert container["livenessProbe"]["exec"] == {"command": ["test", "-f", "/tmp/healthy"]}
+    assert container["readinessProbe"]["exec"] == {"command": ["test", "-f", "/tmp/healthy"]}
+    assert "ports" not in container
+
+
+def test_exec_probe_is_refused_on_container_apps_with_what_a_worker_gets_there() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        catalog_of(worker(Target.CONTAINER_APPS, probes=Probes(liveness=HEALTHY)), API)
+    message = str(refused.value)
+    assert "probes.liveness = 'ExecProbe': Container Apps has no exec probe" in message
+    assert "a worker runs without probes" in message
+    with pytest.raises(InvalidInput, match=r"probes.liveness.command = \(\): names no program"):
+        catalog_of(worker(Target.AKS, probes=Probes(liveness=ExecProbe(command=()))), API)
 
 
 def test_worker_pdb_follows_its_replicas_like_any_service() -> None:
@@ -203,18 +230,30 @@ def _as_policy_resources(objects: dict[str, dict[str, Any]]) -> list[PolicyResou
     ]
 
 
-def test_worker_passes_the_workload_policies_in_prod() -> None:
-    objects = aks_objects(catalog_of(worker(Target.AKS), API), "worker")
+def test_prod_validation_and_policy_agree_on_a_worker_s_probes() -> None:
+    """Validation refuses in prod what policy `k8s-probes-enforced` (AKS Deployment Safeguards)
+    would refuse, with the fix; a worker with exec probes passes both."""
+    with pytest.raises(InvalidInput) as refused:
+        catalog_of(worker(Target.AKS), API_IN_PROD, environment=Environment.PROD)
+    message = str(refused.value)
+    assert "probes.readiness: is required in prod" in message
+    assert "probes.liveness: is required in prod" in message
+    assert "liveness=ExecProbe(command=(...)) for a worker" in message
+    probes = Probes(readiness=HEALTHY, liveness=HEALTHY)
+    catalog = catalog_of(
+        worker(Target.AKS, probes=probes), API_IN_PROD, environment=Environment.PROD
+    )
+    objects = aks_objects(catalog, "worker")
     report = evaluate(_as_policy_resources(objects), PolicyContext("prod"), ())
     found = {v.rule.id for v in report.violations}
-    # The platform's own rules demand no probe of a portless pod, but AKS Deployment Safeguards
-    # in Enforce (prod) refuse any container without liveness and readiness probes, and a test
-    # image is not in the digest lock: both say so before the cluster would.
+    assert "k8s-probes-enforced" not in found
     assert "k8s-probes" not in found
-    assert found == {"k8s-probes-enforced", "images-pinned-by-digest"}
-    single = aks_objects(catalog_of(worker(Target.AKS, replicas=1), API), "worker")
-    report = evaluate(_as_policy_resources(single), PolicyContext("prod"), ())
-    assert {v.rule.id for v in report.enforced} == found | {"k8s-prod-replicas-and-pdb"}
+    # Without the exec probes (rendered from a dev catalog), the policy refuses the same.
+    unprobed = aks_objects(catalog_of(worker(Target.AKS), API), "worker")
+    report = evaluate(_as_policy_resources(unprobed), PolicyContext("prod"), ())
+    assert "k8s-probes-enforced" in {v.rule.id for v in report.violations}
+    # Container Apps: no probe rule in prod, and none to declare.
+    catalog_of(worker(Target.CONTAINER_APPS), API_IN_PROD, environment=Environment.PROD)
 
 
 def test_worker_network_policy_nothing_reaches_it_and_it_reaches_what_it_declares() -> None:

@@ -457,6 +457,7 @@ EDITS: list[Edit] = [
                     "storefront-catalog-api",
                     "storefront-notification-service",
                     "storefront-ordering-api",
+                    "storefront-stock-sync",
                 )
             },
             "CronJob:storefront-jobs-catalog-reindex": U,

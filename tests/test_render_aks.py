@@ -220,15 +220,13 @@ def test_network_policy_allows_declared_callers_only() -> None:
         for s in sources
         if "podSelector" in s
     }
-    assert callers == {"admin-web", "catalog-reindex"}, "a job is a caller like any other"
+    assert callers == {"admin-web", "catalog-reindex", "stock-sync"}, "a job is a caller too"
     assert {"ipBlock": {"cidr": "10.20.8.0/23"}} in sources, (
         "web (Container Apps) calls catalog-api"
     )
-    # Container ports: the policy applies after the Service maps port 80 to 8080.
-    assert policy["ingress"][0]["ports"] == [
-        {"port": 8080, "protocol": "TCP"},
-        {"port": 9090, "protocol": "TCP"},
-    ]
+    # Container ports: the policy applies after the Service maps port 80 to 8080; callers get
+    # the port their dependency names (http), not the metrics port.
+    assert policy["ingress"][0]["ports"] == [{"port": 8080, "protocol": "TCP"}]
     namespace_deny = namespace_objects("storefront", NO_EXTENSIONS)[1]
     assert namespace_deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
 

@@ -18,7 +18,15 @@ from infra.policy.rules import PolicyContext, PolicyResource
 from infra.problems import InvalidInput
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.rules.resources import CPU_FIX, MEMORY_FIX, MIN_CPU_CORES
-from infra.services.spec import Application, Port, Resources, ServiceSpec, Target
+from infra.services.spec import (
+    Application,
+    Port,
+    Probes,
+    Resources,
+    ServiceSpec,
+    Target,
+    TcpProbe,
+)
 from infra.services.validation import validate_applications
 from tests.fixtures import NO_EXTENSIONS, context, facts
 
@@ -33,6 +41,7 @@ def _spec(resources: Resources) -> ServiceSpec:
         target=Target.AKS,
         ports=(Port(name="http", number=8080),),
         resources=resources,
+        probes=Probes(liveness=TcpProbe()),  # prod requires it (Deployment Safeguards)
     )
 
 

@@ -30,6 +30,7 @@ from infra.services.spec import (
     Rollout,
     ServiceSpec,
     Target,
+    TcpProbe,
     Tls,
 )
 from infra.services.validation import validate_applications
@@ -52,7 +53,7 @@ def web(target: Target = Target.AKS, **changes: object) -> ServiceSpec:
             host="shop.example.com",
             tls=Tls(key_vault_certificate_uri=CERT),
         ),
-        probes=Probes(readiness=HttpProbe(path="/ready")),
+        probes=Probes(readiness=HttpProbe(path="/ready"), liveness=HttpProbe(path="/live")),
         rollout=Rollout(image="shop:1.1", weight=10),
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
@@ -95,7 +96,7 @@ def test_every_bad_rollout_is_listed_together() -> None:
         ),
         web(
             name="noprobe",
-            probes=Probes(),
+            probes=Probes(liveness=TcpProbe()),
             ingress=Ingress(
                 exposure=Exposure.PUBLIC,
                 host="noprobe.example.com",
@@ -105,7 +106,7 @@ def test_every_bad_rollout_is_listed_together() -> None:
         web(
             name="orders",
             ports=(Port(name="grpc", number=50051, protocol=Protocol.GRPC),),
-            probes=Probes(),
+            probes=Probes(liveness=TcpProbe()),
             rollout=None,
             ingress=Ingress(
                 exposure=Exposure.PUBLIC,

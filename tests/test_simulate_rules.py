@@ -1186,3 +1186,27 @@ def test_a_grpc_probe_does_not_satisfy_the_probe_safeguard() -> None:
     )
     (found,) = safeguard_refusals(plan(deployment), safeguarded())
     assert "'basket'" in found.why, "the init container is not checked"
+
+
+# --- aca-probe-out-of-range -----------------------------------------------------------------
+
+
+def probed_app(**probe: Any) -> dict[str, Any]:
+    container = {
+        "name": "web",
+        "image": "nginx:1",
+        "probes": [{"tcpSocket": {"port": 80}, **probe}],
+    }
+    return container_app("web", template={"containers": [container]})
+
+
+def test_a_liveness_failure_threshold_above_azure_s_bound_is_refused() -> None:
+    (found,) = refusals(plan(probed_app(type="Liveness", failureThreshold=31)))
+    assert found.rule == "aca-probe-out-of-range"
+    assert "failureThreshold = 31 must be in the range 1..30" in found.why
+
+
+def test_a_long_startup_probe_azure_accepts_is_accepted() -> None:
+    """240 startup failures: what Azure accepts (terraform-provider-azurerm #31989), though the
+    REST spec's description still says at most 10."""
+    assert refusals(plan(probed_app(type="Startup", failureThreshold=240, periodSeconds=5))) == []

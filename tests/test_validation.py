@@ -32,6 +32,7 @@ from infra.services.spec import (
     ServiceBusQueue,
     ServiceSpec,
     Target,
+    TcpProbe,
 )
 from infra.services.validation import validate_applications
 from tests.fixtures import catalog_of, context
@@ -483,6 +484,7 @@ def test_plain_text_config_value_is_not_accepted_as_a_secret() -> None:
 def test_overrides_apply_per_environment() -> None:
     service = svc(
         replicas=2,
+        probes=Probes(liveness=TcpProbe()),
         overrides={"prod": Override(replicas=4, env={"MODE": "prod"})},
         env={"MODE": "dev", "X": "1"},
     )

@@ -71,6 +71,11 @@ LANDS_IN: Mapping[str, tuple[str, ...]] = {
     "Event.max_executions": (f"{_KEDA}ScaledJob.spec.maxReplicaCount",),
     "Event.polling_seconds": (f"{_KEDA}ScaledJob.spec.pollingInterval",),
     "HelmChart.port": (f"{_K8S}core.v1.ServicePort.port",),
+    "ProbeTiming.initial_delay_seconds": (f"{_K8S}core.v1.Probe.initialDelaySeconds",),
+    "ProbeTiming.period_seconds": (f"{_K8S}core.v1.Probe.periodSeconds",),
+    "ProbeTiming.timeout_seconds": (f"{_K8S}core.v1.Probe.timeoutSeconds",),
+    "ProbeTiming.failure_threshold": (f"{_K8S}core.v1.Probe.failureThreshold",),
+    "ProbeTiming.success_threshold": (f"{_K8S}core.v1.Probe.successThreshold",),
     # Rendered as strings (KEDA trigger metadata) or only on Container Apps, whose ARM integers
     # are not vendored: bounded by int32, the narrowest integer format of the fields above.
     "ServiceBusQueue.messages_per_replica": (),

@@ -9,9 +9,17 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from infra.constants import JOBS_NAMESPACE_SUFFIX
+from infra.constants import JOBS_NAMESPACE_SUFFIX, PROBE_TIMEOUT_SECONDS, PROBE_TIMINGS
 from infra.services.patterns import SECRETS_NAMESPACE
-from infra.services.spec import ConfigSecret, HelmChart, JobSpec, Port, ServiceSpec, Target
+from infra.services.spec import (
+    ConfigSecret,
+    HelmChart,
+    JobSpec,
+    Port,
+    Probe,
+    ServiceSpec,
+    Target,
+)
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,26 @@ class Catalog:
 def service_port(port: Port) -> int:
     """The port callers use: `service_port` when declared, else the container's."""
     return port.number if port.service_port is None else port.service_port
+
+
+def probe_timing(probe: Probe, kind: str) -> dict[str, int]:
+    """A probe's timing as both APIs name the fields (`initialDelaySeconds`, `periodSeconds`,
+    `timeoutSeconds`, `failureThreshold`, `successThreshold`), the kind's defaults
+    (`infra.constants.PROBE_TIMINGS`) filled in: what validation checks against each target's
+    limits and what both renderers send."""
+    timing = probe.timing
+    period, failures = PROBE_TIMINGS[kind]
+    return {
+        "initialDelaySeconds": timing.initial_delay_seconds,
+        "periodSeconds": period if timing.period_seconds is None else timing.period_seconds,
+        "timeoutSeconds": PROBE_TIMEOUT_SECONDS
+        if timing.timeout_seconds is None
+        else timing.timeout_seconds,
+        "failureThreshold": failures
+        if timing.failure_threshold is None
+        else timing.failure_threshold,
+        "successThreshold": timing.success_threshold,
+    }
 
 
 def config_secret_key(ref: ConfigSecret) -> str:

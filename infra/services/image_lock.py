@@ -149,6 +149,9 @@ def _declared_images(stack: str) -> tuple[list[str], str]:
         for service in app.services
     ]
     images = [service.image for service in services]
+    images += [
+        init.image for service in services for init in getattr(service, "init_containers", ())
+    ]
     # A rollout's canary image is deployed (and locked, signed and verified) like any other.
     images += [
         rollout.image

@@ -33,12 +33,14 @@ __all__ = [
     "ConfigSecret",
     "Dependency",
     "Event",
+    "ExecProbe",
     "Exposure",
     "GrpcProbe",
     "HelmChart",
     "HttpProbe",
     "Identity",
     "Ingress",
+    "InitContainer",
     "JobOverride",
     "JobSpec",
     "JobTrigger",
@@ -48,6 +50,7 @@ __all__ = [
     "Override",
     "Port",
     "Probe",
+    "ProbeTiming",
     "Probes",
     "Protocol",
     "QueueTrigger",
@@ -127,8 +130,11 @@ class Exposure(StrEnum):
 class AddressForm(StrEnum):
     """How a caller wants a dependency's address in its environment variable."""
 
-    URL = "url"  # http://host:port (grpc and tcp callees get host:port)
+    URL = "url"  # http://host:port, or <scheme>://host:port with Dependency.scheme (grpc and
+    # tcp callees without a scheme get host:port)
     HOST_PORT = "host-port"  # host:port
+    HOST = "host"  # host alone (clients that take the port in another variable)
+    PORT = "port"  # the port number alone
 
 
 class NotSecret(str):
@@ -224,6 +230,32 @@ class Resources:
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
+class ProbeTiming:
+    """When and how often a probe runs, and how many results change its verdict. None: the
+    platform's default for the probe's kind (readiness every 5 s, liveness every 10 s, 3 failures;
+    startup every 5 s, 60 failures: 5 minutes to start), the same on both targets. Validation
+    checks each target's limits, read from their upstream sources (docs/service-model.md lists
+    them); a slow starter raises the startup probe's `failure_threshold` (times
+    `period_seconds`) rather than delaying liveness."""
+
+    __pydantic_config__ = _CHECKED
+
+    initial_delay_seconds: int = 0
+    """None waited before the first probe: a startup probe holds the others off instead, without
+    delaying the detection of a wedged process on every later restart."""
+    period_seconds: int | None = None
+    """Seconds between probes. None: 5 (readiness, startup) or 10 (liveness)."""
+    timeout_seconds: int | None = None
+    """Seconds a probe may take. None: 2, so one slow answer under load is not a failure."""
+    failure_threshold: int | None = None
+    """Consecutive failures that fail the probe. None: 3 (60 for startup)."""
+    success_threshold: int = 1
+    """Consecutive successes that pass it again: 1, the only value liveness and startup accept
+    (readiness may ask for more)."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
 class HttpProbe:
     """An HTTP GET that must answer 2xx/3xx."""
 
@@ -233,6 +265,8 @@ class HttpProbe:
     """The conventional health path, so most services need no argument."""
     port: str | None = None
     """Port name; None: the service's first port (the one most services have)."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
 @_records_explicit_fields
@@ -244,6 +278,8 @@ class TcpProbe:
 
     port: str | None = None
     """Port name; None: the service's first port."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
 @_records_explicit_fields
@@ -258,15 +294,35 @@ class GrpcProbe:
     """Port name; None: the service's first port."""
     service: str | None = None
     """The gRPC health service name; None asks about the server as a whole."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
 
 
-Probe = HttpProbe | TcpProbe | GrpcProbe
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class ExecProbe:
+    """A command run inside the container: healthy when it exits 0. For workers without ports
+    (a queue consumer checks its own heartbeat file or broker connection). AKS only: Container
+    Apps has no exec probe (its probes are httpGet and tcpSocket), so there a worker runs without
+    probes and its replica is restarted when the process exits; validation says so."""
+
+    __pydantic_config__ = _CHECKED
+
+    command: tuple[str, ...]
+    """No default: what proves health is the workload's to say, e.g. `("test", "-f",
+    "/tmp/healthy")`. Run directly (no shell), as the container's user."""
+    timing: ProbeTiming = field(default_factory=ProbeTiming)
+    """The kind's defaults (see `ProbeTiming`)."""
+
+
+Probe = HttpProbe | TcpProbe | GrpcProbe | ExecProbe
 
 
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class Probes:
-    """Health checks. Workers without ports have nothing to probe and get none."""
+    """Health checks. Workers without ports have no port to probe and get none by default; on AKS
+    they declare `ExecProbe`s (prod requires readiness and liveness probes on every container)."""
 
     __pydantic_config__ = _CHECKED
 
@@ -439,14 +495,29 @@ class Dependency:
     """URL: what most HTTP clients take (grpc and tcp callees get host:port anyway)."""
     port: str | None = None
     """Callee's port name; None: its first port."""
+    scheme: str | None = None
+    """A URL scheme for a tcp port's protocol (`amqp`, `mongodb`, `redis`): the URL form becomes
+    `<scheme>://host:port`. None: `http://`/`https://` for http ports (as the target serves
+    them), host:port for grpc and tcp ports (a chart's own `scheme`, if it has one)."""
+    suffix: str = ""
+    """Appended to a URL: a path or query the client needs (`/?tls=true`, `/orders`). Empty:
+    none."""
+    also_env: Mapping[str, AddressForm] = field(default_factory=dict)
+    """More variables from the same dependency, each in its form, e.g.
+    `{"ORDER_QUEUE_PORT": AddressForm.PORT}` beside `env="ORDER_QUEUE_HOSTNAME",
+    form=AddressForm.HOST`. Empty: just `env`."""
 
     def env_name(self) -> str:
         """The variable the callee's address is injected as: `env`, else `<SERVICE>_URL` (URL
         form) or `<SERVICE>_ADDR` (host:port)."""
         if self.env:
             return self.env
-        suffix = "URL" if str(self.form) == "url" else "ADDR"
+        suffix = {"url": "URL", "host": "HOST", "port": "PORT"}.get(str(self.form), "ADDR")
         return f"{self.service.upper().replace('-', '_')}_{suffix}"
+
+    def variables(self) -> dict[str, AddressForm]:
+        """Every variable this dependency sets, with its form: `env_name()` first."""
+        return {self.env_name(): self.form, **self.also_env}
 
 
 @_records_explicit_fields
@@ -471,6 +542,34 @@ class Identity:
 
     roles: tuple[RoleGrant, ...] = ()
     """None granted unless declared: least privilege."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class InitContainer:
+    """A container that runs to completion before the workload's container starts (e.g. "wait
+    for RabbitMQ"), in the same pod (AKS `initContainers`) or replica (Container Apps
+    `initContainers`). Same image, resource and env rules and the same security defaults as the
+    main container; it gets the workload's dependency addresses too, so it can wait for them."""
+
+    __pydantic_config__ = _CHECKED
+
+    name: str
+    """A DNS label, other than the workload's own name (which its main container has)."""
+    image: str
+    """As for the workload: pinned, `latest` refused in prod, locked to a digest in prod."""
+    command: tuple[str, ...] = ()
+    """Empty: the image's entrypoint."""
+    args: tuple[str, ...] = ()
+    """Empty: the image's arguments."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Plain settings (secret-looking names refused), beside the dependency addresses."""
+    resources: Resources = field(default_factory=Resources)
+    """The smallest size both targets offer. On Container Apps it counts towards the replica's
+    size, like the main container."""
+    ingress: Ingress | None = None
+    """Always refused: an init container exits before anything could reach it. Declared only so
+    the mistake is told with every other problem."""
 
 
 @_records_explicit_fields
@@ -551,6 +650,8 @@ class ServiceSpec:
     rollout: Rollout | None = None
     """A canary release in progress (one at a time per service); None: every replica runs
     `image`."""
+    init_containers: tuple[InitContainer, ...] = ()
+    """Run in order, each to completion, before the container starts; none by default."""
 
     def port_named(self, name: str | None) -> Port | None:
         """The declared port called `name`; None names the first port (the default of probes,
@@ -560,6 +661,15 @@ class ServiceSpec:
         if name is None:
             return self.ports[0]
         return next((p for p in self.ports if p.name == name), None)
+
+    def probe(self, kind: str) -> Probe | None:
+        """The probe of `kind` (readiness, liveness, startup) the workload runs with: as
+        declared, and for readiness, when none is declared, TCP on the first port (no replica
+        takes traffic before it listens). None: no such probe (a worker's default)."""
+        declared: Probe | None = getattr(self.probes, kind)
+        if declared is None and kind == "readiness" and self.ports:
+            return TcpProbe()
+        return declared
 
 
 # --------------------------------------------------------------------------------------------
@@ -683,6 +793,8 @@ class JobSpec:
     ingress: Ingress | None = None
     """Always refused: a job serves no traffic. Declared only so a service turned into a job is
     told why, with every other problem, instead of failing at import."""
+    init_containers: tuple[InitContainer, ...] = ()
+    """As for a service."""
 
 
 # --------------------------------------------------------------------------------------------

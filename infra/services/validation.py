@@ -147,6 +147,14 @@ def _workload(
     if spec is not None and context.image_lock is not None and isinstance(spec.image, str):
         # Tags the deploy workflow resolved to digests run by digest (apps/images.lock.yaml).
         spec = dataclasses.replace(spec, image=pin(spec.image, context.image_lock))
+        if spec.init_containers:
+            spec = dataclasses.replace(
+                spec,
+                init_containers=tuple(
+                    dataclasses.replace(i, image=pin(i.image, context.image_lock))
+                    for i in spec.init_containers
+                ),
+            )
         if getattr(spec, "rollout", None) is not None:
             canary = spec.rollout
             spec = dataclasses.replace(

@@ -63,29 +63,44 @@ def container_app_external(callee: PlannedService, reach: Reachability) -> bool:
     return callee.spec.ingress.exposure is Exposure.PUBLIC or bool(reach.aks_callers)
 
 
-def address(
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a caller reaches a callee's port: host, port number and the scheme the target
+    serves it with (`http`, `https`; None for a non-HTTP port)."""
+
+    host: Text
+    number: int
+    scheme: str | None
+
+
+def endpoint(
     caller: Planned,
     callee: PlannedService,
     port_name: str | None,
-    form: AddressForm,
     facts: PlatformFacts,
     *,
     catalog: Catalog,
-) -> Text:
+) -> Endpoint:
     port = callee.spec.port_named(port_name)
     assert port is not None, "validated: dependencies name declared ports"
-    scheme = "http"
+    web = port.protocol is Protocol.HTTP
     # Callers use the Service port (`Port.service_port`), on every target pair.
-    number: int | None = service_port(port)
     if callee.spec.target is Target.AKS:
         host: Text = (
             f"{callee.name}.{callee.app}.svc.cluster.local"
             if caller.spec.target is Target.AKS
             else aks_private_host(callee, facts)
         )
-    elif caller.spec.target is Target.CONTAINER_APPS and port.protocol is Protocol.TCP:
-        host = callee.name
-    elif caller.spec.target is Target.CONTAINER_APPS:
+        return Endpoint(host, service_port(port), "http" if web else None)
+    if port.protocol is Protocol.TCP:
+        # tcp ingress: exposed on the Service port; inside the environment by app name.
+        host = (
+            callee.name
+            if caller.spec.target is Target.CONTAINER_APPS
+            else concat(callee.name, ".", facts.container_apps_domain)
+        )
+        return Endpoint(host, service_port(port), None)
+    if caller.spec.target is Target.CONTAINER_APPS:
         # Inside the environment the ingress redirects http:// to https:// (allowInsecure is
         # false) and plaintext gRPC cannot connect at all, so callers get the app's TLS address:
         # `<app>.<domain>` for external ingress, `<app>.internal.<domain>` for environment-only
@@ -95,37 +110,79 @@ def address(
         host = concat(
             callee.name, "" if external else ".internal", ".", facts.container_apps_domain
         )
-        scheme, number = "https", 443
-    else:
-        host = concat(callee.name, ".", facts.container_apps_domain)
-        scheme, number = (
-            ("https", 443) if port.protocol is not Protocol.TCP else ("tcp", service_port(port))
-        )
-    host_port = concat(host, f":{number}")
-    if form is AddressForm.HOST_PORT or port.protocol is not Protocol.HTTP:
+        return Endpoint(host, 443, "https" if web else None)
+    return Endpoint(
+        concat(callee.name, ".", facts.container_apps_domain), 443, "https" if web else None
+    )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def formatted(at: Endpoint, form: AddressForm, scheme: str | None, suffix: str) -> Text:
+    """One address in the form a client takes: `<scheme>://host[:port]<suffix>` (the scheme's
+    default port left out for http and https), host:port, the host or the port alone."""
+    if form is AddressForm.HOST:
+        return at.host
+    if form is AddressForm.PORT:
+        return str(at.number)
+    host_port = concat(at.host, f":{at.number}")
+    scheme = scheme or at.scheme
+    if form is AddressForm.HOST_PORT or scheme is None:
         return host_port
-    default = {"http": 80, "https": 443}.get(scheme)
-    return concat(f"{scheme}://", host) if number == default else concat(f"{scheme}://", host_port)
+    base = (
+        concat(f"{scheme}://", at.host)
+        if _DEFAULT_PORTS.get(scheme) == at.number
+        else concat(f"{scheme}://", host_port)
+    )
+    return concat(base, suffix) if suffix else base
 
 
-def chart_address(chart: PlannedChart, form: AddressForm) -> str:
+def address(
+    caller: Planned,
+    callee: PlannedService,
+    port_name: str | None,
+    form: AddressForm,
+    facts: PlatformFacts,
+    *,
+    catalog: Catalog,
+    scheme: str | None = None,
+    suffix: str = "",
+) -> Text:
+    at = endpoint(caller, callee, port_name, facts, catalog=catalog)
+    return formatted(at, form, scheme, suffix)
+
+
+def chart_address(
+    chart: PlannedChart, form: AddressForm, scheme: str | None = None, suffix: str = ""
+) -> Text:
     """A chart's in-cluster Service; callers are on AKS (validated)."""
-    host_port = f"{chart.service_name}.{chart.app}.svc.cluster.local:{chart.chart.port}"
-    if form is AddressForm.URL and chart.chart.scheme:
-        return f"{chart.chart.scheme}://{host_port}"
-    return host_port
+    at = Endpoint(
+        f"{chart.service_name}.{chart.app}.svc.cluster.local",
+        chart.chart.port,
+        chart.chart.scheme or None,
+    )
+    return formatted(at, form, scheme, suffix)
 
 
 def dependency_env(caller: Planned, catalog: Catalog, facts: PlatformFacts) -> list[EnvEntry]:
     entries = []
     for dep in caller.spec.dependencies:
         chart = catalog.chart(dep.service)
-        value = (
-            chart_address(chart, dep.form)
-            if chart is not None
-            else address(
-                caller, catalog.get(dep.service), dep.port, dep.form, facts, catalog=catalog
+        for name, form in dep.variables().items():
+            value = (
+                chart_address(chart, form, dep.scheme, dep.suffix)
+                if chart is not None
+                else address(
+                    caller,
+                    catalog.get(dep.service),
+                    dep.port,
+                    form,
+                    facts,
+                    catalog=catalog,
+                    scheme=dep.scheme,
+                    suffix=dep.suffix,
+                )
             )
-        )
-        entries.append(EnvEntry(dep.env_name(), value))
+            entries.append(EnvEntry(name, value))
     return entries

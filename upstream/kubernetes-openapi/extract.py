@@ -28,6 +28,11 @@ FIELDS = (
     "io.k8s.api.batch.v1.JobSpec.activeDeadlineSeconds",
     "io.k8s.api.core.v1.ContainerPort.containerPort",
     "io.k8s.api.core.v1.ServicePort.port",
+    "io.k8s.api.core.v1.Probe.initialDelaySeconds",
+    "io.k8s.api.core.v1.Probe.periodSeconds",
+    "io.k8s.api.core.v1.Probe.timeoutSeconds",
+    "io.k8s.api.core.v1.Probe.failureThreshold",
+    "io.k8s.api.core.v1.Probe.successThreshold",
 )
 
 

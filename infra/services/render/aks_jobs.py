@@ -7,6 +7,7 @@ from infra.services.catalog import Catalog, PlannedJob
 from infra.services.render.aks_scaling import queue_trigger
 from infra.services.render.aks_workload import (
     container,
+    init_containers,
     pod_security,
     pod_template_metadata,
     volumes,
@@ -50,6 +51,8 @@ def job_spec(
         "containers": [container(job, catalog, facts, mounts)],
         "volumes": pod_volumes,
     }
+    if spec.init_containers:
+        pod["initContainers"] = init_containers(job, catalog, facts)
     return {
         "parallelism": spec.parallelism,
         "completions": spec.completions,

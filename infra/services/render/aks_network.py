@@ -5,7 +5,7 @@ both during the migration release) and the NetworkPolicy that admits exactly its
 from __future__ import annotations
 
 from infra.constants import APP_ROUTING_INGRESS_CLASS, INTERNAL_INGRESS_CLASS
-from infra.services.catalog import Catalog, PlannedService, service_port
+from infra.services.catalog import Catalog, Planned, PlannedService, service_port
 from infra.services.render.common import (
     ClusterKind,
     GatewayFacts,
@@ -162,6 +162,17 @@ def _nginx_source() -> Manifest:
     return {"namespaceSelector": {"matchLabels": {label: INGRESS_CONTROLLER_NAMESPACE}}}
 
 
+def _ports_used(caller: Planned, callee: PlannedService) -> tuple[int, ...]:
+    """The container ports of `callee` that `caller`'s dependencies name (None: the first)."""
+    numbers = set()
+    for dep in caller.spec.dependencies:
+        if dep.service == callee.name:
+            port = callee.spec.port_named(dep.port)
+            assert port is not None, "validated: dependencies name declared ports"
+            numbers.add(port.number)
+    return tuple(sorted(numbers))
+
+
 def network_policy(
     service: PlannedService, catalog: Catalog, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Manifest | None:
@@ -171,19 +182,32 @@ def network_policy(
     if not spec.ports:
         return None
     reach = reachability(catalog, service)
-    ports = [{"port": p.number, "protocol": "TCP"} for p in spec.ports]
-    sources: list[Manifest] = [
-        {
-            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": caller.namespace}},
-            "podSelector": {"matchLabels": selector(caller)},
-        }
-        for caller in reach.aks_callers
-    ]
+    # Each source reaches exactly the ports it uses: a caller the ports its dependencies name
+    # (`Dependency.port`), the ingress proxies the ingress port. Sources that use the same
+    # ports share a rule.
+    by_ports: dict[tuple[int, ...], list[Manifest]] = {}
+    for caller in reach.aks_callers:
+        by_ports.setdefault(_ports_used(caller, service), []).append(
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": caller.namespace}
+                },
+                "podSelector": {"matchLabels": selector(caller)},
+            }
+        )
     if reach.container_apps_callers:
-        sources.append({"ipBlock": {"cidr": facts.container_apps_subnet_cidr}})
+        used = sorted({n for c in reach.container_apps_callers for n in _ports_used(c, service)})
+        by_ports.setdefault(tuple(used), []).append(
+            {"ipBlock": {"cidr": facts.container_apps_subnet_cidr}}
+        )
     if spec.ingress.exposure is not Exposure.NONE:
-        sources.extend(_ingress_sources(service, facts))
-    rules: list[Manifest] = [{"from": sources, "ports": ports}] if sources else []
+        port = spec.port_named(spec.ingress.port)
+        assert port is not None, "validated: ingress names a declared port"
+        by_ports.setdefault((port.number,), []).extend(_ingress_sources(service, facts))
+    rules: list[Manifest] = [
+        {"from": sources, "ports": [{"port": n, "protocol": "TCP"} for n in numbers]}
+        for numbers, sources in by_ports.items()
+    ]
     metrics = [p for p in spec.ports if p.name == "metrics"]
     if metrics:
         # Azure Monitor managed Prometheus scrapes from kube-system.

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from infra.constants import (
     PRESTOP_SLEEP_SECONDS,
-    PROBE_TIMEOUT_SECONDS,
-    PROBE_TIMINGS,
     TERMINATION_GRACE_SECONDS,
     USER_POOL,
 )
-from infra.services.catalog import Catalog, Planned, PlannedService
+from infra.services.catalog import Catalog, Planned, PlannedService, probe_timing
 from infra.services.render.aks_secrets import (
     config_secret_name,
     files_class_name,
@@ -27,10 +25,10 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
     image,
+    image_reference,
     kubernetes_resources,
     labels,
     probe_port_number,
-    readiness,
     selector,
     version_label,
 )
@@ -38,6 +36,7 @@ from infra.services.render.gateway import tls_volume
 from infra.services.render.objects import service_meta
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
+    ExecProbe,
     GrpcProbe,
     HttpProbe,
     KeyVaultSecret,
@@ -45,6 +44,7 @@ from infra.services.spec import (
     ServiceSpec,
 )
 from infra.services.wiring import dependency_env
+from infra.upstream_facts import PROBE_KINDS
 
 WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
 SECRETS_STORE_MOUNT = "/mnt/secrets-store"
@@ -56,21 +56,23 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: str, facts: PlatformFacts) -> 
     """A probe as Kubernetes declares it. A gRPC probe on a cluster whose Deployment Safeguards
     admit no `grpc` handler (`facts.probe_handlers`) becomes a TCP probe on the same port, as on
     Container Apps: the pod is admitted, and a process that does not listen is still caught."""
-    port = probe_port_number(spec, probe)
     grpc_admitted = facts.probe_handlers is None or "grpc" in facts.probe_handlers
-    if isinstance(probe, HttpProbe):
-        action: Manifest = {"httpGet": {"path": probe.path, "port": port}}
+    if isinstance(probe, ExecProbe):
+        action: Manifest = {"exec": {"command": list(probe.command)}}
+    elif isinstance(probe, HttpProbe):
+        action = {"httpGet": {"path": probe.path, "port": probe_port_number(spec, probe)}}
     elif isinstance(probe, GrpcProbe) and grpc_admitted:
+        port = probe_port_number(spec, probe)
         action = {"grpc": {"port": port, **({"service": probe.service} if probe.service else {})}}
     else:
-        action = {"tcpSocket": {"port": port}}
-    period, failures = PROBE_TIMINGS[kind]
-    return {
-        **action,
-        "timeoutSeconds": PROBE_TIMEOUT_SECONDS,
-        "periodSeconds": period,
-        "failureThreshold": failures,
-    }
+        action = {"tcpSocket": {"port": probe_port_number(spec, probe)}}
+    timing = probe_timing(probe, kind)
+    # The APIs' own defaults (no delay, one success) are left out.
+    if timing["initialDelaySeconds"] == 0:
+        del timing["initialDelaySeconds"]
+    if timing["successThreshold"] == 1:
+        del timing["successThreshold"]
+    return {**action, **timing}
 
 
 def _env(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Manifest]:
@@ -156,6 +158,18 @@ def volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Manifest], lis
     return volumes, mounts
 
 
+def _security_context() -> Manifest:
+    """Every container's, main or init: Pod Security 'restricted'."""
+    return {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "privileged": False,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
 def container(
     service: Planned, catalog: Catalog, facts: PlatformFacts, mounts: list[Manifest]
 ) -> Manifest:
@@ -167,14 +181,7 @@ def container(
         "imagePullPolicy": "IfNotPresent",
         "env": _env(service, catalog, facts),
         "resources": kubernetes_resources(spec.resources),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": _security_context(),
         "volumeMounts": mounts,
     }
     if spec.command:
@@ -182,6 +189,36 @@ def container(
     if spec.args:
         container["args"] = list(spec.args)
     return container
+
+
+def init_containers(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Manifest]:
+    """The workload's init containers: the main container's security and pull policy, their own
+    image, size and env plus the workload's dependency addresses (to wait for them), and its
+    writable paths (the root filesystem is read-only)."""
+    found: list[Manifest] = []
+    addresses = [
+        {"name": e.name, "value": e.value} for e in dependency_env(service, catalog, facts)
+    ]
+    mounts = [
+        {"name": f"writable-{index}", "mountPath": path}
+        for index, path in enumerate(service.spec.writable_paths)
+    ]
+    for init in service.spec.init_containers:
+        entry: Manifest = {
+            "name": init.name,
+            "image": image_reference(init.image, facts),
+            "imagePullPolicy": "IfNotPresent",
+            "env": [{"name": k, "value": v} for k, v in sorted(init.env.items())] + addresses,
+            "resources": kubernetes_resources(init.resources),
+            "securityContext": _security_context(),
+            "volumeMounts": mounts,
+        }
+        if init.command:
+            entry["command"] = list(init.command)
+        if init.args:
+            entry["args"] = list(init.args)
+        found.append(entry)
+    return found
 
 
 def pod_security(facts: PlatformFacts, extensions: PlatformExtensions) -> Manifest:
@@ -233,13 +270,10 @@ def _pod_spec(
     ]
     # Graceful termination: stop getting new traffic before the process is asked to exit.
     main["lifecycle"] = {"preStop": {"sleep": {"seconds": PRESTOP_SLEEP_SECONDS}}}
-    ready = readiness(spec)
-    if ready is not None:
-        main["readinessProbe"] = _probe(spec, ready, "readiness", facts)
-    if spec.probes.liveness is not None:
-        main["livenessProbe"] = _probe(spec, spec.probes.liveness, "liveness", facts)
-    if spec.probes.startup is not None:
-        main["startupProbe"] = _probe(spec, spec.probes.startup, "startup", facts)
+    for kind in PROBE_KINDS:
+        probe = spec.probe(kind)
+        if probe is not None:
+            main[f"{kind}Probe"] = _probe(spec, probe, kind, facts)
     if not main["ports"]:
         del main["ports"]
 
@@ -266,6 +300,8 @@ def _pod_spec(
         "containers": [main],
         "volumes": pod_volumes,
     }
+    if spec.init_containers:
+        pod["initContainers"] = init_containers(service, catalog, facts)
     return pod
 
 

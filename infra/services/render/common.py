@@ -21,8 +21,9 @@ from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Planned
 from infra.services.images import parse_image
 from infra.services.spec import (
+    GrpcProbe,
+    HttpProbe,
     JobSpec,
-    Probe,
     QueueTrigger,
     Resources,
     ServiceBusQueue,
@@ -223,10 +224,15 @@ def selector(service: Planned) -> dict[str, str]:
 
 
 def image(spec: ServiceSpec | JobSpec, facts: PlatformFacts) -> Text:
-    ref = parse_image(spec.image)
+    return image_reference(spec.image, facts)
+
+
+def image_reference(declared: str, facts: PlatformFacts) -> Text:
+    """An image as pulled: without a registry host, from the platform's registry."""
+    ref = parse_image(declared)
     if ref is None or ref.host is not None:
-        return spec.image
-    return concat(facts.registry_server, "/", spec.image)
+        return declared
+    return concat(facts.registry_server, "/", declared)
 
 
 def cpu_millicores(cores: float) -> str:
@@ -250,15 +256,7 @@ def kubernetes_resources(resources: Resources) -> dict[str, dict[str, str]]:
     return {"requests": requests, "limits": limits}
 
 
-def readiness(spec: ServiceSpec) -> Probe | None:
-    """Declared readiness, else TCP on the first port: no replica takes traffic before it
-    listens. Workers without ports have nothing to probe."""
-    if spec.probes.readiness is not None:
-        return spec.probes.readiness
-    return TcpProbe() if spec.ports else None
-
-
-def probe_port_number(spec: ServiceSpec, probe: Probe) -> int:
+def probe_port_number(spec: ServiceSpec, probe: HttpProbe | TcpProbe | GrpcProbe) -> int:
     port = spec.port_named(probe.port)
     assert port is not None, "validated: probes name declared ports"
     return port.number

@@ -13,8 +13,6 @@ from pulumi_azure_native import app
 
 from infra.constants import (
     CONSUMPTION_PROFILE,
-    PROBE_TIMEOUT_SECONDS,
-    PROBE_TIMINGS,
     SCALER_COOLDOWN_SECONDS,
     SCALER_POLLING_SECONDS,
     TERMINATION_GRACE_SECONDS,
@@ -24,6 +22,7 @@ from infra.services.catalog import (
     Planned,
     PlannedJob,
     PlannedService,
+    probe_timing,
     service_port,
 )
 from infra.services.render.common import (
@@ -33,12 +32,12 @@ from infra.services.render.common import (
     concat,
     env_secret_name,
     image,
+    image_reference,
     keda_queue_scaler,
     labels,
     max_replicas,
     min_replicas,
     probe_port_number,
-    readiness,
     run_hook,
     version_label,
 )
@@ -47,6 +46,7 @@ from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
     Event,
+    ExecProbe,
     Exposure,
     HttpProbe,
     JobSpec,
@@ -61,6 +61,7 @@ from infra.services.spec import (
     file_secret_name,
 )
 from infra.services.wiring import container_app_external, dependency_env, reachability
+from infra.upstream_facts import PROBE_KINDS
 
 
 @dataclass(frozen=True)
@@ -75,30 +76,22 @@ class ContainerAppPlan:
     workload_profile_name: str
 
 
-def _probe(spec: ServiceSpec, probe: Probe, kind: app.Type) -> app.ContainerAppProbeArgs:
+def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> app.ContainerAppProbeArgs:
+    assert not isinstance(probe, ExecProbe), "validated: Container Apps has no exec probe"
     port = probe_port_number(spec, probe)
-    timing = PROBE_TIMINGS[
-        {
-            app.Type.READINESS: "readiness",
-            app.Type.LIVENESS: "liveness",
-            app.Type.STARTUP: "startup",
-        }[kind]
-    ]
-    if isinstance(probe, HttpProbe):
-        return app.ContainerAppProbeArgs(
-            type=kind,
-            http_get=app.ContainerAppProbeHttpGetArgs(path=probe.path, port=port),
-            period_seconds=timing[0],
-            failure_threshold=timing[1],
-            timeout_seconds=PROBE_TIMEOUT_SECONDS,
-        )
+    timing = probe_timing(probe, kind)
     # Container Apps has no gRPC probe: a TCP check on the same port (README: translations).
+    http = isinstance(probe, HttpProbe)
     return app.ContainerAppProbeArgs(
-        type=kind,
-        tcp_socket=app.ContainerAppProbeTcpSocketArgs(port=port),
-        period_seconds=timing[0],
-        failure_threshold=timing[1],
-        timeout_seconds=PROBE_TIMEOUT_SECONDS,
+        type=app.Type(kind.capitalize()),
+        http_get=app.ContainerAppProbeHttpGetArgs(path=probe.path, port=port) if http else None,
+        tcp_socket=None if http else app.ContainerAppProbeTcpSocketArgs(port=port),
+        # The API's own defaults (no delay, one success) are left out.
+        initial_delay_seconds=timing["initialDelaySeconds"] or None,
+        period_seconds=timing["periodSeconds"],
+        failure_threshold=timing["failureThreshold"],
+        success_threshold=None if timing["successThreshold"] == 1 else timing["successThreshold"],
+        timeout_seconds=timing["timeoutSeconds"],
     )
 
 
@@ -327,6 +320,40 @@ def _container(
     )
 
 
+def _init_containers(
+    service: Planned, catalog: Catalog, facts: PlatformFacts
+) -> list[app.InitContainerArgs] | None:
+    """The workload's init containers (`template.initContainers`): their own image, size and env
+    plus the workload's dependency addresses, its writable paths mounted."""
+    spec = service.spec
+    if not spec.init_containers:
+        return None
+    addresses = [
+        app.EnvironmentVarArgs(name=e.name, value=e.value)
+        for e in dependency_env(service, catalog, facts)
+    ]
+    mounts = [
+        app.VolumeMountArgs(volume_name=f"writable-{i}", mount_path=path)
+        for i, path in enumerate(spec.writable_paths)
+    ]
+    return [
+        app.InitContainerArgs(
+            name=init.name,
+            image=image_reference(init.image, facts),
+            command=list(init.command) or None,
+            args=list(init.args) or None,
+            env=[app.EnvironmentVarArgs(name=k, value=v) for k, v in sorted(init.env.items())]
+            + addresses
+            or None,
+            resources=app.ContainerResourcesArgs(
+                cpu=init.resources.cpu, memory=f"{init.resources.cpu * 2:g}Gi"
+            ),
+            volume_mounts=mounts or None,
+        )
+        for init in spec.init_containers
+    ]
+
+
 def _identities(identity_id: Text | None, pull_identity_id: Text) -> list[Text]:
     return [pull_identity_id] + ([identity_id] if identity_id is not None else [])
 
@@ -354,12 +381,9 @@ def render_on_container_apps(
     component from `ingress.tls`); `stable_revision`: during a rollout, the name of the revision
     running now (see render/revisions.py)."""
     spec = service.spec
-    ready = readiness(spec)
-    probes = [_probe(spec, ready, app.Type.READINESS)] if ready is not None else []
-    if spec.probes.liveness is not None:
-        probes.append(_probe(spec, spec.probes.liveness, app.Type.LIVENESS))
-    if spec.probes.startup is not None:
-        probes.append(_probe(spec, spec.probes.startup, app.Type.STARTUP))
+    probes = [
+        _probe(spec, probe, kind) for kind in PROBE_KINDS if (probe := spec.probe(kind)) is not None
+    ]
     # During a rollout the template (the latest revision) runs the canary image.
     running = (
         dataclasses.replace(service, spec=canary_spec(spec))
@@ -390,6 +414,7 @@ def render_on_container_apps(
         ),
         template=app.TemplateArgs(
             containers=[container],
+            init_containers=_init_containers(service, catalog, facts),
             scale=_scale(spec, identity_id),
             volumes=volumes or None,
             termination_grace_period_seconds=TERMINATION_GRACE_SECONDS,
@@ -499,6 +524,7 @@ def render_job_on_container_apps(
         ),
         template=app.JobTemplateArgs(
             containers=[_container(job, catalog, facts, [])],
+            init_containers=_init_containers(job, catalog, facts),
             volumes=_volumes(spec) or None,
         ),
         tags=_tags(job, extensions),

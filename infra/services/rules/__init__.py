@@ -14,6 +14,7 @@ from infra.services.rules import secrets  # noqa: F401
 from infra.services.rules import resources  # noqa: F401
 from infra.services.rules import identity  # noqa: F401
 from infra.services.rules import files  # noqa: F401
+from infra.services.rules import init_containers  # noqa: F401
 from infra.services.rules import ports  # noqa: F401
 from infra.services.rules import scaling  # noqa: F401
 from infra.services.rules import ingress  # noqa: F401

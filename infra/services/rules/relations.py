@@ -3,6 +3,7 @@ routes no two services claim. Each sees every validated service, job and chart a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from enum import Enum
 
@@ -10,7 +11,7 @@ from infra.input_errors import did_you_mean
 from infra.services.catalog import Planned, PlannedService
 from infra.services.patterns import ENV_NAME
 from infra.services.rules.registry import Relations, relation_rule
-from infra.services.spec import Dependency, Exposure, ServiceSpec, Target
+from infra.services.spec import AddressForm, Dependency, Exposure, Protocol, ServiceSpec, Target
 
 
 class Callee(Enum):
@@ -205,6 +206,92 @@ def dependency_env_is_a_variable_name(r: Relations) -> None:
                 "is not a valid variable name",
                 "use letters, digits and '_'",
             )
+        for name in dep.also_env:
+            if not ENV_NAME.match(name):
+                r.add(
+                    caller,
+                    f"{path}.also_env[{name!r}]",
+                    None,
+                    "is not a valid variable name",
+                    "use letters, digits and '_'",
+                )
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+
+
+def _callee_protocol(r: Relations, dep: Dependency) -> Protocol | None:
+    """The protocol of the port a dependency names (None: not resolvable, reported elsewhere)."""
+    if dep.service in r.services_by_name:
+        port = r.services_by_name[dep.service].spec.port_named(dep.port)
+        return None if port is None else port.protocol
+    chart = r.charts_by_name.get(dep.service)
+    return None if chart is None else chart.chart.protocol
+
+
+@relation_rule("dependencies")
+def address_forms_fit_the_protocol(r: Relations) -> None:
+    """An address must be one the callee's port can have: a custom scheme (`amqp://`,
+    `mongodb://`) names a tcp protocol, never an http or grpc port (whose scheme the target
+    decides: http inside AKS, https on Container Apps); a scheme and a suffix belong to the URL
+    form, and a suffix needs a scheme to follow."""
+    for caller, path, dep in _dependencies(r, Callee.SERVICE, Callee.CHART):
+        protocol = _callee_protocol(r, dep)
+        urls = [n for n, f in dep.variables().items() if f is AddressForm.URL]
+        if dep.scheme is not None:
+            if not _SCHEME.match(dep.scheme):
+                r.add(
+                    caller,
+                    f"{path}.scheme",
+                    dep.scheme,
+                    "is not a URL scheme",
+                    "use lowercase letters, digits, '+', '-' or '.', e.g. amqp (no '://')",
+                )
+            elif protocol is not None and protocol is not Protocol.TCP:
+                r.add(
+                    caller,
+                    f"{path}.scheme",
+                    dep.scheme,
+                    f"is a scheme for a tcp protocol, but '{dep.service}' speaks"
+                    f" {protocol.value} on this port",
+                    "leave scheme out (the platform gives http(s):// or host:port), or name the"
+                    " callee's tcp port in port=",
+                )
+            if not urls:
+                r.add(
+                    caller,
+                    f"{path}.scheme",
+                    dep.scheme,
+                    "is only used by the URL form, which no variable of this dependency has",
+                    "set form=AddressForm.URL (or in also_env), or leave scheme out",
+                )
+        if dep.suffix:
+            if dep.suffix[0] not in "/?":
+                r.add(
+                    caller,
+                    f"{path}.suffix",
+                    dep.suffix,
+                    "must start with '/' or '?'",
+                    "write the path or query as it follows the port, e.g. /?tls=true",
+                )
+            url_scheme = dep.scheme or (
+                "http" if protocol is Protocol.HTTP else _chart_scheme(r, dep)
+            )
+            if dep.suffix[0] in "/?" and (not urls or not url_scheme):
+                r.add(
+                    caller,
+                    f"{path}.suffix",
+                    dep.suffix,
+                    "follows a URL, and this dependency has no URL"
+                    + ("" if urls else " variable")
+                    + ("" if url_scheme else " (a grpc or tcp port without a scheme)"),
+                    "use form=AddressForm.URL with scheme=..., or leave suffix out",
+                )
+
+
+def _chart_scheme(r: Relations, dep: Dependency) -> str:
+    chart = r.charts_by_name.get(dep.service)
+    return chart.chart.scheme if chart is not None else ""
 
 
 @relation_rule("dependencies")
@@ -216,16 +303,20 @@ def dependency_env_is_unique(r: Relations) -> None:
         for index, dep in enumerate(caller.spec.dependencies):
             if _callee(r, caller, dep) not in (Callee.SERVICE, Callee.CHART):
                 continue
-            name = dep.env_name()
-            if name in taken:
-                r.add(
-                    caller,
-                    f"dependencies[{index}].env",
-                    name,
-                    "is already set by env, secrets or another dependency",
-                    "choose another variable name with env=",
-                )
-            taken.add(name)
+            for position, name in enumerate((dep.env_name(), *dep.also_env)):
+                if name in taken:
+                    r.add(
+                        caller,
+                        f"dependencies[{index}].env"
+                        if position == 0
+                        else f"dependencies[{index}].also_env",
+                        name,
+                        "is already set by env, secrets or another dependency",
+                        "choose another variable name with env="
+                        if position == 0
+                        else "choose another variable name in also_env",
+                    )
+                taken.add(name)
 
 
 @relation_rule("ingress")

@@ -11,6 +11,7 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     identity,
     images,
     keyvault,
+    probes,
     revision_history,
     revisions,
     safeguards,

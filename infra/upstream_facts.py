@@ -1,0 +1,156 @@
+"""Facts read from files other people maintain, vendored pinned under `upstream/` (each folder's
+SOURCE.md names the repository, path, commit and the date it was read).
+
+The platform restates none of these numbers: validation (`infra/services/rules/probes.py`) and
+policy (`infra/policy/rules.py`) both ask this module, so they cannot disagree. Imports nothing
+from `infra`, like `infra/constants.py`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+UPSTREAM = Path(__file__).resolve().parent.parent / "upstream"
+
+PROBE_KINDS = ("readiness", "liveness", "startup")
+"""The probe kinds both targets have (Kubernetes `<kind>Probe`, Container Apps `type`)."""
+
+TIMING_FIELDS = (
+    "initialDelaySeconds",
+    "periodSeconds",
+    "timeoutSeconds",
+    "failureThreshold",
+    "successThreshold",
+)
+"""The probe timing fields, as both APIs name them."""
+
+
+def _json(relative: str) -> Any:
+    return json.loads((UPSTREAM / relative).read_text())
+
+
+def safeguard_required_probes() -> tuple[str, ...]:
+    """The probes AKS Deployment Safeguards (DS007) require on every container: the initiative's
+    default `requiredProbes` (readiness and liveness), read from upstream/azure-policy by the
+    one reader of those definitions, `infra/policy/safeguards.py` (which imports nothing from
+    `infra` either)."""
+    from infra.policy.safeguards import probe_safeguard
+
+    return probe_safeguard().required_probes
+
+
+@dataclass(frozen=True)
+class Range:
+    """Inclusive bounds of one timing field; `maximum` None: unbounded."""
+
+    minimum: int
+    maximum: int | None = None
+
+    def __contains__(self, value: object) -> bool:
+        return (
+            isinstance(value, int)
+            and value >= self.minimum
+            and (self.maximum is None or value <= self.maximum)
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"{self.minimum}..{self.maximum}" if self.maximum is not None else f">= {self.minimum}"
+        )
+
+
+@dataclass(frozen=True)
+class ProbeLimits:
+    """What one target accepts for probes."""
+
+    actions: frozenset[str]
+    """Probe actions it has (`exec`, `grpc`, `httpGet`, `tcpSocket`)."""
+    timing: dict[str, dict[str, Range]]
+    """Probe kind → timing field → range."""
+    source: str
+    """Where the numbers come from, for messages and docstrings."""
+
+
+_MINIMUM = re.compile(r"Minimum value is (\d+)")
+_MUST_BE_ONE = "Must be 1 for liveness and startup"
+
+
+def _must_be_one(description: str, kind: str) -> bool:
+    return _MUST_BE_ONE in description and kind in ("liveness", "startup")
+
+
+@functools.cache
+def kubernetes_probe_limits() -> ProbeLimits:
+    """Kubernetes v1.33 `core/v1 Probe`: "Minimum value is N" per field; `initialDelaySeconds`
+    states none (a non-negative int32); successThreshold must be 1 for liveness and startup.
+    Source: upstream/kubernetes/probe-v1.json."""
+    properties = _json("kubernetes/probe-v1.json")["properties"]
+    timing: dict[str, dict[str, Range]] = {}
+    for kind in PROBE_KINDS:
+        timing[kind] = {}
+        for name in TIMING_FIELDS:
+            description = properties[name].get("description", "")
+            match = _MINIMUM.search(description)
+            minimum = int(match[1]) if match else 0
+            timing[kind][name] = Range(1, 1) if _must_be_one(description, kind) else Range(minimum)
+    return ProbeLimits(_actions(properties), timing, "Kubernetes v1.33 core/v1 Probe")
+
+
+def _actions(properties: dict[str, Any]) -> frozenset[str]:
+    """The properties that are a probe's action: objects (the Azure spec inlines them), or
+    references to an `...Action` definition (the Kubernetes schema)."""
+    found = set()
+    for name, schema in properties.items():
+        kind = schema.get("type", ())
+        types = (kind,) if isinstance(kind, str) else tuple(kind)
+        if "object" in types or str(schema.get("$ref", "")).endswith("Action"):
+            found.add(name)
+    return frozenset(found)
+
+
+_TERRAFORM_FIELDS = {
+    "initial_delay": "initialDelaySeconds",
+    "interval_seconds": "periodSeconds",
+    "timeout": "timeoutSeconds",
+    "failure_count_threshold": "failureThreshold",
+    "success_count_threshold": "successThreshold",
+}
+_TERRAFORM_FIELD = re.compile(
+    r'"(?P<field>[a-z_]+)": \{[^}]*?validation\.IntBetween\((?P<low>\d+), (?P<high>\d+)\)', re.S
+)
+
+
+@functools.cache
+def container_apps_probe_limits() -> ProbeLimits:
+    """Container Apps: the ranges Azure accepts per probe type (terraform-provider-azurerm's
+    validation after #31989: failureThreshold up to 48 for readiness, 30 for liveness, 240 for
+    startup), the actions the API has (`ContainerAppProbe`: httpGet and tcpSocket only) and its
+    "successThreshold must be 1 for liveness and startup". Sources: upstream/terraform-provider-
+    azurerm, upstream/azure-rest-api-specs."""
+    spec = _json("azure-rest-api-specs/ContainerAppProbe.json")["ContainerAppProbe"]["properties"]
+    text = (UPSTREAM / "terraform-provider-azurerm/container_app_probe_schemas.go.txt").read_text()
+    timing: dict[str, dict[str, Range]] = {}
+    for kind in PROBE_KINDS:
+        start = text.index(f"func ContainerApp{kind.capitalize()}ProbeSchema()")
+        end = text.find("\nfunc ", start + 1)
+        body = text[start : end if end != -1 else len(text)]
+        ranges = {
+            _TERRAFORM_FIELDS[m["field"]]: Range(int(m["low"]), int(m["high"]))
+            for m in _TERRAFORM_FIELD.finditer(body)
+            if m["field"] in _TERRAFORM_FIELDS
+        }
+        success = spec["successThreshold"]["description"]
+        if _must_be_one(success, kind):
+            ranges["successThreshold"] = Range(1, 1)
+        assert set(ranges) == set(TIMING_FIELDS), (kind, sorted(ranges))
+        timing[kind] = ranges
+    return ProbeLimits(
+        _actions(spec),
+        timing,
+        "Container Apps (terraform-provider-azurerm #31989, Microsoft.App API)",
+    )
