@@ -30,6 +30,7 @@ from infra.foundation.private_endpoints import (
     registry_target,
 )
 from infra.foundation.registry import Registry, RegistryArgs
+from infra.foundation.runner_network import RunnerNetwork, RunnerNetworkArgs
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,30 @@ def build_foundation(config: PlatformConfig) -> Foundation:
     registry = Registry(
         "registry", RegistryArgs(placement, config.registry, registry_name=config.registry_name)
     )
+    endpoints = None
+    if net.private_endpoints_subnet_id is not None:
+        endpoints = PrivateEndpoints(
+            "private-endpoints",
+            PrivateEndpointsArgs(
+                placement,
+                subnet_id=net.private_endpoints_subnet_id,
+                vnet_id=net.vnet_id,
+                targets=(key_vault_target(vault.vault_id), registry_target(registry.registry_id)),
+            ),
+        )
+    runner = None
+    if config.deploy_runner.vnet is not None:
+        # The runner's own VNet: peered, and linked to every zone the deploy resolves.
+        runner = RunnerNetwork(
+            "deploy-runner",
+            RunnerNetworkArgs(
+                placement,
+                config.deploy_runner.vnet,
+                vnet_id=net.vnet_id,
+                vnet_name=net.vnet_name,
+                zones=endpoints.zones if endpoints is not None else (),
+            ),
+        )
     aks = AksCluster(
         "aks",
         AksClusterArgs(
@@ -110,22 +135,14 @@ def build_foundation(config: PlatformConfig) -> Foundation:
             key_vault_id=vault.vault_id,
             administrators=admins,
             hardening=config.hardening,
+            runner_vnet=config.deploy_runner.vnet,
+            runner_ready=tuple(runner.ready) if runner is not None else (),
         ),
     )
     ClusterGuardrails(
         "guardrails",
         ClusterGuardrailsArgs(aks.cluster_id, config.cluster_name, config.hardening),
     )
-    if net.private_endpoints_subnet_id is not None:
-        PrivateEndpoints(
-            "private-endpoints",
-            PrivateEndpointsArgs(
-                placement,
-                subnet_id=net.private_endpoints_subnet_id,
-                vnet_id=net.vnet_id,
-                targets=(key_vault_target(vault.vault_id), registry_target(registry.registry_id)),
-            ),
-        )
     ManagedPrometheus(
         "prometheus",
         ManagedPrometheusArgs(

@@ -174,6 +174,13 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "issuerURL": f"https://westeurope.oic.prod-aks.azure.com/{FAKE_TENANT}/{_guid(name)}/",
             }
             outputs["fqdn"] = f"{physical}.hcp.example"
+            outputs.setdefault("nodeResourceGroup", f"MC_{physical}")
+            if (inputs.get("apiServerAccessProfile") or {}).get("enablePrivateCluster"):
+                # AKS's own zone for a private API server (privateDNSZone: system).
+                outputs["privateFQDN"] = (
+                    f"{physical}-{_guid(name)[:8]}.{_guid(name, 'zone')}"
+                    f".privatelink.{inputs.get('location', 'westeurope')}.azmk8s.io"
+                )
             outputs["ingressProfile"] = {
                 "webAppRouting": {
                     **((inputs.get("ingressProfile") or {}).get("webAppRouting") or {}),
