@@ -12,5 +12,6 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     keyvault,
     revision_history,
     revisions,
+    runner_network,
     scalers,
 )
