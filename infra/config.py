@@ -220,6 +220,19 @@ class MaintenanceWindowConfig(_Model):
     )
 
 
+KubeloginMode = Literal["workloadidentity", "azurecli", "interactive"]
+"""kubelogin login modes a deploy may use (upstream/kubelogin/: `get-token --login`).
+
+workloadidentity is for CI: on GitHub Actions kubelogin asks GitHub for a new OIDC token each
+time it needs one (ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN), so no assertion can expire mid-deploy.
+azurecli and interactive are for people: azurecli reuses `az login`; an az session made from a
+GitHub federated token cannot renew after the assertion expires (Azure/azure-cli#28708), so CI
+must not use it."""
+
+PEOPLE_LOGIN_MODES: frozenset[str] = frozenset({"azurecli", "interactive"})
+CI_LOGIN_MODE = "workloadidentity"
+
+
 class AksConfig(_Model):
     kubernetes_version: str = Field(
         pattern=r"^1\.\d{2}(\.\d+)?$",
@@ -260,10 +273,11 @@ class AksConfig(_Model):
         "release: public Gateway routes and the managed NGINX side by side, internal on NGINX), "
         "nginx (deprecated managed NGINX, Azure support ends November 2026)",
     )
-    kubelogin_mode: Literal["azurecli", "workloadidentity", "spn", "msi", "devicecode"] = Field(
-        default="azurecli",
-        description="how the Pulumi Kubernetes provider logs in: azurecli locally, "
-        "workloadidentity in CI",
+    kubelogin_mode: KubeloginMode = Field(
+        default="workloadidentity",
+        description="how the Pulumi Kubernetes provider gets its token (docs/deploying.md): "
+        "workloadidentity for the deploy workflow (a fresh GitHub OIDC token for every token "
+        "kubelogin asks Entra for), azurecli or interactive for a person running pulumi up",
     )
     encryption_at_host: bool | None = Field(
         default=None,
@@ -371,6 +385,36 @@ class DnsConfig(_Model):
     )
 
 
+VNET_ID = (
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]{1,90}"
+    r"/providers/Microsoft\.Network/virtualNetworks/[-\w._]{2,64}$"
+)
+
+
+class RunnerVnetConfig(_Model):
+    """The deploy runner's own VNet (Azure docs: "Establish network connectivity to a private AKS
+    cluster", VNet peering: peer both ways and link the private DNS zone to the runner's VNet)."""
+
+    id: str = Field(
+        pattern=VNET_ID,
+        description="its resource id, /subscriptions/<id>/resourceGroups/<group>/providers/"
+        "Microsoft.Network/virtualNetworks/<name>, in the stack's subscription",
+    )
+    address_prefixes: tuple[Cidr, ...] = Field(
+        min_length=1,
+        description="its address space, e.g. [10.100.0.0/24]; must not overlap network.vnetCidr "
+        "(peered address spaces may not overlap)",
+    )
+
+    @property
+    def resource_group(self) -> str:
+        return self.id.split("/")[4]
+
+    @property
+    def name(self) -> str:
+        return self.id.rsplit("/", 1)[1]
+
+
 class DeployRunnerConfig(_Model):
     """Where `pulumi up` runs: it must reach the API server, the vault and the registry."""
 
@@ -384,11 +428,17 @@ class DeployRunnerConfig(_Model):
         description="the runner's fixed public egress, e.g. [203.0.113.10/32]; must be inside "
         "aks.apiServer.authorizedIpRanges",
     )
-    in_vnet: bool = Field(
-        default=False,
-        description="true when the runner sits in (or is peered to) the platform VNet: needed "
-        "for a private cluster and for closed vault/registry endpoints",
+    vnet: RunnerVnetConfig | None = Field(
+        default=None,
+        description="the VNet the runner sits in, which exists before the stack: the foundation "
+        "peers it with the platform VNet and links every private DNS zone the deploy resolves to "
+        "it; needed for a private cluster and for closed vault/registry endpoints",
     )
+
+    @property
+    def in_vnet(self) -> bool:
+        """The runner reaches the platform VNet (through the peering the foundation creates)."""
+        return self.vnet is not None
 
 
 class CostConfig(_Model):

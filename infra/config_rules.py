@@ -27,7 +27,9 @@ from infra.component_kubernetes import pinned_components
 from infra.config import (
     ACA_MIN_WORKLOAD_PROFILES_PREFIX,
     AZURE_RESERVED_IPS_PER_SUBNET,
+    CI_LOGIN_MODE,
     NAMESPACE,
+    PEOPLE_LOGIN_MODES,
     PRIVATE_ENDPOINTS_MIN_PREFIX,
     ZONAL_REGIONS,
     PlatformConfig,
@@ -450,9 +452,15 @@ def deploy_runner(config: PlatformConfig) -> list[Problem]:
     """Can the machine that runs `pulumi up` reach what it must? (Issue: CI locked out.)
 
     The Kubernetes provider talks to the API server, which is never open to the internet: either
-    its authorized ranges contain the runner's egress, or (private cluster) the runner is in the
+    its authorized ranges contain the runner's egress, or (private cluster) the runner reaches the
     VNet. GitHub-hosted runners have no stable egress address, so neither works for them. A closed
-    vault or registry is reachable only through its private endpoint, from inside the VNet.
+    vault or registry is reachable only through its private endpoint, from the VNet.
+
+    A runner cannot sit in a VNet the stack has not created yet, so "reaches the VNet" means its
+    own VNet (`deployRunner.vnet`), which the foundation peers with the platform VNet and links to
+    every private DNS zone the deploy resolves (upstream/azure-aks-docs/: peer both ways, link
+    the private DNS zone to the runner's VNet). Peered address spaces may not overlap (same page:
+    "plan your network CIDR ranges to ensure there are no overlapping ranges").
     """
     runner = config.deploy_runner
     api = config.aks.api_server
@@ -466,19 +474,34 @@ def deploy_runner(config: PlatformConfig) -> list[Problem]:
                 "GitHub-hosted runners have no stable egress address, so they can pass neither "
                 "aks.apiServer.authorizedIpRanges nor reach a private cluster",
                 "run deploys on a self-hosted runner (set the repository variable "
-                "DEPLOY_RUNNER_LABELS) and list its egressCidrs, or put it in the VNet (inVnet)",
+                "DEPLOY_RUNNER_LABELS) and list its egressCidrs, or declare its VNet (vnet)",
             )
         )
         return problems
     if api.private_cluster and not runner.in_vnet:
         problems.append(
             Problem(
-                f"{key}.inVnet",
-                "false",
-                "a private cluster's API server is reachable only from its VNet",
-                "run the deploy runner in (or peered to) the platform VNet and set inVnet: true",
+                f"{key}.vnet",
+                "(none)",
+                "a private cluster's API server is reachable only from its VNet and VNets peered "
+                "with it and linked to its private DNS zone",
+                "run the deploy runner in a VNet of its own that exists before the stack and "
+                "declare it: vnet: {id: <its resource id>, addressPrefixes: [<its range>]}",
             )
         )
+    if runner.vnet is not None:
+        for index, prefix in enumerate(runner.vnet.address_prefixes):
+            if prefix.overlaps(config.network.vnet_cidr):
+                problems.append(
+                    Problem(
+                        f"{key}.vnet.addressPrefixes[{index}]",
+                        str(prefix),
+                        f"overlaps network.vnetCidr {config.network.vnet_cidr}: Azure refuses "
+                        "to peer VNets whose address spaces overlap",
+                        "give the runner's VNet (or the platform VNet) a range that does not "
+                        "overlap the other",
+                    )
+                )
     if not api.private_cluster and not runner.in_vnet:
         if not runner.egress_cidrs:
             problems.append(
@@ -512,11 +535,49 @@ def deploy_runner(config: PlatformConfig) -> list[Problem]:
                     f"{NAMESPACE}:{section}.publicNetworkAccess",
                     "false",
                     "would lock the deploy runner out (it pushes images and seeds secrets)",
-                    "run the deploy runner in the VNet (deployRunner.inVnet: true) or keep "
-                    "publicNetworkAccess true",
+                    "declare the deploy runner's own VNet (deployRunner.vnet: the foundation "
+                    "peers and links it) or keep publicNetworkAccess true",
                 )
             )
     return problems
+
+
+@config_rule("kubelogin-mode")
+def kubelogin_mode(config: PlatformConfig) -> list[Problem]:
+    """The Kubernetes provider's login must be one the deploying identity can renew.
+
+    A person (`deployerPrincipalType: User`) has no federated token, so workloadidentity cannot
+    sign them in; a service principal is not a person who can answer a browser (interactive), and
+    the cluster-admin grant is for the deployer, not for whoever signs in. On GitHub Actions
+    kubelogin's workloadidentity mode requests a fresh OIDC token per Entra token
+    (upstream/kubelogin/), while an az session from a federated token stops renewing once the
+    assertion expires (Azure/azure-cli#28708): the deploy workflow checks its stacks use
+    workloadidentity (tests/test_deploy_path.py).
+    """
+    mode = config.aks.kubelogin_mode
+    key = f"{NAMESPACE}:aks.kubeloginMode"
+    if config.deployer_principal_type == "User" and mode == CI_LOGIN_MODE:
+        return [
+            Problem(
+                key,
+                mode,
+                "signs in with a federated token, which a person (deployerPrincipalType: User) "
+                "does not have",
+                f"use one of {', '.join(sorted(PEOPLE_LOGIN_MODES))} when a person deploys",
+            )
+        ]
+    if config.deployer_principal_type == "ServicePrincipal" and mode == "interactive":
+        return [
+            Problem(
+                key,
+                mode,
+                "signs a person in through a browser, but the deployer is a service principal "
+                "(the cluster-admin grant is for it)",
+                f"use {CI_LOGIN_MODE} in CI (or azurecli after az login as the service "
+                "principal), or set deployerPrincipalType: User",
+            )
+        ]
+    return []
 
 
 @config_rule("node-sizes")

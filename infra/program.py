@@ -40,7 +40,7 @@ from infra.services.custom_domains import (
 )
 from infra.services.deploy import deploy_services
 from infra.services.gateway_limits import agc_problems, envoy_problems
-from infra.services.image_lock import load_lock
+from infra.services.image_lock import is_placeholder, load_lock, placeholder_problems
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.preflight import (
@@ -209,6 +209,10 @@ def build(
         problems += host_problems
     if problems:
         raise InvalidInput("the service hosts (nothing was registered)", problems)
+    if lock_problems := placeholder_problems(
+        placeholder=is_placeholder(), real_deploy=real_deploy()
+    ):
+        raise InvalidInput("apps/images.lock.yaml (nothing was registered)", lock_problems)
     report = preflight(config, catalog)
     foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
     pulumi.export("preflight", report.summary())
@@ -223,6 +227,12 @@ def build(
         gateway_hosts=gateway_hosts,
     )
     return Platform(foundation, catalog, services)
+
+
+def real_deploy() -> bool:
+    """`pulumi up` against Azure: neither an offline plan (mocks) nor a preview."""
+    offline = isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor)
+    return not offline and not pulumi.runtime.is_dry_run()
 
 
 def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:

@@ -7,6 +7,7 @@ deploy simulator (tests/test_simulate*.py) replays whole plans against the same 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
@@ -281,10 +282,42 @@ def test_the_valkey_chart_version_is_published() -> None:
     assert valkey.version == "0.11.0"
 
 
+def _aks_with(stack: str, **settings: object) -> str:
+    return json.dumps({**json.loads(read_stack(stack).values["platform:aks"]), **settings})
+
+
 def test_a_person_deploying_by_hand_is_granted_as_a_user() -> None:
-    run = _with_config("dev", **{"platform:deployerPrincipalType": "User"})
+    run = _with_config(
+        "dev",
+        **{
+            "platform:deployerPrincipalType": "User",
+            "platform:aks": _aks_with("dev", kubeloginMode="azurecli"),
+        },
+    )
     deployer = run.one(ROLE_ASSIGNMENT, "aks-deployer-cluster-admin")
     assert deployer.inputs["principalType"] == "User"
+
+
+@pytest.mark.parametrize(
+    ("principal", "mode", "why"),
+    [
+        ("User", "workloadidentity", "a person (deployerPrincipalType: User) does not have"),
+        ("ServicePrincipal", "interactive", "the deployer is a service principal"),
+    ],
+)
+def test_a_login_mode_the_deployer_cannot_renew_is_refused(
+    principal: str, mode: str, why: str
+) -> None:
+    """The Kubernetes provider's token must come from the deploying identity, renewably."""
+    refusal = _refused(
+        "dev",
+        **{
+            "platform:deployerPrincipalType": principal,
+            "platform:aks": _aks_with("dev", kubeloginMode=mode),
+        },
+    )
+    assert "platform:aks.kubeloginMode" in str(refusal)
+    assert why in str(refusal)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -467,7 +500,8 @@ def test_closing_the_vault_needs_a_runner_in_the_vnet() -> None:
         "prod",
         **{
             "platform:keyVault": '{"publicNetworkAccess": false}',
-            "platform:deployRunner": '{"inVnet": true}',
+            # prod's own runner: a VNet of its own, peered and linked by the foundation.
+            "platform:deployRunner": read_stack("prod").values["platform:deployRunner"],
         },
     )
     vault = run.one("azure-native:keyvault:Vault")

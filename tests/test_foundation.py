@@ -35,6 +35,7 @@ UNTAGGABLE = (
     "azure-native:dns:RecordSet",
     "azure-native:containerservice:DeploymentSafeguard",
     "azure-native:authorization:PolicyAssignment",
+    "azure-native:network:VirtualNetworkPeering",
 )
 
 
@@ -474,10 +475,12 @@ def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
         "keyvault": ("vault", "privatelink.vaultcore.azure.net", vault_name),
         "registry": ("registry", "privatelink.azurecr.io", registry_name),
     }
-    links = {
-        link.inputs["privateZoneName"]: link.inputs["virtualNetwork"]["id"]
-        for link in prod.by_type("azure-native:privatedns:VirtualNetworkLink")
-    }
+    links: dict[str, set[str]] = {}
+    for link in prod.by_type("azure-native:privatedns:VirtualNetworkLink"):
+        links.setdefault(link.inputs["privateZoneName"], set()).add(
+            link.inputs["virtualNetwork"]["id"]
+        )
+    runner_vnet = json.loads(read_stack("prod").values["platform:deployRunner"])["vnet"]["id"]
     for target, (group, zone_name, resource_name) in expected.items():
         endpoint = prod.one("azure-native:network:PrivateEndpoint", f"private-endpoints-{target}")
         assert endpoint.inputs["subnet"]["id"].endswith("/subnets/network-private-endpoints")
@@ -491,7 +494,12 @@ def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
         }[target]
         zone = prod.one("azure-native:privatedns:PrivateZone", f"private-endpoints-{target}-zone")
         assert zone.inputs["privateZoneName"] == zone_name
-        assert links[zone_name].endswith("/network-vnet")
+        # The platform VNet resolves it, and so does the deploy runner's (peered) VNet.
+        assert {vnet.rsplit("/", 1)[1] for vnet in links[zone_name]} == {
+            "network-vnet",
+            "vnet-runners",
+        }
+        assert runner_vnet in links[zone_name]
         group_resource = prod.one(
             "azure-native:network:PrivateDnsZoneGroup",
             f"private-endpoints-{target}-dns",
@@ -502,14 +510,39 @@ def test_prod_reaches_key_vault_and_the_registry_through_private_endpoints(
     assert dev.by_type("azure-native:network:PrivateEndpoint") == []
 
 
+def test_prod_peers_the_runner_vnet_and_links_the_api_server_zone_to_it(prod: OfflineRun) -> None:
+    """A runner in a peered VNet resolves none of the private names without a DNS link: the
+    private API server's zone (AKS makes it in the node resource group) gets one too, and the
+    Kubernetes provider waits for it and for both peerings."""
+    runner_vnet = json.loads(read_stack("prod").values["platform:deployRunner"])["vnet"]["id"]
+    api_link = prod.one("azure-native:privatedns:VirtualNetworkLink", "aks-api-server-runner-link")
+    assert api_link.inputs["virtualNetwork"]["id"] == runner_vnet
+    assert ".privatelink.westeurope.azmk8s.io" in api_link.inputs["privateZoneName"]
+    assert api_link.inputs["resourceGroupName"].startswith("MC_")
+    peerings = {
+        p.name: p.inputs for p in prod.by_type("azure-native:network:VirtualNetworkPeering")
+    }
+    assert peerings["deploy-runner-to-runner"]["remoteVirtualNetwork"]["id"] == runner_vnet
+    assert peerings["deploy-runner-from-runner"]["virtualNetworkName"] == "vnet-runners"
+    assert peerings["deploy-runner-from-runner"]["resourceGroupName"] == "rg-runners"
+    provider = prod.one("pulumi:providers:kubernetes")
+    waits_for = {urn.rsplit("::", 1)[1] for urn in provider.depends_on}
+    assert {
+        "aks-api-server-runner-link",
+        "deploy-runner-to-runner",
+        "deploy-runner-from-runner",
+    } <= waits_for
+
+
 def test_public_access_to_vault_and_registry_can_be_closed_behind_the_endpoints() -> None:
     base = read_stack("prod")
     values = dict(base.values)
     for section in ("platform:registry", "platform:keyVault"):
         current = json.loads(values.get(section, "{}"))
         values[section] = json.dumps({**current, "publicNetworkAccess": False})
-    # Only a runner inside the VNet can still push images and seed secrets.
-    values["platform:deployRunner"] = json.dumps({"inVnet": True})
+    # Only a runner whose VNet is peered and linked can still push images and seed secrets:
+    # prod declares one (deployRunner.vnet).
+    assert "vnet" in json.loads(values["platform:deployRunner"])
     closed = run_offline(dataclasses.replace(base, values=values), build)
     vault = closed.one("azure-native:keyvault:Vault").inputs["properties"]
     assert vault["publicNetworkAccess"] == "Disabled"

@@ -638,3 +638,55 @@ def test_turning_encryption_at_host_on_later_previews_as_an_update_that_azure_re
         "update", Plan.from_snapshot(snapshots["prod"]), World(resources=dict(deployed.resources))
     )
     assert "aks-pool-create-only" in {r.rule for r in phase.refusals}
+
+
+# ----- Placeholder digests never reach a real deploy (issue 21, point 8) ----------------------
+
+
+def test_the_committed_lock_says_its_digests_are_placeholders() -> None:
+    """The reference application's images are fictional: nothing may deploy its digests."""
+    assert image_lock.is_placeholder()
+
+
+def test_resolve_writes_a_lock_that_is_no_placeholder(tmp_path: Path) -> None:
+    path = tmp_path / "images.lock.yaml"
+    path.write_text((ROOT / "apps" / "images.lock.yaml").read_text())
+    assert image_lock.is_placeholder(path)
+
+    def registry(reference: str) -> str:
+        return "sha256:" + hashlib.sha256(reference.encode()).hexdigest()
+
+    assert image_lock.main(["resolve", "dev", "--lock", str(path)], resolver=registry) == 0
+    assert not image_lock.is_placeholder(path)
+
+
+def test_a_placeholder_flag_that_is_not_a_boolean_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "images.lock.yaml"
+    path.write_text(f"version: 1\nplaceholder: 'yes'\nimages:\n  team/api:1.0: {DIGEST}\n")
+    with pytest.raises(InvalidInput):
+        image_lock.is_placeholder(path)
+
+
+def test_a_real_deploy_refuses_the_placeholder_lock_before_registering_anything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`pulumi up` with placeholder digests: ImagePullBackOff on AKS, a Container Apps revision
+    that never starts. The program stops first, naming the lock and the fix."""
+    monkeypatch.setattr("infra.program.real_deploy", lambda: True)
+    with pytest.raises(ProgramFailed) as caught:
+        run_offline(read_stack("dev"), build)
+    assert caught.value.run.resources == []
+    assert isinstance(caught.value.cause, InvalidInput)
+    assert "apps/images.lock.yaml" in str(caught.value.cause)
+    assert "image_lock resolve" in str(caught.value.cause)
+
+
+def test_a_real_deploy_with_a_resolved_lock_and_any_preview_go_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("infra.program.is_placeholder", lambda: False)
+    monkeypatch.setattr("infra.program.real_deploy", lambda: True)
+    assert run_offline(read_stack("dev"), build).resources
+    monkeypatch.setattr("infra.program.is_placeholder", lambda: True)
+    monkeypatch.setattr("infra.program.real_deploy", lambda: False)
+    assert run_offline(read_stack("dev"), build).resources

@@ -438,7 +438,7 @@ EDITS: list[Edit] = [
         "kubelogin-mode",
         "prod",
         {"kubernetes:aks-k8s": U},
-        config=setting("aks", "kubeloginMode", value="workloadidentity"),
+        config=setting("aks", "kubeloginMode", value="azurecli"),
         why="clusterIdentifier is unchanged: the provider is updated, nothing replaced",
     ),
     Edit(

@@ -27,6 +27,10 @@ FREE: dict[str, str] = {
     "azure-native:network:Subnet": "subnets are free",
     "azure-native:network:NetworkSecurityGroup": "network security groups are free",
     "azure-native:network:PrivateDnsZoneGroup": "links a private endpoint to zones, free",
+    "azure-native:network:VirtualNetworkPeering": (
+        "a peering has no hourly price; traffic across it is billed per GB (here: the deploy "
+        "runner's, small)"
+    ),
     "azure-native:authorization:RoleAssignment": "role assignments are free",
     "azure-native:managedidentity:UserAssignedIdentity": "managed identities are free",
     "azure-native:managedidentity:FederatedIdentityCredential": "federated credentials are free",

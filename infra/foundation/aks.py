@@ -12,7 +12,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, containerservice, managedidentity, network
 
-from infra.config import AksConfig, ClusterHardening
+from infra.config import AksConfig, ClusterHardening, RunnerVnetConfig
 from infra.constants import (
     ACR_PULL_ROLE,
     AKS_RBAC_CLUSTER_ADMIN_ROLE,
@@ -25,6 +25,7 @@ from infra.foundation.aks_profiles import app_routing_enabled
 from infra.foundation.common import Administrator, Placement
 from infra.foundation.kubeconfig import with_login_mode
 from infra.foundation.propagation import CLUSTER_RBAC_PROPAGATION, propagation_wait
+from infra.foundation.runner_network import RUNNER_LINK_SUFFIX, api_server_zone, runner_link
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,10 @@ class AksClusterArgs:
     """The deployer (creates every Kubernetes object) and the admin groups."""
     hardening: ClusterHardening = field(default_factory=ClusterHardening)
     """Encryption at host and Defender (resolved per stack by PlatformConfig.hardening)."""
+    runner_vnet: RunnerVnetConfig | None = None
+    """The deploy runner's own VNet: a private API server's zone is linked to it."""
+    runner_ready: tuple[pulumi.Resource, ...] = ()
+    """The runner's peerings and links: the Kubernetes provider waits for them."""
 
 
 class AksCluster(pulumi.ComponentResource):
@@ -85,6 +90,7 @@ class AksCluster(pulumi.ComponentResource):
         if app_routing_enabled(args.config):
             self._app_routing_grants(name, args, cluster)
         api_ready = self._api_access_grants(name, args, cluster, kubelet_pull)
+        runner_ready = [*args.runner_ready, *self._runner_api_link(name, args, cluster)]
         kubeconfig = self._kubeconfig(args, cluster)
         self.provider = k8s.Provider(
             f"{name}-k8s",
@@ -93,8 +99,9 @@ class AksCluster(pulumi.ComponentResource):
             # (and everything deployed through it) is not replaced.
             cluster_identifier=cluster.id,
             enable_server_side_apply=True,
-            # Every object deployed through this provider waits for the grants above.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[api_ready]),
+            # Every object deployed through this provider waits for the grants above, and for
+            # the deploy runner's way to a private API server (peering, DNS link).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[api_ready, *runner_ready]),
         )
 
         self.cluster_name = cluster.name
@@ -280,6 +287,25 @@ class AksCluster(pulumi.ComponentResource):
             triggers={admin.label: admin.object_id for admin in args.administrators},
             parent=self,
         )
+
+    def _runner_api_link(
+        self, name: str, args: AksClusterArgs, cluster: containerservice.ManagedCluster
+    ) -> list[pulumi.Resource]:
+        """A private API server resolves only in VNets linked to the zone AKS made for it (in
+        the node resource group, `privateDNSZone: system`), so the deploy runner's VNet gets a
+        link (upstream/azure-aks-docs/private-cluster-connect.md, VNet peering)."""
+        if not args.config.api_server.private_cluster or args.runner_vnet is None:
+            return []
+        return [
+            runner_link(
+                f"{name}-api-server{RUNNER_LINK_SUFFIX}",
+                zone_name=cluster.private_fqdn.apply(api_server_zone),
+                resource_group_name=cluster.node_resource_group.apply(lambda group: group or ""),
+                runner=args.runner_vnet,
+                placement=args.placement,
+                parent=self,
+            )
+        ]
 
     def _kubeconfig(
         self, args: AksClusterArgs, cluster: containerservice.ManagedCluster

@@ -31,6 +31,7 @@ from infra.foundation.private_endpoints import (
     registry_target,
 )
 from infra.foundation.registry import Registry, RegistryArgs
+from infra.foundation.runner_network import RunnerNetwork, RunnerNetworkArgs
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,30 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
     registry = Registry(
         "registry", RegistryArgs(placement, config.registry, registry_name=config.registry_name)
     )
+    endpoints = None
+    if net.private_endpoints_subnet_id is not None:
+        endpoints = PrivateEndpoints(
+            "private-endpoints",
+            PrivateEndpointsArgs(
+                placement,
+                subnet_id=net.private_endpoints_subnet_id,
+                vnet_id=net.vnet_id,
+                targets=(key_vault_target(vault.vault_id), registry_target(registry.registry_id)),
+            ),
+        )
+    runner = None
+    if config.deploy_runner.vnet is not None:
+        # The runner's own VNet: peered, and linked to every zone the deploy resolves.
+        runner = RunnerNetwork(
+            "deploy-runner",
+            RunnerNetworkArgs(
+                placement,
+                config.deploy_runner.vnet,
+                vnet_id=net.vnet_id,
+                vnet_name=net.vnet_name,
+                zones=endpoints.zones if endpoints is not None else (),
+            ),
+        )
     aks = AksCluster(
         "aks",
         AksClusterArgs(
@@ -113,6 +138,8 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
             key_vault_id=vault.vault_id,
             administrators=admins,
             hardening=config.hardening,
+            runner_vnet=config.deploy_runner.vnet,
+            runner_ready=tuple(runner.ready) if runner is not None else (),
         ),
     )
     ClusterGuardrails(
@@ -121,16 +148,6 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
             aks.cluster_id, config.cluster_name, config.hardening, tuple(job_namespaces)
         ),
     )
-    if net.private_endpoints_subnet_id is not None:
-        PrivateEndpoints(
-            "private-endpoints",
-            PrivateEndpointsArgs(
-                placement,
-                subnet_id=net.private_endpoints_subnet_id,
-                vnet_id=net.vnet_id,
-                targets=(key_vault_target(vault.vault_id), registry_target(registry.registry_id)),
-            ),
-        )
     ManagedPrometheus(
         "prometheus",
         ManagedPrometheusArgs(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import network
+from pulumi_azure_native import network, privatedns
 
 from infra.foundation.common import Placement
 
@@ -48,9 +48,12 @@ class PrivateEndpoints(pulumi.ComponentResource):
         super().__init__("platform:foundation:PrivateEndpoints", name, None, opts)
         placement = args.placement
         child = pulumi.ResourceOptions(parent=self)
+        self.zones: tuple[tuple[str, privatedns.PrivateZone], ...] = ()
+        """(target name, its privatelink zone): what the deploy runner's VNet is linked to."""
         for target in args.targets:
             prefix = f"{name}-{target.name}"
             zone = placement.private_zone(f"{prefix}-zone", target.zone, args.vnet_id, self)
+            self.zones += ((target.name, zone),)
             endpoint = network.PrivateEndpoint(
                 prefix,
                 resource_group_name=placement.resource_group_name,

@@ -178,6 +178,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
             outputs["nodeResourceGroup"] = inputs.get("nodeResourceGroup") or (
                 f"MC_{group}_{physical}_{inputs.get('location', '')}"
             )
+            if (inputs.get("apiServerAccessProfile") or {}).get("enablePrivateCluster"):
+                # AKS's own zone for a private API server (privateDNSZone: system).
+                outputs["privateFQDN"] = (
+                    f"{physical}-{_guid(name)[:8]}.{_guid(name, 'zone')}"
+                    f".privatelink.{inputs.get('location', 'westeurope')}.azmk8s.io"
+                )
             outputs["ingressProfile"] = {
                 "webAppRouting": {
                     **((inputs.get("ingressProfile") or {}).get("webAppRouting") or {}),

@@ -15,6 +15,12 @@ File format (sorted, so reviews show one line per moved tag):
     version: 1
     images:
       storefront/catalog-api:1.14.0: sha256:<64 hex>
+
+A lock written by hand before any registry answered (the reference application's, whose images
+are fictional) says `placeholder: true`: its digests name nothing. `resolve` never writes the key,
+and the program refuses to deploy a placeholder lock for real (`placeholder_problems`); previews
+and offline plans may use it. The dev deploy job returns each resolved lock to the repository as
+a pull request (docs/deploying.md).
 """
 
 from __future__ import annotations
@@ -53,7 +59,12 @@ def load_lock(path: Path = LOCK_PATH) -> dict[str, str]:
     data = yaml.safe_load(path.read_text()) or {}
     source = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     images = data.get("images") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(images, dict):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != 1
+        or not isinstance(images, dict)
+        or not isinstance(data.get("placeholder", False), bool)
+    ):
         raise InvalidInput(
             str(source),
             [Problem("version/images", "", "is not an image lock", "regenerate it (resolve)")],
@@ -77,6 +88,32 @@ def load_lock(path: Path = LOCK_PATH) -> dict[str, str]:
     if problems:
         raise InvalidInput(str(source), problems)
     return {str(k): str(v) for k, v in images.items()}
+
+
+def is_placeholder(path: Path = LOCK_PATH) -> bool:
+    """Whether the lock's digests are placeholders (`placeholder: true`), not a registry's."""
+    if not path.exists():
+        return False
+    load_lock(path)
+    return (yaml.safe_load(path.read_text()) or {}).get("placeholder") is True
+
+
+def placeholder_problems(*, placeholder: bool, real_deploy: bool) -> list[Problem]:
+    """A placeholder digest pulls nothing (ImagePullBackOff, a Container App revision that never
+    starts): a real deploy refuses the lock; a preview or an offline plan may use it."""
+    if not (placeholder and real_deploy):
+        return []
+    return [
+        Problem(
+            "placeholder",
+            "true",
+            "the lock's digests are placeholders, not what a registry holds: every pinned image "
+            "would fail to pull",
+            "deploy through the deploy workflow (it resolves the lock before `pulumi up` and "
+            "returns it as a pull request), or run `python -m infra.services.image_lock resolve "
+            "STACK` after pushing the images",
+        )
+    ]
 
 
 def pin(image: str, lock: Mapping[str, str]) -> str:

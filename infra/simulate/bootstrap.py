@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from infra.simulate.azure import KEY_VAULT_ADMINISTRATOR, KEY_VAULT_SECRETS_OFFICER, covers
 from infra.simulate.plan import Plan
 from infra.simulate.references import images, platform_registries, registry_of, vault_reads
-from infra.simulate.registry import RULES, Refusal, rule
+from infra.simulate.registry import RULES, Refusal, nested, rule
 from infra.simulate.replay import Phase, context_for
+from infra.simulate.rules.runner_network import RunnerContext
 from infra.simulate.world import Grant, World
 
 WRITERS = {KEY_VAULT_SECRETS_OFFICER, KEY_VAULT_ADMINISTRATOR}
@@ -53,6 +54,22 @@ def writer_allowed(ctx: SeedContext) -> Iterator[Refusal]:
         )
 
 
+def _closed(world: World, registries: set[str], vaults: set[str]) -> tuple[tuple[str, str], ...]:
+    """The registries and vaults the bootstrap uses whose public network access is off."""
+    found: list[tuple[str, str]] = []
+    for resource in world.resources.values():
+        if resource.type == "azure-native:containerregistry:Registry":
+            name = str(resource.inputs.get("registryName") or resource.name).lower()
+            if name in registries and resource.inputs.get("publicNetworkAccess") == "Disabled":
+                found.append(("registry", name))
+        elif resource.type == "azure-native:keyvault:Vault":
+            name = str(resource.inputs.get("vaultName") or resource.name).lower()
+            access = nested(resource.inputs, "properties", "publicNetworkAccess")
+            if name in vaults and access == "Disabled":
+                found.append(("vault", name))
+    return tuple(sorted(found))
+
+
 def bootstrap(full: Plan, world: World) -> tuple[Phase, World]:
     """Push the full plan's platform images and seed its Key Vault objects into `world`, as
     the deploying identity; refuse seeding where that identity may not write secrets."""
@@ -71,6 +88,12 @@ def bootstrap(full: Plan, world: World) -> tuple[Phase, World]:
     for vault in sorted({v for v, _, _ in seeded}):
         for check in (r.check for r in RULES.values() if r.phase == "bootstrap"):
             phase.refusals.extend(check(SeedContext(vault, deployer, grants)))
+    runner = RunnerContext(
+        _closed(world, {registry_of(i).split(".")[0] for i in pushed}, {v for v, _, _ in seeded}),
+        tuple(world.resources.values()),
+    )
+    for check in (r.check for r in RULES.values() if r.phase == "bootstrap-network"):
+        phase.refusals.extend(check(runner))
     after.images |= pushed
     for vault, kind, name in seeded:
         after.secrets.add((vault, name))
