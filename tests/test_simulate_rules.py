@@ -3,6 +3,7 @@ and the same plan put right is not."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -802,7 +803,7 @@ def upgraded_world(p_cluster: dict[str, Any]) -> World:
     existing = plan(p_cluster)
     world, changes = auto_upgrade(World(resources=dict(existing.resources)))
     assert changes == [
-        f"aks-cluster auto-upgraded {CLUSTER_VERSION} → {_NEXT_MINOR} (stable channel)"
+        f"aks-cluster auto-upgraded {CLUSTER_VERSION} → {_NEXT_MINOR} (rapid channel)"
     ]
     return world
 
@@ -812,7 +813,7 @@ _NEXT_MINOR = f"{_MAJOR}.{int(_MINOR) + 1}.1"
 
 
 def test_second_deploy_after_a_minor_auto_upgrade_is_refused_as_a_downgrade() -> None:
-    pinned = cluster(autoUpgradeProfile={"upgradeChannel": "stable"})
+    pinned = cluster(autoUpgradeProfile={"upgradeChannel": "rapid"})
     (found,) = refusals(plan(pinned), upgraded_world(pinned))
     assert found.rule == "aks-version-downgrade"
     assert _NEXT_MINOR in found.why
@@ -822,10 +823,23 @@ def test_second_deploy_ignoring_the_version_drift_is_accepted() -> None:
     ignoring = res(
         CLUSTER_TOKEN,
         "aks-cluster",
-        cluster(autoUpgradeProfile={"upgradeChannel": "stable"})["inputs"],
+        cluster(autoUpgradeProfile={"upgradeChannel": "rapid"})["inputs"],
         options={"ignoreChanges": ["kubernetesVersion"]},
     )
     assert refusals(plan(ignoring), upgraded_world(ignoring)) == []
+
+
+def test_the_stable_channel_moves_a_cluster_only_to_minor_n_minus_one_of_the_calendar() -> None:
+    """AKS `stable` upgrades to the latest patch of minor N-1 (upstream/aks/): with 1.35-1.37
+    supported on the suite's day, a 1.36 cluster only gets patches, and 1.35 moves to 1.36."""
+    from infra.simulate.drift import upgraded
+
+    day = dt.date(2026, 12, 7)
+    assert upgraded("1.36", "stable", day) == "1.36.1"
+    assert upgraded("1.35.4", "stable", day) == "1.36.1"
+    assert upgraded("1.36", "rapid", day) == "1.37.1"
+    assert upgraded("1.36.2", "patch", day) == "1.36.3"
+    assert upgraded("1.36", "node-image", day) == "1.36"
 
 
 def test_patch_upgrades_under_a_minor_pin_are_no_downgrade() -> None:

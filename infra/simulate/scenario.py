@@ -68,7 +68,7 @@ def simulate_plans(foundation: Plan, full: Plan, world: World | None = None) -> 
     simulation.phases.append(phase)
     phase, state = replay("first deploy: services (full plan)", full, state)
     simulation.phases.append(phase)
-    state, changes = auto_upgrade(state)
+    state, changes = auto_upgrade(state, full.date)
     drift = Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
     simulation.phases.append(drift)
     phase, _ = replay("second deploy (same plan, after drift)", full, state)
