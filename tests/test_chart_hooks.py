@@ -22,12 +22,17 @@ from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import read_stack
 from infra.program import build
 from infra.services import chart_hooks as chart_hooks_module
-from infra.services.chart_hooks import chart_hooks, chart_name, dropped, vendored
+from infra.services.chart_hooks import (
+    UnhandledChartHook,
+    chart_hooks,
+    chart_name,
+    dropped,
+    vendored,
+)
 from infra.services.chart_versions import REVIEWED_CHARTS
 from infra.services.components.gateway import ALB_ACCEPTED_HOOKS, ALB_CHART, ALB_CHART_VERSION
 from infra.services.render.envoy_gateway import (
     ENVOY_GATEWAY_CHART_NAME,
-    UnhandledChartHook,
     certgen_objects,
     controller_values,
 )

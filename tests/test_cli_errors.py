@@ -33,9 +33,8 @@ from infra.preview.engine import (
 from infra.preview.stackfile import ROOT, read_stack
 from infra.problems import InvalidInput, Problem
 from infra.program import build
-from infra.services.components.gateway import UnhandledChartHooks
+from infra.services.chart_hooks import UnhandledChartHook
 from infra.services.render.common import HookFailed, Manifest, PlatformExtensions
-from infra.services.render.envoy_gateway import UnhandledChartHook
 
 PROBLEM = Problem("ports[0].number", "80", "is privileged", "use 8080", "api (apps/shop.py)")
 
@@ -60,7 +59,6 @@ def _samples() -> dict[type[BaseException], BaseException]:
         HookFailed: HookFailed("infra.extensions.f", "infra/extensions.py:3", "CronJob a/b", "E"),
         DuplicateUrn: DuplicateUrn("Duplicate resource URN 'urn:pulumi:dev::p::t::x'"),
         UnhandledChartHook: UnhandledChartHook("gateway-helm v1.9.0: hook Job x"),
-        UnhandledChartHooks: UnhandledChartHooks("alb-controller 1.13.0: hook Job y"),
     }
 
 

@@ -37,6 +37,11 @@ which a Pulumi deploy never does)."""
 PRE_EVENTS = frozenset({"pre-install", "pre-upgrade"})
 
 
+class UnhandledChartHook(Exception):
+    """A pinned chart renders a hook nothing in the program replaces (helm.v4.Chart drops
+    hooks): a version bump added one, or a chart's hook was never handled."""
+
+
 @dataclass(frozen=True)
 class ChartHook:
     """One hook object of a chart, as its template declares it."""

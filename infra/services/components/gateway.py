@@ -26,7 +26,7 @@ from pulumi_azure_native import dns, servicenetworking
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
 from infra.services.catalog import PlannedService
-from infra.services.chart_hooks import chart_name, dropped
+from infra.services.chart_hooks import UnhandledChartHook, chart_name, dropped
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.custom_domains import ManagedRecords
 from infra.services.render.common import GatewayFacts, PlatformExtensions
@@ -67,10 +67,6 @@ ALB_ACCEPTED_HOOKS: dict[tuple[str, str], str] = {
 """The ALB chart's hooks the platform does without, each with the reason (see `dropped`)."""
 
 
-class UnhandledChartHooks(Exception):
-    """A pinned platform chart has hooks helm.v4.Chart would drop and nothing replaces."""
-
-
 class PublicGateway(pulumi.ComponentResource):
     """Gateway API objects wait for the controller chart (it brings their CRDs), and the chart
     waits for what the controller needs to program a Frontend (association, federated
@@ -107,7 +103,7 @@ class PublicGateway(pulumi.ComponentResource):
             chart_name(ALB_CHART), ALB_CHART_VERSION, values, accepted=ALB_ACCEPTED_HOOKS
         )
         if problems:
-            raise UnhandledChartHooks("; ".join(problems))
+            raise UnhandledChartHook("; ".join(problems))
         namespace_created = create_objects(
             [alb_namespace_object(extensions)],
             pulumi.ResourceOptions(parent=self, provider=provider),

@@ -29,7 +29,7 @@ from typing import Any
 
 from infra.constants import ENVOY_GATEWAY_NAMESPACE
 from infra.services.catalog import PlannedService
-from infra.services.chart_hooks import chart_hooks
+from infra.services.chart_hooks import UnhandledChartHook, chart_hooks
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import (
     GATEWAY_API,
@@ -325,10 +325,6 @@ def controller_values() -> Obj:
     the chart passes `--disable-topology-injector` to certgen and
     `proxyTopologyInjector.disabled` to the controller (templates/certgen.yaml, _helpers.tpl)."""
     return {"crds": {"enabled": False}, "topologyInjector": {"enabled": False}}
-
-
-class UnhandledChartHook(Exception):
-    """A pinned chart renders a hook the program has no object for (a version bump added one)."""
 
 
 def certgen_objects(version: str, extensions: PlatformExtensions) -> list[list[Obj]]:
