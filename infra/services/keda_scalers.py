@@ -134,7 +134,7 @@ def check(
             found.append(
                 ScalerProblem(
                     f"metadata.{key}",
-                    "(redacted)",
+                    "<hidden>",
                     "is a credential (or a URI carrying one): it would be a literal in the "
                     "scaler's configuration",
                     f'put it in Key Vault and declare auth={{"{key}": KeyVaultSecret(name=...)}}',
