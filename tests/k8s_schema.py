@@ -155,21 +155,6 @@ CRD_SCHEMAS: dict[tuple[str, str], dict[str, Any]] = {
             ["jobTargetRef", "triggers"],
         )
     ),
-    ("keda.sh/v1alpha1", "TriggerAuthentication"): _crd(
-        _object(
-            {
-                "podIdentity": _object(
-                    {
-                        "provider": {"enum": ["none", "azure-workload", "aws", "aws-eks", "gcp"]},
-                        "identityId": {"type": "string"},
-                        "identityTenantId": {"type": "string"},
-                        "identityAuthorityHost": {"type": "string"},
-                    },
-                    ["provider"],
-                )
-            },
-        )
-    ),
     ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"): _crd(
         _object(
             {

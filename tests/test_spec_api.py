@@ -35,6 +35,7 @@ USER_FACING = {
     "Ingress",
     "InitContainer",
     "Tls",
+    "KedaScaler",
     "KeyVaultSecret",
     "ConfigSecret",
     "SecretRef",

@@ -8,6 +8,9 @@ commit and the date it was read), by (apiVersion, kind).
   minor.
 - Envoy Gateway v1.9.0 EnvoyProxy (`gateway.envoyproxy.io/v1alpha1`; envoyproxy/gateway
   `charts/gateway-helm/charts/crds/crds/generated/`, commit 39763b1).
+- KEDA v2.19.0 TriggerAuthentication (`keda.sh/v1alpha1`; kedacore/keda
+  `config/crd/bases/keda.sh_triggerauthentications.yaml`, commit 3f88d60): the KEDA the AKS add-on
+  installs on the stacks' Kubernetes 1.36.
 
 Each schema is the CRD's `openAPIV3Schema`, verbatim: its `default`s and
 `x-kubernetes-validations` (CEL) rules included.
@@ -24,6 +27,7 @@ from typing import Any
 UPSTREAM = Path(__file__).resolve().parents[2] / "upstream"
 GATEWAY_API_FILE = UPSTREAM / "gateway-api-crds" / "gateway-api-v1.6.1-standard.json"
 ENVOY_PROXY_FILE = UPSTREAM / "envoy-gateway-crds" / "envoy-gateway-v1.9.0-envoyproxy.json"
+TRIGGER_AUTHENTICATION_FILE = UPSTREAM / "keda-crds" / "keda-v2.19.0-triggerauthentication.json"
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,15 @@ def vendored_crds() -> dict[tuple[str, str], VendoredCrd]:
             schema,
             f"{gateway_api['source']} ({gateway_api['commit'][:7]})",
         )
-    envoy = json.loads(ENVOY_PROXY_FILE.read_text())
-    crds[(envoy["apiVersion"], envoy["kind"])] = VendoredCrd(
-        envoy["apiVersion"],
-        envoy["kind"],
-        envoy["scope"] == "Namespaced",
-        envoy["schema"],
-        f"{envoy['source']} ({envoy['commit'][:7]})",
-    )
+    for path in (ENVOY_PROXY_FILE, TRIGGER_AUTHENTICATION_FILE):
+        single = json.loads(path.read_text())
+        crds[(single["apiVersion"], single["kind"])] = VendoredCrd(
+            single["apiVersion"],
+            single["kind"],
+            single["scope"] == "Namespaced",
+            single["schema"],
+            f"{single['source']} ({single['commit'][:7]})",
+        )
     return crds
 
 

@@ -15,7 +15,14 @@ from infra.constants import (
     SERVICE_BUS_DATA_OWNER_ROLE,
     STORAGE_QUEUE_DATA_READER_ROLE,
 )
-from infra.services.spec import Event, JobSpec, QueueTrigger, ServiceBusQueue, ServiceSpec
+from infra.services.spec import (
+    Event,
+    JobSpec,
+    QueueTrigger,
+    ServiceBusQueue,
+    ServiceSpec,
+    StorageQueue,
+)
 
 BUILT_IN_ROLES: dict[str, str] = REQUESTABLE_ROLES
 
@@ -59,8 +66,9 @@ class ScalerGrant:
     """A template: `{subscription}` and `{environment}` are filled in per stack."""
 
 
-def scaler_grant(queue: QueueTrigger) -> ScalerGrant:
+def scaler_grant(queue: ServiceBusQueue | StorageQueue) -> ScalerGrant:
     """The narrowest grant that lets KEDA (on AKS, or inside Container Apps) read the queue.
+    (A `KedaScaler` needs no role: it reads its credentials from Key Vault.)
 
     Service Bus: queue runtime properties (the message count) need Manage rights, which among the
     built-in roles only Data Owner carries (kedacore/keda#806, microsoft/azure-container-apps#1138).

@@ -44,6 +44,7 @@ __all__ = [
     "JobOverride",
     "JobSpec",
     "JobTrigger",
+    "KedaScaler",
     "KeyVaultSecret",
     "Manual",
     "NotSecret",
@@ -377,7 +378,38 @@ class StorageQueue:
     on exactly this queue, which reading its length needs."""
 
 
-QueueTrigger = ServiceBusQueue | StorageQueue
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class KedaScaler:
+    """Scale on another KEDA scaler, e.g. a RabbitMQ queue (`type="rabbitmq"`): the scaler's
+    metadata as KEDA documents it, and its credentials from Key Vault. Accepted types and their
+    parameters are those vendored under `upstream/keda-scalers/` (KEDA 2.19, the AKS add-on's on
+    Kubernetes 1.36); a misspelt parameter is refused (KEDA would silently ignore it). On AKS a
+    ScaledObject/ScaledJob whose TriggerAuthentication reads the secrets from Key Vault as the
+    workload's identity; on Container Apps a `custom` scale rule whose `auth` names Key Vault
+    secret references. Example::
+
+        KedaScaler(
+            type="rabbitmq",
+            metadata={"queueName": "orders", "mode": "QueueLength", "value": "10"},
+            auth={"host": KeyVaultSecret(name="orders-amqp-uri")},
+        )
+    """
+
+    __pydantic_config__ = _CHECKED
+
+    type: str
+    """The KEDA trigger type (`rabbitmq`)."""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """Trigger metadata: plain settings only (queue name, mode, target value). Connection
+    strings and passwords belong in `auth`. Empty: the scaler's defaults."""
+    auth: Mapping[str, KeyVaultSecret] = field(default_factory=dict)
+    """Authentication parameter (`host`, `password`, ...) → the Key Vault secret that holds it,
+    read with the workload's identity (granted on that secret only). All from one vault. Empty:
+    none (a scaler whose required parameter is an auth parameter is refused without it)."""
+
+
+QueueTrigger = ServiceBusQueue | StorageQueue | KedaScaler
 
 
 @_records_explicit_fields

@@ -9,6 +9,7 @@ from pulumi_azure_native import authorization, managedidentity
 
 from infra.foundation.common import Placement
 from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
+from infra.services.render.common import scaler_secret_name
 from infra.services.roles import (
     KEY_VAULT_SECRETS_USER,
     expand,
@@ -16,7 +17,7 @@ from infra.services.roles import (
     role_guid,
     scaler_grant,
 )
-from infra.services.spec import JobSpec, KeyVaultSecret, ServiceSpec
+from infra.services.spec import JobSpec, KedaScaler, KeyVaultSecret, ServiceSpec
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def create_identity(
             )
         )
     queue = queue_trigger(spec)
-    if queue is not None:
+    if queue is not None and not isinstance(queue, KedaScaler):
         # The scaler (KEDA on AKS, the Container Apps scaler) reads the queue's length with this
         # identity: a right the service's own role may not include.
         scaler = scaler_grant(queue)
@@ -94,6 +95,10 @@ def create_identity(
         if isinstance(ref, KeyVaultSecret)
     ] + [(f"file-{file}", ref) for file, ref in sorted(spec.secret_files.items())]
     vault_refs += [(f"tls-{name}", KeyVaultSecret(name=name)) for name in certificates]
+    if isinstance(queue, KedaScaler):
+        # The scaler's credentials: KEDA (on AKS, TriggerAuthentication `azureKeyVault`) or
+        # Container Apps (a Key Vault reference secret) reads each as this identity.
+        vault_refs += [(scaler_secret_name(p), ref) for p, ref in sorted(queue.auth.items())]
     for label, ref in vault_refs:
         vault: pulumi.Input[str] = (
             platform_vault_id

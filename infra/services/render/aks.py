@@ -132,7 +132,7 @@ def plan_on_aks(
             service, catalog, facts, extensions, uses_identity=client_id is not None
         ),
         service=service_object(service, catalog, extensions),
-        trigger_authentication=queue_authentication(service, extensions, client_id),
+        trigger_authentication=queue_authentication(service, extensions, facts, client_id),
         autoscaler=autoscaler(service, extensions),
         disruption_budget=disruption_budget(service, extensions),
         route=route_of(service, catalog, facts, extensions),
@@ -175,7 +175,7 @@ def job_plan_on_aks(
     trigger = job.spec.trigger
     spec = job_spec(job, catalog, facts, extensions, uses_identity=client_id is not None)
     if isinstance(trigger, Event):
-        authentication = trigger_authentication(job, extensions, client_id)
+        authentication = trigger_authentication(job, extensions, facts, client_id)
         workload = scaled_job(job, trigger, spec, extensions)
     else:
         assert isinstance(trigger, (Manual, Schedule))

@@ -7,15 +7,19 @@ from __future__ import annotations
 from infra.constants import SCALER_COOLDOWN_SECONDS, SCALER_POLLING_SECONDS
 from infra.services.catalog import Planned, PlannedService
 from infra.services.render.common import (
+    ClusterKind,
     Manifest,
     PlatformExtensions,
+    PlatformFacts,
     Text,
+    concat,
     keda_queue_scaler,
     min_replicas,
     selector,
 )
 from infra.services.render.objects import service_meta
-from infra.services.spec import QueueTrigger
+from infra.services.roles import queue_trigger as declared_queue
+from infra.services.spec import KedaScaler, QueueTrigger
 
 
 def _auth_name(service: Planned) -> str:
@@ -31,25 +35,66 @@ def queue_trigger(service: Planned, queue: QueueTrigger) -> Manifest:
     return trigger
 
 
+def local_scaler_secret_name(service: Planned) -> str:
+    """Locally (no Key Vault): the plain Secret a `KedaScaler`'s auth parameters come from,
+    keyed by the Key Vault secret's name (`kubectl create secret generic <name>-scaler ...`)."""
+    return f"{service.name}-scaler"
+
+
 def trigger_authentication(
-    service: Planned, extensions: PlatformExtensions, client_id: Text | None
+    service: Planned,
+    extensions: PlatformExtensions,
+    facts: PlatformFacts,
+    client_id: Text | None,
 ) -> Manifest:
+    """How KEDA's operator authenticates the workload's scaler: as the workload's identity
+    (`azure-workload`, federated with the operator's service account) for the Azure queues; for
+    a `KedaScaler` with `auth`, each parameter read from Key Vault by that identity
+    (`azureKeyVault`, keda.sh/docs/2.19/authentication-providers/azure-key-vault), so no
+    credential is copied into a Kubernetes Secret, and it is there when no pod runs (a Secrets
+    Store CSI synced Secret exists only while a pod mounts it, which scale-to-zero removes).
+    Locally, from a plain Secret (`secretTargetRef`)."""
+    identity = {"provider": "azure-workload", "identityId": client_id or ""}
+    queue = declared_queue(service.spec)
+    spec: Manifest = {"podIdentity": identity}
+    if isinstance(queue, KedaScaler) and queue.auth:
+        refs = sorted(queue.auth.items())
+        if facts.cluster is ClusterKind.LOCAL:
+            spec = {
+                "secretTargetRef": [
+                    {"parameter": p, "name": local_scaler_secret_name(service), "key": ref.name}
+                    for p, ref in refs
+                ]
+            }
+        else:
+            vault_id = refs[0][1].vault_id  # validated: one vault per scaler
+            vault: Text = facts.key_vault_name if vault_id is None else vault_id.rsplit("/", 1)[-1]
+            spec = {
+                "azureKeyVault": {
+                    "vaultUri": concat("https://", vault, ".vault.azure.net"),
+                    "podIdentity": identity,
+                    "secrets": [{"parameter": p, "name": ref.name} for p, ref in refs],
+                }
+            }
     return {
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "TriggerAuthentication",
         "metadata": service_meta(service, extensions, _auth_name(service)),
-        "spec": {"podIdentity": {"provider": "azure-workload", "identityId": client_id or ""}},
+        "spec": spec,
     }
 
 
 def queue_authentication(
-    service: PlannedService, extensions: PlatformExtensions, client_id: Text | None
+    service: PlannedService,
+    extensions: PlatformExtensions,
+    facts: PlatformFacts,
+    client_id: Text | None,
 ) -> Manifest | None:
     """The ScaledObject's TriggerAuthentication, when the service scales on a queue."""
     scale = service.spec.autoscaling
     if scale is None or scale.queue is None:
         return None
-    return trigger_authentication(service, extensions, client_id)
+    return trigger_authentication(service, extensions, facts, client_id)
 
 
 def autoscaler(service: PlannedService, extensions: PlatformExtensions) -> Manifest | None:

@@ -24,6 +24,7 @@ from infra.services.spec import (
     GrpcProbe,
     HttpProbe,
     JobSpec,
+    KedaScaler,
     QueueTrigger,
     Resources,
     ServiceBusQueue,
@@ -275,10 +276,19 @@ def env_secret_name(variable: str) -> str:
     return variable.lower().replace("_", "-")
 
 
+def scaler_secret_name(parameter: str) -> str:
+    """The Container Apps secret (a Key Vault reference) behind one `KedaScaler` auth
+    parameter, which the scale rule's `auth` names (`secretRef` → `triggerParameter`)."""
+    return f"keda-{parameter.lower()}"
+
+
 def keda_queue_scaler(queue: QueueTrigger) -> tuple[str, dict[str, str]]:
     """The KEDA scaler type and metadata for a queue trigger: the same on AKS (ScaledObject,
     ScaledJob) and Container Apps (custom scale rules, job event rules), which runs KEDA's
-    scalers."""
+    scalers. A `KedaScaler` passes its declared metadata through (validated against the
+    vendored parameter list); its credentials go to the scaler's authentication instead."""
+    if isinstance(queue, KedaScaler):
+        return queue.type, dict(sorted(queue.metadata.items()))
     if isinstance(queue, ServiceBusQueue):
         return "azure-servicebus", {
             "namespace": queue.namespace,

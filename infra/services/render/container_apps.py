@@ -39,9 +39,11 @@ from infra.services.render.common import (
     min_replicas,
     probe_port_number,
     run_hook,
+    scaler_secret_name,
     version_label,
 )
 from infra.services.render.revisions import canary_spec, traffic
+from infra.services.roles import queue_trigger
 from infra.services.spec import (
     SECRET_FILES_MOUNT,
     ConfigSecret,
@@ -50,6 +52,7 @@ from infra.services.spec import (
     Exposure,
     HttpProbe,
     JobSpec,
+    KedaScaler,
     KeyVaultSecret,
     Manual,
     Probe,
@@ -129,7 +132,25 @@ def _secrets(
                 identity=identity_id,
             )
         )
+    queue = queue_trigger(spec)
+    if isinstance(queue, KedaScaler):
+        for parameter, ref in sorted(queue.auth.items()):
+            secrets.append(
+                app.SecretArgs(
+                    name=scaler_secret_name(parameter),
+                    key_vault_url=_key_vault_url(ref, facts),
+                    identity=identity_id,
+                )
+            )
     return secrets
+
+
+def _scaler_auth(queue: KedaScaler) -> list[app.ScaleRuleAuthArgs] | None:
+    """A `KedaScaler`'s auth parameters, each from the app's Key Vault reference secret."""
+    return [
+        app.ScaleRuleAuthArgs(secret_ref=scaler_secret_name(p), trigger_parameter=p)
+        for p in sorted(queue.auth)
+    ] or None
 
 
 def _ingress(
@@ -221,7 +242,17 @@ def _scale(spec: ServiceSpec, identity_id: Text | None) -> app.ScaleArgs:
                     )
                 )
         queue = scale.queue
-        if isinstance(queue, ServiceBusQueue):
+        if isinstance(queue, KedaScaler):
+            kind, metadata = keda_queue_scaler(queue)
+            rules.append(
+                app.ScaleRuleArgs(
+                    name="queue",
+                    custom=app.CustomScaleRuleArgs(
+                        type=kind, metadata=metadata, auth=_scaler_auth(queue)
+                    ),
+                )
+            )
+        elif isinstance(queue, ServiceBusQueue):
             kind, metadata = keda_queue_scaler(queue)
             rules.append(
                 app.ScaleRuleArgs(
@@ -464,9 +495,15 @@ def _job_trigger(job: PlannedJob, identity_id: Text | None) -> _JobTrigger:
         )
     if isinstance(trigger, Event):
         kind, metadata = keda_queue_scaler(trigger.queue)
-        rule = app.JobScaleRuleArgs(
-            name="queue", type=kind, identity=identity_id, metadata=metadata
-        )
+        if isinstance(trigger.queue, KedaScaler):
+            # Its credentials come from Key Vault reference secrets, not the identity.
+            rule = app.JobScaleRuleArgs(
+                name="queue", type=kind, metadata=metadata, auth=_scaler_auth(trigger.queue)
+            )
+        else:
+            rule = app.JobScaleRuleArgs(
+                name="queue", type=kind, identity=identity_id, metadata=metadata
+            )
         return _JobTrigger(
             app.TriggerType.EVENT,
             event=app.JobConfigurationEventTriggerConfigArgs(

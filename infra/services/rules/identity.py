@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 
+from infra.services.keda_scalers import SECRET_PARAMETERS
+from infra.services.keda_scalers import check as check_scaler
+from infra.services.render.common import env_secret_name, scaler_secret_name
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.rules.registry import (
     Workload,
     workload_rule,
 )
+from infra.services.rules.secrets import key_vault_ref, secret_content
 from infra.services.spec import (
+    KedaScaler,
     QueueTrigger,
     ServiceBusQueue,
     ServiceSpec,
@@ -20,6 +25,9 @@ def queue_identity(c: Workload, path: str, queue: QueueTrigger) -> None:
     """A queue trigger (a service's autoscaling, a job's event): valid names, a positive
     target, and an identity with a role to read it with (the scaler authenticates as the
     workload's identity, never with a connection string)."""
+    if isinstance(queue, KedaScaler):
+        keda_scaler(c, path, queue)
+        return
     names = ("namespace", "queue") if isinstance(queue, ServiceBusQueue) else ("account", "queue")
     for field_name in names:
         value = getattr(queue, field_name)
@@ -67,6 +75,45 @@ def queue_identity(c: Workload, path: str, queue: QueueTrigger) -> None:
             None,
             f"is read with the {kind}'s identity, which has no role",
             f'add identity=Identity(roles=(RoleGrant(role="{role}", scope=<queue resource id>),))',
+        )
+
+
+def keda_scaler(c: Workload, path: str, scaler: KedaScaler) -> None:
+    """Another KEDA scaler: its type and parameters as the vendored list has them
+    (`infra.services.keda_scalers`), no literal credential in its metadata, and its `auth` from
+    Key Vault secrets of one vault (a TriggerAuthentication's `azureKeyVault` names one
+    `vaultUri`), which the platform grants the workload's identity on, each alone."""
+    for problem in check_scaler(scaler.type, scaler.metadata, scaler.auth):
+        c.add(f"{path}.{problem.field}", problem.value, problem.problem, problem.fix)
+    for key, value in scaler.metadata.items():
+        what = secret_content(value)
+        if what is not None and key not in SECRET_PARAMETERS:  # those are refused by name
+            c.add(
+                f"{path}.metadata.{key}",
+                "<hidden>",
+                f"holds {what} in plain text",
+                'put it in Key Vault and declare auth={"<parameter>": KeyVaultSecret(...)}',
+            )
+    for key, ref in scaler.auth.items():
+        key_vault_ref(c, f"{path}.auth.{key}", ref)
+    for parameter in scaler.auth:
+        clash = next(
+            (v for v in c.spec.secrets if env_secret_name(v) == scaler_secret_name(parameter)), None
+        )
+        if clash is not None:
+            c.add(
+                f"secrets[{clash!r}]",
+                None,
+                f"has the name the platform gives the scaler's {parameter!r} secret",
+                "rename the variable",
+            )
+    vaults = {ref.vault_id for ref in scaler.auth.values()}
+    if len(vaults) > 1:
+        c.add(
+            f"{path}.auth",
+            None,
+            "names secrets in more than one vault: KEDA reads a trigger's secrets from one",
+            "keep the scaler's secrets in one vault",
         )
 
 

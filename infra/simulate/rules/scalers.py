@@ -11,9 +11,11 @@ from infra.simulate.azure import (
     STORAGE_QUEUE_DATA_CONTRIBUTOR,
     STORAGE_QUEUE_DATA_READER,
     last_segment,
+    parse_vault_url,
 )
 from infra.simulate.references import CONTAINER_APP
 from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.rules.keyvault import SECRET_READERS
 
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
 TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
@@ -130,4 +132,100 @@ def storage_queue_reader(ctx: StepContext) -> Iterator[Refusal]:
                 "which has no Storage Queue Data Reader there.",
                 f"grant Storage Queue Data Reader on {base}/queueServices/default/queues/{queue} "
                 "to the scaler's identity.",
+            )
+
+
+CONTAINER_APP_JOB = "azure-native:app:Job"
+
+
+def _auth_refs(rules: Any) -> Iterator[tuple[str, str, str]]:
+    """(rule name, trigger parameter, secretRef) of every scale rule's `auth` entry."""
+    for scale_rule in rules or ():
+        if not isinstance(scale_rule, dict):
+            continue
+        entries = [scale_rule.get("auth")]
+        for kind in ("custom", "azureQueue", "http", "tcp"):
+            inner = scale_rule.get(kind)
+            if isinstance(inner, dict):
+                entries.append(inner.get("auth"))
+        for entry in entries:
+            for auth in entry or ():
+                if isinstance(auth, dict):
+                    yield (
+                        str(scale_rule.get("name", "")),
+                        str(auth.get("triggerParameter", "")),
+                        str(auth.get("secretRef", "")),
+                    )
+
+
+@rule(
+    "aca-scale-rule-secret-ref",
+    refuses="a Container Apps scale rule (an app's or an event job's) whose `auth` names a "
+    "`secretRef` that is not among the app's (job's) `configuration.secrets`",
+    source="microsoft/azure-container-apps#231 (\"SecretRef '<name>' ... not found\": a "
+    "revision referencing an undefined secret fails to deploy); Container Apps REST API "
+    "ScaleRuleAuth.secretRef ('Name of the secret from which to pull the auth params')",
+)
+def aca_scale_rule_secret_ref(ctx: StepContext) -> Iterator[Refusal]:
+    """Azure resolves each scale rule auth `secretRef` against the app's secrets when it
+    provisions the revision (or the job), and refuses one it does not define."""
+    resource = ctx.resource
+    if resource.type == CONTAINER_APP:
+        rules = nested(resource.inputs, "template", "scale", "rules")
+    elif resource.type == CONTAINER_APP_JOB:
+        rules = nested(resource.inputs, "configuration", "eventTriggerConfig", "scale", "rules")
+    else:
+        return
+    defined = {
+        str(s.get("name"))
+        for s in nested(resource.inputs, "configuration", "secrets") or ()
+        if isinstance(s, dict)
+    }
+    for name, parameter, secret_ref in _auth_refs(rules):
+        if secret_ref not in defined:
+            yield ctx.refuse(
+                "aca-scale-rule-secret-ref",
+                f"its scale rule {name!r} takes {parameter!r} from secret {secret_ref!r}, which "
+                f"is not among its secrets ({', '.join(sorted(defined)) or 'none'}).",
+                f"add a secret named {secret_ref!r} (a Key Vault reference) to "
+                "configuration.secrets, or point the rule's auth at an existing one.",
+            )
+
+
+@rule(
+    "scaler-keyvault-reader",
+    refuses="a KEDA TriggerAuthentication that reads scaler credentials from Key Vault "
+    "(`azureKeyVault`) as an identity with no Key Vault Secrets User (or Officer, "
+    "Administrator) on the vault or the secret",
+    source="keda.sh/docs/2.19/authentication-providers/azure-key-vault (\"Ensure that 'read "
+    "secret' permissions have been granted\"); upstream/keda-crds (TriggerAuthentication "
+    "v2.19.0 `spec.azureKeyVault`)",
+)
+def scaler_keyvault_reader(ctx: StepContext) -> Iterator[Refusal]:
+    """KEDA's operator fetches each `secrets[]` entry from the vault with the pod identity's
+    token when it builds the scaler: without a read role the scaler fails and the workload is
+    never scaled. KEDA retries, so the grant only has to exist by the end of the run."""
+    resource = ctx.resource
+    if resource.type != TRIGGER_AUTHENTICATION:
+        return
+    vault = nested(resource.inputs, "spec", "azureKeyVault")
+    if not isinstance(vault, dict):
+        return
+    client = str(nested(vault, "podIdentity", "identityId") or "")
+    reader = ctx.principals.of_client_id(client)
+    uri = str(vault.get("vaultUri") or "").rstrip("/")
+    for secret in vault.get("secrets") or ():
+        if not isinstance(secret, dict):
+            continue
+        target = parse_vault_url(f"{uri}/secrets/{secret.get('name', '')}")
+        if target is None:
+            continue
+        if not ctx.grant_anywhere(reader, SECRET_READERS, target.scope_suffixes):
+            yield ctx.refuse(
+                "scaler-keyvault-reader",
+                f"its scaler reads {secret.get('parameter')!r} from {target.vault}/{target.name} "
+                f"as client id {client or '(none)'}, which has no Key Vault Secrets User there: "
+                "KEDA cannot build the scaler.",
+                f"grant Key Vault Secrets User on {target.vault}/secrets/{target.name} to the "
+                "scaler's identity.",
             )
