@@ -900,7 +900,7 @@ def _managed_nginx(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-prod-replicas-and-pdb",
     M,
     "In prod a single replica or a missing PodDisruptionBudget turns every node drain into an outage.",
-    DEPLOYMENT,
+    *SERVING,
     environments=("prod",),
 )
 def _prod_replicas(
@@ -926,7 +926,7 @@ def _prod_replicas(
                 )
             )
     for r in resources:
-        if r.type != DEPLOYMENT:
+        if r.type not in SERVING:  # a StatefulSet's one replica is an outage like a Deployment's
             continue
         key = (
             str(_get(r.inputs, "metadata.namespace", "")),
