@@ -434,11 +434,18 @@ def _configuration(r: PolicyResource) -> Mapping[str, Any]:
 
 
 @rule(
-    "aca-no-insecure-ingress", M, "Plain HTTP exposes tokens and data on the wire.", CONTAINER_APP
+    "aca-no-insecure-ingress",
+    M,
+    "Plain HTTP exposes tokens and data on the wire.",
+    CONTAINER_APP,
 )
 def _aca_insecure(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(_configuration(r), "ingress.allowInsecure") is True:
-        yield "configuration.ingress.allowInsecure must not be true"
+    """allowInsecure is the opt-in for plaintext callers inside the environment
+    (`Ingress.allow_insecure`); on an external ingress (public, or reached from AKS) the
+    plaintext would leave it."""
+    ingress = _get(_configuration(r), "ingress", {})
+    if _get(ingress, "allowInsecure") is True and _get(ingress, "external") is not False:
+        yield "configuration.ingress.allowInsecure must not be true on an external ingress"
 
 
 @rule(

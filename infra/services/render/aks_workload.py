@@ -355,7 +355,8 @@ def stateful_set(
     update deletes the old pod before it creates the new one (the StatefulSet controller never
     runs two pods of one ordinal), so two never run at once; the claim is kept when the
     StatefulSet is deleted or scaled (the data outlives a removal from the declaration: delete
-    the claim by hand to drop it)."""
+    the claim by hand to drop it). No `serviceName`: callers reach the one pod through the
+    service's ordinary Service, and per-pod DNS (a headless Service) is for clustered sets."""
     spec = service.spec
     return {
         "apiVersion": "apps/v1",
@@ -364,7 +365,6 @@ def stateful_set(
         "spec": {
             "replicas": spec.replicas,
             "selector": {"matchLabels": selector(service)},
-            "serviceName": service.name,
             "podManagementPolicy": "OrderedReady",
             "updateStrategy": {"type": "RollingUpdate"},
             "revisionHistoryLimit": 5,
