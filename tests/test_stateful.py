@@ -197,3 +197,17 @@ def test_dev_policy_passes_the_rendered_statefulset() -> None:
     (sts,) = [o for o in rendered(BROKER) if o["kind"] == "StatefulSet"]
     report = evaluate([PolicyResource(STATEFUL_SET, "shop-order-queue", sts)], PolicyContext("dev"))
     assert [(v.rule.id, v.message) for v in report.enforced] == []
+
+
+def test_the_cost_estimate_counts_the_statefulset_s_pod() -> None:
+    """It counted Deployments only: a stateful service's CPU and memory were free."""
+    from infra.cost.workloads import STATEFUL_SET, workloads
+
+    (sts,) = [o for o in rendered(BROKER) if o["kind"] == "StatefulSet"]
+    (found,) = workloads([{"type": STATEFUL_SET, "name": "shop-order-queue", "inputs": sts}])
+    assert (found.service, found.cpu, found.min_replicas, found.max_replicas) == (
+        "order-queue",
+        0.25,
+        1,
+        1,
+    )
