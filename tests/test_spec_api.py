@@ -43,6 +43,7 @@ USER_FACING = {
     "Identity",
     "RoleGrant",
     "Rollout",
+    "Volume",
     "Override",
     "JobOverride",
     "Manual",
@@ -54,6 +55,7 @@ USER_FACING = {
     "Protocol",
     "Exposure",
     "AddressForm",
+    "UpdateStrategy",
 }
 SOURCE = Path(spec.__file__).read_text()
 
