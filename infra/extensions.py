@@ -11,7 +11,7 @@ from infra.services.render.common import Manifest, PlatformExtensions
 
 def add_cost_annotation(obj: Manifest) -> Manifest:
     """Example hook: mark every workload object for the cost exporter."""
-    if obj["kind"] in ("Deployment", "Service"):
+    if obj["kind"] in ("Deployment", "StatefulSet", "Service"):
         annotations = obj["metadata"].setdefault("annotations", {})
         annotations["platform.io/cost-allocation"] = obj["metadata"].get("namespace", "platform")
     return obj

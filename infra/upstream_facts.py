@@ -154,3 +154,43 @@ def container_apps_probe_limits() -> ProbeLimits:
         timing,
         "Container Apps (terraform-provider-azurerm #31989, Microsoft.App API)",
     )
+
+
+STATEFUL_DISK_CLASS = "managed-csi-premium"
+"""The storage class a `Volume` claims on AKS: the built-in Azure Disk CSI class of Premium SSDs
+(a database's or broker's write latency), which AKS provisions zone-redundant (Premium_ZRS) on a
+cluster across availability zones from Kubernetes 1.29, so the disk follows the pod to another
+zone. Built in: AKS reconciles it, the platform creates no StorageClass of its own. Checked
+against the vendored AKS docs by `aks_disk_storage_class`."""
+
+
+@functools.cache
+def aks_disk_storage_class() -> str:
+    """`STATEFUL_DISK_CLASS`, once the vendored AKS storage docs
+    (upstream/azure-aks-docs/concepts-storage.excerpt.md) confirm it is a built-in class that
+    uses zone-redundant storage on zonal clusters; a docs change that drops either fails here
+    (and in the tests) instead of rendering a claim AKS cannot bind."""
+    text = (UPSTREAM / "azure-aks-docs" / "concepts-storage.excerpt.md").read_text()
+    row = next(
+        (line for line in text.splitlines() if line.startswith(f"| `{STATEFUL_DISK_CLASS}` |")),
+        None,
+    )
+    if row is None or "zone-redundant storage (ZRS)" not in row:
+        raise ValueError(
+            f"{STATEFUL_DISK_CLASS} is no longer a built-in zone-redundant class in the AKS docs"
+        )
+    return STATEFUL_DISK_CLASS
+
+
+@dataclass(frozen=True)
+class StatefulSetUpdate:
+    """What the API server lets a StatefulSet update change (upstream/kubernetes)."""
+
+    mutable_spec_fields: frozenset[str]
+    forbidden_message: str
+
+
+@functools.cache
+def statefulset_update() -> StatefulSetUpdate:
+    data = _json("kubernetes/statefulset-update.json")
+    return StatefulSetUpdate(frozenset(data["mutable_spec_fields"]), data["forbidden_message"])

@@ -145,7 +145,7 @@ def _break(rule_id: str, s: dict[str, Any]) -> None:
         case "acr-admin-disabled":
             _find(s, "azure-native:containerregistry:Registry")["inputs"]["adminUserEnabled"] = True
         case "aca-no-insecure-ingress":
-            app["configuration"]["ingress"]["allowInsecure"] = True
+            app["configuration"]["ingress"].update(allowInsecure=True, external=True)
         case "aca-registry-identity":
             app["configuration"]["registries"][0] = {
                 "server": "x.azurecr.io",

@@ -1224,3 +1224,81 @@ def test_a_long_startup_probe_azure_accepts_is_accepted() -> None:
     """240 startup failures: what Azure accepts (terraform-provider-azurerm #31989), though the
     REST spec's description still says at most 10."""
     assert refusals(plan(probed_app(type="Startup", failureThreshold=240, periodSeconds=5))) == []
+
+
+# --- k8s-statefulset-spec-immutable ---------------------------------------------------------
+
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+
+
+def broker(size: str = "8Gi", image: str = "rabbitmq:3.13", claim: str = "data") -> dict[str, Any]:
+    return k8s(
+        STATEFUL_SET,
+        "shop-order-queue",
+        {
+            "metadata": {"name": "order-queue", "namespace": "shop"},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"app": "order-queue"}},
+                "template": {"spec": {"containers": [{"name": "q", "image": image}]}},
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": claim},
+                        "spec": {
+                            "accessModes": ["ReadWriteOnce"],
+                            "storageClassName": "managed-csi-premium",
+                            "resources": {"requests": {"storage": size}},
+                        },
+                    }
+                ],
+            },
+        },
+    )
+
+
+def deployed(*pieces: dict[str, Any]) -> World:
+    return World(resources=dict(plan(*aks_access(), *pieces).resources))
+
+
+def test_a_new_disk_size_in_the_claim_template_is_refused_with_the_claim_to_grow() -> None:
+    world = deployed(broker())
+    (found,) = refusals(plan(*aks_access(), broker(size="16Gi")), world)
+    assert found.rule == "k8s-statefulset-spec-immutable"
+    assert "adopts the retained claim(s) data-order-queue-0 as they are" in found.why
+    assert "kubectl patch pvc data-order-queue-0" in found.fix
+
+
+def test_a_new_image_or_replica_count_updates_the_statefulset_in_place() -> None:
+    world = deployed(broker())
+    assert refusals(plan(*aks_access(), broker(image="rabbitmq:3.14")), world) == []
+
+
+def test_a_renamed_claim_is_a_new_disk_and_not_refused() -> None:
+    world = deployed(broker())
+    assert refusals(plan(*aks_access(), broker(claim="data-v2")), world) == []
+
+
+def test_the_api_server_forbids_every_spec_field_pulumi_does_not_replace_for() -> None:
+    """The preview is honest about StatefulSets: every spec field the API server refuses to
+    update in place is one pulumi-kubernetes replaces the StatefulSet for (forceNew), read from
+    the StatefulSetSpec schema of the stacks' Kubernetes version."""
+    import json
+    from pathlib import Path
+
+    import kubernetes_validate
+
+    from infra.preview.replacement import ChangeKind, forces_replacement
+    from infra.upstream_facts import statefulset_update
+    from tests.k8s_schema import KUBERNETES_VERSIONS
+
+    mutable = statefulset_update().mutable_spec_fields
+    schemas = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    fields: set[str] = set()
+    for minor in KUBERNETES_VERSIONS:
+        (spec,) = schemas.glob(f"v{minor}.*-local-strict/statefulsetspec-apps-v1.json")
+        fields |= set(json.loads(spec.read_text())["properties"])
+    assert mutable <= fields
+    for field in sorted(fields - mutable):
+        assert forces_replacement(STATEFUL_SET, ("spec", field), ChangeKind.UPDATE), field
+    for field in sorted(mutable):
+        assert not forces_replacement(STATEFUL_SET, ("spec", field), ChangeKind.UPDATE), field

@@ -44,6 +44,7 @@ USER_FACING = {
     "Identity",
     "RoleGrant",
     "Rollout",
+    "Volume",
     "Override",
     "JobOverride",
     "Manual",
@@ -55,6 +56,7 @@ USER_FACING = {
     "Protocol",
     "Exposure",
     "AddressForm",
+    "UpdateStrategy",
 }
 SOURCE = Path(spec.__file__).read_text()
 

@@ -8,7 +8,7 @@ from typing import Any
 from infra.cost import meters
 from infra.cost.lines import DAYS_PER_MONTH, HOURS_PER_MONTH, PLATFORM, Context, Line
 from infra.cost.quantities import obj
-from infra.cost.workloads import DEPLOYMENT, workloads
+from infra.cost.workloads import SERVING, workloads
 
 LOG_RETENTION_INCLUDED_DAYS = 31
 """Analytics logs keep 31 days at no charge (Azure Monitor pricing)."""
@@ -130,7 +130,7 @@ def price_vault_operations(
     """(namespace, SecretProviderClass name) → every Deployment whose pods mount it (a canary
     mounts its stable service's classes: each track's pods poll)."""
     for r in resources:
-        if r["type"] != DEPLOYMENT:
+        if r["type"] not in SERVING:
             continue
         namespace = str(obj(r["inputs"].get("metadata")).get("namespace", ""))
         pod = obj(obj(obj(r["inputs"].get("spec")).get("template")).get("spec"))

@@ -19,6 +19,9 @@ from infra.cost.lines import PLATFORM
 from infra.cost.quantities import cores, gibibytes, obj
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+SERVING = (DEPLOYMENT, STATEFUL_SET)
+"""Kinds whose pods a service runs (a stateful service's StatefulSet; its disk is not priced)."""
 CHART = "kubernetes:helm.sh/v4:Chart"
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
@@ -143,8 +146,9 @@ def _addon(r: dict[str, Any]) -> Workload | None:
 
 
 def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
-    """Deployments (replicas from their HPA or ScaledObject), charts' pods (an application's
-    chart is its service's; any other chart is a platform add-on) and Envoy proxies."""
+    """Deployments and StatefulSets (replicas from their HPA or ScaledObject), charts' pods (an
+    application's chart is its service's; any other chart is a platform add-on) and Envoy
+    proxies."""
     ranges: dict[tuple[str, str], tuple[int, int]] = {}
     for r in resources:
         spec = obj(r["inputs"].get("spec"))
@@ -162,7 +166,7 @@ def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
     found: list[Workload] = []
     for r in resources:
         inputs = r["inputs"]
-        if r["type"] == DEPLOYMENT:
+        if r["type"] in SERVING:
             metadata = obj(inputs.get("metadata"))
             pod = obj(obj(obj(inputs.get("spec")).get("template")).get("spec"))
             cpu, memory = _requests(pod.get("containers") or [])

@@ -434,11 +434,18 @@ def _configuration(r: PolicyResource) -> Mapping[str, Any]:
 
 
 @rule(
-    "aca-no-insecure-ingress", M, "Plain HTTP exposes tokens and data on the wire.", CONTAINER_APP
+    "aca-no-insecure-ingress",
+    M,
+    "Plain HTTP exposes tokens and data on the wire.",
+    CONTAINER_APP,
 )
 def _aca_insecure(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(_configuration(r), "ingress.allowInsecure") is True:
-        yield "configuration.ingress.allowInsecure must not be true"
+    """allowInsecure is the opt-in for plaintext callers inside the environment
+    (`Ingress.allow_insecure`); on an external ingress (public, or reached from AKS) the
+    plaintext would leave it."""
+    ingress = _get(_configuration(r), "ingress", {})
+    if _get(ingress, "allowInsecure") is True and _get(ingress, "external") is not False:
+        yield "configuration.ingress.allowInsecure must not be true on an external ingress"
 
 
 @rule(
@@ -900,7 +907,7 @@ def _managed_nginx(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-prod-replicas-and-pdb",
     M,
     "In prod a single replica or a missing PodDisruptionBudget turns every node drain into an outage.",
-    DEPLOYMENT,
+    *SERVING,
     environments=("prod",),
 )
 def _prod_replicas(
@@ -926,7 +933,7 @@ def _prod_replicas(
                 )
             )
     for r in resources:
-        if r.type != DEPLOYMENT:
+        if r.type not in SERVING:  # a StatefulSet's one replica is an outage like a Deployment's
             continue
         key = (
             str(_get(r.inputs, "metadata.namespace", "")),

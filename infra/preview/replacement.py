@@ -7,7 +7,11 @@ Offline there is no provider to ask, so each provider's own rule is followed, fr
   the fields of its `forceNew` table below (a Deployment's `spec.selector`, a Service's
   `spec.clusterIP` — not `spec.type`); a Secret's `type`/`data`/`stringData` and a ConfigMap's
   `data`/`binaryData` unless the provider enables mutable Secrets/ConfigMaps. The table is
-  transcribed from that file as of pulumi-kubernetes 4.x.
+  transcribed from that file as of pulumi-kubernetes 4.x; its StatefulSet row
+  (`podManagementPolicy`, `revisionHistoryLimit`, `selector`, `serviceName`,
+  `volumeClaimTemplates`) re-read at 94977969d641 (v4.32.0+27, 2026-07-01) on 2026-12-07. Every
+  StatefulSet spec field the API server forbids to update is in it
+  (`tests/test_simulate_rules.py`), so a preview shows such a change as the replacement it is.
 - **pulumi-kubernetes provider configuration** (`provider.go`, `DiffConfig`): see
   `provider_replaced`.
 - **pulumi-azure-native** (`provider/pkg/provider/diff.go`, `calculateDetailedDiff`): every

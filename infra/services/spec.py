@@ -66,6 +66,8 @@ __all__ = [
     "Target",
     "TcpProbe",
     "Tls",
+    "UpdateStrategy",
+    "Volume",
 ]
 
 # Declarations are revalidated (types, unknown fields) by infra.services.validation, which
@@ -126,6 +128,18 @@ class Exposure(StrEnum):
     NONE = "none"
     INTERNAL = "internal"
     PUBLIC = "public"
+
+
+class UpdateStrategy(StrEnum):
+    """How a service's replicas are replaced when its template changes."""
+
+    ROLLING = "rolling"
+    """New replicas start (and pass readiness) before old ones stop: no downtime, but old and
+    new run side by side for a while."""
+    RECREATE = "recreate"
+    """The old replica stops before the new one starts: never two at once (a broker or database
+    that takes a lock on its data), at the cost of a short outage per update. AKS only, one
+    replica."""
 
 
 class AddressForm(StrEnum):
@@ -467,6 +481,39 @@ class Ingress:
     tls: Tls | None = None
     """None: no custom certificate (required for public hosts on AKS and custom hosts on
     Container Apps, which validation says)."""
+    allow_insecure: bool = False
+    """Container Apps: also serve plain HTTP (and plaintext gRPC, h2c) to callers inside the
+    environment, instead of redirecting to TLS, for clients that cannot dial TLS (e.g. Online
+    Boutique's). Off: every address the platform hands out is TLS. Container Apps callers then
+    get `http://` on port 80; AKS callers keep `https://` (they cross the network). Refused with
+    public exposure (the internet would reach it in plaintext). On AKS a no-op: in-cluster
+    traffic is plaintext already."""
+
+
+VOLUME_SIZE = re.compile(r"^(?P<gib>[1-9]\d*)Gi$")
+"""A disk size as declared: whole `Gi` (Azure Disks are provisioned in GiB)."""
+
+
+@_records_explicit_fields
+@dataclass(frozen=True, kw_only=True)
+class Volume:
+    """A persistent disk for single-instance stateful software (a broker, a database run from
+    its own image): the data survives restarts, reschedules and updates. AKS: a StatefulSet with
+    one replica and a volume claim on the built-in Azure Disk CSI class `managed-csi-premium`
+    (zone-redundant on a zonal cluster); the claim is kept when the service is removed. Not on
+    Container Apps, and not in prod (use a managed service): docs/service-model.md says why."""
+
+    __pydantic_config__ = _CHECKED
+
+    size: str
+    """Whole GiB, e.g. `8Gi`. No default: the data's size is the workload's to say. It can be
+    grown later on the claim (the class allows expansion), not through the declaration: a
+    StatefulSet's claim template cannot change (see the deploy simulator)."""
+    mount_path: str
+    """Where the process keeps its data, e.g. `/var/lib/rabbitmq`; an absolute path that is not
+    also a writable path."""
+    name: str = "data"
+    """The claim template's name: the disk is the claim `<name>-<service>-0`."""
 
 
 @_records_explicit_fields
@@ -684,6 +731,16 @@ class ServiceSpec:
     `image`."""
     init_containers: tuple[InitContainer, ...] = ()
     """Run in order, each to completion, before the container starts; none by default."""
+    update: UpdateStrategy = UpdateStrategy.ROLLING
+    """Rolling (surge) by default: no downtime. RECREATE for single-instance software that must
+    never run twice (one replica, AKS)."""
+    storage: Volume | None = None
+    """None: stateless (writable paths are emptied on restart). A volume makes the service
+    single-instance stateful: one replica, never two at once, data kept (AKS StatefulSet)."""
+
+    def single_instance(self) -> bool:
+        """One replica that must never run beside another: a volume, or RECREATE updates."""
+        return self.storage is not None or self.update is UpdateStrategy.RECREATE
 
     def port_named(self, name: str | None) -> Port | None:
         """The declared port called `name`; None names the first port (the default of probes,

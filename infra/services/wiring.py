@@ -8,7 +8,8 @@ Addresses by where caller and callee run:
 - AKS → Container Apps: `https://<app>.<environment domain>`: external ingress restricted to
   AKS's egress address (or node subnet, in an internal environment).
 - Container Apps → Container Apps: `https://<app>[.internal].<environment domain>` (TLS: the
-  environment's ingress redirects plain HTTP and refuses plaintext gRPC); TCP ports `<app>:<port>`.
+  environment's ingress redirects plain HTTP and refuses plaintext gRPC); TCP ports `<app>:<port>`;
+  a callee with `Ingress.allow_insecure`: `http://<app>[.internal].<domain>` (gRPC: `…:80`).
 """
 
 from __future__ import annotations
@@ -105,12 +106,17 @@ def endpoint(
         # false) and plaintext gRPC cannot connect at all, so callers get the app's TLS address:
         # `<app>.<domain>` for external ingress, `<app>.internal.<domain>` for environment-only
         # ingress (Container Apps "Ingress", "Connect apps"); the environment's certificate
-        # covers both names.
+        # covers both names. A callee that opts in to plaintext (`Ingress.allow_insecure`) is
+        # called on the same name over plain HTTP / h2c on port 80.
         external = container_app_external(callee, reachability(catalog, callee))
         host = concat(
             callee.name, "" if external else ".internal", ".", facts.container_apps_domain
         )
+        if callee.spec.ingress.allow_insecure:
+            return Endpoint(host, 80, "http" if web else None)
         return Endpoint(host, 443, "https" if web else None)
+    # AKS callers keep TLS: they cross the network to reach the environment, and the ingress
+    # still serves https with allowInsecure on.
     return Endpoint(
         concat(callee.name, ".", facts.container_apps_domain), 443, "https" if web else None
     )

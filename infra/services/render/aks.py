@@ -3,11 +3,11 @@
 `AksServicePlan` and `AksJobPlan` name each object the workload gets (the twin of
 `ContainerAppPlan`): the component reads `plan.service`, not a `Kind/name` key, and creates
 `plan.objects()` in the order the fields are declared. The objects themselves are built by one
-module per job: `aks_secrets` (identity and secrets), `aks_workload` (pods, Deployment),
-`aks_scaling` (autoscaler, disruption budget), `aks_network` (Service, ingress, policy),
-`aks_jobs` (CronJob, ScaledJob), `aks_platform` (namespace, internal controller, charts); their
-metadata in `objects`. Each object is validated against the Kubernetes OpenAPI schema in the
-tests, so a misspelt field cannot hide in a dict.
+module per job: `aks_secrets` (identity and secrets), `aks_workload` (pods, Deployment or
+StatefulSet), `aks_scaling` (autoscaler, disruption budget), `aks_network` (Service, ingress,
+policy), `aks_jobs` (CronJob, ScaledJob), `aks_platform` (namespace, internal controller,
+charts); their metadata in `objects`. Each object is validated against the Kubernetes OpenAPI
+schema in the tests, so a misspelt field cannot hide in a dict.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from infra.services.render.aks_secrets import (
     secret_provider_classes,
     service_account,
 )
-from infra.services.render.aks_workload import deployment
+from infra.services.render.aks_workload import workload
 from infra.services.render.common import Manifest, PlatformExtensions, PlatformFacts, Text
 from infra.services.render.envoy_gateway import reference_grant
 from infra.services.render.gateway import tls_secret_provider_class
@@ -76,7 +76,8 @@ class AksServicePlan(KubernetesPlan):
     """Secrets Store CSI classes: one per Key Vault of env secrets, one for secret files."""
     tls_class: Manifest | None
     """The class that syncs the gateway listener's certificate (public TLS on the gateway)."""
-    deployment: Manifest
+    workload: Manifest
+    """The Deployment, or the StatefulSet of a service with `storage`."""
     service: Manifest | None
     """None for a worker without ports."""
     trigger_authentication: Manifest | None
@@ -128,9 +129,7 @@ def plan_on_aks(
         config_secret=config_secret(service, extensions, secrets),
         key_vault_classes=secret_provider_classes(service, facts, client_id, extensions),
         tls_class=tls,
-        deployment=deployment(
-            service, catalog, facts, extensions, uses_identity=client_id is not None
-        ),
+        workload=workload(service, catalog, facts, extensions, uses_identity=client_id is not None),
         service=service_object(service, catalog, extensions),
         trigger_authentication=queue_authentication(service, extensions, facts, client_id),
         autoscaler=autoscaler(service, extensions),

@@ -1,8 +1,9 @@
 """The pods on AKS: the container (image, env, probes, mounts, security) and the pod around it
-that services and jobs share, and a service's Deployment.
+that services and jobs share, and a service's Deployment (or StatefulSet).
 
 The defaults that matter for security and availability are set here, each with its reason;
-`tests/test_render_aks.py` asserts every one.
+`tests/test_render_aks.py` asserts every one; `tests/test_stateful.py` the StatefulSet and
+Recreate forms of single-instance services.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ from infra.services.spec import (
     KeyVaultSecret,
     Probe,
     ServiceSpec,
+    UpdateStrategy,
 )
 from infra.services.wiring import dependency_env
-from infra.upstream_facts import PROBE_KINDS
+from infra.upstream_facts import PROBE_KINDS, aks_disk_storage_class
 
 WORKLOAD_IDENTITY_USE = "azure.workload.identity/use"
 SECRETS_STORE_MOUNT = "/mnt/secrets-store"
@@ -305,6 +307,78 @@ def _pod_spec(
     return pod
 
 
+def _template(
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    uses_identity: bool,
+) -> Manifest:
+    pod = _pod_spec(service, catalog, facts, extensions)
+    storage = service.spec.storage
+    if storage is not None:
+        # A StatefulSet's pods carry no pod-template-hash label to match.
+        for constraint in pod["topologySpreadConstraints"]:
+            del constraint["matchLabelKeys"]
+        pod["containers"][0]["volumeMounts"].append(
+            {"name": storage.name, "mountPath": storage.mount_path}
+        )
+    return {
+        "metadata": pod_template_metadata(service, extensions, uses_identity),
+        "spec": pod,
+    }
+
+
+def _claim_template(service: PlannedService, facts: PlatformFacts) -> Manifest:
+    """The disk: ReadWriteOnce (an Azure Disk attaches to one node), on the built-in Premium
+    SSD class, zone-redundant on a zonal cluster (`infra.upstream_facts.aks_disk_storage_class`);
+    locally, the cluster's default class."""
+    storage = service.spec.storage
+    assert storage is not None
+    claim: Manifest = {
+        "accessModes": ["ReadWriteOnce"],
+        "resources": {"requests": {"storage": storage.size}},
+    }
+    if facts.cluster is ClusterKind.AKS:
+        claim["storageClassName"] = aks_disk_storage_class()
+    return {"metadata": {"name": storage.name}, "spec": claim}
+
+
+def stateful_set(
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    uses_identity: bool,
+) -> Manifest:
+    """A single-instance stateful service: one pod with its disk. With one replica a rolling
+    update deletes the old pod before it creates the new one (the StatefulSet controller never
+    runs two pods of one ordinal), so two never run at once; the claim is kept when the
+    StatefulSet is deleted or scaled (the data outlives a removal from the declaration: delete
+    the claim by hand to drop it). No `serviceName`: callers reach the one pod through the
+    service's ordinary Service, and per-pod DNS (a headless Service) is for clustered sets."""
+    spec = service.spec
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": service_meta(service, extensions, extra_labels=version_label(spec)),
+        "spec": {
+            "replicas": spec.replicas,
+            "selector": {"matchLabels": selector(service)},
+            "podManagementPolicy": "OrderedReady",
+            "updateStrategy": {"type": "RollingUpdate"},
+            "revisionHistoryLimit": 5,
+            "minReadySeconds": 5,
+            "persistentVolumeClaimRetentionPolicy": {
+                "whenDeleted": "Retain",
+                "whenScaled": "Retain",
+            },
+            "template": _template(service, catalog, facts, extensions, uses_identity),
+            "volumeClaimTemplates": [_claim_template(service, facts)],
+        },
+    }
+
+
 def deployment(
     service: PlannedService,
     catalog: Catalog,
@@ -313,20 +387,20 @@ def deployment(
     uses_identity: bool,
 ) -> Manifest:
     spec = service.spec
+    # Never below the desired ready replicas: new pods come up (and pass readiness) first.
+    # RECREATE (single-instance): the old pod is gone before the new one starts.
+    strategy: Manifest = (
+        {"type": "Recreate"}
+        if spec.update is UpdateStrategy.RECREATE
+        else {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"}}
+    )
     deployment_spec: Manifest = {
         "selector": {"matchLabels": selector(service)},
         "revisionHistoryLimit": 5,
         "progressDeadlineSeconds": 600,
         "minReadySeconds": 5,
-        # Never below the desired ready replicas: new pods come up (and pass readiness) first.
-        "strategy": {
-            "type": "RollingUpdate",
-            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": "25%"},
-        },
-        "template": {
-            "metadata": pod_template_metadata(service, extensions, uses_identity),
-            "spec": _pod_spec(service, catalog, facts, extensions),
-        },
+        "strategy": strategy,
+        "template": _template(service, catalog, facts, extensions, uses_identity),
     }
     if spec.autoscaling is None:
         # With an autoscaler, replicas is left out so `pulumi up` never resets its choice.
@@ -337,3 +411,15 @@ def deployment(
         "metadata": service_meta(service, extensions, extra_labels=version_label(spec)),
         "spec": deployment_spec,
     }
+
+
+def workload(
+    service: PlannedService,
+    catalog: Catalog,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    uses_identity: bool,
+) -> Manifest:
+    """The service's pods: a StatefulSet with a disk (`storage`), else a Deployment."""
+    build = stateful_set if service.spec.storage is not None else deployment
+    return build(service, catalog, facts, extensions, uses_identity)

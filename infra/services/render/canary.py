@@ -95,7 +95,7 @@ def canary_plan_on_aks(
         client_id=client_id,
         secrets=secrets,
     )
-    deployment = plan.deployment
+    deployment = plan.workload  # a Deployment: a stateful service runs no canary (validated)
     template = deployment["spec"]["template"]
     template = {**template, "spec": _shared(template["spec"], canary.name, service.name)}
     deployment = {**deployment, "spec": {**deployment["spec"], "template": template}}

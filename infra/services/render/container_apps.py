@@ -207,8 +207,10 @@ def _ingress(
         # tcp: callers use the Service port; http/grpc are served on 80/443 by the ingress.
         exposed_port=service_port(port) if port.protocol is Protocol.TCP else None,
         transport=transport,
-        # http:// is redirected to https://: every address the platform hands out is TLS.
-        allow_insecure=False,
+        # Off: http:// is redirected to https:// and every address handed out is TLS. On
+        # (`Ingress.allow_insecure`, internal callers only): plain HTTP and h2c answered too,
+        # and Container Apps callers get http:// on port 80 (infra/services/wiring.py).
+        allow_insecure=spec.ingress.allow_insecure and port.protocol is not Protocol.TCP,
         traffic=traffic(spec, stable_revision),
         ip_security_restrictions=restrictions,
         custom_domains=custom_domains,

@@ -17,6 +17,7 @@ from infra.services.rules import files  # noqa: F401
 from infra.services.rules import init_containers  # noqa: F401
 from infra.services.rules import ports  # noqa: F401
 from infra.services.rules import scaling  # noqa: F401
+from infra.services.rules import stateful  # noqa: F401
 from infra.services.rules import ingress  # noqa: F401
 from infra.services.rules import probes  # noqa: F401
 from infra.services.rules import jobs  # noqa: F401

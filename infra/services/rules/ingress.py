@@ -134,3 +134,30 @@ def path_refusals(c: Check[ServiceSpec]) -> None:
             "no empty, '.' or '..' segment, no query (?) or fragment (#), non-ASCII "
             "percent-encoded, at most 1024 characters (e.g. /api/v1)",
         )
+
+
+@service_rule("ingress")
+def insecure_ingress(c: Check[ServiceSpec]) -> None:
+    """`allow_insecure` opens plain HTTP (and plaintext gRPC) on the Container Apps ingress for
+    callers that cannot dial TLS. Refused with public exposure, in every environment: the app's
+    external ingress would then answer the internet in plaintext (no redirect), which public
+    exposure promises never to do (policy `k8s-public-ingress-tls` holds AKS to the same).
+    Refused where there is no http or grpc port: the flag changes nothing for tcp."""
+    spec = c.spec
+    if not spec.ingress.allow_insecure:
+        return
+    if spec.ingress.exposure is Exposure.PUBLIC:
+        c.add(
+            "ingress.allow_insecure",
+            True,
+            "with public exposure would serve the internet in plaintext",
+            "keep allow_insecure for internal callers (exposure NONE or INTERNAL), or drop it "
+            "and let public clients use https",
+        )
+    if not any(p.protocol in (Protocol.HTTP, Protocol.GRPC) for p in spec.ports):
+        c.add(
+            "ingress.allow_insecure",
+            True,
+            "needs an http or grpc port (tcp ingress has no TLS to turn off)",
+            "drop allow_insecure",
+        )

@@ -396,3 +396,26 @@ def hosts_have_one_owner(r: Relations) -> None:
                 "listener serves one certificate",
                 "give every service on the host the same ingress.tls",
             )
+
+
+@relation_rule("ingress")
+def plaintext_only_inside_the_environment(r: Relations) -> None:
+    """`Ingress.allow_insecure` is for callers inside the Container Apps environment. A Container
+    Apps service that AKS calls gets external ingress (AKS is outside the environment), so its
+    plaintext would cross the network: refused, like public exposure (policy
+    `aca-no-insecure-ingress` refuses allowInsecure on any external ingress)."""
+    for caller, path, dep in _dependencies(r, Callee.SERVICE):
+        callee = r.services_by_name[dep.service]
+        if (
+            callee.spec.target is Target.CONTAINER_APPS
+            and callee.spec.ingress.allow_insecure
+            and caller.spec.target is Target.AKS
+        ):
+            r.add(
+                callee,
+                "ingress.allow_insecure",
+                True,
+                f"is for callers inside the environment, but AKS {_kind(caller)} "
+                f"'{caller.name}' calls it ({path}), which makes its ingress external",
+                "drop allow_insecure (AKS callers use https), or run the caller on Container Apps",
+            )

@@ -17,4 +17,5 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     runner_network,
     safeguards,
     scalers,
+    stateful,
 )
