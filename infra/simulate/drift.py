@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from infra.simulate.registry import nested
+from infra.plan.kinds import MANAGED_CLUSTER
+from infra.plan.paths import value_at
 from infra.simulate.world import World
-
-MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
 def upgraded(version: str, channel: str) -> str:
@@ -34,7 +33,7 @@ def auto_upgrade(world: World) -> tuple[World, list[str]]:
     for urn, resource in world.resources.items():
         if resource.type != MANAGED_CLUSTER:
             continue
-        channel = str(nested(resource.inputs, "autoUpgradeProfile", "upgradeChannel") or "none")
+        channel = str(value_at(resource.inputs, "autoUpgradeProfile.upgradeChannel") or "none")
         version = str(resource.inputs.get("kubernetesVersion") or "")
         new = upgraded(version, channel) if version else version
         if new != version:

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from infra.plan.kinds import SCALED_OBJECT, TRIGGER_AUTHENTICATION
+from infra.plan.paths import value_at
 from infra.simulate.azure import (
     SERVICE_BUS_DATA_OWNER,
     STORAGE_QUEUE_DATA_CONTRIBUTOR,
@@ -13,10 +15,7 @@ from infra.simulate.azure import (
     last_segment,
 )
 from infra.simulate.references import CONTAINER_APP
-from infra.simulate.registry import Refusal, StepContext, nested, rule
-
-SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
+from infra.simulate.registry import Refusal, StepContext, rule
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ def _triggers(ctx: StepContext) -> list[Trigger]:
     resource = ctx.resource
     found: list[Trigger] = []
     if resource.type == CONTAINER_APP:
-        for scale_rule in nested(resource.inputs, "template", "scale", "rules") or ():
+        for scale_rule in value_at(resource.inputs, "template.scale.rules") or ():
             custom = scale_rule.get("custom") if isinstance(scale_rule, dict) else None
             if isinstance(custom, dict):
                 identity = str(custom.get("identity") or "")
@@ -44,20 +43,18 @@ def _triggers(ctx: StepContext) -> list[Trigger]:
                     )
                 )
     elif resource.type == SCALED_OBJECT:
-        namespace = nested(resource.inputs, "metadata", "namespace")
-        for trigger in nested(resource.inputs, "spec", "triggers") or ():
+        namespace = value_at(resource.inputs, "metadata.namespace")
+        for trigger in value_at(resource.inputs, "spec.triggers") or ():
             if not isinstance(trigger, dict):
                 continue
-            auth = str(nested(trigger, "authenticationRef", "name") or "")
+            auth = str(value_at(trigger, "authenticationRef.name") or "")
             client = ""
             for candidate in ctx.plan.of_type(TRIGGER_AUTHENTICATION):
                 if (
-                    nested(candidate.inputs, "metadata", "name") == auth
-                    and nested(candidate.inputs, "metadata", "namespace") == namespace
+                    value_at(candidate.inputs, "metadata.name") == auth
+                    and value_at(candidate.inputs, "metadata.namespace") == namespace
                 ):
-                    client = str(
-                        nested(candidate.inputs, "spec", "podIdentity", "identityId") or ""
-                    )
+                    client = str(value_at(candidate.inputs, "spec.podIdentity.identityId") or "")
             found.append(
                 Trigger(
                     str(trigger.get("type", "")),
