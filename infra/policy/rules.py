@@ -486,7 +486,9 @@ def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
                     continue
                 # Deployment Safeguards (Enforce) would raise smaller values: the plan and the
                 # cluster would disagree, and the next `pulumi up` would fight the mutator.
-                amount = _millicores(value) if resource == "cpu" else _mebibytes(value)
+                amount = (
+                    _millicores_or_none(value) if resource == "cpu" else _mebibytes_or_none(value)
+                )
                 floor = MIN_CPU_MILLICORES if resource == "cpu" else MIN_MEMORY_MIB
                 if amount is not None and amount < floor:
                     unit = "m" if resource == "cpu" else "Mi"
@@ -496,14 +498,14 @@ def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
                     )
 
 
-def _millicores(value: Any) -> float | None:
+def _millicores_or_none(value: Any) -> float | None:
     try:
         return millicores(value)
     except QuantityError:
         return None
 
 
-def _mebibytes(value: Any) -> float | None:
+def _mebibytes_or_none(value: Any) -> float | None:
     try:
         return mebibytes(value)
     except QuantityError:
@@ -524,7 +526,7 @@ def _memory_request(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
         limit = value_at(c, "resources.limits.memory")
         if request is None or limit is None:
             continue  # k8s-resources reports the missing value
-        if _mebibytes(request) != _mebibytes(limit):
+        if _mebibytes_or_none(request) != _mebibytes_or_none(limit):
             yield (
                 f"container {c.get('name')!r} requests {request} of memory but may use {limit};"
                 " set memory_request=None (equal to the limit) in prod"
