@@ -68,6 +68,18 @@ SYSTEM_POOL = "system"
 USER_POOL = "user"
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule"
 
+# --- Labels every rendered object carries (Kubernetes' recommended labels). ------------------
+NAME_LABEL = "app.kubernetes.io/name"
+"""The service (or chart) an object belongs to."""
+PART_OF_LABEL = "app.kubernetes.io/part-of"
+"""The application the service belongs to."""
+
+
+def azure_tag_key(label: str) -> str:
+    """The Azure tag a label becomes on Container Apps (a tag name cannot hold `/`)."""
+    return label.replace("/", "_")
+
+
 # --- Component types: how the preview groups recorded resources by service. ------------------
 AKS_SERVICE_COMPONENT = "platform:services:AksService"
 CONTAINER_APP_SERVICE_COMPONENT = "platform:services:ContainerAppService"
@@ -114,19 +126,6 @@ services: job pods have no probes, and Deployment Safeguards' probe policy (Enfo
 probe-less Pods in every namespace it does not exclude (upstream/azure-policy). The jobs'
 namespace is excluded from the safeguards (infra/foundation/guardrails.py) and the offline
 policy checks what they would have (docs/policy-and-safeguards.md)."""
-
-# --- Where each Kubernetes kind that runs pods keeps its pod spec. ---------------------------
-POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Pod": ("spec",),
-    "kubernetes:apps/v1:Deployment": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:StatefulSet": ("spec", "template", "spec"),
-    "kubernetes:apps/v1:DaemonSet": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:Job": ("spec", "template", "spec"),
-    "kubernetes:batch/v1:CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "kubernetes:keda.sh/v1alpha1:ScaledJob": ("spec", "jobTargetRef", "template", "spec"),
-}
-"""Resource type → path of its pod spec in the inputs: what the offline policy
-(infra/policy/rules.py) and the deploy simulator (infra/simulate/references.py) walk."""
 
 # --- The smallest requests Deployment Safeguards leave alone. --------------------------------
 # Deployment Safeguards' resource-requests mutator raises anything below these

@@ -20,6 +20,7 @@ import pytest
 import infra
 from infra.cost.refresh import RefreshError
 from infra.cost.sheet import PriceError
+from infra.plan.quantities import QuantityError
 from infra.preview import cli
 from infra.preview.against import BaseFailed
 from infra.preview.engine import (
@@ -59,6 +60,7 @@ def _samples() -> dict[type[BaseException], BaseException]:
         HookFailed: HookFailed("infra.extensions.f", "infra/extensions.py:3", "CronJob a/b", "E"),
         DuplicateUrn: DuplicateUrn("Duplicate resource URN 'urn:pulumi:dev::p::t::x'"),
         UnhandledChartHook: UnhandledChartHook("gateway-helm v1.9.0: hook Job x"),
+        QuantityError: QuantityError("not a quantity: '1K'"),
     }
 
 

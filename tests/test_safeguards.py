@@ -19,20 +19,19 @@ import pytest
 from infra.config import Environment
 from infra.constants import JOBS_NAMESPACE_SUFFIX
 from infra.foundation.guardrails import SAFEGUARD_EXCLUDED_NAMESPACES
-from infra.policy.evaluate import evaluate, resources_of_snapshot
-from infra.policy.rules import (
+from infra.plan.kinds import (
     CONTAINER_APP,
     CONTAINER_APP_JOB,
     CRON_JOB,
     DEPLOYMENT,
+    DEPLOYMENT_SAFEGUARD,
     JOB,
     POD,
-    SAFEGUARD,
     SCALED_JOB,
     STATEFUL_SET,
-    PolicyContext,
-    PolicyResource,
 )
+from infra.policy.evaluate import evaluate, resources_of_snapshot
+from infra.policy.rules import PolicyContext, PolicyResource
 from infra.policy.safeguards import UPSTREAM, probe_safeguard
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.snapshot import to_snapshot
@@ -208,7 +207,7 @@ def test_pod_rules_run_on_every_kubernetes_kind(kind: str) -> None:
 
 def _safeguard(level: str = "Enforce", excluded: tuple[str, ...] = ()) -> PolicyResource:
     return PolicyResource(
-        SAFEGUARD, "safeguards", {"level": level, "excludedNamespaces": list(excluded)}
+        DEPLOYMENT_SAFEGUARD, "safeguards", {"level": level, "excludedNamespaces": list(excluded)}
     )
 
 
@@ -258,7 +257,7 @@ def test_prod_jobs_run_in_the_jobs_namespace_the_safeguards_exclude(prod: dict[s
     cron = _resource(prod, CRON_JOB)
     namespace = cron["inputs"]["metadata"]["namespace"]
     assert namespace == "storefront" + JOBS_NAMESPACE_SUFFIX
-    safeguard = _resource(prod, SAFEGUARD)["inputs"]
+    safeguard = _resource(prod, DEPLOYMENT_SAFEGUARD)["inputs"]
     assert safeguard["level"] == "Enforce"
     assert safeguard["excludedNamespaces"] == [*SAFEGUARD_EXCLUDED_NAMESPACES, namespace]
     pod = cron["inputs"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
@@ -339,7 +338,7 @@ def test_an_event_jobs_identity_and_scaler_follow_it_into_the_jobs_namespace(
     namespaces = {r.inputs["metadata"]["name"] for r in run.by_type("kubernetes:core/v1:Namespace")}
     assert {"imports-jobs", "storefront-jobs"} <= namespaces
     assert "imports" not in namespaces, "an application with only jobs has no services' namespace"
-    safeguard = run.one(SAFEGUARD)
+    safeguard = run.one(DEPLOYMENT_SAFEGUARD)
     assert safeguard.inputs["excludedNamespaces"][-2:] == ["imports-jobs", "storefront-jobs"]
 
 

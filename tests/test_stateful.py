@@ -172,8 +172,9 @@ def test_prod_refuses_self_run_state_and_points_to_a_managed_service() -> None:
 def test_prod_policy_refuses_a_single_replica_statefulset() -> None:
     """The prod replica/PDB policy covers every serving kind, so a one-replica StatefulSet
     cannot reach prod by a path validation does not see (it counted Deployments only)."""
+    from infra.plan.kinds import STATEFUL_SET
     from infra.policy.evaluate import evaluate
-    from infra.policy.rules import STATEFUL_SET, PolicyContext, PolicyResource
+    from infra.policy.rules import PolicyContext, PolicyResource
 
     (sts,) = [o for o in rendered(BROKER) if o["kind"] == "StatefulSet"]
     report = evaluate(
@@ -191,8 +192,9 @@ def test_prod_policy_refuses_a_single_replica_statefulset() -> None:
 
 
 def test_dev_policy_passes_the_rendered_statefulset() -> None:
+    from infra.plan.kinds import STATEFUL_SET
     from infra.policy.evaluate import evaluate
-    from infra.policy.rules import STATEFUL_SET, PolicyContext, PolicyResource
+    from infra.policy.rules import PolicyContext, PolicyResource
 
     (sts,) = [o for o in rendered(BROKER) if o["kind"] == "StatefulSet"]
     report = evaluate([PolicyResource(STATEFUL_SET, "shop-order-queue", sts)], PolicyContext("dev"))
@@ -201,7 +203,8 @@ def test_dev_policy_passes_the_rendered_statefulset() -> None:
 
 def test_the_cost_estimate_counts_the_statefulset_s_pod() -> None:
     """It counted Deployments only: a stateful service's CPU and memory were free."""
-    from infra.cost.workloads import STATEFUL_SET, workloads
+    from infra.cost.workloads import workloads
+    from infra.plan.kinds import STATEFUL_SET
 
     (sts,) = [o for o in rendered(BROKER) if o["kind"] == "StatefulSet"]
     (found,) = workloads([{"type": STATEFUL_SET, "name": "shop-order-queue", "inputs": sts}])

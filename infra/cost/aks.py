@@ -16,14 +16,13 @@ from typing import Any
 
 from infra.cost import meters
 from infra.cost.envoy_gateway import envoy_gateways
-from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line
-from infra.cost.quantities import obj
+from infra.cost.lines import HOURS_PER_MONTH, Context, Line
 from infra.cost.sheet import VmSize
 from infra.cost.workloads import Workload, workloads
+from infra.plan.kinds import KUBERNETES_SERVICE, MANAGED_CLUSTER, NGINX_CONTROLLER
+from infra.plan.owners import PLATFORM
+from infra.plan.paths import as_mapping
 
-CLUSTER = "azure-native:containerservice:ManagedCluster"
-K8S_SERVICE = "kubernetes:core/v1:Service"
-NGINX = "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
 INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
 
 _CPU_RESERVED_MILLICORES = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
@@ -63,13 +62,15 @@ def _range(pool: dict[str, Any]) -> tuple[int, int]:
 def price_cluster(
     cluster: dict[str, Any], resources: list[dict[str, Any]], ctx: Context
 ) -> list[Line]:
-    label = f"{CLUSTER} {cluster['name']}"
+    label = f"{MANAGED_CLUSTER} {cluster['name']}"
     inputs = cluster["inputs"]
     lines = [_tier(inputs, label, ctx)]
     pods = workloads(resources)
     pools = _pools(cluster)
     user = next((p for p in pools if p.get("mode") == "User"), pools[0] if pools else None)
-    routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
+    routing = as_mapping(as_mapping(inputs.get("ingressProfile")).get("webAppRouting")).get(
+        "enabled"
+    )
     for pool in pools:
         priced = _pool(pool, pool is user, pods, label, ctx)
         if routing and pool is user and pods:
@@ -89,7 +90,7 @@ def price_cluster(
 
 
 def _tier(inputs: dict[str, Any], label: str, ctx: Context) -> Line:
-    tier = str(obj(inputs.get("sku")).get("tier", "Free"))
+    tier = str(as_mapping(inputs.get("sku")).get("tier", "Free"))
     if tier == "Free":
         return Line(
             PLATFORM,
@@ -236,11 +237,13 @@ def _load_balancers(
     subscription): `kubernetes` (outbound rule, public ingress) and `kubernetes-internal`.
     A rule per port of every `LoadBalancer` Service: the plan's own, the app routing add-on's
     NGINX controllers, and the Service Envoy Gateway makes for each of its Gateways."""
-    network = obj(inputs.get("networkProfile"))
+    network = as_mapping(inputs.get("networkProfile"))
     public_rules = 1 if network.get("outboundType", "loadBalancer") == "loadBalancer" else 0
     public_ips = 0
     internal_rules = 0
-    routing = obj(obj(inputs.get("ingressProfile")).get("webAppRouting")).get("enabled")
+    routing = as_mapping(as_mapping(inputs.get("ingressProfile")).get("webAppRouting")).get(
+        "enabled"
+    )
     notes_public = ["1 outbound rule"] if public_rules else []
     notes_internal: list[str] = []
     if routing:
@@ -249,9 +252,9 @@ def _load_balancers(
         notes_public.append("app routing's default public NGINX (ports 80, 443, 1 public IP)")
     services = {"public": 0, "internal": 0}
     for r in resources:
-        spec = obj(r["inputs"].get("spec"))
-        annotations = obj(obj(r["inputs"].get("metadata")).get("annotations"))
-        if r["type"] == K8S_SERVICE and spec.get("type") == "LoadBalancer":
+        spec = as_mapping(r["inputs"].get("spec"))
+        annotations = as_mapping(as_mapping(r["inputs"].get("metadata")).get("annotations"))
+        if r["type"] == KUBERNETES_SERVICE and spec.get("type") == "LoadBalancer":
             ports = len(spec.get("ports") or [])
             if str(annotations.get(INTERNAL_LB, "")).lower() == "true":
                 internal_rules += ports
@@ -260,16 +263,16 @@ def _load_balancers(
                 public_rules += ports
                 public_ips += 1
                 services["public"] += ports
-        elif r["type"] == NGINX:
+        elif r["type"] == NGINX_CONTROLLER:
             internal = (
                 str(
-                    obj(r["inputs"].get("spec"))
+                    as_mapping(r["inputs"].get("spec"))
                     .get("loadBalancerAnnotations", {})
                     .get(INTERNAL_LB, "")
                 ).lower()
                 == "true"
             )
-            name = str(obj(r["inputs"].get("metadata")).get("name", r["name"]))
+            name = str(as_mapping(r["inputs"].get("metadata")).get("name", r["name"]))
             if internal:
                 internal_rules += 2
                 notes_internal.append(f"NGINX controller {name} (ports 80, 443)")

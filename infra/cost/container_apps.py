@@ -17,16 +17,17 @@ from infra.cost import meters
 from infra.cost.lines import (
     DAYS_PER_MONTH,
     HOURS_PER_MONTH,
-    PLATFORM,
     SECONDS_PER_MONTH,
     Context,
     Line,
 )
-from infra.cost.quantities import cores, gibibytes, obj
+from infra.plan.kinds import CONTAINER_APP, MANAGED_ENVIRONMENT
+from infra.plan.owners import PLATFORM, service_of_recorded
+from infra.plan.paths import as_mapping
+from infra.plan.quantities import cores, gibibytes
+from infra.plan.workloads import app_containers
 from infra.problems import Problem
 
-CONTAINER_APP = "azure-native:app:ContainerApp"
-ENVIRONMENT = "azure-native:app:ManagedEnvironment"
 CONSUMPTION = "Consumption"
 FREE_VCPU_SECONDS = 180_000
 FREE_GIB_SECONDS = 360_000
@@ -117,7 +118,7 @@ class AppUsage:
 
 def price_app(app: dict[str, Any], ctx: Context) -> AppUsage:
     inputs = app["inputs"]
-    service = str(inputs.get("containerAppName", app["name"]))
+    service = service_of_recorded(app)
     label = f"{CONTAINER_APP} {app['name']}"
     profile = str(inputs.get("workloadProfileName") or CONSUMPTION)
     if profile != CONSUMPTION:
@@ -131,11 +132,11 @@ def price_app(app: dict[str, Any], ctx: Context) -> AppUsage:
             "(platform line)",
         )
         return AppUsage(line, Usage(), Usage())
-    template = obj(inputs.get("template"))
-    containers = [obj(c) for c in template.get("containers") or []]
-    cpu = sum(cores(obj(c.get("resources")).get("cpu", 0)) for c in containers)
-    memory = sum(gibibytes(obj(c.get("resources")).get("memory", "0Gi")) for c in containers)
-    scale = obj(template.get("scale"))
+    template = as_mapping(inputs.get("template"))
+    containers = app_containers(CONTAINER_APP, inputs)
+    cpu = sum(cores(as_mapping(c.get("resources")).get("cpu", 0)) for c in containers)
+    memory = sum(gibibytes(as_mapping(c.get("resources")).get("memory", "0Gi")) for c in containers)
+    scale = as_mapping(template.get("scale"))
     low, high = int(scale.get("minReplicas", 0)), int(scale.get("maxReplicas", 10))
     configuration = inputs.get("configuration")
     # A configuration with secret values is masked as a whole: then ingress is assumed.
@@ -200,7 +201,7 @@ def free_grant_line(apps: list[AppUsage], ctx: Context) -> Line | None:
 
 
 def price_environment(environment: dict[str, Any], ctx: Context) -> list[Line]:
-    label = f"{ENVIRONMENT} {environment['name']}"
+    label = f"{MANAGED_ENVIRONMENT} {environment['name']}"
     lines: list[Line] = []
     dedicated = [
         p

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from infra.cost.lines import PLATFORM
+from infra.plan.owners import PLATFORM
 
 Range = tuple[float, float]
 

@@ -23,14 +23,14 @@ Envoy Gateway facts this relies on (envoyproxy/gateway, the v1.5 line the platfo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.cost.quantities import cores, gibibytes, obj
+from infra.plan.kinds import ENVOY_PROXY, GATEWAY, GATEWAY_CLASS
+from infra.plan.paths import as_mapping, mapping_at
+from infra.plan.quantities import cores, gibibytes
 
-GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
-GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
-ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
 ENVOY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller"
 INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
 
@@ -63,22 +63,22 @@ def _by_name(resources: list[dict[str, Any]], kind: str) -> dict[tuple[str, str]
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for r in resources:
         if r["type"] == kind:
-            metadata = obj(r["inputs"].get("metadata"))
+            metadata = as_mapping(r["inputs"].get("metadata"))
             found[(str(metadata.get("namespace", "")), str(metadata.get("name", "")))] = r
     return found
 
 
-def _replicas(kubernetes: dict[str, Any]) -> tuple[int, int]:
-    hpa = obj(kubernetes.get("envoyHpa"))
+def _replicas(kubernetes: Mapping[str, Any]) -> tuple[int, int]:
+    hpa = as_mapping(kubernetes.get("envoyHpa"))
     if hpa:
         return int(hpa.get("minReplicas", 1)), int(hpa.get("maxReplicas", 1))
-    replicas = int(obj(kubernetes.get("envoyDeployment")).get("replicas", 1))
+    replicas = int(as_mapping(kubernetes.get("envoyDeployment")).get("replicas", 1))
     return replicas, replicas
 
 
-def _requests(kubernetes: dict[str, Any]) -> tuple[float, float, str]:
-    container = obj(obj(kubernetes.get("envoyDeployment")).get("container"))
-    requests = obj(obj(container.get("resources")).get("requests"))
+def _requests(kubernetes: Mapping[str, Any]) -> tuple[float, float, str]:
+    container = as_mapping(as_mapping(kubernetes.get("envoyDeployment")).get("container"))
+    requests = as_mapping(as_mapping(container.get("resources")).get("requests"))
     if not requests:
         return PROXY_CPU, PROXY_MEMORY_GIB, "Envoy Gateway's defaults (envoy + shutdown-manager)"
     cpu = cores(requests.get("cpu", 0)) + SHUTDOWN_MANAGER[0]
@@ -96,24 +96,20 @@ def envoy_gateways(resources: list[dict[str, Any]]) -> list[EnvoyGatewayInfra]:
     proxies = _by_name(resources, ENVOY_PROXY)
     found: list[EnvoyGatewayInfra] = []
     for (namespace, name), r in sorted(_by_name(resources, GATEWAY).items()):
-        spec = obj(r["inputs"].get("spec"))
+        spec = as_mapping(r["inputs"].get("spec"))
         gateway_class = classes.get(str(spec.get("gatewayClassName", "")))
         if gateway_class is None:
             continue
-        class_spec = obj(gateway_class["inputs"].get("spec"))
+        class_spec = as_mapping(gateway_class["inputs"].get("spec"))
         if class_spec.get("controllerName") != ENVOY_CONTROLLER:
             continue
-        ref = obj(class_spec.get("parametersRef"))
+        ref = as_mapping(class_spec.get("parametersRef"))
         proxy = proxies.get((str(ref.get("namespace", "")), str(ref.get("name", ""))))
-        kubernetes = obj(
-            obj(obj(obj(proxy["inputs"].get("spec")) if proxy else {}).get("provider")).get(
-                "kubernetes"
-            )
-        )
-        service = obj(kubernetes.get("envoyService"))
+        kubernetes = mapping_at(proxy["inputs"] if proxy else {}, "spec.provider.kubernetes")
+        service = as_mapping(kubernetes.get("envoyService"))
         annotations = {
-            **obj(service.get("annotations")),
-            **obj(obj(spec.get("infrastructure")).get("annotations")),
+            **as_mapping(service.get("annotations")),
+            **as_mapping(as_mapping(spec.get("infrastructure")).get("annotations")),
         }
         ports = sorted(
             {

@@ -14,11 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from infra.cost import meters
-from infra.cost.lines import HOURS_PER_MONTH, PLATFORM, Context, Line
-
-TRAFFIC_CONTROLLER = "azure-native:servicenetworking:TrafficControllerInterface"
-ASSOCIATION = "azure-native:servicenetworking:AssociationsInterface"
-FRONTEND = "azure-native:servicenetworking:FrontendsInterface"
+from infra.cost.lines import HOURS_PER_MONTH, Context, Line
+from infra.plan.owners import PLATFORM
 
 
 def _label(resource: dict[str, Any]) -> str:

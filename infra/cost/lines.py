@@ -14,7 +14,6 @@ HOURS_PER_MONTH = 730.0
 """Azure's pricing pages and calculator bill a month as 730 hours (8,760 / 12)."""
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600
-PLATFORM = "platform"
 MISSING = "missing"
 """The source of a price the sheet lacks: a line quoting one is left out of the estimate."""
 

@@ -16,34 +16,69 @@ from typing import Any
 
 from infra.config import CostConfig, PlatformConfig
 from infra.cost import aks, container_apps, gateway, shared
-from infra.cost.lines import HOURS_PER_MONTH, MISSING, PLATFORM, Context, Line, fine, money
+from infra.cost.lines import HOURS_PER_MONTH, MISSING, Context, Line, fine, money
 from infra.cost.sheet import PriceSheet
-from infra.cost.workloads import CHART
+from infra.plan.kinds import (
+    ACA_CERTIFICATE,
+    ASSOCIATION,
+    CHART,
+    CONTAINER_APP,
+    DATA_COLLECTION_ENDPOINT,
+    DATA_COLLECTION_RULE,
+    DATA_COLLECTION_RULE_ASSOCIATION,
+    DEPLOYMENT_SAFEGUARD,
+    DNS_RECORD_SET,
+    FEDERATED_IDENTITY_CREDENTIAL,
+    FRONTEND,
+    MAINTENANCE_CONFIGURATION,
+    MANAGED_CLUSTER,
+    MANAGED_ENVIRONMENT,
+    METRICS_WORKSPACE,
+    NETWORK_SECURITY_GROUP,
+    POLICY_ASSIGNMENT,
+    PRIVATE_DNS_ZONE_GROUP,
+    PRIVATE_ENDPOINT,
+    PRIVATE_RECORD_SET,
+    PRIVATE_ZONE,
+    PUBLIC_IP_ADDRESS,
+    REGISTRY,
+    RESOURCE_GROUP,
+    ROLE_ASSIGNMENT,
+    SUBNET,
+    TRAFFIC_CONTROLLER,
+    USER_ASSIGNED_IDENTITY,
+    VAULT,
+    VIRTUAL_NETWORK,
+    VIRTUAL_NETWORK_LINK,
+    VIRTUAL_NETWORK_PEERING,
+    WORKSPACE,
+)
+from infra.plan.owners import PLATFORM
 from infra.problems import InvalidInput, Problem
 
 FREE: dict[str, str] = {
-    "azure-native:resources:ResourceGroup": "resource groups are free",
-    "azure-native:network:VirtualNetwork": "virtual networks are free (traffic is billed)",
-    "azure-native:network:Subnet": "subnets are free",
-    "azure-native:network:NetworkSecurityGroup": "network security groups are free",
-    "azure-native:network:PrivateDnsZoneGroup": "links a private endpoint to zones, free",
-    "azure-native:network:VirtualNetworkPeering": (
+    RESOURCE_GROUP: "resource groups are free",
+    VIRTUAL_NETWORK: "virtual networks are free (traffic is billed)",
+    SUBNET: "subnets are free",
+    NETWORK_SECURITY_GROUP: "network security groups are free",
+    PRIVATE_DNS_ZONE_GROUP: "links a private endpoint to zones, free",
+    VIRTUAL_NETWORK_PEERING: (
         "a peering has no hourly price; traffic across it is billed per GB (here: the deploy "
         "runner's, small)"
     ),
-    "azure-native:authorization:RoleAssignment": "role assignments are free",
-    "azure-native:managedidentity:UserAssignedIdentity": "managed identities are free",
-    "azure-native:managedidentity:FederatedIdentityCredential": "federated credentials are free",
-    "azure-native:containerservice:MaintenanceConfiguration": "maintenance windows are free",
-    "azure-native:monitor:DataCollectionEndpoint": "billed as the data it ingests",
-    "azure-native:monitor:DataCollectionRule": "billed as the data it ingests",
-    "azure-native:monitor:DataCollectionRuleAssociation": "billed as the data it ingests",
-    "azure-native:privatedns:PrivateRecordSet": "records are included in the zone's price",
-    "azure-native:privatedns:VirtualNetworkLink": "links are included in the zone's price",
-    "azure-native:app:Certificate": "environment certificates are free",
-    "azure-native:dns:RecordSet": "records are included in the (existing, shared) zone's price",
-    "azure-native:authorization:PolicyAssignment": "Azure Policy assignments are free",
-    "azure-native:containerservice:DeploymentSafeguard": "included in the AKS tier",
+    ROLE_ASSIGNMENT: "role assignments are free",
+    USER_ASSIGNED_IDENTITY: "managed identities are free",
+    FEDERATED_IDENTITY_CREDENTIAL: "federated credentials are free",
+    MAINTENANCE_CONFIGURATION: "maintenance windows are free",
+    DATA_COLLECTION_ENDPOINT: "billed as the data it ingests",
+    DATA_COLLECTION_RULE: "billed as the data it ingests",
+    DATA_COLLECTION_RULE_ASSOCIATION: "billed as the data it ingests",
+    PRIVATE_RECORD_SET: "records are included in the zone's price",
+    VIRTUAL_NETWORK_LINK: "links are included in the zone's price",
+    ACA_CERTIFICATE: "environment certificates are free",
+    DNS_RECORD_SET: "records are included in the (existing, shared) zone's price",
+    POLICY_ASSIGNMENT: "Azure Policy assignments are free",
+    DEPLOYMENT_SAFEGUARD: "included in the AKS tier",
 }
 NOT_ESTIMATED = (
     "data transfer (egress, inter-zone, load balancer and private endpoint data processed)",
@@ -61,18 +96,18 @@ def _one(function: Callable[[dict[str, Any], Context], Line]) -> Pricer:
 
 
 PRICERS: dict[str, Pricer] = {
-    aks.CLUSTER: aks.price_cluster,
-    container_apps.ENVIRONMENT: lambda r, _all, ctx: container_apps.price_environment(r, ctx),
-    "azure-native:containerregistry:Registry": _one(shared.price_registry),
-    "azure-native:operationalinsights:Workspace": _one(shared.price_workspace),
-    "azure-native:monitor:AzureMonitorWorkspace": _one(shared.price_prometheus),
-    "azure-native:keyvault:Vault": shared.price_vault_operations,
-    "azure-native:network:PublicIPAddress": _one(shared.price_public_ip),
-    "azure-native:network:PrivateEndpoint": _one(shared.price_private_endpoint),
-    "azure-native:privatedns:PrivateZone": _one(shared.price_private_zone),
-    gateway.TRAFFIC_CONTROLLER: lambda r, _all, ctx: gateway.price_traffic_controller(r, ctx),
-    gateway.ASSOCIATION: _one(gateway.price_association),
-    gateway.FRONTEND: _one(gateway.price_frontend),
+    MANAGED_CLUSTER: aks.price_cluster,
+    MANAGED_ENVIRONMENT: lambda r, _all, ctx: container_apps.price_environment(r, ctx),
+    REGISTRY: _one(shared.price_registry),
+    WORKSPACE: _one(shared.price_workspace),
+    METRICS_WORKSPACE: _one(shared.price_prometheus),
+    VAULT: shared.price_vault_operations,
+    PUBLIC_IP_ADDRESS: _one(shared.price_public_ip),
+    PRIVATE_ENDPOINT: _one(shared.price_private_endpoint),
+    PRIVATE_ZONE: _one(shared.price_private_zone),
+    TRAFFIC_CONTROLLER: lambda r, _all, ctx: gateway.price_traffic_controller(r, ctx),
+    ASSOCIATION: _one(gateway.price_association),
+    FRONTEND: _one(gateway.price_frontend),
 }
 
 
@@ -184,7 +219,7 @@ def estimate(
         kind = r["type"]
         if kind in PRICERS:
             lines += PRICERS[kind](r, resources, ctx)
-        elif kind == container_apps.CONTAINER_APP:
+        elif kind == CONTAINER_APP:
             usage = container_apps.price_app(r, ctx)
             apps.append(usage)
             lines.append(usage.line)

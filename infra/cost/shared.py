@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from infra.cost import meters
-from infra.cost.lines import DAYS_PER_MONTH, HOURS_PER_MONTH, PLATFORM, Context, Line
-from infra.cost.quantities import obj
-from infra.cost.workloads import SERVING, workloads
+from infra.cost.lines import DAYS_PER_MONTH, HOURS_PER_MONTH, Context, Line
+from infra.cost.workloads import workloads
+from infra.plan.kinds import CONTAINER_APP, SECRET_PROVIDER_CLASS
+from infra.plan.owners import PLATFORM, service_of_recorded
+from infra.plan.paths import as_mapping, value_at
+from infra.plan.workloads import SERVING_KINDS, pod_spec
 
 LOG_RETENTION_INCLUDED_DAYS = 31
 """Analytics logs keep 31 days at no charge (Azure Monitor pricing)."""
@@ -17,7 +20,6 @@ CSI_POLLS_PER_HOUR_DEFAULT = 30
 ACA_SECRET_REFRESHES_PER_HOUR = 2
 """Container Apps re-reads Key Vault references every 30 minutes (Container Apps docs, "Manage
 secrets")."""
-SPC = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
 
 
 def _label(resource: dict[str, Any]) -> str:
@@ -25,7 +27,7 @@ def _label(resource: dict[str, Any]) -> str:
 
 
 def price_registry(r: dict[str, Any], ctx: Context) -> Line:
-    sku = str(obj(r["inputs"].get("sku")).get("name", "Basic"))
+    sku = str(as_mapping(r["inputs"].get("sku")).get("name", "Basic"))
     price = ctx.price(meters.registry(sku), _label(r))
     monthly = price.unit_price * DAYS_PER_MONTH
     return Line(
@@ -130,23 +132,23 @@ def price_vault_operations(
     """(namespace, SecretProviderClass name) → every Deployment whose pods mount it (a canary
     mounts its stable service's classes: each track's pods poll)."""
     for r in resources:
-        if r["type"] not in SERVING:
+        if r["type"] not in SERVING_KINDS:
             continue
-        namespace = str(obj(r["inputs"].get("metadata")).get("namespace", ""))
-        pod = obj(obj(obj(r["inputs"].get("spec")).get("template")).get("spec"))
+        namespace = str(as_mapping(r["inputs"].get("metadata")).get("namespace", ""))
+        pod = pod_spec(r["type"], r["inputs"]) or {}
         for volume in pod.get("volumes") or []:
-            attributes = obj(obj(volume.get("csi")).get("volumeAttributes"))
+            attributes = as_mapping(as_mapping(volume.get("csi")).get("volumeAttributes"))
             if attributes.get("secretProviderClass"):
                 key = (namespace, str(attributes["secretProviderClass"]))
                 mounted_by.setdefault(key, []).append(r["name"])
     lines: list[Line] = []
     polls_month = CSI_POLLS_PER_HOUR_DEFAULT * HOURS_PER_MONTH
     for r in resources:
-        if r["type"] != SPC:
+        if r["type"] != SECRET_PROVIDER_CLASS:
             continue
-        objects = str(obj(obj(r["inputs"].get("spec")).get("parameters")).get("objects", ""))
+        objects = str(value_at(r["inputs"], "spec.parameters.objects", ""))
         secrets = objects.count("objectName:")
-        metadata = obj(r["inputs"].get("metadata"))
+        metadata = as_mapping(r["inputs"].get("metadata"))
         key = (str(metadata.get("namespace", "")), str(metadata.get("name", r["name"])))
         if not secrets:
             continue
@@ -159,7 +161,7 @@ def price_vault_operations(
                 Line(
                     workload.service,
                     "Key Vault reads (CSI rotation)",
-                    f"{SPC} {r['name']}",
+                    f"{SECRET_PROVIDER_CLASS} {r['name']}",
                     workload.min_replicas * per_replica / 1e4 * price.unit_price,
                     workload.max_replicas * per_replica / 1e4 * price.unit_price,
                     f"{secrets} secret(s) × {workload.min_replicas}..{workload.max_replicas} "
@@ -168,11 +170,11 @@ def price_vault_operations(
                 )
             )
     for r in resources:
-        if r["type"] != "azure-native:app:ContainerApp":
+        if r["type"] != CONTAINER_APP:
             continue
         secrets = [
             s
-            for s in obj(r["inputs"].get("configuration")).get("secrets") or []
+            for s in as_mapping(r["inputs"].get("configuration")).get("secrets") or []
             if isinstance(s, dict) and s.get("keyVaultUrl")
         ]
         if not secrets:
@@ -181,7 +183,7 @@ def price_vault_operations(
         cost = reads / 1e4 * price.unit_price
         lines.append(
             Line(
-                str(r["inputs"].get("containerAppName", r["name"])),
+                service_of_recorded(r),
                 "Key Vault reads (secret references)",
                 _label(r),
                 cost,

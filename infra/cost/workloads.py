@@ -9,23 +9,16 @@ tolerate), and their share is reported as a platform line, never as a service.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from infra.constants import HELM_RELEASE_COMPONENT
 from infra.cost.envoy_gateway import envoy_gateways
-from infra.cost.lines import PLATFORM
-from infra.cost.quantities import cores, gibibytes, obj
-
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
-SERVING = (DEPLOYMENT, STATEFUL_SET)
-"""Kinds whose pods a service runs (a stateful service's StatefulSet; its disk is not priced)."""
-CHART = "kubernetes:helm.sh/v4:Chart"
-HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-NAME_LABEL = "app.kubernetes.io/name"
+from infra.plan.kinds import CHART, HPA, SCALED_OBJECT
+from infra.plan.owners import PLATFORM, service_of_recorded
+from infra.plan.paths import as_mapping, value_at
+from infra.plan.quantities import cores, gibibytes
+from infra.plan.workloads import SERVING_KINDS, app_containers
 
 
 @dataclass(frozen=True)
@@ -91,33 +84,19 @@ components (infra/services/components/, infra/services/chart_versions.py); the d
 read from the charts' current documentation, so a version bump should recheck them."""
 
 
-def _requests(containers: Iterable[dict[str, Any]]) -> tuple[float, float]:
+def _requests(containers: Iterable[Mapping[str, Any]]) -> tuple[float, float]:
     cpu = memory = 0.0
     for container in containers:
-        requests = obj(obj(container.get("resources")).get("requests"))
+        requests = as_mapping(as_mapping(container.get("resources")).get("requests"))
         cpu += cores(requests.get("cpu", 0))
         memory += gibibytes(requests.get("memory", 0))
     return cpu, memory
 
 
-def _path(values: dict[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = values
-    for key in path:
-        value = obj(value).get(key)
-    return value
-
-
-def _owner_component(r: dict[str, Any]) -> str:
-    """The component type a resource was registered under (from its parent's URN)."""
-    parent = str(r.get("parent") or "")
-    parts = parent.split("::")
-    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
-
-
 def _addon(r: dict[str, Any]) -> Workload | None:
     inputs = r["inputs"]
     chart = str(inputs.get("chart", ""))
-    values = obj(inputs.get("values"))
+    values = as_mapping(inputs.get("values"))
     resource = f"{CHART} {r['name']}"
     if chart not in ADDON_CHARTS:
         cpu, memory = _requests([values])
@@ -134,8 +113,8 @@ def _addon(r: dict[str, Any]) -> Workload | None:
     known = ADDON_CHARTS[chart]
     if not known.replicas:
         return None
-    replicas = _path(values, known.replicas_path)
-    requests = obj(_path(values, known.resources_path)).get("requests")
+    replicas = value_at(values, known.replicas_path)
+    requests = as_mapping(value_at(values, known.resources_path)).get("requests")
     count = int(replicas) if replicas is not None else known.replicas
     if requests:
         cpu, memory = _requests([{"resources": {"requests": requests}}])
@@ -151,10 +130,10 @@ def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
     proxies."""
     ranges: dict[tuple[str, str], tuple[int, int]] = {}
     for r in resources:
-        spec = obj(r["inputs"].get("spec"))
+        spec = as_mapping(r["inputs"].get("spec"))
         key = (
-            str(obj(r["inputs"].get("metadata")).get("namespace", "")),
-            str(obj(spec.get("scaleTargetRef")).get("name", "")),
+            str(as_mapping(r["inputs"].get("metadata")).get("namespace", "")),
+            str(as_mapping(spec.get("scaleTargetRef")).get("name", "")),
         )
         if r["type"] == HPA:
             ranges[key] = (int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1)))
@@ -166,22 +145,22 @@ def workloads(resources: list[dict[str, Any]]) -> list[Workload]:
     found: list[Workload] = []
     for r in resources:
         inputs = r["inputs"]
-        if r["type"] in SERVING:
-            metadata = obj(inputs.get("metadata"))
-            pod = obj(obj(obj(inputs.get("spec")).get("template")).get("spec"))
-            cpu, memory = _requests(pod.get("containers") or [])
-            fixed = int(obj(inputs.get("spec")).get("replicas", 1))
+        if r["type"] in SERVING_KINDS:
+            metadata = as_mapping(inputs.get("metadata"))
+            cpu, memory = _requests(app_containers(r["type"], inputs))
+            fixed = int(as_mapping(inputs.get("spec")).get("replicas", 1))
             low, high = ranges.get(
                 (str(metadata.get("namespace", "")), str(metadata.get("name", ""))), (fixed, fixed)
             )
-            service = str(obj(metadata.get("labels")).get(NAME_LABEL, r["name"]))
-            found.append(Workload(service, f"{r['type']} {r['name']}", cpu, memory, low, high))
-        elif r["type"] == CHART and _owner_component(r) == HELM_RELEASE_COMPONENT:
-            values = obj(inputs.get("values"))
+            found.append(
+                Workload(service_of_recorded(r), f"{r['type']} {r['name']}", cpu, memory, low, high)
+            )
+        elif r["type"] == CHART and (service := service_of_recorded(r)) != PLATFORM:
+            values = as_mapping(inputs.get("values"))
             cpu, memory = _requests([values])
             replicas = int(values.get("replicaCount", 1))
             found.append(
-                Workload(r["name"], f"{r['type']} {r['name']}", cpu, memory, replicas, replicas)
+                Workload(service, f"{r['type']} {r['name']}", cpu, memory, replicas, replicas)
             )
         elif r["type"] == CHART and (addon := _addon(r)) is not None:
             found.append(addon)

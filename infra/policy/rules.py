@@ -19,9 +19,42 @@ from infra.constants import (
     CRITICAL_ADDONS_TAINT,
     MIN_CPU_MILLICORES,
     MIN_MEMORY_MIB,
+    NAME_LABEL,
     POD_SECURITY_RESTRICTED_INITIATIVE_ID,
-    POD_SPEC_PATHS,
     SECRET_LOOKING_PATTERN,
+)
+from infra.plan.kinds import (
+    CONTAINER_APP,
+    DEPLOYMENT_SAFEGUARD,
+    HPA,
+    INGRESS,
+    KUBERNETES_SERVICE,
+    MANAGED_CLUSTER,
+    METRICS_WORKSPACE,
+    NGINX_CONTROLLER,
+    NODE,
+    PDB,
+    POLICY_ASSIGNMENT,
+    REGISTRY,
+    RESOURCE_GROUP,
+    SCALED_OBJECT,
+    STORAGE_CLASS,
+    SUBNET,
+    VAULT,
+    WORKSPACE,
+    is_kubernetes,
+)
+from infra.plan.owners import service_of
+from infra.plan.paths import as_mapping, mappings, value_at
+from infra.plan.quantities import QuantityError, mebibytes, millicores
+from infra.plan.workloads import (
+    CONTAINER_APPS_KINDS,
+    POD_KINDS,
+    SERVING_KINDS,
+    containers,
+    images,
+    pod_metadata,
+    pod_spec,
 )
 from infra.policy.safeguards import probe_safeguard
 
@@ -30,48 +63,13 @@ SECRET_FILE_PATH = "/mnt/secrets/"
 """Where services' secret files are mounted: a variable holding such a path holds no secret."""
 SECRET_LOOKING = re.compile(SECRET_LOOKING_PATTERN, re.I)
 VERSION_TAG = re.compile(r"^v?\d+(\.\d+){1,3}([-+][0-9A-Za-z.-]+)?$")
-NAME_LABEL = "app.kubernetes.io/name"
 PUBLIC_INGRESS_CLASS = APP_ROUTING_INGRESS_CLASS
 
-CLUSTER = "azure-native:containerservice:ManagedCluster"
-REGISTRY = "azure-native:containerregistry:Registry"
-WORKSPACE = "azure-native:operationalinsights:Workspace"
-VAULT = "azure-native:keyvault:Vault"
-CONTAINER_APP = "azure-native:app:ContainerApp"
-CONTAINER_APP_JOB = "azure-native:app:Job"
-DEPLOYMENT = "kubernetes:apps/v1:Deployment"
-STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
-DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
-JOB = "kubernetes:batch/v1:Job"
-CRON_JOB = "kubernetes:batch/v1:CronJob"
-SCALED_JOB = "kubernetes:keda.sh/v1alpha1:ScaledJob"
-POD = "kubernetes:core/v1:Pod"
-POD_SPEC_PATH = {token: ".".join(path) for token, path in POD_SPEC_PATHS.items()}
-"""Where each Kubernetes kind that runs pods keeps its pod spec (infra/constants.py)."""
-WORKLOADS = tuple(POD_SPEC_PATH)
-"""Everything that runs pods on Kubernetes: services' Deployments, jobs' CronJobs and
-ScaledJobs, and any Pod, StatefulSet, DaemonSet or Job a plan holds. Every rule about pods
-runs on every one of them (a rule that is about serving replicas says so and lists its kinds)."""
-SERVING = (DEPLOYMENT, STATEFUL_SET)
-"""Kinds that keep replicas serving: readiness, spreading and disruption rules are theirs."""
-CONTAINER_APPS = (CONTAINER_APP, CONTAINER_APP_JOB)
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
-HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
-SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-PDB = "kubernetes:policy/v1:PodDisruptionBudget"
-METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
-SUBNET = "azure-native:network:Subnet"
-RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
-SERVICE = "kubernetes:core/v1:Service"
-NODE = "kubernetes:core/v1:Node"
-STORAGE_CLASS = "kubernetes:storage.k8s.io/v1:StorageClass"
-SAFEGUARD = "azure-native:containerservice:DeploymentSafeguard"
-POLICY_ASSIGNMENT = "azure-native:authorization:PolicyAssignment"
 POD_SECURITY_RESTRICTED = POD_SECURITY_RESTRICTED_INITIATIVE_ID
 AKS_RESERVED_LABEL = "kubernetes.azure.com"
 TRUSTED_REGISTRY = re.compile(r"^([a-z0-9]+\.azurecr\.io|mcr\.microsoft\.com)/")
 IN_TREE_PROVISIONERS = ("kubernetes.io/azure-disk", "kubernetes.io/azure-file")
-STATEFUL = (CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
+STATEFUL = (MANAGED_CLUSTER, REGISTRY, WORKSPACE, VAULT, METRICS_WORKSPACE)
 
 
 class Severity(StrEnum):
@@ -92,19 +90,19 @@ class PolicyResource:
 
     @property
     def service(self) -> str:
-        """The service a resource belongs to, for exceptions and reports."""
-        labels = (
-            ((self.inputs.get("metadata") or {}).get("labels") or {})
-            if isinstance(self.inputs.get("metadata"), dict)
-            else {}
-        )
-        if labels.get(NAME_LABEL):
-            return str(labels[NAME_LABEL])
-        if self.type == CONTAINER_APP and self.inputs.get("containerAppName"):
-            return str(self.inputs["containerAppName"])
-        if self.type == CONTAINER_APP_JOB and self.inputs.get("jobName"):
-            return str(self.inputs["jobName"])
-        return "platform"
+        """The service a resource belongs to, for exceptions and reports (infra/plan/owners.py:
+        a rule sees no plan tree, so what the resource names itself after)."""
+        return service_of(self.type, self.inputs)
+
+    @property
+    def pod(self) -> Mapping[str, Any]:
+        """The pod spec of a Kubernetes workload (infra/plan/workloads.py); {} for other kinds."""
+        return pod_spec(self.type, self.inputs) or {}
+
+    @property
+    def containers(self) -> list[Mapping[str, Any]]:
+        """Every container of a workload of either target, init containers first."""
+        return containers(self.type, self.inputs)
 
 
 @dataclass(frozen=True)
@@ -200,14 +198,6 @@ def stack_rule(
     return register
 
 
-def _get(obj: Any, path: str, default: Any = None) -> Any:
-    for part in path.split("."):
-        if not isinstance(obj, Mapping):
-            return default
-        obj = obj.get(part)
-    return default if obj is None else obj
-
-
 M = Severity.MANDATORY
 A = Severity.ADVISORY
 
@@ -218,7 +208,7 @@ A = Severity.ADVISORY
     "aks-local-accounts-disabled",
     M,
     "A static admin kubeconfig bypasses Entra ID and cannot be audited per person.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _local_accounts(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if r.inputs.get("disableLocalAccounts") is not True:
@@ -229,12 +219,12 @@ def _local_accounts(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-entra-rbac",
     M,
     "People and automation sign in with Entra ID, and Azure RBAC decides what they may do.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _entra(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if not (
-        _get(r.inputs, "aadProfile.managed") is True
-        and _get(r.inputs, "aadProfile.enableAzureRBAC") is True
+        value_at(r.inputs, "aadProfile.managed") is True
+        and value_at(r.inputs, "aadProfile.enableAzureRBAC") is True
     ):
         yield "aadProfile.managed and aadProfile.enableAzureRBAC must be true"
 
@@ -243,10 +233,10 @@ def _entra(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-network-policy",
     M,
     "Without a network policy engine, NetworkPolicies are silently not enforced.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _network_policy(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(r.inputs, "networkProfile.networkPolicy") not in ("cilium", "azure", "calico"):
+    if value_at(r.inputs, "networkProfile.networkPolicy") not in ("cilium", "azure", "calico"):
         yield "networkProfile.networkPolicy must be cilium, azure or calico"
 
 
@@ -254,12 +244,12 @@ def _network_policy(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-workload-identity",
     M,
     "Pods get Azure access through federated identities, never stored credentials.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _workload_identity(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if (
-        _get(r.inputs, "oidcIssuerProfile.enabled") is not True
-        or _get(r.inputs, "securityProfile.workloadIdentity.enabled") is not True
+        value_at(r.inputs, "oidcIssuerProfile.enabled") is not True
+        or value_at(r.inputs, "securityProfile.workloadIdentity.enabled") is not True
     ):
         yield "oidcIssuerProfile.enabled and securityProfile.workloadIdentity.enabled must be true"
 
@@ -268,12 +258,12 @@ def _workload_identity(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-upgrade-channel",
     M,
     "Clusters that are never upgraded fall out of support and miss security fixes.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _upgrade(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(r.inputs, "autoUpgradeProfile.upgradeChannel") in (None, "none"):
+    if value_at(r.inputs, "autoUpgradeProfile.upgradeChannel") in (None, "none"):
         yield "autoUpgradeProfile.upgradeChannel must be set (patch, stable, rapid or node-image)"
-    if _get(r.inputs, "autoUpgradeProfile.nodeOSUpgradeChannel") in (None, "None", "Unmanaged"):
+    if value_at(r.inputs, "autoUpgradeProfile.nodeOSUpgradeChannel") in (None, "None", "Unmanaged"):
         yield "autoUpgradeProfile.nodeOSUpgradeChannel should be NodeImage or SecurityPatch"
 
 
@@ -281,12 +271,12 @@ def _upgrade(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-api-server-restricted",
     M,
     "An API server open to the internet invites credential stuffing and zero-days.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _api_server(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(r.inputs, "apiServerAccessProfile.enablePrivateCluster") is True:
+    if value_at(r.inputs, "apiServerAccessProfile.enablePrivateCluster") is True:
         return
-    ranges = _get(r.inputs, "apiServerAccessProfile.authorizedIPRanges", [])
+    ranges = value_at(r.inputs, "apiServerAccessProfile.authorizedIPRanges", [])
     if not ranges:
         yield "apiServerAccessProfile needs authorizedIPRanges or enablePrivateCluster"
     for cidr in ranges:
@@ -302,17 +292,17 @@ def _api_server(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     M,
     "Without Container Insights (managed-identity auth) and Prometheus metrics, incidents are"
     " investigated blind.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _monitoring(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(r.inputs, "addonProfiles.omsagent.enabled") is not True:
+    if value_at(r.inputs, "addonProfiles.omsagent.enabled") is not True:
         yield "addonProfiles.omsagent (Container Insights) must be enabled"
-    elif _get(r.inputs, "addonProfiles.omsagent.config.useAADAuth") != "true":
+    elif value_at(r.inputs, "addonProfiles.omsagent.config.useAADAuth") != "true":
         yield (
             "addonProfiles.omsagent.config.useAADAuth must be 'true': the agent then uses its"
             " managed identity, not the workspace key"
         )
-    if _get(r.inputs, "azureMonitorProfile.metrics.enabled") is not True:
+    if value_at(r.inputs, "azureMonitorProfile.metrics.enabled") is not True:
         yield "azureMonitorProfile.metrics (managed Prometheus) must be enabled"
 
 
@@ -320,10 +310,10 @@ def _monitoring(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-azure-policy",
     M,
     "The Azure Policy add-on enforces the organisation's guardrails inside the cluster.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _azure_policy(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(r.inputs, "addonProfiles.azurepolicy.enabled") is not True:
+    if value_at(r.inputs, "addonProfiles.azurepolicy.enabled") is not True:
         yield "addonProfiles.azurepolicy must be enabled"
 
 
@@ -331,7 +321,7 @@ def _azure_policy(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-system-pool-reserved",
     M,
     "Workloads on system nodes can starve CoreDNS and the other critical add-ons.",
-    CLUSTER,
+    MANAGED_CLUSTER,
 )
 def _system_pool(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for pool in r.inputs.get("agentPoolProfiles") or []:
@@ -349,7 +339,7 @@ def _system_pool(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-host-encryption",
     M,
     "Without encryption at host, node temp disks and disk caches hold workload data unencrypted.",
-    CLUSTER,
+    MANAGED_CLUSTER,
     environments=("prod",),
 )
 def _host_encryption(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
@@ -362,12 +352,12 @@ def _host_encryption(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aks-defender",
     M,
     "Without Defender for Containers nobody is told about a compromised node or container.",
-    CLUSTER,
+    MANAGED_CLUSTER,
     environments=("prod",),
 )
 def _defender(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    defender = _get(r.inputs, "securityProfile.defender", {})
-    if _get(defender, "securityMonitoring.enabled") is not True or not defender.get(
+    defender = value_at(r.inputs, "securityProfile.defender", {})
+    if value_at(defender, "securityMonitoring.enabled") is not True or not defender.get(
         "logAnalyticsWorkspaceResourceId"
     ):
         yield "securityProfile.defender needs securityMonitoring.enabled and a workspace"
@@ -378,14 +368,14 @@ def _defender(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     M,
     "In prod the cluster itself refuses what the offline rules refuse: Deployment Safeguards in"
     " Enforce and the pod security restricted initiative in deny.",
-    CLUSTER,
+    MANAGED_CLUSTER,
     environments=("prod",),
 )
 def _admission_guardrails(
     resources: list[PolicyResource], _: PolicyContext
 ) -> Iterable[tuple[PolicyResource, str]]:
-    clusters = [r for r in resources if r.type == CLUSTER]
-    safeguards = [r for r in resources if r.type == SAFEGUARD]
+    clusters = [r for r in resources if r.type == MANAGED_CLUSTER]
+    safeguards = [r for r in resources if r.type == DEPLOYMENT_SAFEGUARD]
     assignments = [
         r
         for r in resources
@@ -396,7 +386,7 @@ def _admission_guardrails(
         if not any(s.inputs.get("level") == "Enforce" for s in safeguards):
             yield cluster, "needs a DeploymentSafeguard with level Enforce"
         if not any(
-            _get(a.inputs, "parameters.effect.value") == "deny"
+            value_at(a.inputs, "parameters.effect.value") == "deny"
             and a.inputs.get("enforcementMode", "Default") == "Default"
             for a in assignments
         ):
@@ -424,7 +414,7 @@ def _acr_admin(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     SUBNET,
 )
 def _subnet_nsg(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if not _get(r.inputs, "networkSecurityGroup.id"):
+    if not value_at(r.inputs, "networkSecurityGroup.id"):
         yield "networkSecurityGroup.id must reference a network security group"
 
 
@@ -443,8 +433,8 @@ def _aca_insecure(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     """allowInsecure is the opt-in for plaintext callers inside the environment
     (`Ingress.allow_insecure`); on an external ingress (public, or reached from AKS) the
     plaintext would leave it."""
-    ingress = _get(_configuration(r), "ingress", {})
-    if _get(ingress, "allowInsecure") is True and _get(ingress, "external") is not False:
+    ingress = as_mapping(value_at(_configuration(r), "ingress"))
+    if ingress.get("allowInsecure") is True and ingress.get("external") is not False:
         yield "configuration.ingress.allowInsecure must not be true on an external ingress"
 
 
@@ -452,7 +442,7 @@ def _aca_insecure(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "aca-registry-identity",
     M,
     "Registry passwords leak and do not rotate; managed identities do.",
-    *CONTAINER_APPS,
+    *CONTAINER_APPS_KINDS,
 )
 def _aca_registry(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     for registry in _configuration(r).get("registries") or []:
@@ -476,66 +466,35 @@ def _env_literal_secrets(env: Iterable[Mapping[str, Any]]) -> Iterable[str]:
     "aca-no-plaintext-secrets",
     M,
     "Secrets in plain env vars end up in revisions, logs and portals.",
-    *CONTAINER_APPS,
+    *CONTAINER_APPS_KINDS,
 )
 def _aca_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for container in _containers(r):
+    for container in r.containers:
         yield from _env_literal_secrets(container.get("env") or [])
 
 
 # ----- Kubernetes workloads ------------------------------------------------------------------
 
 
-def _pod(r: PolicyResource) -> Mapping[str, Any]:
-    """The pod spec, wherever the kind keeps it (`POD_SPEC_PATH`); {} for other kinds."""
-    path = POD_SPEC_PATH.get(r.type)
-    pod = _get(r.inputs, path, {}) if path else {}
-    return pod if isinstance(pod, Mapping) else {}
-
-
-def _pod_metadata(r: PolicyResource) -> Mapping[str, Any]:
-    """The pod template's metadata (a Pod's own)."""
-    path = POD_SPEC_PATH.get(r.type)
-    if path is None:
-        return {}
-    meta = _get(r.inputs, path.removesuffix("spec") + "metadata", {})
-    return meta if isinstance(meta, Mapping) else {}
-
-
-def _listed(value: Any) -> list[Mapping[str, Any]]:
-    return [c for c in value if isinstance(c, Mapping)] if isinstance(value, list) else []
-
-
-def _containers(r: PolicyResource) -> list[Mapping[str, Any]]:
-    """Every container of a workload, init containers first: a Kubernetes pod's, or a Container
-    App's or Container Apps job's template."""
-    if r.type in CONTAINER_APPS:
-        template = _get(r.inputs, "template", {})
-        return [
-            *_listed(_get(template, "initContainers")),
-            *_listed(_get(template, "containers")),
-        ]
-    pod = _pod(r)
-    return [*_listed(pod.get("initContainers")), *_listed(pod.get("containers"))]
-
-
 @rule(
     "k8s-resources",
     M,
     "Without requests the scheduler overcommits; without limits one pod can starve a node.",
-    *WORKLOADS,
+    *POD_KINDS,
 )
 def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for c in _containers(r):
+    for c in r.containers:
         for kind in ("requests", "limits"):
             for resource in ("cpu", "memory"):
-                value = _get(c, f"resources.{kind}.{resource}")
+                value = value_at(c, f"resources.{kind}.{resource}")
                 if not value:
                     yield f"container {c.get('name')!r} has no {kind}.{resource}"
                     continue
                 # Deployment Safeguards (Enforce) would raise smaller values: the plan and the
                 # cluster would disagree, and the next `pulumi up` would fight the mutator.
-                amount = _millicores(value) if resource == "cpu" else _mebibytes(value)
+                amount = (
+                    _millicores_or_none(value) if resource == "cpu" else _mebibytes_or_none(value)
+                )
                 floor = MIN_CPU_MILLICORES if resource == "cpu" else MIN_MEMORY_MIB
                 if amount is not None and amount < floor:
                     unit = "m" if resource == "cpu" else "Mi"
@@ -545,33 +504,18 @@ def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
                     )
 
 
-_QUANTITY = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<unit>m|Ki|Mi|Gi|Ti|k|M|G|T)?$")
-_MEMORY_MIB = {
-    "Ki": 1 / 1024,
-    "Mi": 1,
-    "Gi": 1024,
-    "Ti": 1024 * 1024,
-    "k": 1000 / 1024**2,
-    "M": 1000**2 / 1024**2,
-    "G": 1000**3 / 1024**2,
-    "T": 1000**4 / 1024**2,
-    None: 1 / 1024**2,
-}
-
-
-def _millicores(value: Any) -> float | None:
-    match = _QUANTITY.match(str(value))
-    if not match or match["unit"] not in (None, "m"):
+def _millicores_or_none(value: Any) -> float | None:
+    try:
+        return millicores(value)
+    except QuantityError:
         return None
-    number = float(match["number"])
-    return number if match["unit"] == "m" else number * 1000
 
 
-def _mebibytes(value: Any) -> float | None:
-    match = _QUANTITY.match(str(value))
-    if not match or match["unit"] == "m":
+def _mebibytes_or_none(value: Any) -> float | None:
+    try:
+        return mebibytes(value)
+    except QuantityError:
         return None
-    return float(match["number"]) * _MEMORY_MIB[match["unit"]]
 
 
 @rule(
@@ -579,16 +523,16 @@ def _mebibytes(value: Any) -> float | None:
     M,
     "Memory cannot be reclaimed: a pod using more than it requested is OOM-killed or evicted "
     "first when its node runs short, so prod reserves what it may use (CPU may still burst).",
-    *WORKLOADS,
+    *POD_KINDS,
     environments=("prod",),
 )
 def _memory_request(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for c in _containers(r):
-        request = _get(c, "resources.requests.memory")
-        limit = _get(c, "resources.limits.memory")
+    for c in r.containers:
+        request = value_at(c, "resources.requests.memory")
+        limit = value_at(c, "resources.limits.memory")
         if request is None or limit is None:
             continue  # k8s-resources reports the missing value
-        if _mebibytes(request) != _mebibytes(limit):
+        if _mebibytes_or_none(request) != _mebibytes_or_none(limit):
             yield (
                 f"container {c.get('name')!r} requests {request} of memory but may use {limit};"
                 " set memory_request=None (equal to the limit) in prod"
@@ -599,10 +543,10 @@ def _memory_request(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-probes",
     M,
     "Without a readiness probe, traffic reaches pods before they can serve it.",
-    *SERVING,
+    *SERVING_KINDS,
 )
 def _probes(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for c in _pod(r).get("containers") or []:
+    for c in r.pod.get("containers") or []:
         if c.get("ports") and not c.get("readinessProbe"):
             yield f"container {c.get('name')!r} serves ports but has no readinessProbe"
 
@@ -611,10 +555,10 @@ def _probes(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-liveness-probe",
     A,
     "A liveness probe restarts a wedged process; a bad one causes restart storms.",
-    *SERVING,
+    *SERVING_KINDS,
 )
 def _liveness(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for c in _pod(r).get("containers") or []:
+    for c in r.pod.get("containers") or []:
         if c.get("ports") and not c.get("livenessProbe"):
             yield f"container {c.get('name')!r} has no livenessProbe"
 
@@ -623,22 +567,22 @@ def _liveness(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-restricted-security-context",
     M,
     "Pod Security 'restricted': non-root, no escalation, no capabilities, seccomp.",
-    *WORKLOADS,
+    *POD_KINDS,
 )
 def _security(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    pod = _pod(r)
-    pod_non_root = _get(pod, "securityContext.runAsNonRoot") is True
-    pod_seccomp = _get(pod, "securityContext.seccompProfile.type") == "RuntimeDefault"
-    for c in _containers(r):
+    pod = r.pod
+    pod_non_root = value_at(pod, "securityContext.runAsNonRoot") is True
+    pod_seccomp = value_at(pod, "securityContext.seccompProfile.type") == "RuntimeDefault"
+    for c in r.containers:
         ctx = c.get("securityContext") or {}
         name = c.get("name")
         if not (pod_non_root or ctx.get("runAsNonRoot") is True):
             yield f"container {name!r} may run as root (runAsNonRoot)"
         if ctx.get("allowPrivilegeEscalation") is not False:
             yield f"container {name!r} must set allowPrivilegeEscalation: false"
-        if "ALL" not in (_get(ctx, "capabilities.drop", []) or []):
+        if "ALL" not in (value_at(ctx, "capabilities.drop", []) or []):
             yield f"container {name!r} must drop ALL capabilities"
-        if not (pod_seccomp or _get(ctx, "seccompProfile.type") == "RuntimeDefault"):
+        if not (pod_seccomp or value_at(ctx, "seccompProfile.type") == "RuntimeDefault"):
             yield f"container {name!r} needs seccompProfile RuntimeDefault"
         if ctx.get("readOnlyRootFilesystem") is not True:
             yield f"container {name!r} must have a read-only root filesystem"
@@ -648,18 +592,18 @@ def _security(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-no-host-access",
     M,
     "Host paths, host namespaces and privileged containers break out of isolation.",
-    *WORKLOADS,
+    *POD_KINDS,
 )
 def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    pod = _pod(r)
+    pod = r.pod
     for key in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(key) is True:
             yield f"{key} must not be true"
     for volume in pod.get("volumes") or []:
         if "hostPath" in volume:
             yield f"volume {volume.get('name')!r} is a hostPath"
-    for c in _containers(r):
-        if _get(c, "securityContext.privileged") is True:
+    for c in r.containers:
+        if value_at(c, "securityContext.privileged") is True:
             yield f"container {c.get('name')!r} is privileged"
 
 
@@ -669,8 +613,8 @@ def _host(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "Deployment Safeguards in Enforce refuse every Pod (a Deployment's, a Job's, a CronJob's: "
     "source All) whose containers lack readiness and liveness probes, outside the namespaces "
     "they exclude (upstream/azure-policy ContainerEnforceProbes).",
-    *WORKLOADS,
-    SAFEGUARD,
+    *POD_KINDS,
+    DEPLOYMENT_SAFEGUARD,
 )
 def _probes_enforced(
     resources: list[PolicyResource], _: PolicyContext
@@ -678,7 +622,11 @@ def _probes_enforced(
     """The probe safeguard as the vendored definitions say (infra/policy/safeguards.py): which
     containers, which probes, which handlers count, which namespaces are skipped (the
     initiative's defaults and the DeploymentSafeguard's `excludedNamespaces`)."""
-    enforced = [r for r in resources if r.type == SAFEGUARD and r.inputs.get("level") == "Enforce"]
+    enforced = [
+        r
+        for r in resources
+        if r.type == DEPLOYMENT_SAFEGUARD and r.inputs.get("level") == "Enforce"
+    ]
     if not enforced:
         return
     probe = probe_safeguard()
@@ -686,16 +634,16 @@ def _probes_enforced(
         str(n) for s in enforced for n in (s.inputs.get("excludedNamespaces") or [])
     )
     for r in resources:
-        if r.type not in WORKLOADS:
+        if r.type not in POD_KINDS:
             continue
-        namespace = str(_get(r.inputs, "metadata.namespace", "default"))
+        namespace = str(value_at(r.inputs, "metadata.namespace", "default"))
         if namespace in excluded:
             continue
-        pod = _pod(r)
+        pod = r.pod
         for field_name in probe.container_fields:
-            for c in _listed(pod.get(field_name)):
+            for c in mappings(pod.get(field_name)):
                 missing = probe.missing(c)
-                if r.type in SERVING and c.get("ports") and not c.get("readinessProbe"):
+                if r.type in SERVING_KINDS and c.get("ports") and not c.get("readinessProbe"):
                     # A missing readiness probe on a container with ports is k8s-probes' finding.
                     missing = [m for m in missing if m != "readinessProbe"]
                 if missing:
@@ -712,16 +660,16 @@ def _probes_enforced(
     "k8s-spread-or-anti-affinity",
     M,
     "Replicas packed onto one node all go down with it; spread them or keep them apart.",
-    *SERVING,
+    *SERVING_KINDS,
 )
 def _spread(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    pod = _pod(r)
-    if not pod.get("topologySpreadConstraints") and not _get(pod, "affinity.podAntiAffinity"):
+    pod = r.pod
+    if not pod.get("topologySpreadConstraints") and not value_at(pod, "affinity.podAntiAffinity"):
         yield "pods need topologySpreadConstraints or podAntiAffinity"
 
 
 def _labels(obj: Any) -> Mapping[str, Any]:
-    labels = _get(obj, "metadata.labels", {})
+    labels = value_at(obj, "metadata.labels", {})
     return labels if isinstance(labels, Mapping) else {}
 
 
@@ -729,37 +677,32 @@ def _labels(obj: Any) -> Mapping[str, Any]:
     "k8s-no-aks-reserved-labels",
     M,
     "Labels under kubernetes.azure.com belong to AKS; workloads using them confuse its add-ons.",
-    *WORKLOADS,
-    SERVICE,
+    *POD_KINDS,
+    KUBERNETES_SERVICE,
 )
 def _reserved_labels(
     resources: list[PolicyResource], _: PolicyContext
 ) -> Iterable[tuple[PolicyResource, str]]:
     for r in resources:
-        if not r.type.startswith("kubernetes:"):
+        if not is_kubernetes(r.type):
             continue
-        template = {"metadata": _pod_metadata(r)}
+        template = {"metadata": pod_metadata(r.type, r.inputs)}
         for where, labels in (("metadata", _labels(r.inputs)), ("pod template", _labels(template))):
             for key in labels:
                 if AKS_RESERVED_LABEL in str(key):
                     yield r, f"{where} label {key} is reserved for AKS"
 
 
-def _images(r: PolicyResource) -> list[str]:
-    """Every image a workload of any kind runs (init containers too)."""
-    return [str(c.get("image", "")) for c in _containers(r)]
-
-
 @rule(
     "images-from-trusted-registries",
     M,
     "Images from anywhere run code nobody here built or scanned; pull only from ACR or MCR.",
-    *WORKLOADS,
-    *CONTAINER_APPS,
+    *POD_KINDS,
+    *CONTAINER_APPS_KINDS,
     environments=("dev", "staging", "prod"),
 )
 def _trusted_registries(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for image in _images(r):
+    for image in images(r.type, r.inputs):
         if not TRUSTED_REGISTRY.match(image):
             yield f"image {image} is not from an Azure Container Registry or mcr.microsoft.com"
 
@@ -790,23 +733,23 @@ def _csi(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-unique-service-selectors",
     M,
     "Two Services selecting the same pods send one service's traffic to the other's pods.",
-    SERVICE,
+    KUBERNETES_SERVICE,
 )
 def _unique_selectors(
     resources: list[PolicyResource], _: PolicyContext
 ) -> Iterable[tuple[PolicyResource, str]]:
     seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
     for r in resources:
-        if r.type != SERVICE:
+        if r.type != KUBERNETES_SERVICE:
             continue
-        selector = _get(r.inputs, "spec.selector", {})
+        selector = value_at(r.inputs, "spec.selector", {})
         if not isinstance(selector, Mapping) or not selector:
             continue
         key = (
-            str(_get(r.inputs, "metadata.namespace", "")),
+            str(value_at(r.inputs, "metadata.namespace", "")),
             tuple(sorted((str(k), str(v)) for k, v in selector.items())),
         )
-        name = str(_get(r.inputs, "metadata.name", r.name))
+        name = str(value_at(r.inputs, "metadata.name", r.name))
         if key in seen:
             yield r, f"selects the same pods as Service {seen[key]}"
         else:
@@ -824,12 +767,12 @@ def _tag(image: str) -> str | None:
     "no-mutable-image-tags",
     M,
     "A tag like latest or main can point at different code tomorrow: prod must be reproducible.",
-    *WORKLOADS,
-    *CONTAINER_APPS,
+    *POD_KINDS,
+    *CONTAINER_APPS_KINDS,
     environments=("prod",),
 )
 def _mutable_tags(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for image in _images(r):
+    for image in images(r.type, r.inputs):
         tag = _tag(image)
         if tag is not None and not VERSION_TAG.match(tag):
             yield f"image {image} uses the mutable tag {tag!r}; pin a version or a digest"
@@ -839,12 +782,12 @@ def _mutable_tags(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "images-pinned-by-digest",
     M,
     "A tag can be pushed again; only a digest names the exact bytes that were reviewed.",
-    *WORKLOADS,
-    *CONTAINER_APPS,
+    *POD_KINDS,
+    *CONTAINER_APPS_KINDS,
     environments=("prod",),
 )
 def _digest(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for image in _images(r):
+    for image in images(r.type, r.inputs):
         if "@sha256:" not in image:
             yield f"image {image} has no digest; lock it in apps/images.lock.yaml"
 
@@ -853,10 +796,10 @@ def _digest(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-env-no-plaintext-secrets",
     M,
     "Secrets in plain env vars end up in manifests, logs and kubectl output.",
-    *WORKLOADS,
+    *POD_KINDS,
 )
 def _k8s_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    for c in _containers(r):
+    for c in r.containers:
         yield from _env_literal_secrets(c.get("env") or [])
 
 
@@ -864,24 +807,23 @@ def _k8s_secrets(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-zone-spread",
     M,
     "In prod, losing one zone must not take every replica with it.",
-    *SERVING,
+    *SERVING_KINDS,
     environments=("prod",),
 )
 def _zone_spread(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    keys = {c.get("topologyKey") for c in _pod(r).get("topologySpreadConstraints") or []}
+    keys = {c.get("topologyKey") for c in r.pod.get("topologySpreadConstraints") or []}
     if "topology.kubernetes.io/zone" not in keys:
         yield "pods must spread over topology.kubernetes.io/zone"
 
 
 @rule("k8s-public-ingress-tls", M, "Public endpoints must encrypt traffic.", INGRESS)
 def _ingress_tls(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
-    if _get(r.inputs, "spec.ingressClassName") == PUBLIC_INGRESS_CLASS and not _get(
+    if value_at(r.inputs, "spec.ingressClassName") == PUBLIC_INGRESS_CLASS and not value_at(
         r.inputs, "spec.tls"
     ):
         yield "a public ingress needs spec.tls"
 
 
-NGINX_CONTROLLER = "kubernetes:approuting.kubernetes.azure.com/v1alpha1:NginxIngressController"
 MANAGED_NGINX_CLASSES = (PUBLIC_INGRESS_CLASS, "nginx-internal")
 
 
@@ -896,9 +838,9 @@ MANAGED_NGINX_CLASSES = (PUBLIC_INGRESS_CLASS, "nginx-internal")
 def _managed_nginx(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     if r.type == NGINX_CONTROLLER:
         yield "a managed-NGINX controller: deprecated, support ends November 2026"
-    elif _get(r.inputs, "spec.ingressClassName") in MANAGED_NGINX_CLASSES:
+    elif value_at(r.inputs, "spec.ingressClassName") in MANAGED_NGINX_CLASSES:
         yield (
-            f"ingress class {_get(r.inputs, 'spec.ingressClassName')} is managed NGINX: "
+            f"ingress class {value_at(r.inputs, 'spec.ingressClassName')} is managed NGINX: "
             "deprecated → route it through the Gateway API (README, Gateway API ingress)"
         )
 
@@ -907,7 +849,7 @@ def _managed_nginx(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     "k8s-prod-replicas-and-pdb",
     M,
     "In prod a single replica or a missing PodDisruptionBudget turns every node drain into an outage.",
-    *SERVING,
+    *SERVING_KINDS,
     environments=("prod",),
 )
 def _prod_replicas(
@@ -916,30 +858,32 @@ def _prod_replicas(
     floors: dict[tuple[str, str], int] = {}
     budgets: set[tuple[str, str]] = set()
     for r in resources:
-        namespace = str(_get(r.inputs, "metadata.namespace", ""))
+        namespace = str(value_at(r.inputs, "metadata.namespace", ""))
         if r.type == HPA:
-            floors[(namespace, str(_get(r.inputs, "spec.scaleTargetRef.name", "")))] = int(
-                _get(r.inputs, "spec.minReplicas", 1)
+            floors[(namespace, str(value_at(r.inputs, "spec.scaleTargetRef.name", "")))] = int(
+                value_at(r.inputs, "spec.minReplicas", 1)
             )
         elif r.type == SCALED_OBJECT:
-            floors[(namespace, str(_get(r.inputs, "spec.scaleTargetRef.name", "")))] = int(
-                _get(r.inputs, "spec.minReplicaCount", 0)
+            floors[(namespace, str(value_at(r.inputs, "spec.scaleTargetRef.name", "")))] = int(
+                value_at(r.inputs, "spec.minReplicaCount", 0)
             )
         elif r.type == PDB:
             budgets.add(
                 (
                     namespace,
-                    str(_get(r.inputs, "spec.selector.matchLabels", {}).get(NAME_LABEL, "")),
+                    str(value_at(r.inputs, "spec.selector.matchLabels", {}).get(NAME_LABEL, "")),
                 )
             )
     for r in resources:
-        if r.type not in SERVING:  # a StatefulSet's one replica is an outage like a Deployment's
+        if (
+            r.type not in SERVING_KINDS
+        ):  # a StatefulSet's one replica is an outage like a Deployment's
             continue
         key = (
-            str(_get(r.inputs, "metadata.namespace", "")),
-            str(_get(r.inputs, "metadata.name", "")),
+            str(value_at(r.inputs, "metadata.namespace", "")),
+            str(value_at(r.inputs, "metadata.name", "")),
         )
-        replicas: int = floors.get(key, int(_get(r.inputs, "spec.replicas", 1)))
+        replicas: int = floors.get(key, int(value_at(r.inputs, "spec.replicas", 1)))
         if key in floors and floors[key] == 0:
             continue  # scale-to-zero workers: no replica to protect while idle
         if replicas < 2:

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from infra.constants import WORKLOAD_COMPONENTS
+from infra.plan.kinds import is_azure
+from infra.plan.owners import service_of_recorded
+from infra.plan.paths import value_at
 from infra.preview.replacement import (
     ChangeKind,
     PathKey,
@@ -259,16 +261,6 @@ def _walk_matched(
         out.append((path, before, after, ChangeKind.UPDATE))
 
 
-def _get(value: Any, path: PathKey) -> Any:
-    for part in path:
-        in_list = isinstance(part, int) and isinstance(value, list) and part < len(value)
-        in_dict = isinstance(part, str) and isinstance(value, dict) and part in value
-        if not (in_list or in_dict):
-            return _MISSING
-        value = value[part]  # type: ignore[index]
-    return value
-
-
 def _with(value: Any, path: PathKey, replacement: Any) -> Any:
     """`value` with `path` set to `replacement` (copies along the path only)."""
     if not path:
@@ -321,7 +313,7 @@ def property_changes(
     old, new = _inputs(before), _inputs(after, unknown)
     options = after.get("options", {})
     ignore = options.get("ignoreChanges", ())
-    azure = token.startswith("azure-native:")
+    azure = is_azure(token)
 
     def walked(*, by_identity: bool) -> list[Raw]:
         raw: list[Raw] = []
@@ -366,16 +358,6 @@ def property_changes(
     return by_identity
 
 
-def _service_of(urn: str, by_urn: dict[str, dict[str, Any]]) -> str:
-    """The nearest workload component's name (`WORKLOAD_COMPONENTS`), else `platform`."""
-    current = by_urn.get(urn)
-    while current is not None:
-        if current["type"] in WORKLOAD_COMPONENTS:
-            return str(current["name"])
-        current = by_urn.get(current.get("parent", ""))
-    return "platform"
-
-
 def _unknown_reads(
     resource: Mapping[str, Any],
     unknown_outputs: set[str],
@@ -393,7 +375,7 @@ def _unknown_reads(
             continue
         changing = [v for source in sources for v in volatile.get(source, ())]
         if changing:
-            value = _get(inputs, path)
+            value = value_at(inputs, path)
             text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
             if any(v in text for v in changing):
                 paths.append(path)
@@ -482,7 +464,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
                     new["type"],
                     new["name"],
                     Operation.CREATE,
-                    _service_of(urn, after),
+                    service_of_recorded(after[urn], after),
                     new.get("parent", ""),
                     bool(new.get("options", {}).get("protect")),
                 )
@@ -495,7 +477,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
                     old["type"],
                     old["name"],
                     Operation.DELETE,
-                    _service_of(urn, before),
+                    service_of_recorded(before[urn], before),
                     old.get("parent", ""),
                     protected,
                     blocked=protected,
@@ -511,7 +493,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
                     new["type"],
                     new["name"],
                     operation,
-                    _service_of(urn, after),
+                    service_of_recorded(after[urn], after),
                     new.get("parent", ""),
                     was,
                     props,

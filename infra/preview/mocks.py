@@ -13,6 +13,25 @@ from typing import Any
 import pulumi
 import yaml
 
+from infra.plan.kinds import (
+    CONTAINER_APP,
+    FRONTEND,
+    KUBERNETES_SERVICE,
+    MAINTENANCE_CONFIGURATION,
+    MANAGED_CLUSTER,
+    MANAGED_ENVIRONMENT,
+    PRIVATE_ZONE,
+    PUBLIC_IP_ADDRESS,
+    REGISTRY,
+    RESOURCE_GROUP,
+    SUBNET,
+    TRAFFIC_CONTROLLER,
+    USER_ASSIGNED_IDENTITY,
+    VAULT,
+    VIRTUAL_NETWORK,
+    WORKSPACE,
+)
+
 FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 FAKE_TENANT = "11111111-1111-1111-1111-111111111111"
 FAKE_CLIENT = "22222222-2222-2222-2222-222222222222"
@@ -53,9 +72,7 @@ def app_routing_object_id(cluster: str) -> str:
 
 _PROVIDER_SEGMENT = {
     # The SDK names AGC's types `*Interface`; Azure's ids say trafficControllers.
-    "azure-native:servicenetworking:TrafficControllerInterface": (
-        "Microsoft.ServiceNetworking/trafficControllers"
-    ),
+    TRAFFIC_CONTROLLER: ("Microsoft.ServiceNetworking/trafficControllers"),
 }
 
 
@@ -108,17 +125,17 @@ def fake_kubeconfig(cluster: str) -> str:
 
 # The input that carries a resource's own Azure name (others are autonamed from the logical name).
 _OWN_NAME_INPUT = {
-    "azure-native:resources:ResourceGroup": "resourceGroupName",
-    "azure-native:network:VirtualNetwork": "virtualNetworkName",
-    "azure-native:network:Subnet": "subnetName",
-    "azure-native:containerregistry:Registry": "registryName",
-    "azure-native:containerservice:MaintenanceConfiguration": "configName",
-    "azure-native:app:ManagedEnvironment": "environmentName",
-    "azure-native:app:ContainerApp": "containerAppName",
-    "azure-native:operationalinsights:Workspace": "workspaceName",
-    "azure-native:keyvault:Vault": "vaultName",
-    "azure-native:privatedns:PrivateZone": "privateZoneName",
-    "azure-native:servicenetworking:TrafficControllerInterface": "trafficControllerName",
+    RESOURCE_GROUP: "resourceGroupName",
+    VIRTUAL_NETWORK: "virtualNetworkName",
+    SUBNET: "subnetName",
+    REGISTRY: "registryName",
+    MAINTENANCE_CONFIGURATION: "configName",
+    MANAGED_ENVIRONMENT: "environmentName",
+    CONTAINER_APP: "containerAppName",
+    WORKSPACE: "workspaceName",
+    VAULT: "vaultName",
+    PRIVATE_ZONE: "privateZoneName",
+    TRAFFIC_CONTROLLER: "trafficControllerName",
 }
 
 
@@ -131,10 +148,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         inputs: dict[str, Any] = dict(args.inputs)
         token = args.typ
         name = args.name
-        if (
-            token == "kubernetes:core/v1:Service"
-            and (inputs.get("spec") or {}).get("type") == "LoadBalancer"
-        ):
+        if token == KUBERNETES_SERVICE and (inputs.get("spec") or {}).get("type") == "LoadBalancer":
             digest = int(hashlib.sha256(name.encode()).hexdigest()[:4], 16)
             ip = f"10.{digest % 200 + 20}.{digest % 250 + 1}.{digest % 200 + 10}"
             return (f"{name}-id", {**inputs, "status": {"loadBalancer": {"ingress": [{"ip": ip}]}}})
@@ -143,7 +157,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
         physical = str(inputs.get(_OWN_NAME_INPUT.get(token, "resourceName")) or name)
         group = str(inputs.get("resourceGroupName", physical))
-        if token == "azure-native:resources:ResourceGroup":
+        if token == RESOURCE_GROUP:
             resource_id = f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{physical}"
         else:
             resource_id = (
@@ -161,7 +175,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
                     for i in identity["userAssignedIdentities"]
                 },
             }
-        if token == "azure-native:containerservice:ManagedCluster":
+        if token == MANAGED_CLUSTER:
             outputs["identityProfile"] = {
                 "kubeletidentity": {
                     "objectId": kubelet_object_id(name),
@@ -193,32 +207,32 @@ class PlatformMocks(pulumi.runtime.Mocks):
                     },
                 }
             }
-        elif token == "azure-native:managedidentity:UserAssignedIdentity":
+        elif token == USER_ASSIGNED_IDENTITY:
             outputs["principalId"] = identity_principal_id(name)
             outputs["clientId"] = identity_client_id(name)
             outputs["tenantId"] = FAKE_TENANT
-        elif token == "azure-native:network:PublicIPAddress":
+        elif token == PUBLIC_IP_ADDRESS:
             digest = int(hashlib.sha256(name.encode()).hexdigest()[:4], 16)
             outputs["ipAddress"] = f"198.51.100.{digest % 250 + 1}"
-        elif token == "azure-native:keyvault:Vault":
+        elif token == VAULT:
             outputs["properties"] = {
                 **(inputs.get("properties") or {}),
                 "vaultUri": f"https://{physical}.vault.azure.net/",
             }
-        elif token == "azure-native:operationalinsights:Workspace":
+        elif token == WORKSPACE:
             outputs["customerId"] = _guid(name, "customer")
-        elif token == "azure-native:containerregistry:Registry":
+        elif token == REGISTRY:
             outputs["loginServer"] = f"{physical.lower()}.azurecr.io"
-        elif token == "azure-native:app:ManagedEnvironment":
+        elif token == MANAGED_ENVIRONMENT:
             outputs["defaultDomain"] = f"{_guid(name)[:12]}.westeurope.azurecontainerapps.io"
             outputs["staticIp"] = "10.0.0.4"
             outputs["customDomainConfiguration"] = {
                 "customDomainVerificationId": hashlib.sha256(name.encode()).hexdigest().upper()
             }
-        elif token == "azure-native:servicenetworking:FrontendsInterface":
+        elif token == FRONTEND:
             # AGC generates each Frontend's name, e.g. `<16 chars>.fz<n>.alb.azure.com`.
             outputs["fqdn"] = f"{_guid(name).replace('-', '')[:16]}.fz00.alb.azure.com"
-        elif token == "azure-native:app:ContainerApp":
+        elif token == CONTAINER_APP:
             outputs["latestRevisionFqdn"] = f"{physical}.internal.example"
             ingress = (inputs.get("configuration") or {}).get("ingress")
             if ingress:

@@ -37,6 +37,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from infra.plan.kinds import (
+    CONTAINER_APP,
+    KUBERNETES_PROVIDER,
+    MANAGED_CLUSTER,
+    MANAGED_ENVIRONMENT,
+    PRIVATE_ENDPOINT,
+    PUBLIC_IP_ADDRESS,
+    ROLE_ASSIGNMENT,
+)
+
 PathKey = tuple[str | int, ...]
 
 
@@ -264,11 +274,11 @@ AZURE_QUERY_PARAMETERS = frozenset({"expand", "tenantId"})
 
 AZURE_FORCE_NEW: dict[str, frozenset[str]] = {
     # provider forceNewMap: principalId, scope.
-    "azure-native:authorization:RoleAssignment": frozenset({"principalId", "scope"}),
+    ROLE_ASSIGNMENT: frozenset({"principalId", "scope"}),
     # provider forceNewMap (ManagedCluster pass; networkProfile sub-properties only, see
     # pulumi-azure-native#4756). Agent pool profile fields are not force-new (#2774): Azure
     # refuses a vmSize change in place, which a preview cannot see.
-    "azure-native:containerservice:ManagedCluster": frozenset(
+    MANAGED_CLUSTER: frozenset(
         {
             "diskEncryptionSetID",
             "dnsPrefix",
@@ -294,17 +304,15 @@ AZURE_FORCE_NEW: dict[str, frozenset[str]] = {
         }
     ),
     # provider forceNewMap.
-    "azure-native:network:PrivateEndpoint": frozenset({"subnet"}),
-    "azure-native:network:PublicIPAddress": frozenset(
-        {"publicIPAddressVersion", "publicIPPrefix", "sku"}
-    ),
+    PRIVATE_ENDPOINT: frozenset({"subnet"}),
+    PUBLIC_IP_ADDRESS: frozenset({"publicIPAddressVersion", "publicIPPrefix", "sku"}),
     # Microsoft.App spec: managedEnvironmentId and environmentId carry x-ms-mutability
     # [create, read] (checked against a copy of the spec).
-    "azure-native:app:ContainerApp": frozenset({"managedEnvironmentId", "environmentId"}),
+    CONTAINER_APP: frozenset({"managedEnvironmentId", "environmentId"}),
     # An environment's network and zone redundancy are fixed at creation (Container Apps
     # networking docs); the spec's x-ms-mutability for these was not re-checked here: review
     # against specification/app/resource-manager/Microsoft.App when upgrading the provider.
-    "azure-native:app:ManagedEnvironment": frozenset(
+    MANAGED_ENVIRONMENT: frozenset(
         {
             "zoneRedundant",
             "vnetConfiguration.infrastructureSubnetId",
@@ -418,7 +426,7 @@ def provider_replaced(
     unchanged one means nothing else replaces; without one, an unknown kubeconfig/context/cluster
     or a changed active cluster (offline: a changed kubeconfig) does, as does a changed
     `renderYamlToDirectory`."""
-    if token != "pulumi:providers:kubernetes":
+    if token != KUBERNETES_PROVIDER:
         return ()
     key = "clusterIdentifier"
     if key in before and key in after:

@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from infra.plan.kinds import REGISTRY, VAULT
+from infra.plan.paths import value_at
+from infra.plan.workloads import images
 from infra.simulate.azure import KEY_VAULT_ADMINISTRATOR, KEY_VAULT_SECRETS_OFFICER, covers
 from infra.simulate.plan import Plan
-from infra.simulate.references import images, platform_registries, registry_of, vault_reads
-from infra.simulate.registry import RULES, Refusal, nested, rule
+from infra.simulate.references import platform_registries, registry_of, vault_reads
+from infra.simulate.registry import RULES, Refusal, rule
 from infra.simulate.replay import Phase, context_for
 from infra.simulate.rules.runner_network import RunnerContext
 from infra.simulate.world import Grant, World
@@ -58,13 +61,13 @@ def _closed(world: World, registries: set[str], vaults: set[str]) -> tuple[tuple
     """The registries and vaults the bootstrap uses whose public network access is off."""
     found: list[tuple[str, str]] = []
     for resource in world.resources.values():
-        if resource.type == "azure-native:containerregistry:Registry":
+        if resource.type == REGISTRY:
             name = str(resource.inputs.get("registryName") or resource.name).lower()
             if name in registries and resource.inputs.get("publicNetworkAccess") == "Disabled":
                 found.append(("registry", name))
-        elif resource.type == "azure-native:keyvault:Vault":
+        elif resource.type == VAULT:
             name = str(resource.inputs.get("vaultName") or resource.name).lower()
-            access = nested(resource.inputs, "properties", "publicNetworkAccess")
+            access = value_at(resource.inputs, "properties.publicNetworkAccess")
             if name in vaults and access == "Disabled":
                 found.append(("vault", name))
     return tuple(sorted(found))
@@ -82,7 +85,7 @@ def bootstrap(full: Plan, world: World) -> tuple[Phase, World]:
         context = context_for(full, world, resource)
         deployer = context.principals.deployer
         owned = platform_registries(context)
-        pushed |= {i for i in images(resource) if registry_of(i) in owned}
+        pushed |= {i for i in images(resource.type, resource.inputs) if registry_of(i) in owned}
         seeded |= {(r.object.vault, r.object.kind, r.object.name) for r in vault_reads(context)}
     grants = world.all_grants()
     for vault in sorted({v for v, _, _ in seeded}):

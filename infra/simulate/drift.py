@@ -8,10 +8,9 @@ import dataclasses
 import datetime as dt
 
 from infra.aks_versions import channel_target, load_calendar, minor_key, reference_date
-from infra.simulate.registry import nested
+from infra.plan.kinds import MANAGED_CLUSTER
+from infra.plan.paths import value_at
 from infra.simulate.world import World
-
-MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
 def upgraded(version: str, channel: str, on: dt.date | None = None) -> str:
@@ -42,7 +41,7 @@ def auto_upgrade(world: World, on: dt.date | None = None) -> tuple[World, list[s
     for urn, resource in world.resources.items():
         if resource.type != MANAGED_CLUSTER:
             continue
-        channel = str(nested(resource.inputs, "autoUpgradeProfile", "upgradeChannel") or "none")
+        channel = str(value_at(resource.inputs, "autoUpgradeProfile.upgradeChannel") or "none")
         version = str(resource.inputs.get("kubernetesVersion") or "")
         new = upgraded(version, channel, on) if version else version
         if new != version:

@@ -19,10 +19,11 @@ from functools import cached_property
 from typing import Any
 
 from infra.aks_versions import reference_date
+from infra.plan.kinds import CHART, CONFIG_FILE
 
 # Components run by a provider (multi-language components): they do real work against the
 # cluster (helm.v4.Chart renders and applies a chart), so the simulator gives them a step.
-REMOTE_COMPONENTS = frozenset({"kubernetes:helm.sh/v4:Chart", "kubernetes:yaml/v2:ConfigFile"})
+REMOTE_COMPONENTS = frozenset({CHART, CONFIG_FILE})
 
 
 @dataclass(frozen=True)

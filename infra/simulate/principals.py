@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from infra.plan.kinds import MANAGED_CLUSTER, USER_ASSIGNED_IDENTITY
 from infra.preview.mocks import (
     DEPLOYER_OBJECT_ID,
     app_routing_object_id,
@@ -19,9 +20,6 @@ from infra.preview.mocks import (
 )
 from infra.simulate.azure import last_segment
 from infra.simulate.plan import PlannedResource
-
-IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,11 @@ class Principals:
         app_routing: dict[str, str] = {}
         for resource in resources:
             physical = str(resource.inputs.get("resourceName") or resource.name).lower()
-            if resource.type == IDENTITY:
+            if resource.type == USER_ASSIGNED_IDENTITY:
                 principal = identity_principal_id(resource.name)
                 by_name[physical] = principal
                 by_client[identity_client_id(resource.name)] = principal
-            elif resource.type == CLUSTER:
+            elif resource.type == MANAGED_CLUSTER:
                 kubelet[physical] = kubelet_object_id(resource.name)
                 app_routing[physical] = app_routing_object_id(resource.name)
         return Principals(by_name, by_client, kubelet, app_routing)

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import yaml
 
-from infra.constants import POD_SPEC_PATHS
+from infra.plan.kinds import (
+    ACA_CERTIFICATE,
+    CONTAINER_APP,
+    INGRESS,
+    MANAGED_ENVIRONMENT,
+    REGISTRY,
+    SECRET_PROVIDER_CLASS,
+)
+from infra.plan.paths import value_at
+from infra.plan.workloads import pod_spec
 from infra.simulate.azure import VaultObject, last_segment, parse_vault_url
 from infra.simulate.plan import PlannedResource
-from infra.simulate.registry import StepContext, nested
+from infra.simulate.registry import StepContext
 
-CONTAINER_APP = "azure-native:app:ContainerApp"
-ACA_CERTIFICATE = "azure-native:app:Certificate"
-MANAGED_ENVIRONMENT = "azure-native:app:ManagedEnvironment"
-REGISTRY = "azure-native:containerregistry:Registry"
-SECRET_PROVIDER_CLASS = "kubernetes:secrets-store.csi.x-k8s.io/v1:SecretProviderClass"
-INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
-K8S_PROVIDER = "pulumi:providers:kubernetes"
-WORKLOADS = POD_SPEC_PATHS
-"""Every Kubernetes kind that runs pods, with where it keeps its pod spec (a KEDA ScaledJob's
-too: its images are pushed and checked like a CronJob's)."""
 # The app routing add-on reads an Ingress's TLS certificate from Key Vault (AKS docs,
 # "Set up a custom domain name and SSL certificate with the application routing add-on").
 TLS_CERT_ANNOTATION = "kubernetes.azure.com/tls-cert-keyvault-uri"
@@ -45,22 +43,6 @@ class VaultRead:
 class Cluster:
     name: str
     resource_group: str
-
-
-def pod_spec(resource: PlannedResource) -> dict[str, Any] | None:
-    path = WORKLOADS.get(resource.type)
-    spec = nested(resource.inputs, *path) if path else None
-    return spec if isinstance(spec, dict) else None
-
-
-def images(resource: PlannedResource) -> list[str]:
-    """Every container image the resource runs."""
-    if resource.type == CONTAINER_APP:
-        spec = nested(resource.inputs, "template") or {}
-    else:
-        spec = pod_spec(resource) or {}
-    containers = [*(spec.get("containers") or ()), *(spec.get("initContainers") or ())]
-    return [str(c["image"]) for c in containers if isinstance(c, dict) and c.get("image")]
 
 
 def registry_of(image: str) -> str:
@@ -101,7 +83,7 @@ def cluster_of(ctx: StepContext, resource: PlannedResource | None = None) -> Clu
 
 
 def _spc_objects(spc: PlannedResource) -> list[VaultObject]:
-    parameters = nested(spc.inputs, "spec", "parameters") or {}
+    parameters = value_at(spc.inputs, "spec.parameters") or {}
     vault = str(parameters.get("keyvaultName") or "").lower()
     document = yaml.safe_load(str(parameters.get("objects") or "")) or {}
     found: list[VaultObject] = []
@@ -119,8 +101,8 @@ def _secret_provider_classes(ctx: StepContext, namespace: str, name: str) -> lis
         c
         for c in candidates
         if c.type == SECRET_PROVIDER_CLASS
-        and nested(c.inputs, "metadata", "name") == name
-        and (nested(c.inputs, "metadata", "namespace") or "default") == namespace
+        and value_at(c.inputs, "metadata.name") == name
+        and (value_at(c.inputs, "metadata.namespace") or "default") == namespace
     ]
 
 
@@ -137,7 +119,7 @@ def vault_reads(ctx: StepContext) -> list[VaultRead]:
             reads.append(VaultRead(target, reader, who or identity or "no identity", url))
 
     if resource.type == CONTAINER_APP:
-        for secret in nested(inputs, "configuration", "secrets") or ():
+        for secret in value_at(inputs, "configuration.secrets") or ():
             if isinstance(secret, dict) and secret.get("keyVaultUrl"):
                 identity = str(secret.get("identity") or "")
                 add(str(secret["keyVaultUrl"]), identity, f"identity {last_segment(identity)}")
@@ -146,26 +128,26 @@ def vault_reads(ctx: StepContext) -> list[VaultRead]:
             ("properties", "certificateKeyVaultProperties"),
             ("customDomainConfiguration", "certificateKeyVaultProperties"),
         ):
-            props = nested(inputs, *path)
+            props = value_at(inputs, path)
             if isinstance(props, dict) and props.get("keyVaultUrl"):
                 identity = str(props.get("identity") or "")
                 add(str(props["keyVaultUrl"]), identity, f"identity {last_segment(identity)}")
     elif resource.type == INGRESS:
-        url = (nested(inputs, "metadata", "annotations") or {}).get(TLS_CERT_ANNOTATION)
+        url = (value_at(inputs, "metadata.annotations") or {}).get(TLS_CERT_ANNOTATION)
         cluster = cluster_of(ctx)
         target = parse_vault_url(str(url)) if url else None
         if target is not None:
             reader = ctx.principals.app_routing.get(cluster.name) if cluster else None
             reads.append(VaultRead(target, reader, "the app routing add-on's identity", str(url)))
-    elif (spec := pod_spec(resource)) is not None:
-        namespace = str(nested(inputs, "metadata", "namespace") or "default")
+    elif (spec := pod_spec(resource.type, inputs)) is not None:
+        namespace = str(value_at(inputs, "metadata.namespace") or "default")
         for volume in spec.get("volumes") or ():
             csi = volume.get("csi") if isinstance(volume, dict) else None
             if not isinstance(csi, dict) or csi.get("driver") != CSI_DRIVER:
                 continue
-            name = str(nested(csi, "volumeAttributes", "secretProviderClass") or "")
+            name = str(value_at(csi, "volumeAttributes.secretProviderClass") or "")
             for spc in _secret_provider_classes(ctx, namespace, name):
-                client = str(nested(spc.inputs, "spec", "parameters", "clientID") or "")
+                client = str(value_at(spc.inputs, "spec.parameters.clientID") or "")
                 reader = ctx.principals.of_client_id(client)
                 for target in _spc_objects(spc):
                     reads.append(

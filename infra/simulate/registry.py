@@ -144,12 +144,3 @@ def rule(
         return check
 
     return register
-
-
-def nested(document: Any, *path: str) -> Any:
-    """`document[a][b]…`, or None where any level is missing or not a mapping."""
-    for key in path:
-        if not isinstance(document, dict):
-            return None
-        document = document.get(key)
-    return document

@@ -11,11 +11,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from infra.plan.kinds import ROLE_ASSIGNMENT, VAULT
 from infra.simulate.azure import role_guid
 from infra.simulate.plan import PlannedResource
 from infra.simulate.published_charts import PUBLISHED_CHARTS
-
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class World:
         vaults = {
             str(r.inputs.get("vaultName") or r.name).lower()
             for r in self.resources.values()
-            if r.type == "azure-native:keyvault:Vault"
+            if r.type == VAULT
         }
         return World(
             dns_records=set(self.dns_records),

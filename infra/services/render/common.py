@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pulumi
 
 from infra.config import Environment
+from infra.constants import NAME_LABEL, PART_OF_LABEL
 from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Planned
 from infra.services.images import parse_image
@@ -35,8 +36,6 @@ from infra.services.spec import (
 if TYPE_CHECKING:
     from infra.services.render.container_apps import ContainerAppPlan
 
-NAME_LABEL = "app.kubernetes.io/name"
-PART_OF_LABEL = "app.kubernetes.io/part-of"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 VERSION_LABEL = "app.kubernetes.io/version"
 TARGET_LABEL = "platform.io/target"

@@ -16,6 +16,7 @@ from infra.constants import (
     SCALER_COOLDOWN_SECONDS,
     SCALER_POLLING_SECONDS,
     TERMINATION_GRACE_SECONDS,
+    azure_tag_key,
 )
 from infra.services.catalog import (
     Catalog,
@@ -393,7 +394,7 @@ def _identities(identity_id: Text | None, pull_identity_id: Text) -> list[Text]:
 
 def _tags(service: Planned, extensions: PlatformExtensions) -> dict[str, str]:
     return {
-        k.replace("/", "_"): v
+        azure_tag_key(k): v
         for k, v in {**labels(service, extensions), **version_label(service.spec)}.items()
     }
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from infra.plan.kinds import CHART, NAMESPACE
+from infra.plan.paths import value_at
 from infra.services.chart_hooks import chart_hooks, chart_name
 from infra.simulate.plan import PlannedResource
 from infra.simulate.published_charts import oci_reference, repository_key
-from infra.simulate.registry import Refusal, StepContext, nested, rule
-
-CHART = "kubernetes:helm.sh/v4:Chart"
+from infra.simulate.registry import Refusal, StepContext, rule
 
 
 @rule(
@@ -26,7 +26,7 @@ def chart_published(ctx: StepContext) -> Iterator[Refusal]:
         return
     chart = str(ctx.resource.inputs.get("chart", ""))
     version = str(ctx.resource.inputs.get("version") or "")
-    repo = repository_key(str(nested(ctx.resource.inputs, "repositoryOpts", "repo") or ""))
+    repo = repository_key(str(value_at(ctx.resource.inputs, "repositoryOpts.repo") or ""))
     oci = oci_reference(chart)
     if oci is not None:
         repo, chart = oci
@@ -156,7 +156,6 @@ def chart_hooks_dropped(ctx: StepContext) -> Iterator[Refusal]:
 
 BUILT_IN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 """Namespaces every cluster has (Kubernetes docs "Namespaces: Initial namespaces")."""
-NAMESPACE = "kubernetes:core/v1:Namespace"
 
 
 @rule(

@@ -7,12 +7,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from infra.aks_versions import LTS, LTS_TIER, OFFICIAL, load_calendar, version_support
+from infra.plan.kinds import MANAGED_CLUSTER
+from infra.plan.paths import value_at
 from infra.simulate.azure import AKS_RBAC_CLUSTER_ADMIN
 from infra.simulate.plan import PlannedResource
 from infra.simulate.references import Cluster, cluster_of
-from infra.simulate.registry import Refusal, StepContext, nested, rule
-
-MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
+from infra.simulate.registry import Refusal, StepContext, rule
 
 # "It can take up to five minutes for role assignments to propagate" (AKS docs, "Use Azure
 # role-based access control for Kubernetes authorization").
@@ -121,7 +121,7 @@ def addon_enabled(ctx: StepContext) -> Iterator[Refusal]:
         return
     path, addon = known
     resource = _cluster_resource(ctx, cluster)
-    if resource is not None and nested(resource.inputs, *path) is not True:
+    if resource is not None and value_at(resource.inputs, path) is not True:
         yield ctx.refuse(
             "crd-addon-disabled",
             f"its CRD comes with the {addon} add-on, which is not enabled on {cluster.name}.",
@@ -216,7 +216,7 @@ def version_unsupported(ctx: StepContext) -> Iterator[Refusal]:
         return
     inputs = ctx.resource.inputs
     version = str(inputs.get("kubernetesVersion") or "")
-    tier = str(nested(inputs, "sku", "tier") or "Free")  # AKS's default tier
+    tier = str(value_at(inputs, "sku.tier") or "Free")  # AKS's default tier
     plan = LTS if inputs.get("supportPlan") == LTS else OFFICIAL
     if plan == LTS and tier != LTS_TIER:
         yield ctx.refuse(
@@ -294,11 +294,11 @@ def pool_create_only(ctx: StepContext) -> Iterator[Refusal]:
 
 
 def _keda_on(inputs: Mapping[str, Any]) -> bool:
-    return bool(nested(inputs, "workloadAutoScalerProfile", "keda", "enabled"))
+    return bool(value_at(inputs, "workloadAutoScalerProfile.keda.enabled"))
 
 
 def _workload_identity_on(inputs: Mapping[str, Any]) -> bool:
-    return bool(nested(inputs, "securityProfile", "workloadIdentity", "enabled"))
+    return bool(value_at(inputs, "securityProfile.workloadIdentity.enabled"))
 
 
 @rule(

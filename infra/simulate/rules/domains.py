@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.plan.kinds import DNS_RECORD_SET, NETWORK_RECORD_SET
+from infra.plan.paths import value_at
 from infra.simulate.references import CONTAINER_APP
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.registry import Refusal, StepContext, rule
 
 # Public DNS record sets are `dns:RecordSet` in pulumi-azure-native 3.x (installed here); the
 # issue-11 contract says `network:RecordSet` (the 2.x name): both are recognised.
-RECORD_SETS = ("azure-native:dns:RecordSet", "azure-native:network:RecordSet")
+RECORD_SETS = (DNS_RECORD_SET, NETWORK_RECORD_SET)
 
 
 def _fqdn(relative: str, zone: str) -> str:
@@ -47,7 +49,7 @@ def domain_records(ctx: StepContext) -> Iterator[Refusal]:
     if ctx.resource.type != CONTAINER_APP:
         return
     records = present_records(ctx)
-    for domain in nested(ctx.resource.inputs, "configuration", "ingress", "customDomains") or ():
+    for domain in value_at(ctx.resource.inputs, "configuration.ingress.customDomains") or ():
         host = str(domain.get("name", "")).lower() if isinstance(domain, dict) else ""
         if not host:
             continue

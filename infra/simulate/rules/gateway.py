@@ -5,23 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.plan.kinds import (
+    CHART,
+    FRONTEND,
+    GATEWAY,
+    GATEWAY_CLASS,
+    MANAGED_CLUSTER,
+    SUBNET,
+    TRAFFIC_CONTROLLER,
+)
+from infra.plan.paths import value_at
 from infra.simulate.plan import PlannedResource
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.registry import Refusal, StepContext, rule
 
-CHART = "kubernetes:helm.sh/v4:Chart"
 GATEWAY_API_GROUP = "gateway.networking.k8s.io"
-TRAFFIC_CONTROLLER = "azure-native:servicenetworking:TrafficControllerInterface"
-SUBNET = "azure-native:network:Subnet"
 AGC_DELEGATION = "microsoft.servicenetworking/trafficcontrollers"
 AGC_CONFIGURATION_MANAGER = "fbc52c3f-28ad-4303-a892-8a056630b8f1"
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
-MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
 ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io"
-GATEWAY_CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass"
-GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
 ENVOY_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller"
 ALB_GATEWAY_CLASS = "azure-alb-external"
 """The GatewayClass the ALB controller chart creates itself (AGC quickstarts)."""
@@ -71,23 +75,23 @@ def crd_groups(resource: PlannedResource) -> frozenset[str]:
     if name == "alb-controller":
         return frozenset({GATEWAY_API_GROUP})
     if name == "gateway-helm":
-        if nested(resource.inputs, "values", "crds", "enabled") is False:
+        if value_at(resource.inputs, "values.crds.enabled") is False:
             return frozenset()
         groups = set[str]()
         if not resource.inputs.get("skipCrds"):
             groups |= {GATEWAY_API_GROUP, ENVOY_GATEWAY_GROUP}
-        policy = nested(resource.inputs, "values", "crds", "gatewayAPI", "safeUpgradePolicy")
+        policy = value_at(resource.inputs, "values.crds.gatewayAPI.safeUpgradePolicy")
         if not (isinstance(policy, dict) and policy.get("enabled") is False):
             groups.add(SAFE_UPGRADES)
         return frozenset(groups)
     if name == "gateway-crds-helm":
         groups = set[str]()
-        if nested(resource.inputs, "values", "crds", "gatewayAPI", "enabled"):
+        if value_at(resource.inputs, "values.crds.gatewayAPI.enabled"):
             groups.add(GATEWAY_API_GROUP)
-            channel = nested(resource.inputs, "values", "crds", "gatewayAPI", "channel")
+            channel = value_at(resource.inputs, "values.crds.gatewayAPI.channel")
             if channel == "standard":
                 groups.add(SAFE_UPGRADES)
-        if nested(resource.inputs, "values", "crds", "envoyGateway", "enabled"):
+        if value_at(resource.inputs, "values.crds.envoyGateway.enabled"):
             groups.add(ENVOY_GATEWAY_GROUP)
         return frozenset(groups)
     return frozenset()
@@ -194,7 +198,7 @@ def gateway_class_unserved(ctx: StepContext) -> Iterator[Refusal]:
     may start after the Gateway: it reconciles it then)."""
     if ctx.resource.type != GATEWAY:
         return
-    wanted = str(nested(ctx.resource.inputs, "spec", "gatewayClassName") or "")
+    wanted = str(value_at(ctx.resource.inputs, "spec.gatewayClassName") or "")
     charts = _known(ctx, CHART)
     if wanted == ALB_GATEWAY_CLASS:
         if not any(_is_alb_controller(c) for c in charts):
@@ -207,7 +211,7 @@ def gateway_class_unserved(ctx: StepContext) -> Iterator[Refusal]:
     classes = [
         c
         for c in _known(ctx, GATEWAY_CLASS)
-        if str(nested(c.inputs, "metadata", "name") or "") == wanted
+        if str(value_at(c.inputs, "metadata.name") or "") == wanted
     ]
     if not classes:
         yield ctx.refuse(
@@ -217,7 +221,7 @@ def gateway_class_unserved(ctx: StepContext) -> Iterator[Refusal]:
             "gatewayClassName.",
         )
         return
-    controller = str(nested(classes[0].inputs, "spec", "controllerName") or "")
+    controller = str(value_at(classes[0].inputs, "spec.controllerName") or "")
     if controller == ENVOY_CONTROLLER_NAME and not any(_is_envoy_gateway(c) for c in charts):
         yield ctx.refuse(
             "gateway-class-unserved",
@@ -247,7 +251,7 @@ def alb_controller_roles(ctx: StepContext) -> Iterator[Refusal]:
     if not _is_alb_controller(ctx.resource):
         return
     client_id = str(
-        nested(ctx.resource.inputs, "values", "albController", "podIdentity", "clientID") or ""
+        value_at(ctx.resource.inputs, "values.albController.podIdentity.clientID") or ""
     )
     principal = ctx.principals.of_client_id(client_id)
     needed: list[tuple[str, str, str, str]] = []
@@ -304,7 +308,6 @@ def node_resource_group(cluster: PlannedResource) -> str:
     )
 
 
-FRONTEND = "azure-native:servicenetworking:FrontendsInterface"
 AGC_MAX_FRONTENDS = 5
 """"Application Gateway for Containers limits" (azure-docs
 includes/application-gateway-for-containers-limits.md): Frontends, 5 per gateway."""

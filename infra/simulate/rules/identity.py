@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.plan.kinds import FEDERATED_IDENTITY_CREDENTIAL, ROLE_ASSIGNMENT, TRIGGER_AUTHENTICATION
 from infra.simulate.registry import Refusal, StepContext, rule
-
-FEDERATED_CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
 
 
 def _identity(resource_inputs: object) -> tuple[str, str]:
@@ -28,14 +27,14 @@ def one_credential_at_a_time(ctx: StepContext) -> Iterator[Refusal]:
     """Azure serializes federated credentials per identity and refuses a second write while one
     is in flight. Two credentials that do not depend on each other can be sent in the same
     wave, so they must be chained with dependsOn."""
-    if ctx.resource.type != FEDERATED_CREDENTIAL:
+    if ctx.resource.type != FEDERATED_IDENTITY_CREDENTIAL:
         return
     mine = _identity(ctx.resource.inputs)
     position = ctx.plan.order.index(ctx.resource.urn)
     for other in ctx.plan.order[:position]:
         resource = ctx.plan.resources[other]
         if (
-            resource.type == FEDERATED_CREDENTIAL
+            resource.type == FEDERATED_IDENTITY_CREDENTIAL
             and other in ctx.steps
             and _identity(resource.inputs) == mine
             and not ctx.plan.ordered(other, ctx.resource.urn)
@@ -49,7 +48,6 @@ def one_credential_at_a_time(ctx: StepContext) -> Iterator[Refusal]:
             )
 
 
-TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
 KEDA_OPERATOR_SUBJECT = "system:serviceaccount:kube-system:keda-operator"
 
 
@@ -74,9 +72,9 @@ def keda_operator_federated(ctx: StepContext) -> Iterator[Refusal]:
     client = str(pod_identity.get("identityId") or "")
     principal = ctx.principals.of_client_id(client)
     names = {n for n, p in ctx.principals.by_resource_name.items() if p == principal}
-    credentials = [*ctx.plan.of_type(FEDERATED_CREDENTIAL), *ctx.world.resources.values()]
+    credentials = [*ctx.plan.of_type(FEDERATED_IDENTITY_CREDENTIAL), *ctx.world.resources.values()]
     if not any(
-        c.type == FEDERATED_CREDENTIAL
+        c.type == FEDERATED_IDENTITY_CREDENTIAL
         and c.inputs.get("subject") == KEDA_OPERATOR_SUBJECT
         and str(c.inputs.get("resourceName", "")).lower() in names
         for c in credentials
@@ -88,9 +86,6 @@ def keda_operator_federated(ctx: StepContext) -> Iterator[Refusal]:
             "add a FederatedIdentityCredential with that subject on the identity (chained "
             "after its other credentials).",
         )
-
-
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
 
 @rule(

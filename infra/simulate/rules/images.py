@@ -6,15 +6,11 @@ from collections.abc import Iterator
 
 from infra.constants import CONTRIBUTOR_ROLE as CONTRIBUTOR
 from infra.constants import OWNER_ROLE as OWNER
+from infra.plan.paths import value_at
+from infra.plan.workloads import CONTAINER_APPS_KINDS, images
 from infra.simulate.azure import ACR_PULL, ACR_PUSH, last_segment
-from infra.simulate.references import (
-    CONTAINER_APP,
-    cluster_of,
-    images,
-    platform_registries,
-    registry_of,
-)
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.references import cluster_of, platform_registries, registry_of
+from infra.simulate.registry import Refusal, StepContext, rule
 from infra.simulate.rules.keyvault import DATA_PLANE_PROPAGATION_S
 
 PULLERS = {ACR_PULL, ACR_PUSH, OWNER, CONTRIBUTOR}
@@ -31,7 +27,7 @@ def image_pushed(ctx: StepContext) -> Iterator[Refusal]:
     """The registry is created by the same stack, empty: images must be built and pushed after
     the foundation and before the services."""
     owned = platform_registries(ctx)
-    for image in images(ctx.resource):
+    for image in images(ctx.resource.type, ctx.resource.inputs):
         if registry_of(image) in owned and image not in ctx.world.images:
             yield ctx.refuse(
                 "registry-image-missing",
@@ -57,12 +53,12 @@ def pull_granted(ctx: StepContext) -> Iterator[Refusal]:
     """ACR authorizes pulls with Azure RBAC: the pulling identity needs AcrPull, applied before
     the first pull (Container Apps fail the revision; kubelet backs off)."""
     owned = platform_registries(ctx)
-    wanted = {registry_of(i) for i in images(ctx.resource)} & owned
+    wanted = {registry_of(i) for i in images(ctx.resource.type, ctx.resource.inputs)} & owned
     if not wanted:
         return
     pullers: list[tuple[str, str | None, str]] = []
-    if ctx.resource.type == CONTAINER_APP:
-        for entry in nested(ctx.resource.inputs, "configuration", "registries") or ():
+    if ctx.resource.type in CONTAINER_APPS_KINDS:
+        for entry in value_at(ctx.resource.inputs, "configuration.registries") or ():
             server = str(entry.get("server", "")).lower() if isinstance(entry, dict) else ""
             if server in wanted:
                 identity = str(entry.get("identity") or "")

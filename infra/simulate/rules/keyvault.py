@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.plan.kinds import KEYVAULT_SECRET, VAULT
+from infra.plan.paths import value_at
 from infra.simulate.azure import (
     KEY_VAULT_ADMINISTRATOR,
     KEY_VAULT_CERTIFICATE_USER,
@@ -11,10 +13,8 @@ from infra.simulate.azure import (
     KEY_VAULT_SECRETS_USER,
 )
 from infra.simulate.references import ACA_CERTIFICATE, MANAGED_ENVIRONMENT, vault_reads
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.registry import Refusal, StepContext, rule
 
-KEYVAULT_SECRET = "azure-native:keyvault:Secret"
-VAULT = "azure-native:keyvault:Vault"
 SECRET_READERS = {KEY_VAULT_SECRETS_USER, KEY_VAULT_SECRETS_OFFICER, KEY_VAULT_ADMINISTRATOR}
 CERTIFICATE_READERS = {*SECRET_READERS, KEY_VAULT_CERTIFICATE_USER}
 
@@ -126,7 +126,7 @@ def certificate_url(ctx: StepContext) -> Iterator[Refusal]:
         ("properties", "certificateKeyVaultProperties", "keyVaultUrl"),
         ("customDomainConfiguration", "certificateKeyVaultProperties", "keyVaultUrl"),
     ):
-        url = nested(ctx.resource.inputs, *path)
+        url = value_at(ctx.resource.inputs, path)
         if isinstance(url, str) and "/secrets/" not in url:
             yield ctx.refuse(
                 "aca-certificate-url",
@@ -151,7 +151,7 @@ def vault_name_free(ctx: StepContext) -> Iterator[Refusal]:
     name = str(ctx.resource.inputs.get("vaultName") or ctx.resource.name).lower()
     if name not in ctx.world.deleted_vaults:
         return
-    if nested(ctx.resource.inputs, "properties", "createMode") == "recover":
+    if value_at(ctx.resource.inputs, "properties.createMode") == "recover":
         return
     yield ctx.refuse(
         "keyvault-soft-deleted-name",

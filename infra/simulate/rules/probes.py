@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.plan.paths import value_at
 from infra.simulate.references import CONTAINER_APP
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.registry import Refusal, StepContext, rule
 from infra.upstream_facts import TIMING_FIELDS, container_apps_probe_limits
 
 
@@ -24,7 +25,7 @@ def probe_ranges(ctx: StepContext) -> Iterator[Refusal]:
     if ctx.resource.type != CONTAINER_APP:
         return
     limits = container_apps_probe_limits()
-    for container in nested(ctx.resource.inputs, "template", "containers") or []:
+    for container in value_at(ctx.resource.inputs, "template.containers") or []:
         for probe in (container.get("probes") or []) if isinstance(container, dict) else []:
             if not isinstance(probe, dict):
                 continue

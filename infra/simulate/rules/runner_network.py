@@ -15,15 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from infra.plan.kinds import VIRTUAL_NETWORK, VIRTUAL_NETWORK_LINK, VIRTUAL_NETWORK_PEERING
+from infra.plan.paths import value_at
 from infra.simulate.azure import last_segment
 from infra.simulate.plan import PlannedResource
 from infra.simulate.references import cluster_of
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.registry import Refusal, StepContext, rule
 from infra.simulate.rules.cluster import MANAGED_CLUSTER
 
-VNET = "azure-native:network:VirtualNetwork"
-PEERING = "azure-native:network:VirtualNetworkPeering"
-LINK = "azure-native:privatedns:VirtualNetworkLink"
 API_SERVER_ZONE_SUFFIX = ".azmk8s.io"
 """AKS's private API server zones: `<guid>.privatelink.<region>.azmk8s.io`."""
 PRIVATE_ENDPOINT_ZONES = {
@@ -40,22 +39,24 @@ def runner_vnets(resources: Iterable[PlannedResource], zone_matches: str) -> set
     """Names of the VNets outside the stack that resolve a zone (linked to it) and reach the
     stack's VNets (peered from both sides): where a deploy runner can sit."""
     resources = list(resources)
-    own = {_vnet_name(r) for r in resources if r.type == VNET}
+    own = {_vnet_name(r) for r in resources if r.type == VIRTUAL_NETWORK}
     linked = {
-        last_segment(str(nested(r.inputs, "virtualNetwork", "id") or "")).lower()
+        last_segment(str(value_at(r.inputs, "virtualNetwork.id") or "")).lower()
         for r in resources
-        if r.type == LINK and zone_matches in str(r.inputs.get("privateZoneName") or "")
+        if r.type == VIRTUAL_NETWORK_LINK
+        and zone_matches in str(r.inputs.get("privateZoneName") or "")
     }
     to_runner = {
-        last_segment(str(nested(r.inputs, "remoteVirtualNetwork", "id") or "")).lower()
+        last_segment(str(value_at(r.inputs, "remoteVirtualNetwork.id") or "")).lower()
         for r in resources
-        if r.type == PEERING and str(r.inputs.get("virtualNetworkName") or "").lower() in own
+        if r.type == VIRTUAL_NETWORK_PEERING
+        and str(r.inputs.get("virtualNetworkName") or "").lower() in own
     }
     from_runner = {
         str(r.inputs.get("virtualNetworkName") or "").lower()
         for r in resources
-        if r.type == PEERING
-        and last_segment(str(nested(r.inputs, "remoteVirtualNetwork", "id") or "")).lower() in own
+        if r.type == VIRTUAL_NETWORK_PEERING
+        and last_segment(str(value_at(r.inputs, "remoteVirtualNetwork.id") or "")).lower() in own
     }
     return (linked - own) & to_runner & from_runner
 
@@ -65,7 +66,7 @@ def _private_cluster(ctx: StepContext, name: str) -> bool:
         if resource.type == MANAGED_CLUSTER and (
             str(resource.inputs.get("resourceName") or resource.name).lower() == name
         ):
-            return nested(resource.inputs, "apiServerAccessProfile", "enablePrivateCluster") is True
+            return value_at(resource.inputs, "apiServerAccessProfile.enablePrivateCluster") is True
     return False
 
 
@@ -85,7 +86,7 @@ def api_server_reachable(ctx: StepContext) -> Iterator[Refusal]:
     cluster = cluster_of(ctx)
     if cluster is None or not _private_cluster(ctx, cluster.name):
         return
-    present = ctx.existing(VNET, PEERING, LINK)
+    present = ctx.existing(VIRTUAL_NETWORK, VIRTUAL_NETWORK_PEERING, VIRTUAL_NETWORK_LINK)
     if not runner_vnets(present, API_SERVER_ZONE_SUFFIX):
         yield ctx.refuse(
             "private-api-server-unreachable",

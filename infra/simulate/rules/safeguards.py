@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.plan.kinds import DEPLOYMENT_SAFEGUARD
+from infra.plan.paths import value_at
+from infra.plan.workloads import POD_KINDS, pod_spec
 from infra.policy.safeguards import probe_safeguard
-from infra.simulate.references import WORKLOADS, pod_spec
-from infra.simulate.registry import Refusal, StepContext, nested, rule
-
-DEPLOYMENT_SAFEGUARD = "azure-native:containerservice:DeploymentSafeguard"
+from infra.simulate.registry import Refusal, StepContext, rule
 
 
 def _excluded_when_enforced(ctx: StepContext) -> frozenset[str] | None:
@@ -43,16 +43,16 @@ def probeless_pod(ctx: StepContext) -> Iterator[Refusal]:
     probe counts only with a tcpSocket, httpGet or exec handler (a gRPC probe does not).
     What the policy requires is read from the vendored definitions (infra/policy/safeguards.py).
     """
-    if ctx.resource.type not in WORKLOADS:
+    if ctx.resource.type not in POD_KINDS:
         return
     excluded = _excluded_when_enforced(ctx)
     if excluded is None:
         return
-    namespace = str(nested(ctx.resource.inputs, "metadata", "namespace") or "default")
+    namespace = str(value_at(ctx.resource.inputs, "metadata.namespace") or "default")
     if namespace in excluded:
         return
     probe = probe_safeguard()
-    pod = pod_spec(ctx.resource) or {}
+    pod = pod_spec(ctx.resource.type, ctx.resource.inputs) or {}
     kind = ctx.resource.type.rsplit(":", 1)[-1]
     for field_name in probe.container_fields:
         for container in pod.get(field_name) or ():

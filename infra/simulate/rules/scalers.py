@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from infra.plan.kinds import CONTAINER_APP_JOB, SCALED_OBJECT, TRIGGER_AUTHENTICATION
+from infra.plan.paths import value_at
 from infra.simulate.azure import (
     SERVICE_BUS_DATA_OWNER,
     STORAGE_QUEUE_DATA_CONTRIBUTOR,
@@ -14,11 +16,8 @@ from infra.simulate.azure import (
     parse_vault_url,
 )
 from infra.simulate.references import CONTAINER_APP
-from infra.simulate.registry import Refusal, StepContext, nested, rule
+from infra.simulate.registry import Refusal, StepContext, rule
 from infra.simulate.rules.keyvault import SECRET_READERS
-
-SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ def _triggers(ctx: StepContext) -> list[Trigger]:
     resource = ctx.resource
     found: list[Trigger] = []
     if resource.type == CONTAINER_APP:
-        for scale_rule in nested(resource.inputs, "template", "scale", "rules") or ():
+        for scale_rule in value_at(resource.inputs, "template.scale.rules") or ():
             custom = scale_rule.get("custom") if isinstance(scale_rule, dict) else None
             if isinstance(custom, dict):
                 identity = str(custom.get("identity") or "")
@@ -46,20 +45,18 @@ def _triggers(ctx: StepContext) -> list[Trigger]:
                     )
                 )
     elif resource.type == SCALED_OBJECT:
-        namespace = nested(resource.inputs, "metadata", "namespace")
-        for trigger in nested(resource.inputs, "spec", "triggers") or ():
+        namespace = value_at(resource.inputs, "metadata.namespace")
+        for trigger in value_at(resource.inputs, "spec.triggers") or ():
             if not isinstance(trigger, dict):
                 continue
-            auth = str(nested(trigger, "authenticationRef", "name") or "")
+            auth = str(value_at(trigger, "authenticationRef.name") or "")
             client = ""
             for candidate in ctx.plan.of_type(TRIGGER_AUTHENTICATION):
                 if (
-                    nested(candidate.inputs, "metadata", "name") == auth
-                    and nested(candidate.inputs, "metadata", "namespace") == namespace
+                    value_at(candidate.inputs, "metadata.name") == auth
+                    and value_at(candidate.inputs, "metadata.namespace") == namespace
                 ):
-                    client = str(
-                        nested(candidate.inputs, "spec", "podIdentity", "identityId") or ""
-                    )
+                    client = str(value_at(candidate.inputs, "spec.podIdentity.identityId") or "")
             found.append(
                 Trigger(
                     str(trigger.get("type", "")),
@@ -135,9 +132,6 @@ def storage_queue_reader(ctx: StepContext) -> Iterator[Refusal]:
             )
 
 
-CONTAINER_APP_JOB = "azure-native:app:Job"
-
-
 def _auth_refs(rules: Any) -> Iterator[tuple[str, str, str]]:
     """(rule name, trigger parameter, secretRef) of every scale rule's `auth` entry."""
     for scale_rule in rules or ():
@@ -171,14 +165,14 @@ def aca_scale_rule_secret_ref(ctx: StepContext) -> Iterator[Refusal]:
     provisions the revision (or the job), and refuses one it does not define."""
     resource = ctx.resource
     if resource.type == CONTAINER_APP:
-        rules = nested(resource.inputs, "template", "scale", "rules")
+        rules = value_at(resource.inputs, "template.scale.rules")
     elif resource.type == CONTAINER_APP_JOB:
-        rules = nested(resource.inputs, "configuration", "eventTriggerConfig", "scale", "rules")
+        rules = value_at(resource.inputs, "configuration.eventTriggerConfig.scale.rules")
     else:
         return
     defined = {
         str(s.get("name"))
-        for s in nested(resource.inputs, "configuration", "secrets") or ()
+        for s in value_at(resource.inputs, "configuration.secrets") or ()
         if isinstance(s, dict)
     }
     for name, parameter, secret_ref in _auth_refs(rules):
@@ -208,10 +202,10 @@ def scaler_keyvault_reader(ctx: StepContext) -> Iterator[Refusal]:
     resource = ctx.resource
     if resource.type != TRIGGER_AUTHENTICATION:
         return
-    vault = nested(resource.inputs, "spec", "azureKeyVault")
+    vault = value_at(resource.inputs, "spec.azureKeyVault")
     if not isinstance(vault, dict):
         return
-    client = str(nested(vault, "podIdentity", "identityId") or "")
+    client = str(value_at(vault, "podIdentity.identityId") or "")
     reader = ctx.principals.of_client_id(client)
     uri = str(vault.get("vaultUri") or "").rstrip("/")
     for secret in vault.get("secrets") or ():

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from infra.plan.kinds import STATEFUL_SET
 from infra.preview.replacement import ChangeKind, forces_replacement
 from infra.simulate.registry import Refusal, StepContext, rule
 from infra.upstream_facts import statefulset_update
-
-STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 
 
 def _spec(inputs: Any) -> dict[str, Any]:
