@@ -482,7 +482,9 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
     aliased = _aliased(recorded, after)
     renamed = {old: new for new, old in aliased.items()}
     # The old plan keyed as the engine pairs it: an aliased resource under its new URN.
-    before = {renamed.get(urn, urn): r for urn, r in recorded.items()}
+    before: dict[str, dict[str, Any]] = {
+        renamed.get(str(urn), str(urn)): r for urn, r in recorded.items()
+    }
     created = set(after) - set(before)
     # Iterate to a fixed point: each pass can only add unknowns, so replacements and updates
     # only grow; at most one pass per resource.
