@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from infra.constants import WORKLOAD_COMPONENTS
+from infra.preview.moves import TargetMove, target_moves
 from infra.preview.replacement import (
     ChangeKind,
     PathKey,
@@ -130,6 +131,8 @@ class PlanDiff:
     topology_changed: bool
     head_topology: dict[str, Any] = field(default_factory=dict)
     protect_changes: tuple[ProtectChange, ...] = ()
+    moves: tuple[TargetMove, ...] = ()
+    """Services that moved between targets (AKS ↔ Container Apps), with what that means."""
     aliased: tuple[tuple[str, str], ...] = ()
     """(old URN, new URN) of each resource matched through an alias: the same cloud resource
     under a new name or parent (its changes, if any, are among `changes`)."""
@@ -562,6 +565,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
         topology_before != topology_after,
         topology_after,
         tuple(protect_changes),
+        target_moves(base, head, changes),
         tuple(sorted((old, new) for new, old in aliased.items())),
     )
 
@@ -591,6 +595,18 @@ def to_json(result: PlanDiff) -> dict[str, Any]:
         "blocked": [c.urn for c in result.blocked],
         "topologyChanged": result.topology_changed,
         "aliased": [{"from": old, "to": new} for old, new in result.aliased],
+        "moves": [
+            {
+                "service": m.service,
+                "from": m.before,
+                "to": m.after,
+                "host": m.host,
+                "callers": [{"caller": c, "before": b, "after": a} for c, b, a in m.callers],
+                "records": list(m.records),
+                "needed": list(m.needs),
+            }
+            for m in result.moves
+        ],
         "protectChanges": [
             {"urn": c.urn, "type": c.type, "name": c.name, "before": c.before, "after": c.after}
             for c in result.protect_changes

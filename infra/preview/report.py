@@ -114,6 +114,15 @@ def _protect_lines(result: PlanDiff) -> list[str]:
     ]
 
 
+def _move_markdown(result: PlanDiff) -> list[str]:
+    """Each target move as a quoted note above the table (it explains the deletes below)."""
+    out: list[str] = []
+    for move in result.moves:
+        first, *rest = move.lines()
+        out += [f"> **{first}**", *(f"> {line.strip()}  " for line in rest), ""]
+    return out
+
+
 def _parents(urn: str) -> str:
     """The parent types of a URN, as its qualified type shows them (`A$B$type`)."""
     chain = urn.split("::")[2].split("$")[:-1]
@@ -135,6 +144,8 @@ def print_diff(result: PlanDiff, console: Console) -> None:
         console.print(line, markup=False)
     for line in _alias_lines(result):
         console.print(line, markup=False)
+    for move in result.moves:
+        console.print(Text("\n".join(move.lines()), style="bold"))
     if result.empty:
         console.print(f"{result.head_stack}: no changes")
         return
@@ -194,6 +205,7 @@ def markdown(result: PlanDiff) -> str:
         f"**{_summary(result)}**"
         + (f" — ⛔ {len(result.blocked)} blocked by protection" if result.blocked else ""),
         "",
+        *_move_markdown(result),
         "| | create | update | replace | delete |",
         "|---|---:|---:|---:|---:|",
         "| **total** | " + " | ".join(str(counts[op.value]) for op in Operation) + " |",
