@@ -452,7 +452,8 @@ def _steps(
         old, new = before[urn], after[urn]
         provider = str(new.get("provider", ""))
         old_provider = str(old.get("provider", ""))
-        old = {**old, "provider": renamed.get(old_provider, old_provider)}
+        if old_provider in renamed:  # an aliased provider is the same provider
+            old = {**old, "provider": renamed[old_provider]}
         props = property_changes(
             str(new["type"]),
             old,
