@@ -87,6 +87,8 @@ CONTAINER_APP_JOB_COMPONENT = "platform:services:ContainerAppJob"
 HELM_RELEASE_COMPONENT = "platform:services:HelmRelease"
 NAMESPACE_COMPONENT = "platform:services:ApplicationNamespace"
 INTERNAL_INGRESS_COMPONENT = "platform:services:InternalIngress"
+PUBLIC_GATEWAY_COMPONENT = "platform:services:PublicGateway"
+PUBLIC_GATEWAY_NAME = "public-gateway"
 WORKLOAD_COMPONENTS = frozenset(
     {
         AKS_SERVICE_COMPONENT,

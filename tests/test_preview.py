@@ -429,13 +429,19 @@ def test_plans_of_several_stacks_in_one_command_match_single_plans(tmp_path: Pat
     assert main(["plan", "dev", "prod", "--out", str(tmp_path / "one.json")]) == 2
 
 
-def test_offline_runs_drop_aliases_only_while_they_run() -> None:
+def test_offline_runs_drop_provider_version_aliases_only_while_they_run() -> None:
     import pulumi
 
-    from infra.preview.engine import _without_aliases
+    from infra.preview.engine import _only_program_aliases
 
-    with_alias = pulumi.ResourceOptions(aliases=[pulumi.Alias(name="old")])
-    with _without_aliases():
-        assert pulumi.ResourceOptions.merge(with_alias, None).aliases is None
-    assert pulumi.ResourceOptions.merge(with_alias, None).aliases is not None
+    version = pulumi.Alias(type_="azure-native:network:PrivateRecordSet")
+    own = pulumi.Alias(name="old")
+    with_alias = pulumi.ResourceOptions(aliases=[own])
+    with _only_program_aliases():
+        assert pulumi.ResourceOptions.merge(with_alias, None).aliases == [own]
+        only_version = pulumi.ResourceOptions(aliases=[version])
+        assert pulumi.ResourceOptions.merge(None, only_version).aliases is None
+        merged = pulumi.ResourceOptions.merge(with_alias, only_version)
+        assert merged.aliases == [own]
+    assert pulumi.ResourceOptions.merge(with_alias, only_version).aliases == [own, version]
     assert with_alias.merge(pulumi.ResourceOptions()).aliases is not None

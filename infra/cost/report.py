@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from infra.cost.delta import Change, CostDelta, Range
+from infra.plan.owners import PLATFORM
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -25,6 +26,25 @@ def span(value: Range | None, currency: str) -> str:
     if value is None:
         return "—"
     return f"{money(value[0], currency)} – {money(value[1], currency)}"
+
+
+SHARES_HEADING = "of which inside platform (AKS services' pods' share of the nodes, not added)"
+"""Heads the lines that are already inside the platform's node pool lines: every line above it
+adds up to the stack total, the lines under it do not add."""
+
+
+def _service_parts(cost: dict[str, Any]) -> tuple[dict[str, Range], dict[str, Range]]:
+    """Per service: (its counted lines, which add to the stack total; its AKS pods' share of the
+    nodes, which is inside platform), from the estimate's lines."""
+    added: dict[str, Range] = {}
+    shares: dict[str, Range] = {}
+    for line in cost["lines"]:
+        if line["service"] == PLATFORM:
+            continue
+        into = added if line.get("counted", True) else shares
+        low, high = into.get(line["service"], (0.0, 0.0))
+        into[line["service"]] = (low + line["floor"], high + line["ceiling"])
+    return dict(sorted(added.items())), dict(sorted(shares.items()))
 
 
 def _total(cost: dict[str, Any]) -> str:
@@ -60,9 +80,13 @@ def estimate_text(cost: dict[str, Any], stack: str) -> str:
             + ", ".join(x["item"].split(": ", 1)[-1] for x in addons)
             + ")"
         )
-    for name, value in cost["services"].items():
-        lines.append(f"  {name:<24} {span((value['floor'], value['ceiling']), currency)}")
-    lines.append("  (AKS services: their pods' share of the nodes, already inside platform)")
+    added, shares = _service_parts(cost)
+    for name, value in added.items():
+        lines.append(f"  {name:<24} {span(value, currency)}")
+    if shares:
+        lines.append(f"  {SHARES_HEADING}:")
+        for name, value in shares.items():
+            lines.append(f"    {name:<22} {span(value, currency)}")
     if cost["notPriced"]:
         lines.append(
             "  not priced: " + ", ".join(f"{n['type']} {n['name']}" for n in cost["notPriced"])
@@ -129,8 +153,9 @@ def _headline(delta: CostDelta) -> str:
         f"{money(low, c, signed=True)}/month at the floor, "
         f"{money(high, c, signed=True)} at the ceiling"
     )
+    # Only parts of the total: a service's share of the nodes is inside platform's figure.
     movers = sorted(
-        (s for s in delta.services if s.changed and s.name != "platform"),
+        (s for s in delta.services if s.changed and s.name != PLATFORM),
         key=lambda s: (-abs(s.delta[0]) - abs(s.delta[1]), s.name),
     )
     if movers:
@@ -178,14 +203,16 @@ def _delta_markdown(delta: CostDelta) -> str:
         f"### Monthly cost: `{delta.stack}` {_headline(delta)}",
         "",
         f"_{_as_of(delta)} ({delta.region}, {c} list prices); floor at minimum replicas and "
-        "nodes, ceiling at maximum. AKS services show their pods' share of the nodes, already "
-        "inside `platform`._",
+        "nodes, ceiling at maximum. The rows above the stack total add up to it._",
         "",
         "| | before | after | Δ floor | Δ ceiling |",
         "|---|---|---|---:|---:|",
-        f"| **stack** | {_change_cells(delta.total, c)} |",
     ]
     out += [f"| {s.name} | {_change_cells(s, c)} |" for s in delta.services]
+    out.append(f"| **stack** | {_change_cells(delta.total, c)} |")
+    if delta.shares:
+        out.append(f"| _{SHARES_HEADING}_ | | | | |")
+        out += [f"| ↳ {s.name} | {_change_cells(s, c)} |" for s in delta.shares]
     return "\n".join(out) + "\n\n"
 
 
@@ -204,11 +231,17 @@ def _delta_text(delta: CostDelta) -> str:
         after = delta.total.after
         return f"Monthly cost: {delta.stack} unchanged ({span(after, c)}; {_as_of(delta)})"
     out = [f"Monthly cost: {delta.stack} {_headline(delta).replace('`', '')} ({_as_of(delta)})"]
-    rows = [delta.total, *delta.services]
-    for change in rows:
+
+    def row(change: Change, indent: str = "  ", width: int = 24) -> str:
         low, high = change.delta
-        out.append(
-            f"  {change.name:<24} {span(change.before, c)} → {span(change.after, c)}  "
+        return (
+            f"{indent}{change.name:<{width}} {span(change.before, c)} → {span(change.after, c)}  "
             f"({money(low, c, signed=True)} floor, {money(high, c, signed=True)} ceiling)"
         )
+
+    out += [row(change) for change in delta.services]
+    out.append(row(delta.total))
+    if delta.shares:
+        out.append(f"  {SHARES_HEADING}:")
+        out += [row(change, "    ", 22) for change in delta.shares]
     return "\n".join(out)

@@ -14,6 +14,9 @@ step_generator.go`) and the providers (see `replacement`):
 - Secrets are compared by the digest recorded for stack-file secrets (never by value) and shown
   as `[secret]`.
 - A protected resource that would be deleted, or replaced while still protected, is blocked.
+- A resource is matched to an old URN through the program's aliases (the snapshot's
+  `aliases`), as the engine matches them: an aliased resource is the old one under a new URN, a
+  same or an update, never a delete and a create.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from infra.plan.kinds import is_azure
 from infra.plan.owners import service_of_recorded
 from infra.plan.paths import value_at
+from infra.preview.moves import TargetMove, target_moves
 from infra.preview.replacement import (
     ChangeKind,
     PathKey,
@@ -129,6 +133,11 @@ class PlanDiff:
     topology_changed: bool
     head_topology: dict[str, Any] = field(default_factory=dict)
     protect_changes: tuple[ProtectChange, ...] = ()
+    moves: tuple[TargetMove, ...] = ()
+    """Services that moved between targets (AKS ↔ Container Apps), with what that means."""
+    aliased: tuple[tuple[str, str], ...] = ()
+    """(old URN, new URN) of each resource matched through an alias: the same cloud resource
+    under a new name or parent (its changes, if any, are among `changes`)."""
 
     @property
     def empty(self) -> bool:
@@ -392,18 +401,41 @@ def _volatile(resource: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _aliased(
+    before: Mapping[str, dict[str, Any]], after: Mapping[str, dict[str, Any]]
+) -> dict[str, str]:
+    """New URN -> old URN for each resource of `after` found in `before` through one of its
+    aliases (the engine's `step_generator.go` looks a new URN's aliases up in the old state when
+    the URN itself is not there; an old URN the new program still registers is not an alias's)."""
+    found: dict[str, str] = {}
+    claimed: set[str] = set()
+    for urn in sorted(set(after) - set(before)):
+        for alias in after[urn].get("aliases", ()):
+            if alias in before and alias not in after and alias not in claimed:
+                found[urn] = alias
+                claimed.add(alias)
+                break
+    return found
+
+
 def _steps(
     before: Mapping[str, dict[str, Any]],
     after: Mapping[str, dict[str, Any]],
     unknown_outputs: set[str],
     updated: set[str],
+    renamed: Mapping[str, str] | None = None,
 ) -> dict[str, tuple[Operation, tuple[PropertyChange, ...]]]:
-    """One pass of the step generator over the resources in both plans."""
+    """One pass of the step generator over the resources in both plans (`before` keyed by the
+    new URN of an aliased resource; `renamed` maps an old URN to its new one)."""
+    renamed = renamed or {}
     volatile = {urn: _volatile(after[urn]) for urn in updated}
     steps: dict[str, tuple[Operation, tuple[PropertyChange, ...]]] = {}
     for urn in sorted(set(before) & set(after)):
         old, new = before[urn], after[urn]
         provider = str(new.get("provider", ""))
+        old_provider = str(old.get("provider", ""))
+        if old_provider in renamed:  # an aliased provider is the same provider
+            old = {**old, "provider": renamed[old_provider]}
         props = property_changes(
             str(new["type"]),
             old,
@@ -431,20 +463,26 @@ def _steps(
 
 
 def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
-    before = {r["urn"]: r for r in base.get("resources", [])}
+    recorded = {r["urn"]: r for r in base.get("resources", [])}
     after = {r["urn"]: r for r in head.get("resources", [])}
+    aliased = _aliased(recorded, after)
+    renamed = {old: new for new, old in aliased.items()}
+    # The old plan keyed as the engine pairs it: an aliased resource under its new URN.
+    before: dict[str, dict[str, Any]] = {
+        renamed.get(str(urn), str(urn)): r for urn, r in recorded.items()
+    }
     created = set(after) - set(before)
     # Iterate to a fixed point: each pass can only add unknowns, so replacements and updates
     # only grow; at most one pass per resource.
     unknown_outputs, updated = set(created), set[str]()
-    steps = _steps(before, after, unknown_outputs, updated)
+    steps = _steps(before, after, unknown_outputs, updated, renamed)
     for _ in range(len(after) + 1):
         replaced = {u for u, (op, _) in steps.items() if op is Operation.REPLACE}
         now_updated = {u for u, (op, _) in steps.items() if op is Operation.UPDATE}
         if created | replaced == unknown_outputs and now_updated == updated:
             break
         unknown_outputs, updated = created | replaced, now_updated
-        steps = _steps(before, after, unknown_outputs, updated)
+        steps = _steps(before, after, unknown_outputs, updated, renamed)
     changes: list[ResourceChange] = []
     protect_changes: list[ProtectChange] = []
     for urn in sorted(set(before) | set(after)):
@@ -477,7 +515,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
                     old["type"],
                     old["name"],
                     Operation.DELETE,
-                    service_of_recorded(before[urn], before),
+                    service_of_recorded(before[urn], recorded),
                     old.get("parent", ""),
                     protected,
                     blocked=protected,
@@ -510,6 +548,8 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
         topology_before != topology_after,
         topology_after,
         tuple(protect_changes),
+        target_moves(base, head, changes),
+        tuple(sorted((old, new) for new, old in aliased.items())),
     )
 
 
@@ -537,6 +577,19 @@ def to_json(result: PlanDiff) -> dict[str, Any]:
         "byService": result.by_service(),
         "blocked": [c.urn for c in result.blocked],
         "topologyChanged": result.topology_changed,
+        "aliased": [{"from": old, "to": new} for old, new in result.aliased],
+        "moves": [
+            {
+                "service": m.service,
+                "from": m.before,
+                "to": m.after,
+                "host": m.host,
+                "callers": [{"caller": c, "before": b, "after": a} for c, b, a in m.callers],
+                "records": list(m.records),
+                "needed": list(m.needs),
+            }
+            for m in result.moves
+        ],
         "protectChanges": [
             {"urn": c.urn, "type": c.type, "name": c.name, "before": c.before, "after": c.after}
             for c in result.protect_changes

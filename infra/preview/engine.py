@@ -35,6 +35,7 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from infra.constants import AKS_SERVICE_COMPONENT
 from infra.preview.mocks import PlatformMocks
 from infra.preview.stackfile import StackConfig
 
@@ -71,6 +72,12 @@ class Registration:
     """Output strings the provider computes (not echoes of inputs), by output path: what a
     dependent reads when it reads more than this resource's inputs back (ids, principal ids,
     hostnames). A real preview cannot know them while this resource is created or replaced."""
+    aliases: tuple[str, ...] = ()
+    """The old URNs the program's own aliases stand for (`pulumi.Alias(parent=..., name=...,
+    type_=...)`, and those inherited from an aliased parent), resolved as the engine resolves an
+    alias spec (see `RecordingMonitor.alias_urns`): a diff matches an old URN to this resource
+    through them, as the engine does. The providers' version aliases are not kept (see
+    `_only_program_aliases`)."""
 
     def options(self) -> dict[str, Any]:
         """Only the options that are set, so snapshots stay small and diffs stay readable."""
@@ -218,6 +225,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self._stack_urn = ""
+        self._aliases: dict[str, tuple[str, ...]] = {}
         # Registrations arrive on executor threads: each keeps what the mocks answered it.
         self._local = threading.local()
         new_resource = mocks.new_resource
@@ -237,7 +246,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         if request.type == "pulumi:pulumi:Stack":
-            return super().RegisterResource(request)
+            response = super().RegisterResource(request)
+            self._stack_urn = response.urn
+            return response
         inputs, wire, decoded = decode_inputs(request.object)
         # The mocks receive what they always did: plain values, secrets wrapped, no Outputs.
         request.object.Clear()
@@ -247,6 +258,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         mock_inputs, (resource_id, state) = self._local.answer
         computed = [((), str(resource_id))] if resource_id else []
         _computed_strings(state, mock_inputs, (), computed)
+        aliases = self.alias_urns(request)
+        if aliases:
+            self._aliases[response.urn] = aliases
         self.registrations.append(
             Registration(
                 urn=response.urn,
@@ -265,9 +279,44 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 reads=tuple(decoded.reads),
                 secrets=tuple(decoded.secrets),
                 computed=tuple(computed),
+                aliases=aliases,
             )
         )
         return response
+
+    def alias_urns(self, request: Any) -> tuple[str, ...]:
+        """The old URNs a registration's aliases stand for, in this monitor's URN scheme (the
+        one every recorded URN uses, `MockMonitor.make_urn`).
+
+        The SDK sends each alias as a spec when the monitor supports them (pulumi
+        sdk/python/lib/pulumi/runtime/resource.py `create_alias_spec`): an empty name or type
+        is the resource's own, an empty parent URN its current parent, `noParent` the root
+        stack. Aliases of the parent are inherited as the SDK's `all_aliases` /
+        `inherited_child_alias` derive them (pulumi/resource.py): the child under each old
+        parent URN, its name's parent-name prefix renamed, and each own alias under it too."""
+        own: list[str] = []
+        for alias in request.aliases:
+            if alias.WhichOneof("alias") == "urn":
+                own.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = self._stack_urn if spec.noParent else spec.parentUrn or request.parent
+            own.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        parent_name = request.parent.rsplit("::", 1)[-1]
+        inherited: list[str] = []
+        for parent_alias in self._aliases.get(request.parent, ()):
+            old_parent_name = parent_alias.rsplit("::", 1)[-1]
+            for name, token in ((request.name, request.type), *map(_name_and_type, own)):
+                renamed = name.removeprefix(parent_name)
+                old_name = old_parent_name + renamed if renamed != name else name
+                inherited.append(self.make_urn(parent_alias, token, old_name))
+        return tuple(dict.fromkeys(u for u in (*own, *inherited) if u))
+
+
+def _name_and_type(urn: str) -> tuple[str, str]:
+    """A URN's name and own type (the last of its qualified type)."""
+    parts = urn.split("::")
+    return parts[-1], parts[2].split("$")[-1]
 
 
 def _plain_output(value: Any) -> Any:
@@ -348,18 +397,43 @@ def duplicate_urns(registrations: list[Registration]) -> DuplicateUrn | None:
     )
 
 
+def program_alias(alias: Any) -> bool:
+    """Whether an alias is the program's own rather than a provider's version alias.
+
+    pulumi-azure-native and pulumi-kubernetes attach, to every resource, one
+    `pulumi.Alias(type_=...)` per former API version or module of its kind (the `alias_opts` of
+    each generated resource class): type-only aliases to a provider token. Both plans a diff
+    compares use one SDK, so none of them can ever match. Everything else is the program's: an
+    alias that gives a name, a parent, a stack or a project, a URN, or a type of the program's
+    own components (a component type renamed)."""
+    if not isinstance(alias, pulumi.Alias):
+        return True
+    moved = (alias.name, alias.parent, alias.stack, alias.project)
+    if any(part is not ... for part in moved):
+        return True
+    token = alias.type_
+    return not isinstance(token, str) or token.startswith(_PROGRAM_PACKAGE)
+
+
+_PROGRAM_PACKAGE = AKS_SERVICE_COMPONENT.split(":", 1)[0] + ":"
+"""The package of the program's own component types (`platform:`)."""
+
+
 @contextlib.contextmanager
-def _without_aliases() -> Iterator[None]:
-    """Offline there is no state for aliases to match, so they are dropped while the program
-    runs: pulumi-azure-native attaches dozens of type aliases to every resource and the SDK turns
-    each into a URN Output (a third of an offline run). Real runs are untouched."""
+def _only_program_aliases() -> Iterator[None]:
+    """Offline there is no state for the providers' version aliases to match, so they are dropped
+    while the program runs (`program_alias`): pulumi-azure-native attaches dozens of type aliases
+    to every resource and the SDK turns each into a URN Output (a third of an offline run). The
+    program's own aliases are few and kept: the monitor records the old URNs they stand for.
+    Real runs are untouched."""
     # `merge` is a plain function on the class (called as ResourceOptions.merge(a, b) and as
     # a.merge(b)); the replacement keeps both forms, and the original is restored as it was.
     original = vars(pulumi.ResourceOptions)["merge"]
 
     def merge(opts1: Any = None, opts2: Any = None) -> pulumi.ResourceOptions:
         merged = original(opts1, opts2)
-        merged.aliases = None
+        if merged.aliases:
+            merged.aliases = [a for a in merged.aliases if program_alias(a)] or None
         return merged
 
     pulumi.ResourceOptions.merge = merge  # type: ignore[method-assign]
@@ -429,7 +503,7 @@ def run_offline(
 
     try:
         with (
-            _without_aliases(),
+            _only_program_aliases(),
             _output_values_for_registrations(),
             _young_generation_of(100_000),
         ):

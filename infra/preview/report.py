@@ -114,9 +114,38 @@ def _protect_lines(result: PlanDiff) -> list[str]:
     ]
 
 
+def _move_markdown(result: PlanDiff) -> list[str]:
+    """Each target move as a quoted note above the table (it explains the deletes below)."""
+    out: list[str] = []
+    for move in result.moves:
+        first, *rest = move.lines()
+        out += [f"> **{first}**", *(f"> {line.strip()}  " for line in rest), ""]
+    return out
+
+
+def _parents(urn: str) -> str:
+    """The parent types of a URN, as its qualified type shows them (`A$B$type`)."""
+    chain = urn.split("::")[2].split("$")[:-1]
+    return "$".join(t.rsplit(":", 1)[-1] for t in chain) or "stack"
+
+
+def _alias_lines(result: PlanDiff) -> list[str]:
+    """Resources matched through an alias: the engine keeps them (a same or an update), so they
+    read as kept, never as deleted and created."""
+    return [
+        f"   {new.rsplit('::', 2)[-2].split('$')[-1]} {new.rsplit('::', 1)[-1]}  "
+        f"[alias: kept, {_parents(old)} => {_parents(new)}]"
+        for old, new in result.aliased
+    ]
+
+
 def print_diff(result: PlanDiff, console: Console) -> None:
     for line in _protect_lines(result):
         console.print(line, markup=False)
+    for line in _alias_lines(result):
+        console.print(line, markup=False)
+    for move in result.moves:
+        console.print(Text("\n".join(move.lines()), style="bold"))
     if result.empty:
         console.print(f"{result.head_stack}: no changes")
         return
@@ -162,11 +191,12 @@ def _group(changes: Iterable[ResourceChange]) -> list[tuple[str, list[ResourceCh
 def markdown(result: PlanDiff) -> str:
     """A pull-request comment; empty when nothing changed (so no comment is posted)."""
     protect = _protect_lines(result)
-    if result.empty and not protect:
+    kept = _alias_lines(result)
+    if result.empty and not protect and not kept:
         return ""
     if result.empty:
         return "\n".join(
-            [f"### Offline plan: `{result.head_stack}`", "", "```", *protect, "```", ""]
+            [f"### Offline plan: `{result.head_stack}`", "", "```", *protect, *kept, "```", ""]
         )
     counts = result.counts()
     lines = [
@@ -175,6 +205,7 @@ def markdown(result: PlanDiff) -> str:
         f"**{_summary(result)}**"
         + (f" — ⛔ {len(result.blocked)} blocked by protection" if result.blocked else ""),
         "",
+        *_move_markdown(result),
         "| | create | update | replace | delete |",
         "|---|---:|---:|---:|---:|",
         "| **total** | " + " | ".join(str(counts[op.value]) for op in Operation) + " |",
@@ -197,6 +228,8 @@ def markdown(result: PlanDiff) -> str:
         lines += ["```", "</details>", ""]
     if protect:
         lines += ["Protection changes (no step):", "", "```", *protect, "```", ""]
+    if kept:
+        lines += ["Kept through an alias (no delete, no create):", "", "```", *kept, "```", ""]
     traffic = traffic_lines(result.head_topology)
     if traffic:
         lines += ["**Traffic splits (canary releases)**", "", *(f"- {t}" for t in traffic), ""]

@@ -17,7 +17,8 @@ from infra.program_result import program_result
 SNAPSHOT_VERSION = 2
 """2: secrets masked per value; `reads` (which input paths read which resources' outputs) and
 `secrets` (a digest of each masked value, never decrypted offline) and `computed` (the output
-strings the provider computes, the id first) per resource, when present."""
+strings the provider computes, the id first) and `aliases` (the old URNs the program's own
+aliases stand for) per resource, when present."""
 
 
 def _resource(r: Registration) -> dict[str, Any]:
@@ -35,6 +36,8 @@ def _resource(r: Registration) -> dict[str, Any]:
         entry["reads"] = [{"path": list(path), "from": list(urns)} for path, urns in r.reads]
     if r.secrets:
         entry["secrets"] = [{"path": list(path), "digest": digest} for path, digest in r.secrets]
+    if r.aliases:
+        entry["aliases"] = list(r.aliases)
     if r.computed:
         entry["computed"] = [{"path": list(path), "value": value} for path, value in r.computed]
     return entry

@@ -13,7 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pulumi
+
 from infra.config import NAMESPACE, DnsConfig
+from infra.constants import (
+    CONTAINER_APP_SERVICE_COMPONENT,
+    PUBLIC_GATEWAY_COMPONENT,
+    PUBLIC_GATEWAY_NAME,
+)
 from infra.problems import Problem
 from infra.services.catalog import Catalog, PlannedService
 from infra.services.render.gateway import public_on_aks
@@ -151,3 +158,33 @@ def internal_host_problems(catalog: Catalog, private_zone: str) -> list[Problem]
         and (host := service.spec.ingress.host) is not None
         and not host.endswith(f".{private_zone}")
     ]
+
+
+def gateway_host_record(service: str) -> str:
+    """The name of the CNAME a public AKS host gets to its Frontend (`PublicGateway`'s child)."""
+    return f"{service}-gateway-host"
+
+
+def domain_address_record(service: str) -> str:
+    """The name of the CNAME (A at an apex) a Container Apps host gets (the service's child)."""
+    return f"{service}-domain-address"
+
+
+def gateway_host_alias(service: str) -> pulumi.Alias:
+    """For a Container Apps host's CNAME: the same Azure record set, held by the public gateway
+    while the service ran on AKS. Moving a service between targets keeps its host's record (an
+    update of its value), instead of creating it under one owner and deleting it under the
+    other, which would leave the host resolving nowhere."""
+    return pulumi.Alias(
+        name=gateway_host_record(service),
+        parent=pulumi.create_urn(PUBLIC_GATEWAY_NAME, PUBLIC_GATEWAY_COMPONENT),
+    )
+
+
+def container_app_host_alias(service: str) -> pulumi.Alias:
+    """For a public AKS host's CNAME: the same record set, held by the service's Container Apps
+    component while it ran there (see `gateway_host_alias`)."""
+    return pulumi.Alias(
+        name=domain_address_record(service),
+        parent=pulumi.create_urn(service, CONTAINER_APP_SERVICE_COMPONENT),
+    )

@@ -38,6 +38,9 @@ class PlannedResource:
     provider: str
     inputs: Mapping[str, Any]
     options: Mapping[str, Any]
+    aliases: tuple[str, ...] = ()
+    """Old URNs the engine matches this resource by when its own is not in the state (the
+    program's aliases, as the snapshot records them)."""
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -71,6 +74,7 @@ class PlannedResource:
             provider=str(document.get("provider", "")),
             inputs=document.get("inputs") or {},
             options=document.get("options") or {},
+            aliases=tuple(str(a) for a in document.get("aliases", ())),
         )
 
 

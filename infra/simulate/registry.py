@@ -57,7 +57,10 @@ class StepContext:
         """Seconds guaranteed since `urn` was created (inf if it existed before the run, even
         if this run updates it); None if it does not exist or this step does not wait for it."""
         if urn not in self.creates:
-            return math.inf if urn in self.world.resources else None
+            resource = self.plan.resources.get(urn)
+            aliases = resource.aliases if resource is not None else ()
+            held = urn in self.world.resources or any(a in self.world.resources for a in aliases)
+            return math.inf if held else None
         return self.timeline.elapsed(urn, self.resource.urn)
 
     def existing(self, *tokens: str) -> list[PlannedResource]:

@@ -77,9 +77,18 @@ def without(inputs: Any, paths: tuple[str, ...]) -> Any:
     return stripped
 
 
+def previous_of(resource: PlannedResource, world: World) -> PlannedResource | None:
+    """The resource as the world holds it: under its URN, else under one of its aliases (the
+    engine's step generator looks the aliases up when the URN is not in the state)."""
+    found = world.resources.get(resource.urn)
+    if found is not None:
+        return found
+    return next((world.resources[a] for a in resource.aliases if a in world.resources), None)
+
+
 def action_of(resource: PlannedResource, world: World) -> str | None:
     """`create`, `update`, or None when the resource exists with the same inputs (no step)."""
-    previous = world.resources.get(resource.urn)
+    previous = previous_of(resource, world)
     if previous is None:
         return "create"
     ignored = resource.ignore_changes
@@ -124,7 +133,7 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
         context = StepContext(
             resource=resource,
             action=action,
-            previous=world.resources.get(urn),
+            previous=previous_of(resource, world),
             plan=plan,
             world=world,
             steps=steps,
@@ -145,7 +154,7 @@ def applied(plan: Plan, world: World) -> World:
     after = world.copy()
     resources: dict[str, PlannedResource] = {}
     for resource in plan:
-        previous = world.resources.get(resource.urn)
+        previous = previous_of(resource, world)
         inputs = dict(resource.inputs)
         for key in resource.ignore_changes:
             # Top-level keys only: the engine keeps the old value of an ignored property.

@@ -12,7 +12,11 @@ from infra.constants import CONTAINER_APP_SERVICE_COMPONENT
 from infra.foundation.common import Placement
 from infra.services.catalog import Catalog, PlannedService
 from infra.services.components.identity import create_identity, grants_in_force
-from infra.services.custom_domains import CustomDomain
+from infra.services.custom_domains import (
+    CustomDomain,
+    domain_address_record,
+    gateway_host_alias,
+)
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.render.revisions import running_revision
@@ -151,7 +155,7 @@ def _domain_records(
     )
     address = (
         dns.RecordSet(
-            f"{app_name}-domain-address",
+            domain_address_record(app_name),
             zone_name=records.zone,
             resource_group_name=records.resource_group,
             relative_record_set_name="@",
@@ -162,7 +166,7 @@ def _domain_records(
         )
         if records.apex
         else dns.RecordSet(
-            f"{app_name}-domain-address",
+            domain_address_record(app_name),
             zone_name=records.zone,
             resource_group_name=records.resource_group,
             relative_record_set_name=records.relative_name,
@@ -171,7 +175,8 @@ def _domain_records(
             cname_record=dns.CnameRecordArgs(
                 cname=pulumi.Output.concat(app_name, ".", args.environment_domain)
             ),
-            opts=pulumi.ResourceOptions(parent=parent),
+            # Moving the service from AKS: the public gateway's CNAME of this host is this one.
+            opts=pulumi.ResourceOptions(parent=parent, aliases=[gateway_host_alias(app_name)]),
         )
     )
     return [verification, address]

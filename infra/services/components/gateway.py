@@ -23,12 +23,17 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import dns, servicenetworking
 
+from infra.constants import PUBLIC_GATEWAY_COMPONENT, PUBLIC_GATEWAY_NAME
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
 from infra.services.catalog import PlannedService
 from infra.services.chart_hooks import UnhandledChartHook, chart_name, dropped
 from infra.services.components.kubernetes_objects import create_objects
-from infra.services.custom_domains import ManagedRecords
+from infra.services.custom_domains import (
+    ManagedRecords,
+    container_app_host_alias,
+    gateway_host_record,
+)
 from infra.services.render.common import GatewayFacts, PlatformExtensions
 from infra.services.render.gateway import (
     alb_namespace_object,
@@ -91,7 +96,7 @@ class PublicGateway(pulumi.ComponentResource):
     ) -> None:
         """`host_records`: service → the CNAME its host gets in the platform's DNS zone
         (`custom_domains.gateway_host_records`; `aks.ingress: gateway` only)."""
-        super().__init__("platform:services:PublicGateway", "public-gateway", None, opts)
+        super().__init__(PUBLIC_GATEWAY_COMPONENT, PUBLIC_GATEWAY_NAME, None, opts)
         self.frontends = {}
         values = {
             "albController": {
@@ -159,12 +164,15 @@ def _host_cname(
     """The host's name in the zone, an alias of the Frontend's FQDN (AGC serves the host named
     in the request; it verifies no DNS record, so the route works before or after this)."""
     return dns.RecordSet(
-        f"{service}-gateway-host",
+        gateway_host_record(service),
         zone_name=records.zone,
         resource_group_name=records.resource_group,
         relative_record_set_name=records.relative_name,
         record_type="CNAME",
         ttl=300,
         cname_record=dns.CnameRecordArgs(cname=target),
-        opts=pulumi.ResourceOptions(parent=parent),
+        # Moving the service from Container Apps: the CNAME its component held is this one
+        # (one Azure record set; without the alias Pulumi would create it here, then delete it
+        # there, and the host would resolve nowhere).
+        opts=pulumi.ResourceOptions(parent=parent, aliases=[container_app_host_alias(service)]),
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infra.plan.kinds import DNS_RECORD_SET, NETWORK_RECORD_SET
+from infra.plan.kinds import DNS_RECORD_SET, NETWORK_RECORD_SET, PRIVATE_RECORD_SET
 from infra.plan.paths import value_at
+from infra.simulate.plan import PlannedResource
 from infra.simulate.references import CONTAINER_APP
 from infra.simulate.registry import Refusal, StepContext, rule
 
 # Public DNS record sets are `dns:RecordSet` in pulumi-azure-native 3.x (installed here); the
 # issue-11 contract says `network:RecordSet` (the 2.x name): both are recognised.
 RECORD_SETS = (DNS_RECORD_SET, NETWORK_RECORD_SET)
+PRIVATE_RECORD_SETS = (PRIVATE_RECORD_SET,)
 
 
 def _fqdn(relative: str, zone: str) -> str:
@@ -92,4 +94,50 @@ def record_set_not_taken(ctx: StepContext) -> Iterator[Refusal]:
             "exists outside the stack.",
             f"delete the hand-made record (or `pulumi import` it as this record set) before the "
             f"deploy that writes {name}.",
+        )
+
+
+def _record_set(resource: PlannedResource) -> tuple[str, str, str, str]:
+    """What Azure names a record set by: resource group, zone, name, type."""
+    inputs = resource.inputs
+    zone = str(inputs.get("zoneName") or inputs.get("privateZoneName") or "")
+    return (
+        str(inputs.get("resourceGroupName", "")).lower(),
+        zone.lower(),
+        _fqdn(str(inputs.get("relativeRecordSetName", "")), zone),
+        str(inputs.get("recordType", "")).upper(),
+    )
+
+
+@rule(
+    "dns-record-set-held",
+    refuses="creating a DNS record set that another resource of the stack holds and this "
+    "deploy deletes (a record moved to a new owner without an alias)",
+    source="pulumi-azure-native refuses to create a resource that already exists (import it "
+    "instead); pulumi/pulumi pkg/resource/deploy/deployment_executor.go `performDeletes`: the "
+    "resources the program no longer registers are deleted after every other step, so the old "
+    "owner's delete removes the record; step_generator.go matches a new URN to the old "
+    "state through the resource's aliases",
+)
+def record_set_not_held(ctx: StepContext) -> Iterator[Refusal]:
+    """A record set is one Azure resource whichever component registers it: moving it (a
+    service moved between targets, an ingress switched) needs an alias to the old URN, so the
+    engine updates it in place."""
+    tokens = (*RECORD_SETS, *PRIVATE_RECORD_SETS)
+    if ctx.resource.type not in tokens or ctx.action != "create":
+        return
+    wanted = _record_set(ctx.resource)
+    for held in ctx.world.resources.values():
+        if held.type not in tokens or held.urn == ctx.resource.urn:
+            continue
+        if _record_set(held) != wanted or held.urn in ctx.plan.resources:
+            continue
+        _, _, name, kind = wanted
+        yield ctx.refuse(
+            "dns-record-set-held",
+            f"{kind} {name} would be created, but {held.urn} holds it and this deploy deletes "
+            "that resource after creating this one: the create fails (it exists), and the "
+            "delete would remove the record.",
+            f"give this record set pulumi.Alias(name={held.name!r}, parent=<the old parent's "
+            "URN>) so the engine updates the record in place.",
         )
