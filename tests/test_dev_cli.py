@@ -112,7 +112,9 @@ def test_the_exit_code_table_of_docs_is_the_code(tmp_path: Path) -> None:
     # no second table of codes: the README and the other pages point to the one
     for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
         if page.name != "cli.md":
-            assert not re.search(r"`0` no changes, `1` changes|^\| 0 \| OK \|", page.read_text(), re.M)
+            assert not re.search(
+                r"`0` no changes, `1` changes|^\| 0 \| OK \|", page.read_text(), re.M
+            )
 
 
 def test_the_preview_recipe_and_the_workflow_use_against_not_stash() -> None:
