@@ -38,7 +38,13 @@ TASKS = (
 
 def _clone_without_venv(tmp_path: Path) -> Path:
     """dev.py and the stdlib-only modules it reads, in a folder with no .venv."""
-    for name in ("dev.py", "infra/__init__.py", "infra/exit_codes.py", "infra/preview"):
+    for name in (
+        "dev.py",
+        "infra/__init__.py",
+        "infra/exit_codes.py",
+        "infra/preview",
+        "infra/stack_scaffold.py",
+    ):
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
@@ -128,7 +134,8 @@ def test_the_preview_recipe_and_the_workflow_use_against_not_stash() -> None:
     assert "git stash" not in readme + workflows + fenced
     offline = yaml.safe_load((ROOT / ".github" / "workflows" / "offline-preview.yml").read_text())
     runs = "\n".join(step.get("run", "") for step in offline["jobs"]["plan"]["steps"])
-    assert 'python3 dev.py preview dev prod --against "$BASE_SHA"' in runs
+    assert 'read -ra stacks <<< "$(python3 -m infra.stack_scaffold list)"' in runs
+    assert 'python3 dev.py preview "${stacks[@]}" --against "$BASE_SHA"' in runs
     assert "--against main" in readme
 
 
