@@ -69,6 +69,9 @@ class ScaffoldRefused(Exception):
         super().__init__("\n".join(problems))
         self.problems = tuple(problems)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (ScaffoldRefused, (self.problems,))
+
 
 @dataclass(frozen=True)
 class Scaffold:

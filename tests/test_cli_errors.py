@@ -36,6 +36,7 @@ from infra.program import build
 from infra.services.components.gateway import UnhandledChartHooks
 from infra.services.render.common import HookFailed, Manifest, PlatformExtensions
 from infra.services.render.envoy_gateway import UnhandledChartHook
+from infra.stack_scaffold import ScaffoldRefused
 
 PROBLEM = Problem("ports[0].number", "80", "is privileged", "use 8080", "api (apps/shop.py)")
 
@@ -61,6 +62,7 @@ def _samples() -> dict[type[BaseException], BaseException]:
         DuplicateUrn: DuplicateUrn("Duplicate resource URN 'urn:pulumi:dev::p::t::x'"),
         UnhandledChartHook: UnhandledChartHook("gateway-helm v1.9.0: hook Job x"),
         UnhandledChartHooks: UnhandledChartHooks("alb-controller 1.13.0: hook Job y"),
+        ScaffoldRefused: ScaffoldRefused(["--from nope: no Pulumi.nope.yaml", "names: …"]),
     }
 
 
