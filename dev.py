@@ -23,6 +23,8 @@ from pathlib import Path
 
 from infra.exit_codes import MEANING, Exit
 from infra.preview.arguments import add_commands
+from infra.stack_scaffold import add_arguments as add_stack_new_arguments
+from infra.stack_scaffold import add_list_arguments as add_stack_list_arguments
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -192,6 +194,16 @@ def parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="a JSON summary (plan)")
     preview.add_argument("--debug", action="store_true", help="tracebacks on errors")
     add_commands(tasks)
+    stack = tasks.add_parser(
+        "stack", help="stack new NAME --from SOURCE: add a stack (infra.stack_scaffold)"
+    )
+    stack_commands = stack.add_subparsers(dest="stack_command", metavar="COMMAND", required=True)
+    add_stack_new_arguments(
+        stack_commands.add_parser("new", help="a new Pulumi.NAME.yaml from an existing stack")
+    )
+    add_stack_list_arguments(
+        stack_commands.add_parser("list", help="the stacks CI previews (all but local)")
+    )
     tasks.add_parser("lint", help="ruff check, ruff format --check and pyright, as CI runs them")
     tasks.add_parser("setup", help="only create/update .venv (for Pulumi CLI runs)")
     for name, text in (
@@ -236,6 +248,8 @@ def main(argv: list[str]) -> int:
     if task in PASS_THROUGH:
         rest = argv[argv.index(task) + 1 :]
         return run(*PASS_THROUGH[task], *(rest[1:] if rest[:1] == ["--"] else rest))
+    if task == "stack":
+        return run("-m", "infra.stack_scaffold", *argv[argv.index(task) + 1 :])
     if task == "lint":
         return _lint()
     return Exit.ERROR

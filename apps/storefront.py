@@ -106,8 +106,8 @@ catalog = ServiceSpec(
 )
 
 # Third-party: a Valkey (Redis-compatible) cache for baskets, from the official pinned chart.
-# Only basket-api may connect (NetworkPolicy); the README says why the reference runs it
-# without a password.
+# Only basket-api may connect (NetworkPolicy); docs/charts-and-hooks.md says why the reference
+# runs it without a password.
 basket_cache = valkey("basket-valkey")
 
 basket = ServiceSpec(

@@ -302,7 +302,7 @@ class AksConfig(_Model):
 @dataclass(frozen=True)
 class ClusterHardening:
     """The cluster's hardening switches, each resolved for the stack (None in config: by
-    environment). See the README's "Hardening" for what each protects against and costs."""
+    environment). See docs/security.md, "Hardening", for what each protects against and costs."""
 
     encryption_at_host: bool = False
     defender: bool = False
@@ -539,7 +539,7 @@ class PlatformConfig(_Model):
     deploy_services: bool = Field(
         default=True,
         description="false for the first deploy's first step: the foundation alone, before "
-        "images are pushed and secrets seeded (README, First deploy)",
+        "images are pushed and secrets seeded (docs/deploying.md, First deploy)",
     )
     cost: CostConfig = Field(
         default=CostConfig(), description="what the offline cost estimate assumes"
@@ -615,7 +615,7 @@ class LocalConfig(_Model):
     )
     ingress_class: str | None = Field(
         default=None,
-        description="nothing: delete platform:ingressClass (README, 'Run it locally')",
+        description="nothing: delete platform:ingressClass (docs/local.md)",
     )
     registry: str = Field(
         default="localhost:5001",
@@ -779,7 +779,7 @@ def _pydantic_problems(
 
     def fix(loc: tuple[Any, ...]) -> str:
         text = description(loc)
-        return f"expected {text}" if text else "see the README's config reference"
+        return f"expected {text}" if text else "see docs/stack-config.md"
 
     wording = Wording(
         path=_key_path,

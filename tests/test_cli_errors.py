@@ -36,6 +36,7 @@ from infra.problems import InvalidInput, Problem
 from infra.program import build
 from infra.services.chart_hooks import UnhandledChartHook
 from infra.services.render.common import HookFailed, Manifest, PlatformExtensions
+from infra.stack_scaffold import ScaffoldRefused
 
 PROBLEM = Problem("ports[0].number", "80", "is privileged", "use 8080", "api (apps/shop.py)")
 
@@ -61,6 +62,7 @@ def _samples() -> dict[type[BaseException], BaseException]:
         DuplicateUrn: DuplicateUrn("Duplicate resource URN 'urn:pulumi:dev::p::t::x'"),
         UnhandledChartHook: UnhandledChartHook("gateway-helm v1.9.0: hook Job x"),
         QuantityError: QuantityError("not a quantity: '1K'"),
+        ScaffoldRefused: ScaffoldRefused(["--from nope: no Pulumi.nope.yaml", "names: …"]),
     }
 
 

@@ -38,7 +38,13 @@ TASKS = (
 
 def _clone_without_venv(tmp_path: Path) -> Path:
     """dev.py and the stdlib-only modules it reads, in a folder with no .venv."""
-    for name in ("dev.py", "infra/__init__.py", "infra/exit_codes.py", "infra/preview"):
+    for name in (
+        "dev.py",
+        "infra/__init__.py",
+        "infra/exit_codes.py",
+        "infra/preview",
+        "infra/stack_scaffold.py",
+    ):
         source, target = ROOT / name, tmp_path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
@@ -109,17 +115,27 @@ def test_the_exit_code_table_of_docs_is_the_code(tmp_path: Path) -> None:
     assert [(int(c), n, m) for c, n, m in rows] == [(e.value, e.name, MEANING[e]) for e in Exit]
     readme = (ROOT / "README.md").read_text()
     assert "docs/cli.md" in readme
-    # no second table of codes: the README points to the one
-    assert not re.search(r"`0` no changes, `1` changes", readme)
+    # no second table of codes: the README and the other pages point to the one
+    for page in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        if page.name != "cli.md":
+            assert not re.search(
+                r"`0` no changes, `1` changes|^\| 0 \| OK \|", page.read_text(), re.M
+            )
 
 
 def test_the_preview_recipe_and_the_workflow_use_against_not_stash() -> None:
     readme = (ROOT / "README.md").read_text()
+    fenced = "".join(
+        block
+        for page in (ROOT / "docs").glob("*.md")
+        for block in re.findall(r"^```(?:bash|sh|shell)\n(.*?)^```", page.read_text(), re.M | re.S)
+    )
     workflows = "".join(p.read_text() for p in (ROOT / ".github" / "workflows").glob("*.yml"))
-    assert "git stash" not in readme + workflows
+    assert "git stash" not in readme + workflows + fenced
     offline = yaml.safe_load((ROOT / ".github" / "workflows" / "offline-preview.yml").read_text())
     runs = "\n".join(step.get("run", "") for step in offline["jobs"]["plan"]["steps"])
-    assert 'python3 dev.py preview dev prod --against "$BASE_SHA"' in runs
+    assert 'read -ra stacks <<< "$(python3 -m infra.stack_scaffold list)"' in runs
+    assert 'python3 dev.py preview "${stacks[@]}" --against "$BASE_SHA"' in runs
     assert "--against main" in readme
 
 

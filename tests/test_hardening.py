@@ -429,9 +429,9 @@ def test_prod_plan_passes_the_safeguard_and_a_mutation_breaks_it(
     assert _violated(broken) & set(safeguard.rules)
 
 
-def test_readme_hardening_table_lists_every_safeguard_with_its_rules() -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Hardening", 1)[1].split("\n## ", 1)[0]
+def test_docs_hardening_table_lists_every_safeguard_with_its_rules() -> None:
+    page = (ROOT / "docs" / "security.md").read_text()
+    section = page.split("## Hardening", 1)[1].split("\n## ", 1)[0]
     for safeguard in SAFEGUARDS:
         row = next(line for line in section.splitlines() if line.startswith(f"| {safeguard.id} "))
         assert safeguard.name in row

@@ -1,5 +1,5 @@
 """Jobs on both targets: every rendered object strictly valid, the security defaults services
-have, dependencies wired like any caller, and each row of the README's table of differences."""
+have, dependencies wired like any caller, and each row of the table of differences in docs/jobs.md."""
 
 from __future__ import annotations
 
@@ -320,7 +320,7 @@ def test_an_event_job_on_container_apps_is_registered_and_passes_policy() -> Non
     assert policy_report("dev", to_snapshot(run)).enforced == ()
 
 
-# ----- The README's table of differences: one test per row -----------------------------------
+# ----- docs/jobs.md's table of differences: one test per row -----------------------------------
 
 
 def test_difference_manual_runs_only_when_started_on_both() -> None:
@@ -423,9 +423,9 @@ def test_difference_requests_below_limits_burst_on_aks_and_allocate_the_limit_on
     assert (size.cpu, size.memory) == (0.5, "1Gi")
 
 
-def test_every_row_of_the_readme_differences_table_names_a_test_here() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("Where the targets differ, and the test that holds each row")[1]
+def test_every_row_of_the_docs_differences_table_names_a_test_here() -> None:
+    page = (ROOT / "docs" / "jobs.md").read_text()
+    table = page.split("Where the targets differ, and the test that holds each row")[1]
     rows = table.split("\n\n")[1].splitlines()[2:]  # after the header and its rule
     named = [row.rstrip(" |").rsplit("`", 2)[-2] for row in rows]
     assert len(named) >= 8

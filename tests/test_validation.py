@@ -125,7 +125,7 @@ CASES: list[tuple[str, list[ServiceSpec | JobSpec], Environment, str]] = [
         "wrong type",
         [svc(replicas="two")],
         Environment.DEV,  # type: ignore[arg-type]
-        "api (apps/test.py) | replicas = 'two': Input should be a valid integer, unable to parse string as an integer → see the README's service model",
+        "api (apps/test.py) | replicas = 'two': Input should be a valid integer, unable to parse string as an integer → see docs/service-model.md",
     ),
     (
         "literal secret",

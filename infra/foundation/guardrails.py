@@ -3,8 +3,8 @@ security initiative.
 
 Both are evaluated by the Azure Policy add-on (Gatekeeper) when an object reaches the API server.
 The offline rules in `infra/policy/rules.py` check the same things in the plan first, so a change
-that would be warned about or refused by the cluster fails review instead (the README's
-"Hardening" table maps each safeguard to its rule).
+that would be warned about or refused by the cluster fails review instead (the
+"Hardening" table of docs/security.md maps each safeguard to its rule).
 """
 
 from __future__ import annotations

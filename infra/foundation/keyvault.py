@@ -68,8 +68,9 @@ class KeyVault(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=placement.protect_stateful),
         )
         # RBAC-only: without a data-plane role nobody (not even the subscription Owner) can write
-        # the secrets the services read. The deployer and the admin groups seed them (README,
-        # "First deploy"); services only ever get Secrets User on their own secrets.
+        # the secrets the services read. The deployer and the admin groups seed them
+        # (docs/deploying.md, "First deploy"); services only ever get Secrets User on their own
+        # secrets.
         for admin in args.administrators:
             for what, role in (
                 ("secrets", KEY_VAULT_SECRETS_OFFICER_ROLE),

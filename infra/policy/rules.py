@@ -841,7 +841,7 @@ def _managed_nginx(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
     elif value_at(r.inputs, "spec.ingressClassName") in MANAGED_NGINX_CLASSES:
         yield (
             f"ingress class {value_at(r.inputs, 'spec.ingressClassName')} is managed NGINX: "
-            "deprecated → route it through the Gateway API (README, Gateway API ingress)"
+            "deprecated → route it through the Gateway API (docs/ingress.md)"
         )
 
 

@@ -4,8 +4,9 @@ and what the probe safeguard admits, read from the vendored Azure Policy definit
 The safeguards are the ten policies listed under "Deployment Safeguards policies" in
 learn.microsoft.com/azure/aks/deployment-safeguards (MicrosoftDocs/azure-aks-docs,
 articles/aks/deployment-safeguards.md). The article names them without numbers; DS001-DS010 are
-their positions in its table. The README's "Hardening" table is this list; tests/test_hardening.py
-proves, row by row, that the prod plan passes the rules and that a mutation breaks them.
+their positions in its table. The "Hardening" table of docs/security.md is this list;
+tests/test_hardening.py proves, row by row, that the prod plan passes the rules and that a
+mutation breaks them.
 
 `PROBE_SAFEGUARD` is not written here: it is read from `upstream/azure-policy/` (Azure/azure-policy
 at f4a50bac, read 2026-12-07; see its SOURCE.md): the Deployment Safeguards initiative

@@ -22,7 +22,7 @@ workflow reads: Container Apps metric `Requests` of the app, split by the `revis
 the Deployments' `status.readyReplicas`/`spec.replicas`, and the 5xx count per backend
 Service from Application Gateway for Containers' `BackendHTTPResponseStatus` metric
 (dimensions `BackendService`, `HttpResponseCode`; Azure Monitor "Supported metrics for
-Microsoft.ServiceNetworking/trafficControllers"); see the README, "Canary releases".
+Microsoft.ServiceNetworking/trafficControllers"); see docs/canary-releases.md.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def deploy_services(
             host_records=gateway_hosts,
         )
         # Where to point the public hosts the platform writes no record for (outside its zone,
-        # or during the `both` migration release: README, "Migration from managed NGINX").
+        # or during the `both` migration release: docs/ingress.md, "Migration from managed NGINX").
         pulumi.export("publicGatewayFrontends", public.frontends)
     envoy = None
     if envoy_services(aks_services, facts):

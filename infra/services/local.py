@@ -1,6 +1,6 @@
 """The local stack runs every service as a Kubernetes workload, with the same scaling intent.
 
-Translations (documented in the README, asserted in tests/test_local.py):
+Translations (documented in docs/local.md, asserted in tests/test_local.py):
 - Container Apps services become Deployments on the local cluster.
 - `http_concurrency` (no HTTP scaler locally) becomes CPU-based autoscaling at 70%.
 - Queue triggers (they need Azure credentials) become one fixed replica; scale-to-zero services

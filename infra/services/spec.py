@@ -301,7 +301,7 @@ class TcpProbe:
 @dataclass(frozen=True, kw_only=True)
 class GrpcProbe:
     """gRPC health checking protocol. Container Apps has no gRPC probe: it becomes a TCP probe
-    on the same port there (documented in the README)."""
+    on the same port there (documented in docs/service-model.md)."""
 
     __pydantic_config__ = _CHECKED
 
@@ -522,7 +522,7 @@ class Rollout:
     """A canary release: a new image next to the stable one, taking `weight` percent of the
     service's ingress traffic. Advance it by editing `weight` (e.g. 10 → 50 → 100), abandon it
     by setting `weight=0` (the canary keeps running and takes nothing), finish it by making
-    `image` the service's image and removing the rollout. See the README, "Canary releases"."""
+    `image` the service's image and removing the rollout. See docs/canary-releases.md."""
 
     __pydantic_config__ = _CHECKED
 
@@ -680,7 +680,7 @@ class Override:
 @_records_explicit_fields
 @dataclass(frozen=True, kw_only=True)
 class ServiceSpec:
-    """One microservice: runs continuously. See the README's "Service model" for every field."""
+    """One microservice: runs continuously. See docs/service-model.md for every field."""
 
     __pydantic_config__ = _CHECKED
 

@@ -90,7 +90,7 @@ def _type_problems(
             path=_loc_path,
             unknown="unknown field",
             unknown_fix=lambda _: "remove it or fix its spelling",
-            fix=lambda _: "see the README's service model",
+            fix=lambda _: "see docs/service-model.md",
             group=group,
         )
         return None, problems_from(error, wording, written=spec, members=_SPEC_CLASSES)

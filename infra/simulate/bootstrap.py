@@ -1,7 +1,7 @@
 """What happens between the foundation deploy and the services deploy on a first deploy: the
 deploy workflow builds and pushes every image the services run into the new registry, and
-people seed every Key Vault secret and certificate the services reference (the README's
-"First deploy" steps). Seeding needs a data-plane role on the RBAC-only vault."""
+people seed every Key Vault secret and certificate the services reference (docs/deploying.md,
+"First deploy"). Seeding needs a data-plane role on the RBAC-only vault."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ Check = Callable[[Any], Iterable[Refusal]]
 class Rule:
     id: str
     refuses: str
-    """What Azure/AKS refuses, one line (the README's rules table)."""
+    """What Azure/AKS refuses, one line (the rules table of docs/simulator.md)."""
     source: str
     check: Check
     phase: str = "step"

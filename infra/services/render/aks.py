@@ -122,7 +122,7 @@ def plan_on_aks(
     tls = tls_secret_provider_class(service, facts, client_id)
     if tls is not None:
         # Fix: the listener's class carried no labels; its metadata comes from the one builder
-        # like every other object's (README: platform labels on every object).
+        # like every other object's (docs/extending.md: platform labels on every object).
         tls = {**tls, "metadata": service_meta(service, extensions, tls["metadata"]["name"])}
     return AksServicePlan(
         service_account=service_account(service, extensions, client_id),

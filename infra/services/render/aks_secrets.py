@@ -55,7 +55,7 @@ def secret_provider_classes(
 ) -> tuple[Manifest, ...]:
     objects: list[Manifest] = []
     if facts.cluster is ClusterKind.LOCAL:
-        return ()  # no Key Vault locally: secrets come from a plain Secret (README)
+        return ()  # no Key Vault locally: secrets come from a plain Secret (docs/local.md)
     for index, (vault_id, refs) in enumerate(key_vault_secrets(service.spec).items()):
         name = key_vault_class_name(service, index)
         vault_name: Text = facts.key_vault_name if vault_id is None else vault_id.rsplit("/", 1)[-1]

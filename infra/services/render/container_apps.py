@@ -84,7 +84,7 @@ def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> app.ContainerAppProbeA
     assert not isinstance(probe, ExecProbe), "validated: Container Apps has no exec probe"
     port = probe_port_number(spec, probe)
     timing = probe_timing(probe, kind)
-    # Container Apps has no gRPC probe: a TCP check on the same port (README: translations).
+    # Container Apps has no gRPC probe: a TCP check on the same port (docs/service-model.md).
     http = isinstance(probe, HttpProbe)
     return app.ContainerAppProbeArgs(
         type=app.Type(kind.capitalize()),

@@ -3,7 +3,7 @@ Envoy Gateway (CNCF, a conformant Gateway API implementation): one GatewayClass,
 Gateway in Envoy Gateway's namespace with a listener per exposed service, and per service an
 `HTTPRoute`/`GRPCRoute` with the same host and path matching as the public routes.
 
-Why Envoy Gateway here and AGC for public services (README, "Gateway API ingress"): AGC
+Why Envoy Gateway here and AGC for public services (docs/ingress.md): AGC
 Frontends are public (the installed `servicenetworking.FrontendsInterfaceArgs` has no private IP
 or subnet field), and the app routing / Istio add-on Gateway API implementations are preview
 and need ManagedCluster API versions newer than the installed SDK's 2025-09-01.

@@ -6,7 +6,7 @@ API v1.6.1 standard-channel CRD schemas in the tests (`tests/k8s_schema.py`).
 Why AGC and not the app routing add-on's Gateway API (meshless Istio): the add-on is enabled by
 `ingressProfile` fields of ManagedCluster API versions newer than the 2025-09-01 the installed
 pulumi-azure-native exposes, while AGC's `servicenetworking` TrafficController, Frontend and
-Association are in the installed SDK (see the README, "Gateway API ingress").
+Association are in the installed SDK (see docs/ingress.md).
 
 Deployment model: "bring your own" (learn.microsoft.com/azure/application-gateway/for-
 containers/quickstart-create-application-gateway-for-containers-byo-deployment): Pulumi owns the
@@ -130,7 +130,7 @@ def gateway_object(
     if not exposed:
         return None
     # Fix: this Gateway built its own metadata (no `managed-by` label) and skipped the hooks;
-    # now the one builder and the hooks, like every other object (README: extension points).
+    # now the one builder and the hooks, like every other object (docs/extending.md).
     meta = platform_meta(
         PUBLIC_GATEWAY,
         extensions,

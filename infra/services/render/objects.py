@@ -1,7 +1,7 @@
 """Kubernetes object metadata, and the typed plans AKS renderings return.
 
 The metadata of every object the AKS plans, the namespace and the chart policies hold is built
-here, so each carries the platform's labels and annotations (README: extension points) and the
+here, so each carries the platform's labels and annotations (docs/extending.md) and the
 labels that place it: a service's objects its name, application, target and `managed-by`; the
 platform's own objects (the namespace's default-deny policy, the internal ingress controller)
 their application and `managed-by`; the Gateways (the application's AGC Gateway, Envoy
@@ -121,7 +121,7 @@ def platform_meta(
 
 
 def hooked(obj: Manifest, extensions: PlatformExtensions) -> Manifest:
-    """The platform's hooks, in order, last of all (README: extension points)."""
+    """The platform's hooks, in order, last of all (docs/extending.md)."""
     for hook in extensions.kubernetes_hooks:
         obj = run_hook(hook, obj, manifest_subject(obj))
     return obj

@@ -77,7 +77,7 @@ Workload = Check[ServiceSpec] | Check[JobSpec]
 
 @dataclass(frozen=True)
 class Rule:
-    """A registered rule: its topic (what the README and reviews call it) and its function."""
+    """A registered rule: its topic (what the docs and reviews call it) and its function."""
 
     topic: str
     check: Callable[[Any], None]
