@@ -8,7 +8,6 @@ import inspect
 import os
 import pickle
 import pkgutil
-import shutil
 import subprocess
 import sys
 import time
@@ -31,11 +30,12 @@ from infra.preview.engine import (
     portable,
     run_offline,
 )
-from infra.preview.stackfile import ROOT, read_stack
+from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput, Problem
 from infra.program import build
 from infra.services.chart_hooks import UnhandledChartHook
 from infra.services.render.common import HookFailed, Manifest, PlatformExtensions
+from tests.fixtures import FIXTURE_APPS, copy_program
 
 PROBLEM = Problem("ports[0].number", "80", "is privileged", "use 8080", "api (apps/shop.py)")
 
@@ -126,12 +126,8 @@ def test_a_worker_that_dies_is_an_error_naming_its_stack(monkeypatch: pytest.Mon
 
 
 def broken_checkout(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the program whose apps/storefront.py has `old` replaced by `new`."""
-    for name in ("infra", "apps", "upstream"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for stack_file in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    storefront = tmp_path / "apps" / "storefront.py"
+    """A copy of the program whose fixture storefront has `old` replaced by `new`."""
+    storefront = copy_program(tmp_path) / FIXTURE_APPS / "storefront.py"
     text = storefront.read_text()
     assert old in text
     storefront.write_text(text.replace(old, new, 1))

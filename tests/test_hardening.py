@@ -650,7 +650,7 @@ def test_the_committed_lock_says_its_digests_are_placeholders() -> None:
 
 def test_resolve_writes_a_lock_that_is_no_placeholder(tmp_path: Path) -> None:
     path = tmp_path / "images.lock.yaml"
-    path.write_text((ROOT / "apps" / "images.lock.yaml").read_text())
+    path.write_text(image_lock.lock_path().read_text())
     assert image_lock.is_placeholder(path)
 
     def registry(reference: str) -> str:
