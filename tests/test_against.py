@@ -9,8 +9,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from infra.exit_codes import Exit
 from tests.fixtures import FIXTURE_APPS, copy_program
+
+pytestmark = pytest.mark.slow  # git worktrees and plans in subprocesses
 
 NEW_APP = """
     from infra.services.spec import Application, Port, ServiceSpec, Target

@@ -105,6 +105,7 @@ def _hang_or_die(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
     return {"stack": stack}
 
 
+@pytest.mark.slow
 def test_a_stuck_worker_is_a_timeout_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "_load_program", lambda: None)
     monkeypatch.setattr(cli, "plan_snapshot", _hang_or_die)
@@ -134,6 +135,7 @@ def broken_checkout(tmp_path: Path, old: str, new: str) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_plan_of_two_stacks_with_a_broken_app_exits_with_an_error(tmp_path: Path) -> None:
     """The PR workflow's command: it hung forever on any validation error (the worker's
     ProgramFailed could not be unpickled, so the pool never returned)."""

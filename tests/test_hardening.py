@@ -681,6 +681,7 @@ def test_a_real_deploy_refuses_the_placeholder_lock_before_registering_anything(
     assert "image_lock resolve" in str(caught.value.cause)
 
 
+@pytest.mark.slow
 def test_a_real_deploy_with_a_resolved_lock_and_any_preview_go_ahead(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -23,7 +23,6 @@ from infra.preview.stackfile import ROOT
 from infra.services.image_lock import lock_path
 from infra.services.loader import APPS_ENV, applications_package, load_applications
 from tests.conftest import FIXTURE_APPS
-from tests.fixtures import copy_program
 
 TESTS = Path(__file__).resolve().parent
 
@@ -118,17 +117,27 @@ def _run(root: Path, *args: str, apps: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_an_app_teams_edit_fails_none_of_the_platforms_tests(tmp_path: Path) -> None:
-    root = copy_program(tmp_path / "repo")
-    shutil.copytree(ROOT / "apps", root / "apps", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(
-        TESTS, root / "tests", ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True
-    )
-    shutil.copy(ROOT / "pyproject.toml", root)
-    _edit_reference_app(root)
+    root = tmp_path / "repo"
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for name in filter(None, listed.split("\0")):
+        if (ROOT / name).is_file():  # a file deleted in the working tree is not copied
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, root / name)
 
-    # The edit is a real, correct one: the edited apps/ simulates on every stack …
-    simulated = _run(root, "-m", "infra.preview", "simulate", "dev", "prod", "local", apps="apps")
-    assert simulated.returncode == Exit.OK, simulated.stdout + simulated.stderr
+    # The edit is a real, correct one: the edited apps/ plans (validation, mandatory policy)
+    # and its change simulates over the base's deployed stack, on every stack, as the app
+    # teams' CI checks it (.ci/apps) …
+    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-qm", "base")):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True
+        )
+    _edit_reference_app(root)
     snapshot = root / "dev.json"
     planned = _run(
         root, "-m", "infra.preview", "plan", "dev", "--quiet", "--out", str(snapshot), apps="apps"
@@ -138,6 +147,11 @@ def test_an_app_teams_edit_fails_none_of_the_platforms_tests(tmp_path: Path) -> 
     assert "storefront-reviews-api" in plan
     assert '"label": "canary"' in plan
     assert "storefront/web:2.9.0" in plan
+    for stack in ("dev", "prod", "local"):
+        simulated = _run(
+            root, "-m", "infra.preview", "simulate", stack, "--base", "main", apps="apps"
+        )
+        assert simulated.returncode == Exit.OK, simulated.stdout + simulated.stderr
 
     # … and the platform's whole-plan tests, run in that copy as CI runs them, still pass.
     tests = _run(

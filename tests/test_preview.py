@@ -40,6 +40,7 @@ def _find(snapshot: dict[str, Any], token: str, name: str) -> dict[str, Any]:
     return next(r for r in snapshot["resources"] if r["type"] == token and r["name"] == name)
 
 
+@pytest.mark.slow
 def test_snapshot_is_byte_identical_across_processes(
     dev_snapshot: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -341,12 +342,14 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
     return {"stack": "t", "resources": resources, "topology": {}}
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(snapshots())
 def test_diff_of_a_snapshot_with_itself_is_empty(snapshot: dict[str, Any]) -> None:
     assert diff(snapshot, copy.deepcopy(snapshot)).empty
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(snapshots(), snapshots())
 def test_diff_names_exactly_the_resources_that_differ(a: dict[str, Any], b: dict[str, Any]) -> None:
@@ -365,6 +368,7 @@ def test_diff_names_exactly_the_resources_that_differ(a: dict[str, Any], b: dict
     assert {c.urn for c in diff(a, b).changes} == differing
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(snapshots(), snapshots())
 def test_swapping_base_and_head_swaps_creates_and_deletes(
@@ -411,6 +415,7 @@ def test_workflows_are_valid_github_workflows() -> None:
     )
 
 
+@pytest.mark.slow
 def test_plans_of_several_stacks_in_one_command_match_single_plans(tmp_path: Path) -> None:
     result = run_python(
         "-m",
