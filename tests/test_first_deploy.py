@@ -254,6 +254,7 @@ def test_container_apps_wait_until_their_pull_and_secret_grants_are_in_force(
     ("channel", "ignored"),
     [("stable", True), ("rapid", True), ("patch", True), ("node-image", False)],
 )
+@pytest.mark.slow
 def test_an_upgrade_channel_owns_the_cluster_version(
     channel: str, ignored: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -269,6 +269,7 @@ def test_text_report_uses_pulumi_prefixes_and_no_colour_for_files(
 # ----- render -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_render_writes_kubernetes_yaml_by_namespace_azure_json_and_topology(
     dev_snapshot: dict[str, Any], tmp_path: Path
 ) -> None:
