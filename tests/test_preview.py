@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -445,3 +446,20 @@ def test_offline_runs_drop_aliases_only_while_they_run() -> None:
         assert pulumi.ResourceOptions.merge(with_alias, None).aliases is None
     assert pulumi.ResourceOptions.merge(with_alias, None).aliases is not None
     assert with_alias.merge(pulumi.ResourceOptions()).aliases is not None
+
+
+def test_skipping_the_sdks_stack_walk_changes_no_plan(
+    dev: OfflineRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline plans skip the SDK's source positions for speed (infra/preview/engine.py): the
+    recorded plan is byte-identical to one made with the SDK's own stack walk, and the SDK's
+    function is back in place after a plan."""
+    from pulumi.runtime import resource as runtime_resource
+
+    from infra.preview import engine
+
+    sdk = runtime_resource._get_stack_trace
+    monkeypatch.setattr(engine, "_without_source_positions", contextlib.nullcontext)
+    with_sdk = run_offline(read_stack("dev"), build)
+    assert runtime_resource._get_stack_trace is sdk
+    assert dumps(to_snapshot(with_sdk)) == dumps(to_snapshot(dev))
