@@ -40,7 +40,8 @@ from infra.services.custom_domains import (
 )
 from infra.services.deploy import deploy_services
 from infra.services.gateway_limits import agc_problems, envoy_problems
-from infra.services.image_lock import is_placeholder, load_lock, placeholder_problems
+from infra.services.image_lock import is_placeholder, load_lock, lock_path, placeholder_problems
+from infra.services.loader import ROOT as REPOSITORY
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.preflight import (
@@ -212,7 +213,8 @@ def build(
     if lock_problems := placeholder_problems(
         placeholder=is_placeholder(), real_deploy=real_deploy()
     ):
-        raise InvalidInput("apps/images.lock.yaml (nothing was registered)", lock_problems)
+        shown = lock_path().relative_to(REPOSITORY)
+        raise InvalidInput(f"{shown} (nothing was registered)", lock_problems)
     report = preflight(config, catalog)
     foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
     pulumi.export("preflight", report.summary())

@@ -11,6 +11,10 @@ from infra.aks_versions import REFERENCE_DATE_ENV
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
 from infra.program import build
+from infra.services.loader import APPS_ENV
+
+FIXTURE_APPS = "tests.apps"
+"""The applications every platform test plans (tests/apps/), never the app teams' `apps/`."""
 
 TEST_DAY = dt.date(2026, 12, 7)
 """The day every date-dependent check sees in the tests (the AKS version calendar): fixed, so
@@ -19,6 +23,10 @@ the suite does not rot as support windows close. One test checks the real date o
 # Read when a check runs (not at import), so setting it here covers the whole session;
 # subprocesses (dev.py) inherit it too.
 os.environ[REFERENCE_DATE_ENV] = TEST_DAY.isoformat()
+# Read when a plan loads its applications (infra/services/loader.py): in-process plans, and the
+# subprocesses (dev.py, python -m infra.preview, checkouts in a temporary folder), all plan the
+# fixture applications.
+os.environ[APPS_ENV] = FIXTURE_APPS
 
 STACKS = ("dev", "prod")
 

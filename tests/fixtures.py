@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from infra.config import Environment
 from infra.preview.engine import OfflineRun, run_offline
@@ -27,6 +29,19 @@ from infra.services.spec import (
 from infra.services.validation import validate_applications
 
 NO_EXTENSIONS = PlatformExtensions()
+FIXTURE_APPS = Path("tests/apps")
+"""The fixture applications' folder (tests/apps/), relative to a checkout's root."""
+
+
+def copy_program(root: Path) -> Path:
+    """A copy of the program at `root` (the code, the vendored rules, the stack files and the
+    fixture applications the tests plan; not `apps/`, which no test reads); returns `root`."""
+    for name in ("infra", "upstream", str(FIXTURE_APPS)):
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "tests" / "__init__.py", root / "tests")
+    for stack_file in ROOT.glob("Pulumi*.yaml"):
+        shutil.copy(stack_file, root)
+    return root
 
 
 def run_python(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

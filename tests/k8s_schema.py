@@ -12,12 +12,15 @@ the API server.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 import kubernetes_validate
+import kubernetes_validate.utils
+import referencing
 
 from infra.aks_versions import minor_of
 from infra.crds.cel import violations as cel_violations
@@ -267,6 +270,45 @@ CRD_SCHEMAS.update(_vendored_schemas())
 
 
 @functools.cache
+def _kubernetes_validator(version: str, api_version: str, kind: str) -> Any:
+    """kubernetes-validate's strict validator for one kind, built once per session.
+
+    `kubernetes_validate.validate` reads and parses its schema files on every call (the strict
+    `_definitions.json` alone is 1.3 MB per Kubernetes version) and resolves every `$ref`
+    again: half the time of a test that validates a whole plan. This builds the same validator
+    from the same files as `kubernetes_validate.utils.validate` (kubernetes-validate 1.37.0,
+    pinned), once: the schema of the newest packaged version not newer than `version`, strict."""
+    utils = kubernetes_validate.utils
+    schema_version = [
+        v for v in utils.all_versions() if utils.major_minor(v) <= utils.major_minor(version)
+    ][-1]
+    group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    folder = f"kubernetes-json-schema/v{schema_version}-local-strict"
+    try:
+        schema = utils.schema_contents(f"{folder}/{kind.lower()}-{group}.json", version)
+    except FileNotFoundError:
+        raise kubernetes_validate.SchemaNotFoundError(
+            version=utils.major_minor(version), kind=kind, api_version=api_version
+        ) from None
+    definitions = utils.schema_contents(f"{folder}/_definitions.json", version)
+    registry = referencing.Resource.from_contents(definitions) @ (
+        referencing.Resource.from_contents(schema) @ referencing.Registry()
+    )
+    return jsonschema.validators.Draft202012Validator(schema, registry=registry)
+
+
+def _validate_kubernetes(obj: dict[str, Any], version: str) -> None:
+    """`kubernetes_validate.validate(obj, version, strict=True)`, with the cached validator."""
+    validator = _kubernetes_validator(version, obj["apiVersion"], obj["kind"])
+    try:
+        validator.validate(obj)
+    except jsonschema.ValidationError as error:
+        raise kubernetes_validate.ValidationError(
+            error, version=kubernetes_validate.utils.major_minor(version)
+        ) from None
+
+
+@functools.cache
 def _crd_validator(key: tuple[str, str]) -> Any:
     """The validator of one CRD schema, checked and built once: `jsonschema.validate` re-checks
     the (large) schema on every call."""
@@ -308,7 +350,7 @@ def validate_object(obj: dict[str, Any]) -> None:
                 "spec": obj["spec"]["jobTargetRef"],
             }
             for version in KUBERNETES_VERSIONS:
-                kubernetes_validate.validate(job, version, strict=True)
+                _validate_kubernetes(job, version)
         return
     for version in KUBERNETES_VERSIONS:
-        kubernetes_validate.validate(obj, version, strict=True)
+        _validate_kubernetes(obj, version)

@@ -4,14 +4,17 @@ new (even untracked) app module shows as creates (the README's stash recipe said
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from infra.exit_codes import Exit
-from infra.preview.stackfile import ROOT
+from tests.fixtures import FIXTURE_APPS, copy_program
+
+pytestmark = pytest.mark.slow  # git worktrees and plans in subprocesses
 
 NEW_APP = """
     from infra.services.spec import Application, Port, ServiceSpec, Target
@@ -43,10 +46,7 @@ def _repository(tmp_path: Path) -> Path:
     """A repository holding this program at one commit."""
     root = tmp_path / "repo"
     root.mkdir()
-    for name in ("infra", "apps", "upstream"):
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for stack_file in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(stack_file, root)
+    copy_program(root)
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "base")
@@ -55,7 +55,9 @@ def _repository(tmp_path: Path) -> Path:
 
 def test_an_untracked_app_module_previews_as_creates_against_the_base(tmp_path: Path) -> None:
     root = _repository(tmp_path)
-    (root / "apps" / "inventory.py").write_text(textwrap.dedent(NEW_APP))  # not even `git add`
+    (root / FIXTURE_APPS / "inventory.py").write_text(
+        textwrap.dedent(NEW_APP)
+    )  # not even `git add`
     out = root / "out"
     out.mkdir()
     flags = ("--jobs", "1", "--format", "json", "--out")
@@ -85,7 +87,7 @@ def test_an_untracked_app_module_previews_as_creates_against_the_base(tmp_path: 
 
 def test_a_base_that_does_not_plan_is_an_error_naming_the_revision(tmp_path: Path) -> None:
     root = _repository(tmp_path)
-    storefront = root / "apps" / "storefront.py"
+    storefront = root / FIXTURE_APPS / "storefront.py"
     storefront.write_text(storefront.read_text().replace("min_replicas=1,", "min_replica=1,", 1))
     _git(root, "commit", "-qam", "broken")
     _git(root, "branch", "broken")

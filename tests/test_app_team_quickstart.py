@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.services.loader import APPS_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "app-team-quickstart.md"
 SKIP = shutil.ignore_patterns(".git", ".venv", ".venv-tools", "__pycache__", "out")
@@ -46,7 +48,9 @@ def _fresh_clone(tmp_path: Path) -> Path:
 def _env() -> dict[str, str]:
     identity = {"GIT_AUTHOR_NAME": "Team", "GIT_AUTHOR_EMAIL": "team@example.com"}
     identity |= {"GIT_COMMITTER_NAME": "Team", "GIT_COMMITTER_EMAIL": "team@example.com"}
-    return {**os.environ, **identity}
+    # The page is the app team's path: it plans their `apps/`, not the suite's fixture apps.
+    plain = {k: v for k, v in os.environ.items() if k != APPS_ENV}
+    return {**plain, **identity}
 
 
 def _reuse_this_venv(clone: Path) -> None:

@@ -137,6 +137,7 @@ def mutated_config(draw: st.DrawFn) -> dict[str, Any]:
     return values
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(mutated_config())
 def test_fuzzed_config_gives_a_validation_error_or_a_valid_config(values: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ import inspect
 import os
 import pickle
 import pkgutil
-import shutil
 import subprocess
 import sys
 import time
@@ -31,12 +30,13 @@ from infra.preview.engine import (
     portable,
     run_offline,
 )
-from infra.preview.stackfile import ROOT, read_stack
+from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput, Problem
 from infra.program import build
 from infra.services.chart_hooks import UnhandledChartHook
 from infra.services.render.common import HookFailed, Manifest, PlatformExtensions
 from infra.stack_scaffold import ScaffoldRefused
+from tests.fixtures import FIXTURE_APPS, copy_program
 
 PROBLEM = Problem("ports[0].number", "80", "is privileged", "use 8080", "api (apps/shop.py)")
 
@@ -107,6 +107,7 @@ def _hang_or_die(stack: str, *, show_progress: bool = True) -> dict[str, Any]:
     return {"stack": stack}
 
 
+@pytest.mark.slow
 def test_a_stuck_worker_is_a_timeout_error_not_a_hang(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "_load_program", lambda: None)
     monkeypatch.setattr(cli, "plan_snapshot", _hang_or_die)
@@ -128,18 +129,15 @@ def test_a_worker_that_dies_is_an_error_naming_its_stack(monkeypatch: pytest.Mon
 
 
 def broken_checkout(tmp_path: Path, old: str, new: str) -> Path:
-    """A copy of the program whose apps/storefront.py has `old` replaced by `new`."""
-    for name in ("infra", "apps", "upstream"):
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for stack_file in ROOT.glob("Pulumi*.yaml"):
-        shutil.copy(stack_file, tmp_path)
-    storefront = tmp_path / "apps" / "storefront.py"
+    """A copy of the program whose fixture storefront has `old` replaced by `new`."""
+    storefront = copy_program(tmp_path) / FIXTURE_APPS / "storefront.py"
     text = storefront.read_text()
     assert old in text
     storefront.write_text(text.replace(old, new, 1))
     return tmp_path
 
 
+@pytest.mark.slow
 def test_plan_of_two_stacks_with_a_broken_app_exits_with_an_error(tmp_path: Path) -> None:
     """The PR workflow's command: it hung forever on any validation error (the worker's
     ProgramFailed could not be unpickled, so the pool never returned)."""

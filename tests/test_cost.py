@@ -693,6 +693,7 @@ def test_every_deployment_mounting_a_key_vault_class_pays_its_reads() -> None:
     assert reads["shop-canary"].floor > 0
 
 
+@pytest.mark.slow
 def test_plan_of_a_stack_in_a_region_without_prices_previews_and_exits_0(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

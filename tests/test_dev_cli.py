@@ -67,6 +67,7 @@ def _dev(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", ["", *TASKS, "prices refresh"])
 def test_help_exits_0_and_installs_nothing(tmp_path: Path, task: str) -> None:
     root = _clone_without_venv(tmp_path)
@@ -86,6 +87,7 @@ def test_help_lists_every_command_and_the_exit_codes(tmp_path: Path) -> None:
         assert f"  {code.value}  {MEANING[code]}" in text
 
 
+@pytest.mark.slow
 def test_a_usage_error_exits_2_before_installing(tmp_path: Path) -> None:
     root = _clone_without_venv(tmp_path)
     for args in (["bogus"], ["lint", "--fix"], ["plan"], ["diff", "one.json"]):

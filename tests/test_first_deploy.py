@@ -254,6 +254,7 @@ def test_container_apps_wait_until_their_pull_and_secret_grants_are_in_force(
     ("channel", "ignored"),
     [("stable", True), ("rapid", True), ("patch", True), ("node-image", False)],
 )
+@pytest.mark.slow
 def test_an_upgrade_channel_owns_the_cluster_version(
     channel: str, ignored: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -588,6 +589,7 @@ def test_the_deploy_workflow_follows_the_first_deploy_order(job: str) -> None:
     assert "DEPLOY_RUNNER_LABELS" in workflow["jobs"][job]["runs-on"]
 
 
+@pytest.mark.slow
 def test_a_vault_name_left_soft_deleted_by_a_destroy_can_be_recovered() -> None:
     """A destroyed vault keeps its name while soft-deleted (purge protection: no purge); the
     deploy after it must recover, and the simulator refuses a plain create (keyvault-soft-deleted-name)."""

@@ -372,6 +372,7 @@ def test_preview_registers_what_up_would(dev: OfflineRun) -> None:
     assert sorted(r.urn for r in previewed.resources) == sorted(r.urn for r in dev.resources)
 
 
+@pytest.mark.slow
 def test_program_starts_the_way_the_pulumi_language_host_starts_it() -> None:
     """cwd infra/, only infra/ importable, runpy of __main__.py: what `pulumi up` does."""
     result = subprocess.run(

@@ -650,7 +650,7 @@ def test_the_committed_lock_says_its_digests_are_placeholders() -> None:
 
 def test_resolve_writes_a_lock_that_is_no_placeholder(tmp_path: Path) -> None:
     path = tmp_path / "images.lock.yaml"
-    path.write_text((ROOT / "apps" / "images.lock.yaml").read_text())
+    path.write_text(image_lock.lock_path().read_text())
     assert image_lock.is_placeholder(path)
 
     def registry(reference: str) -> str:
@@ -681,6 +681,7 @@ def test_a_real_deploy_refuses_the_placeholder_lock_before_registering_anything(
     assert "image_lock resolve" in str(caught.value.cause)
 
 
+@pytest.mark.slow
 def test_a_real_deploy_with_a_resolved_lock_and_any_preview_go_ahead(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -30,6 +30,7 @@ def test_no_azure_resource_is_registered(local: OfflineRun) -> None:
     assert provider.inputs["context"] == "kind-platform"
 
 
+@pytest.mark.slow
 def test_every_service_runs_as_kubernetes_objects_that_validate(local: OfflineRun) -> None:
     declared = {s.name for a in load_applications() for s in a.services}
     deployments = {

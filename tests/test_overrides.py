@@ -298,6 +298,7 @@ def service_trees(draw: st.DrawFn) -> tuple[Tree, Tree]:
     return base, patch
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(service_trees())
 def test_any_override_over_any_base_is_the_field_wise_merge(trees: tuple[Tree, Tree]) -> None:
@@ -369,6 +370,7 @@ def job_trees(draw: st.DrawFn) -> tuple[Tree, Tree]:
     return base, patch
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(job_trees())
 def test_any_job_override_over_any_job_is_the_field_wise_merge(trees: tuple[Tree, Tree]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -40,6 +41,7 @@ def _find(snapshot: dict[str, Any], token: str, name: str) -> dict[str, Any]:
     return next(r for r in snapshot["resources"] if r["type"] == token and r["name"] == name)
 
 
+@pytest.mark.slow
 def test_snapshot_is_byte_identical_across_processes(
     dev_snapshot: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -268,6 +270,7 @@ def test_text_report_uses_pulumi_prefixes_and_no_colour_for_files(
 # ----- render -------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_render_writes_kubernetes_yaml_by_namespace_azure_json_and_topology(
     dev_snapshot: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -341,12 +344,14 @@ def snapshots(draw: st.DrawFn) -> dict[str, Any]:
     return {"stack": "t", "resources": resources, "topology": {}}
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(snapshots())
 def test_diff_of_a_snapshot_with_itself_is_empty(snapshot: dict[str, Any]) -> None:
     assert diff(snapshot, copy.deepcopy(snapshot)).empty
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(snapshots(), snapshots())
 def test_diff_names_exactly_the_resources_that_differ(a: dict[str, Any], b: dict[str, Any]) -> None:
@@ -365,6 +370,7 @@ def test_diff_names_exactly_the_resources_that_differ(a: dict[str, Any], b: dict
     assert {c.urn for c in diff(a, b).changes} == differing
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(snapshots(), snapshots())
 def test_swapping_base_and_head_swaps_creates_and_deletes(
@@ -411,6 +417,7 @@ def test_workflows_are_valid_github_workflows() -> None:
     )
 
 
+@pytest.mark.slow
 def test_plans_of_several_stacks_in_one_command_match_single_plans(tmp_path: Path) -> None:
     result = run_python(
         "-m",
@@ -445,3 +452,20 @@ def test_offline_runs_drop_provider_version_aliases_only_while_they_run() -> Non
         assert merged.aliases == [own]
     assert pulumi.ResourceOptions.merge(with_alias, only_version).aliases == [own, version]
     assert with_alias.merge(pulumi.ResourceOptions()).aliases is not None
+
+
+def test_skipping_the_sdks_stack_walk_changes_no_plan(
+    dev: OfflineRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline plans skip the SDK's source positions for speed (infra/preview/engine.py): the
+    recorded plan is byte-identical to one made with the SDK's own stack walk, and the SDK's
+    function is back in place after a plan."""
+    from pulumi.runtime import resource as runtime_resource
+
+    from infra.preview import engine
+
+    sdk = runtime_resource._get_stack_trace
+    monkeypatch.setattr(engine, "_without_source_positions", contextlib.nullcontext)
+    with_sdk = run_offline(read_stack("dev"), build)
+    assert runtime_resource._get_stack_trace is sdk
+    assert dumps(to_snapshot(with_sdk)) == dumps(to_snapshot(dev))

@@ -57,6 +57,8 @@ from tests.preview_edits import (
     spec,
 )
 
+pytestmark = pytest.mark.slow  # every edit planned in forked workers: a minute on 2 cores
+
 U, R, C, D = "update", "replace", "create", "delete"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +154,7 @@ def _both(spec: ServiceSpec) -> tuple[list[dict[str, Any]], Any]:
     return objects, plan
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_service())
 def test_valid_specs_render_on_both_targets_and_agree(spec: ServiceSpec) -> None:
@@ -194,6 +196,7 @@ def test_valid_specs_render_on_both_targets_and_agree(spec: ServiceSpec) -> None
         assert requests["cpu"] == container["resources"]["limits"]["cpu"]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.lists(valid_service(), min_size=2, max_size=4, unique_by=lambda s: s.name))
 def test_dependencies_between_valid_services_render(services: list[ServiceSpec]) -> None:
@@ -262,6 +265,7 @@ ANYTHING = st.one_of(
     ANYTHING,
     st.sampled_from(list(Environment)),
 )
+@pytest.mark.slow
 def test_fuzzed_declarations_never_raise_anything_but_a_validation_error(
     spec: ServiceSpec, field: str, value: Any, environment: Environment
 ) -> None:
@@ -276,6 +280,7 @@ def test_fuzzed_declarations_never_raise_anything_but_a_validation_error(
     st.one_of(st.none(), st.text(max_size=20)),
     st.text(max_size=8),
 )
+@pytest.mark.slow
 def test_fuzzed_ingress_never_raises_anything_but_a_validation_error(
     spec: ServiceSpec, exposure: Exposure, host: str | None, path: str
 ) -> None:
@@ -319,6 +324,7 @@ def _jobs_catalog(job: JobSpec) -> Catalog:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_job())
 def test_valid_jobs_render_on_both_targets_and_agree(job: JobSpec) -> None:
@@ -366,6 +372,7 @@ def test_valid_jobs_render_on_both_targets_and_agree(job: JobSpec) -> None:
     assert cron["suspend"] is isinstance(job.trigger, Manual)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(valid_job(), st.sampled_from([f.name for f in dataclasses.fields(JobSpec)]), ANYTHING)
 def test_fuzzed_jobs_never_raise_anything_but_a_validation_error(

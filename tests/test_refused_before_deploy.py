@@ -398,6 +398,7 @@ def _render_every_aks_object(catalog: Catalog) -> None:
                 validate_object(obj)
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(WORKLOADS), EDGE_VALUES)
 def test_one_field_changed_gives_a_report_naming_it_or_objects_kubernetes_accepts(

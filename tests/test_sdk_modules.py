@@ -9,6 +9,8 @@ import json
 import textwrap
 from typing import Any
 
+import pytest
+
 from tests.fixtures import run_python
 
 PACKAGES = (
@@ -45,6 +47,7 @@ def _python(body: str, *args: str, stdin: str = "") -> Any:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_every_member_resolves_to_what_the_full_package_exports() -> None:
     """The full `__init__` defines the truth, precedence between `_inputs`, resource modules and
     `_enums` included; every public member of each package must resolve to that same object
@@ -83,6 +86,7 @@ def test_every_member_resolves_to_what_the_full_package_exports() -> None:
         assert resolved[dotted]["class"] == "OnDemandPackage", f"{dotted} fell back to a full load"
 
 
+@pytest.mark.slow
 def test_a_member_loads_its_own_module_not_the_whole_package() -> None:
     loaded = _python(
         """
@@ -111,6 +115,7 @@ def test_a_member_loads_its_own_module_not_the_whole_package() -> None:
     assert "pulumi_kubernetes.core.v1.Pod" not in loaded["core"]
 
 
+@pytest.mark.slow
 def test_an_unknown_member_is_an_attribute_error_after_the_full_load() -> None:
     outcome = _python(
         """

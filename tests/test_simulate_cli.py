@@ -72,3 +72,12 @@ def test_the_first_refusal_is_reported_in_words(
 def test_recorded_plans_come_in_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "t", "--full", str(write(tmp_path / "full.json", GROUP))]) == 2
     assert "--foundation and --full go together" in capsys.readouterr().err
+
+
+def test_a_base_revision_and_recorded_plans_exclude_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plans = [str(write(tmp_path / f"{n}.json", GROUP)) for n in ("foundation", "full")]
+    argv = ["simulate", "t", "--base", "main", "--foundation", plans[0], "--full", plans[1]]
+    assert main(argv) == 2
+    assert "--base plans REV itself" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from typing import Any
 
 from infra.simulate import World, replay
 from infra.simulate.replay import applied
+from infra.simulate.scenario import simulate_change, simulate_plans
 from tests.simulate_builders import container_app, plan, refusals
 
 
@@ -78,3 +79,32 @@ def test_a_rollout_on_a_new_app_is_refused() -> None:
 def test_a_rollout_on_a_running_app_is_accepted() -> None:
     world = deployed(app_with(None, "web:1"))
     assert refusals(plan(app_with(None, "web:2", **rollout_traffic("web--live"))), world) == []
+
+
+def test_a_canary_change_is_simulated_over_the_base_that_runs_the_app() -> None:
+    """`simulate STACK --base REV` (the app teams' check): a first deploy of the head alone
+    refuses the canary, rightly; the same head deployed over the base's running app does not."""
+    base = plan(app_with(None, "web:1"))
+    head = plan(app_with(None, "web:2", **rollout_traffic("web--live")))
+    alone = simulate_plans(plan(), head)
+    assert [r.rule for p in alone.phases for r in p.refusals][:1] == [
+        "aca-rollout-before-first-revision"
+    ]
+    change = simulate_change(plan(), base, head)
+    assert change.ok, [r.words() for p in change.phases for r in p.refusals]
+    names = [p.name for p in change.phases]
+    assert names.index("base: services (the running stack)") < names.index(
+        "change: deploy (head plan over the base)"
+    )
+    # A canary on an app the base does not run is refused in the change's deploy.
+    other = container_app(
+        "shop",
+        template={"containers": [{"name": "shop", "image": "shop:2"}]},
+        **rollout_traffic("shop--live"),
+    )
+    refused = simulate_change(plan(), base, plan(other))
+    phase, refusal = refused.first_refusal or (None, None)
+    assert phase is not None
+    assert refusal is not None
+    assert phase.name == "change: deploy (head plan over the base)"
+    assert refusal.rule == "aca-rollout-before-first-revision"

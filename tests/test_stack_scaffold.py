@@ -17,11 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns(
     ".git", ".venv", ".venv-tools", "__pycache__", "tests", "docs", "bench", "out"
 )
+SKIP_CACHE = shutil.ignore_patterns("__pycache__")
 
 
 def _copy(tmp_path: Path) -> Path:
+    """The repository without its tests, but with the fixture applications the platform's
+    tests plan (tests/apps, PLATFORM_APPS), so the new stack plans what the suite plans."""
     copy = tmp_path / "repo"
     shutil.copytree(ROOT, copy, ignore=SKIP)
+    shutil.copytree(ROOT / "tests/apps", copy / "tests/apps", ignore=SKIP_CACHE)
+    shutil.copy(ROOT / "tests" / "__init__.py", copy / "tests")
     return copy
 
 

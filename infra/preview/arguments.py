@@ -73,6 +73,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--foundation", type=Path, help="snapshot planned with platform:deployServices false"
     )
     simulation.add_argument("--full", type=Path, help="snapshot of the full plan")
+    simulation.add_argument(
+        "--base",
+        metavar="REV",
+        help="simulate the working tree's change over REV's deployed plan (e.g. main): the "
+        "app teams' pull-request check",
+    )
     cost = commands.add_parser("cost", help="monthly cost estimate per service and stack")
     cost.add_argument("stack", nargs="+")
     cost.add_argument("--format", choices=("text", "markdown", "json"), default="text")

@@ -335,10 +335,12 @@ def _render(args: argparse.Namespace) -> int:
 
 def _simulate(args: argparse.Namespace) -> int:
     from infra.simulate.report import print_simulation, simulation_json
-    from infra.simulate.scenario import simulate, simulate_files
+    from infra.simulate.scenario import simulate, simulate_against, simulate_files
 
     if (args.foundation is None) != (args.full is None):
         return _fail("--foundation and --full go together (two snapshots of `plan --out`)")
+    if args.base is not None and args.full is not None:
+        return _fail("--base plans REV itself: leave out --foundation and --full")
     if args.full is not None and len(args.stack) != 1:
         return _fail("recorded plans are for one stack")
     if args.full is None:
@@ -349,6 +351,8 @@ def _simulate(args: argparse.Namespace) -> int:
     for stack in args.stack:
         if args.full is not None:
             simulation = simulate_files(stack, args.foundation, args.full)
+        elif args.base is not None:
+            simulation = simulate_against(stack, args.base)
         else:
             simulation = simulate(stack)
         if args.json:

@@ -1,10 +1,19 @@
-"""Find the applications declared in `apps/`: every module-level `Application` in the package."""
+"""Find the applications declared in `apps/`: every module-level `Application` in the package.
+
+`apps/` is the application teams' folder. The platform's own test suite plans its fixture
+applications instead (`tests/apps/`), so an app team's edit never fails the platform's tests:
+the environment variable `PLATFORM_APPS` names the package to load (a dotted module path from
+the repository root, default `apps`). It is read here only, when a plan loads its
+applications, so every entry point (the Pulumi program, `dev.py plan/simulate/…`, the image
+lock) and every subprocess they start see the same package (docs/testing.md).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
 import importlib.util
+import os
 import pkgutil
 from pathlib import Path
 from types import ModuleType
@@ -13,9 +22,24 @@ from infra.problems import InvalidInput, Problem
 from infra.services.spec import Application
 from infra.services.typos import line_in, misspelt_names
 
+APPS_ENV = "PLATFORM_APPS"
+"""The environment variable naming the applications package (default `apps`)."""
+DEFAULT_PACKAGE = "apps"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def applications_package() -> str:
+    """The package the plan loads: `$PLATFORM_APPS`, else `apps`."""
+    return os.environ.get(APPS_ENV) or DEFAULT_PACKAGE
+
+
+def applications_folder() -> Path:
+    """The folder of that package (where its `images.lock.yaml` lives)."""
+    return ROOT.joinpath(*applications_package().split("."))
+
 
 def _applications_in(module: ModuleType) -> list[Application]:
-    source = f"apps/{module.__name__.rsplit('.', 1)[-1]}.py"
+    source = f"{module.__name__.replace('.', '/')}.py"
     found = []
     for value in vars(module).values():
         if isinstance(value, Application):
@@ -44,9 +68,11 @@ def _load_problems(module: str, shown: str, error: Exception) -> list[Problem]:
     ]
 
 
-def load_applications(package: str = "apps") -> list[Application]:
-    """Import each module of the package; a module that fails to import is reported, with the
-    others still checked, so one broken file does not hide the rest."""
+def load_applications(package: str | None = None) -> list[Application]:
+    """Import each module of the package (default: `applications_package()`); a module that
+    fails to import is reported, with the others still checked, so one broken file does not
+    hide the rest."""
+    package = package or applications_package()
     root_module = importlib.import_module(package)
     applications: list[Application] = []
     problems: list[Problem] = []
@@ -55,7 +81,7 @@ def load_applications(package: str = "apps") -> list[Application]:
         try:
             module = importlib.import_module(name)
         except Exception as error:
-            problems += _load_problems(name, f"{package}/{info.name}.py", error)
+            problems += _load_problems(name, f"{package.replace('.', '/')}/{info.name}.py", error)
             continue
         applications.extend(_applications_in(module))
     if problems:

@@ -105,6 +105,45 @@ def simulate_files(stack: str, foundation: Path, full: Path) -> Simulation:
     return simulate_plans(plans[0], plans[1])
 
 
+def simulate_change(foundation: Plan, base: Plan, head: Plan) -> Simulation:
+    """A change to a running stack, as its pull request deploys it: the base deployed the way a
+    first deploy does (foundation, bootstrap, services), then the change's images pushed and
+    secrets seeded and the head planned over that world, then drift and the head again. A
+    canary, which needs the revision running now, is checked where it runs: on an app the
+    base deployed (a first deploy of the head alone refuses it, rightly)."""
+    simulation = Simulation(head.stack)
+    phase, state = replay("base: foundation only (deployServices: false)", foundation, World())
+    simulation.phases.append(phase)
+    phase, state = bootstrap(base, state)
+    phase.name = "base: " + phase.name
+    simulation.phases.append(phase)
+    phase, state = replay("base: services (the running stack)", base, state)
+    simulation.phases.append(phase)
+    phase, state = bootstrap(head, state)
+    phase.name = "change: " + phase.name
+    simulation.phases.append(phase)
+    phase, state = replay("change: deploy (head plan over the base)", head, state)
+    simulation.phases.append(phase)
+    state, changes = auto_upgrade(state)
+    simulation.phases.append(
+        Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
+    )
+    phase, _ = replay("second deploy of the change (after drift)", head, state)
+    simulation.phases.append(phase)
+    return simulation
+
+
+def simulate_against(stack: str, rev: str) -> Simulation:
+    """`simulate STACK --base REV`: the working tree's change over REV's plan of the stack
+    (planned in a temporary worktree, as `against` does)."""
+    from infra.preview.against import plan_base
+    from infra.preview.stackfile import read_stack
+
+    config = parsed_config(read_stack(stack).values)
+    base = Plan.from_snapshot(plan_base(rev, [stack]).snapshots[stack], config)
+    return simulate_change(record(stack, deploy_services=False), base, record(stack))
+
+
 def simulate(stack: str) -> Simulation:
     """`simulate(stack)`: record the foundation-only and the full plan, then replay them."""
     return simulate_plans(record(stack, deploy_services=False), record(stack))
