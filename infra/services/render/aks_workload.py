@@ -8,6 +8,8 @@ Recreate forms of single-instance services.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from infra.constants import (
     PRESTOP_SLEEP_SECONDS,
     TERMINATION_GRACE_SECONDS,
@@ -25,6 +27,7 @@ from infra.services.render.common import (
     Manifest,
     PlatformExtensions,
     PlatformFacts,
+    Text,
     image,
     image_reference,
     kubernetes_resources,
@@ -172,32 +175,54 @@ def _security_context() -> Manifest:
     }
 
 
+def _container(
+    name: str,
+    *,
+    image_ref: Text,
+    env: list[Manifest],
+    resources: Manifest,
+    mounts: list[Manifest],
+    command: Sequence[str],
+    args: Sequence[str],
+) -> Manifest:
+    """One container as the platform runs every one (the main one and init containers alike):
+    pull policy, read-only root and dropped privileges, the given mounts."""
+    container: Manifest = {
+        "name": name,
+        "image": image_ref,
+        "imagePullPolicy": "IfNotPresent",
+        "env": env,
+        "resources": resources,
+        "securityContext": _security_context(),
+        "volumeMounts": mounts,
+    }
+    if command:
+        container["command"] = list(command)
+    if args:
+        container["args"] = list(args)
+    return container
+
+
 def container(
     service: Planned, catalog: Catalog, facts: PlatformFacts, mounts: list[Manifest]
 ) -> Manifest:
     """The container as services and jobs share it: image, env, resources, security."""
     spec = service.spec
-    container: Manifest = {
-        "name": service.name,
-        "image": image(spec, facts),
-        "imagePullPolicy": "IfNotPresent",
-        "env": _env(service, catalog, facts),
-        "resources": kubernetes_resources(spec.resources),
-        "securityContext": _security_context(),
-        "volumeMounts": mounts,
-    }
-    if spec.command:
-        container["command"] = list(spec.command)
-    if spec.args:
-        container["args"] = list(spec.args)
-    return container
+    return _container(
+        service.name,
+        image_ref=image(spec, facts),
+        env=_env(service, catalog, facts),
+        resources=kubernetes_resources(spec.resources),
+        mounts=mounts,
+        command=spec.command,
+        args=spec.args,
+    )
 
 
 def init_containers(service: Planned, catalog: Catalog, facts: PlatformFacts) -> list[Manifest]:
     """The workload's init containers: the main container's security and pull policy, their own
     image, size and env plus the workload's dependency addresses (to wait for them), and its
     writable paths (the root filesystem is read-only)."""
-    found: list[Manifest] = []
     addresses = [
         {"name": e.name, "value": e.value} for e in dependency_env(service, catalog, facts)
     ]
@@ -205,22 +230,18 @@ def init_containers(service: Planned, catalog: Catalog, facts: PlatformFacts) ->
         {"name": f"writable-{index}", "mountPath": path}
         for index, path in enumerate(service.spec.writable_paths)
     ]
-    for init in service.spec.init_containers:
-        entry: Manifest = {
-            "name": init.name,
-            "image": image_reference(init.image, facts),
-            "imagePullPolicy": "IfNotPresent",
-            "env": [{"name": k, "value": v} for k, v in sorted(init.env.items())] + addresses,
-            "resources": kubernetes_resources(init.resources),
-            "securityContext": _security_context(),
-            "volumeMounts": mounts,
-        }
-        if init.command:
-            entry["command"] = list(init.command)
-        if init.args:
-            entry["args"] = list(init.args)
-        found.append(entry)
-    return found
+    return [
+        _container(
+            init.name,
+            image_ref=image_reference(init.image, facts),
+            env=[{"name": k, "value": v} for k, v in sorted(init.env.items())] + addresses,
+            resources=kubernetes_resources(init.resources),
+            mounts=mounts,
+            command=init.command,
+            args=init.args,
+        )
+        for init in service.spec.init_containers
+    ]
 
 
 def pod_security(facts: PlatformFacts, extensions: PlatformExtensions) -> Manifest:
