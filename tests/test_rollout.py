@@ -19,6 +19,7 @@ from infra.services.rules import ValidationContext
 from infra.services.spec import (
     Application,
     Autoscaling,
+    Dependency,
     Exposure,
     HttpProbe,
     Ingress,
@@ -353,3 +354,55 @@ def test_a_rollout_can_run_in_one_environment_first() -> None:
         ),
     )
     assert catalog_of(prod_spec, environment=Environment.PROD).get("shop").spec.rollout is None
+
+
+# ----- East-west canaries ----------------------------------------------------------------------
+
+
+def _east_west(target: Target) -> tuple[ServiceSpec, ServiceSpec]:
+    """An API nobody reaches from outside, with one caller, releasing a canary."""
+    api = web(target, name="stock-api", ingress=Ingress())
+    caller = web(
+        target,
+        name="front",
+        rollout=None,
+        dependencies=(Dependency(service="stock-api"),),
+    )
+    return api, caller
+
+
+def test_a_container_apps_canary_of_an_internal_api_splits_its_callers() -> None:
+    """Issue 23 point 9: callers inside the environment go through the app's ingress, whose
+    revision weights split them; it was refused as 'needs ingress'."""
+    api, caller = _east_west(Target.CONTAINER_APPS)
+    catalog = catalog_of(api, caller)
+    plan: Any = render_on_container_apps(
+        catalog.get("stock-api"),
+        catalog=catalog,
+        facts=facts(),
+        extensions=NO_EXTENSIONS,
+        identity_id=None,
+        pull_identity_id="pull",
+        config_values={},
+        stable_revision="stock-api--running",
+    )
+    ingress = plan.configuration.ingress
+    assert ingress.external is False
+    stable, canary = ingress.traffic
+    assert (stable.revision_name, stable.weight) == ("stock-api--running", 90)
+    assert (canary.latest_revision, canary.weight) == (True, 10)
+
+
+def test_a_container_apps_canary_nobody_calls_has_no_traffic_and_is_refused() -> None:
+    api, _ = _east_west(Target.CONTAINER_APPS)
+    (problem,) = problems_of(api)
+    assert "stock-api (apps/test.py) | rollout = 'shop:1.1': has no traffic to split" in problem
+
+
+def test_an_aks_canary_of_an_unexposed_api_is_refused_with_the_ways_that_split() -> None:
+    """Callers reach the ClusterIP Service directly: no weights there."""
+    api, caller = _east_west(Target.AKS)
+    (problem,) = problems_of(api, caller)
+    assert "rollout: needs ingress" in problem
+    assert "Exposure.INTERNAL" in problem
+    assert "Container Apps" in problem

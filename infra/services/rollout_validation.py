@@ -72,12 +72,24 @@ def rollout_problems(
             "set the new image here, or remove the rollout",
         )
     exposure = spec.ingress.exposure
-    if exposure is Exposure.NONE or not spec.ports:
+    if not spec.ports:
         add(
             "rollout",
             None,
             "needs ingress: weights split the traffic of the service's route",
             "expose the service (ingress=Ingress(exposure=...)) or remove the rollout",
+        )
+    elif exposure is Exposure.NONE and spec.target is Target.AKS:
+        # Container Apps: callers in the environment go through the app's ingress, whose
+        # revision weights split them too (a caller-less app has none: `canary_has_traffic`).
+        add(
+            "rollout",
+            None,
+            "needs ingress: weights split the traffic of the service's route, and callers "
+            "inside the cluster reach its Service, which has no weights",
+            "expose the service (ingress=Ingress(exposure=Exposure.INTERNAL, host=...)) so "
+            "callers through the internal gateway are split, run it on Container Apps (whose "
+            "ingress splits every caller), or remove the rollout",
         )
     elif spec.target is Target.AKS and exposure is Exposure.INTERNAL and not internal_routes:
         add(

@@ -341,6 +341,32 @@ def routes_are_unique(r: Relations) -> None:
         routes.setdefault(key, service.name)
 
 
+@relation_rule("ingress")
+def canary_has_traffic(r: Relations) -> None:
+    """A canary on a Container App without ingress exposure takes its share of the callers'
+    traffic (the environment's ingress splits east-west calls by revision weight too); an app
+    nobody calls has no ingress at all (`render.container_apps._ingress`), so no traffic to
+    split."""
+    called = {dependency.service for caller in r.callers for dependency in caller.spec.dependencies}
+    for service in r.services:
+        spec: ServiceSpec = service.spec
+        if (
+            spec.rollout is not None
+            and spec.target is Target.CONTAINER_APPS
+            and spec.ports
+            and spec.ingress.exposure is Exposure.NONE
+            and service.name not in called
+        ):
+            r.add(
+                service,
+                "rollout",
+                spec.rollout.image,
+                "has no traffic to split: nothing calls this Container App and it is not "
+                "exposed, so it has no ingress",
+                "declare the callers' dependencies on it, expose it, or remove the rollout",
+            )
+
+
 def _ingress_kind(service: PlannedService) -> str:
     spec = service.spec
     return f"{spec.ingress.exposure.value} on {spec.target.value}"
