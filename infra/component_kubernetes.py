@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infra.aks_versions import ROOT, markdown_tables, minor_key
+
+if TYPE_CHECKING:
+    from infra.config import IngressMode
 
 ENVOY_MATRIX = ROOT / "upstream" / "envoy-gateway-matrix" / "matrix.excerpt.md"
 ALB_RELEASE_NOTES = ROOT / "upstream" / "alb-controller-release-notes" / "release-notes.excerpt.md"
@@ -81,15 +85,15 @@ def alb_controller_support(pinned: str, notes: Path = ALB_RELEASE_NOTES) -> Comp
     )
 
 
-def pinned_components(ingress: str) -> list[ComponentSupport]:
+def pinned_components(ingress: IngressMode) -> list[ComponentSupport]:
     """What the stack's cluster runs that has its own Kubernetes range, for `aks.ingress`."""
     from infra.services.chart_versions import REVIEWED_CHARTS
     from infra.services.components.gateway import ALB_CHART_VERSION
 
     found: list[ComponentSupport] = []
-    if ingress in ("gateway", "both"):
+    if ingress.public_gateway:
         found.append(alb_controller_support(ALB_CHART_VERSION))
-    if ingress == "gateway":
+    if ingress.internal_gateway:
         envoy = next(c for c in REVIEWED_CHARTS if c.chart == "gateway-helm")
         found.append(envoy_gateway_support(envoy.version))
     return found

@@ -88,6 +88,33 @@ PUBLIC_NETWORK_ACCESS = (
 )
 
 
+class IngressMode(StrEnum):
+    """How AKS services are reached (`aks.ingress`), decided once: every stage asks these
+    properties instead of comparing the setting's text."""
+
+    GATEWAY = "gateway"
+    """Gateway API: public on Application Gateway for Containers, internal on Envoy Gateway."""
+    BOTH = "both"
+    """The migration release: public Gateway routes beside managed NGINX; internal on NGINX."""
+    NGINX = "nginx"
+    """Deprecated managed NGINX of the app routing add-on (Azure support ends November 2026)."""
+
+    @property
+    def public_gateway(self) -> bool:
+        """Application Gateway for Containers serves public AKS services (its subnet, ALB)."""
+        return self in (IngressMode.GATEWAY, IngressMode.BOTH)
+
+    @property
+    def internal_gateway(self) -> bool:
+        """Internal AKS services route through Envoy Gateway (weighted routes; host records)."""
+        return self is IngressMode.GATEWAY
+
+    @property
+    def managed_nginx(self) -> bool:
+        """The app routing add-on runs NGINX, behind a public load balancer on the nodes."""
+        return self in (IngressMode.BOTH, IngressMode.NGINX)
+
+
 class Environment(StrEnum):
     """What a stack is for; prod turns on the strict rules (immutable tags, protection, zones)."""
 
@@ -266,8 +293,8 @@ class AksConfig(_Model):
     maintenance_window: MaintenanceWindowConfig = Field(
         default=MaintenanceWindowConfig(), description="when upgrades may run"
     )
-    ingress: Literal["gateway", "both", "nginx"] = Field(
-        default="gateway",
+    ingress: IngressMode = Field(
+        default=IngressMode.GATEWAY,
         description="AKS ingress: gateway (Gateway API: public on Application Gateway for "
         "Containers, internal on Envoy Gateway; no app routing add-on), both (migration "
         "release: public Gateway routes and the managed NGINX side by side, internal on NGINX), "

@@ -125,7 +125,7 @@ def gateway_subnet(config: PlatformConfig) -> list[Problem]:
     it, with room for 250 addresses; the deprecated NGINX ingress needs none."""
     cidr = config.network.gateway_subnet_cidr
     key = f"{NAMESPACE}:network.gatewaySubnetCidr"
-    if config.aks.ingress != "nginx" and cidr is None:
+    if config.aks.ingress.public_gateway and cidr is None:
         return [
             Problem(
                 key,

@@ -19,6 +19,7 @@ from pulumi.runtime import settings as runtime_settings
 from infra.config import (
     NAMESPACE,
     Environment,
+    IngressMode,
     LocalConfig,
     PlatformConfig,
     load_platform_config,
@@ -111,9 +112,9 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         else None,
         # aks.ingress gateway: internal AKS ingress on Envoy Gateway (nginx/both: app routing).
         internal_gateway=InternalGatewayFacts(str(config.network.internal_ingress_address))
-        if config.aks.ingress == "gateway"
+        if config.aks.ingress.internal_gateway
         else None,
-        nginx_alongside=config.aks.ingress == "both",
+        nginx_alongside=config.aks.ingress is IngressMode.BOTH,
         # Enforce refuses pods whose probes use another handler (a gRPC probe).
         probe_handlers=probe_safeguard().probe_handlers
         if config.hardening.deployment_safeguards == "Enforce"
@@ -183,7 +184,7 @@ def build(
             vault,
             image_lock=lock,
             # The local stack routes every exposed service through Envoy Gateway.
-            internal_routes=isinstance(config, LocalConfig) or config.aks.ingress == "gateway",
+            internal_routes=isinstance(config, LocalConfig) or config.aks.ingress.internal_gateway,
             stack_environments=project_environments(),
             node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
         ),
@@ -200,10 +201,10 @@ def build(
         return Platform(foundation, catalog, {})
     domains, problems = custom_domains(catalog, config.dns)
     problems += internal_host_problems(catalog, config.private_dns_zone)
-    if config.aks.ingress in ("gateway", "both"):
+    if config.aks.ingress.public_gateway:
         problems += agc_problems(catalog.services)
     gateway_hosts: dict[str, ManagedRecords] = {}
-    if config.aks.ingress == "gateway":
+    if config.aks.ingress.internal_gateway:
         problems += envoy_problems(catalog.services, local=False)
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
         gateway_hosts, host_problems = gateway_host_records(catalog, config.dns)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -275,3 +277,26 @@ def test_bad_config_registers_nothing() -> None:
     assert isinstance(caught.value.cause, InvalidInput)
     assert "platform:aks.tier" in str(caught.value)
     assert caught.value.run.resources == []
+
+
+def test_the_ingress_mode_is_one_typed_value_with_the_properties_the_stages_ask() -> None:
+    """`aks.ingress` is decided once (issue 22): the stages read these properties, never the
+    setting's text, so a mode's meaning cannot differ between two files."""
+    from infra.config import IngressMode
+
+    table = {
+        IngressMode.GATEWAY: (True, True, False),
+        IngressMode.BOTH: (True, False, True),
+        IngressMode.NGINX: (False, False, True),
+    }
+    for mode, expected in table.items():
+        assert (mode.public_gateway, mode.internal_gateway, mode.managed_nginx) == expected
+    assert set(table) == set(IngressMode)
+    infra = Path(__file__).resolve().parents[1] / "infra"
+    compared = [
+        f"{path.relative_to(infra.parent)}:{number}"
+        for path in infra.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\.ingress\s*(==|!=|in \()\s*\(?\"(gateway|both|nginx)\"", line)
+    ]
+    assert compared == [], "ask IngressMode's properties instead"

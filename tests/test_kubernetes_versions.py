@@ -26,7 +26,7 @@ from infra.aks_versions import (
     version_support,
 )
 from infra.component_kubernetes import pinned_components
-from infra.config import PlatformConfig, platform_config_from_values
+from infra.config import IngressMode, PlatformConfig, platform_config_from_values
 from infra.config_rules import config_advisories
 from infra.preview.engine import OfflineRun
 from infra.preview.stackfile import read_stack
@@ -156,8 +156,8 @@ def test_a_version_aks_supports_but_envoy_gateway_does_not_is_refused() -> None:
 
 def test_envoy_gateway_is_not_a_constraint_without_it() -> None:
     """aks.ingress nginx installs neither Envoy Gateway nor the ALB controller."""
-    assert pinned_components("nginx") == []
-    assert [c.component.split()[0] for c in pinned_components("both")] == ["ALB"]
+    assert pinned_components(IngressMode.NGINX) == []
+    assert [c.component.split()[0] for c in pinned_components(IngressMode.BOTH)] == ["ALB"]
 
 
 def test_long_term_support_needs_premium() -> None:

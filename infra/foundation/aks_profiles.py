@@ -26,7 +26,7 @@ def app_routing_enabled(config: AksConfig) -> bool:
     """The app routing add-on (managed NGINX) only for the deprecated ingress modes: with
     `aks.ingress: gateway` public ingress is AGC and internal ingress Envoy Gateway, so no
     managed-NGINX object exists (issue 17)."""
-    return config.ingress != "gateway"
+    return config.ingress.managed_nginx
 
 
 def _pool(

@@ -80,7 +80,7 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
             config.network,
             config.private_dns_zone,
             container_apps_internal=config.container_apps.internal,
-            public_node_ingress=config.aks.ingress in ("nginx", "both"),
+            public_node_ingress=config.aks.ingress.managed_nginx,
         ),
     )
     vault = KeyVault(
@@ -176,7 +176,7 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
         ),
     )
     gateway = None
-    if config.aks.ingress != "nginx":
+    if config.aks.ingress.public_gateway:
         assert config.network.gateway_subnet_cidr is not None, "validated with aks.ingress"
         gateway = GatewayForContainers(
             "gateway",

@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             Environment(config.environment),
             {k: k in stack_config.secret_keys for k in stack_config.values},
             config.key_vault_name,
-            internal_routes=config.aks.ingress == "gateway",
+            internal_routes=config.aks.ingress.internal_gateway,
         ),
     )
     for reference in vault_references(
