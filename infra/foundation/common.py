@@ -48,6 +48,12 @@ class Placement:
     )
     """One Output per role, shared by every grant of it (hundreds of services, a few roles)."""
 
+    def group_scope(self, group: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The Azure resource id of a resource group of this subscription (a role's scope)."""
+        return pulumi.Output.concat(
+            "/subscriptions/", self.subscription_id, "/resourceGroups/", group
+        )
+
     def grant(
         self,
         name: str,

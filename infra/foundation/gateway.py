@@ -131,12 +131,7 @@ class GatewayForContainers(pulumi.ComponentResource):
             f"{name}-alb-config-manager",
             role_guid=AGC_CONFIGURATION_MANAGER_ROLE,
             principal_id=identity.principal_id,
-            scope=pulumi.Output.concat(
-                "/subscriptions/",
-                placement.subscription_id,
-                "/resourceGroups/",
-                placement.resource_group_name,
-            ),
+            scope=placement.group_scope(placement.resource_group_name),
             description="ALB controller programs frontends and routes on the platform's AGC",
             parent=self,
         )
@@ -154,12 +149,7 @@ class GatewayForContainers(pulumi.ComponentResource):
             f"{name}-alb-node-reader",
             role_guid=READER_ROLE,
             principal_id=identity.principal_id,
-            scope=pulumi.Output.concat(
-                "/subscriptions/",
-                placement.subscription_id,
-                "/resourceGroups/",
-                args.node_resource_group,
-            ),
+            scope=placement.group_scope(args.node_resource_group),
             description="ALB controller reads the AKS node resource group (Helm quickstart)",
             parent=self,
         )
