@@ -86,10 +86,12 @@ def _must_be_one(description: str, kind: str) -> bool:
 
 @functools.cache
 def kubernetes_probe_limits() -> ProbeLimits:
-    """Kubernetes v1.33 `core/v1 Probe`: "Minimum value is N" per field; `initialDelaySeconds`
-    states none (a non-negative int32); successThreshold must be 1 for liveness and startup.
-    Source: upstream/kubernetes/probe-v1.json."""
-    properties = _json("kubernetes/probe-v1.json")["properties"]
+    """Kubernetes `core/v1 Probe` of the stacks' minor: "Minimum value is N" per field;
+    `initialDelaySeconds` states none (a non-negative int32); successThreshold must be 1 for
+    liveness and startup. Source: upstream/kubernetes-openapi/probe-v1.json, extracted with the
+    version it records (`integer-fields.json` kubernetesVersion) by that folder's extract.py."""
+    properties = _json("kubernetes-openapi/probe-v1.json")["properties"]
+    version = _json("kubernetes-openapi/integer-fields.json")["kubernetesVersion"]
     timing: dict[str, dict[str, Range]] = {}
     for kind in PROBE_KINDS:
         timing[kind] = {}
@@ -98,7 +100,7 @@ def kubernetes_probe_limits() -> ProbeLimits:
             match = _MINIMUM.search(description)
             minimum = int(match[1]) if match else 0
             timing[kind][name] = Range(1, 1) if _must_be_one(description, kind) else Range(minimum)
-    return ProbeLimits(_actions(properties), timing, "Kubernetes v1.33 core/v1 Probe")
+    return ProbeLimits(_actions(properties), timing, f"Kubernetes v{version} core/v1 Probe")
 
 
 def _actions(properties: dict[str, Any]) -> frozenset[str]:

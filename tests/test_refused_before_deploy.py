@@ -189,10 +189,24 @@ def test_the_vendored_openapi_extract_matches_the_pinned_kubernetes_validate() -
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    folder = api_limits.UPSTREAM / "kubernetes-openapi"
+    vendored = json.loads((folder / "integer-fields.json").read_text())
+    assert module.extract() == vendored
+    assert module.probe() == (folder / "probe-v1.json").read_text()
+
+
+def test_the_vendored_openapi_is_the_version_the_stacks_clusters_run() -> None:
+    """One extract, driven by the stack files: bumping `kubernetesVersion` in a stack without
+    re-running extract.py fails here, so validation never reads an older API than the
+    clusters (and tests/k8s_schema.py) use."""
+    from tests.k8s_schema import KUBERNETES_VERSIONS
+
     vendored = json.loads(
         (api_limits.UPSTREAM / "kubernetes-openapi" / "integer-fields.json").read_text()
     )
-    assert module.extract() == vendored
+    assert vendored["kubernetesVersion"] == min(
+        KUBERNETES_VERSIONS, key=lambda v: tuple(map(int, v.split(".")))
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,13 @@
-"""Rebuild `integer-fields.json` from the Kubernetes OpenAPI that kubernetes-validate ships.
+"""Rebuild this folder's extracts from the Kubernetes OpenAPI that kubernetes-validate ships, for
+the Kubernetes minor the stacks' clusters run (`platform:aks` kubernetesVersion in
+`Pulumi.<stack>.yaml`; the lowest when stacks differ): `integer-fields.json` (the integer fields
+a declaration sets) and `probe-v1.json` (core/v1 Probe, verbatim).
 
 Run from the repository root with the dev virtualenv:
-    .venv/bin/python upstream/kubernetes-openapi/extract.py
-`tests/test_api_limits.py` checks the vendored file still equals what this prints, so the copy
-cannot drift from the pinned kubernetes-validate (requirements-dev.txt).
+    .venv/bin/python upstream/kubernetes-openapi/extract.py          # rewrite
+    .venv/bin/python upstream/kubernetes-openapi/extract.py --check  # exit 1 if stale
+The tests check the vendored files equal what this writes, so a stack's version bump or a
+kubernetes-validate upgrade (requirements-dev.txt) cannot leave the runtime on an old schema.
 """
 
 from __future__ import annotations
@@ -13,10 +17,32 @@ import sys
 from pathlib import Path
 
 import kubernetes_validate
+import yaml
 
-VERSION = "1.33"
 HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
 OUT = HERE / "integer-fields.json"
+PROBE = HERE / "probe-v1.json"
+AZURE_STACKS = ("dev", "prod")
+"""The stacks that create AKS clusters (`local` runs on a developer's own cluster)."""
+
+
+def stack_minor() -> str:
+    """The lowest Kubernetes minor the Azure stacks declare: what every cluster accepts."""
+    minors = set()
+    for stack in AZURE_STACKS:
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        major, minor = str(config["platform:aks"]["kubernetesVersion"]).split(".")[:2]
+        minors.add((int(major), int(minor)))
+    major, minor = min(minors)
+    return f"{major}.{minor}"
+
+
+def _folder(version: str) -> Path:
+    root = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+    return root / f"v{version}.0-local-strict"
+
+
 FIELDS = (
     "io.k8s.api.apps.v1.DeploymentSpec.replicas",
     "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec.minReplicas",
@@ -36,9 +62,9 @@ FIELDS = (
 )
 
 
-def extract() -> dict[str, object]:
-    root = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-    folder = root / f"v{VERSION}.0-local-strict"
+def extract(version: str | None = None) -> dict[str, object]:
+    version = version or stack_minor()
+    folder = _folder(version)
     definitions = json.loads((folder / "_definitions.json").read_text())["$defs"]
     fields: dict[str, object] = {}
     for path in FIELDS:
@@ -48,15 +74,22 @@ def extract() -> dict[str, object]:
     return {
         "source": (
             f"kubernetes-validate {kubernetes_validate.__version__}, "
-            f"kubernetes-json-schema/v{VERSION}.0-local-strict/_definitions.json "
+            f"kubernetes-json-schema/v{version}.0-local-strict/_definitions.json "
             "(the Kubernetes OpenAPI of the cluster version tests validate against)"
         ),
+        "kubernetesVersion": version,
         "fields": fields,
     }
 
 
+def probe(version: str | None = None) -> str:
+    """core/v1 Probe of the stacks' minor, verbatim (read by infra/upstream_facts.py)."""
+    return (_folder(version or stack_minor()) / "probe-v1.json").read_text()
+
+
 if __name__ == "__main__":
-    text = json.dumps(extract(), indent=2) + "\n"
+    wanted = {OUT: json.dumps(extract(), indent=2) + "\n", PROBE: probe()}
     if "--check" in sys.argv:
-        sys.exit(0 if OUT.read_text() == text else 1)
-    OUT.write_text(text)
+        sys.exit(0 if all(path.read_text() == text for path, text in wanted.items()) else 1)
+    for path, text in wanted.items():
+        path.write_text(text)
