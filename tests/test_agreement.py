@@ -25,14 +25,16 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from infra.config import Environment
+from infra.constants import BELOW_SAFEGUARDS_MINIMUM, PROD_MIN_REPLICAS, PROD_REPLICAS_PROBLEM
 from infra.policy.evaluate import evaluate, resources_of_snapshot
 from infra.policy.exceptions import load_exceptions
-from infra.policy.rules import PolicyContext
+from infra.policy.rules import PolicyContext, PolicyResource
 from infra.preview.engine import ProgramFailed, run_offline
 from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import read_stack
 from infra.problems import Fix, InvalidInput, Problem
 from infra.program import build
+from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.spec import (
     Application,
     Autoscaling,
@@ -65,7 +67,7 @@ from infra.services.spec import (
     Volume,
 )
 from infra.services.validation import validate_applications
-from tests.fixtures import context
+from tests.fixtures import NO_EXTENSIONS, catalog_of, context, facts
 
 STACKS = ("dev", "prod")
 DIGEST = "sha256:" + "d" * 64
@@ -487,3 +489,139 @@ def test_every_fix_a_problem_carries_is_accepted(
         after = {_key(p) for p in _validate(_with_fixes(broken, [problem]), environment)}
         assert _key(problem) not in after, f"{problem.render()} is still reported after its fix"
         assert after <= {_key(p) for p in problems}, f"the fix of {problem.render()} added problems"
+
+
+# --- What the properties found, each pinned by a test that fails on the code before. ----------
+
+
+def _refusals(spec: ServiceSpec, environment: Environment) -> tuple[Problem, ...]:
+    return _validate(Application(name="gen", services=(spec,), source=SOURCE), environment)
+
+
+WEB = ServiceSpec(
+    name="web",
+    image=f"team/web:1.0.0@{DIGEST}",
+    target=Target.AKS,
+    ports=(Port(name="http", number=8080),),
+    probes=Probes(readiness=HttpProbe(), liveness=HttpProbe()),
+)
+
+
+def _prod_policy_messages(spec: ServiceSpec) -> list[str]:
+    """The prod policy's mandatory violations of `spec` rendered for AKS (validated in dev,
+    where one replica is allowed), as the gate words them."""
+    catalog = catalog_of(spec)
+    objects = render_on_aks(
+        catalog.get(spec.name),
+        catalog=catalog,
+        facts=facts(Environment.PROD),
+        extensions=NO_EXTENSIONS,
+        client_id=None,
+        secrets=ServiceSecrets(config_values={}),
+    )
+
+    def token(obj: dict[str, Any]) -> str:
+        api = str(obj["apiVersion"])
+        return f"kubernetes:{api if '/' in api else 'core/' + api}:{obj['kind']}"
+
+    report = evaluate(
+        [PolicyResource(token(o), o["metadata"]["name"], o) for o in objects],
+        PolicyContext("prod"),
+    )
+    return [v.message for v in report.enforced if v.rule.id == "k8s-prod-replicas-and-pdb"]
+
+
+@pytest.mark.parametrize(
+    ("single", "path"),
+    [
+        (dataclasses.replace(WEB, replicas=1), "replicas"),
+        (
+            dataclasses.replace(
+                WEB, autoscaling=Autoscaling(min_replicas=1, max_replicas=1, cpu_utilization=70)
+            ),
+            "autoscaling.min_replicas",
+        ),
+    ],
+)
+def test_prod_refuses_one_replica_on_aks_in_the_policys_words(
+    single: ServiceSpec, path: str
+) -> None:
+    """Before, validation accepted these in prod and policy k8s-prod-replicas-and-pdb refused
+    the plan. Now validation refuses them with the policy's words (one constant, one template),
+    and its fix, applied, is accepted and passes the policy."""
+    assert _refusals(single, Environment.DEV) == ()
+    (problem,) = _refusals(single, Environment.PROD)
+    assert problem.path == path
+    said = PROD_REPLICAS_PROBLEM.format(replicas=1, floor=PROD_MIN_REPLICAS)
+    assert problem.problem.startswith(said)
+    assert said in _prod_policy_messages(single)
+    assert problem.fixed_by is not None
+    fixed = problem.fixed_by.apply(single)
+    assert _refusals(fixed, Environment.PROD) == ()
+    assert _prod_policy_messages(fixed) == []
+
+
+def test_prod_leaves_scale_to_zero_workers_and_container_apps_alone() -> None:
+    queue, reader = _queue("jobs")
+    worker = dataclasses.replace(
+        WEB,
+        autoscaling=Autoscaling(min_replicas=0, max_replicas=3, cpu_utilization=None, queue=queue),
+        identity=reader,
+    )
+    assert _refusals(worker, Environment.PROD) == ()
+    aca = dataclasses.replace(
+        WEB, target=Target.CONTAINER_APPS, replicas=1, resources=Resources(cpu=0.5, memory="1Gi")
+    )
+    assert _refusals(aca, Environment.PROD) == ()
+
+
+def test_a_container_apps_size_below_the_floor_gets_one_fix_the_size() -> None:
+    """Before, a Container Apps service of 0.001 cores got two fixes that disagree ("at least
+    0.1 (100m)" and "cpu=0.25"); the Safeguards floors bind AKS pods, and a Container Apps size
+    is above them, so only the size is reported, and its fix is accepted."""
+    tiny = dataclasses.replace(
+        WEB, target=Target.CONTAINER_APPS, resources=Resources(cpu=0.001, memory="16Mi")
+    )
+    (problem,) = _refusals(tiny, Environment.DEV)
+    assert problem.path == "resources"
+    assert problem.fixed_by is not None
+    assert _refusals(problem.fixed_by.apply(tiny), Environment.DEV) == ()
+
+
+def test_validation_and_policy_say_the_safeguards_minimum_in_the_same_words() -> None:
+    small = dataclasses.replace(WEB, resources=Resources(cpu=0.05, memory="64Mi"))
+    said = {p.path: p.problem for p in _refusals(small, Environment.DEV)}
+    assert said["resources.cpu"].startswith(BELOW_SAFEGUARDS_MINIMUM.format(floor="100m"))
+    assert said["resources.memory"].startswith(BELOW_SAFEGUARDS_MINIMUM.format(floor="100Mi"))
+
+
+@pytest.mark.parametrize(
+    ("spec", "path", "value"),
+    [
+        (dataclasses.replace(WEB, resources=Resources(cpu=0.01)), "resources.cpu", 0.1),
+        (dataclasses.replace(WEB, resources=Resources(memory="10Mi")), "resources.memory", "100Mi"),
+        (
+            dataclasses.replace(
+                WEB, probes=Probes(readiness=HttpProbe(timing=ProbeTiming(period_seconds=0)))
+            ),
+            "probes.readiness.timing.period_seconds",
+            1,
+        ),
+        (
+            dataclasses.replace(
+                WEB, probes=Probes(liveness=HttpProbe(timing=ProbeTiming(success_threshold=3)))
+            ),
+            "probes.liveness.timing.success_threshold",
+            1,
+        ),
+    ],
+)
+def test_a_concrete_fix_is_data_as_well_as_words(
+    spec: ServiceSpec, path: str, value: object
+) -> None:
+    """The value the words give, as a `Fix` a program can apply (old problems carried text
+    only), and applying it is accepted."""
+    problems = [p for p in _refusals(spec, Environment.DEV) if p.path == path]
+    assert [p.fixed_by for p in problems] == [Fix(((path, value),))]
+    assert str(value).removesuffix(".0") in problems[0].fix or str(value) in problems[0].fix
+    assert _refusals(problems[0].fixed_by.apply(spec), Environment.DEV) == ()  # type: ignore[union-attr]
