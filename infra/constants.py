@@ -136,3 +136,14 @@ policy checks what they would have (docs/policy-and-safeguards.md)."""
 # policy rule `k8s-resources` smaller rendered values: what validation accepts passes policy.
 MIN_CPU_MILLICORES = 100
 MIN_MEMORY_MIB = 100
+BELOW_SAFEGUARDS_MINIMUM = "is below the Deployment Safeguards minimum {floor}"
+"""The words both say it in (`floor` e.g. `100m`, `100Mi`)."""
+
+# --- The replicas a prod AKS service keeps. ---------------------------------------------------
+PROD_MIN_REPLICAS = 2
+"""Fewer and a node drain or upgrade is an outage (and no PodDisruptionBudget is rendered):
+policy `k8s-prod-replicas-and-pdb` refuses fewer in a prod plan, the `scaling` validation rule
+(infra/services/rules/scaling.py) a prod declaration of fewer. Scale-to-zero workers (minimum 0,
+woken by a queue) have no replica to protect while idle and are left alone by both."""
+PROD_REPLICAS_PROBLEM = "runs {replicas} replica(s); prod needs at least {floor}"
+"""The words both say it in, so the declaration's author and the plan's reader see one rule."""

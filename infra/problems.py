@@ -6,8 +6,36 @@ end: a user fixing a declaration sees every mistake at once instead of one per r
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+_D = TypeVar("_D")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix a program can apply: set each dotted field path of the declaration the problem is
+    about (e.g. `resources.cpu`, `probes.liveness.timing.period_seconds`) to a value (None:
+    leave the field out, i.e. its "not set"). Only where a rule's fix is one concrete value
+    (a floor, a range's nearest end, a size the target accepts); most fixes are a choice only
+    the author can make, and carry text alone. Applying one yields a declaration validation
+    accepts, which tests/test_agreement.py proves for generated declarations."""
+
+    changes: tuple[tuple[str, object], ...]
+
+    def apply(self, declaration: _D) -> _D:
+        """`declaration` (a frozen dataclass, e.g. a ServiceSpec) with the changes made."""
+        for path, value in self.changes:
+            declaration = _set(declaration, path.split("."), value)
+        return declaration
+
+
+def _set(obj: _D, parts: list[str], value: object) -> _D:
+    head, *rest = parts
+    new: Any = value if not rest else _set(getattr(obj, head), rest, value)
+    return dataclasses.replace(obj, **{head: new})  # type: ignore[type-var]
 
 
 @dataclass(frozen=True, order=True)
@@ -20,6 +48,8 @@ class Problem:
     fix: str
     group: str = ""
     """What the path is inside, e.g. `catalog (apps/storefront.py)`; empty for stack config."""
+    fixed_by: Fix | None = field(default=None, compare=False)
+    """The fix as data, where it is one concrete value (`Fix`); the text `fix` always says it."""
 
     def render(self) -> str:
         shown = f" = {self.value}" if self.value else ""

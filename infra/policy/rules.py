@@ -16,11 +16,14 @@ from typing import Any
 
 from infra.constants import (
     APP_ROUTING_INGRESS_CLASS,
+    BELOW_SAFEGUARDS_MINIMUM,
     CRITICAL_ADDONS_TAINT,
     MIN_CPU_MILLICORES,
     MIN_MEMORY_MIB,
     NAME_LABEL,
     POD_SECURITY_RESTRICTED_INITIATIVE_ID,
+    PROD_MIN_REPLICAS,
+    PROD_REPLICAS_PROBLEM,
     SECRET_LOOKING_PATTERN,
 )
 from infra.plan.kinds import (
@@ -499,8 +502,8 @@ def _resources(r: PolicyResource, _: PolicyContext) -> Iterable[str]:
                 if amount is not None and amount < floor:
                     unit = "m" if resource == "cpu" else "Mi"
                     yield (
-                        f"container {c.get('name')!r} {kind}.{resource} = {value} is below the"
-                        f" Deployment Safeguards minimum {floor}{unit}"
+                        f"container {c.get('name')!r} {kind}.{resource} = {value} "
+                        + BELOW_SAFEGUARDS_MINIMUM.format(floor=f"{floor}{unit}")
                     )
 
 
@@ -886,8 +889,8 @@ def _prod_replicas(
         replicas: int = floors.get(key, int(value_at(r.inputs, "spec.replicas", 1)))
         if key in floors and floors[key] == 0:
             continue  # scale-to-zero workers: no replica to protect while idle
-        if replicas < 2:
-            yield r, f"runs {replicas} replica(s); prod needs at least 2"
+        if replicas < PROD_MIN_REPLICAS:
+            yield r, PROD_REPLICAS_PROBLEM.format(replicas=replicas, floor=PROD_MIN_REPLICAS)
         if (key[0], r.service) not in budgets:
             yield r, "has no PodDisruptionBudget"
 

@@ -4,6 +4,7 @@ every AKS container has the probes AKS Deployment Safeguards require."""
 from __future__ import annotations
 
 from infra.config import Environment
+from infra.problems import Fix
 from infra.services.catalog import probe_timing
 from infra.services.rules.registry import (
     Check,
@@ -17,6 +18,7 @@ from infra.services.spec import (
     Protocol,
     ServiceSpec,
     Target,
+    TcpProbe,
 )
 from infra.upstream_facts import (
     PROBE_KINDS,
@@ -109,7 +111,16 @@ def prod_probes_required(c: Check[ServiceSpec]) -> None:
                 f"is required in prod: AKS Deployment Safeguards refuse a container without a"
                 f" {required}",
                 f"declare probes=Probes({kind}=...)"
-                + ("" if c.spec.ports else f", e.g. {kind}=ExecProbe(command=(...)) for a worker"),
+                + (
+                    f", e.g. {kind}=TcpProbe(port={c.spec.ports[0].name!r})"
+                    if c.spec.ports
+                    else f", e.g. {kind}=ExecProbe(command=(...)) for a worker"
+                ),
+                # A port accepting connections is a probe every port passes; a worker's command
+                # is the author's to choose.
+                fixed_by=Fix(((f"probes.{kind}", TcpProbe(port=c.spec.ports[0].name)),))
+                if c.spec.ports
+                else None,
             )
 
 
@@ -148,6 +159,14 @@ def probe_timing_within_limits(c: Check[ServiceSpec]) -> None:
                 and api_name in ("initialDelaySeconds", "failureThreshold")
                 else ""
             )
+            nearest = (
+                max(
+                    allowed.minimum,
+                    value if allowed.maximum is None else min(value, allowed.maximum),
+                )
+                if isinstance(value, int) and not isinstance(value, bool)
+                else allowed.minimum
+            )
             c.add(
                 f"probes.{kind}.timing.{_FIELDS[api_name]}",
                 value,
@@ -158,4 +177,6 @@ def probe_timing_within_limits(c: Check[ServiceSpec]) -> None:
                     else f"use a value in {allowed}"
                 )
                 + hint,
+                # The nearest value in range: the smallest change that is accepted.
+                fixed_by=Fix(((f"probes.{kind}.timing.{_FIELDS[api_name]}", nearest),)),
             )

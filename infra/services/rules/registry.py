@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from infra.config import Environment
-from infra.problems import Problem, show
+from infra.problems import Fix, Problem, show
 from infra.services.catalog import Planned, PlannedChart, PlannedJob, PlannedService
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
@@ -67,9 +67,12 @@ class Check(Generic[_S]):
         self.context = context
         self.problems: list[Problem] = []
 
-    def add(self, path: str, value: object, problem: str, fix: str) -> None:
+    def add(
+        self, path: str, value: object, problem: str, fix: str, *, fixed_by: Fix | None = None
+    ) -> None:
+        """One problem; `fixed_by` where the fix is one concrete value a program can apply."""
         shown = "" if value is None else value if isinstance(value, _Raw) else show(value)
-        self.problems.append(Problem(path, shown, problem, fix, self.group))
+        self.problems.append(Problem(path, shown, problem, fix, self.group, fixed_by))
 
 
 Workload = Check[ServiceSpec] | Check[JobSpec]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from infra.config import Environment
+from infra.constants import PROD_MIN_REPLICAS, PROD_REPLICAS_PROBLEM
+from infra.problems import Fix
 from infra.services.patterns import (
     ACA_MAX_REPLICAS,
 )
@@ -124,3 +127,47 @@ def scaling(c: Check[ServiceSpec]) -> None:
             )
         return
     autoscaling(c, scale)
+
+
+@service_rule("scaling")
+def prod_replicas(c: Check[ServiceSpec]) -> None:
+    """In prod an AKS service keeps at least `PROD_MIN_REPLICAS` replicas (fixed, or the
+    autoscaler's minimum), the same constant and words as policy `k8s-prod-replicas-and-pdb`,
+    which refuses fewer (and the PodDisruptionBudget is rendered only from two). A scale-to-zero
+    worker (minimum 0) is left alone by both; single-instance services are refused in prod by
+    their own rule (`stateful`). Container Apps has no node drains to survive."""
+    spec = c.spec
+    if (
+        c.context.environment is not Environment.PROD
+        or spec.target is not Target.AKS
+        or spec.single_instance()
+    ):
+        return
+    scale = spec.autoscaling
+    floor = scale.min_replicas if scale is not None else spec.replicas
+    if floor <= 0 or floor >= PROD_MIN_REPLICAS:
+        return  # 0: scale-to-zero (or a problem the rules above report)
+    problem = PROD_REPLICAS_PROBLEM.format(replicas=floor, floor=PROD_MIN_REPLICAS) + (
+        " (policy k8s-prod-replicas-and-pdb): one replica is an outage on every node drain"
+    )
+    if scale is None:
+        c.add(
+            "replicas",
+            floor,
+            problem,
+            f"use replicas={PROD_MIN_REPLICAS} or more (an override for prod may set it)",
+            fixed_by=Fix((("replicas", PROD_MIN_REPLICAS),)),
+        )
+        return
+    c.add(
+        "autoscaling.min_replicas",
+        floor,
+        problem,
+        f"use min_replicas={PROD_MIN_REPLICAS} or more (an override for prod may set it)",
+        fixed_by=Fix(
+            (
+                ("autoscaling.min_replicas", PROD_MIN_REPLICAS),
+                ("autoscaling.max_replicas", max(scale.max_replicas, PROD_MIN_REPLICAS)),
+            )
+        ),
+    )
