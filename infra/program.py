@@ -59,6 +59,7 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
+from infra.services.routes import StackIngress
 from infra.services.rules import NodeMemory, ValidationContext
 from infra.services.spec import Application, Target
 from infra.services.validation import validate_applications
@@ -187,6 +188,10 @@ def build(
             internal_routes=isinstance(config, LocalConfig) or config.aks.ingress.internal_gateway,
             stack_environments=project_environments(),
             node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
+            # Each service's route is decided once, from this (`infra.services.routes`).
+            ingress=StackIngress(None, config.domain)
+            if isinstance(config, LocalConfig)
+            else StackIngress(config.aks.ingress),
         ),
     )
     if isinstance(config, LocalConfig):
@@ -205,7 +210,7 @@ def build(
         problems += agc_problems(catalog.services)
     gateway_hosts: dict[str, ManagedRecords] = {}
     if config.aks.ingress.internal_gateway:
-        problems += envoy_problems(catalog.services, local=False)
+        problems += envoy_problems(catalog.services)
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
         gateway_hosts, host_problems = gateway_host_records(catalog, config.dns)
         problems += host_problems
@@ -260,7 +265,7 @@ def _exists_in_azure(reference: VaultReference) -> bool:
 def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
     """The same applications on an existing Kubernetes context: no Azure resource at all."""
     local_catalog = for_local_cluster(catalog)
-    if config.deploy_services and (problems := envoy_problems(local_catalog.services, local=True)):
+    if config.deploy_services and (problems := envoy_problems(local_catalog.services)):
         raise InvalidInput("the service hosts (nothing was registered)", problems)
     provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
     if not config.deploy_services:

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from infra.config import Environment
 from infra.problems import Problem, show
 from infra.services.catalog import Planned, PlannedChart, PlannedJob, PlannedService
+from infra.services.routes import NO_GATEWAY, StackIngress
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
 
@@ -40,6 +41,10 @@ class ValidationContext:
     any other is never deployed, nor validated, by any stack. None: not checked."""
     node_memory: NodeMemory | None = None
     """What one node of the AKS user pool offers a pod; None: not known (not checked)."""
+    ingress: StackIngress = NO_GATEWAY
+    """What serves ingress in the stack, from which each service's route is decided
+    (`infra.services.routes`). The program passes the stack's; the default (no gateway) is what
+    `PlatformFacts` defaults to."""
 
 
 @dataclass(frozen=True)
