@@ -19,7 +19,6 @@ from pulumi.runtime import settings as runtime_settings
 from infra.config import (
     NAMESPACE,
     Environment,
-    IngressMode,
     LocalConfig,
     PlatformConfig,
     load_platform_config,
@@ -115,7 +114,6 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         internal_gateway=InternalGatewayFacts(str(config.network.internal_ingress_address))
         if config.aks.ingress.internal_gateway
         else None,
-        nginx_alongside=config.aks.ingress is IngressMode.BOTH,
         # Enforce refuses pods whose probes use another handler (a gRPC probe).
         probe_handlers=probe_safeguard().probe_handlers
         if config.hardening.deployment_safeguards == "Enforce"
@@ -291,10 +289,6 @@ def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExten
     pulumi.export("context", config.context)
     pulumi.export(
         "hosts",
-        sorted(
-            f"http://{s.name}.{config.domain}"
-            for s in local_catalog.services
-            if s.spec.ingress.exposure.value != "none"
-        ),
+        sorted(f"http://{s.route.host}" for s in local_catalog.services if s.route is not None),
     )
     return Platform(None, local_catalog, services)

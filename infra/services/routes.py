@@ -1,24 +1,16 @@
 """Each service's route, decided once: which gateway serves its ingress, public or internal, on
-which host, path, port and listener. Validation decides it (`catalog.with_routes`, from the
-declaration and the stack's `config.IngressMode`) and carries it on `PlannedService.route`;
-renderers,
-components, the deploy step, the custom-domain and gateway-limit checks read it, and never
-re-derive it from the spec or the platform facts (tests/test_routes.py forbids the old
-predicates anywhere else).
-
-The decision (docs/ingress.md, "Which gateway serves a service"):
-
-| where            | exposure | `aks.ingress` gateway | both                   | nginx |
-|------------------|----------|-----------------------|------------------------|-------|
-| AKS              | public   | AGC                   | AGC + NGINX beside it  | NGINX |
-| AKS              | internal | Envoy Gateway         | NGINX (internal class) | NGINX |
-| Container Apps   | either   | the environment's ingress (whatever `aks.ingress` says)       |
-| local stack      | either   | the local Envoy Gateway, on `<name>.<domain>` (every target)  |
+which host, path, port and listener. Validation decides it (`decide_route`, from the declaration
+and the stack's `config.IngressMode`; listeners are named in `catalog.with_routes`) and carries
+it on `PlannedService.route`. Renderers, components, the deploy step, the custom-domain and the
+gateway-limit checks read it and never re-derive it (tests/test_routes.py forbids the old
+per-stage predicates). The decision, as a table: docs/ingress.md, "Which gateway serves a
+service".
 
 No route without exposure, nor without a port: an exposed service with no port cannot be
 routed, and validation refuses it (`rules/ingress.py`: "needs a port to expose").
 
-Below the renderers in the import order: it imports the catalog and the spec, never `render`.
+Below the renderers and the catalog in the import order: it imports the stack config and the
+spec only.
 """
 
 from __future__ import annotations

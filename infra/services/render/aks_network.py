@@ -94,10 +94,11 @@ def ingress_object(
     route = service.route
     if route is None or not route.nginx:
         return None
-    ingress = service.spec.ingress
+    tls = service.spec.ingress.tls
     port = route.port
+    host = route.host
     assert facts.cluster is ClusterKind.AKS, "Gateway.LOCAL_ENVOY: every exposed local service"
-    assert ingress.host is not None, "validated: AKS ingress has a host"
+    assert host is not None, "validated: AKS ingress has a host"
     annotations: dict[str, str] = {}
     if port.protocol is Protocol.GRPC:
         annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "GRPC"
@@ -105,11 +106,11 @@ def ingress_object(
         "ingressClassName": APP_ROUTING_INGRESS_CLASS if route.public else INTERNAL_INGRESS_CLASS,
         "rules": [
             {
-                "host": ingress.host,
+                "host": host,
                 "http": {
                     "paths": [
                         {
-                            "path": ingress.path,
+                            "path": route.path,
                             "pathType": "Prefix",
                             "backend": {
                                 "service": {"name": service.name, "port": {"name": port.name}}
@@ -120,10 +121,10 @@ def ingress_object(
             }
         ],
     }
-    if ingress.tls is not None:
+    if tls is not None:
         # The app routing add-on fetches the certificate from Key Vault into this secret.
-        annotations[KEYVAULT_TLS_ANNOTATION] = ingress.tls.key_vault_certificate_uri
-        body["tls"] = [{"hosts": [ingress.host], "secretName": f"keyvault-{service.name}"}]
+        annotations[KEYVAULT_TLS_ANNOTATION] = tls.key_vault_certificate_uri
+        body["tls"] = [{"hosts": [host], "secretName": f"keyvault-{service.name}"}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",

@@ -192,10 +192,11 @@ def _ingress(
         Protocol.TCP: app.IngressTransportMethod.TCP,
     }[port.protocol]
     custom_domains = None
-    if spec.ingress.host is not None and certificate_id is not None:
+    host = None if route is None else route.host
+    if host is not None and certificate_id is not None:
         custom_domains = [
             app.CustomDomainArgs(
-                name=spec.ingress.host,
+                name=host,
                 binding_type=app.BindingType.SNI_ENABLED,
                 certificate_id=certificate_id,
             )
