@@ -182,11 +182,10 @@ def build(
             _config_secrets(),
             vault,
             image_lock=lock,
-            # The local stack routes every exposed service through Envoy Gateway.
-            internal_routes=isinstance(config, LocalConfig) or config.aks.ingress.internal_gateway,
             stack_environments=project_environments(),
             node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
-            # Each service's route is decided once, from this (`infra.services.routes`).
+            # Each service's route is decided once, from this (`infra.services.routes`); the
+            # local stack routes every exposed service through Envoy Gateway.
             ingress=StackIngress(None, config.domain)
             if isinstance(config, LocalConfig)
             else StackIngress(config.aks.ingress),

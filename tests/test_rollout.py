@@ -137,7 +137,7 @@ def test_canary_on_an_internal_aks_service_is_refused_on_managed_nginx() -> None
     with pytest.raises(InvalidInput) as caught:
         validate_applications(
             [Application(name="shop", services=(internal,), source="apps/test.py")],
-            dataclasses.replace(context(Environment.DEV), internal_routes=False),
+            context(Environment.DEV, ingress=StackIngress(IngressMode.BOTH)),
         )
     (problem,) = caught.value.problems
     assert problem.path == "rollout"

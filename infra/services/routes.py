@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from infra.config import IngressMode
+from infra.config import AksConfig, IngressMode
 from infra.services.spec import Exposure, Port, Protocol, ServiceSpec, Target
 
 
@@ -58,9 +58,11 @@ class StackIngress:
     """The local stack's domain (`<name>.<domain>` resolves to 127.0.0.1)."""
 
 
+DEFAULT_INGRESS = StackIngress(AksConfig.model_fields["ingress"].default)
+"""An Azure stack with the default `aks.ingress` (`config.AksConfig`)."""
 NO_GATEWAY = StackIngress(IngressMode.NGINX)
 """An Azure stack without the Gateway API (`aks.ingress: nginx`): what `PlatformFacts` without
-gateway facts renders, and validation's default context."""
+gateway facts renders (the tests' default)."""
 
 
 @dataclass(frozen=True)
