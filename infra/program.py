@@ -19,7 +19,6 @@ from pulumi.runtime import settings as runtime_settings
 from infra.config import (
     NAMESPACE,
     Environment,
-    IngressMode,
     LocalConfig,
     PlatformConfig,
     load_platform_config,
@@ -59,6 +58,7 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
+from infra.services.routes import StackIngress
 from infra.services.rules import NodeMemory, ValidationContext
 from infra.services.spec import Application, Target
 from infra.services.validation import validate_applications
@@ -114,7 +114,6 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         internal_gateway=InternalGatewayFacts(str(config.network.internal_ingress_address))
         if config.aks.ingress.internal_gateway
         else None,
-        nginx_alongside=config.aks.ingress is IngressMode.BOTH,
         # Enforce refuses pods whose probes use another handler (a gRPC probe).
         probe_handlers=probe_safeguard().probe_handlers
         if config.hardening.deployment_safeguards == "Enforce"
@@ -183,10 +182,13 @@ def build(
             _config_secrets(),
             vault,
             image_lock=lock,
-            # The local stack routes every exposed service through Envoy Gateway.
-            internal_routes=isinstance(config, LocalConfig) or config.aks.ingress.internal_gateway,
             stack_environments=project_environments(),
             node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
+            # Each service's route is decided once, from this (`infra.services.routes`); the
+            # local stack routes every exposed service through Envoy Gateway.
+            ingress=StackIngress(None, config.domain)
+            if isinstance(config, LocalConfig)
+            else StackIngress(config.aks.ingress),
         ),
     )
     if isinstance(config, LocalConfig):
@@ -205,7 +207,7 @@ def build(
         problems += agc_problems(catalog.services)
     gateway_hosts: dict[str, ManagedRecords] = {}
     if config.aks.ingress.internal_gateway:
-        problems += envoy_problems(catalog.services, local=False)
+        problems += envoy_problems(catalog.services)
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
         gateway_hosts, host_problems = gateway_host_records(catalog, config.dns)
         problems += host_problems
@@ -260,7 +262,7 @@ def _exists_in_azure(reference: VaultReference) -> bool:
 def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
     """The same applications on an existing Kubernetes context: no Azure resource at all."""
     local_catalog = for_local_cluster(catalog)
-    if config.deploy_services and (problems := envoy_problems(local_catalog.services, local=True)):
+    if config.deploy_services and (problems := envoy_problems(local_catalog.services)):
         raise InvalidInput("the service hosts (nothing was registered)", problems)
     provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
     if not config.deploy_services:
@@ -286,10 +288,6 @@ def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExten
     pulumi.export("context", config.context)
     pulumi.export(
         "hosts",
-        sorted(
-            f"http://{s.name}.{config.domain}"
-            for s in local_catalog.services
-            if s.spec.ingress.exposure.value != "none"
-        ),
+        sorted(f"http://{s.route.host}" for s in local_catalog.services if s.route is not None),
     )
     return Platform(None, local_catalog, services)

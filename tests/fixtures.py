@@ -16,6 +16,7 @@ from infra.program import build
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.routes import NO_GATEWAY, StackIngress
 from infra.services.rules import ValidationContext
 from infra.services.spec import (
     Application,
@@ -77,9 +78,16 @@ def facts(environment: Environment = Environment.DEV, *, internal: bool = False)
 
 
 def context(
-    environment: Environment = Environment.DEV, secrets: Mapping[str, bool] | None = None
+    environment: Environment = Environment.DEV,
+    secrets: Mapping[str, bool] | None = None,
+    *,
+    ingress: StackIngress = NO_GATEWAY,
 ) -> ValidationContext:
-    return ValidationContext(environment, dict(secrets or {}), f"kv-shop-{environment.value}")
+    """`ingress`: the stack's, from which each service's route is decided (the default matches
+    `facts()`, which has no gateway)."""
+    return ValidationContext(
+        environment, dict(secrets or {}), f"kv-shop-{environment.value}", ingress=ingress
+    )
 
 
 def reference_catalog(environment: Environment = Environment.DEV) -> Catalog:
@@ -90,10 +98,11 @@ def catalog_of(
     *services: ServiceSpec,
     environment: Environment = Environment.DEV,
     secrets: Mapping[str, bool] | None = None,
+    ingress: StackIngress = NO_GATEWAY,
 ) -> Catalog:
     return validate_applications(
         [Application(name="shop", services=tuple(services), source="apps/test.py")],
-        context(environment, secrets),
+        context(environment, secrets, ingress=ingress),
     )
 
 

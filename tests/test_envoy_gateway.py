@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from infra.config import stack_config_from_values
+from infra.config import IngressMode, stack_config_from_values
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import read_stack
@@ -28,6 +28,7 @@ from infra.services.render.envoy_gateway import (
     gateway_class_object,
     gateway_object,
 )
+from infra.services.routes import StackIngress
 from infra.services.spec import (
     Dependency,
     Exposure,
@@ -58,7 +59,8 @@ def internal_facts() -> PlatformFacts:
     return dataclasses.replace(facts(), internal_gateway=InternalGatewayFacts(ADDRESS))
 
 
-def internal_catalog() -> Catalog:
+def internal_catalog(mode: IngressMode = IngressMode.GATEWAY) -> Catalog:
+    """The catalog as validation routes it in a stack with `aks.ingress: <mode>`."""
     return catalog_of(
         ServiceSpec(
             name="admin",
@@ -79,6 +81,7 @@ def internal_catalog() -> Catalog:
             ),
             dependencies=(Dependency(service="admin"),),
         ),
+        ingress=StackIngress(mode),
     )
 
 
@@ -184,8 +187,9 @@ def test_shared_gateway_listens_per_host_on_an_internal_load_balancer() -> None:
     validate_object(gateway_class_object(NO_EXTENSIONS))
 
 
-def test_nginx_and_both_modes_keep_the_internal_managed_nginx() -> None:
-    objects = render(internal_catalog(), "admin", facts())
+@pytest.mark.parametrize("mode", [IngressMode.NGINX, IngressMode.BOTH])
+def test_nginx_and_both_modes_keep_the_internal_managed_nginx(mode: IngressMode) -> None:
+    objects = render(internal_catalog(mode), "admin", facts())
     assert objects["Ingress/admin"]["spec"]["ingressClassName"] == "nginx-internal"
     assert "HTTPRoute/admin" not in objects
 
@@ -432,7 +436,8 @@ def test_a_local_rollout_splits_the_route_on_envoy_gateway() -> None:
             ),
             probes=Probes(readiness=HttpProbe(path="/ready")),
             rollout=Rollout(image="shop:1.1", weight=10),
-        )
+        ),
+        ingress=StackIngress(None),
     )
     local_facts = dataclasses.replace(facts(), cluster=ClusterKind.LOCAL)
     route = render(catalog, "shop", local_facts)["HTTPRoute/shop"]

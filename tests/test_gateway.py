@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from infra.config import platform_config_from_values
+from infra.config import IngressMode, platform_config_from_values
 from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
 from infra.preview.mocks import FAKE_SUBSCRIPTION
 from infra.preview.stackfile import read_stack
@@ -29,6 +29,7 @@ from infra.services.render.common import (
     PlatformFacts,
 )
 from infra.services.render.gateway import ALB_ID_ANNOTATION, GATEWAY_CLASS, gateway_object
+from infra.services.routes import StackIngress
 from infra.services.spec import (
     Application,
     Dependency,
@@ -56,7 +57,10 @@ CERT = "https://kv-shop-dev.vault.azure.net/certificates/shop"
 
 
 def gateway_facts() -> PlatformFacts:
-    return dataclasses.replace(facts(), gateway=GATEWAY)
+    """`aks.ingress: gateway`: public AKS services on AGC, internal ones on Envoy Gateway."""
+    return dataclasses.replace(
+        facts(), gateway=GATEWAY, internal_gateway=InternalGatewayFacts("10.20.3.250")
+    )
 
 
 def render(catalog: Catalog, name: str, platform: PlatformFacts) -> dict[str, dict[str, Any]]:
@@ -71,7 +75,8 @@ def render(catalog: Catalog, name: str, platform: PlatformFacts) -> dict[str, di
     return {f"{o['kind']}/{o['metadata']['name']}": o for o in objects}
 
 
-def shop_catalog() -> Catalog:
+def shop_catalog(mode: IngressMode = IngressMode.GATEWAY) -> Catalog:
+    """The catalog as validation routes it in a stack with `aks.ingress: <mode>`."""
     return catalog_of(
         ServiceSpec(
             name="shop",
@@ -104,6 +109,7 @@ def shop_catalog() -> Catalog:
             ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"),
             dependencies=(Dependency(service="shop"),),
         ),
+        ingress=StackIngress(mode),
     )
 
 
@@ -210,13 +216,14 @@ def test_network_policy_admits_the_agc_subnet_not_the_nginx_namespace() -> None:
 def test_in_the_migration_release_internal_exposure_keeps_the_internal_ingress() -> None:
     """`aks.ingress: both` (AGC on, no internal Envoy Gateway): internal services stay on the
     internal NGINX, which holds the fixed address (tests/test_envoy_gateway.py: the default)."""
-    objects = render(shop_catalog(), "admin", gateway_facts())
+    both = dataclasses.replace(facts(), gateway=GATEWAY)
+    objects = render(shop_catalog(IngressMode.BOTH), "admin", both)
     assert objects["Ingress/admin"]["spec"]["ingressClassName"] == "nginx-internal"
     assert "HTTPRoute/admin" not in objects
 
 
 def test_deprecated_nginx_mode_still_renders_the_managed_ingress() -> None:
-    objects = render(shop_catalog(), "shop", facts())
+    objects = render(shop_catalog(IngressMode.NGINX), "shop", facts())
     assert (
         objects["Ingress/shop"]["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"
     )
@@ -265,7 +272,7 @@ def test_listener_certificate_is_synced_from_key_vault_by_the_services_pods() ->
 
 
 def test_managed_nginx_reads_the_certificate_itself_so_no_pod_mounts_it() -> None:
-    objects = render(shop_catalog(), "shop", facts())
+    objects = render(shop_catalog(IngressMode.NGINX), "shop", facts())
     assert "SecretProviderClass/tls-shop" not in objects
 
 
@@ -384,8 +391,8 @@ def test_program_registers_a_canary_behind_weighted_backends() -> None:
 def test_migration_release_serves_both_paths_side_by_side() -> None:
     """`aks.ingress: both`: the managed-NGINX Ingress stays next to the route while DNS moves,
     and the NetworkPolicy admits both the AGC subnet and the NGINX controllers."""
-    platform = dataclasses.replace(facts(), gateway=GATEWAY, nginx_alongside=True)
-    objects = render(shop_catalog(), "shop", platform)
+    platform = dataclasses.replace(facts(), gateway=GATEWAY)
+    objects = render(shop_catalog(IngressMode.BOTH), "shop", platform)
     assert "HTTPRoute/shop" in objects
     assert (
         objects["Ingress/shop"]["spec"]["ingressClassName"] == "webapprouting.kubernetes.azure.com"

@@ -9,10 +9,11 @@ import json
 
 import pytest
 
+from infra.config import IngressMode
 from infra.preview.engine import ProgramFailed, run_offline
 from infra.preview.stackfile import read_stack
 from infra.program import build
-from infra.services.catalog import PlannedService
+from infra.services.catalog import PlannedService, with_routes
 from infra.services.gateway_limits import (
     AGC_FRONTENDS,
     AGC_SERVICES,
@@ -20,6 +21,7 @@ from infra.services.gateway_limits import (
     agc_problems,
     envoy_problems,
 )
+from infra.services.routes import StackIngress
 from infra.services.spec import (
     Application,
     Exposure,
@@ -46,7 +48,14 @@ def service(app: str, name: str, exposure: Exposure, **changes: object) -> Plann
         ports=(Port(name="http", number=8080),),
         ingress=Ingress(exposure=exposure, host=f"{name}.{app}.example.com"),
     )
-    return PlannedService(app, dataclasses.replace(spec, **changes), "apps/test.py")  # type: ignore[arg-type]
+    planned = PlannedService(app, dataclasses.replace(spec, **changes), "apps/test.py")  # type: ignore[arg-type]
+    # Routed as validation routes it on an Azure stack with `aks.ingress: gateway`.
+    (routed,) = with_routes([planned], GATEWAY)
+    return routed
+
+
+GATEWAY = StackIngress(IngressMode.GATEWAY)
+LOCAL = StackIngress(None)
 
 
 def test_five_applications_with_public_aks_services_fit_a_sixth_does_not() -> None:
@@ -83,14 +92,15 @@ def test_canaries_count_against_agcs_100_services() -> None:
 
 def test_internal_services_past_the_shared_gateways_listeners_are_refused() -> None:
     internal = [service("shop", f"api{i}", Exposure.INTERNAL) for i in range(GATEWAY_LISTENERS)]
-    assert envoy_problems(internal, local=False) == []
+    assert envoy_problems(internal) == []
     extra = service("shop", "api-extra", Exposure.INTERNAL)
-    (problem,) = envoy_problems([*internal, extra], local=False)
+    (problem,) = envoy_problems([*internal, extra])
     assert "internal AKS services share one Envoy Gateway" in problem.problem
     # Public services are on AGC on Azure, but share the Envoy Gateway locally.
     public = service("shop", "web", Exposure.PUBLIC)
-    assert envoy_problems([*internal, public], local=False) == []
-    assert envoy_problems([*internal, public], local=True) != []
+    assert envoy_problems([*internal, public]) == []
+    (local,) = envoy_problems(with_routes([*internal, public], LOCAL))
+    assert "exposed services share one Envoy Gateway" in local.problem
 
 
 def test_the_program_refuses_a_sixth_public_application_before_registering_anything() -> None:

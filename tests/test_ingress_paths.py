@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import pytest
 
+from infra.config import IngressMode
 from infra.problems import InvalidInput
 from infra.services.render.gateway import route_object
+from infra.services.routes import StackIngress
 from infra.services.spec import Exposure, Ingress, Port, ServiceSpec, Target, Tls
 from tests.fixtures import NO_EXTENSIONS, catalog_of
 from tests.k8s_schema import CelRuleViolation, validate_object
 
 CERT = "https://kv-shop-dev.vault.azure.net/certificates/web"
+ON_AGC = StackIngress(IngressMode.GATEWAY)
+"""Public AKS services are routed on AGC (`aks.ingress: gateway`)."""
 
 
 def _service(path: str) -> ServiceSpec:
@@ -87,8 +91,8 @@ def test_a_path_over_1024_characters_is_refused() -> None:
     "path", ["/", "/api", "/api/v1/", "/caf%C3%A9", "/a-b_c.d~e", "/users/@me", "/" + "a" * 1023]
 )
 def test_a_path_validation_accepts_renders_a_route_the_crd_accepts(path: str) -> None:
-    (service,) = catalog_of(_service(path)).services
-    route = route_object(service, (service,), NO_EXTENSIONS)
+    (service,) = catalog_of(_service(path), ingress=ON_AGC).services
+    route = route_object(service, NO_EXTENSIONS)
     assert route is not None
     validate_object(route)
 
@@ -96,8 +100,8 @@ def test_a_path_validation_accepts_renders_a_route_the_crd_accepts(path: str) ->
 def test_the_crd_refuses_what_validation_refuses() -> None:
     """The same constraint both ways: the route rendered from a refused path (bypassing
     validation) is refused by the vendored CRD's CEL rules."""
-    (service,) = catalog_of(_service("/api")).services
-    route = route_object(service, (service,), NO_EXTENSIONS)
+    (service,) = catalog_of(_service("/api"), ingress=ON_AGC).services
+    route = route_object(service, NO_EXTENSIONS)
     assert route is not None
     route["spec"]["rules"][0]["matches"][0]["path"]["value"] = "/api//v1"
     with pytest.raises(CelRuleViolation, match="must not contain '//'"):

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from infra.config import Environment
+from infra.config import Environment, IngressMode
 from infra.problems import InvalidInput
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.canary import render_canary_on_aks
 from infra.services.render.common import InternalGatewayFacts
 from infra.services.render.container_apps import render_on_container_apps
 from infra.services.render.revisions import running_revision
+from infra.services.routes import StackIngress
 from infra.services.rules import ValidationContext
 from infra.services.spec import (
     Application,
@@ -136,7 +137,7 @@ def test_canary_on_an_internal_aks_service_is_refused_on_managed_nginx() -> None
     with pytest.raises(InvalidInput) as caught:
         validate_applications(
             [Application(name="shop", services=(internal,), source="apps/test.py")],
-            dataclasses.replace(context(Environment.DEV), internal_routes=False),
+            context(Environment.DEV, ingress=StackIngress(IngressMode.BOTH)),
         )
     (problem,) = caught.value.problems
     assert problem.path == "rollout"
@@ -147,7 +148,7 @@ def test_canary_on_an_internal_aks_service_splits_its_envoy_route() -> None:
     """`aks.ingress: gateway` (the default): the internal route on Envoy Gateway carries the
     weights, and the canary's NetworkPolicy admits the Envoy proxies like the stable one's."""
     internal = web(ingress=Ingress(exposure=Exposure.INTERNAL, host="shop.dev.shop.internal"))
-    catalog = catalog_of(internal)
+    catalog = catalog_of(internal, ingress=StackIngress(IngressMode.GATEWAY))
     service = catalog.get("shop")
     common: dict[str, Any] = {
         "catalog": catalog,
@@ -184,7 +185,7 @@ def test_dev_accepts_a_canary_with_the_default_readiness_check() -> None:
 
 
 def aks_objects(spec: ServiceSpec) -> dict[str, dict[str, Any]]:
-    catalog = catalog_of(spec)
+    catalog = catalog_of(spec, ingress=StackIngress(IngressMode.GATEWAY))
     service = catalog.get(spec.name)
     common: dict[str, Any] = {
         "catalog": catalog,

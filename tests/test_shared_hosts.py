@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from infra.config import IngressMode
 from infra.preview.engine import ProgramFailed, run_offline
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput
@@ -20,6 +21,7 @@ from infra.services.loader import load_applications
 from infra.services.render import envoy_gateway, gateway
 from infra.services.render.aks import ServiceSecrets, render_on_aks
 from infra.services.render.common import GatewayFacts, InternalGatewayFacts, PlatformFacts
+from infra.services.routes import StackIngress
 from infra.services.spec import (
     Application,
     Exposure,
@@ -34,6 +36,8 @@ from tests.fixtures import NO_EXTENSIONS, catalog_of, context, facts
 from tests.k8s_schema import validate_object
 from tests.simulate_builders import plan, refusals, res, rules_of
 
+GATEWAY = StackIngress(IngressMode.GATEWAY)
+"""`aks.ingress: gateway`: public AKS services on AGC, internal ones on Envoy Gateway."""
 HOST = "api.dev.shop.internal"
 CERT = "https://kv-shop-dev.vault.azure.net/certificates/api"
 PUBLIC_HOST = "api.shop.example.com"
@@ -74,7 +78,9 @@ def _objects(catalog: Catalog, name: str, platform: PlatformFacts) -> dict[str, 
 
 @pytest.mark.parametrize("tls", [None, Tls(key_vault_certificate_uri=CERT)])
 def test_two_internal_services_on_one_host_share_its_listener(tls: Tls | None) -> None:
-    catalog = catalog_of(_svc("orders", "/orders", tls=tls), _svc("catalog", "/catalog", tls=tls))
+    catalog = catalog_of(
+        _svc("orders", "/orders", tls=tls), _svc("catalog", "/catalog", tls=tls), ingress=GATEWAY
+    )
     shared = envoy_gateway.gateway_object(catalog.services, _internal(), NO_EXTENSIONS)
     assert shared is not None
     (listener,) = shared["spec"]["listeners"]
@@ -93,6 +99,7 @@ def test_two_public_services_on_one_host_share_its_listener() -> None:
     catalog = catalog_of(
         _svc("orders", "/orders", exposure=Exposure.PUBLIC, tls=tls),
         _svc("catalog", "/catalog", exposure=Exposure.PUBLIC, tls=tls),
+        ingress=GATEWAY,
     )
     public = gateway.gateway_object(
         "shop", catalog.services, GatewayFacts(TC_ID, "10.20.12.0/24"), NO_EXTENSIONS

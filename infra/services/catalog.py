@@ -6,11 +6,14 @@ types; they live apart from the rules so that reading them pulls in no validatio
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from infra.constants import JOBS_NAMESPACE_SUFFIX, PROBE_TIMEOUT_SECONDS, PROBE_TIMINGS
 from infra.services.patterns import SECRETS_NAMESPACE
+from infra.services.routes import Route, StackIngress, decide_route, listener_name, listener_scope
 from infra.services.spec import (
     ConfigSecret,
     HelmChart,
@@ -29,6 +32,9 @@ class PlannedService:
     app: str
     spec: ServiceSpec
     source: str
+    route: Route | None = None
+    """How its ingress is served, decided once by validation (`with_routes`); None: not
+    exposed. Every stage reads it (`infra.services.routes`)."""
 
     @property
     def name(self) -> str:
@@ -38,6 +44,30 @@ class PlannedService:
     def namespace(self) -> str:
         """The Kubernetes namespace on AKS: the application's."""
         return self.app
+
+
+def with_routes(
+    services: Sequence[PlannedService], stack: StackIngress
+) -> tuple[PlannedService, ...]:
+    """Every service with its route (`infra.services.routes.decide_route`), listeners named: a
+    Gateway has one listener per host (two with one port, protocol and hostname are refused by
+    the Gateway CRD), named after the host's first service by (application, name), so a host
+    with one service keeps the name it always had."""
+    decided = [(s, decide_route(s.spec, stack)) for s in services]
+    owners: dict[tuple[object, ...], PlannedService] = {}
+    for service, route in sorted(decided, key=lambda d: (d[0].app, d[0].name)):
+        if route is not None and route.gateway.gateway_api:
+            owners.setdefault(listener_scope(route, service.app), service)
+    planned: list[PlannedService] = []
+    for service, decision in decided:
+        route = decision
+        if decision is not None and decision.gateway.gateway_api:
+            owner = owners[listener_scope(decision, service.app)]
+            route = dataclasses.replace(
+                decision, listener=listener_name(decision, owner.app, owner.name)
+            )
+        planned.append(dataclasses.replace(service, route=route))
+    return tuple(planned)
 
 
 def jobs_namespace(app: str) -> str:

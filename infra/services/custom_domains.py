@@ -23,8 +23,7 @@ from infra.constants import (
 )
 from infra.problems import Problem
 from infra.services.catalog import Catalog, PlannedService
-from infra.services.render.gateway import public_on_aks
-from infra.services.spec import Exposure, Target
+from infra.services.routes import Gateway
 
 
 @dataclass(frozen=True)
@@ -61,8 +60,9 @@ def custom_domains(
     domains: dict[str, CustomDomain] = {}
     problems: list[Problem] = []
     for service in catalog.services:
-        host = service.spec.ingress.host
-        if service.spec.target is not Target.CONTAINER_APPS or host is None:
+        route = service.route
+        host = None if route is None or route.gateway is not Gateway.CONTAINER_APPS else route.host
+        if host is None:
             continue
         records = _in_zone(host, dns)
         if records is None and host not in dns.records_present:
@@ -114,8 +114,9 @@ def gateway_host_records(
     records: dict[str, ManagedRecords] = {}
     problems: list[Problem] = []
     for service in catalog.services:
-        host = service.spec.ingress.host
-        if host is None or not public_on_aks(service):
+        route = service.route
+        host = None if route is None or route.gateway is not Gateway.AGC else route.host
+        if host is None:
             continue
         managed = _in_zone(host, dns)
         if managed is None:
@@ -153,9 +154,9 @@ def internal_host_problems(catalog: Catalog, private_zone: str) -> list[Problem]
             group=f"{service.name} ({service.source})",
         )
         for service in catalog.services
-        if service.spec.target is Target.AKS
-        and service.spec.ingress.exposure is Exposure.INTERNAL
-        and (host := service.spec.ingress.host) is not None
+        if (route := service.route) is not None
+        and route.internal_on_aks
+        and (host := route.host) is not None
         and not host.endswith(f".{private_zone}")
     ]
 

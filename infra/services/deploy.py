@@ -23,8 +23,8 @@ from infra.services.custom_domains import CustomDomain, ManagedRecords
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.envoy_gateway import envoy_services
-from infra.services.render.gateway import served_by_envoy, served_by_gateway
-from infra.services.spec import ConfigSecret, Exposure, Target
+from infra.services.routes import Gateway
+from infra.services.spec import ConfigSecret, Target
 
 
 def config_secret_values(service: Planned) -> Mapping[str, Text]:
@@ -79,24 +79,19 @@ def deploy_services(
             provider=provider,
             namespace=namespaces[chart.app],
         )
-    if (
-        foundation is not None
-        and facts.internal_gateway is None
-        and any(s.spec.ingress.exposure is Exposure.INTERNAL for s in aks_services)
-    ):
-        # Deprecated (`aks.ingress: nginx` or `both`): the internal app-routing NGINX.
+    # Deprecated (`aks.ingress: nginx` or `both`): internal services on the app-routing NGINX.
+    on_internal_nginx = [
+        route
+        for s in aks_services
+        if (route := s.route) is not None and route.gateway is Gateway.NGINX and not route.public
+    ]
+    if foundation is not None and on_internal_nginx:
         config = foundation.config
         InternalIngress(
             provider,
             address=str(config.network.internal_ingress_address),
             # One record per host, however many services share it.
-            hosts=sorted(
-                {
-                    s.spec.ingress.host
-                    for s in aks_services
-                    if s.spec.ingress.exposure is Exposure.INTERNAL and s.spec.ingress.host
-                }
-            ),
+            hosts=sorted({route.host for route in on_internal_nginx if route.host}),
             placement=foundation.placement,
             zone_name=foundation.network.private_zone_name,
             zone=config.private_dns_zone,
@@ -118,7 +113,7 @@ def deploy_services(
         # or during the `both` migration release: docs/ingress.md, "Migration from managed NGINX").
         pulumi.export("publicGatewayFrontends", public.frontends)
     envoy = None
-    if envoy_services(aks_services, facts):
+    if envoy_services(aks_services):
         # Internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress.
         envoy = EnvoyGateway(
             services=aks_services,
@@ -139,9 +134,10 @@ def deploy_services(
         if service.spec.target is Target.AKS:
             # A route waits for its CRD and its Gateway's controller.
             route_after: list[pulumi.Resource] = []
-            if envoy is not None and served_by_envoy(service, facts):
+            route = service.route
+            if envoy is not None and route is not None and route.gateway.envoy:
                 route_after = envoy.ready
-            elif public is not None and served_by_gateway(service, facts):
+            elif public is not None and route is not None and route.gateway is Gateway.AGC:
                 route_after = [public.controller]
             components[service.name] = AksService(
                 service.name,

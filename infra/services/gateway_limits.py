@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from infra.crds.vendored import crd, node
 from infra.problems import Problem
 from infra.services.catalog import PlannedService
-from infra.services.render.gateway import GATEWAY_API, public_on_aks
-from infra.services.spec import Exposure, Target
+from infra.services.render.gateway import GATEWAY_API
+from infra.services.routes import Gateway
 
 AGC_FRONTENDS = 5
 AGC_SERVICES = 100
@@ -31,8 +31,9 @@ GATEWAY_LISTENERS: int = node(crd(GATEWAY_API, "Gateway").schema, "spec.listener
 
 
 def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
-    """Public AKS ingress on AGC (`aks.ingress: gateway` or `both`)."""
-    public = [s for s in services if public_on_aks(s)]
+    """Public AKS ingress on AGC (`aks.ingress: gateway` or `both`): the services whose route
+    AGC serves (`service.route`)."""
+    public = [s for s in services if s.route is not None and s.route.gateway is Gateway.AGC]
     problems: list[Problem] = []
     per_app = Counter(s.app for s in public)
     if len(per_app) > AGC_FRONTENDS:
@@ -48,7 +49,9 @@ def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
                 group="the public AKS services",
             )
         )
-    hosts_per_app = Counter(app for app, _ in {(s.app, s.spec.ingress.host) for s in public})
+    hosts_per_app = Counter(
+        app for app, _ in {(s.app, s.route.host) for s in public if s.route is not None}
+    )
     for app, count in sorted(hosts_per_app.items()):
         if count > GATEWAY_LISTENERS:
             problems.append(
@@ -77,20 +80,14 @@ def agc_problems(services: Sequence[PlannedService]) -> list[Problem]:
     return problems
 
 
-def envoy_problems(services: Sequence[PlannedService], *, local: bool) -> list[Problem]:
-    """The shared Envoy Gateway: internal AKS services (`aks.ingress: gateway`), or every
-    exposed service of the local stack."""
-    served = [
-        s
-        for s in services
-        if s.spec.target is Target.AKS
-        and s.spec.ports
-        and s.spec.ingress.exposure is not Exposure.NONE
-        and (local or s.spec.ingress.exposure is Exposure.INTERNAL)
-    ]
+def envoy_problems(services: Sequence[PlannedService]) -> list[Problem]:
+    """The shared Envoy Gateway: the services whose route it serves (`service.route`: internal
+    AKS services with `aks.ingress: gateway`, or every exposed service of the local stack)."""
+    routes = [s.route for s in services if s.route is not None and s.route.gateway.envoy]
+    local = any(route.gateway is Gateway.LOCAL_ENVOY for route in routes)
     # One listener per host: internal services of one application may share one; locally every
     # service has its own (`<service>.<domain>`).
-    listeners = len(served) if local else len({s.spec.ingress.host for s in served})
+    listeners = len(routes) if local else len({route.host for route in routes})
     if listeners <= GATEWAY_LISTENERS:
         return []
     kind = "exposed services" if local else "internal AKS services"

@@ -6,6 +6,8 @@ Translations (documented in docs/local.md, asserted in tests/test_local.py):
 - Queue triggers (they need Azure credentials) become one fixed replica; scale-to-zero services
   therefore always run one replica locally.
 - Identities and role grants are dropped: there is no Azure to grant anything on.
+- Routes stay as validation decided them for the local stack: every exposed service on the
+  local Envoy Gateway (`infra.services.routes`).
 - Jobs run on the cluster too; event-triggered jobs (their queues need Azure credentials)
   become manual ones, started with `kubectl create job --from=cronjob/<name> <run>`.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from infra.services.catalog import Catalog, PlannedJob, PlannedService
+from infra.services.catalog import Catalog, PlannedJob
 from infra.services.spec import Autoscaling, Event, JobSpec, Manual, ServiceSpec, Target
 
 LOCAL_CPU_TARGET = 70
@@ -44,7 +46,7 @@ def _local_job(spec: JobSpec) -> JobSpec:
 
 def for_local_cluster(catalog: Catalog) -> Catalog:
     return Catalog(
-        tuple(PlannedService(s.app, _local_spec(s.spec), s.source) for s in catalog.services),
+        tuple(dataclasses.replace(s, spec=_local_spec(s.spec)) for s in catalog.services),
         catalog.charts,
         tuple(PlannedJob(j.app, _local_job(j.spec), j.source) for j in catalog.jobs),
     )

@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     from infra.config import Environment, platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
+    from infra.services.routes import StackIngress
     from infra.services.rules import ValidationContext
     from infra.services.validation import validate_applications
 
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
             Environment(config.environment),
             {k: k in stack_config.secret_keys for k in stack_config.values},
             config.key_vault_name,
-            internal_routes=config.aks.ingress.internal_gateway,
+            ingress=StackIngress(config.aks.ingress),
         ),
     )
     for reference in vault_references(

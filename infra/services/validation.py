@@ -25,6 +25,7 @@ from infra.services.catalog import (
     PlannedJob,
     PlannedService,
     jobs_namespace,
+    with_routes,
 )
 from infra.services.image_lock import pin
 from infra.services.overrides import for_environment
@@ -364,7 +365,8 @@ def validate_applications(
     if problems:
         raise InvalidInput("the service declarations", problems)
     catalog = Catalog(
-        tuple(sorted(planned, key=lambda s: s.name)),
+        # Each service's route, decided once here: every later stage reads `service.route`.
+        tuple(sorted(with_routes(planned, context.ingress), key=lambda s: s.name)),
         tuple(sorted(planned_charts, key=lambda c: c.name)),
         tuple(sorted(planned_jobs, key=lambda j: j.name)),
     )

@@ -24,7 +24,7 @@ from infra.services.catalog import (
     service_port,
 )
 from infra.services.render.common import PlatformFacts, Text, concat
-from infra.services.spec import AddressForm, Exposure, Protocol, Target
+from infra.services.spec import AddressForm, Protocol, Target
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def aks_private_host(callee: PlannedService, facts: PlatformFacts) -> str:
 def container_app_external(callee: PlannedService, reach: Reachability) -> bool:
     """External ingress: public services, and services AKS calls (AKS is outside the
     environment); the latter are restricted to AKS's addresses."""
-    return callee.spec.ingress.exposure is Exposure.PUBLIC or bool(reach.aks_callers)
+    return (callee.route is not None and callee.route.public) or bool(reach.aks_callers)
 
 
 @dataclass(frozen=True)

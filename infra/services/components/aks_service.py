@@ -65,11 +65,7 @@ class AksService(pulumi.ComponentResource):
         super().__init__(AKS_SERVICE_COMPONENT, name, None, opts)
         service = args.service
         azure = args.azure
-        certificate = (
-            gateway_certificate(service, args.facts)
-            if isinstance(service, PlannedService)
-            else None
-        )
+        certificate = gateway_certificate(service) if isinstance(service, PlannedService) else None
         certificates = (certificate,) if certificate else ()
         identity = (
             create_identity(

@@ -169,7 +169,7 @@ class EnvoyGateway(pulumi.ComponentResource):
         # One record per host, however many services share it (two records of one name would
         # be one Azure record set under two URNs).
         hosts = sorted(
-            {s.spec.ingress.host for s in envoy_services(services, facts) if s.spec.ingress.host}
+            {route.host for s in envoy_services(services) if (route := s.route) and route.host}
         )
         if dns is not None and not local and facts.internal_gateway is not None:
             address = facts.internal_gateway.address

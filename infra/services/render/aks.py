@@ -134,8 +134,8 @@ def plan_on_aks(
         trigger_authentication=queue_authentication(service, extensions, facts, client_id),
         autoscaler=autoscaler(service, extensions),
         disruption_budget=disruption_budget(service, extensions),
-        route=route_of(service, catalog, facts, extensions),
-        reference_grant=reference_grant(service, facts, extensions),
+        route=route_of(service, facts, extensions),
+        reference_grant=reference_grant(service, extensions),
         ingress=ingress_object(service, facts, extensions),
         network_policy=network_policy(service, catalog, facts, extensions),
     ).with_hooks(extensions)

@@ -16,14 +16,10 @@ from infra.services.render.common import (
 )
 from infra.services.render.envoy_gateway import proxy_source
 from infra.services.render.envoy_gateway import route_object as envoy_route
-from infra.services.render.gateway import (
-    gateway_source,
-    route_object,
-    served_by_envoy,
-    served_by_gateway,
-)
+from infra.services.render.gateway import gateway_source, route_object
 from infra.services.render.objects import service_meta
-from infra.services.spec import Exposure, Protocol
+from infra.services.routes import Gateway
+from infra.services.spec import Protocol
 from infra.services.wiring import reachability
 
 INGRESS_CONTROLLER_NAMESPACE = "app-routing-system"
@@ -72,20 +68,19 @@ def service_object(
 
 
 def route_of(
-    service: PlannedService,
-    catalog: Catalog,
-    facts: PlatformFacts,
-    extensions: PlatformExtensions,
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Manifest | None:
-    """The Gateway API route of a service a Gateway serves (public: the application's AGC
-    Gateway; internal and local: the Envoy Gateway), with its metadata from the one builder
-    every object's comes from."""
-    if served_by_envoy(service, facts):
-        route: Manifest | None = envoy_route(service, catalog.services, facts, extensions)
-    elif served_by_gateway(service, facts):
-        route = route_object(service, catalog.services, extensions)
-    else:
-        route = None
+    """The Gateway API route of a service a Gateway serves (`service.route`; public: the
+    application's AGC Gateway; internal and local: the Envoy Gateway), with its metadata from
+    the one builder every object's comes from."""
+    decided = service.route
+    if decided is None or not decided.gateway.gateway_api:
+        return None
+    route = (
+        envoy_route(service, facts, extensions)
+        if decided.gateway.envoy
+        else route_object(service, extensions)
+    )
     return None if route is None else {**route, "metadata": service_meta(service, extensions)}
 
 
@@ -93,34 +88,29 @@ def ingress_object(
     service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Manifest | None:
     """The managed-NGINX Ingress (deprecated, `aks.ingress: nginx|both`): for every exposed
-    service off the gateway, and next to the route during the migration release (`both`).
-    Never locally: the local stack routes every exposed service through Envoy Gateway."""
-    if served_by_envoy(service, facts):
+    service off the gateway, and next to the route during the migration release (`both`):
+    `Route.nginx`. Never locally: the local stack routes every exposed service through Envoy
+    Gateway."""
+    route = service.route
+    if route is None or not route.nginx:
         return None
-    if served_by_gateway(service, facts) and not facts.nginx_alongside:
-        return None
-    spec = service.spec
-    ingress = spec.ingress
-    if ingress.exposure is Exposure.NONE:
-        return None
-    port = spec.port_named(ingress.port)
-    assert port is not None, "validated: ingress names a declared port"
-    assert facts.cluster is ClusterKind.AKS, "served_by_envoy: every exposed local service"
-    assert ingress.host is not None, "validated: AKS ingress has a host"
+    tls = service.spec.ingress.tls
+    port = route.port
+    host = route.host
+    assert facts.cluster is ClusterKind.AKS, "Gateway.LOCAL_ENVOY: every exposed local service"
+    assert host is not None, "validated: AKS ingress has a host"
     annotations: dict[str, str] = {}
     if port.protocol is Protocol.GRPC:
         annotations["nginx.ingress.kubernetes.io/backend-protocol"] = "GRPC"
     body: Manifest = {
-        "ingressClassName": APP_ROUTING_INGRESS_CLASS
-        if ingress.exposure is Exposure.PUBLIC
-        else INTERNAL_INGRESS_CLASS,
+        "ingressClassName": APP_ROUTING_INGRESS_CLASS if route.public else INTERNAL_INGRESS_CLASS,
         "rules": [
             {
-                "host": ingress.host,
+                "host": host,
                 "http": {
                     "paths": [
                         {
-                            "path": ingress.path,
+                            "path": route.path,
                             "pathType": "Prefix",
                             "backend": {
                                 "service": {"name": service.name, "port": {"name": port.name}}
@@ -131,10 +121,10 @@ def ingress_object(
             }
         ],
     }
-    if ingress.tls is not None:
+    if tls is not None:
         # The app routing add-on fetches the certificate from Key Vault into this secret.
-        annotations[KEYVAULT_TLS_ANNOTATION] = ingress.tls.key_vault_certificate_uri
-        body["tls"] = [{"hosts": [ingress.host], "secretName": f"keyvault-{service.name}"}]
+        annotations[KEYVAULT_TLS_ANNOTATION] = tls.key_vault_certificate_uri
+        body["tls"] = [{"hosts": [host], "secretName": f"keyvault-{service.name}"}]
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
@@ -145,13 +135,15 @@ def ingress_object(
 
 def _ingress_sources(service: PlannedService, facts: PlatformFacts) -> list[Manifest]:
     """Who delivers ingress traffic: AGC's subnet, Envoy Gateway's proxies, the NGINX
-    controllers' namespace, or AGC and NGINX during the migration release."""
-    if served_by_envoy(service, facts):
+    controllers' namespace, or AGC and NGINX during the migration release (`service.route`)."""
+    route = service.route
+    assert route is not None, "only a routed service has ingress sources"
+    if route.gateway.envoy:
         return [proxy_source()]
-    if served_by_gateway(service, facts):
-        assert isinstance(facts.gateway, GatewayFacts)
+    if route.gateway is Gateway.AGC:
+        assert isinstance(facts.gateway, GatewayFacts), "Gateway.AGC: the stack has AGC"
         agc = gateway_source(facts.gateway)
-        return [agc, _nginx_source()] if facts.nginx_alongside else [agc]
+        return [agc, _nginx_source()] if route.nginx_beside else [agc]
     return [_nginx_source()]
 
 
@@ -200,10 +192,10 @@ def network_policy(
         by_ports.setdefault(tuple(used), []).append(
             {"ipBlock": {"cidr": facts.container_apps_subnet_cidr}}
         )
-    if spec.ingress.exposure is not Exposure.NONE:
-        port = spec.port_named(spec.ingress.port)
-        assert port is not None, "validated: ingress names a declared port"
-        by_ports.setdefault((port.number,), []).extend(_ingress_sources(service, facts))
+    if service.route is not None:
+        by_ports.setdefault((service.route.port.number,), []).extend(
+            _ingress_sources(service, facts)
+        )
     rules: list[Manifest] = [
         {"from": sources, "ports": [{"port": n, "protocol": "TCP"} for n in numbers]}
         for numbers, sources in by_ports.items()

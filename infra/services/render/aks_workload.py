@@ -157,7 +157,7 @@ def volumes(service: Planned, facts: PlatformFacts) -> tuple[list[Manifest], lis
     if files:
         mounts.append({"name": "secret-files", "mountPath": SECRET_FILES_MOUNT, "readOnly": True})
     if isinstance(service, PlannedService):
-        tls_volumes, tls_mounts = tls_volume(service, facts)
+        tls_volumes, tls_mounts = tls_volume(service)
         volumes += tls_volumes
         mounts += tls_mounts
     return volumes, mounts

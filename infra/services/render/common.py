@@ -117,9 +117,6 @@ class PlatformFacts:
     internal_gateway: InternalGatewayFacts | None = None
     """Internal AKS ingress on Envoy Gateway (`aks.ingress: gateway`); None: the internal
     app-routing NGINX (`nginx`, `both`). The local stack always routes through Envoy Gateway."""
-    nginx_alongside: bool = False
-    """`aks.ingress: both`, the migration release: public services keep their managed-NGINX
-    Ingress next to their Gateway API route while DNS moves to the AGC frontend."""
     probe_handlers: tuple[str, ...] | None = None
     """The probe handlers the cluster admits on a service's pods: with Deployment Safeguards in
     Enforce, those the probe policy counts (`tcpSocket`, `httpGet`, `exec`, read from

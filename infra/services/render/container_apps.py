@@ -50,7 +50,6 @@ from infra.services.spec import (
     ConfigSecret,
     Event,
     ExecProbe,
-    Exposure,
     HttpProbe,
     JobSpec,
     KedaScaler,
@@ -163,17 +162,16 @@ def _ingress(
 ) -> app.IngressArgs | None:
     spec = service.spec
     reach = reachability(catalog, service)
+    route = service.route
     if not spec.ports or (
-        spec.ingress.exposure is Exposure.NONE
-        and not reach.aks_callers
-        and not reach.container_apps_callers
+        route is None and not reach.aks_callers and not reach.container_apps_callers
     ):
         return None
     port = spec.port_named(spec.ingress.port)
     assert port is not None
     external = container_app_external(service, reach)
     restrictions = None
-    if external and spec.ingress.exposure is not Exposure.PUBLIC:
+    if external and not (route is not None and route.public):
         # External only so AKS can call it: allow AKS's egress address(es), nothing else.
         source = (
             facts.aks_nodes_subnet_cidr
@@ -194,10 +192,11 @@ def _ingress(
         Protocol.TCP: app.IngressTransportMethod.TCP,
     }[port.protocol]
     custom_domains = None
-    if spec.ingress.host is not None and certificate_id is not None:
+    host = None if route is None else route.host
+    if host is not None and certificate_id is not None:
         custom_domains = [
             app.CustomDomainArgs(
-                name=spec.ingress.host,
+                name=host,
                 binding_type=app.BindingType.SNI_ENABLED,
                 certificate_id=certificate_id,
             )

@@ -35,10 +35,10 @@ from infra.services.render.gateway import (
     GATEWAY_API,
     gateway_certificate,
     gateway_route,
-    served_by_envoy,
     tls_secret_name,
 )
 from infra.services.render.objects import hooked, platform_meta
+from infra.services.routes import Route
 
 Obj = dict[str, Any]
 
@@ -63,43 +63,46 @@ def gateway_name(facts: PlatformFacts) -> str:
     return LOCAL_GATEWAY if facts.cluster is ClusterKind.LOCAL else INTERNAL_GATEWAY
 
 
-def route_host(service: PlannedService, facts: PlatformFacts) -> str:
+def on_envoy(service: PlannedService) -> Route | None:
+    """The service's route when an Envoy Gateway serves it (`service.route`, decided by
+    validation: internal AKS services with `aks.ingress: gateway`, every exposed service of the
+    local stack)."""
+    route = service.route
+    return route if route is not None and route.gateway.envoy else None
+
+
+def route_host(service: PlannedService) -> str:
     """Locally every exposed service answers on `<name>.<domain>` (a domain resolving to
-    127.0.0.1); on AKS on its declared internal host."""
-    if facts.cluster is ClusterKind.LOCAL:
-        return f"{service.name}.{facts.local_domain}"
-    host = service.spec.ingress.host
-    assert host is not None, "validated: AKS ingress has a host"
-    return host
+    127.0.0.1); on AKS on its declared internal host (`Route.host`)."""
+    route = on_envoy(service)
+    assert route is not None, "envoy_services: on Envoy"
+    assert route.host is not None, "validated: AKS ingress has a host"
+    return route.host
 
 
-def envoy_services(
-    services: Sequence[PlannedService], facts: PlatformFacts
-) -> list[PlannedService]:
+def envoy_services(services: Sequence[PlannedService]) -> list[PlannedService]:
     """The services the Envoy Gateway serves, in a stable order."""
-    return sorted(
-        (s for s in services if s.spec.ports and served_by_envoy(s, facts)),
-        key=lambda s: (s.app, s.name),
-    )
+    return sorted((s for s in services if on_envoy(s)), key=lambda s: (s.app, s.name))
 
 
-def services_by_host(
-    services: Sequence[PlannedService], facts: PlatformFacts
-) -> dict[str, list[PlannedService]]:
+def services_by_host(services: Sequence[PlannedService]) -> dict[str, list[PlannedService]]:
     """The Envoy-served services grouped by the host they answer on (several services may
     share one, each on its own path: validation's `hosts_have_one_owner` makes them one
     application's, with one certificate), in a stable order."""
     hosts: dict[str, list[PlannedService]] = {}
-    for service in envoy_services(services, facts):
-        hosts.setdefault(route_host(service, facts), []).append(service)
+    for service in envoy_services(services):
+        hosts.setdefault(route_host(service), []).append(service)
     return hosts
 
 
 def listener_name(first: PlannedService) -> str:
     """Unique on the shared Gateway (service names are unique per application only): a host's
-    listener is named after its first service, `<app>-<service>`, so a host with one service
-    keeps the name it always had."""
-    return f"{first.app}-{first.name}"
+    listener is named after its first service, `<app>-<service>` (`Route.listener`), so a host
+    with one service keeps the name it always had."""
+    route = on_envoy(first)
+    assert route is not None, "envoy_services: on Envoy"
+    assert route.listener is not None, "catalog.with_routes names every Gateway API listener"
+    return route.listener
 
 
 def namespace_object(extensions: PlatformExtensions) -> Obj:
@@ -180,7 +183,7 @@ def gateway_class_object(extensions: PlatformExtensions) -> Obj:
     return hooked(obj, extensions)
 
 
-def _listener(host: str, on_host: Sequence[PlannedService], facts: PlatformFacts) -> Obj:
+def _listener(host: str, on_host: Sequence[PlannedService]) -> Obj:
     """One listener per host, whichever number of services share it (two listeners with one
     port, protocol and hostname are refused by the Gateway CRD). The services agree on their
     application and certificate (validation: `hosts_have_one_owner`), so the first one's stand
@@ -196,7 +199,7 @@ def _listener(host: str, on_host: Sequence[PlannedService], facts: PlatformFacts
             }
         },
     }
-    if gateway_certificate(service, facts) is None:
+    if gateway_certificate(service) is None:
         return {**listener, "protocol": "HTTP", "port": 80}
     # The Secret lives in the service's namespace (its pods sync it from Key Vault); the
     # ReferenceGrant there lets this Gateway read it.
@@ -214,18 +217,17 @@ def gateway_object(
 ) -> Obj | None:
     """The shared Gateway; on AKS behind an internal Azure load balancer on the fixed address.
     None when no service is exposed through it."""
-    served = envoy_services(services, facts)
+    served = envoy_services(services)
     if not served:
         return None
     spec: Obj = {
         "gatewayClassName": ENVOY_GATEWAY_CLASS,
         "listeners": [
-            _listener(host, on_host, facts)
-            for host, on_host in services_by_host(served, facts).items()
+            _listener(host, on_host) for host, on_host in services_by_host(served).items()
         ],
     }
     if facts.cluster is ClusterKind.AKS:
-        assert facts.internal_gateway is not None, "served_by_envoy: internal gateway on"
+        assert facts.internal_gateway is not None, "Gateway.ENVOY: internal gateway on"
         spec["infrastructure"] = {
             "annotations": {
                 INTERNAL_LB_ANNOTATION: "true",
@@ -244,31 +246,26 @@ def gateway_object(
 
 
 def route_object(
-    service: PlannedService,
-    services: Sequence[PlannedService],
-    facts: PlatformFacts,
-    extensions: PlatformExtensions,
+    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
 ) -> Obj | None:
-    """The service's route on the shared Gateway, attached to its host's listener (`services`:
-    every service of the catalog, to find who else shares the host)."""
-    if not (service.spec.ports and served_by_envoy(service, facts)):
+    """The service's route on the shared Gateway, attached to its host's listener
+    (`Route.listener`)."""
+    route = on_envoy(service)
+    if route is None:
         return None
-    host = route_host(service, facts)
     parent = {
         "name": gateway_name(facts),
         "namespace": ENVOY_GATEWAY_NAMESPACE,
-        "sectionName": listener_name(services_by_host([*services, service], facts)[host][0]),
+        "sectionName": listener_name(service),
     }
-    return gateway_route(service, extensions, parent=parent, host=host)
+    return gateway_route(service, extensions, parent=parent, host=route_host(service))
 
 
-def reference_grant(
-    service: PlannedService, facts: PlatformFacts, extensions: PlatformExtensions
-) -> Obj | None:
+def reference_grant(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
     """Lets the shared Gateway (another namespace) read exactly this service's listener
     Secret; a cross-namespace `certificateRefs` is refused without it (Gateway API
     ReferenceGrant)."""
-    if gateway_certificate(service, facts) is None or not served_by_envoy(service, facts):
+    if gateway_certificate(service) is None or on_envoy(service) is None:
         return None
     # The plan passes it through the hooks (AksServicePlan.reference_grant).
     meta = platform_meta(tls_secret_name(service), extensions, namespace=service.app)

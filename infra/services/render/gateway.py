@@ -22,7 +22,6 @@ from typing import Any
 from infra.constants import ALB_NAMESPACE
 from infra.services.catalog import PlannedService, service_port
 from infra.services.render.common import (
-    ClusterKind,
     GatewayFacts,
     PlatformExtensions,
     PlatformFacts,
@@ -30,7 +29,8 @@ from infra.services.render.common import (
     labels,
 )
 from infra.services.render.objects import hooked, platform_meta
-from infra.services.spec import Exposure, Protocol, Target
+from infra.services.routes import Gateway, Route
+from infra.services.spec import Protocol
 
 Obj = dict[str, Any]
 
@@ -63,18 +63,16 @@ def frontend_name(app: str) -> str:
     return f"fe-{app}"
 
 
-def public_on_aks(service: PlannedService) -> bool:
-    """A public AKS service with a port: what an application's public Gateway serves (and what
-    AGC's limits and the public host records count)."""
-    spec = service.spec
-    return (
-        spec.target is Target.AKS and spec.ingress.exposure is Exposure.PUBLIC and bool(spec.ports)
-    )
+def on_agc(service: PlannedService) -> Route | None:
+    """The service's route when an application's AGC Gateway serves it (`service.route`,
+    decided by validation: `infra.services.routes`)."""
+    route = service.route
+    return route if route is not None and route.gateway is Gateway.AGC else None
 
 
 def public_services(services: Sequence[PlannedService], app: str) -> list[PlannedService]:
     """The AKS services of `app` that the public Gateway serves, by name."""
-    return sorted((s for s in services if s.app == app and public_on_aks(s)), key=lambda s: s.name)
+    return sorted((s for s in services if s.app == app and on_agc(s)), key=lambda s: s.name)
 
 
 def tls_secret_name(service: PlannedService) -> str:
@@ -90,22 +88,26 @@ def public_hosts(services: Sequence[PlannedService], app: str) -> dict[str, list
     host with one service keeps the names it always had."""
     hosts: dict[str, list[PlannedService]] = {}
     for service in public_services(services, app):
-        assert service.spec.ingress.host is not None, "validated: AKS ingress has a host"
-        hosts.setdefault(service.spec.ingress.host, []).append(service)
+        route = on_agc(service)
+        assert route is not None, "public_services: on AGC"
+        assert route.host is not None, "validated: AKS ingress has a host"
+        hosts.setdefault(route.host, []).append(service)
     return hosts
 
 
 def _listener(host: str, on_host: Sequence[PlannedService]) -> Obj:
     """One listener per host (two with one port, protocol and hostname are refused by the
-    Gateway CRD), named after the host's first service."""
+    Gateway CRD), named after the host's first service (`Route.listener`)."""
     service = on_host[0]
-    ingress = service.spec.ingress
+    route = on_agc(service)
+    assert route is not None, "public_services: on AGC"
+    assert route.listener is not None, "catalog.with_routes names every Gateway API listener"
     listener: Obj = {
-        "name": service.name,
+        "name": route.listener,
         "hostname": host,
         "allowedRoutes": {"namespaces": {"from": "Same"}},
     }
-    if ingress.tls is None:
+    if service.spec.ingress.tls is None:
         return {**listener, "protocol": "HTTP", "port": 80}
     return {
         **listener,
@@ -170,19 +172,15 @@ def canary_name(service: str) -> str:
     return f"{service}-canary"
 
 
-def route_object(
-    service: PlannedService, services: Sequence[PlannedService], extensions: PlatformExtensions
-) -> Obj | None:
-    """A public AKS service's route, attached to its host's listener of the application's AGC
-    Gateway (`services`: the catalog's, to find who else shares the host)."""
-    spec = service.spec
-    ingress = spec.ingress
-    if spec.target is not Target.AKS or ingress.exposure is not Exposure.PUBLIC:
+def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj | None:
+    """A public AKS service's route, attached to its host's listener (`Route.listener`) of the
+    application's AGC Gateway."""
+    route = on_agc(service)
+    if route is None:
         return None
-    assert ingress.host is not None, "validated: AKS ingress has a host"
-    first = public_hosts([*services, service], service.app)[ingress.host][0]
-    parent = {"name": PUBLIC_GATEWAY, "sectionName": first.name}
-    return gateway_route(service, extensions, parent=parent, host=ingress.host)
+    assert route.host is not None, "validated: AKS ingress has a host"
+    parent = {"name": PUBLIC_GATEWAY, "sectionName": route.listener}
+    return gateway_route(service, extensions, parent=parent, host=route.host)
 
 
 PATH_MATCH_NODE = "spec.rules[].matches[].path"
@@ -201,10 +199,9 @@ def gateway_route(
     """An `HTTPRoute` (host + path prefix) or, for a gRPC port, a `GRPCRoute` (host; gRPC
     matches on service/method, never on a path) to the service's ingress port, attached to
     `parent` (a Gateway and its listener): the same matching whichever Gateway serves it."""
-    spec = service.spec
-    ingress = spec.ingress
-    port = spec.port_named(ingress.port)
-    assert port is not None, "validated: ingress names a declared port"
+    route = service.route
+    assert route is not None, "only a routed service gets a route"
+    port = route.port
     meta: Obj = {
         "name": service.name,
         "namespace": service.app,
@@ -233,7 +230,7 @@ def gateway_route(
             "hostnames": [host],
             "rules": [
                 {
-                    "matches": [{"path": path_match(ingress.path)}],
+                    "matches": [{"path": path_match(route.path)}],
                     "backendRefs": backends,
                 }
             ],
@@ -245,37 +242,12 @@ TLS_MOUNT = "/mnt/secrets-store/tls"
 TLS_VOLUME = "gateway-tls"
 
 
-def served_by_gateway(service: PlannedService, facts: PlatformFacts) -> bool:
-    """Public AKS ingress goes through the Gateway API unless the stack keeps managed NGINX."""
-    return (
-        facts.gateway is not None
-        and facts.cluster is ClusterKind.AKS
-        and service.spec.target is Target.AKS
-        and service.spec.ingress.exposure is Exposure.PUBLIC
-    )
-
-
-def served_by_envoy(service: PlannedService, facts: PlatformFacts) -> bool:
-    """Envoy Gateway serves internal AKS ingress (`aks.ingress: gateway`, on an internal load
-    balancer) and every exposed service of the local stack (see `render/envoy_gateway.py`)."""
-    spec = service.spec
-    if spec.target is not Target.AKS or spec.ingress.exposure is Exposure.NONE:
-        return False
-    if facts.cluster is ClusterKind.LOCAL:
-        return True
-    return facts.internal_gateway is not None and spec.ingress.exposure is Exposure.INTERNAL
-
-
-def gateway_certificate(service: PlannedService, facts: PlatformFacts) -> str | None:
-    """The Key Vault certificate (in the platform vault, validated) the service's listener
-    serves, by name: on AGC (public) or on the internal Envoy Gateway, which both read a
-    Kubernetes TLS Secret; None without TLS, locally, or on managed NGINX (which reads Key
-    Vault itself)."""
-    tls = service.spec.ingress.tls
-    on_envoy = served_by_envoy(service, facts) and facts.cluster is ClusterKind.AKS
-    if tls is None or not (served_by_gateway(service, facts) or on_envoy):
-        return None
-    return tls.key_vault_certificate_uri.rstrip("/").rsplit("/", 1)[-1]
+def gateway_certificate(service: PlannedService) -> str | None:
+    """The Key Vault certificate (in the platform vault, validated) the service's Gateway
+    listener serves, by name (`Route.certificate`: on AGC or the internal Envoy Gateway, which
+    both read a Kubernetes TLS Secret; None without TLS, locally, or on managed NGINX, which
+    reads Key Vault itself)."""
+    return None if service.route is None else service.route.certificate
 
 
 def tls_secret_provider_class(
@@ -287,7 +259,7 @@ def tls_secret_provider_class(
     a pod mounts it: the service's own pods do, with the service's identity (Key Vault Secrets
     User on that certificate's secret alone). Rotation in Key Vault re-syncs it (azure.github.io/
     secrets-store-csi-driver-provider-azure, "Sync mounted content with Kubernetes secret")."""
-    certificate = gateway_certificate(service, facts)
+    certificate = gateway_certificate(service)
     if certificate is None:
         return None
     return {
@@ -319,9 +291,9 @@ def tls_secret_provider_class(
     }
 
 
-def tls_volume(service: PlannedService, facts: PlatformFacts) -> tuple[list[Obj], list[Obj]]:
+def tls_volume(service: PlannedService) -> tuple[list[Obj], list[Obj]]:
     """The CSI volume that keeps the listener's Secret synced (volumes, mounts)."""
-    if gateway_certificate(service, facts) is None:
+    if gateway_certificate(service) is None:
         return [], []
     volume = {
         "name": TLS_VOLUME,

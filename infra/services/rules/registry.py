@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from infra.config import Environment
 from infra.problems import Fix, Problem, show
 from infra.services.catalog import Planned, PlannedChart, PlannedJob, PlannedService
+from infra.services.routes import DEFAULT_INGRESS, StackIngress
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
 
@@ -32,14 +33,22 @@ class ValidationContext:
     image_lock: Mapping[str, str] | None = None
     """`apps/images.lock.yaml` (declared tag → digest): images are deployed pinned, and prod
     refuses one it does not pin. None only where declarations are checked without deploying."""
-    internal_routes: bool = True
-    """Internal AKS services get Gateway API routes (Envoy Gateway: `aks.ingress: gateway`, and
-    the local stack); False with the deprecated managed NGINX (`nginx`, `both`)."""
     stack_environments: frozenset[str] | None = None
     """The environments the project's stacks name (`Pulumi.<stack>.yaml`): an override for
     any other is never deployed, nor validated, by any stack. None: not checked."""
     node_memory: NodeMemory | None = None
     """What one node of the AKS user pool offers a pod; None: not known (not checked)."""
+    ingress: StackIngress = DEFAULT_INGRESS
+    """What serves ingress in the stack, from which each service's route is decided
+    (`infra.services.routes`); the program passes the stack's. Default: an Azure stack with
+    the default `aks.ingress`."""
+
+    @property
+    def internal_routes(self) -> bool:
+        """Internal AKS services get Gateway API routes (Envoy Gateway: `aks.ingress: gateway`,
+        and the local stack); not with the deprecated managed NGINX (`nginx`, `both`)."""
+        mode = self.ingress.mode
+        return mode is None or mode.internal_gateway
 
 
 @dataclass(frozen=True)
