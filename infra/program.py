@@ -22,6 +22,7 @@ from infra.config import (
     IngressMode,
     LocalConfig,
     PlatformConfig,
+    StackMode,
     load_platform_config,
     project_environments,
 )
@@ -169,6 +170,13 @@ def build(
 
     `applications` defaults to everything declared in `apps/` (tests and benchmarks pass their own).
     """
+    # Team stacks (docs/team-stacks.md): a platform stack or one application's stack.
+    from infra.stacks.program import current_mode
+
+    if (mode := current_mode()) is not StackMode.SINGLE:
+        from infra.stacks.program import build_stack
+
+        return build_stack(mode, extensions, applications)
     try:
         config = load_platform_config()
     except InvalidInput as config_error:
