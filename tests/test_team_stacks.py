@@ -393,3 +393,22 @@ def test_onboarding_in_a_single_stack_is_refused() -> None:
     with pytest.raises(ProgramFailed) as raised:
         run_offline(dataclasses.replace(stack, values=values), build)
     assert "only a platform stack onboards applications" in str(raised.value.__cause__)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_custom_role_is_assigned_only_within_its_assignable_scopes(
+    platforms: dict[str, OfflineRun], environment: str
+) -> None:
+    """Azure assigns a custom role only at or below one of its assignableScopes."""
+    run = platforms[environment]
+    assignable = {
+        r.name: set(r.inputs["assignableScopes"])
+        for r in run.by_type("azure-native:authorization:RoleDefinition")
+    }
+    checked = 0
+    for assignment in run.by_type("azure-native:authorization:RoleAssignment"):
+        role = str(assignment.inputs["roleDefinitionId"]).rsplit("/", 1)[-1]
+        if role in assignable:
+            checked += 1
+            assert _within(str(assignment.inputs["scope"]), assignable[role]), assignment.name
+    assert checked

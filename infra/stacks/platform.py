@@ -70,8 +70,11 @@ class ApplicationRoles(pulumi.ComponentResource):
     def __init__(self, config: PlatformConfig, placement: Placement) -> None:
         super().__init__(ROLES_COMPONENT, "application-roles", None, None)
         group = placement.group_scope(placement.resource_group_name)
-        self.deployer = self._role(config, group, "deployer", DEPLOYER_ACTIONS)
-        self.granter = self._role(config, group, "granter", GRANTER_ACTIONS)
+        # A custom role is assignable only within its assignableScopes (Azure custom roles:
+        # AssignableScopes): the granter also on the scopes the applications' teams own.
+        owned = sorted({scope for app in config.applications for scope in app.grant_scopes})
+        self.deployer = self._role(config, group, "deployer", DEPLOYER_ACTIONS, [group])
+        self.granter = self._role(config, group, "granter", GRANTER_ACTIONS, [group, *owned])
         self.register_outputs({})
 
     def _role(
@@ -80,6 +83,7 @@ class ApplicationRoles(pulumi.ComponentResource):
         group: pulumi.Output[str],
         kind: str,
         actions: Sequence[str],
+        assignable: Sequence[pulumi.Input[str]],
     ) -> authorization.RoleDefinition:
         name = f"{config.resource_group_name}-application-{kind}"
         return authorization.RoleDefinition(
@@ -89,7 +93,7 @@ class ApplicationRoles(pulumi.ComponentResource):
             role_name=name,
             description=f"what an onboarded application's stack may do ({kind})",
             scope=group,
-            assignable_scopes=[group],
+            assignable_scopes=list(assignable),
             permissions=[authorization.PermissionArgs(actions=list(actions))],
             opts=pulumi.ResourceOptions(parent=self),
         )
