@@ -412,3 +412,54 @@ def test_each_custom_role_is_assigned_only_within_its_assignable_scopes(
             checked += 1
             assert _within(str(assignment.inputs["scope"]), assignable[role]), assignment.name
     assert checked
+
+
+# --- Migration from one stack (docs/team-stacks.md, "Migration") ------------------------------
+
+
+def _by_urn_tail(run: OfflineRun) -> dict[str, Registration]:
+    return {r.urn.split("::", 2)[2]: r for r in run.resources}
+
+
+def test_the_single_stack_becomes_the_platform_stack_without_replacing_anything(
+    dev: OfflineRun, platforms: dict[str, OfflineRun]
+) -> None:
+    """Switching `dev` to `platform:mode: platform` keeps every foundation resource and the
+    namespaces under the same URN with the same inputs: an update, never a replacement."""
+    single, platform = _by_urn_tail(dev), _by_urn_tail(platforms["dev"])
+    kept = set(single) & set(platform)
+    assert kept
+    assert [k for k in kept if single[k].inputs != platform[k].inputs] == []
+    assert all(
+        k.startswith(("pulumi:pulumi:Stack$platform:stacks:", "platform:stacks:"))
+        for k in set(platform) - set(single)
+    )
+
+
+def test_the_application_moves_with_its_urns_and_only_its_group_changes(
+    dev: OfflineRun, applications: dict[str, OfflineRun]
+) -> None:
+    """`pulumi state move` keeps a resource's URN: every resource of the application stack but
+    its own provider and contract stand-in is in the single stack under the same URN. The
+    Kubernetes objects are unchanged; the Azure ones differ in resourceGroupName (they live in the
+    application's own group), which Azure cannot change in place (docs/team-stacks.md), and in
+    their `application` tag."""
+    single, app = _by_urn_tail(dev), _by_urn_tail(applications["dev"])
+    new = sorted(set(app) - set(single))
+    assert new == [
+        "platform:stacks:PlatformContract$pulumi:providers:kubernetes::aks",
+        "pulumi:pulumi:Stack$platform:stacks:PlatformContract::platform",
+    ]
+    moved_groups = 0
+    for key in set(app) & set(single):
+        before, after = single[key].inputs, app[key].inputs
+        if before == after:
+            continue
+        assert key.split("$")[-1].startswith("azure-native:"), key
+        # Once the application's group reads as the platform's (and the `application` tag, an
+        # in-place update, is set aside), nothing else differs: ids that name the group follow.
+        same = json.dumps({k: v for k, v in after.items() if k != "tags"}, sort_keys=True)
+        same = same.replace("rg-shop-dev-storefront", "rg-shop-dev")
+        assert same == json.dumps({k: v for k, v in before.items() if k != "tags"}, sort_keys=True)
+        moved_groups += 1
+    assert moved_groups
