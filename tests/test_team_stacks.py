@@ -164,13 +164,16 @@ _BUILT_IN = {
 def granted(platform: OfflineRun, application: str) -> dict[str, set[str]]:
     """What the platform stack grants the application's deploy identity: role → scopes."""
     principal = identity_principal_id(f"{application}-deploy")
-    custom = {r.name for r in platform.by_type("azure-native:authorization:RoleDefinition")}
+    custom = {
+        str(r.inputs["roleDefinitionId"]): r.name
+        for r in platform.by_type("azure-native:authorization:RoleDefinition")
+    }
     found: dict[str, set[str]] = {}
     for assignment in platform.by_type("azure-native:authorization:RoleAssignment"):
         if assignment.inputs["principalId"] != principal:
             continue
         role = str(assignment.inputs["roleDefinitionId"]).rsplit("/", 1)[-1]
-        label = _BUILT_IN.get(role) or (role if role in custom else f"unexpected {role}")
+        label = _BUILT_IN.get(role) or custom.get(role) or f"unexpected {role}"
         found.setdefault(label, set()).add(str(assignment.inputs["scope"]))
     return found
 
@@ -402,7 +405,7 @@ def test_each_custom_role_is_assigned_only_within_its_assignable_scopes(
     """Azure assigns a custom role only at or below one of its assignableScopes."""
     run = platforms[environment]
     assignable = {
-        r.name: set(r.inputs["assignableScopes"])
+        str(r.inputs["roleDefinitionId"]): set(r.inputs["assignableScopes"])
         for r in run.by_type("azure-native:authorization:RoleDefinition")
     }
     checked = 0

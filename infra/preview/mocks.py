@@ -24,6 +24,7 @@ from infra.plan.kinds import (
     PUBLIC_IP_ADDRESS,
     REGISTRY,
     RESOURCE_GROUP,
+    ROLE_DEFINITION,
     SUBNET,
     TRAFFIC_CONTROLLER,
     USER_ASSIGNED_IDENTITY,
@@ -165,6 +166,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         group = str(inputs.get("resourceGroupName", physical))
         if token == RESOURCE_GROUP:
             resource_id = f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{physical}"
+        elif token == ROLE_DEFINITION:
+            # A role definition's id is subscription-level whatever its scope; its name a GUID.
+            resource_id = (
+                f"/subscriptions/{FAKE_SUBSCRIPTION}/providers/Microsoft.Authorization/"
+                f"roleDefinitions/{inputs.get('roleDefinitionId') or name}"
+            )
         else:
             resource_id = (
                 f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{group}/providers/"
