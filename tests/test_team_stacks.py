@@ -466,3 +466,13 @@ def test_the_application_moves_with_its_urns_and_only_its_group_changes(
         assert same == json.dumps({k: v for k, v in before.items() if k != "tags"}, sort_keys=True)
         moved_groups += 1
     assert moved_groups
+
+
+def test_the_offline_preview_plans_one_application_stack_with_its_policies() -> None:
+    from tests.fixtures import run_python
+
+    done = run_python("-m", "infra.preview", "plan", "storefront-dev")
+    assert done.returncode == 0, done.stderr
+    assert "platform:stacks:PlatformContract  platform" in done.stdout
+    assert "Policies: all rules pass" in done.stdout
+    assert "ManagedCluster" not in done.stdout
