@@ -204,6 +204,11 @@ def required(resource: Registration, contract: PlatformContract) -> list[tuple[s
     if token == "azure-native:privatedns:PrivateRecordSet" and group == contract.resource_group:
         assert inputs["privateZoneName"] == contract.dns.private_zone
         return [("application-deployer", contract.dns.private_zone_id)]
+    if token == "azure-native:app:Certificate":
+        # A child of the environment: in its group, written through the environment.
+        assert group == contract.resource_group, resource.name
+        assert inputs["environmentName"] == contract.container_apps.environment_name
+        return [("application-deployer", contract.container_apps.environment_id)]
     needs = [("contributor", _group_id(contract, group))]
     if token == "azure-native:app:ContainerApp":
         needs.append(("application-deployer", str(inputs["managedEnvironmentId"])))

@@ -192,6 +192,7 @@ def deploy_services(
                     domain_verification_id=environment.domain_verification_id,
                     platform_vault_id=foundation.key_vault.vault_id,
                     config_secrets=config_secret_values(service),
+                    environment_group=environment.environment_group,
                 ),
             )
     for job in catalog.jobs:

@@ -65,6 +65,10 @@ class ContainerAppsView(Protocol):
     def static_ip(self) -> pulumi.Input[str]: ...
     @property
     def domain_verification_id(self) -> pulumi.Input[str]: ...
+    @property
+    def environment_group(self) -> pulumi.Input[str] | None:
+        """None: the environment is in the placement's resource group."""
+        ...
 
 
 class RegistryView(Protocol):

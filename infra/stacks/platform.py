@@ -44,6 +44,10 @@ DEPLOYER_ACTIONS = (
     # Microsoft.App: "Allows to create a Container App in a Managed Environment").
     "Microsoft.App/managedEnvironments/read",
     "Microsoft.App/managedEnvironments/join/action",
+    # Its custom domains' certificates, children of the environment (from Key Vault).
+    "Microsoft.App/managedEnvironments/certificates/read",
+    "Microsoft.App/managedEnvironments/certificates/write",
+    "Microsoft.App/managedEnvironments/certificates/delete",
     # Give a Container App the platform's pull and certificate identities.
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",

@@ -53,6 +53,8 @@ class ContainerAppsFacts:
     default_domain: str
     static_ip: str
     domain_verification_id: str
+    environment_group: str
+    """The platform's resource group, where its environment (and so its certificates) is."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def contract_foundation(
             default_domain=apps.default_domain,
             static_ip=apps.static_ip,
             domain_verification_id=apps.domain_verification_id,
+            environment_group=contract.resource_group,
         ),
         registry=RegistryFacts(contract.registry.pull_identity_id, ready),
     )
