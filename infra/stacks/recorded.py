@@ -29,21 +29,18 @@ def recorded_path(stack: str, folder: Path | None = None) -> Path:
     return (folder or recorded_folder()) / f"{stack.rsplit('/', 1)[-1]}.json"
 
 
-class NoRecordedOutputs(LookupError):
-    pass
-
-
 def recorded_outputs(stack: str) -> dict[str, Any]:
-    """The outputs recorded for the stack `organization/project/stack`."""
+    """The outputs recorded for the stack `organization/project/stack` (LookupError, saying how
+    to record them, when there are none)."""
     path = recorded_path(stack)
     if not path.is_file():
-        raise NoRecordedOutputs(
+        raise LookupError(
             f"no recorded outputs of the platform stack {stack} ({path}): record them with "
             f"`python -m infra.stacks record {stack.rsplit('/', 1)[-1]}`"
         )
     document = json.loads(path.read_text())
     if document.get("stack") != stack:
-        raise NoRecordedOutputs(
+        raise LookupError(
             f"{path} records the outputs of {document.get('stack')!r}, not of {stack!r}: "
             "fix platform:platformStack or re-record"
         )
