@@ -38,8 +38,8 @@ RELEASED_DIGESTS = {
     "1.0.0": "35c790e778fae5e414219e6b48c7cf0a03707a80dfd967800778dc6b9f5741e5",
 }
 """Each released contract version's schema digest: a released version's schema never changes (a
-change is a new version). Bump CONTRACT_VERSION, run `python -m infra.stacks.contract
---write-schema`, add the new file's digest here."""
+change is a new version). Bump CONTRACT_VERSION, run `python -m infra.stacks
+schema`, add the new file's digest here."""
 
 ENVIRONMENTS = ("dev", "prod")
 
@@ -49,11 +49,11 @@ ENVIRONMENTS = ("dev", "prod")
 
 def test_the_vendored_schema_is_the_types_schema() -> None:
     path = schema_path()
-    assert path.is_file(), f"no {path.name}: run python -m infra.stacks.contract --write-schema"
+    assert path.is_file(), f"no {path.name}: run python -m infra.stacks schema"
     assert json.loads(path.read_text()) == contract_schema(), (
         f"the contract's types changed but {path.name} did not: a changed contract is a new "
         "version (bump CONTRACT_VERSION: minor for a new optional field, major otherwise), then "
-        "python -m infra.stacks.contract --write-schema"
+        "python -m infra.stacks schema"
     )
 
 

@@ -4,7 +4,7 @@ environment, and nothing more (docs/team-stacks.md).
 The platform stack (`platform:mode: platform`) exports it as the stack output `contract`; an
 application stack (`platform:mode: application`) reads it through `pulumi.StackReference` and
 parses it here. The types are the contract: `schemas/contract-<version>.json` is generated from
-them (`python -m infra.stacks.contract --write-schema`) and a test refuses a schema change that
+them (`python -m infra.stacks schema`) and a test refuses a schema change that
 does not come with a new `CONTRACT_VERSION`.
 
 Versioning (semver): a new optional field is a minor version (an older application ignores it);
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -237,9 +236,3 @@ def write_schema() -> Path:
     SCHEMAS.mkdir(exist_ok=True)
     path.write_text(json.dumps(contract_schema(), indent=2, sort_keys=True) + "\n")
     return path
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["--write-schema"]:
-        sys.exit("usage: python -m infra.stacks.contract --write-schema")
-    print(write_schema())
