@@ -45,6 +45,7 @@ PASS_THROUGH = {
     "images": ("-m", "infra.services.image_lock"),
     "preflight": ("-m", "infra.services.preflight"),
     "release": ("-m", "infra.release"),
+    "team-stacks": ("-m", "infra.stacks"),
 }
 """Tasks whose arguments go unread to another tool (its own --help: `dev.py TASK -- --help`)."""
 
@@ -215,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
         ),
         ("preflight", "what to seed in Key Vault before the services deploy: preflight STACK"),
         ("release", "canary decisions: rollouts [ENV] | decide SAMPLES.json (infra.release)"),
+        (
+            "team-stacks",
+            "team stacks: record PLATFORM-STACK... | schema (infra.stacks, docs/team-stacks.md)",
+        ),
     ):
         tasks.add_parser(name, help=text, description=f"{text}. `--` passes --help on to it.")
     return top

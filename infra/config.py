@@ -529,6 +529,47 @@ class CostConfig(_Model):
     )
 
 
+class StackMode(StrEnum):
+    """What one stack holds (docs/team-stacks.md)."""
+
+    SINGLE = "single"
+    """Everything: the foundation and every application's services (the default)."""
+    PLATFORM = "platform"
+    """The foundation and the onboarded applications' deploy identities; exports the contract."""
+    APPLICATION = "application"
+    """One application's services, on the contract of its environment's platform stack."""
+
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+HOST_NAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
+
+class OnboardedApplication(_Model):
+    """One application a platform stack onboards: what its own stack may own, who deploys it."""
+
+    name: str = Field(
+        pattern=DNS_LABEL, description="the application's name in apps/ (its AKS namespace)"
+    )
+    hosts: tuple[Annotated[str, Field(pattern=HOST_NAME)], ...] = Field(
+        default=(), description="the host names its services may bind, e.g. shop.example.com"
+    )
+    ci_subject: str = Field(
+        min_length=1,
+        description="the subject of its deploy workflow's OIDC token, e.g. "
+        "repo:contoso/storefront:environment:dev",
+    )
+    grant_scopes: tuple[str, ...] = Field(
+        default=(),
+        description="Azure resource ids its own team owns (e.g. its messaging resource group) on "
+        "which its stack grants its services' roles",
+    )
+    ci_issuer: str = Field(
+        default="https://token.actions.githubusercontent.com",
+        pattern=r"^https://",
+        description="the OIDC issuer of its deploy workflow (default: GitHub Actions)",
+    )
+
+
 class PlatformConfig(_Model):
     """Everything a stack decides about the platform. Built once, read everywhere."""
 
@@ -570,6 +611,16 @@ class PlatformConfig(_Model):
     )
     cost: CostConfig = Field(
         default=CostConfig(), description="what the offline cost estimate assumes"
+    )
+    mode: Literal[StackMode.SINGLE, StackMode.PLATFORM] = Field(
+        default=StackMode.SINGLE,
+        description="single (everything in this stack) or platform (the foundation and the "
+        "onboarded applications; each application in its own stack: docs/team-stacks.md)",
+    )
+    applications: tuple[OnboardedApplication, ...] = Field(
+        default=(),
+        description="the applications a platform stack onboards (mode platform), each deployed "
+        "by its own stack",
     )
 
     @property
@@ -676,6 +727,21 @@ class LocalConfig(_Model):
         return False
 
 
+class ApplicationStackConfig(_Model):
+    """An application stack (`mode: application`): one application of `apps/`, on the contract
+    its environment's platform stack exports. Nothing about the platform is configured here."""
+
+    mode: Literal[StackMode.APPLICATION] = Field(description="application")
+    environment: Environment = Field(description="dev, staging or prod: the platform's")
+    application: str = Field(
+        pattern=DNS_LABEL, description="the name of the one application of apps/ it deploys"
+    )
+    platform_stack: str = Field(
+        pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="the platform stack it reads the contract of: organization/project/stack",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Loading
 
@@ -721,6 +787,22 @@ def stack_config_from_values(values: Mapping[str, Any]) -> PlatformConfig | Loca
         assert isinstance(local, LocalConfig)
         return local
     return platform_config_from_values(values)
+
+
+def stack_mode(values: Mapping[str, Any]) -> StackMode:
+    """`platform:mode` of a stack's values (keys without namespace); single when not set. An
+    unknown mode is left to the config's own validation, which names the allowed ones."""
+    try:
+        return StackMode(parse_raw_value(values.get("mode", StackMode.SINGLE.value)))
+    except ValueError:
+        return StackMode.SINGLE
+
+
+def application_config_from_values(values: Mapping[str, Any]) -> ApplicationStackConfig:
+    """Validate the `platform:*` values of an application stack."""
+    config = _validated(ApplicationStackConfig, values)
+    assert isinstance(config, ApplicationStackConfig)
+    return config
 
 
 def project_environments(root: Path | None = None) -> frozenset[str]:

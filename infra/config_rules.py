@@ -778,3 +778,41 @@ def config_advisories(config: PlatformConfig, today: dt.date | None = None) -> l
             "(docs/kubernetes-versions.md)",
         ),
     ]
+
+
+@config_rule("onboarded-applications")
+def onboarded_applications(config: PlatformConfig) -> list[Problem]:
+    """Each namespace and each host belongs to one onboarded application (its stack owns it, and
+    its identity's rights end there: docs/team-stacks.md); only a platform stack onboards."""
+    from infra.config import StackMode
+    from infra.stacks.contract import application_namespaces
+
+    key = f"{NAMESPACE}:applications"
+    problems: list[Problem] = []
+    if config.applications and config.mode is not StackMode.PLATFORM:
+        problems.append(
+            Problem(
+                key,
+                ", ".join(a.name for a in config.applications),
+                f"only a platform stack onboards applications (this stack is {config.mode})",
+                f"set {NAMESPACE}:mode to platform, or delete {key}",
+            )
+        )
+    claims: dict[tuple[str, str], list[str]] = {}
+    for app in config.applications:
+        for namespace in application_namespaces(app.name):
+            claims.setdefault(("namespace", namespace), []).append(app.name)
+        for host in app.hosts:
+            claims.setdefault(("host", host), []).append(app.name)
+    for (kind, value), owners in sorted(claims.items()):
+        if len(owners) > 1:
+            problems.append(
+                Problem(
+                    key,
+                    value,
+                    f"{kind} {value} is claimed by {len(owners)} applications "
+                    f"({', '.join(owners)})",
+                    f"give the {kind} to one application",
+                )
+            )
+    return problems

@@ -11,6 +11,11 @@ stays in that module.
 ACR_PULL_ROLE = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 ACR_PUSH_ROLE = "8311e382-0749-4cb8-b61a-304f252e45ec"
 AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
+AKS_RBAC_WRITER_ROLE = "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"
+"""Azure Kubernetes Service RBAC Writer: read/write most objects of a namespace at
+`{clusterId}/namespaces/{ns}` scope (an application stack's deploy identity)."""
+AKS_CLUSTER_USER_ROLE = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
+"""Azure Kubernetes Service Cluster User Role: list the user kubeconfig (no Kubernetes rights)."""
 CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 EVENT_HUBS_DATA_RECEIVER_ROLE = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde"
 EVENT_HUBS_DATA_SENDER_ROLE = "2b629674-e913-4c01-ae53-ef4638d8f975"

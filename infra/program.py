@@ -21,6 +21,7 @@ from infra.config import (
     Environment,
     LocalConfig,
     PlatformConfig,
+    StackMode,
     load_platform_config,
     project_environments,
 )
@@ -168,6 +169,13 @@ def build(
 
     `applications` defaults to everything declared in `apps/` (tests and benchmarks pass their own).
     """
+    # Team stacks (docs/team-stacks.md): a platform stack or one application's stack.
+    from infra.stacks.program import current_mode
+
+    if (mode := current_mode()) is not StackMode.SINGLE:
+        from infra.stacks.program import build_stack
+
+        return build_stack(mode, extensions, applications)
     try:
         config = load_platform_config()
     except InvalidInput as config_error:

@@ -106,6 +106,10 @@ class AksCluster(pulumi.ComponentResource):
 
         self.cluster_name = cluster.name
         self.cluster_id = cluster.id
+        # What kubectl talks to: the private FQDN of a private cluster, else the public one.
+        self.api_server = (
+            cluster.private_fqdn if args.config.api_server.private_cluster else cluster.fqdn
+        ).apply(lambda fqdn: fqdn or "")
         self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(
             lambda profile: (profile.issuer_url if profile else None) or ""
         )

@@ -133,6 +133,8 @@ class ContainerAppsEnvironment(pulumi.ComponentResource):
         self.environment_name = environment.name
         self.default_domain = environment.default_domain
         self.static_ip = environment.static_ip
+        self.environment_group: pulumi.Input[str] | None = None
+        """None: in the placement's group (`infra.services.foundation_view`)."""
         self.register_outputs(
             {"environmentId": self.environment_id, "defaultDomain": self.default_domain}
         )

@@ -179,6 +179,9 @@ class PlatformNetwork(pulumi.ComponentResource):
         zone = placement.private_zone(f"{name}-private-zone", args.private_dns_zone, vnet.id, self)
 
         self.private_zone_name = zone.name
+        self.private_zone_id = zone.id
+        self.private_zone_group: pulumi.Input[str] | None = None
+        """None: the zone is in the placement's group (`infra.services.foundation_view`)."""
         self.vnet_id = vnet.id
         self.vnet_name = vnet.name
         self.aks_nodes_subnet_id = aks_nodes.id

@@ -49,6 +49,8 @@ class Foundation:
     key_vault: KeyVault
     gateway: GatewayForContainers | None = None
     """Application Gateway for Containers, unless the stack keeps managed NGINX."""
+    logs: Observability | None = None
+    """The Log Analytics workspace (the platform contract names it: infra/stacks/contract.py)."""
 
 
 def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ()) -> Foundation:
@@ -211,4 +213,5 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
         registry,
         vault,
         gateway,
+        logs,
     )

@@ -24,6 +24,7 @@ from infra.plan.kinds import (
     PUBLIC_IP_ADDRESS,
     REGISTRY,
     RESOURCE_GROUP,
+    ROLE_DEFINITION,
     SUBNET,
     TRAFFIC_CONTROLLER,
     USER_ASSIGNED_IDENTITY,
@@ -31,6 +32,7 @@ from infra.plan.kinds import (
     VIRTUAL_NETWORK,
     WORKSPACE,
 )
+from infra.stacks.recorded import STACK_REFERENCE, recorded_outputs
 
 FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 FAKE_TENANT = "11111111-1111-1111-1111-111111111111"
@@ -148,6 +150,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
         inputs: dict[str, Any] = dict(args.inputs)
         token = args.typ
         name = args.name
+        if token == STACK_REFERENCE:
+            # An application stack reads its platform's contract (docs/team-stacks.md).
+            stack = str(args.resource_id or inputs.get("name") or name)
+            outputs = recorded_outputs(stack)
+            return (stack, {"name": stack, "outputs": outputs, "secretOutputNames": []})
         if token == KUBERNETES_SERVICE and (inputs.get("spec") or {}).get("type") == "LoadBalancer":
             digest = int(hashlib.sha256(name.encode()).hexdigest()[:4], 16)
             ip = f"10.{digest % 200 + 20}.{digest % 250 + 1}.{digest % 200 + 10}"
@@ -159,6 +166,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         group = str(inputs.get("resourceGroupName", physical))
         if token == RESOURCE_GROUP:
             resource_id = f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{physical}"
+        elif token == ROLE_DEFINITION:
+            # A role definition's id is subscription-level whatever its scope; its name a GUID.
+            resource_id = (
+                f"/subscriptions/{FAKE_SUBSCRIPTION}/providers/Microsoft.Authorization/"
+                f"roleDefinitions/{inputs.get('roleDefinitionId') or name}"
+            )
         else:
             resource_id = (
                 f"/subscriptions/{FAKE_SUBSCRIPTION}/resourceGroups/{group}/providers/"

@@ -48,8 +48,17 @@ def _as_cli_string(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
+def _team_stacks() -> set[str]:
+    return {p.stem for p in (ROOT / "infra" / "stacks" / "examples").glob("*.yaml")}
+
+
 def read_stack(stack: str, root: Path = ROOT) -> StackConfig:
     path = root / f"Pulumi.{stack}.yaml"
+    if not path.is_file() and stack in _team_stacks():
+        # The reference team stacks (docs/team-stacks.md) until they are adopted as stack files.
+        from infra.stacks.examples import example_stack
+
+        return example_stack(stack, root)
     if not path.is_file():
         known = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
         raise FileNotFoundError(f"no stack file {path.name}; stacks here: {', '.join(known)}")

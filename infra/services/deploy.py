@@ -7,7 +7,6 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.foundation.platform import Foundation
 from infra.services.catalog import Catalog, Planned, config_secret_key
 from infra.services.components.aks_service import AksService, AksServiceArgs, AzureWiring
 from infra.services.components.container_app_job import ContainerAppJob, ContainerAppJobArgs
@@ -20,6 +19,7 @@ from infra.services.components.gateway import PublicGateway
 from infra.services.components.helm_chart import HelmRelease
 from infra.services.components.namespace import ApplicationNamespace, InternalIngress
 from infra.services.custom_domains import CustomDomain, ManagedRecords
+from infra.services.foundation_view import FoundationView
 from infra.services.render.aks import ServiceSecrets
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
 from infra.services.render.envoy_gateway import envoy_services
@@ -39,36 +39,42 @@ def config_secret_values(service: Planned) -> Mapping[str, Text]:
 
 def deploy_services(
     catalog: Catalog,
-    foundation: Foundation | None,
+    foundation: FoundationView | None,
     provider: k8s.Provider,
     facts: PlatformFacts,
     extensions: PlatformExtensions,
     *,
     domains: Mapping[str, CustomDomain] | None = None,
     gateway_hosts: Mapping[str, ManagedRecords] | None = None,
+    platform_owned: pulumi.Resource | None = None,
 ) -> dict[str, pulumi.ComponentResource]:
     """Every service on its target. Without a foundation (the local stack) every service must
-    already target the cluster (see `infra.services.local`)."""
+    already target the cluster (see `infra.services.local`). `platform_owned` (an application
+    stack, docs/team-stacks.md): the namespaces, ingress controllers and gateways are the
+    platform stack's, and this resource stands for them; only the services' own objects (their
+    routes included) are deployed."""
+    shared_ingress = platform_owned is None
     azure = (
         AzureWiring(
             placement=foundation.placement,
             oidc_issuer_url=foundation.aks.oidc_issuer_url,
             platform_vault_id=foundation.key_vault.vault_id,
             private_zone_name=foundation.network.private_zone_name,
+            private_zone_group=foundation.network.private_zone_group,
         )
         if foundation is not None
         else None
     )
     aks_services = [s for s in catalog.services if s.spec.target is Target.AKS]
     aks_jobs = [j for j in catalog.jobs if j.spec.target is Target.AKS]
-    namespaces = {
-        app: ApplicationNamespace(app, extensions, provider)
+    namespaces: dict[str, pulumi.Resource] = {
+        app: platform_owned or ApplicationNamespace(app, extensions, provider)
         for app in sorted({s.app for s in aks_services} | {c.app for c in catalog.charts})
     }
     # Jobs run in their application's jobs namespace, which Deployment Safeguards exclude
     # (job pods have no probes: infra/constants.py JOBS_NAMESPACE_SUFFIX).
-    job_namespaces = {
-        namespace: ApplicationNamespace(app, extensions, provider, name=namespace)
+    job_namespaces: dict[str, pulumi.Resource] = {
+        namespace: platform_owned or ApplicationNamespace(app, extensions, provider, name=namespace)
         for namespace, app in sorted({(j.namespace, j.app) for j in aks_jobs})
     }
     for chart in catalog.charts:
@@ -85,7 +91,7 @@ def deploy_services(
         for s in aks_services
         if (route := s.route) is not None and route.gateway is Gateway.NGINX and not route.public
     ]
-    if foundation is not None and on_internal_nginx:
+    if shared_ingress and foundation is not None and on_internal_nginx:
         config = foundation.config
         InternalIngress(
             provider,
@@ -98,7 +104,12 @@ def deploy_services(
             extensions=extensions,
         )
     public = None
-    if foundation is not None and foundation.gateway is not None and facts.gateway is not None:
+    if (
+        shared_ingress
+        and foundation is not None
+        and foundation.gateway is not None
+        and facts.gateway is not None
+    ):
         public = PublicGateway(
             foundation.gateway,
             services=aks_services,
@@ -113,7 +124,7 @@ def deploy_services(
         # or during the `both` migration release: docs/ingress.md, "Migration from managed NGINX").
         pulumi.export("publicGatewayFrontends", public.frontends)
     envoy = None
-    if envoy_services(aks_services):
+    if shared_ingress and envoy_services(aks_services):
         # Internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress.
         envoy = EnvoyGateway(
             services=aks_services,
@@ -176,6 +187,7 @@ def deploy_services(
                     domain_verification_id=environment.domain_verification_id,
                     platform_vault_id=foundation.key_vault.vault_id,
                     config_secrets=config_secret_values(service),
+                    environment_group=environment.environment_group,
                 ),
             )
     for job in catalog.jobs:

@@ -37,6 +37,9 @@ class AzureWiring:
     oidc_issuer_url: pulumi.Input[str]
     platform_vault_id: pulumi.Input[str]
     private_zone_name: pulumi.Input[str]
+    private_zone_group: pulumi.Input[str] | None = None
+    """The zone's resource group when it is not `placement`'s (an application stack's records
+    go in the platform's zone: docs/team-stacks.md)."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +168,7 @@ class AksService(pulumi.ComponentResource):
             privatedns.PrivateRecordSet(
                 f"{service.name}-private-dns",
                 private_zone_name=azure.private_zone_name,
-                resource_group_name=azure.placement.resource_group_name,
+                resource_group_name=azure.private_zone_group or azure.placement.resource_group_name,
                 record_type="A",
                 relative_record_set_name=f"{service.name}.{service.app}",
                 ttl=60,

@@ -43,6 +43,9 @@ class ContainerAppServiceArgs:
     domain_verification_id: pulumi.Input[str]
     platform_vault_id: pulumi.Input[str]
     config_secrets: Mapping[str, Text]
+    environment_group: pulumi.Input[str] | None = None
+    """The environment's resource group when it is not `placement`'s (an application stack:
+    its certificates are children of the platform's environment, docs/team-stacks.md)."""
 
 
 class ContainerAppService(pulumi.ComponentResource):
@@ -70,7 +73,7 @@ class ContainerAppService(pulumi.ComponentResource):
             certificate = app.Certificate(
                 f"{service.name}-certificate",
                 environment_name=args.environment_name,
-                resource_group_name=placement.resource_group_name,
+                resource_group_name=args.environment_group or placement.resource_group_name,
                 location=placement.location,
                 properties=app.CertificatePropertiesArgs(
                     certificate_key_vault_properties=app.CertificateKeyVaultPropertiesArgs(

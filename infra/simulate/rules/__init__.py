@@ -5,6 +5,7 @@ Importing this package registers them all."""
 from infra.simulate.rules import (  # noqa: F401 - imported for their @rule registrations
     charts,
     cluster,
+    custom_roles,
     domains,
     engine,
     gateway,

@@ -1,0 +1,228 @@
+"""An application stack (`platform:mode: application`): one application of `apps/`, deployed on
+the contract its environment's platform stack exports (docs/team-stacks.md).
+
+The contract is read through `pulumi.StackReference` (offline: the platform stack's recorded
+outputs, `infra/stacks/recorded.py`). Its values are known in a preview as in an update (a stack
+reference reads the deployed platform's state), so the whole application is validated on them,
+and built, once they resolve: on bad input (an unknown contract version, an application the
+platform did not onboard, a namespace or host outside its grant, a broken declaration) the run
+fails before any of the application's resources is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+from pulumi_azure_native import containerservice
+
+from infra.config import (
+    CI_LOGIN_MODE,
+    ApplicationStackConfig,
+    DnsConfig,
+    Environment,
+    project_environments,
+)
+from infra.foundation.kubeconfig import with_login_mode
+from infra.policy.safeguards import probe_safeguard
+from infra.problems import InvalidInput, Problem
+from infra.services.catalog import Catalog
+from infra.services.custom_domains import custom_domains
+from infra.services.deploy import deploy_services
+from infra.services.image_lock import load_lock
+from infra.services.loader import load_applications
+from infra.services.render.common import PlatformExtensions
+from infra.services.rules import ValidationContext
+from infra.services.spec import Application, Target
+from infra.services.validation import validate_applications
+from infra.stacks.contract import (
+    CONTRACT_OUTPUT,
+    ApplicationGrant,
+    PlatformContract,
+    parse_contract,
+)
+from infra.stacks.view import contract_facts, contract_foundation
+
+CONTRACT_COMPONENT = "platform:stacks:PlatformContract"
+PLATFORM_REFERENCE = "platform"
+"""The logical name of the StackReference (its physical name is `platform:platformStack`)."""
+
+
+def _config_path(key: str) -> str:
+    return f"platform:{key}"
+
+
+def grant_problems(
+    config: ApplicationStackConfig, contract: PlatformContract
+) -> tuple[ApplicationGrant | None, list[Problem]]:
+    """The application's grant in the contract, or why this stack cannot use it."""
+    problems: list[Problem] = []
+    if contract.environment != config.environment.value:
+        problems.append(
+            Problem(
+                _config_path("environment"),
+                config.environment.value,
+                f"the platform stack {config.platform_stack} is the {contract.environment} "
+                "platform",
+                f"set platform:environment to {contract.environment}, or platform:platformStack "
+                f"to the {config.environment.value} platform stack",
+            )
+        )
+    grant = contract.application(config.application)
+    if grant is None:
+        onboarded = ", ".join(a.name for a in contract.applications) or "none"
+        problems.append(
+            Problem(
+                _config_path("application"),
+                config.application,
+                f"is not onboarded by the platform stack {config.platform_stack} (onboarded: "
+                f"{onboarded})",
+                "add it to platform:applications of the platform stack and deploy that first",
+            )
+        )
+    return grant, problems
+
+
+def scope_problems(catalog: Catalog, grant: ApplicationGrant) -> list[Problem]:
+    """Everything the application declares must lie within what the platform granted it: its
+    namespaces and its hosts (another application's namespace or host is refused here, before
+    any resource is registered, not by Azure in the middle of an update)."""
+    problems: list[Problem] = []
+    namespaces = set(grant.namespaces)
+    hosts = set(grant.hosts)
+    for planned in (*catalog.services, *catalog.jobs):
+        group = f"{planned.app} ({planned.spec.__class__.__name__} {planned.name})"
+        if planned.spec.target is Target.AKS and planned.namespace not in namespaces:
+            problems.append(
+                Problem(
+                    planned.name,
+                    planned.namespace,
+                    f"runs in namespace {planned.namespace}, which application {grant.name} "
+                    f"does not own (it owns {', '.join(sorted(namespaces))})",
+                    "declare it in its own application's stack",
+                    group=group,
+                )
+            )
+    for service in catalog.services:
+        host = service.spec.ingress.host
+        if host and host not in hosts:
+            problems.append(
+                Problem(
+                    f"{service.name}.ingress.host",
+                    host,
+                    f"is not a host the platform granted application {grant.name} "
+                    f"(granted: {', '.join(sorted(hosts)) or 'none'})",
+                    f"add it to the hosts of {grant.name} in platform:applications of the "
+                    "platform stack (each host belongs to one application)",
+                    group=f"{service.app} ({service.name})",
+                )
+            )
+    return problems
+
+
+def _own_application(
+    config: ApplicationStackConfig, applications: Sequence[Application]
+) -> tuple[list[Application], list[Problem]]:
+    mine = [a for a in applications if a.name == config.application]
+    if mine:
+        return mine, []
+    known = ", ".join(sorted({a.name for a in applications})) or "none"
+    return [], [
+        Problem(
+            _config_path("application"),
+            config.application,
+            f"no application of that name is declared (declared: {known})",
+            "set it to the name of an Application in apps/",
+        )
+    ]
+
+
+def _config_secrets() -> dict[str, bool]:
+    from infra.program import _config_secrets as stack_secrets  # one reading of the stack's keys
+
+    return stack_secrets()
+
+
+def deploy_application(
+    config: ApplicationStackConfig,
+    raw_contract: object,
+    extensions: PlatformExtensions,
+    applications: Sequence[Application],
+) -> list[str]:
+    """Validate the application against the contract, then deploy it; returns its components'
+    names. Raises InvalidInput with every problem before registering anything."""
+    contract = parse_contract(raw_contract, stack=config.platform_stack)
+    grant, problems = grant_problems(config, contract)
+    mine, declaration_problems = _own_application(config, applications)
+    problems += declaration_problems
+    if problems:
+        raise InvalidInput("the application stack (nothing was registered)", problems)
+    assert grant is not None
+    environment = Environment(contract.environment)
+    internal_gateway = any(g.kind == "envoy-gateway" for g in contract.gateways)
+    catalog = validate_applications(
+        mine,
+        ValidationContext(
+            environment,
+            _config_secrets(),
+            contract.key_vault.name,
+            image_lock=load_lock(),
+            internal_routes=internal_gateway,
+            stack_environments=project_environments(),
+        ),
+    )
+    problems = scope_problems(catalog, grant)
+    # The platform owns the zones: a granted host's records are its (recordsPresent here).
+    domains, host_problems = custom_domains(catalog, DnsConfig(records_present=grant.hosts))
+    problems += host_problems
+    if problems:
+        raise InvalidInput("the application stack (nothing was registered)", problems)
+
+    ready = pulumi.ComponentResource(CONTRACT_COMPONENT, PLATFORM_REFERENCE)
+    ready.register_outputs({"version": contract.version})
+    credentials = containerservice.list_managed_cluster_user_credentials_output(
+        resource_group_name=contract.resource_group,
+        resource_name=contract.cluster.name,
+        opts=pulumi.InvokeOutputOptions(parent=ready),
+    )
+    provider = k8s.Provider(
+        "aks",
+        kubeconfig=pulumi.Output.secret(
+            credentials.kubeconfigs.apply(lambda k: with_login_mode(k[0].value, CI_LOGIN_MODE))
+        ),
+        cluster_identifier=contract.cluster.id,
+        enable_server_side_apply=True,
+        opts=pulumi.ResourceOptions(parent=ready),
+    )
+    handlers = (
+        probe_safeguard().probe_handlers
+        if contract.cluster.deployment_safeguards == "Enforce"
+        else None
+    )
+    services = deploy_services(
+        catalog,
+        contract_foundation(contract, grant, ready),
+        provider,
+        contract_facts(contract, handlers),
+        extensions,
+        domains=domains,
+        platform_owned=ready,
+    )
+    return sorted(services)
+
+
+def build_application(
+    config: ApplicationStackConfig,
+    extensions: PlatformExtensions,
+    applications: Sequence[Application] | None,
+) -> pulumi.Output[list[str]]:
+    """The application stack's program (the dispatch in `infra.program.build` calls it)."""
+    declared = load_applications() if applications is None else list(applications)
+    reference = pulumi.StackReference(PLATFORM_REFERENCE, stack_name=config.platform_stack)
+    components = reference.get_output(CONTRACT_OUTPUT).apply(
+        lambda raw: deploy_application(config, raw, extensions, declared)
+    )
+    pulumi.export("application", config.application)
+    pulumi.export("components", components)
+    return components

@@ -1,0 +1,238 @@
+"""The platform contract: everything an application stack needs from the platform stack of its
+environment, and nothing more (docs/team-stacks.md).
+
+The platform stack (`platform:mode: platform`) exports it as the stack output `contract`; an
+application stack (`platform:mode: application`) reads it through `pulumi.StackReference` and
+parses it here. The types are the contract: `schemas/contract-<version>.json` is generated from
+them (`python -m infra.stacks schema`) and a test refuses a schema change that
+does not come with a new `CONTRACT_VERSION`.
+
+Versioning (semver): a new optional field is a minor version (an older application ignores it);
+a removed, renamed or retyped field is a major version. An application understands a contract of
+its own major version and of a minor version up to its own; anything else is refused with the
+version it read, the version it understands, and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
+
+from infra.problems import InvalidInput, Problem
+from infra.services.catalog import jobs_namespace
+
+CONTRACT_VERSION = "1.0.0"
+"""The contract's semver; bump it with every schema change (see the module doc)."""
+CONTRACT_OUTPUT = "contract"
+"""The platform stack's output the application stacks read."""
+SCHEMAS = Path(__file__).with_name("schemas")
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+class _Part(BaseModel):
+    """Frozen and camelCase like the stack config. Unknown keys are ignored: they are fields of a
+    newer minor version, which an older application may read (the version check comes first)."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class ClusterContract(_Part):
+    id: str = Field(description="the managed cluster's resource id (role assignments' scope)")
+    name: str
+    api_server: str = Field(description="the API server's FQDN (public or private)")
+    oidc_issuer_url: str = Field(description="the issuer workload identities federate with")
+    deployment_safeguards: Literal["Off", "Warn", "Enforce"] = Field(
+        description="what the cluster does with a pod the safeguards refuse"
+    )
+
+
+class RegistryContract(_Part):
+    id: str
+    login_server: str
+    pull_identity_id: str = Field(description="the identity Container Apps pull images with")
+
+
+class VaultContract(_Part):
+    id: str
+    name: str
+    uri: str
+
+
+class NetworkContract(_Part):
+    aks_nodes_subnet_id: str
+    aks_nodes_subnet_cidr: str
+    container_apps_subnet_id: str
+    container_apps_subnet_cidr: str
+    internal_ingress_address: str = Field(description="the internal load balancer's address")
+    gateway_subnet_cidr: str = Field(description="AGC's subnet; empty without AGC")
+    aks_egress_ip: str
+
+
+class DnsContract(_Part):
+    private_zone: str = Field(description="the private zone internal hosts get a record in")
+    private_zone_id: str
+    public_zones: tuple[str, ...] = Field(description="zones the platform writes records in")
+
+
+class GatewayListener(_Part):
+    name: str
+    protocol: Literal["HTTP", "HTTPS", "TLS", "TCP", "UDP"]
+    port: int
+
+
+class GatewayContract(_Part):
+    kind: Literal["application-gateway-for-containers", "envoy-gateway"]
+    id: str = Field(description="Azure resource id (AGC); empty for an in-cluster gateway")
+    name: str
+    namespace: str
+    exposure: Literal["public", "internal"]
+    listeners: tuple[GatewayListener, ...] = ()
+
+
+class ContainerAppsContract(_Part):
+    environment_id: str
+    environment_name: str
+    default_domain: str
+    static_ip: str
+    domain_verification_id: str
+    internal: bool
+    certificate_identity_id: str
+
+
+class LogAnalyticsContract(_Part):
+    workspace_id: str
+    customer_id: str
+
+
+class ApplicationGrant(_Part):
+    """What the platform onboarded one application with: what its stack may own."""
+
+    name: str
+    namespaces: tuple[str, ...] = Field(description="the AKS namespaces it may own")
+    resource_group: str = Field(description="its resource group (Container Apps, identities)")
+    resource_group_id: str
+    hosts: tuple[str, ...] = Field(description="public and internal hosts it may bind")
+    deploy_identity_client_id: str = Field(description="what its CI logs in as")
+
+
+class PlatformContract(_Part):
+    """One environment's platform, as its application stacks see it."""
+
+    version: str = Field(description="CONTRACT_VERSION of the platform that exported it")
+    environment: str
+    subscription_id: str
+    tenant_id: str
+    location: str
+    resource_group: str = Field(description="the platform's resource group")
+    tags: dict[str, str]
+    zonal: bool
+    cluster: ClusterContract
+    registry: RegistryContract
+    key_vault: VaultContract
+    network: NetworkContract
+    dns: DnsContract
+    gateways: tuple[GatewayContract, ...]
+    container_apps: ContainerAppsContract
+    log_analytics: LogAnalyticsContract
+    applications: tuple[ApplicationGrant, ...]
+
+    def application(self, name: str) -> ApplicationGrant | None:
+        return next((a for a in self.applications if a.name == name), None)
+
+
+def application_namespaces(name: str) -> tuple[str, ...]:
+    """The AKS namespaces an onboarded application owns: its own and its jobs'."""
+    return (name, jobs_namespace(name))
+
+
+def _version(text: str) -> tuple[int, int, int] | None:
+    match = _SEMVER.match(text)
+    return None if match is None else (int(match[1]), int(match[2]), int(match[3]))
+
+
+def version_problem(found: object, understood: str = CONTRACT_VERSION) -> Problem | None:
+    """Why an application that understands `understood` cannot read a contract of `found`."""
+    mine = _version(understood)
+    assert mine is not None, understood
+    theirs = _version(found) if isinstance(found, str) else None
+    path = f"{CONTRACT_OUTPUT}.version"
+    if theirs is None:
+        return Problem(
+            path,
+            repr(found),
+            "is not a semver version: the platform stack exports no contract this program "
+            "understands (is it deployed with `platform:mode: platform`?)",
+            "deploy the platform stack with a platform program of this repository, then preview "
+            "again",
+        )
+    if theirs[0] != mine[0]:
+        newer = theirs[0] > mine[0]
+        return Problem(
+            path,
+            str(found),
+            f"contract major version {theirs[0]} is not understood by this program (it "
+            f"understands {understood}: major {mine[0]})",
+            f"update this application's platform program to one that understands {theirs[0]}.x"
+            if newer
+            else f"the platform stack is older than this program: deploy it with {mine[0]}.x first",
+        )
+    # A newer minor only adds optional fields: readable, the additions ignored.
+    return None
+
+
+def parse_contract(raw: object, *, stack: str = "the platform stack") -> PlatformContract:
+    """The contract a platform stack exported, or InvalidInput naming what is wrong with it."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput(
+            f"the contract of {stack}",
+            [
+                Problem(
+                    CONTRACT_OUTPUT,
+                    type(raw).__name__,
+                    f"{stack} exports no `{CONTRACT_OUTPUT}` output",
+                    "deploy it with `platform:mode: platform` (docs/team-stacks.md)",
+                )
+            ],
+        )
+    if problem := version_problem(raw.get("version")):
+        raise InvalidInput(f"the contract of {stack}", [problem])
+    try:
+        return PlatformContract.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidInput(
+            f"the contract of {stack}",
+            [
+                Problem(
+                    ".".join([CONTRACT_OUTPUT, *(str(p) for p in e["loc"])]),
+                    "",
+                    e["msg"],
+                    "the platform stack's contract does not match its version: re-deploy it",
+                )
+                for e in error.errors()
+            ],
+        ) from None
+
+
+def contract_schema() -> dict[str, Any]:
+    """The JSON schema of `PlatformContract`, as the vendored file holds it."""
+    schema = PlatformContract.model_json_schema(by_alias=True)
+    return {"$comment": f"platform contract {CONTRACT_VERSION}", **schema}
+
+
+def schema_path(version: str = CONTRACT_VERSION) -> Path:
+    return SCHEMAS / f"contract-{version}.json"
+
+
+def write_schema() -> Path:
+    path = schema_path()
+    SCHEMAS.mkdir(exist_ok=True)
+    path.write_text(json.dumps(contract_schema(), indent=2, sort_keys=True) + "\n")
+    return path

@@ -1,0 +1,383 @@
+"""The platform stack (`platform:mode: platform`): the foundation, one deploy identity per
+onboarded application, and the contract its application stacks read (docs/team-stacks.md).
+
+No application's services are deployed here: each application deploys its own, with its own
+identity, from its own stack (`infra/stacks/application.py`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity, resources
+
+from infra.config import OnboardedApplication, PlatformConfig
+from infra.constants import (
+    AKS_CLUSTER_USER_ROLE,
+    AKS_RBAC_WRITER_ROLE,
+    CONTRIBUTOR_ROLE,
+    ENVOY_GATEWAY_NAMESPACE,
+    KEY_VAULT_SECRETS_OFFICER_ROLE,
+)
+from infra.foundation.common import Placement
+from infra.foundation.gateway import ALB_NAMESPACE, WORKLOAD_IDENTITY_AUDIENCE
+from infra.foundation.platform import Foundation, build_foundation
+from infra.services.catalog import jobs_namespace
+from infra.services.components.namespace import ApplicationNamespace
+from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.render.envoy_gateway import gateway_name
+from infra.stacks.contract import (
+    CONTRACT_OUTPUT,
+    CONTRACT_VERSION,
+    PlatformContract,
+    application_namespaces,
+)
+
+ONBOARDING_COMPONENT = "platform:stacks:ApplicationOnboarding"
+ROLES_COMPONENT = "platform:stacks:ApplicationRoles"
+
+DEPLOYER_ACTIONS = (
+    # Create a Container App in the platform's environment (Azure resource provider operations,
+    # Microsoft.App: "Allows to create a Container App in a Managed Environment").
+    "Microsoft.App/managedEnvironments/read",
+    "Microsoft.App/managedEnvironments/join/action",
+    # Its custom domains' certificates, children of the environment (from Key Vault).
+    "Microsoft.App/managedEnvironments/certificates/read",
+    "Microsoft.App/managedEnvironments/certificates/write",
+    "Microsoft.App/managedEnvironments/certificates/delete",
+    # Give a Container App the platform's pull and certificate identities.
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    # Its AKS services' A records in the platform's private zone (Container Apps callers).
+    "Microsoft.Network/privateDnsZones/read",
+    "Microsoft.Network/privateDnsZones/A/read",
+    "Microsoft.Network/privateDnsZones/A/write",
+    "Microsoft.Network/privateDnsZones/A/delete",
+)
+"""What an application's deploy identity does on the platform's resources, and nothing else:
+assigned on the environment, the two identities and the private zone only."""
+GRANTER_ACTIONS = (
+    "Microsoft.Authorization/roleAssignments/read",
+    "Microsoft.Authorization/roleAssignments/write",
+    "Microsoft.Authorization/roleAssignments/delete",
+)
+"""Grant its services' identities a role: assigned on each of its own secrets and on the
+scopes its team owns (`grantScopes`), so what it can grant stays inside them."""
+
+
+class ApplicationRoles(pulumi.ComponentResource):
+    """The two custom roles every onboarded application's deploy identity gets, defined once."""
+
+    def __init__(self, config: PlatformConfig, placement: Placement) -> None:
+        super().__init__(ROLES_COMPONENT, "application-roles", None, None)
+        group = placement.group_scope(placement.resource_group_name)
+        # A custom role is assignable only within its assignableScopes (Azure custom roles:
+        # AssignableScopes): the granter also on the scopes the applications' teams own.
+        owned = sorted({scope for app in config.applications for scope in app.grant_scopes})
+        self.deployer = self._role(config, group, "deployer", DEPLOYER_ACTIONS, [group])
+        self.granter = self._role(config, group, "granter", GRANTER_ACTIONS, [group, *owned])
+        self.register_outputs({})
+
+    def _role(
+        self,
+        config: PlatformConfig,
+        group: pulumi.Output[str],
+        kind: str,
+        actions: Sequence[str],
+        assignable: Sequence[pulumi.Input[str]],
+    ) -> authorization.RoleDefinition:
+        name = f"{config.resource_group_name}-application-{kind}"
+        return authorization.RoleDefinition(
+            f"application-{kind}",
+            # A custom role's name is a GUID: derived from its role name, so it is stable.
+            role_definition_id=str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+            role_name=name,
+            description=f"what an onboarded application's stack may do ({kind})",
+            scope=group,
+            assignable_scopes=list(assignable),
+            permissions=[authorization.PermissionArgs(actions=list(actions))],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def application_group(config: PlatformConfig, name: str) -> str:
+    """The resource group of an application's Azure resources (Container Apps, identities)."""
+    return f"{config.resource_group_name}-{name}"
+
+
+def namespace_scope(cluster_id: pulumi.Input[str], namespace: str) -> pulumi.Output[str]:
+    """Azure RBAC for Kubernetes at namespace scope: `{clusterId}/namespaces/{ns}`."""
+    return pulumi.Output.concat(cluster_id, "/namespaces/", namespace)
+
+
+def secret_scope(vault_id: pulumi.Input[str], secret: str) -> pulumi.Output[str]:
+    """One Key Vault secret as a role's scope: `{vaultId}/secrets/{name}`."""
+    return pulumi.Output.concat(vault_id, "/secrets/", secret)
+
+
+@dataclass(frozen=True)
+class OnboardingArgs:
+    application: OnboardedApplication
+    config: PlatformConfig
+    foundation: Foundation
+    secrets: Sequence[str]
+    """The Key Vault secrets its declarations reference (Secrets Officer on each, so its CI
+    seeds them)."""
+    roles: ApplicationRoles
+
+
+class ApplicationOnboarding(pulumi.ComponentResource):
+    """One application's own resource group and deploy identity (federated with its CI), with
+    the roles its application stack needs and no more:
+
+    - Azure Kubernetes Service RBAC Writer on each of its namespaces;
+    - Azure Kubernetes Service Cluster User Role on the cluster (to list the user kubeconfig:
+      no Kubernetes right comes with it);
+    - Contributor on its resource group (its Container Apps, identities, grants);
+    - Key Vault Secrets Officer on each secret its declarations reference;
+    - the platform's `deployer` role on the Container Apps environment, the pull and
+      certificate identities and the private zone, and its `granter` role on each of its
+      secrets and on its team's own scopes (`grantScopes`), where its services get their roles.
+
+    AcrPush is not granted: repository-scoped pushes need the registry's ABAC repository
+    permissions mode, which pulumi-azure-native 3.29 does not expose (docs/team-stacks.md).
+    """
+
+    def __init__(self, args: OnboardingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        app = args.application
+        super().__init__(ONBOARDING_COMPONENT, app.name, None, opts)
+        foundation, config = args.foundation, args.config
+        placement: Placement = foundation.placement
+        group = resources.ResourceGroup(
+            f"{app.name}-group",
+            resource_group_name=application_group(config, app.name),
+            location=config.location,
+            tags={**config.tags, "application": app.name},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # In the platform's group, so the application cannot delete or re-federate it.
+        identity = placement.identity(f"{app.name}-deploy", self)
+        managedidentity.FederatedIdentityCredential(
+            f"{app.name}-deploy-ci",
+            resource_group_name=placement.resource_group_name,
+            resource_name_=identity.name,
+            issuer=app.ci_issuer,
+            subject=app.ci_subject,
+            audiences=[WORKLOAD_IDENTITY_AUDIENCE],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        principal = identity.principal_id
+        cluster_id = foundation.aks.cluster_id
+        for namespace in application_namespaces(app.name):
+            placement.grant(
+                f"{app.name}-deploy-{namespace}-writer",
+                role_guid=AKS_RBAC_WRITER_ROLE,
+                principal_id=principal,
+                scope=namespace_scope(cluster_id, namespace),
+                description=f"{app.name}'s stack deploys into namespace {namespace}",
+                parent=self,
+            )
+        placement.grant(
+            f"{app.name}-deploy-cluster-user",
+            role_guid=AKS_CLUSTER_USER_ROLE,
+            principal_id=principal,
+            scope=cluster_id,
+            description=f"{app.name}'s stack lists the user kubeconfig of the cluster",
+            parent=self,
+        )
+        placement.grant(
+            f"{app.name}-deploy-group",
+            role_guid=CONTRIBUTOR_ROLE,
+            principal_id=principal,
+            scope=group.id,
+            description=f"{app.name}'s stack owns its resource group",
+            parent=self,
+        )
+        for secret in sorted(set(args.secrets)):
+            placement.grant(
+                f"{app.name}-deploy-secret-{secret}",
+                role_guid=KEY_VAULT_SECRETS_OFFICER_ROLE,
+                principal_id=principal,
+                scope=secret_scope(foundation.key_vault.vault_id, secret),
+                description=f"{app.name}'s pipeline seeds its secret {secret}",
+                parent=self,
+            )
+        apps = foundation.container_apps
+        deployer_scopes = {
+            "environment": apps.environment_id,
+            "pull-identity": foundation.registry.pull_identity_id,
+            "certificate-identity": apps.certificate_identity_id,
+            "private-zone": foundation.network.private_zone_id,
+        }
+        for what, scope in deployer_scopes.items():
+            self._custom(f"{app.name}-deploy-{what}", args.roles.deployer, principal, scope)
+        granter_scopes: dict[str, pulumi.Input[str]] = {
+            f"secret-{secret}": secret_scope(foundation.key_vault.vault_id, secret)
+            for secret in sorted(set(args.secrets))
+        }
+        granter_scopes |= {f"owned-{i}": scope for i, scope in enumerate(app.grant_scopes)}
+        for what, scope in granter_scopes.items():
+            self._custom(f"{app.name}-grant-{what}", args.roles.granter, principal, scope)
+        self.group_name = group.name
+        self.group_id = group.id
+        self.client_id = identity.client_id
+        self.register_outputs({"clientId": self.client_id, "resourceGroup": self.group_name})
+
+    def _custom(
+        self,
+        name: str,
+        role: authorization.RoleDefinition,
+        principal: pulumi.Input[str],
+        scope: pulumi.Input[str],
+    ) -> authorization.RoleAssignment:
+        return authorization.RoleAssignment(
+            name,
+            principal_id=principal,
+            principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
+            role_definition_id=role.id,
+            scope=scope,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+        )
+
+
+def contract_output(
+    config: PlatformConfig,
+    foundation: Foundation,
+    facts: PlatformFacts,
+    onboarded: Sequence[tuple[OnboardedApplication, ApplicationOnboarding]],
+) -> pulumi.Output[dict[str, object]]:
+    """The contract, validated against its types once every Output has resolved."""
+    net = foundation.network
+    apps = foundation.container_apps
+    gateways: list[dict[str, object]] = []
+    if foundation.gateway is not None:
+        gateways.append(
+            {
+                "kind": "application-gateway-for-containers",
+                "id": foundation.gateway.traffic_controller_id,
+                "name": config.gateway_name,
+                "namespace": ALB_NAMESPACE,
+                "exposure": "public",
+            }
+        )
+    if facts.internal_gateway is not None:
+        gateways.append(
+            {
+                "kind": "envoy-gateway",
+                "id": "",
+                "name": gateway_name(facts),
+                "namespace": ENVOY_GATEWAY_NAMESPACE,
+                "exposure": "internal",
+            }
+        )
+    raw: dict[str, object] = {
+        "version": CONTRACT_VERSION,
+        "environment": config.environment.value,
+        "subscriptionId": foundation.subscription_id,
+        "tenantId": foundation.tenant_id,
+        "location": config.location,
+        "resourceGroup": config.resource_group_name,
+        "tags": config.tags,
+        "zonal": bool(config.aks.zones),
+        "cluster": {
+            "id": foundation.aks.cluster_id,
+            "name": foundation.aks.cluster_name,
+            "apiServer": foundation.aks.api_server,
+            "oidcIssuerUrl": foundation.aks.oidc_issuer_url,
+            "deploymentSafeguards": config.hardening.deployment_safeguards,
+        },
+        "registry": {
+            "id": foundation.registry.registry_id,
+            "loginServer": foundation.registry.login_server,
+            "pullIdentityId": foundation.registry.pull_identity_id,
+        },
+        "keyVault": {
+            "id": foundation.key_vault.vault_id,
+            "name": config.key_vault_name,
+            "uri": foundation.key_vault.vault_uri,
+        },
+        "network": {
+            "aksNodesSubnetId": net.aks_nodes_subnet_id,
+            "aksNodesSubnetCidr": str(config.network.aks_nodes_subnet_cidr),
+            "containerAppsSubnetId": net.container_apps_subnet_id,
+            "containerAppsSubnetCidr": str(config.network.container_apps_subnet_cidr),
+            "internalIngressAddress": str(config.network.internal_ingress_address),
+            "gatewaySubnetCidr": str(config.network.gateway_subnet_cidr or ""),
+            "aksEgressIp": foundation.aks.egress_ip,
+        },
+        "dns": {
+            "privateZone": config.private_dns_zone,
+            "privateZoneId": net.private_zone_id,
+            "publicZones": [config.dns.zone_name] if config.dns.zone_name else [],
+        },
+        "gateways": gateways,
+        "containerApps": {
+            "environmentId": apps.environment_id,
+            "environmentName": apps.environment_name,
+            "defaultDomain": apps.default_domain,
+            "staticIp": apps.static_ip,
+            "domainVerificationId": apps.domain_verification_id,
+            "internal": config.container_apps.internal,
+            "certificateIdentityId": apps.certificate_identity_id,
+        },
+        "logAnalytics": {
+            "workspaceId": foundation.logs.workspace_id if foundation.logs else "",
+            "customerId": foundation.logs.customer_id if foundation.logs else "",
+        },
+        "applications": [
+            {
+                "name": app.name,
+                "namespaces": list(application_namespaces(app.name)),
+                "resourceGroup": application_group(config, app.name),
+                "resourceGroupId": onboarding.group_id,
+                "hosts": list(app.hosts),
+                "deployIdentityClientId": onboarding.client_id,
+            }
+            for app, onboarding in onboarded
+        ],
+    }
+    return pulumi.Output.from_input(raw).apply(_checked)
+
+
+def _checked(plain: dict[str, object]) -> dict[str, object]:
+    """What the types say, in the shape the schema says (a typo fails the platform's own run)."""
+    return PlatformContract.model_validate(plain).model_dump(mode="json", by_alias=True)
+
+
+def build_platform(
+    config: PlatformConfig,
+    secrets_of: Mapping[str, Sequence[str]],
+    extensions: PlatformExtensions,
+) -> Foundation:
+    """The foundation, the onboarded applications and the contract (exported as `contract`).
+    `secrets_of`: each onboarded application's Key Vault secrets, by application name."""
+    job_namespaces = [jobs_namespace(app.name) for app in config.applications]
+    foundation = build_foundation(config, job_namespaces)
+    from infra.program import platform_facts  # the single stack's own facts, said once
+
+    facts = platform_facts(config, foundation)
+    roles = ApplicationRoles(config, foundation.placement)
+    onboarded = [
+        (
+            app,
+            ApplicationOnboarding(
+                OnboardingArgs(app, config, foundation, secrets_of.get(app.name, ()), roles)
+            ),
+        )
+        for app in config.applications
+    ]
+    # Namespaces are cluster-scoped: the platform creates them (as the single stack does, same
+    # logical names), the application's identity writes inside them only.
+    for app in config.applications:
+        for namespace in application_namespaces(app.name):
+            ApplicationNamespace(
+                app.name,
+                extensions,
+                foundation.aks.provider,
+                name=None if namespace == app.name else namespace,
+            )
+    pulumi.export(CONTRACT_OUTPUT, contract_output(config, foundation, facts, onboarded))
+    return foundation

@@ -1,0 +1,81 @@
+"""The team-stack modes of the program (docs/team-stacks.md): `infra.program.build` hands the
+stack here when `platform:mode` is `platform` or `application`; `single` never comes here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pulumi.runtime import config as runtime_config
+
+from infra.config import (
+    NAMESPACE,
+    LocalConfig,
+    StackMode,
+    application_config_from_values,
+    load_platform_config,
+    stack_mode,
+)
+from infra.problems import InvalidInput, Problem
+from infra.services.catalog import Catalog
+from infra.services.loader import load_applications
+from infra.services.render.common import PlatformExtensions
+from infra.services.spec import Application, KeyVaultSecret
+from infra.stacks.application import build_application
+from infra.stacks.platform import build_platform
+
+if TYPE_CHECKING:
+    from infra.program import Platform
+
+
+def _values() -> dict[str, object]:
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    return {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
+
+
+def current_mode() -> StackMode:
+    """The running stack's `platform:mode` (single when not set)."""
+    return stack_mode(_values())
+
+
+def platform_secrets(applications: Sequence[Application]) -> dict[str, list[str]]:
+    """Each application's secrets in the platform vault, as its declarations name them (read
+    without validating them: one team's broken declaration must not stop the platform)."""
+    found: dict[str, set[str]] = {}
+    for app in applications:
+        names = found.setdefault(app.name, set())
+        for spec in (*app.services, *app.jobs):
+            for ref in (*spec.secrets.values(), *spec.secret_files.values()):
+                if isinstance(ref, KeyVaultSecret) and ref.vault_id is None:
+                    names.add(ref.name)
+    return {name: sorted(secrets) for name, secrets in found.items()}
+
+
+def build_stack(
+    mode: StackMode,
+    extensions: PlatformExtensions,
+    applications: Sequence[Application] | None,
+) -> Platform:
+    from infra.program import Platform
+
+    if mode is StackMode.APPLICATION:
+        config = application_config_from_values(_values())
+        build_application(config, extensions, applications)
+        return Platform(None, Catalog(()), {})
+    config = load_platform_config()
+    if isinstance(config, LocalConfig):
+        raise InvalidInput(
+            "the stack config",
+            [
+                Problem(
+                    f"{NAMESPACE}:mode",
+                    mode.value,
+                    "the local stack has no platform to share",
+                    "delete platform:mode (the local stack is always single)",
+                )
+            ],
+        )
+    declared = load_applications() if applications is None else applications
+    foundation = build_platform(config, platform_secrets(declared), extensions)
+    return Platform(foundation, Catalog(()), {})

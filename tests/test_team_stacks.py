@@ -1,0 +1,483 @@
+"""Team stacks (docs/team-stacks.md): the platform contract, the platform and application stacks'
+offline plans, each application's least privilege, and the bad input refused before anything is
+registered."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.constants import (
+    AKS_CLUSTER_USER_ROLE,
+    AKS_RBAC_WRITER_ROLE,
+    CONTRIBUTOR_ROLE,
+    KEY_VAULT_SECRETS_OFFICER_ROLE,
+)
+from infra.preview.engine import OfflineRun, ProgramFailed, Registration, run_offline
+from infra.preview.mocks import identity_principal_id
+from infra.preview.stackfile import StackConfig
+from infra.problems import InvalidInput
+from infra.program import build
+from infra.stacks import recorded
+from infra.stacks.contract import (
+    CONTRACT_OUTPUT,
+    CONTRACT_VERSION,
+    PlatformContract,
+    contract_schema,
+    parse_contract,
+    schema_path,
+)
+from infra.stacks.examples import example_stack, full_name
+
+RELEASED_DIGESTS = {
+    "1.0.0": "35c790e778fae5e414219e6b48c7cf0a03707a80dfd967800778dc6b9f5741e5",
+}
+"""Each released contract version's schema digest: a released version's schema never changes (a
+change is a new version). Bump CONTRACT_VERSION, run `python -m infra.stacks
+schema`, add the new file's digest here."""
+
+ENVIRONMENTS = ("dev", "prod")
+
+
+# --- The contract --------------------------------------------------------------------------
+
+
+def test_the_vendored_schema_is_the_types_schema() -> None:
+    path = schema_path()
+    assert path.is_file(), f"no {path.name}: run python -m infra.stacks schema"
+    assert json.loads(path.read_text()) == contract_schema(), (
+        f"the contract's types changed but {path.name} did not: a changed contract is a new "
+        "version (bump CONTRACT_VERSION: minor for a new optional field, major otherwise), then "
+        "python -m infra.stacks schema"
+    )
+
+
+def test_a_released_schema_never_changes() -> None:
+    assert CONTRACT_VERSION in RELEASED_DIGESTS, "record the new version's digest"
+    for version, digest in RELEASED_DIGESTS.items():
+        found = hashlib.sha256(schema_path(version).read_bytes()).hexdigest()
+        assert found == digest, f"contract {version}'s released schema changed"
+
+
+def _contract(environment: str = "dev") -> dict[str, Any]:
+    document = json.loads(recorded.recorded_path(f"x/y/platform-{environment}").read_text())
+    return document["outputs"][CONTRACT_OUTPUT]
+
+
+def test_a_contract_of_another_major_version_is_refused_with_the_versions_and_fix() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_contract({**_contract(), "version": "2.0.0"}, stack="org/platform/platform-dev")
+    text = str(raised.value)
+    assert "contract.version = 2.0.0" in text
+    assert "major version 2 is not understood" in text
+    assert CONTRACT_VERSION in text
+    assert "update this application's platform program" in text
+
+
+def test_a_contract_without_a_version_is_refused() -> None:
+    raw = {k: v for k, v in _contract().items() if k != "version"}
+    with pytest.raises(InvalidInput, match="is not a semver version"):
+        parse_contract(raw)
+    with pytest.raises(InvalidInput, match="exports no `contract` output"):
+        parse_contract(None)
+
+
+def test_a_newer_minor_version_is_read_and_its_new_fields_ignored() -> None:
+    major, minor, _ = CONTRACT_VERSION.split(".")
+    newer = {**_contract(), "version": f"{major}.{int(minor) + 1}.0", "addedLater": {"x": 1}}
+    assert parse_contract(newer).cluster.name == "aks-shop-dev"
+
+
+def test_a_contract_missing_a_field_of_its_version_names_the_field() -> None:
+    raw = _contract()
+    raw = {**raw, "cluster": {k: v for k, v in raw["cluster"].items() if k != "apiServer"}}
+    with pytest.raises(InvalidInput, match=r"contract\.cluster\.apiServer"):
+        parse_contract(raw)
+
+
+# --- The platform stack ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def platforms() -> dict[str, OfflineRun]:
+    return {env: run_offline(example_stack(f"platform-{env}"), build) for env in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="module")
+def applications() -> dict[str, OfflineRun]:
+    return {env: run_offline(example_stack(f"storefront-{env}"), build) for env in ENVIRONMENTS}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_platform_exports_the_contract_its_applications_read(
+    platforms: dict[str, OfflineRun], environment: str
+) -> None:
+    exported = platforms[environment].outputs[CONTRACT_OUTPUT]
+    contract = parse_contract(exported)
+    assert contract.version == CONTRACT_VERSION
+    assert contract.environment == environment
+    assert [a.name for a in contract.applications] == ["storefront"]
+    grant = contract.applications[0]
+    assert grant.namespaces == ("storefront", "storefront-jobs")
+    assert grant.resource_group == f"rg-shop-{environment}-storefront"
+    # What the application stacks' offline plans read is what the platform exports today.
+    stack = full_name(f"platform-{environment}")
+    assert recorded.recorded_outputs(stack) == {CONTRACT_OUTPUT: exported}, (
+        f"the platform's contract changed: python -m infra.stacks record platform-{environment}"
+    )
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_platform_stack_deploys_no_application(
+    platforms: dict[str, OfflineRun], environment: str
+) -> None:
+    run = platforms[environment]
+    types = {r.type for r in run.resources}
+    assert "azure-native:app:ContainerApp" not in types
+    assert "kubernetes:apps/v1:Deployment" not in types
+    assert "platform:services:AksService" not in types
+    # The cluster-scoped pieces an application cannot create are the platform's.
+    namespaces = sorted(r.name for r in run.by_type("kubernetes:core/v1:Namespace"))
+    assert namespaces == ["storefront", "storefront-jobs"]
+
+
+def test_a_single_stack_plan_has_no_team_stack_part(dev: OfflineRun) -> None:
+    assert CONTRACT_OUTPUT not in dev.outputs
+    assert not [r for r in dev.resources if r.type.startswith("platform:stacks:")]
+
+
+# --- Least privilege per application ---------------------------------------------------------
+
+_BUILT_IN = {
+    AKS_RBAC_WRITER_ROLE: "writer",
+    AKS_CLUSTER_USER_ROLE: "cluster-user",
+    CONTRIBUTOR_ROLE: "contributor",
+    KEY_VAULT_SECRETS_OFFICER_ROLE: "secrets-officer",
+}
+
+
+def granted(platform: OfflineRun, application: str) -> dict[str, set[str]]:
+    """What the platform stack grants the application's deploy identity: role → scopes."""
+    principal = identity_principal_id(f"{application}-deploy")
+    custom = {
+        str(r.inputs["roleDefinitionId"]): r.name
+        for r in platform.by_type("azure-native:authorization:RoleDefinition")
+    }
+    found: dict[str, set[str]] = {}
+    for assignment in platform.by_type("azure-native:authorization:RoleAssignment"):
+        if assignment.inputs["principalId"] != principal:
+            continue
+        role = str(assignment.inputs["roleDefinitionId"]).rsplit("/", 1)[-1]
+        label = _BUILT_IN.get(role) or custom.get(role) or f"unexpected {role}"
+        found.setdefault(label, set()).add(str(assignment.inputs["scope"]))
+    return found
+
+
+def _group_id(contract: PlatformContract, group: str) -> str:
+    return f"/subscriptions/{contract.subscription_id}/resourceGroups/{group}"
+
+
+def required(resource: Registration, contract: PlatformContract) -> list[tuple[str, str]]:
+    """The (role, scope) pairs the deploying identity needs to register this resource: what
+    Azure (and Azure RBAC for Kubernetes) checks for its type."""
+    token, inputs = resource.type, resource.inputs
+    cluster = contract.cluster.id
+    if token.startswith(("platform:", "time:")):
+        return []  # components and waits: nothing in Azure
+    if token == "pulumi:providers:kubernetes":
+        return [("cluster-user", cluster)]  # listClusterUserCredential
+    if token == "kubernetes:helm.sh/v4:Chart":
+        return [("writer", f"{cluster}/namespaces/{inputs['namespace']}")]
+    if token.startswith("kubernetes:"):
+        namespace = (inputs.get("metadata") or {}).get("namespace")
+        if not namespace:
+            return [("cluster-scoped object", cluster)]
+        return [("writer", f"{cluster}/namespaces/{namespace}")]
+    if token == "azure-native:authorization:RoleAssignment":
+        return [("application-granter", str(inputs["scope"]))]
+    group = str(inputs.get("resourceGroupName", ""))
+    if token == "azure-native:privatedns:PrivateRecordSet" and group == contract.resource_group:
+        assert inputs["privateZoneName"] == contract.dns.private_zone
+        return [("application-deployer", contract.dns.private_zone_id)]
+    if token == "azure-native:app:Certificate":
+        # A child of the environment: in its group, written through the environment.
+        assert group == contract.resource_group, resource.name
+        assert inputs["environmentName"] == contract.container_apps.environment_name
+        return [("application-deployer", contract.container_apps.environment_id)]
+    needs = [("contributor", _group_id(contract, group))]
+    if token == "azure-native:app:ContainerApp":
+        needs.append(("application-deployer", str(inputs["managedEnvironmentId"])))
+        own = _group_id(contract, group).lower() + "/"
+        for identity in (inputs.get("identity") or {}).get("userAssignedIdentities") or []:
+            if not str(identity).lower().startswith(own):
+                needs.append(("application-deployer", str(identity)))
+    return needs
+
+
+def _within(scope: str, scopes: set[str]) -> bool:
+    lowered = scope.lower()
+    return any(lowered == s.lower() or lowered.startswith(s.lower() + "/") for s in scopes)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_resource_of_the_application_stack_is_within_its_identity_scopes(
+    platforms: dict[str, OfflineRun], applications: dict[str, OfflineRun], environment: str
+) -> None:
+    contract = parse_contract(platforms[environment].outputs[CONTRACT_OUTPUT])
+    scopes = granted(platforms[environment], "storefront")
+    assert not [k for k in scopes if k.startswith("unexpected")], scopes
+    outside = [
+        f"{r.type} {r.name}: needs {role} on {scope}"
+        for r in applications[environment].resources
+        for role, scope in required(r, contract)
+        if not _within(scope, scopes.get(role, set()))
+    ]
+    assert not outside, "\n".join(outside)
+    assert len(applications[environment].resources) > 50  # the application is really there
+
+
+def test_the_least_privilege_check_refuses_a_resource_outside_the_scopes(
+    platforms: dict[str, OfflineRun], applications: dict[str, OfflineRun]
+) -> None:
+    """The proof has teeth: the single stack's Namespace (cluster-scoped) and a Container App in
+    the platform's own group are outside the application identity's scopes."""
+    contract = parse_contract(platforms["dev"].outputs[CONTRACT_OUTPUT])
+    scopes = granted(platforms["dev"], "storefront")
+    app = applications["dev"].by_type("azure-native:app:ContainerApp")[0]
+    moved = dataclasses.replace(
+        app, inputs={**app.inputs, "resourceGroupName": contract.resource_group}
+    )
+    namespace = platforms["dev"].by_type("kubernetes:core/v1:Namespace")[0]
+    for resource in (moved, namespace):
+        assert any(not _within(s, scopes.get(r, set())) for r, s in required(resource, contract))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_application_stack_holds_only_its_application(
+    applications: dict[str, OfflineRun], environment: str
+) -> None:
+    run = applications[environment]
+    assert run.outputs["application"] == "storefront"
+    groups = {
+        r.inputs["resourceGroupName"]
+        for r in run.resources
+        if r.type.startswith("azure-native:") and "resourceGroupName" in r.inputs
+    }
+    # Its own group, and the platform's private zone for its services' records.
+    assert groups == {f"rg-shop-{environment}-storefront", f"rg-shop-{environment}"}
+    assert not run.by_type("kubernetes:core/v1:Namespace")
+    assert not run.by_type("azure-native:containerservice:ManagedCluster")
+
+
+# --- Bad input -------------------------------------------------------------------------------
+
+
+def _application_stack(**overrides: str) -> StackConfig:
+    stack = example_stack("storefront-dev")
+    values = {**stack.values, **{f"platform:{k}": v for k, v in overrides.items()}}
+    return dataclasses.replace(stack, values=values)
+
+
+def _refused(stack: StackConfig) -> InvalidInput:
+    with pytest.raises(ProgramFailed) as raised:
+        run_offline(stack, build)
+    assert raised.value.run.resources == [], "something was registered before the refusal"
+    cause = raised.value.__cause__
+    assert isinstance(cause, InvalidInput), cause
+    return cause
+
+
+def test_an_unknown_contract_version_is_refused_before_anything_is_registered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = full_name("platform-dev")
+    recorded.write_recorded(
+        stack, {CONTRACT_OUTPUT: {**_contract(), "version": "2.0.0"}}, folder=tmp_path
+    )
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    error = _refused(example_stack("storefront-dev"))
+    assert "contract major version 2 is not understood" in str(error)
+
+
+def test_an_application_the_platform_did_not_onboard_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = full_name("platform-dev")
+    recorded.write_recorded(
+        stack, {CONTRACT_OUTPUT: {**_contract(), "applications": []}}, folder=tmp_path
+    )
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    error = _refused(example_stack("storefront-dev"))
+    assert "platform:application = storefront: is not onboarded" in str(error)
+    assert "add it to platform:applications of the platform stack" in str(error)
+
+
+def test_an_application_on_another_environment_platform_is_refused() -> None:
+    error = _refused(_application_stack(environment="prod"))
+    assert "platform:environment = prod" in str(error)
+    assert "the dev platform" in str(error)
+
+
+def test_an_application_stack_naming_no_declared_application_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = _contract()
+    grant = {**contract["applications"][0], "name": "checkout"}
+    recorded.write_recorded(
+        full_name("platform-dev"),
+        {CONTRACT_OUTPUT: {**contract, "applications": [grant]}},
+        folder=tmp_path,
+    )
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    error = _refused(_application_stack(application="checkout"))
+    assert "no application of that name is declared (declared: storefront)" in str(error)
+
+
+def test_a_host_the_platform_did_not_grant_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = _contract()
+    grant = {**contract["applications"][0], "hosts": ["shop.example.com"]}
+    recorded.write_recorded(
+        full_name("platform-dev"),
+        {CONTRACT_OUTPUT: {**contract, "applications": [grant]}},
+        folder=tmp_path,
+    )
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    error = _refused(example_stack("storefront-dev"))
+    assert (
+        "admin-web.ingress.host = admin.dev.shop.internal: is not a host the platform granted"
+        in str(error)
+    )
+
+
+def test_a_namespace_the_platform_did_not_grant_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contract = _contract()
+    grant = {**contract["applications"][0], "namespaces": ["storefront"]}
+    recorded.write_recorded(
+        full_name("platform-dev"),
+        {CONTRACT_OUTPUT: {**contract, "applications": [grant]}},
+        folder=tmp_path,
+    )
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    error = _refused(example_stack("storefront-dev"))
+    assert "runs in namespace storefront-jobs, which application storefront does not own" in str(
+        error
+    )
+
+
+def _platform_with(applications: list[dict[str, Any]]) -> StackConfig:
+    stack = example_stack("platform-dev")
+    values = {**stack.values, "platform:applications": json.dumps(applications)}
+    return dataclasses.replace(stack, values=values)
+
+
+def test_two_applications_claiming_one_namespace_or_host_are_refused() -> None:
+    subject = "repo:example-org/x:environment:dev"
+    stack = _platform_with(
+        [
+            {"name": "shop", "hosts": ["shop.example.com"], "ciSubject": subject},
+            {"name": "shop-jobs", "hosts": ["shop.example.com"], "ciSubject": subject},
+        ]
+    )
+    with pytest.raises(ProgramFailed) as raised:
+        run_offline(stack, build)
+    assert raised.value.run.resources == []
+    text = str(raised.value.__cause__)
+    assert "namespace shop-jobs is claimed by 2 applications (shop, shop-jobs)" in text
+    assert "host shop.example.com is claimed by 2 applications (shop, shop-jobs)" in text
+
+
+def test_onboarding_in_a_single_stack_is_refused() -> None:
+    stack = _platform_with([{"name": "shop", "ciSubject": "repo:o/shop:environment:dev"}])
+    values = {**stack.values, "platform:mode": "single"}
+    with pytest.raises(ProgramFailed) as raised:
+        run_offline(dataclasses.replace(stack, values=values), build)
+    assert "only a platform stack onboards applications" in str(raised.value.__cause__)
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_custom_role_is_assigned_only_within_its_assignable_scopes(
+    platforms: dict[str, OfflineRun], environment: str
+) -> None:
+    """Azure assigns a custom role only at or below one of its assignableScopes."""
+    run = platforms[environment]
+    assignable = {
+        str(r.inputs["roleDefinitionId"]): set(r.inputs["assignableScopes"])
+        for r in run.by_type("azure-native:authorization:RoleDefinition")
+    }
+    checked = 0
+    for assignment in run.by_type("azure-native:authorization:RoleAssignment"):
+        role = str(assignment.inputs["roleDefinitionId"]).rsplit("/", 1)[-1]
+        if role in assignable:
+            checked += 1
+            assert _within(str(assignment.inputs["scope"]), assignable[role]), assignment.name
+    assert checked
+
+
+# --- Migration from one stack (docs/team-stacks.md, "Migration") ------------------------------
+
+
+def _by_urn_tail(run: OfflineRun) -> dict[str, Registration]:
+    return {r.urn.split("::", 2)[2]: r for r in run.resources}
+
+
+def test_the_single_stack_becomes_the_platform_stack_without_replacing_anything(
+    dev: OfflineRun, platforms: dict[str, OfflineRun]
+) -> None:
+    """Switching `dev` to `platform:mode: platform` keeps every foundation resource and the
+    namespaces under the same URN with the same inputs: an update, never a replacement."""
+    single, platform = _by_urn_tail(dev), _by_urn_tail(platforms["dev"])
+    kept = set(single) & set(platform)
+    assert kept
+    assert [k for k in kept if single[k].inputs != platform[k].inputs] == []
+    assert all(
+        k.startswith(("pulumi:pulumi:Stack$platform:stacks:", "platform:stacks:"))
+        for k in set(platform) - set(single)
+    )
+
+
+def test_the_application_moves_with_its_urns_and_only_its_group_changes(
+    dev: OfflineRun, applications: dict[str, OfflineRun]
+) -> None:
+    """`pulumi state move` keeps a resource's URN: every resource of the application stack but
+    its own provider and contract stand-in is in the single stack under the same URN. The
+    Kubernetes objects are unchanged; the Azure ones differ in resourceGroupName (they live in the
+    application's own group), which Azure cannot change in place (docs/team-stacks.md), and in
+    their `application` tag."""
+    single, app = _by_urn_tail(dev), _by_urn_tail(applications["dev"])
+    new = sorted(set(app) - set(single))
+    assert new == [
+        "platform:stacks:PlatformContract$pulumi:providers:kubernetes::aks",
+        "pulumi:pulumi:Stack$platform:stacks:PlatformContract::platform",
+    ]
+    moved_groups = 0
+    for key in set(app) & set(single):
+        before, after = single[key].inputs, app[key].inputs
+        if before == after:
+            continue
+        assert key.split("$")[-1].startswith("azure-native:"), key
+        # Once the application's group reads as the platform's (and the `application` tag, an
+        # in-place update, is set aside), nothing else differs: ids that name the group follow.
+        same = json.dumps({k: v for k, v in after.items() if k != "tags"}, sort_keys=True)
+        same = same.replace("rg-shop-dev-storefront", "rg-shop-dev")
+        assert same == json.dumps({k: v for k, v in before.items() if k != "tags"}, sort_keys=True)
+        moved_groups += 1
+    assert moved_groups
+
+
+def test_the_offline_preview_plans_one_application_stack_with_its_policies() -> None:
+    from tests.fixtures import run_python
+
+    done = run_python("-m", "infra.preview", "plan", "storefront-dev")
+    assert done.returncode == 0, done.stderr
+    assert "platform:stacks:PlatformContract  platform" in done.stdout
+    assert "Policies: all rules pass" in done.stdout
+    assert "ManagedCluster" not in done.stdout
