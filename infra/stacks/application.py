@@ -33,6 +33,7 @@ from infra.services.deploy import deploy_services
 from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
+from infra.services.routes import StackIngress
 from infra.services.rules import ValidationContext
 from infra.services.spec import Application, Target
 from infra.services.validation import validate_applications
@@ -160,7 +161,6 @@ def deploy_application(
         raise InvalidInput("the application stack (nothing was registered)", problems)
     assert grant is not None
     environment = Environment(contract.environment)
-    internal_gateway = any(g.kind == "envoy-gateway" for g in contract.gateways)
     catalog = validate_applications(
         mine,
         ValidationContext(
@@ -168,7 +168,7 @@ def deploy_application(
             _config_secrets(),
             contract.key_vault.name,
             image_lock=load_lock(),
-            internal_routes=internal_gateway,
+            ingress=StackIngress(contract.ingress_mode),
             stack_environments=project_environments(),
         ),
     )

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 
+from infra.config import IngressMode
 from infra.problems import InvalidInput, Problem
 from infra.services.catalog import jobs_namespace
 
@@ -139,6 +140,9 @@ class PlatformContract(_Part):
     key_vault: VaultContract
     network: NetworkContract
     dns: DnsContract
+    ingress_mode: IngressMode = Field(
+        description="the platform's `aks.ingress`: from it each service's route is decided"
+    )
     gateways: tuple[GatewayContract, ...]
     container_apps: ContainerAppsContract
     log_analytics: LogAnalyticsContract

@@ -313,6 +313,7 @@ def contract_output(
             "privateZoneId": net.private_zone_id,
             "publicZones": [config.dns.zone_name] if config.dns.zone_name else [],
         },
+        "ingressMode": config.aks.ingress.value,
         "gateways": gateways,
         "containerApps": {
             "environmentId": apps.environment_id,
