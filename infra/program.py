@@ -267,15 +267,9 @@ def _exists_in_azure(reference: VaultReference) -> bool:
     return secret_exists(reference.resource_group, reference.vault, reference.name)
 
 
-def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
-    """The same applications on an existing Kubernetes context: no Azure resource at all."""
-    local_catalog = for_local_cluster(catalog)
-    if config.deploy_services and (problems := envoy_problems(local_catalog.services)):
-        raise InvalidInput("the service hosts (nothing was registered)", problems)
-    provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
-    if not config.deploy_services:
-        return Platform(None, catalog, {})
-    facts = PlatformFacts(
+def local_facts(config: LocalConfig) -> PlatformFacts:
+    """What the renderers know on a local cluster: its registry and domain, no Azure."""
+    return PlatformFacts(
         environment=config.environment,
         zonal=False,
         registry_server=config.registry,
@@ -292,6 +286,17 @@ def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExten
         cluster=ClusterKind.LOCAL,
         local_domain=config.domain,
     )
+
+
+def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
+    """The same applications on an existing Kubernetes context: no Azure resource at all."""
+    local_catalog = for_local_cluster(catalog)
+    if config.deploy_services and (problems := envoy_problems(local_catalog.services)):
+        raise InvalidInput("the service hosts (nothing was registered)", problems)
+    provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
+    if not config.deploy_services:
+        return Platform(None, catalog, {})
+    facts = local_facts(config)
     services = deploy_services(local_catalog, None, provider, facts, extensions)
     pulumi.export("context", config.context)
     pulumi.export(
