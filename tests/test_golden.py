@@ -65,6 +65,7 @@ from infra.services.rules import ValidationContext
 from infra.services.spec import Application, ConfigSecret, Target
 from infra.services.validation import validate_applications
 from tests.apps.features import ENVIRONMENTS
+from tests.k8s_schema import validate_object
 
 GOLDEN = Path(__file__).parent / "golden"
 RENDERED = GOLDEN / "render"
@@ -293,3 +294,21 @@ def test_the_program_registers_the_golden_resources(
         stack: sorted(f"{r.type} {r.name}" for r in run.resources) for stack, run in stacks.items()
     }
     _compare(PROGRAM, value, update_golden)
+
+
+@pytest.mark.parametrize(("application", "environment"), _cases())
+def test_every_golden_kubernetes_object_is_schema_valid(
+    application: str, environment: Environment
+) -> None:
+    """The golden files hold objects a cluster accepts: each validated strictly against the
+    Kubernetes OpenAPI schema and the vendored CRD schemas (tests/k8s_schema.py)."""
+    value = rendered(_application(application), environment)
+    objects = [
+        *value["gateways"],
+        *value["namespaces"],
+        *(o for listed in value["aks"].values() for o in listed),
+        *(o for _, listed in value["charts"].values() for o in listed),
+    ]
+    assert objects or not value["aks"]
+    for obj in objects:
+        validate_object(obj)
