@@ -192,11 +192,8 @@ def build(
             image_lock=lock,
             stack_environments=project_environments(),
             node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
-            # Each service's route is decided once, from this (`infra.services.routes`); the
-            # local stack routes every exposed service through Envoy Gateway.
-            ingress=StackIngress(None, config.domain)
-            if isinstance(config, LocalConfig)
-            else StackIngress(config.aks.ingress),
+            # Each service's route is decided once, from this (`infra.services.routes`).
+            ingress=stack_ingress(config),
         ),
     )
     if isinstance(config, LocalConfig):
@@ -265,6 +262,14 @@ def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
 def _exists_in_azure(reference: VaultReference) -> bool:
     assert reference.resource_group is not None
     return secret_exists(reference.resource_group, reference.vault, reference.name)
+
+
+def stack_ingress(config: PlatformConfig | LocalConfig) -> StackIngress:
+    """What serves ingress in the stack: its `aks.ingress`; the local stack routes every
+    exposed service through Envoy Gateway on its domain."""
+    if isinstance(config, LocalConfig):
+        return StackIngress(None, config.domain)
+    return StackIngress(config.aks.ingress)
 
 
 def local_facts(config: LocalConfig) -> PlatformFacts:

@@ -41,7 +41,7 @@ from infra.extensions import EXTENSIONS
 from infra.foundation.platform import Foundation
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
-from infra.program import build, local_facts, platform_facts
+from infra.program import build, local_facts, platform_facts, stack_ingress
 from infra.services.catalog import Catalog, PlannedJob, PlannedService, jobs_namespace
 from infra.services.components.identity import needs_identity
 from infra.services.image_lock import load_lock
@@ -173,8 +173,8 @@ def _on_container_apps(
 
 
 def stack_context(environment: Environment, *, pinned: bool) -> ValidationContext:
-    """What the program validates with on this stack (`infra.program.build`): the routes its
-    ingress mode gives internal services, and (`pinned`) the image lock."""
+    """What the program validates with on this stack (`infra.program.build`): its ingress,
+    from which each service's route is decided, and (`pinned`) the image lock."""
     config = _stack_config(environment)
     local = isinstance(config, LocalConfig)
     return ValidationContext(
@@ -182,7 +182,7 @@ def stack_context(environment: Environment, *, pinned: bool) -> ValidationContex
         GOLDEN_SECRETS,
         "" if local else config.key_vault_name,
         image_lock=load_lock() if pinned and not local else None,
-        internal_routes=local or config.aks.ingress.internal_gateway,
+        ingress=stack_ingress(config),
     )
 
 
