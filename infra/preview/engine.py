@@ -561,12 +561,18 @@ def preload_providers() -> None:
 
 
 def _import_provider_members() -> None:
-    import pulumi_azure_native as azure
-    import pulumi_kubernetes as k8s
-
     from infra.preview.sdk_modules import load_members_on_demand
 
     load_members_on_demand()
+    touch_provider_members()
+
+
+def touch_provider_members() -> None:
+    """Read the provider SDK members the program uses, which loads their modules (on demand
+    after `load_members_on_demand`, else each package whole, as `pulumi up` loads them)."""
+    import pulumi_azure_native as azure
+    import pulumi_kubernetes as k8s
+
     for module, kind in (
         ("app", "ContainerApp"),
         ("authorization", "RoleAssignment"),
@@ -579,6 +585,7 @@ def _import_provider_members() -> None:
         ("operationalinsights", "Workspace"),
         ("privatedns", "PrivateZone"),
         ("resources", "ResourceGroup"),
+        ("servicenetworking", "TrafficControllerInterface"),
     ):
         getattr(getattr(azure, module), kind)
     for kind in (
