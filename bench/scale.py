@@ -308,6 +308,8 @@ def measure(size: int, repeat: int) -> dict[str, Any]:
         "best_plan_seconds": round(best_plan, 3),
         "best_floor_seconds": round(best_floor, 3),
         "best_ratio": round(best_plan / best_floor, 3),
+        "plan_cpu_seconds": round(statistics.median(p["cpu_seconds"] for p in plans), 3),
+        "floor_cpu_seconds": round(statistics.median(f["cpu_seconds"] for f in floors), 3),
         "plan_runs": [round(p["seconds"], 3) for p in plans],
         "floor_runs": [round(f["seconds"], 3) for f in floors],
         "ms_per_resource": round(plan_s * 1000 / resources, 3),
@@ -455,8 +457,10 @@ def main() -> int:
         "rows": rows,
         "time_400_over_100": scaling,
         "growth": growth(rows, "plan_seconds") if rows else {},
+        "cpu_growth": growth(rows, "plan_cpu_seconds") if rows else {},
         "language_host": host_rows,
         "language_host_growth": growth(host_rows, "program_seconds") if host_rows else {},
+        "language_host_cpu_growth": (growth(host_rows, "program_cpu_seconds") if host_rows else {}),
     }
     previews = reference_preview_seconds(args.repeat)
     result["reference_preview_both_stacks_seconds"] = statistics.median(previews)
@@ -475,6 +479,7 @@ def main() -> int:
                 "services",
                 "resources",
                 "plan_seconds",
+                "plan_cpu_seconds",
                 "floor_seconds",
                 "ratio",
                 "cpu_ratio",
@@ -482,7 +487,7 @@ def main() -> int:
                 "peak_mb",
             ),
         )
-        lines += [f"time(4N)/time(N): {result['growth']}"]
+        lines += [f"time(4N)/time(N): wall {result['growth']}, cpu {result['cpu_growth']}"]
     if host_rows:
         lines += [
             "language host (set_mocks, runpy infra/__main__.py, wait_for_rpcs) vs the floor "
@@ -494,6 +499,7 @@ def main() -> int:
                 "services",
                 "resources",
                 "program_seconds",
+                "program_cpu_seconds",
                 "floor_seconds",
                 "ratio",
                 "cpu_ratio",
@@ -503,7 +509,10 @@ def main() -> int:
                 "peak_mb",
             ),
         )
-        lines += [f"time(4N)/time(N): {result['language_host_growth']}"]
+        lines += [
+            f"time(4N)/time(N): wall {result['language_host_growth']}, "
+            f"cpu {result['language_host_cpu_growth']}"
+        ]
     lines += [
         "reference app offline preview, dev + prod, end to end: "
         f"median {statistics.median(previews)} s, best {min(previews)} s, runs {previews}",
