@@ -385,10 +385,10 @@ def validate_applications(
             problems.extend(found)
             if spec is None:
                 continue
-            found += check_service(spec, group, context, declared)
-            problems.extend(found)
+            checked = check_service(spec, group, context, declared)
+            problems.extend(checked)
             planned.append(PlannedService(application.name, spec, source))
-            if not found:
+            if not found and not checked:
                 accepted.append(planned[-1])
         for index, declared_job in enumerate(_members(application, "jobs")):
             group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
@@ -399,10 +399,10 @@ def validate_applications(
             problems.extend(found)
             if job is None:
                 continue
-            found += check_job(job, group, context, declared_job)
-            problems.extend(found)
+            checked = check_job(job, group, context, declared_job)
+            problems.extend(checked)
             planned_jobs.append(PlannedJob(application.name, job, source))
-            if not found:
+            if not found and not checked:
                 accepted_jobs.append(planned_jobs[-1])
         for index, declared_chart in enumerate(_members(application, "charts")):
             group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
