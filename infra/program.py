@@ -55,7 +55,6 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
-from infra.services.routes import stack_ingress
 from infra.services.spec import Application, Target
 from infra.services.validation import stack_context, validate_applications
 

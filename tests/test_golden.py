@@ -41,10 +41,9 @@ from infra.extensions import EXTENSIONS
 from infra.foundation.platform import Foundation
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
-from infra.program import build, local_facts, platform_facts, stack_ingress
+from infra.program import build, local_facts, platform_facts
 from infra.services.catalog import Catalog, PlannedJob, PlannedService, jobs_namespace
 from infra.services.components.identity import needs_identity
-from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.render import envoy_gateway, gateway
@@ -63,6 +62,7 @@ from infra.services.render.container_apps import (
 )
 from infra.services.rules import ValidationContext
 from infra.services.spec import Application, ConfigSecret, Target
+from infra.services.validation import stack_context as validation_stack_context
 from infra.services.validation import validate_applications
 from tests.apps.features import ENVIRONMENTS
 from tests.k8s_schema import validate_object
@@ -173,17 +173,9 @@ def _on_container_apps(
 
 
 def stack_context(environment: Environment, *, pinned: bool) -> ValidationContext:
-    """What the program validates with on this stack (`infra.program.build`): its ingress,
-    from which each service's route is decided, and (`pinned`) the image lock."""
-    config = _stack_config(environment)
-    local = isinstance(config, LocalConfig)
-    return ValidationContext(
-        environment,
-        GOLDEN_SECRETS,
-        "" if local else config.key_vault_name,
-        image_lock=load_lock() if pinned and not local else None,
-        ingress=stack_ingress(config),
-    )
+    """What the program validates with on this stack (`infra.program.build`): the one context
+    builder (`infra.services.validation.stack_context`), with the goldens' config keys."""
+    return validation_stack_context(_stack_config(environment), GOLDEN_SECRETS, pinned=pinned)
 
 
 def rendered(application: Application, environment: Environment) -> dict[str, Any]:

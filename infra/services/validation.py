@@ -45,7 +45,7 @@ from infra.services.patterns import (
     RESERVED_NAMESPACES,
 )
 from infra.services.preflight import Exists
-from infra.services.routes import DEFAULT_INGRESS, stack_ingress
+from infra.services.routes import DEFAULT_INGRESS, StackIngress, stack_ingress
 from infra.services.rules import (
     DECLARATIONS,
     NodeMemory,
@@ -81,6 +81,7 @@ def stack_context(
     *,
     pinned: bool = True,
     vault_exists: Exists | None = None,
+    platform: tuple[str, StackIngress] | None = None,
 ) -> ValidationContext:
     """The one `ValidationContext` of a stack, from its config: what every rule reads of it.
 
@@ -90,7 +91,9 @@ def stack_context(
     stored encrypted. `pinned`: images deploy through the lock of the applications package
     (`apps/images.lock.yaml`; never on the local stack, which builds its own); False only where
     declarations are checked as written, not deployed. `vault_exists`: asks Azure whether a Key
-    Vault reference exists (the deploy against Azure; None offline)."""
+    Vault reference exists (the deploy against Azure; None offline). `platform`: for an
+    application stack, which has no platform config of its own, the platform vault's name and
+    the stack's ingress as the platform contract states them (`infra/stacks/`)."""
     config = None if isinstance(stack, Environment) else stack
     environment = stack if isinstance(stack, Environment) else stack.environment
     azure = config if isinstance(config, PlatformConfig) else None
@@ -101,10 +104,14 @@ def stack_context(
             for key, secret in config_keys.items()
             if not key.startswith(f"{NAMESPACE}:") and not key.startswith("pulumi:")
         },
-        "" if azure is None else azure.key_vault_name,
+        platform[0] if platform else "" if azure is None else azure.key_vault_name,
         image_lock=load_lock() if pinned and environment is not Environment.LOCAL else None,
         # Each service's route is decided from it (`infra.services.routes`).
-        ingress=DEFAULT_INGRESS if config is None else stack_ingress(config),
+        ingress=platform[1]
+        if platform
+        else DEFAULT_INGRESS
+        if config is None
+        else stack_ingress(config),
         stack_environments=project_environments(),
         node_memory=None if azure is None else _node_memory(azure),
         stack=config,

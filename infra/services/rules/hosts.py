@@ -60,9 +60,10 @@ def envoy_gateway_limits(check: CatalogCheck) -> None:
     if isinstance(stack, LocalConfig) and stack.deploy_services:
         local = for_local_cluster(check.catalog)
         check.problems.extend(envoy_problems(local.services))
-    elif _azure(check) is not None and (mode := check.context.ingress.mode) is not None:
-        if mode.internal_gateway:
-            check.problems.extend(envoy_problems(check.catalog.services))
+    elif (
+        _azure(check) is not None and (mode := check.context.ingress.mode) and mode.internal_gateway
+    ):
+        check.problems.extend(envoy_problems(check.catalog.services))
 
 
 @catalog_rule("gateway host records", subject=HOSTS)
