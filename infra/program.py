@@ -22,9 +22,9 @@ from infra.config import (
     IngressMode,
     LocalConfig,
     PlatformConfig,
-    load_platform_config,
     project_environments,
 )
+from infra.config_loader import load_platform_config
 from infra.config_rules import config_advisories
 from infra.cost.aks import node_memory_mib
 from infra.extensions import EXTENSIONS

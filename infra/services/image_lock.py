@@ -177,7 +177,8 @@ def imagetools_digest(reference: str) -> str:
 
 def _declared_images(stack: str) -> tuple[list[str], str]:
     """The images a stack deploys (after its overrides) and its registry's name."""
-    from infra.config import Environment, platform_config_from_values
+    from infra.config import Environment
+    from infra.config_loader import platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
     from infra.services.validation import apply_override

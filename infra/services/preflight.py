@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     """
     import argparse
 
-    from infra.config import Environment, platform_config_from_values
+    from infra.config import Environment
+    from infra.config_loader import platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
     from infra.services.rules import ValidationContext
