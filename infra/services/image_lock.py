@@ -181,7 +181,7 @@ def _declared_images(stack: str) -> tuple[list[str], str]:
     from infra.config_loader import platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
-    from infra.services.validation import apply_override
+    from infra.services.overrides import for_environment
 
     values = {
         k.split(":", 1)[1]: v
@@ -191,7 +191,7 @@ def _declared_images(stack: str) -> tuple[list[str], str]:
     config = platform_config_from_values(values)
     environment = Environment(config.environment)
     services = [
-        apply_override(service, environment)
+        for_environment(service, environment.value)
         for app in load_applications()
         for service in app.services
     ]

@@ -59,11 +59,6 @@ _SPEC_CLASSES = frozenset(
 )
 
 
-def apply_override(spec: ServiceSpec, environment: Environment) -> ServiceSpec:
-    """The service as declared (not as rebuilt by validation), patched for `environment`."""
-    return for_environment(spec, environment.value)
-
-
 # --------------------------------------------------------------------------------------------
 # Type pass (pydantic)
 
@@ -374,4 +369,4 @@ def validate_applications(
     return catalog
 
 
-__all__ = ["apply_override", "validate_applications"]
+__all__ = ["validate_applications"]
