@@ -34,7 +34,7 @@ from infra.services.spec import (
 )
 
 if TYPE_CHECKING:
-    from infra.services.render.container_apps import ContainerAppPlan
+    from infra.services.render.container_app_plan import ContainerAppPlan
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 VERSION_LABEL = "app.kubernetes.io/version"
