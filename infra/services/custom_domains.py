@@ -23,7 +23,7 @@ from infra.constants import (
 )
 from infra.problems import Problem
 from infra.services.catalog import Catalog, PlannedService
-from infra.services.render.gateway import public_on_aks
+from infra.services.gateway_api import public_on_aks
 from infra.services.spec import Exposure, Target
 
 

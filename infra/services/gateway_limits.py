@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from infra.crds.vendored import crd, node
 from infra.problems import Problem
 from infra.services.catalog import PlannedService
-from infra.services.render.gateway import GATEWAY_API, public_on_aks
+from infra.services.gateway_api import GATEWAY_API, public_on_aks
 from infra.services.spec import Exposure, Target
 
 AGC_FRONTENDS = 5

@@ -21,6 +21,7 @@ from typing import Any
 
 from infra.constants import ALB_NAMESPACE
 from infra.services.catalog import PlannedService, service_port
+from infra.services.gateway_api import GATEWAY_API, path_match, public_on_aks
 from infra.services.render.common import (
     ClusterKind,
     GatewayFacts,
@@ -34,7 +35,6 @@ from infra.services.spec import Exposure, Protocol, Target
 
 Obj = dict[str, Any]
 
-GATEWAY_API = "gateway.networking.k8s.io/v1"
 GATEWAY_CLASS = "azure-alb-external"
 """The GatewayClass the ALB controller installs for Application Gateway for Containers."""
 ALB_ID_ANNOTATION = "alb.networking.azure.io/alb-id"
@@ -61,15 +61,6 @@ def alb_namespace_object(extensions: PlatformExtensions) -> Obj:
 def frontend_name(app: str) -> str:
     """One AGC Frontend per application Gateway: a Frontend serves exactly one Gateway."""
     return f"fe-{app}"
-
-
-def public_on_aks(service: PlannedService) -> bool:
-    """A public AKS service with a port: what an application's public Gateway serves (and what
-    AGC's limits and the public host records count)."""
-    spec = service.spec
-    return (
-        spec.target is Target.AKS and spec.ingress.exposure is Exposure.PUBLIC and bool(spec.ports)
-    )
 
 
 def public_services(services: Sequence[PlannedService], app: str) -> list[PlannedService]:
@@ -183,16 +174,6 @@ def route_object(
     first = public_hosts([*services, service], service.app)[ingress.host][0]
     parent = {"name": PUBLIC_GATEWAY, "sectionName": first.name}
     return gateway_route(service, extensions, parent=parent, host=ingress.host)
-
-
-PATH_MATCH_NODE = "spec.rules[].matches[].path"
-"""Where `ingress.path` lands in an HTTPRoute (validation checks it against this node of the
-vendored CRD: `rules/ingress.py`)."""
-
-
-def path_match(path: str) -> Obj:
-    """The HTTPRoute path match of `ingress.path`: a prefix match, as every route renders it."""
-    return {"type": "PathPrefix", "value": path}
 
 
 def gateway_route(
