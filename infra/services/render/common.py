@@ -270,17 +270,6 @@ def max_replicas(spec: ServiceSpec) -> int:
     return spec.autoscaling.max_replicas if spec.autoscaling else spec.replicas
 
 
-def env_secret_name(variable: str) -> str:
-    """Container Apps secret names: lowercase letters, digits and '-'."""
-    return variable.lower().replace("_", "-")
-
-
-def scaler_secret_name(parameter: str) -> str:
-    """The Container Apps secret (a Key Vault reference) behind one `KedaScaler` auth
-    parameter, which the scale rule's `auth` names (`secretRef` → `triggerParameter`)."""
-    return f"keda-{parameter.lower()}"
-
-
 def keda_queue_scaler(queue: QueueTrigger) -> tuple[str, dict[str, str]]:
     """The KEDA scaler type and metadata for a queue trigger: the same on AKS (ScaledObject,
     ScaledJob) and Container Apps (custom scale rules, job event rules), which runs KEDA's

@@ -26,12 +26,12 @@ from infra.services.catalog import (
     probe_timing,
     service_port,
 )
+from infra.services.patterns import env_secret_name, scaler_secret_name
 from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
     Text,
     concat,
-    env_secret_name,
     image,
     image_reference,
     keda_queue_scaler,
@@ -40,7 +40,6 @@ from infra.services.render.common import (
     min_replicas,
     probe_port_number,
     run_hook,
-    scaler_secret_name,
     version_label,
 )
 from infra.services.render.container_app_plan import ContainerAppPlan
