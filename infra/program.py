@@ -26,10 +26,10 @@ from infra.config import (
 )
 from infra.config_loader import load_platform_config
 from infra.config_rules import config_advisories
-from infra.cost.aks import node_memory_mib
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
+from infra.node_capacity import node_memory_mib
 from infra.policy.safeguards import probe_safeguard
 from infra.problems import InvalidInput
 from infra.services.catalog import Catalog
