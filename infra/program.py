@@ -59,6 +59,7 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
+from infra.services.render.dry_run import aks_objects
 from infra.services.rules import NodeMemory, ValidationContext
 from infra.services.spec import Application, Target
 from infra.services.validation import validate_applications
@@ -151,6 +152,7 @@ def _with_declaration_problems(
                 "",
                 image_lock=lock,
                 stack_environments=project_environments(),
+                aks_objects=aks_objects,
             ),
         )
     except InvalidInput as declaration_error:
@@ -187,6 +189,7 @@ def build(
             internal_routes=isinstance(config, LocalConfig) or config.aks.ingress.internal_gateway,
             stack_environments=project_environments(),
             node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
+            aks_objects=aks_objects,
         ),
     )
     if isinstance(config, LocalConfig):

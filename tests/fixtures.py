@@ -16,6 +16,7 @@ from infra.program import build
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.render.dry_run import aks_objects
 from infra.services.rules import ValidationContext
 from infra.services.spec import (
     Application,
@@ -79,7 +80,12 @@ def facts(environment: Environment = Environment.DEV, *, internal: bool = False)
 def context(
     environment: Environment = Environment.DEV, secrets: Mapping[str, bool] | None = None
 ) -> ValidationContext:
-    return ValidationContext(environment, dict(secrets or {}), f"kv-shop-{environment.value}")
+    return ValidationContext(
+        environment,
+        dict(secrets or {}),
+        f"kv-shop-{environment.value}",
+        aks_objects=aks_objects,
+    )
 
 
 def reference_catalog(environment: Environment = Environment.DEV) -> Catalog:

@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     from infra.config_loader import platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
+    from infra.services.render.dry_run import aks_objects
     from infra.services.rules import ValidationContext
     from infra.services.validation import validate_applications
 
@@ -199,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             {k: k in stack_config.secret_keys for k in stack_config.values},
             config.key_vault_name,
             internal_routes=config.aks.ingress.internal_gateway,
+            aks_objects=aks_objects,
         ),
     )
     for reference in vault_references(

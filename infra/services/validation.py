@@ -364,7 +364,9 @@ def validate_applications(
         tuple(sorted(planned_jobs, key=lambda j: j.name)),
     )
     # Only a catalog every other rule accepts renders: the names its objects would get.
-    if problems := name_problems(catalog):
+    if context.aks_objects is not None and (
+        problems := name_problems(catalog, context.aks_objects)
+    ):
         raise InvalidInput("the service declarations", problems)
     return catalog
 

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from infra.config import Environment
 from infra.problems import Problem, show
-from infra.services.catalog import Planned, PlannedChart, PlannedJob, PlannedService
+from infra.services.catalog import Catalog, Planned, PlannedChart, PlannedJob, PlannedService
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
 
@@ -40,6 +40,14 @@ class ValidationContext:
     any other is never deployed, nor validated, by any stack. None: not checked."""
     node_memory: NodeMemory | None = None
     """What one node of the AKS user pool offers a pod; None: not known (not checked)."""
+    aks_objects: AksObjects | None = None
+    """The objects the AKS renderers make of one workload: the program (and the preflight)
+    pass `infra.services.render.dry_run.aks_objects`, so validation checks the names they get
+    without importing the renderers (`api_limits.name_problems`); None: names not checked."""
+
+
+AksObjects = Callable[[Planned, Catalog], list[dict[str, Any]]]
+"""A workload of a catalog → the Kubernetes objects rendered for it."""
 
 
 @dataclass(frozen=True)
