@@ -9,7 +9,7 @@ compatibility table (never restated here).
   "Minimum Kubernetes Version", `upstream/alb-controller-release-notes/release-notes.excerpt.md`
   (MicrosoftDocs/azure-docs articles/application-gateway/for-containers/
   alb-controller-release-notes.md), the newest documented release at or below the pin
-  (`ALB_CHART_VERSION`); it names no maximum.
+  (`ALB_CHART_VERSION`, `infra/services/chart_versions.py`); it names no maximum.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.aks_versions import ROOT, markdown_tables, minor_key
+from infra.services.chart_versions import ALB_CHART_VERSION, REVIEWED_CHARTS
 
 if TYPE_CHECKING:
     from infra.config import IngressMode
@@ -87,9 +88,6 @@ def alb_controller_support(pinned: str, notes: Path = ALB_RELEASE_NOTES) -> Comp
 
 def pinned_components(ingress: IngressMode) -> list[ComponentSupport]:
     """What the stack's cluster runs that has its own Kubernetes range, for `aks.ingress`."""
-    from infra.services.chart_versions import REVIEWED_CHARTS
-    from infra.services.components.gateway import ALB_CHART_VERSION
-
     found: list[ComponentSupport] = []
     if ingress.public_gateway:
         found.append(alb_controller_support(ALB_CHART_VERSION))

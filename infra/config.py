@@ -6,7 +6,6 @@ subnet sizes, zones). Either way every problem is reported at once, naming the s
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import json
 from collections.abc import Mapping
@@ -756,53 +755,14 @@ def parse_raw_value(raw: Any) -> Any:
     return raw
 
 
-def platform_config_from_values(
-    values: Mapping[str, Any], today: dt.date | None = None
-) -> PlatformConfig:
-    """Validate the `platform:*` values of an Azure stack in one pass (keys without namespace);
-    rules that depend on the day (the AKS version calendar) use `today`, by default the real
-    date (`infra.aks_versions.reference_date`)."""
-    config = _validated(PlatformConfig, values)
-    assert isinstance(config, PlatformConfig)
-    from infra.config_rules import config_problems  # the rules import this module's types
-
-    problems = config_problems(config, today)
-    if problems:
-        raise InvalidInput("the stack config", problems)
-    return config
-
-
-def _validated(model: type[BaseModel], values: Mapping[str, Any]) -> BaseModel:
+def type_checked(model: type[BaseModel], values: Mapping[str, Any]) -> BaseModel:
+    """`values` checked against the pydantic `model` (each key's type and range, unknown keys);
+    the cross-key rules run in `infra/config_loader.py`."""
     data = {key: parse_raw_value(raw) for key, raw in values.items()}
     try:
         return model.model_validate(data)
     except ValidationError as error:
         raise InvalidInput("the stack config", _pydantic_problems(error, model)) from None
-
-
-def stack_config_from_values(values: Mapping[str, Any]) -> PlatformConfig | LocalConfig:
-    """An Azure stack's config, or the local stack's (chosen by `platform:environment`)."""
-    if parse_raw_value(values.get("environment")) == Environment.LOCAL.value:
-        local = _validated(LocalConfig, values)
-        assert isinstance(local, LocalConfig)
-        return local
-    return platform_config_from_values(values)
-
-
-def stack_mode(values: Mapping[str, Any]) -> StackMode:
-    """`platform:mode` of a stack's values (keys without namespace); single when not set. An
-    unknown mode is left to the config's own validation, which names the allowed ones."""
-    try:
-        return StackMode(parse_raw_value(values.get("mode", StackMode.SINGLE.value)))
-    except ValueError:
-        return StackMode.SINGLE
-
-
-def application_config_from_values(values: Mapping[str, Any]) -> ApplicationStackConfig:
-    """Validate the `platform:*` values of an application stack."""
-    config = _validated(ApplicationStackConfig, values)
-    assert isinstance(config, ApplicationStackConfig)
-    return config
 
 
 def project_environments(root: Path | None = None) -> frozenset[str]:
@@ -818,17 +778,6 @@ def project_environments(root: Path | None = None) -> frozenset[str]:
         if isinstance(value, str):
             found.add(value)
     return frozenset(found)
-
-
-def load_platform_config() -> PlatformConfig | LocalConfig:
-    """Read every `platform:*` key the running stack has (so unknown keys are caught too)."""
-    from pulumi.runtime import config as runtime_config
-
-    merged: dict[str, Any] = dict(runtime_config.get_config_env())
-    merged.update(runtime_config.CONFIG.get())
-    prefix = f"{NAMESPACE}:"
-    values = {k[len(prefix) :]: v for k, v in merged.items() if k.startswith(prefix)}
-    return stack_config_from_values(values)
 
 
 # ---------------------------------------------------------------------------------------------

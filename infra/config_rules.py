@@ -785,7 +785,7 @@ def onboarded_applications(config: PlatformConfig) -> list[Problem]:
     """Each namespace and each host belongs to one onboarded application (its stack owns it, and
     its identity's rights end there: docs/team-stacks.md); only a platform stack onboards."""
     from infra.config import StackMode
-    from infra.stacks.contract import application_namespaces
+    from infra.constants import application_namespaces
 
     key = f"{NAMESPACE}:applications"
     problems: list[Problem] = []

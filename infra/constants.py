@@ -134,6 +134,18 @@ probe-less Pods in every namespace it does not exclude (upstream/azure-policy). 
 namespace is excluded from the safeguards (infra/foundation/guardrails.py) and the offline
 policy checks what they would have (docs/policy-and-safeguards.md)."""
 
+
+def jobs_namespace(app: str) -> str:
+    """Where an application's AKS jobs run (`JOBS_NAMESPACE_SUFFIX`)."""
+    return f"{app}{JOBS_NAMESPACE_SUFFIX}"
+
+
+def application_namespaces(app: str) -> tuple[str, ...]:
+    """The AKS namespaces an application owns: its own and its jobs' (what an onboarded
+    application's deploy identity may write: docs/team-stacks.md)."""
+    return (app, jobs_namespace(app))
+
+
 # --- The smallest requests Deployment Safeguards leave alone. --------------------------------
 # Deployment Safeguards' resource-requests mutator raises anything below these
 # (learn.microsoft.com/azure/aks/deployment-safeguards, "Minimum enforcement"). The `resources`

@@ -8,7 +8,6 @@ constructed, so bad input registers nothing. `build` is what both the Pulumi lan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -22,14 +21,14 @@ from infra.config import (
     LocalConfig,
     PlatformConfig,
     StackMode,
-    load_platform_config,
 )
+from infra.config_loader import load_platform_config
 from infra.config_rules import config_advisories
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
-from infra.foundation.platform import Foundation, build_foundation
-from infra.policy.safeguards import probe_safeguard
+from infra.foundation.platform import build_foundation
 from infra.problems import InvalidInput
+from infra.running_stack import Platform, config_keys, platform_facts
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import (
     ManagedRecords,
@@ -41,75 +40,21 @@ from infra.services.image_lock import is_placeholder, lock_path, placeholder_pro
 from infra.services.loader import ROOT as REPOSITORY
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
-from infra.services.preflight import (
+from infra.services.render.common import (
+    ClusterKind,
+    PlatformExtensions,
+    PlatformFacts,
+)
+from infra.services.render.dry_run import aks_objects
+from infra.services.spec import Application, Target
+from infra.services.validation import stack_context, validate_applications
+from infra.services.vault_references import (
     PreflightReport,
     VaultReference,
     passed,
     skipped,
     vault_references,
 )
-from infra.services.render.common import (
-    ClusterKind,
-    GatewayFacts,
-    InternalGatewayFacts,
-    PlatformExtensions,
-    PlatformFacts,
-)
-from infra.services.spec import Application, Target
-from infra.services.validation import stack_context, validate_applications
-
-
-@dataclass(frozen=True)
-class Platform:
-    foundation: Foundation | None
-    """None for the local stack."""
-    catalog: Catalog
-    services: dict[str, pulumi.ComponentResource]
-
-    @property
-    def azure_config(self) -> PlatformConfig | None:
-        """The Azure stack's config (`infra/program_result.py`); None for the local stack."""
-        return None if self.foundation is None else self.foundation.config
-
-
-def _config_keys() -> dict[str, bool]:
-    """Every config key of the running stack, and whether it is stored encrypted."""
-    keys = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return {key: runtime_config.is_config_secret(key) for key in keys}
-
-
-def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFacts:
-    return PlatformFacts(
-        environment=config.environment,
-        zonal=bool(config.aks.zones),
-        registry_server=foundation.registry.login_server,
-        container_apps_domain=foundation.container_apps.default_domain,
-        container_apps_internal=config.container_apps.internal,
-        container_apps_subnet_cidr=str(config.network.container_apps_subnet_cidr),
-        aks_nodes_subnet_cidr=str(config.network.aks_nodes_subnet_cidr),
-        aks_egress_ip=foundation.aks.egress_ip,
-        private_zone=config.private_dns_zone,
-        tenant_id=foundation.tenant_id,
-        # Known from config (the vault's explicit name): previews show it, no Output to await.
-        key_vault_name=config.key_vault_name,
-        key_vault_id=foundation.key_vault.vault_id,
-        subscription_id=foundation.subscription_id,
-        # aks.ingress gateway/both: public AKS ingress on the Gateway API (AGC).
-        gateway=GatewayFacts(
-            traffic_controller_id=foundation.gateway.traffic_controller_id,
-            subnet_cidr=str(config.network.gateway_subnet_cidr),
-        )
-        if foundation.gateway is not None
-        else None,
-        # aks.ingress gateway: internal AKS ingress on Envoy Gateway (nginx/both: app routing).
-        internal_gateway=InternalGatewayFacts(str(config.network.internal_ingress_address))
-        if config.aks.ingress.internal_gateway
-        else None,
-        # Enforce refuses pods whose probes use another handler (a gRPC probe).
-        probe_handlers=probe_safeguard().probe_handlers
-        if config.hardening.deployment_safeguards == "Enforce"
-        else None,
-    )
 
 
 def _with_declaration_problems(
@@ -127,7 +72,7 @@ def _with_declaration_problems(
     try:
         validate_applications(
             load_applications() if applications is None else applications,
-            stack_context(environment, _config_keys()),
+            stack_context(environment, config_keys(), aks_objects=aks_objects),
         )
     except InvalidInput as declaration_error:
         return InvalidInput(
@@ -160,7 +105,12 @@ def build(
     # registered (against Azure the preflight asks it whether each Key Vault reference exists).
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        stack_context(config, _config_keys(), vault_exists=None if offline() else _exists_in_azure),
+        stack_context(
+            config,
+            config_keys(),
+            vault_exists=None if offline() else _exists_in_azure,
+            aks_objects=aks_objects,
+        ),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)

@@ -105,7 +105,8 @@ def _azure_environments() -> tuple[str, ...]:
 
 def _config(stack: str, root: Path) -> PlatformConfig | None:
     """A stack's validated Azure config (None for the local stack)."""
-    from infra.config import NAMESPACE, PlatformConfig, stack_config_from_values
+    from infra.config import NAMESPACE, PlatformConfig
+    from infra.config_loader import stack_config_from_values
     from infra.preview.stackfile import read_stack
 
     values = read_stack(stack, root).values

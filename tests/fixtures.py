@@ -15,14 +15,15 @@ from infra.config import (
     Environment,
     LocalConfig,
     PlatformConfig,
-    stack_config_from_values,
 )
+from infra.config_loader import stack_config_from_values
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import ROOT, read_stack
 from infra.program import build
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions, PlatformFacts
+from infra.services.render.dry_run import aks_objects
 from infra.services.routes import NO_GATEWAY, StackIngress
 from infra.services.rules import ValidationContext
 from infra.services.spec import (
@@ -109,7 +110,9 @@ def context(
     pinned through the lock), and `secrets` are the stack's config keys (key → encrypted).
     `ingress`: what serves ingress, from which each service's route is decided; the default,
     `NO_GATEWAY`, matches `facts()` (no gateway facts)."""
-    found = stack_context(stack_config(environment), dict(secrets or {}), pinned=False)
+    found = stack_context(
+        stack_config(environment), dict(secrets or {}), pinned=False, aks_objects=aks_objects
+    )
     return dataclasses.replace(found, ingress=ingress)
 
 

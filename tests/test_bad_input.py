@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infra.config import platform_config_from_values
+from infra.config_loader import platform_config_from_values
 from infra.preview.engine import ProgramFailed, run_offline
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput

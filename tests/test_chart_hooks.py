@@ -29,8 +29,8 @@ from infra.services.chart_hooks import (
     dropped,
     vendored,
 )
-from infra.services.chart_versions import REVIEWED_CHARTS
-from infra.services.components.gateway import ALB_ACCEPTED_HOOKS, ALB_CHART, ALB_CHART_VERSION
+from infra.services.chart_versions import ALB_CHART, ALB_CHART_VERSION, REVIEWED_CHARTS
+from infra.services.components.gateway import ALB_ACCEPTED_HOOKS
 from infra.services.render.envoy_gateway import (
     ENVOY_GATEWAY_CHART_NAME,
     certgen_objects,

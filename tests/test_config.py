@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config import Environment, platform_config_from_values
+from infra.config import Environment
+from infra.config_loader import platform_config_from_values
 from infra.preview.engine import ProgramFailed, run_offline
 from infra.preview.stackfile import ROOT, StackConfig, read_stack
 from infra.problems import InvalidInput

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from infra.config import CostConfig, platform_config_from_values
+from infra.config import CostConfig
+from infra.config_loader import platform_config_from_values
 from infra.cost.delta import cost_delta
 from infra.cost.model import estimate
 from infra.cost.plan import estimate_for

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config import CI_LOGIN_MODE, KubeloginMode, platform_config_from_values
+from infra.config import CI_LOGIN_MODE, KubeloginMode
+from infra.config_loader import platform_config_from_values
 from infra.preview.stackfile import ROOT, read_stack
 
 WORKFLOWS = ROOT / ".github" / "workflows"

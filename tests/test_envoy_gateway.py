@@ -15,7 +15,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from infra.config import IngressMode, stack_config_from_values
+from infra.config import IngressMode
+from infra.config_loader import stack_config_from_values
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.snapshot import to_snapshot
 from infra.preview.stackfile import read_stack

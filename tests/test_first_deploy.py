@@ -18,7 +18,7 @@ from infra.problems import InvalidInput
 from infra.program import build
 from infra.services.chart_versions import REVIEWED_CHARTS
 from infra.services.components.container_app_service import key_vault_secret_id
-from infra.services.preflight import (
+from infra.services.vault_references import (
     PreflightStatus,
     ReferenceKind,
     VaultReference,

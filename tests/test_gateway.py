@@ -12,7 +12,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from infra.config import IngressMode, platform_config_from_values
+from infra.config import IngressMode
+from infra.config_loader import platform_config_from_values
 from infra.preview.engine import OfflineRun, ProgramFailed, run_offline
 from infra.preview.mocks import FAKE_SUBSCRIPTION
 from infra.preview.stackfile import read_stack

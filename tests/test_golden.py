@@ -31,17 +31,14 @@ from typing import Any, cast
 
 import pytest
 
-from infra.config import (
-    Environment,
-    LocalConfig,
-    PlatformConfig,
-    stack_config_from_values,
-)
+from infra.config import Environment, LocalConfig, PlatformConfig
+from infra.config_loader import stack_config_from_values
 from infra.extensions import EXTENSIONS
 from infra.foundation.platform import Foundation
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
-from infra.program import build, local_facts, platform_facts
+from infra.program import build, local_facts
+from infra.running_stack import platform_facts
 from infra.services.catalog import Catalog, PlannedJob, PlannedService, jobs_namespace
 from infra.services.components.identity import needs_identity
 from infra.services.loader import load_applications

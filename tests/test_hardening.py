@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from infra.config import Environment, platform_config_from_values
+from infra.config import Environment
+from infra.config_loader import platform_config_from_values
 from infra.constants import ALB_NAMESPACE, ENVOY_GATEWAY_NAMESPACE
 from infra.foundation.guardrails import (
     POD_SECURITY_RESTRICTED_INITIATIVE,

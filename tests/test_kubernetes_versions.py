@@ -26,7 +26,8 @@ from infra.aks_versions import (
     version_support,
 )
 from infra.component_kubernetes import pinned_components
-from infra.config import IngressMode, PlatformConfig, platform_config_from_values
+from infra.config import IngressMode, PlatformConfig
+from infra.config_loader import platform_config_from_values
 from infra.config_rules import config_advisories
 from infra.preview.engine import OfflineRun
 from infra.preview.stackfile import read_stack

@@ -15,7 +15,7 @@ from infra.preview.engine import ProgramFailed, run_offline
 from infra.preview.stackfile import read_stack
 from infra.problems import InvalidInput, Problem
 from infra.program import build
-from infra.services import preflight
+from infra.services import preflight, vault_references
 from infra.services.rules import CATALOG_RULES, SERVICE_RULES, NodeMemory
 from infra.services.spec import (
     Application,
@@ -161,7 +161,7 @@ def test_the_preflight_rule_names_each_missing_reference_in_the_same_report() ->
     reader = _service(secrets={"DB_PASSWORD": KeyVaultSecret(name="db-password")}, replicas=-1)
     asked: list[str] = []
 
-    def exists(reference: preflight.VaultReference) -> bool:
+    def exists(reference: vault_references.VaultReference) -> bool:
         asked.append(reference.name)
         return False
 
@@ -177,7 +177,7 @@ def test_the_preflight_rule_names_each_missing_reference_in_the_same_report() ->
         validate_applications(
             [_app(reader)], stack_context(config, {}, pinned=False, vault_exists=exists)
         )
-    assert str(caught.value).startswith(f"1 problem in {preflight.PREFLIGHT}")
+    assert str(caught.value).startswith(f"1 problem in {vault_references.PREFLIGHT}")
     (problem,) = caught.value.problems
     assert problem == Problem(
         "secret kv-shop-dev/db-password",

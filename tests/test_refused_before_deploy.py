@@ -148,6 +148,18 @@ def test_a_cronjob_name_over_52_characters_is_refused_with_the_length_that_fits(
     )
 
 
+def test_the_program_checks_the_names_its_renderers_give() -> None:
+    """Validation renders nothing itself (it sits below the renderers, tests/test_layers.py):
+    the program hands it the AKS renderer, so the stack is refused, not only the test's
+    context."""
+    long = "nightly-catalog-reindex-for-the-storefront-" + "x" * 10
+    job = dataclasses.replace(NIGHTLY, name=long)
+    text = _registers_nothing(
+        Application(name="shop", source="apps/shop.py", services=(), jobs=(job,))
+    )
+    assert f"makes the CronJob name {long!r} (53 characters), over 52" in text
+
+
 # --------------------------------------------------------------------------------------------
 # Numbers out of range
 

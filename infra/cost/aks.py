@@ -1,51 +1,26 @@
 """AKS: the cluster tier, node pools (VM times nodes, OS disks), load balancers and the share of
 the user pool each service's pods (and each platform add-on's) take.
 
-Node reservations follow AKS's documented formulas (learn.microsoft.com/azure/aks/
-node-resource-reservations): CPU by core count, memory `min(20 MB * maxPods + 50 MB, 25%)`
-plus the 100 Mi eviction threshold. Packing ignores daemonsets and fragmentation, so the node
-floor is a lower bound.
+What a node offers pods after AKS's reservations: `infra/node_capacity.py`. Packing ignores
+daemonsets and fragmentation, so the node floor is a lower bound.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from typing import Any
 
 from infra.cost import meters
 from infra.cost.envoy_gateway import envoy_gateways
 from infra.cost.lines import HOURS_PER_MONTH, Context, Line
-from infra.cost.sheet import VmSize
 from infra.cost.workloads import Workload, workloads
+from infra.node_capacity import allocatable
 from infra.plan.kinds import KUBERNETES_SERVICE, MANAGED_CLUSTER, NGINX_CONTROLLER
 from infra.plan.owners import PLATFORM
 from infra.plan.paths import as_mapping
 
 INTERNAL_LB = "service.beta.kubernetes.io/azure-load-balancer-internal"
-
-_CPU_RESERVED_MILLICORES = {1: 60, 2: 100, 4: 140, 8: 180, 16: 260, 32: 420, 64: 740}
-
-
-def allocatable(size: VmSize, max_pods: int) -> tuple[float, float]:
-    """(cores, GiB) a node offers pods after AKS's kubelet and eviction reservations."""
-    known = [c for c in _CPU_RESERVED_MILLICORES if c <= size.vcpu] or [1]
-    cpu = size.vcpu - _CPU_RESERVED_MILLICORES[max(known)] / 1000
-    kube_reserved = min((20 * max_pods + 50) / 1024, 0.25 * size.memory_gib)
-    return cpu, size.memory_gib - kube_reserved - 100 / 1024
-
-
-def node_memory_mib(vm_size: str, max_pods: int) -> float | None:
-    """The memory (MiB) a pod can have on a node of `vm_size`, after AKS's reservations; None
-    when no price sheet lists the size (its memory is not known here)."""
-    from infra.cost.sheet import PRICES_DIR, parse_sheet
-
-    for path in sorted(PRICES_DIR.glob("*.json")):
-        sizes = parse_sheet(json.loads(path.read_text()), str(path)).vm_sizes
-        if vm_size in sizes:
-            return allocatable(sizes[vm_size], max_pods)[1] * 1024
-    return None
 
 
 def _pools(cluster: dict[str, Any]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ python -m infra.preview prices refresh --region R --currency C [--out FILE]
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -18,6 +19,9 @@ from infra.cost.report import delta_markdown, delta_text, estimate_markdown, est
 from infra.exit_codes import Exit
 
 Handler = Callable[[argparse.Namespace], int]
+Planner = Callable[[list[str], int, bool], list[dict[str, Any]]]
+"""Plans stacks (names, parallel jobs, quiet) into snapshots: `plan`'s own planning path, which
+`infra/preview/cli.py` passes in (the cost commands sit below the CLI and never import it)."""
 
 
 def plan_summary(snapshot: dict[str, Any]) -> str:
@@ -37,14 +41,10 @@ def diff_text(delta: CostDelta) -> str:
     return delta_text(delta)
 
 
-def _cost(args: argparse.Namespace) -> int:
-    from infra.preview.cli import _snapshots  # the same planning path as `plan`
-
+def _cost(args: argparse.Namespace, plan: Planner) -> int:
     out: list[str] = []
     documents: dict[str, Any] = {}
-    for stack, snapshot in zip(
-        args.stack, _snapshots(list(args.stack), args.jobs, True), strict=True
-    ):
+    for stack, snapshot in zip(args.stack, plan(list(args.stack), args.jobs, True), strict=True):
         cost = snapshot.get(COST_KEY)
         if cost is None:
             out.append(f"{stack}: no Azure resources, no estimate")
@@ -85,5 +85,7 @@ def _refresh(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
-HANDLERS: dict[str, Handler] = {"cost": _cost, "prices": _refresh}
-"""The handlers of `cost` and `prices` (their options: infra/preview/arguments.py)."""
+def handlers(plan: Planner) -> dict[str, Handler]:
+    """The handlers of `cost` and `prices` (their options: infra/preview/arguments.py); `cost`
+    plans its stacks with `plan`."""
+    return {"cost": functools.partial(_cost, plan=plan), "prices": _refresh}

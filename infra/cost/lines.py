@@ -7,7 +7,8 @@ from typing import Any
 
 from infra.config import CostConfig
 from infra.cost.meters import Meter
-from infra.cost.sheet import Price, PriceError, PriceSheet, VmSize
+from infra.cost.sheet import Price, PriceError, PriceSheet
+from infra.node_capacity import VmSize
 from infra.problems import Problem
 
 HOURS_PER_MONTH = 730.0

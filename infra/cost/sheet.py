@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.cost.meters import Meter
-
-PRICES_DIR = Path(__file__).resolve().parent / "prices"
+from infra.node_capacity import PRICES_DIR, VmSize, vm_sizes_of
 
 
 class PriceError(Exception):
@@ -54,12 +53,6 @@ class Price:
             "asOf": self.as_of,
             "approximate": self.approximate,
         }
-
-
-@dataclass(frozen=True)
-class VmSize:
-    vcpu: float
-    memory_gib: float
 
 
 @dataclass(frozen=True)
@@ -131,10 +124,7 @@ def parse_sheet(document: dict[str, Any], path: str = "") -> PriceSheet:
                 f"{path} Items[{index}] is in {item['currencyCode']}, the sheet in "
                 f"{document.get('currency')} → refresh the sheet"
             )
-    sizes = {
-        name: VmSize(float(spec["vcpu"]), float(spec["memoryGiB"]))
-        for name, spec in (document.get("vmSizes") or {}).items()
-    }
+    sizes = vm_sizes_of(document)
     return PriceSheet(
         region=str(document["region"]),
         currency=str(document["currency"]),

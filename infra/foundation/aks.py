@@ -6,13 +6,12 @@ asserted by tests/test_foundation.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import authorization, containerservice, managedidentity, network
 
-from infra.config import AksConfig, ClusterHardening, RunnerVnetConfig
 from infra.constants import (
     ACR_PULL_ROLE,
     AKS_RBAC_CLUSTER_ADMIN_ROLE,
@@ -21,34 +20,10 @@ from infra.constants import (
     NETWORK_CONTRIBUTOR_ROLE,
 )
 from infra.foundation import aks_profiles as profiles
-from infra.foundation.aks_profiles import app_routing_enabled
-from infra.foundation.common import Administrator, Placement
+from infra.foundation.aks_profiles import AksClusterArgs, app_routing_enabled
 from infra.foundation.kubeconfig import with_login_mode
 from infra.foundation.propagation import CLUSTER_RBAC_PROPAGATION, propagation_wait
 from infra.foundation.runner_network import RUNNER_LINK_SUFFIX, api_server_zone, runner_link
-
-
-@dataclass(frozen=True)
-class AksClusterArgs:
-    placement: Placement
-    config: AksConfig
-    cluster_name: str
-    nodes_subnet_id: pulumi.Input[str]
-    pod_cidr: str
-    service_cidr: str
-    dns_service_ip: str
-    tenant_id: pulumi.Input[str]
-    log_analytics_workspace_id: pulumi.Input[str]
-    registry_id: pulumi.Input[str]
-    key_vault_id: pulumi.Input[str]
-    administrators: tuple[Administrator, ...]
-    """The deployer (creates every Kubernetes object) and the admin groups."""
-    hardening: ClusterHardening = field(default_factory=ClusterHardening)
-    """Encryption at host and Defender (resolved per stack by PlatformConfig.hardening)."""
-    runner_vnet: RunnerVnetConfig | None = None
-    """The deploy runner's own VNet: a private API server's zone is linked to it."""
-    runner_ready: tuple[pulumi.Resource, ...] = ()
-    """The runner's peerings and links: the Kubernetes provider waits for them."""
 
 
 class AksCluster(pulumi.ComponentResource):

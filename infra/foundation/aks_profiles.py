@@ -7,16 +7,44 @@ setting that matters for security or availability is asserted by tests/test_foun
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import pulumi
 from pulumi_azure_native import containerservice
 
-from infra.config import AksConfig, MaintenanceWindowConfig, NodePoolConfig
+from infra.config import (
+    AksConfig,
+    ClusterHardening,
+    MaintenanceWindowConfig,
+    NodePoolConfig,
+    RunnerVnetConfig,
+)
 from infra.constants import CRITICAL_ADDONS_TAINT, SYSTEM_POOL, USER_POOL
+from infra.foundation.common import Administrator, Placement
 
-if TYPE_CHECKING:
-    from infra.foundation.aks import AksClusterArgs
+
+@dataclass(frozen=True)
+class AksClusterArgs:
+    placement: Placement
+    config: AksConfig
+    cluster_name: str
+    nodes_subnet_id: pulumi.Input[str]
+    pod_cidr: str
+    service_cidr: str
+    dns_service_ip: str
+    tenant_id: pulumi.Input[str]
+    log_analytics_workspace_id: pulumi.Input[str]
+    registry_id: pulumi.Input[str]
+    key_vault_id: pulumi.Input[str]
+    administrators: tuple[Administrator, ...]
+    """The deployer (creates every Kubernetes object) and the admin groups."""
+    hardening: ClusterHardening = field(default_factory=ClusterHardening)
+    """Encryption at host and Defender (resolved per stack by PlatformConfig.hardening)."""
+    runner_vnet: RunnerVnetConfig | None = None
+    """The deploy runner's own VNet: a private API server's zone is linked to it."""
+    runner_ready: tuple[pulumi.Resource, ...] = ()
+    """The runner's peerings and links: the Kubernetes provider waits for them."""
+
 
 # Channels that move `kubernetesVersion` itself (node-image only refreshes node images).
 VERSION_MOVING_CHANNELS = frozenset({"patch", "stable", "rapid"})

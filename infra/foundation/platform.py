@@ -9,7 +9,8 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from infra.config import PlatformConfig
-from infra.foundation.aks import AksCluster, AksClusterArgs
+from infra.foundation.aks import AksCluster
+from infra.foundation.aks_profiles import AksClusterArgs
 from infra.foundation.common import Placement, administrators
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
 from infra.foundation.gateway import GatewayForContainers, GatewayForContainersArgs

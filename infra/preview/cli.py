@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         "render": _render,
         "simulate": _simulate,
     }
-    handlers |= cost_commands.HANDLERS
+    handlers |= cost_commands.handlers(_snapshots)
     try:
         return handlers[args.command](args)
     except StacksFailed as failed:

@@ -25,12 +25,19 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from infra.plan.kinds import is_azure
 from infra.plan.owners import service_of_recorded
 from infra.plan.paths import value_at
+from infra.preview.changes import (
+    MISSING,
+    UNKNOWN,
+    Operation,
+    PropertyChange,
+    ResourceChange,
+    SecretValue,
+)
 from infra.preview.moves import TargetMove, target_moves
 from infra.preview.replacement import (
     ChangeKind,
@@ -40,77 +47,6 @@ from infra.preview.replacement import (
     provider_replaced,
     stable_on_update,
 )
-
-
-class Operation(StrEnum):
-    CREATE = "create"
-    UPDATE = "update"
-    REPLACE = "replace"
-    DELETE = "delete"
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-
-_MISSING: Any = _Missing()
-
-
-class _Unknown:
-    """A value a real preview cannot know yet; shown as Pulumi shows it."""
-
-    def __repr__(self) -> str:
-        return "output<string>"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-@dataclass(frozen=True)
-class SecretValue:
-    """A masked stack-file secret: equal when it is the same secret (same digest)."""
-
-    digest: str
-
-    def __repr__(self) -> str:
-        return "[secret]"
-
-
-@dataclass(frozen=True)
-class PropertyChange:
-    path: str
-    before: Any
-    after: Any
-    forces_replacement: bool
-
-    @property
-    def kind(self) -> str:
-        if self.before is _MISSING:
-            return "add"
-        if self.after is _MISSING:
-            return "remove"
-        return "change"
-
-    @property
-    def unknown(self) -> bool:
-        """The new value is unknown until an earlier step in this deployment has run."""
-        return self.after is UNKNOWN
-
-
-@dataclass(frozen=True)
-class ResourceChange:
-    urn: str
-    type: str
-    name: str
-    operation: Operation
-    service: str
-    """The service (or `platform`) the resource belongs to, for grouping."""
-    parent: str
-    protected: bool
-    changes: tuple[PropertyChange, ...] = ()
-    blocked: bool = False
-    """Pulumi refuses to delete a protected resource, and to replace one still protected."""
 
 
 @dataclass(frozen=True)
@@ -178,9 +114,9 @@ def _walk(
     if isinstance(before, dict) and isinstance(after, dict):
         for key in sorted(set(before) | set(after)):
             if key not in before:
-                out.append(((*path, key), _MISSING, after[key], ChangeKind.ADD))
+                out.append(((*path, key), MISSING, after[key], ChangeKind.ADD))
             elif key not in after:
-                out.append(((*path, key), before[key], _MISSING, ChangeKind.REMOVE))
+                out.append(((*path, key), before[key], MISSING, ChangeKind.REMOVE))
             else:
                 _walk(before[key], after[key], (*path, key), out, by_identity=by_identity)
         return
@@ -191,9 +127,9 @@ def _walk(
             return
         for index in range(max(len(before), len(after))):
             if index >= len(before):
-                out.append(((*path, index), _MISSING, after[index], ChangeKind.ADD_ITEM))
+                out.append(((*path, index), MISSING, after[index], ChangeKind.ADD_ITEM))
             elif index >= len(after):
-                out.append(((*path, index), before[index], _MISSING, ChangeKind.REMOVE_ITEM))
+                out.append(((*path, index), before[index], MISSING, ChangeKind.REMOVE_ITEM))
             else:
                 _walk(before[index], after[index], (*path, index), out, by_identity=by_identity)
         return
@@ -261,9 +197,9 @@ def _walk_matched(
     start = len(out)
     for old, new in pairs:
         if old is None and new is not None:
-            out.append(((*path, new), _MISSING, after[new], ChangeKind.ADD_ITEM))
+            out.append(((*path, new), MISSING, after[new], ChangeKind.ADD_ITEM))
         elif new is None and old is not None:
-            out.append(((*path, old), before[old], _MISSING, ChangeKind.REMOVE_ITEM))
+            out.append(((*path, old), before[old], MISSING, ChangeKind.REMOVE_ITEM))
         elif old is not None and new is not None:
             _walk(before[old], after[new], (*path, new), out, by_identity=True)
     if len(out) == start and before != after:
@@ -555,7 +491,7 @@ def diff(base: dict[str, Any], head: dict[str, Any]) -> PlanDiff:
 
 def plain_value(value: Any) -> Any:
     """A diff value as JSON: unknowns and secrets as `pulumi preview` prints them."""
-    if value is _MISSING:
+    if value is MISSING:
         return None
     if value is UNKNOWN:
         return "output<string>"

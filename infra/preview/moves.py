@@ -19,15 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infra.config import NAMESPACE
 from infra.constants import AKS_SERVICE_COMPONENT, CONTAINER_APP_SERVICE_COMPONENT
 from infra.plan.kinds import DNS_RECORD_SET, PRIVATE_RECORD_SET
 from infra.plan.owners import PLATFORM
-
-if TYPE_CHECKING:
-    from infra.preview.diff import ResourceChange
+from infra.preview.changes import ResourceChange
 
 TARGETS = {AKS_SERVICE_COMPONENT: "AKS", CONTAINER_APP_SERVICE_COMPONENT: "Container Apps"}
 """The workload components a service can move between, and how a reader names them."""

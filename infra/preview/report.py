@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.text import Text
 from rich.tree import Tree
 
-from infra.preview.diff import Operation, PlanDiff, PropertyChange, ResourceChange, plain_value
+from infra.preview.changes import Operation, PropertyChange, ResourceChange
+from infra.preview.diff import PlanDiff, plain_value
 from infra.preview.topology import mermaid, traffic_lines
 
 PREFIX = {

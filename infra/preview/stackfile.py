@@ -48,16 +48,10 @@ def _as_cli_string(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _team_stacks() -> set[str]:
-    return {p.stem for p in (ROOT / "infra" / "stacks" / "examples").glob("*.yaml")}
-
-
 def read_stack(stack: str, root: Path = ROOT) -> StackConfig:
     path = root / f"Pulumi.{stack}.yaml"
-    if not path.is_file() and stack in _team_stacks():
+    if not path.is_file() and stack in example_names():
         # The reference team stacks (docs/team-stacks.md) until they are adopted as stack files.
-        from infra.stacks.examples import example_stack
-
         return example_stack(stack, root)
     if not path.is_file():
         known = sorted(p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml"))
@@ -74,3 +68,35 @@ def read_stack(stack: str, root: Path = ROOT) -> StackConfig:
         else:
             values[full_key] = _as_cli_string(value)
     return StackConfig(stack, project, values, tuple(sorted(secret_keys)))
+
+
+EXAMPLES = ROOT / "infra" / "stacks" / "examples"
+"""The reference team stacks (docs/team-stacks.md): read like stack files until a project
+adopts them as `Pulumi.<stack>.yaml`."""
+ORGANIZATION = "example-org"
+"""The Pulumi organization the reference stacks name (`platform:platformStack`)."""
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+
+def example_stack(name: str, root: Path = ROOT) -> StackConfig:
+    path = EXAMPLES / f"{name}.yaml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no team stack {name}; known: {', '.join(example_names())}")
+    document = yaml.safe_load(path.read_text()) or {}
+    base = document.get("base")
+    values: dict[str, str] = {}
+    secret_keys: tuple[str, ...] = ()
+    if base:
+        inherited = read_stack(str(base), root)
+        values, secret_keys = dict(inherited.values), inherited.secret_keys
+    for key, value in (document.get("config") or {}).items():
+        values[key] = _as_cli_string(value)
+    return StackConfig(name, project_name(root), values, secret_keys)
+
+
+def full_name(stack: str, root: Path = ROOT) -> str:
+    """`organization/project/stack`, as a StackReference names it."""
+    return f"{ORGANIZATION}/{project_name(root)}/{stack}"

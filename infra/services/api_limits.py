@@ -12,7 +12,8 @@ Two checks, each generic over what it checks:
   (`upstream/keda-crds/integer-fields.json`). A new integer field of a spec class must be added
   to `LANDS_IN` (a test enumerates them).
 - **Names** (`name_problems`): every object the AKS renderers produce for a workload is
-  rendered once, with placeholder platform facts, and its `metadata.name` checked against the
+  rendered once, with placeholder platform facts (`infra/services/render/dry_run.py`, handed
+  in through `ValidationContext.aks_objects`), and its `metadata.name` checked against the
   rule of its kind (`upstream/kubernetes-names/`: a Service name is a DNS-1035 label of 63, a
   CronJob's at most 52 because its Jobs get an 11-character suffix, everything else a DNS-1123
   subdomain of 253) and every label value against the label-value rule (63). A name the
@@ -30,17 +31,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from infra.config import Environment
 from infra.problems import Problem, show
-from infra.services.catalog import Catalog, Planned, PlannedJob
-from infra.services.render.aks import ServiceSecrets, render_job_on_aks, render_on_aks
-from infra.services.render.common import (
-    GatewayFacts,
-    InternalGatewayFacts,
-    PlatformExtensions,
-    PlatformFacts,
-)
-from infra.services.spec import ConfigSecret, Target
+from infra.services.catalog import Catalog
+from infra.services.rules.registry import AksObjects
+from infra.services.spec import Target
 
 UPSTREAM = Path(__file__).resolve().parents[2] / "upstream"
 
@@ -223,57 +217,16 @@ def label_value_rule() -> NameRule:
     )
 
 
-def _placeholder_facts() -> PlatformFacts:
-    """Facts that make every object of the workload render (both Gateway paths on); names do
-    not depend on their values."""
-    return PlatformFacts(
-        environment=Environment.DEV,
-        zonal=True,
-        registry_server="registry.example",
-        container_apps_domain="example.invalid",
-        container_apps_internal=False,
-        container_apps_subnet_cidr="10.0.8.0/23",
-        aks_nodes_subnet_cidr="10.0.0.0/22",
-        aks_egress_ip="192.0.2.1",
-        private_zone="internal.example",
-        tenant_id="00000000-0000-0000-0000-000000000000",
-        key_vault_name="kv-placeholder",
-        key_vault_id="/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv",
-        subscription_id="00000000-0000-0000-0000-000000000000",
-        gateway=GatewayFacts(traffic_controller_id="agc", subnet_cidr="10.0.4.0/24"),
-        internal_gateway=InternalGatewayFacts("10.0.0.250"),
-    )
-
-
-def _objects(planned: Planned, catalog: Catalog) -> list[dict[str, Any]]:
-    common: dict[str, Any] = {
-        "catalog": catalog,
-        "facts": _placeholder_facts(),
-        "extensions": PlatformExtensions(),
-        "client_id": "00000000-0000-0000-0000-000000000000",
-        # Placeholders for the config secrets (their values never shape a name).
-        "secrets": ServiceSecrets(
-            config_values={
-                variable: "placeholder"
-                for variable, ref in planned.spec.secrets.items()
-                if isinstance(ref, ConfigSecret)
-            }
-        ),
-    }
-    if isinstance(planned, PlannedJob):
-        return render_job_on_aks(planned, **common)
-    return render_on_aks(planned, **common)
-
-
-def name_problems(catalog: Catalog) -> list[Problem]:
+def name_problems(catalog: Catalog, objects: AksObjects) -> list[Problem]:
     """For each AKS workload, the tightest name or label value Kubernetes would refuse, as a
-    problem on the workload's `name` with the length that fits."""
+    problem on the workload's `name` with the length that fits; `objects` renders a workload
+    (`infra.services.render.dry_run.aks_objects`, passed in: validation imports no renderer)."""
     problems: list[Problem] = []
     for planned in (*catalog.services, *catalog.jobs):
         if planned.spec.target is not Target.AKS:
             continue
         worst: tuple[int, str] | None = None
-        for obj in _objects(planned, catalog):
+        for obj in objects(planned, catalog):
             kind = str(obj.get("kind"))
             meta = obj.get("metadata") or {}
             checks = [(f"the {kind} name", str(meta.get("name", "")), name_rule(kind))]

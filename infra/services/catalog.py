@@ -11,7 +11,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from infra.constants import JOBS_NAMESPACE_SUFFIX, PROBE_TIMEOUT_SECONDS, PROBE_TIMINGS
+from infra.constants import PROBE_TIMEOUT_SECONDS, PROBE_TIMINGS, jobs_namespace
 from infra.services.patterns import SECRETS_NAMESPACE
 from infra.services.routes import Route, StackIngress, decide_route, listener_name, listener_scope
 from infra.services.spec import (
@@ -68,11 +68,6 @@ def with_routes(
             )
         planned.append(dataclasses.replace(service, route=route))
     return tuple(planned)
-
-
-def jobs_namespace(app: str) -> str:
-    """Where an application's AKS jobs run (`JOBS_NAMESPACE_SUFFIX`)."""
-    return f"{app}{JOBS_NAMESPACE_SUFFIX}"
 
 
 @dataclass(frozen=True)

@@ -77,3 +77,19 @@ def reviewed(repository: str, chart: str) -> ReviewedChart | None:
     """The reviewed entry for a chart from a repository (trailing slashes ignored)."""
     key = (repository.rstrip("/"), chart)
     return next((c for c in REVIEWED_CHARTS if (c.repository.rstrip("/"), c.chart) == key), None)
+
+
+ALB_CHART = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
+ALB_CHART_VERSION = "1.13.0"
+"""Pinned; the ALB controller chart installs the Gateway API standard-channel CRDs (its bootstrap
+pod manages them) and the `azure-alb-external` GatewayClass. Values per "Quickstart: Deploy
+Application Gateway for Containers ALB Controller" (`albController.namespace`,
+`albController.podIdentity.clientID`). 1.13.0 is the latest Helm release in the ALB Controller
+release notes (learn.microsoft.com/ja-jp/azure/application-gateway/for-containers/
+alb-controller-release-notes, the newest copy read on 2026-11-28; the English source read here,
+MicrosoftDocs/azure-docs articles/application-gateway/for-containers/
+alb-controller-release-notes.md of ms.date 2026-09-08, still ends at 1.12.1): Gateway API
+v1.6.2, Kubernetes ≥ v1.32; 1.12.x installs v1.5.1. The Gateway API
+minor must match Envoy Gateway's (v1.9 → v1.6.1, `REVIEWED_CHARTS` above), which
+shares these CRDs on AKS: Envoy Gateway v1.9 reconciles TCPRoute/UDPRoute at `v1` and asks for
+the v1.6 CRDs (v1.9.0 release notes, breaking changes)."""

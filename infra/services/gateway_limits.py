@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from infra.crds.vendored import crd, node
 from infra.problems import Problem
 from infra.services.catalog import PlannedService
-from infra.services.render.gateway import GATEWAY_API
+from infra.services.gateway_api import GATEWAY_API
 from infra.services.routes import Gateway
 
 AGC_FRONTENDS = 5

@@ -177,10 +177,11 @@ def imagetools_digest(reference: str) -> str:
 
 def _declared_images(stack: str) -> tuple[list[str], str]:
     """The images a stack deploys (after its overrides) and its registry's name."""
-    from infra.config import Environment, platform_config_from_values
+    from infra.config import Environment
+    from infra.config_loader import platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
-    from infra.services.validation import apply_override
+    from infra.services.overrides import for_environment
 
     values = {
         k.split(":", 1)[1]: v
@@ -190,7 +191,7 @@ def _declared_images(stack: str) -> tuple[list[str], str]:
     config = platform_config_from_values(values)
     environment = Environment(config.environment)
     services = [
-        apply_override(service, environment)
+        for_environment(service, environment.value)
         for app in load_applications()
         for service in app.services
     ]

@@ -51,3 +51,14 @@ LOWEST_UNPRIVILEGED_PORT = 1024
 SECRETS_NAMESPACE = "secrets"
 CHART_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 CHART_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def env_secret_name(variable: str) -> str:
+    """Container Apps secret names: lowercase letters, digits and '-'."""
+    return variable.lower().replace("_", "-")
+
+
+def scaler_secret_name(parameter: str) -> str:
+    """The Container Apps secret (a Key Vault reference) behind one `KedaScaler` auth
+    parameter, which the scale rule's `auth` names (`secretRef` → `triggerParameter`)."""
+    return f"keda-{parameter.lower()}"

@@ -29,6 +29,7 @@ from infra.config import (
     project_environments,
 )
 from infra.input_errors import Wording, problems_from
+from infra.node_capacity import node_memory_mib  # the price sheets know each size's memory
 from infra.problems import InvalidInput, Problem, show
 from infra.services.catalog import (
     Catalog,
@@ -44,10 +45,10 @@ from infra.services.patterns import (
     DNS_LABEL,
     RESERVED_NAMESPACES,
 )
-from infra.services.preflight import Exists
 from infra.services.routes import DEFAULT_INGRESS, StackIngress, stack_ingress
 from infra.services.rules import (
     DECLARATIONS,
+    AksObjects,
     NodeMemory,
     ValidationContext,
     check_catalog,
@@ -64,6 +65,7 @@ from infra.services.spec import (
     ServiceSpec,
     Target,
 )
+from infra.services.vault_references import Exists
 
 _SPEC = TypeAdapter(ServiceSpec)
 _JOB = TypeAdapter(JobSpec)
@@ -82,6 +84,7 @@ def stack_context(
     pinned: bool = True,
     vault_exists: Exists | None = None,
     platform: tuple[str, StackIngress] | None = None,
+    aks_objects: AksObjects | None = None,
 ) -> ValidationContext:
     """The one `ValidationContext` of a stack, from its config: what every rule reads of it.
 
@@ -93,7 +96,10 @@ def stack_context(
     declarations are checked as written, not deployed. `vault_exists`: asks Azure whether a Key
     Vault reference exists (the deploy against Azure; None offline). `platform`: for an
     application stack, which has no platform config of its own, the platform vault's name and
-    the stack's ingress as the platform contract states them (`infra/stacks/`)."""
+    the stack's ingress as the platform contract states them (`infra/stacks/`). `aks_objects`:
+    the AKS renderers' objects of a workload (`infra.services.render.dry_run.aks_objects`),
+    handed in by the program and the preflight so validation checks the names Kubernetes gets
+    without importing a renderer; None: names not checked."""
     config = None if isinstance(stack, Environment) else stack
     environment = stack if isinstance(stack, Environment) else stack.environment
     azure = config if isinstance(config, PlatformConfig) else None
@@ -116,13 +122,12 @@ def stack_context(
         node_memory=None if azure is None else _node_memory(azure),
         stack=config,
         vault_exists=None if azure is None else vault_exists,
+        aks_objects=aks_objects,
     )
 
 
 def _node_memory(config: PlatformConfig) -> NodeMemory | None:
     """What a pod can have on a node of the user pool, where workloads run."""
-    from infra.cost.aks import node_memory_mib  # the price sheets know each size's memory
-
     pool = config.aks.user_pool
     mib = node_memory_mib(pool.vm_size, pool.max_pods)
     return None if mib is None else NodeMemory(pool.vm_size, mib)

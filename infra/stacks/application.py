@@ -26,6 +26,7 @@ from infra.config import (
 from infra.foundation.kubeconfig import with_login_mode
 from infra.policy.safeguards import probe_safeguard
 from infra.problems import InvalidInput, Problem
+from infra.running_stack import config_keys
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import custom_domains
 from infra.services.deploy import deploy_services
@@ -136,12 +137,6 @@ def _own_application(
     ]
 
 
-def _config_keys() -> dict[str, bool]:
-    from infra.program import _config_keys as stack_keys  # one reading of the stack's keys
-
-    return stack_keys()
-
-
 def deploy_application(
     config: ApplicationStackConfig,
     raw_contract: object,
@@ -162,7 +157,7 @@ def deploy_application(
         mine,
         stack_context(
             environment,
-            _config_keys(),
+            config_keys(),
             platform=(contract.key_vault.name, StackIngress(contract.ingress_mode)),
         ),
     )

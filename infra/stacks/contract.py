@@ -26,7 +26,6 @@ from pydantic.alias_generators import to_camel
 
 from infra.config import IngressMode
 from infra.problems import InvalidInput, Problem
-from infra.services.catalog import jobs_namespace
 
 CONTRACT_VERSION = "1.0.0"
 """The contract's semver; bump it with every schema change (see the module doc)."""
@@ -150,11 +149,6 @@ class PlatformContract(_Part):
 
     def application(self, name: str) -> ApplicationGrant | None:
         return next((a for a in self.applications if a.name == name), None)
-
-
-def application_namespaces(name: str) -> tuple[str, ...]:
-    """The AKS namespaces an onboarded application owns: its own and its jobs'."""
-    return (name, jobs_namespace(name))
 
 
 def _version(text: str) -> tuple[int, int, int] | None:

@@ -21,11 +21,12 @@ from infra.constants import (
     CONTRIBUTOR_ROLE,
     ENVOY_GATEWAY_NAMESPACE,
     KEY_VAULT_SECRETS_OFFICER_ROLE,
+    application_namespaces,
+    jobs_namespace,
 )
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, WORKLOAD_IDENTITY_AUDIENCE
 from infra.foundation.platform import Foundation, build_foundation
-from infra.services.catalog import jobs_namespace
 from infra.services.components.namespace import ApplicationNamespace
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
@@ -33,7 +34,6 @@ from infra.stacks.contract import (
     CONTRACT_OUTPUT,
     CONTRACT_VERSION,
     PlatformContract,
-    application_namespaces,
 )
 
 ONBOARDING_COMPONENT = "platform:stacks:ApplicationOnboarding"
@@ -357,7 +357,7 @@ def build_platform(
     `secrets_of`: each onboarded application's Key Vault secrets, by application name."""
     job_namespaces = [jobs_namespace(app.name) for app in config.applications]
     foundation = build_foundation(config, job_namespaces)
-    from infra.program import platform_facts  # the single stack's own facts, said once
+    from infra.running_stack import platform_facts  # the single stack's own facts, said once
 
     facts = platform_facts(config, foundation)
     roles = ApplicationRoles(config, foundation.placement)

@@ -8,14 +8,8 @@ from typing import TYPE_CHECKING
 
 from pulumi.runtime import config as runtime_config
 
-from infra.config import (
-    NAMESPACE,
-    LocalConfig,
-    StackMode,
-    application_config_from_values,
-    load_platform_config,
-    stack_mode,
-)
+from infra.config import NAMESPACE, LocalConfig, StackMode
+from infra.config_loader import application_config_from_values, load_platform_config, stack_mode
 from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
@@ -25,7 +19,7 @@ from infra.stacks.application import build_application
 from infra.stacks.platform import build_platform
 
 if TYPE_CHECKING:
-    from infra.program import Platform
+    from infra.running_stack import Platform
 
 
 def _values() -> dict[str, object]:
@@ -57,7 +51,7 @@ def build_stack(
     extensions: PlatformExtensions,
     applications: Sequence[Application] | None,
 ) -> Platform:
-    from infra.program import Platform
+    from infra.running_stack import Platform
 
     if mode is StackMode.APPLICATION:
         config = application_config_from_values(_values())

@@ -28,6 +28,7 @@ from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, GatewayForContainers
 from infra.services.catalog import PlannedService
 from infra.services.chart_hooks import UnhandledChartHook, chart_name, dropped
+from infra.services.chart_versions import ALB_CHART, ALB_CHART_VERSION
 from infra.services.components.kubernetes_objects import create_objects
 from infra.services.custom_domains import (
     ManagedRecords,
@@ -41,22 +42,6 @@ from infra.services.render.gateway import (
     gateway_object,
     public_hosts,
 )
-
-ALB_CHART = "oci://mcr.microsoft.com/application-lb/charts/alb-controller"
-ALB_CHART_VERSION = "1.13.0"
-"""Pinned; the ALB controller chart installs the Gateway API standard-channel CRDs (its bootstrap
-pod manages them) and the `azure-alb-external` GatewayClass. Values per "Quickstart: Deploy
-Application Gateway for Containers ALB Controller" (`albController.namespace`,
-`albController.podIdentity.clientID`). 1.13.0 is the latest Helm release in the ALB Controller
-release notes (learn.microsoft.com/ja-jp/azure/application-gateway/for-containers/
-alb-controller-release-notes, the newest copy read on 2026-11-28; the English source read here,
-MicrosoftDocs/azure-docs articles/application-gateway/for-containers/
-alb-controller-release-notes.md of ms.date 2026-09-08, still ends at 1.12.1): Gateway API
-v1.6.2, Kubernetes ≥ v1.32; 1.12.x installs v1.5.1. The Gateway API
-minor must match Envoy Gateway's (v1.9 → v1.6.1, `infra/services/chart_versions.py`), which
-shares these CRDs on AKS: Envoy Gateway v1.9 reconciles TCPRoute/UDPRoute at `v1` and asks for
-the v1.6 CRDs (v1.9.0 release notes, breaking changes)."""
-
 
 ALB_ACCEPTED_HOOKS: dict[tuple[str, str], str] = {
     ("Job", "alb-controller-cleanup"): (

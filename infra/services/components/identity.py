@@ -9,7 +9,7 @@ from pulumi_azure_native import authorization, managedidentity
 
 from infra.foundation.common import Placement
 from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
-from infra.services.render.common import scaler_secret_name
+from infra.services.patterns import scaler_secret_name
 from infra.services.roles import (
     KEY_VAULT_SECRETS_USER,
     expand,

@@ -34,7 +34,7 @@ from infra.services.spec import (
 )
 
 if TYPE_CHECKING:
-    from infra.services.render.container_apps import ContainerAppPlan
+    from infra.services.render.container_app_plan import ContainerAppPlan
 
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 VERSION_LABEL = "app.kubernetes.io/version"
@@ -274,17 +274,6 @@ def min_replicas(spec: ServiceSpec) -> int:
 
 def max_replicas(spec: ServiceSpec) -> int:
     return spec.autoscaling.max_replicas if spec.autoscaling else spec.replicas
-
-
-def env_secret_name(variable: str) -> str:
-    """Container Apps secret names: lowercase letters, digits and '-'."""
-    return variable.lower().replace("_", "-")
-
-
-def scaler_secret_name(parameter: str) -> str:
-    """The Container Apps secret (a Key Vault reference) behind one `KedaScaler` auth
-    parameter, which the scale rule's `auth` names (`secretRef` → `triggerParameter`)."""
-    return f"keda-{parameter.lower()}"
 
 
 def keda_queue_scaler(queue: QueueTrigger) -> tuple[str, dict[str, str]]:

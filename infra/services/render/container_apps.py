@@ -26,12 +26,12 @@ from infra.services.catalog import (
     probe_timing,
     service_port,
 )
+from infra.services.patterns import env_secret_name, scaler_secret_name
 from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
     Text,
     concat,
-    env_secret_name,
     image,
     image_reference,
     keda_queue_scaler,
@@ -40,9 +40,9 @@ from infra.services.render.common import (
     min_replicas,
     probe_port_number,
     run_hook,
-    scaler_secret_name,
     version_label,
 )
+from infra.services.render.container_app_plan import ContainerAppPlan
 from infra.services.render.revisions import canary_spec, traffic
 from infra.services.roles import queue_trigger
 from infra.services.spec import (
@@ -65,18 +65,6 @@ from infra.services.spec import (
 )
 from infra.services.wiring import container_app_external, dependency_env, reachability
 from infra.upstream_facts import PROBE_KINDS
-
-
-@dataclass(frozen=True)
-class ContainerAppPlan:
-    """Everything the component passes to `app.ContainerApp`, plus the certificate to bind."""
-
-    name: str
-    identity: app.ManagedServiceIdentityArgs
-    configuration: app.ConfigurationArgs
-    template: app.TemplateArgs
-    tags: dict[str, str]
-    workload_profile_name: str
 
 
 def _probe(spec: ServiceSpec, probe: Probe, kind: str) -> app.ContainerAppProbeArgs:

@@ -30,9 +30,9 @@ from typing import Any
 from infra.constants import ENVOY_GATEWAY_NAMESPACE
 from infra.services.catalog import PlannedService
 from infra.services.chart_hooks import UnhandledChartHook, chart_hooks
+from infra.services.gateway_api import GATEWAY_API
 from infra.services.render.common import ClusterKind, PlatformExtensions, PlatformFacts
 from infra.services.render.gateway import (
-    GATEWAY_API,
     gateway_certificate,
     gateway_route,
     tls_secret_name,

@@ -21,6 +21,7 @@ from typing import Any
 
 from infra.constants import ALB_NAMESPACE
 from infra.services.catalog import PlannedService, service_port
+from infra.services.gateway_api import GATEWAY_API, path_match
 from infra.services.render.common import (
     GatewayFacts,
     PlatformExtensions,
@@ -34,7 +35,6 @@ from infra.services.spec import Protocol
 
 Obj = dict[str, Any]
 
-GATEWAY_API = "gateway.networking.k8s.io/v1"
 GATEWAY_CLASS = "azure-alb-external"
 """The GatewayClass the ALB controller installs for Application Gateway for Containers."""
 ALB_ID_ANNOTATION = "alb.networking.azure.io/alb-id"
@@ -181,16 +181,6 @@ def route_object(service: PlannedService, extensions: PlatformExtensions) -> Obj
     assert route.host is not None, "validated: AKS ingress has a host"
     parent = {"name": PUBLIC_GATEWAY, "sectionName": route.listener}
     return gateway_route(service, extensions, parent=parent, host=route.host)
-
-
-PATH_MATCH_NODE = "spec.rules[].matches[].path"
-"""Where `ingress.path` lands in an HTTPRoute (validation checks it against this node of the
-vendored CRD: `rules/ingress.py`)."""
-
-
-def path_match(path: str) -> Obj:
-    """The HTTPRoute path match of `ingress.path`: a prefix match, as every route renders it."""
-    return {"type": "PathPrefix", "value": path}
 
 
 def gateway_route(

@@ -46,7 +46,7 @@ def secret_files(c: Workload) -> None:
                 "is not a file name for a secret",
                 "use 1-63 lowercase letters, digits and '-', e.g. db-password",
             )
-        # Container Apps secret names of env secrets: render.common.env_secret_name.
+        # Container Apps secret names of env secrets: patterns.env_secret_name.
         elif file_secret_name(file) in {v.lower().replace("_", "-") for v in c.spec.secrets}:
             c.add(
                 path,

@@ -6,7 +6,7 @@ import re
 
 from infra.services.keda_scalers import SECRET_PARAMETERS
 from infra.services.keda_scalers import check as check_scaler
-from infra.services.render.common import env_secret_name, scaler_secret_name
+from infra.services.patterns import env_secret_name, scaler_secret_name
 from infra.services.roles import RESOURCE_ID, expand, role_guid, unknown_placeholders
 from infra.services.rules.registry import (
     Workload,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from infra.crds.fields import refusals
+from infra.services.gateway_api import GATEWAY_API, PATH_MATCH_NODE, path_match
 from infra.services.patterns import (
     HOSTNAME,
     KEY_VAULT_CERT_URI,
 )
-from infra.services.render.gateway import GATEWAY_API, PATH_MATCH_NODE, path_match
 from infra.services.rules.registry import (
     Check,
     service_rule,

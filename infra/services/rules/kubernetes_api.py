@@ -49,4 +49,5 @@ def chart_numbers(check: Check[HelmChart]) -> None:
 def object_names(check: CatalogCheck) -> None:
     """Every object the AKS renderers derive from a workload's name is a name Kubernetes
     accepts (rendered, so only a catalog every other rule accepts is checked)."""
-    check.problems.extend(name_problems(check.catalog))
+    if check.context.aks_objects is not None:
+        check.problems.extend(name_problems(check.catalog, check.context.aks_objects))

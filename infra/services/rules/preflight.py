@@ -1,5 +1,5 @@
 """The preflight's check, registered: every Key Vault secret and certificate the services read
-exists before anything is registered (`infra/services/preflight.py` lists them and says why).
+exists before anything is registered (`infra/services/vault_references.py` lists them and says why).
 
 Only against Azure (`context.vault_exists`, which the program sets when it is not planning
 offline) and only when the stack deploys services; offline the preflight reports itself
@@ -9,8 +9,8 @@ skipped, never passed.
 from __future__ import annotations
 
 from infra.config import PlatformConfig
-from infra.services.preflight import PREFLIGHT, missing_references, vault_references
 from infra.services.rules.registry import CatalogCheck, catalog_rule
+from infra.services.vault_references import PREFLIGHT, missing_references, vault_references
 
 
 @catalog_rule("key vault references", subject=PREFLIGHT)

@@ -28,7 +28,7 @@ from infra.services.routes import DEFAULT_INGRESS, StackIngress
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
 if TYPE_CHECKING:
-    from infra.services.preflight import Exists
+    from infra.services.vault_references import Exists
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,6 @@ class ValidationContext:
     (`infra.services.routes`); the program passes the stack's. Default: an Azure stack with
     the default `aks.ingress`."""
 
-    @property
-    def internal_routes(self) -> bool:
-        """Internal AKS services get Gateway API routes (Envoy Gateway: `aks.ingress: gateway`,
-        and the local stack); not with the deprecated managed NGINX (`nginx`, `both`)."""
-        mode = self.ingress.mode
-        return mode is None or mode.internal_gateway
-
     stack: PlatformConfig | LocalConfig | None = None
     """The stack config the catalog deploys with: the catalog rules (hosts, gateway limits) read
     its ingress mode, DNS and private zone. None: declarations checked without a stack (or with
@@ -68,11 +61,27 @@ class ValidationContext:
     """Asks Azure whether a Key Vault secret or certificate exists (the preflight); None offline,
     where there is nothing to ask (the preflight reports itself skipped)."""
 
+    aks_objects: AksObjects | None = None
+    """The objects the AKS renderers make of one workload: the program (and the preflight)
+    pass `infra.services.render.dry_run.aks_objects`, so validation checks the names they get
+    without importing the renderers (`api_limits.name_problems`); None: names not checked."""
+
+    @property
+    def internal_routes(self) -> bool:
+        """Internal AKS services get Gateway API routes (Envoy Gateway: `aks.ingress: gateway`,
+        and the local stack); not with the deprecated managed NGINX (`nginx`, `both`)."""
+        mode = self.ingress.mode
+        return mode is None or mode.internal_gateway
+
     @property
     def deploys_services(self) -> bool:
         """The stack deploys the catalog's services (`platform:deployServices`, default true):
         what only a deploy of them needs (hosts, gateways, vault contents) is checked then."""
         return self.stack is not None and self.stack.deploy_services
+
+
+AksObjects = Callable[[Planned, Catalog], list[dict[str, Any]]]
+"""A workload of a catalog → the Kubernetes objects rendered for it."""
 
 
 @dataclass(frozen=True)
