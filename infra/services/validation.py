@@ -361,7 +361,8 @@ def validate_applications(
             problems.extend(number_problems(chart, group, {p.path for p in found}))
             planned_charts.append(PlannedChart(application.name, chart, source))
     problems.extend(_jobs_namespace_problems(applications, planned_jobs))
-    problems.extend(check_relations(planned, planned_jobs, planned_charts))
+    neighbours = [n for n in context.neighbours if isinstance(n, PlannedService)]
+    problems.extend(check_relations(planned, planned_jobs, planned_charts, neighbours))
     if problems:
         raise InvalidInput("the service declarations", problems)
     catalog = Catalog(
@@ -369,6 +370,8 @@ def validate_applications(
         tuple(sorted(with_routes(planned, context.ingress), key=lambda s: s.name)),
         tuple(sorted(planned_charts, key=lambda c: c.name)),
         tuple(sorted(planned_jobs, key=lambda j: j.name)),
+        neighbours=context.neighbours,
+        published=context.published,
     )
     # Only a catalog every other rule accepts renders: the names its objects would get.
     if problems := name_problems(catalog):

@@ -43,6 +43,7 @@ from infra.stacks.contract import (
     PlatformContract,
     parse_contract,
 )
+from infra.stacks.registry import neighbours, removal_problems
 from infra.stacks.view import contract_facts, contract_foundation
 
 CONTRACT_COMPONENT = "platform:stacks:PlatformContract"
@@ -161,6 +162,8 @@ def deploy_application(
         raise InvalidInput("the application stack (nothing was registered)", problems)
     assert grant is not None
     environment = Environment(contract.environment)
+    # Calls across applications: the services it may call and its callers, from the registry.
+    known = neighbours(contract, config.application, mine)
     catalog = validate_applications(
         mine,
         ValidationContext(
@@ -170,9 +173,12 @@ def deploy_application(
             image_lock=load_lock(),
             ingress=StackIngress(contract.ingress_mode),
             stack_environments=project_environments(),
+            neighbours=known.planned,
+            published=known.published,
         ),
     )
     problems = scope_problems(catalog, grant)
+    problems += removal_problems(contract, config.application, catalog)
     # The platform owns the zones: a granted host's records are its (recordsPresent here).
     domains, host_problems = custom_domains(catalog, DnsConfig(records_present=grant.hosts))
     problems += host_problems
