@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,29 +23,31 @@ from infra.services.spec import Application, Dependency
 from infra.stacks import recorded
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.examples import example_stack, full_name
+from tests.test_team_stacks import _within, granted, required
 
 TEAM_APPS = "tests.team_apps"
 ENVIRONMENTS = ("dev", "prod")
 
 
 @pytest.fixture(scope="module")
-def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, OfflineRun]]:
     """The two-application declarations, and the platform stacks' contracts recorded from them
     (a folder of their own: the checked-in recordings are the suite's one-application ones)."""
     folder = tmp_path_factory.mktemp("recorded")
+    platforms: dict[str, OfflineRun] = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(APPS_ENV, TEAM_APPS)
         patch.setenv(recorded.RECORDED_ENV, str(folder))
         for env in ENVIRONMENTS:
-            run = run_offline(example_stack(f"platform-{env}"), build)
+            run = platforms[env] = run_offline(example_stack(f"platform-{env}"), build)
             recorded.write_recorded(
                 full_name(f"platform-{env}"), {CONTRACT_OUTPUT: run.outputs[CONTRACT_OUTPUT]}
             )
-        yield folder
+        yield platforms
 
 
 @pytest.fixture(scope="module")
-def stacks(team: Path) -> dict[str, OfflineRun]:
+def stacks(team: dict[str, OfflineRun]) -> dict[str, OfflineRun]:
     """Each application stack, and the single stack of the same declarations (the reference)."""
     runs = {
         f"{app}-{env}": run_offline(example_stack(f"{app}-{env}"), build)
@@ -55,6 +56,30 @@ def stacks(team: Path) -> dict[str, OfflineRun]:
     }
     runs |= {env: run_offline(read_stack(env), build) for env in ENVIRONMENTS}
     return runs
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("application", ["storefront", "loyalty"])
+def test_each_application_stack_stays_within_its_identity_scopes(
+    team: dict[str, OfflineRun],
+    stacks: dict[str, OfflineRun],
+    application: str,
+    environment: str,
+) -> None:
+    """The least-privilege proof (tests/test_team_stacks.py) for both applications, with the
+    calls across them: admitting a caller needs no right in the caller's namespace."""
+    platform = team[environment]
+    contract = parse_contract(platform.outputs[CONTRACT_OUTPUT])
+    scopes = granted(platform, application)
+    run = stacks[f"{application}-{environment}"]
+    outside = [
+        f"{r.type} {r.name}: needs {role} on {scope}"
+        for r in run.resources
+        for role, scope in required(r, contract)
+        if not _within(scope, scopes.get(role, set()))
+    ]
+    assert not outside, "\n".join(outside)
+    assert run.resources
 
 
 def _k8s(run: OfflineRun, kind: str, name: str, namespace: str) -> Registration:
@@ -93,7 +118,7 @@ def _container_app(run: OfflineRun, name: str) -> Registration:
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_the_platform_publishes_services_and_the_calls_across_applications(
-    team: Path, environment: str
+    team: dict[str, OfflineRun], environment: str
 ) -> None:
     raw = recorded.recorded_outputs(full_name(f"platform-{environment}"))[CONTRACT_OUTPUT]
     contract = parse_contract(raw)
@@ -170,7 +195,9 @@ def _refused(stack: str, applications: list[Application]) -> InvalidInput:
     return cause
 
 
-def test_removing_a_callee_that_still_has_callers_is_refused_in_its_preview(team: Path) -> None:
+def test_removing_a_callee_that_still_has_callers_is_refused_in_its_preview(
+    team: dict[str, OfflineRun],
+) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(APPS_ENV, TEAM_APPS)
         declared = load_applications()
@@ -198,7 +225,9 @@ def test_removing_a_callee_that_still_has_callers_is_refused_in_its_preview(team
     assert "until loyalty remove their dependency" in problem.fix
 
 
-def test_a_dependency_on_a_service_no_application_publishes_is_refused(team: Path) -> None:
+def test_a_dependency_on_a_service_no_application_publishes_is_refused(
+    team: dict[str, OfflineRun],
+) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(APPS_ENV, TEAM_APPS)
         declared = load_applications()
