@@ -23,10 +23,8 @@ from infra.config import (
     PlatformConfig,
     StackMode,
     load_platform_config,
-    project_environments,
 )
 from infra.config_rules import config_advisories
-from infra.cost.aks import node_memory_mib
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import Foundation, build_foundation
@@ -37,18 +35,16 @@ from infra.services.custom_domains import (
     ManagedRecords,
     custom_domains,
     gateway_host_records,
-    internal_host_problems,
 )
 from infra.services.deploy import deploy_services
-from infra.services.gateway_limits import agc_problems, envoy_problems
-from infra.services.image_lock import is_placeholder, load_lock, lock_path, placeholder_problems
+from infra.services.image_lock import is_placeholder, lock_path, placeholder_problems
 from infra.services.loader import ROOT as REPOSITORY
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.preflight import (
     PreflightReport,
     VaultReference,
-    run_preflight,
+    passed,
     skipped,
     vault_references,
 )
@@ -59,10 +55,9 @@ from infra.services.render.common import (
     PlatformExtensions,
     PlatformFacts,
 )
-from infra.services.routes import StackIngress
-from infra.services.rules import NodeMemory, ValidationContext
+from infra.services.routes import stack_ingress
 from infra.services.spec import Application, Target
-from infra.services.validation import validate_applications
+from infra.services.validation import stack_context, validate_applications
 
 
 @dataclass(frozen=True)
@@ -78,14 +73,10 @@ class Platform:
         return None if self.foundation is None else self.foundation.config
 
 
-def _config_secrets() -> dict[str, bool]:
-    """Every non-platform config key of the stack, and whether it is stored encrypted."""
+def _config_keys() -> dict[str, bool]:
+    """Every config key of the running stack, and whether it is stored encrypted."""
     keys = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return {
-        key: runtime_config.is_config_secret(key)
-        for key in keys
-        if not key.startswith(f"{NAMESPACE}:") and not key.startswith("pulumi:")
-    }
+    return {key: runtime_config.is_config_secret(key) for key in keys}
 
 
 def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFacts:
@@ -122,13 +113,6 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
     )
 
 
-def _node_memory(config: PlatformConfig) -> NodeMemory | None:
-    """What a pod can have on a node of the user pool, where workloads run."""
-    pool = config.aks.user_pool
-    mib = node_memory_mib(pool.vm_size, pool.max_pods)
-    return None if mib is None else NodeMemory(pool.vm_size, mib)
-
-
 def _with_declaration_problems(
     config_error: InvalidInput, applications: Sequence[Application] | None
 ) -> InvalidInput:
@@ -141,17 +125,10 @@ def _with_declaration_problems(
         environment = Environment(raw)
     except ValueError:
         return config_error
-    lock = None if environment is Environment.LOCAL else load_lock()
     try:
         validate_applications(
             load_applications() if applications is None else applications,
-            ValidationContext(
-                environment,
-                _config_secrets(),
-                "",
-                image_lock=lock,
-                stack_environments=project_environments(),
-            ),
+            stack_context(environment, _config_keys()),
         )
     except InvalidInput as declaration_error:
         return InvalidInput(
@@ -180,24 +157,11 @@ def build(
         config = load_platform_config()
     except InvalidInput as config_error:
         raise _with_declaration_problems(config_error, applications) from None
-    vault = config.key_vault_name if isinstance(config, PlatformConfig) else ""
-    # The local stack builds its own images: digests from the Azure registries do not apply.
-    lock = None if isinstance(config, LocalConfig) else load_lock()
+    # Every rule, the hosts' and the preflight's included, in one report before anything is
+    # registered (against Azure the preflight asks it whether each Key Vault reference exists).
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        ValidationContext(
-            config.environment,
-            _config_secrets(),
-            vault,
-            image_lock=lock,
-            stack_environments=project_environments(),
-            node_memory=None if isinstance(config, LocalConfig) else _node_memory(config),
-            # Each service's route is decided once, from this (`infra.services.routes`); the
-            # local stack routes every exposed service through Envoy Gateway.
-            ingress=StackIngress(None, config.domain)
-            if isinstance(config, LocalConfig)
-            else StackIngress(config.aks.ingress),
-        ),
+        stack_context(config, _config_keys(), vault_exists=None if offline() else _exists_in_azure),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)
@@ -209,18 +173,12 @@ def build(
         foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
         pulumi.export("preflight", skipped("deployServices is false: no service").summary())
         return Platform(foundation, catalog, {})
-    domains, problems = custom_domains(catalog, config.dns)
-    problems += internal_host_problems(catalog, config.private_dns_zone)
-    if config.aks.ingress.public_gateway:
-        problems += agc_problems(catalog.services)
+    # Their problems were reported by validation (infra/services/rules/hosts.py).
+    domains, _ = custom_domains(catalog, config.dns)
     gateway_hosts: dict[str, ManagedRecords] = {}
     if config.aks.ingress.internal_gateway:
-        problems += envoy_problems(catalog.services)
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
-        gateway_hosts, host_problems = gateway_host_records(catalog, config.dns)
-        problems += host_problems
-    if problems:
-        raise InvalidInput("the service hosts (nothing was registered)", problems)
+        gateway_hosts, _ = gateway_host_records(catalog, config.dns)
     if lock_problems := placeholder_problems(
         placeholder=is_placeholder(), real_deploy=real_deploy()
     ):
@@ -242,24 +200,29 @@ def build(
     return Platform(foundation, catalog, services)
 
 
+def offline() -> bool:
+    """An offline plan (under mocks): there is no Azure to ask."""
+    return isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor)
+
+
 def real_deploy() -> bool:
     """`pulumi up` against Azure: neither an offline plan (mocks) nor a preview."""
-    offline = isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor)
-    return not offline and not pulumi.runtime.is_dry_run()
+    return not offline() and not pulumi.runtime.is_dry_run()
 
 
 def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
-    """Every Key Vault reference must exist before the first resource is registered; offline there
-    is no Azure to ask, so it is reported as skipped."""
+    """Every Key Vault reference must exist before the first resource is registered: validation
+    refused the catalog if one is missing (infra/services/rules/preflight.py); offline there is
+    no Azure to ask, so it is reported as skipped."""
     references = vault_references(
         catalog,
         platform_vault=config.key_vault_name,
         platform_group=config.resource_group_name,
         environment=config.environment.value,
     )
-    if isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor):
+    if offline():
         return skipped(f"offline plan, {len(references)} Key Vault references not checked")
-    return run_preflight(references, _exists_in_azure)
+    return passed(references)
 
 
 def _exists_in_azure(reference: VaultReference) -> bool:
@@ -267,15 +230,9 @@ def _exists_in_azure(reference: VaultReference) -> bool:
     return secret_exists(reference.resource_group, reference.vault, reference.name)
 
 
-def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
-    """The same applications on an existing Kubernetes context: no Azure resource at all."""
-    local_catalog = for_local_cluster(catalog)
-    if config.deploy_services and (problems := envoy_problems(local_catalog.services)):
-        raise InvalidInput("the service hosts (nothing was registered)", problems)
-    provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
-    if not config.deploy_services:
-        return Platform(None, catalog, {})
-    facts = PlatformFacts(
+def local_facts(config: LocalConfig) -> PlatformFacts:
+    """What the renderers know on a local cluster: its registry and domain, no Azure."""
+    return PlatformFacts(
         environment=config.environment,
         zonal=False,
         registry_server=config.registry,
@@ -292,6 +249,15 @@ def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExten
         cluster=ClusterKind.LOCAL,
         local_domain=config.domain,
     )
+
+
+def build_local(config: LocalConfig, catalog: Catalog, extensions: PlatformExtensions) -> Platform:
+    """The same applications on an existing Kubernetes context: no Azure resource at all."""
+    local_catalog = for_local_cluster(catalog)
+    provider = k8s.Provider("local", context=config.context, enable_server_side_apply=True)
+    if not config.deploy_services:
+        return Platform(None, catalog, {})
+    facts = local_facts(config)
     services = deploy_services(local_catalog, None, provider, facts, extensions)
     pulumi.export("context", config.context)
     pulumi.export(

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from infra.config import Environment
+from infra.config import (
+    NAMESPACE,
+    Environment,
+    LocalConfig,
+    PlatformConfig,
+    stack_config_from_values,
+)
 from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import ROOT, read_stack
 from infra.program import build
@@ -27,7 +34,7 @@ from infra.services.spec import (
     Target,
     TcpProbe,
 )
-from infra.services.validation import validate_applications
+from infra.services.validation import stack_context, validate_applications
 
 NO_EXTENSIONS = PlatformExtensions()
 FIXTURE_APPS = Path("tests/apps")
@@ -77,17 +84,33 @@ def facts(environment: Environment = Environment.DEV, *, internal: bool = False)
     )
 
 
+@functools.cache
+def stack_config(environment: Environment) -> PlatformConfig | LocalConfig:
+    """The config of the project's stack for `environment` (`Pulumi.<environment>.yaml`); for an
+    environment no stack has (staging), the dev stack's with that environment."""
+    prefix = f"{NAMESPACE}:"
+    name = environment.value if (ROOT / f"Pulumi.{environment.value}.yaml").is_file() else "dev"
+    values = {
+        key[len(prefix) :]: value
+        for key, value in read_stack(name).values.items()
+        if key.startswith(prefix)
+    }
+    return stack_config_from_values({**values, "environment": environment.value})
+
+
 def context(
     environment: Environment = Environment.DEV,
     secrets: Mapping[str, bool] | None = None,
     *,
     ingress: StackIngress = NO_GATEWAY,
 ) -> ValidationContext:
-    """`ingress`: the stack's, from which each service's route is decided (the default matches
-    `facts()`, which has no gateway)."""
-    return ValidationContext(
-        environment, dict(secrets or {}), f"kv-shop-{environment.value}", ingress=ingress
-    )
+    """The context the deploy and the preflight validate with (`stack_context`), for the
+    project's stack of `environment`; the declarations are checked as written (images not
+    pinned through the lock), and `secrets` are the stack's config keys (key → encrypted).
+    `ingress`: what serves ingress, from which each service's route is decided; the default,
+    `NO_GATEWAY`, matches `facts()` (no gateway facts)."""
+    found = stack_context(stack_config(environment), dict(secrets or {}), pinned=False)
+    return dataclasses.replace(found, ingress=ingress)
 
 
 def reference_catalog(environment: Environment = Environment.DEV) -> Catalog:

@@ -87,7 +87,7 @@ def test_an_untracked_app_module_previews_as_creates_against_the_base(tmp_path: 
 
 def test_a_base_that_does_not_plan_is_an_error_naming_the_revision(tmp_path: Path) -> None:
     root = _repository(tmp_path)
-    storefront = root / FIXTURE_APPS / "storefront.py"
+    storefront = root / FIXTURE_APPS / "stack.py"
     storefront.write_text(storefront.read_text().replace("min_replicas=1,", "min_replica=1,", 1))
     _git(root, "commit", "-qam", "broken")
     _git(root, "branch", "broken")

@@ -130,7 +130,7 @@ def test_a_worker_that_dies_is_an_error_naming_its_stack(monkeypatch: pytest.Mon
 
 def broken_checkout(tmp_path: Path, old: str, new: str) -> Path:
     """A copy of the program whose fixture storefront has `old` replaced by `new`."""
-    storefront = copy_program(tmp_path) / FIXTURE_APPS / "storefront.py"
+    storefront = copy_program(tmp_path) / FIXTURE_APPS / "stack.py"
     text = storefront.read_text()
     assert old in text
     storefront.write_text(text.replace(old, new, 1))

@@ -106,7 +106,7 @@ def shop_catalog(mode: IngressMode = IngressMode.GATEWAY) -> Catalog:
             image="admin:1.0",
             target=Target.AKS,
             ports=(Port(name="http", number=8080),),
-            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"),
+            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.dev.shop.internal"),
             dependencies=(Dependency(service="shop"),),
         ),
         ingress=StackIngress(mode),

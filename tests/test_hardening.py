@@ -548,7 +548,7 @@ def test_the_preview_shows_the_new_digest_when_a_tag_moves(
     snapshots: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     moved = {**load_lock(), "storefront/catalog-api:1.14.0": DIGEST}
-    monkeypatch.setattr("infra.program.load_lock", lambda: moved)
+    monkeypatch.setattr("infra.services.validation.load_lock", lambda: moved)
     head = to_snapshot(run_offline(read_stack("prod"), build))
     result = diff(snapshots["prod"], head)
     # catalog-api, the catalog-reindex job and the stock-sync worker run the same image: all

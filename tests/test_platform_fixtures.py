@@ -27,7 +27,7 @@ from tests.conftest import FIXTURE_APPS
 TESTS = Path(__file__).resolve().parent
 
 READS_APPS = re.compile(
-    r"apps[/.]storefront"  # the reference module, by path or by import
+    r"(?<![\w/.])apps[/.]storefront"  # the reference module, by path or by import
     r"""|/\s*["']apps["']"""  # a path into the folder: ROOT / "apps" / …
     r"""|load_applications\(\s*["']apps["']"""  # the package loaded by name
     r"|^\s*(?:from|import)\s+apps\b",  # an import of the package
@@ -88,7 +88,7 @@ def _edit_reference_app(root: Path) -> None:
 
 def test_the_suite_plans_the_fixture_applications() -> None:
     assert os.environ[APPS_ENV] == FIXTURE_APPS == applications_package()
-    assert {a.source for a in load_applications()} == {"tests/apps/storefront.py"}
+    assert {a.source for a in load_applications()} == {"tests/apps/stack.py"}
     assert lock_path() == ROOT / "tests" / "apps" / "images.lock.yaml"
 
 
@@ -101,7 +101,7 @@ def test_no_test_module_reads_the_app_teams_folder() -> None:
     found = [
         f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, match.start()) + 1}: {match.group(0)}"
         for path in sorted(TESTS.rglob("*.py"))
-        if path.parent != TESTS / "apps"
+        if TESTS / "apps" not in path.parents
         and path != Path(__file__).resolve()
         and path not in OWNERSHIP_TESTS
         for text in [path.read_text()]

@@ -230,7 +230,7 @@ def test_a_mutable_tag_in_a_prod_declaration_fails_the_offline_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Without the lock (a declaration validated outside a deploy) the rule is the last gate.
-    monkeypatch.setattr("infra.program.load_lock", lambda: None)
+    monkeypatch.setattr("infra.services.validation.load_lock", lambda: None)
     apps = [
         dataclasses.replace(
             a,

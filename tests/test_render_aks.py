@@ -283,7 +283,7 @@ def test_ingress_public_needs_tls_and_internal_uses_internal_class() -> None:
             image="admin:1.0",
             target=Target.AKS,
             ports=(Port(name="http", number=8080),),
-            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.shop.internal"),
+            ingress=Ingress(exposure=Exposure.INTERNAL, host="admin.dev.shop.internal"),
             dependencies=(Dependency(service="shop"),),
         ),
     )

@@ -319,7 +319,7 @@ def test_an_event_jobs_identity_and_scaler_follow_it_into_the_jobs_namespace(
 ) -> None:
     """The federated credential names the service account where the pods run, and KEDA's
     TriggerAuthentication sits beside the ScaledJob that refers to it."""
-    monkeypatch.setattr("infra.program.load_lock", lambda: None)
+    monkeypatch.setattr("infra.services.validation.load_lock", lambda: None)
     apps = [
         *load_applications(),
         Application(name="imports", source="t.py", services=(), jobs=(event_job(),)),

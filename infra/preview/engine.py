@@ -561,26 +561,54 @@ def preload_providers() -> None:
 
 
 def _import_provider_members() -> None:
-    import pulumi_azure_native as azure
-    import pulumi_kubernetes as k8s
-
     from infra.preview.sdk_modules import load_members_on_demand
 
     load_members_on_demand()
-    for module, kind in (
-        ("app", "ContainerApp"),
-        ("authorization", "RoleAssignment"),
-        ("containerregistry", "Registry"),
-        ("containerservice", "ManagedCluster"),
-        ("keyvault", "Vault"),
-        ("managedidentity", "UserAssignedIdentity"),
-        ("monitor", "DataCollectionRule"),
-        ("network", "VirtualNetwork"),
-        ("operationalinsights", "Workspace"),
-        ("privatedns", "PrivateZone"),
-        ("resources", "ResourceGroup"),
+    touch_provider_members()
+
+
+def touch_provider_members() -> None:
+    """Read the provider SDK members the program uses, which loads their modules (on demand
+    after `load_members_on_demand`, else each package whole, as `pulumi up` loads them). A
+    member missing here is loaded during the plan instead (correct, only slower to start)."""
+    import pulumi_azure_native as azure
+    import pulumi_kubernetes as k8s
+
+    for module, kinds in (
+        ("app", ("ContainerApp", "ManagedEnvironment")),
+        ("authorization", ("RoleAssignment",)),
+        ("containerregistry", ("Registry",)),
+        (
+            "containerservice",
+            (
+                "ManagedCluster",
+                "DeploymentSafeguard",
+                "MaintenanceConfiguration",
+                "list_managed_cluster_user_credentials_output",
+            ),
+        ),
+        ("keyvault", ("Vault",)),
+        ("managedidentity", ("UserAssignedIdentity", "FederatedIdentityCredential")),
+        (
+            "monitor",
+            (
+                "DataCollectionRule",
+                "AzureMonitorWorkspace",
+                "DataCollectionEndpoint",
+                "DataCollectionRuleAssociation",
+            ),
+        ),
+        ("network", ("VirtualNetwork", "NetworkSecurityGroup", "PublicIPAddress", "Subnet")),
+        ("operationalinsights", ("Workspace", "get_shared_keys_output")),
+        ("privatedns", ("PrivateZone", "PrivateRecordSet", "VirtualNetworkLink")),
+        ("resources", ("ResourceGroup",)),
+        (
+            "servicenetworking",
+            ("TrafficControllerInterface", "AssociationsInterface", "FrontendsInterface"),
+        ),
     ):
-        getattr(getattr(azure, module), kind)
+        for kind in kinds:
+            getattr(getattr(azure, module), kind)
     for kind in (
         k8s.apps.v1.Deployment,
         k8s.core.v1.Service,
@@ -589,5 +617,6 @@ def _import_provider_members() -> None:
         k8s.autoscaling.v2.HorizontalPodAutoscaler,
         k8s.policy.v1.PodDisruptionBudget,
         k8s.helm.v4.Chart,
+        k8s.meta.v1.ObjectMetaArgs,
     ):
         assert kind is not None

@@ -13,14 +13,18 @@ the command that creates it. Offline (under mocks) there is nothing to ask: the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Catalog
 from infra.services.roles import expand
-from infra.services.spec import KeyVaultSecret, Target
+from infra.services.spec import Application, KeyVaultSecret, Target
+
+if TYPE_CHECKING:
+    from infra.config import PlatformConfig
 
 _VAULT_ID = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/(?P<group>[^/]+)"
@@ -138,69 +142,84 @@ class PreflightReport:
 Exists = Callable[[VaultReference], bool]
 """Asks Azure whether a reference exists (the reference has a resource group)."""
 
+PREFLIGHT = "the preflight (Key Vault references that do not exist yet; no service was created)"
+"""The report's subject for missing references."""
+
+
+def missing_references(references: Iterable[VaultReference], exists: Exists) -> list[Problem]:
+    """A problem naming each reference Azure does not have, with the command that creates it
+    (the registered rule `rules/preflight.py` runs this with every other rule)."""
+    return [
+        Problem(
+            path=f"{r.kind.value} {r.vault}/{r.name}",
+            value="",
+            problem=f"missing, read by {r.used_by}",
+            fix=r.create_command(),
+        )
+        for r in references
+        if r.resource_group is not None and not exists(r)
+    ]
+
+
+def passed(references: Iterable[VaultReference]) -> PreflightReport:
+    """The report once every reference that can be checked exists."""
+    references = list(references)
+    return PreflightReport(
+        PreflightStatus.PASSED,
+        checked=sum(1 for r in references if r.resource_group is not None),
+        unchecked=tuple(r for r in references if r.resource_group is None),
+    )
+
 
 def run_preflight(references: Iterable[VaultReference], exists: Exists) -> PreflightReport:
     """Check every reference; raise one `InvalidInput` naming each missing one and its fix."""
     references = list(references)
-    checkable = [r for r in references if r.resource_group is not None]
-    missing = [r for r in checkable if not exists(r)]
-    if missing:
-        raise InvalidInput(
-            "the preflight (Key Vault references that do not exist yet; no service was created)",
-            [
-                Problem(
-                    path=f"{r.kind.value} {r.vault}/{r.name}",
-                    value="",
-                    problem=f"missing, read by {r.used_by}",
-                    fix=r.create_command(),
-                )
-                for r in missing
-            ],
-        )
-    return PreflightReport(
-        PreflightStatus.PASSED,
-        checked=len(checkable),
-        unchecked=tuple(r for r in references if r.resource_group is None),
-    )
+    if missing := missing_references(references, exists):
+        raise InvalidInput(PREFLIGHT, missing)
+    return passed(references)
 
 
 def skipped(reason: str) -> PreflightReport:
     return PreflightReport(PreflightStatus.SKIPPED, checked=0, reason=reason)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m infra.services.preflight STACK`: what to seed before the services' deploy.
-
-    Offline (the stack file and `apps/`, no Azure): one line per Key Vault secret and certificate
-    the stack's services read, with the command that creates it. Against Azure the program's
-    preflight checks the same list before it registers anything.
-    """
-    import argparse
-
-    from infra.config import Environment, platform_config_from_values
+def check_stack(
+    stack: str, applications: Sequence[Application] | None = None
+) -> tuple[PlatformConfig, Catalog]:
+    """The stack file's config and the declarations validated for it offline, under the same
+    rules and context as the deploy (`validation.stack_context`); `applications` defaults to
+    the package the plan loads (`apps/`)."""
+    from infra.config import platform_config_from_values
     from infra.preview.stackfile import read_stack
     from infra.services.loader import load_applications
-    from infra.services.routes import StackIngress
-    from infra.services.rules import ValidationContext
-    from infra.services.validation import validate_applications
+    from infra.services.validation import stack_context, validate_applications
 
-    parser = argparse.ArgumentParser(prog="python -m infra.services.preflight")
-    parser.add_argument("stack")
-    stack = parser.parse_args(argv).stack
     stack_config = read_stack(stack)
     values = {
         k.split(":", 1)[1]: v for k, v in stack_config.values.items() if k.startswith("platform:")
     }
     config = platform_config_from_values(values)
     catalog = validate_applications(
-        load_applications(),
-        ValidationContext(
-            Environment(config.environment),
-            {k: k in stack_config.secret_keys for k in stack_config.values},
-            config.key_vault_name,
-            ingress=StackIngress(config.aks.ingress),
-        ),
+        load_applications() if applications is None else applications,
+        stack_context(config, {k: k in stack_config.secret_keys for k in stack_config.values}),
     )
+    return config, catalog
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m infra.services.preflight STACK`: what to seed before the services' deploy.
+
+    Offline (the stack file and `apps/`, no Azure): the declarations are validated for the
+    stack as the deploy validates them (a problem either refuses, both refuse), then one line
+    per Key Vault secret and certificate the stack's services read, with the command that
+    creates it. Against Azure the program's preflight checks the same list before it registers
+    anything.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m infra.services.preflight")
+    parser.add_argument("stack")
+    config, catalog = check_stack(parser.parse_args(argv).stack)
     for reference in vault_references(
         catalog,
         platform_vault=config.key_vault_name,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from infra.config import AksConfig, IngressMode
+from infra.config import AksConfig, IngressMode, LocalConfig, PlatformConfig
 from infra.services.spec import Exposure, Port, Protocol, ServiceSpec, Target
 
 
@@ -56,6 +56,14 @@ class StackIngress:
     """The Azure stack's `aks.ingress`; None: the local stack (Envoy Gateway serves all)."""
     local_domain: str = "localtest.me"
     """The local stack's domain (`<name>.<domain>` resolves to 127.0.0.1)."""
+
+
+def stack_ingress(config: PlatformConfig | LocalConfig) -> StackIngress:
+    """What serves ingress in the stack: its `aks.ingress`; the local stack routes every
+    exposed service through Envoy Gateway on its domain."""
+    if isinstance(config, LocalConfig):
+        return StackIngress(None, config.domain)
+    return StackIngress(config.aks.ingress)
 
 
 DEFAULT_INGRESS = StackIngress(AksConfig.model_fields["ingress"].default)

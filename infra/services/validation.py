@@ -2,8 +2,14 @@
 
 Two passes per service: pydantic re-checks the declared types (so `replicas="two"` or a literal
 string where a secret reference belongs is caught with its path), then the registered rules
-(`infra/services/rules/`) check values and targets of each service, job and chart, and the
-relations between them. Rendering code trusts what passes.
+(`infra/services/rules/`) check values and targets of each service, job and chart, the
+relations between them, and the catalog against the stack it deploys to (hosts, gateway limits,
+the preflight's Key Vault references, the names Kubernetes accepts). Rendering code trusts what
+passes.
+
+One context per stack: `stack_context` builds it from the stack config, and the deploy
+(`infra/program.py`), the preflight command and the tests' helpers all use it, so they check
+under the same rules (docs/validation.md).
 """
 
 from __future__ import annotations
@@ -15,10 +21,15 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from infra.config import Environment
+from infra.config import (
+    NAMESPACE,
+    Environment,
+    LocalConfig,
+    PlatformConfig,
+    project_environments,
+)
 from infra.input_errors import Wording, problems_from
 from infra.problems import InvalidInput, Problem, show
-from infra.services.api_limits import name_problems, number_problems
 from infra.services.catalog import (
     Catalog,
     PlannedChart,
@@ -27,15 +38,19 @@ from infra.services.catalog import (
     jobs_namespace,
     with_routes,
 )
-from infra.services.image_lock import pin
+from infra.services.image_lock import load_lock, pin
 from infra.services.overrides import for_environment
 from infra.services.patterns import (
     DNS_LABEL,
     RESERVED_NAMESPACES,
 )
-from infra.services.rollout_validation import rollout_problems, route_problems
+from infra.services.preflight import Exists
+from infra.services.routes import DEFAULT_INGRESS, stack_ingress
 from infra.services.rules import (
+    DECLARATIONS,
+    NodeMemory,
     ValidationContext,
+    check_catalog,
     check_chart,
     check_job,
     check_relations,
@@ -58,6 +73,52 @@ _SPEC_CLASSES = frozenset(
     for cls in vars(__import__("infra.services.spec", fromlist=["x"])).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls)
 )
+
+
+def stack_context(
+    stack: PlatformConfig | LocalConfig | Environment,
+    config_keys: Mapping[str, bool],
+    *,
+    pinned: bool = True,
+    vault_exists: Exists | None = None,
+) -> ValidationContext:
+    """The one `ValidationContext` of a stack, from its config: what every rule reads of it.
+
+    `stack`: the stack's config, or only its environment when the config itself is invalid
+    (the declarations are then checked with it, and the rules that need the config skip).
+    `config_keys`: every config key of the stack (`secrets:api-token`, ...) → whether it is
+    stored encrypted. `pinned`: images deploy through the lock of the applications package
+    (`apps/images.lock.yaml`; never on the local stack, which builds its own); False only where
+    declarations are checked as written, not deployed. `vault_exists`: asks Azure whether a Key
+    Vault reference exists (the deploy against Azure; None offline)."""
+    config = None if isinstance(stack, Environment) else stack
+    environment = stack if isinstance(stack, Environment) else stack.environment
+    azure = config if isinstance(config, PlatformConfig) else None
+    return ValidationContext(
+        environment,
+        {
+            key: secret
+            for key, secret in config_keys.items()
+            if not key.startswith(f"{NAMESPACE}:") and not key.startswith("pulumi:")
+        },
+        "" if azure is None else azure.key_vault_name,
+        image_lock=load_lock() if pinned and environment is not Environment.LOCAL else None,
+        # Each service's route is decided from it (`infra.services.routes`).
+        ingress=DEFAULT_INGRESS if config is None else stack_ingress(config),
+        stack_environments=project_environments(),
+        node_memory=None if azure is None else _node_memory(azure),
+        stack=config,
+        vault_exists=None if azure is None else vault_exists,
+    )
+
+
+def _node_memory(config: PlatformConfig) -> NodeMemory | None:
+    """What a pod can have on a node of the user pool, where workloads run."""
+    from infra.cost.aks import node_memory_mib  # the price sheets know each size's memory
+
+    pool = config.aks.user_pool
+    mib = node_memory_mib(pool.vm_size, pool.max_pods)
+    return None if mib is None else NodeMemory(pool.vm_size, mib)
 
 
 def apply_override(spec: ServiceSpec, environment: Environment) -> ServiceSpec:
@@ -274,6 +335,10 @@ def validate_applications(
     planned: list[PlannedService] = []
     planned_jobs: list[PlannedJob] = []
     planned_charts: list[PlannedChart] = []
+    # Those without a problem of their own: what the catalog rules check.
+    accepted: list[PlannedService] = []
+    accepted_jobs: list[PlannedJob] = []
+    accepted_charts: list[PlannedChart] = []
     app_names: set[str] = set()
     for application in applications:
         source = application.source or "apps/"
@@ -321,22 +386,11 @@ def validate_applications(
             problems.extend(found)
             if spec is None:
                 continue
-            found = check_service(spec, group, context)
-            problems.extend(found)
-            problems.extend(number_problems(spec, group, {p.path for p in found}))
-            stable = getattr(declared, "image", spec.image)
-            problems.extend(
-                rollout_problems(
-                    spec,
-                    group,
-                    context.environment,
-                    stable,
-                    locked=context.image_lock is not None,
-                    internal_routes=context.internal_routes,
-                )
-            )
-            problems.extend(route_problems(spec, group))
+            checked = check_service(spec, group, context, declared)
+            problems.extend(checked)
             planned.append(PlannedService(application.name, spec, source))
+            if not found and not checked:
+                accepted.append(planned[-1])
         for index, declared_job in enumerate(_members(application, "jobs")):
             group = f"{getattr(declared_job, 'name', f'jobs[{index}]')} ({source})"
             if wrong := _wrong_kind(declared_job, JobSpec, "jobs", index, group):
@@ -346,10 +400,11 @@ def validate_applications(
             problems.extend(found)
             if job is None:
                 continue
-            found = check_job(job, group, context)
-            problems.extend(found)
-            problems.extend(number_problems(job, group, {p.path for p in found}))
+            checked = check_job(job, group, context, declared_job)
+            problems.extend(checked)
             planned_jobs.append(PlannedJob(application.name, job, source))
+            if not found and not checked:
+                accepted_jobs.append(planned_jobs[-1])
         for index, declared_chart in enumerate(_members(application, "charts")):
             group = f"{getattr(declared_chart, 'name', f'charts[{index}]')} ({source})"
             chart, type_problems = _type_problems(declared_chart, group, _CHART)
@@ -358,25 +413,44 @@ def validate_applications(
                 continue
             found = check_chart(chart, group, context)
             problems.extend(found)
-            problems.extend(number_problems(chart, group, {p.path for p in found}))
             planned_charts.append(PlannedChart(application.name, chart, source))
+            if not found:
+                accepted_charts.append(planned_charts[-1])
     problems.extend(_jobs_namespace_problems(applications, planned_jobs))
     neighbours = [n for n in context.neighbours if isinstance(n, PlannedService)]
     problems.extend(check_relations(planned, planned_jobs, planned_charts, neighbours))
+    # The catalog rules see the workloads their own rules accepted (the whole catalog when
+    # nothing was found); those that render it, only a catalog every other rule accepts.
+    # Each service's route, decided once here: the catalog rules and every later stage read
+    # `service.route`.
+    routed = dict(zip(map(id, planned), with_routes(planned, context.ingress), strict=True))
+    subjects = [DECLARATIONS] if problems else []
+    for subject, found in check_catalog(
+        _catalog([routed[id(s)] for s in accepted], accepted_jobs, accepted_charts, context),
+        context,
+        sound=not problems,
+    ):
+        subjects.append(subject)
+        problems.extend(found)
     if problems:
-        raise InvalidInput("the service declarations", problems)
-    catalog = Catalog(
-        # Each service's route, decided once here: every later stage reads `service.route`.
-        tuple(sorted(with_routes(planned, context.ingress), key=lambda s: s.name)),
-        tuple(sorted(planned_charts, key=lambda c: c.name)),
-        tuple(sorted(planned_jobs, key=lambda j: j.name)),
+        raise InvalidInput(" and ".join(dict.fromkeys(subjects)), problems)
+    return _catalog(list(routed.values()), planned_jobs, planned_charts, context)
+
+
+def _catalog(
+    services: Sequence[PlannedService],
+    jobs: Sequence[PlannedJob],
+    charts: Sequence[PlannedChart],
+    context: ValidationContext,
+) -> Catalog:
+    return Catalog(
+        tuple(sorted(services, key=lambda s: s.name)),
+        tuple(sorted(charts, key=lambda c: c.name)),
+        tuple(sorted(jobs, key=lambda j: j.name)),
+        # An application stack's neighbours (team stacks), resolved by wiring and admission.
         neighbours=context.neighbours,
         published=context.published,
     )
-    # Only a catalog every other rule accepts renders: the names its objects would get.
-    if problems := name_problems(catalog):
-        raise InvalidInput("the service declarations", problems)
-    return catalog
 
 
-__all__ = ["apply_override", "validate_applications"]
+__all__ = ["apply_override", "stack_context", "validate_applications"]

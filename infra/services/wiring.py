@@ -67,11 +67,19 @@ def container_app_external(callee: PlannedService, reach: Reachability) -> bool:
 @dataclass(frozen=True)
 class Endpoint:
     """Where a caller reaches a callee's port: host, port number and the scheme the target
-    serves it with (`http`, `https`; None for a non-HTTP port)."""
+    serves it with (`http`, `https`; None for a non-HTTP port).
 
-    host: Text
+    The host is kept as its parts (a name and the environment's domain, an Output): each
+    address is then one `Output.concat`, not a concat of concats (every level costs the SDK
+    an `Output.all`, an apply and their tasks under the language host, docs/performance.md)."""
+
+    host_parts: tuple[Text, ...]
     number: int
     scheme: str | None
+
+    @property
+    def host(self) -> Text:
+        return concat(*self.host_parts)
 
 
 def endpoint(
@@ -92,20 +100,20 @@ def endpoint(
     web = port.protocol is Protocol.HTTP
     # Callers use the Service port (`Port.service_port`), on every target pair.
     if callee.spec.target is Target.AKS:
-        host: Text = (
+        host = (
             f"{callee.name}.{callee.app}.svc.cluster.local"
             if caller.spec.target is Target.AKS
             else aks_private_host(callee, facts)
         )
-        return Endpoint(host, service_port(port), "http" if web else None)
+        return Endpoint((host,), service_port(port), "http" if web else None)
     if port.protocol is Protocol.TCP:
         # tcp ingress: exposed on the Service port; inside the environment by app name.
-        host = (
-            callee.name
+        parts: tuple[Text, ...] = (
+            (callee.name,)
             if caller.spec.target is Target.CONTAINER_APPS
-            else concat(callee.name, ".", facts.container_apps_domain)
+            else (callee.name, ".", facts.container_apps_domain)
         )
-        return Endpoint(host, service_port(port), None)
+        return Endpoint(parts, service_port(port), None)
     if caller.spec.target is Target.CONTAINER_APPS:
         # Inside the environment the ingress redirects http:// to https:// (allowInsecure is
         # false) and plaintext gRPC cannot connect at all, so callers get the app's TLS address:
@@ -114,17 +122,13 @@ def endpoint(
         # covers both names. A callee that opts in to plaintext (`Ingress.allow_insecure`) is
         # called on the same name over plain HTTP / h2c on port 80.
         external = container_app_external(callee, reachability(catalog, callee))
-        host = concat(
-            callee.name, "" if external else ".internal", ".", facts.container_apps_domain
-        )
+        parts = (callee.name, "" if external else ".internal", ".", facts.container_apps_domain)
         if callee.spec.ingress.allow_insecure:
-            return Endpoint(host, 80, "http" if web else None)
-        return Endpoint(host, 443, "https" if web else None)
+            return Endpoint(parts, 80, "http" if web else None)
+        return Endpoint(parts, 443, "https" if web else None)
     # AKS callers keep TLS: they cross the network to reach the environment, and the ingress
     # still serves https with allowInsecure on.
-    return Endpoint(
-        concat(callee.name, ".", facts.container_apps_domain), 443, "https" if web else None
-    )
+    return Endpoint((callee.name, ".", facts.container_apps_domain), 443, "https" if web else None)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -137,16 +141,12 @@ def formatted(at: Endpoint, form: AddressForm, scheme: str | None, suffix: str) 
         return at.host
     if form is AddressForm.PORT:
         return str(at.number)
-    host_port = concat(at.host, f":{at.number}")
+    host_port = (*at.host_parts, f":{at.number}")
     scheme = scheme or at.scheme
     if form is AddressForm.HOST_PORT or scheme is None:
-        return host_port
-    base = (
-        concat(f"{scheme}://", at.host)
-        if _DEFAULT_PORTS.get(scheme) == at.number
-        else concat(f"{scheme}://", host_port)
-    )
-    return concat(base, suffix) if suffix else base
+        return concat(*host_port)
+    authority = at.host_parts if _DEFAULT_PORTS.get(scheme) == at.number else host_port
+    return concat(f"{scheme}://", *authority, suffix)
 
 
 def address(
@@ -169,7 +169,7 @@ def chart_address(
 ) -> Text:
     """A chart's in-cluster Service; callers are on AKS (validated)."""
     at = Endpoint(
-        f"{chart.service_name}.{chart.app}.svc.cluster.local",
+        (f"{chart.service_name}.{chart.app}.svc.cluster.local",),
         chart.chart.port,
         chart.chart.scheme or None,
     )

@@ -54,10 +54,19 @@ ContainerAppHook = Callable[["ContainerAppPlan"], "ContainerAppPlan"]
 
 
 def concat(*parts: Text) -> Text:
-    """Join text that may contain Outputs; stays a plain str when every part is one (tests)."""
+    """Join text that may contain Outputs; stays a plain str when every part is one (tests).
+
+    Adjacent plain parts are joined first: the SDK turns each part of `Output.concat` into an
+    Output of its own (docs/performance.md)."""
     if all(isinstance(part, str) for part in parts):
         return "".join(str(part) for part in parts)
-    return pulumi.Output.concat(*parts)
+    merged: list[Text] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        elif not isinstance(part, str) or part:
+            merged.append(part)
+    return pulumi.Output.concat(*merged)
 
 
 class ClusterKind(StrEnum):

@@ -3,20 +3,28 @@
 A rule reads one validated spec (through `Check`) and adds every problem it finds; it never
 stops the others, so a user sees every mistake at once. `workload_rule` rules run for services
 and jobs alike (image, env, secrets, resources, identity, files), then `service_rule` or
-`job_rule` ones; `relation_rule` rules then see every workload and chart at once. Rules run in
-registration order (the order `infra/services/rules/__init__.py` imports the topic modules),
-which keeps the report's order stable.
+`job_rule` ones; `relation_rule` rules then see every workload and chart at once, and
+`catalog_rule` rules the validated catalog against the stack it deploys to (hosts, gateway
+limits, the Key Vault references the preflight asks Azure about, the names Kubernetes accepts).
+Rules run in registration order (the order `infra/services/rules/__init__.py` imports the topic
+modules), which keeps the report's order stable.
+
+Every check of a declaration is one of these rules, and `validate_applications` runs them all
+against ONE `ValidationContext`, built by `infra.services.validation.stack_context` from the
+stack config: the deploy (`infra/program.py`), the preflight command and the tests' helpers
+check under the same rules (docs/validation.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from infra.config import Environment
+from infra.config import Environment, LocalConfig, PlatformConfig
 from infra.problems import Fix, Problem, show
 from infra.services.catalog import (
+    Catalog,
     Planned,
     PlannedChart,
     PlannedJob,
@@ -25,6 +33,9 @@ from infra.services.catalog import (
 )
 from infra.services.routes import DEFAULT_INGRESS, StackIngress
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
+
+if TYPE_CHECKING:
+    from infra.services.preflight import Exists
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,19 @@ class ValidationContext:
         and the local stack); not with the deprecated managed NGINX (`nginx`, `both`)."""
         mode = self.ingress.mode
         return mode is None or mode.internal_gateway
+    stack: PlatformConfig | LocalConfig | None = None
+    """The stack config the catalog deploys with: the catalog rules (hosts, gateway limits) read
+    its ingress mode, DNS and private zone. None: declarations checked without a stack (or with
+    a stack config that is itself invalid); those rules then do not run."""
+    vault_exists: Exists | None = None
+    """Asks Azure whether a Key Vault secret or certificate exists (the preflight); None offline,
+    where there is nothing to ask (the preflight reports itself skipped)."""
+
+    @property
+    def deploys_services(self) -> bool:
+        """The stack deploys the catalog's services (`platform:deployServices`, default true):
+        what only a deploy of them needs (hosts, gateways, vault contents) is checked then."""
+        return self.stack is not None and self.stack.deploy_services
 
 
 @dataclass(frozen=True)
@@ -81,10 +105,14 @@ class Check(Generic[_S]):
     """One workload (or chart) under validation: its spec, where it was declared, the stack's
     context, and the problems found so far."""
 
-    def __init__(self, spec: _S, group: str, context: ValidationContext) -> None:
+    def __init__(
+        self, spec: _S, group: str, context: ValidationContext, declared: object = None
+    ) -> None:
         self.spec: _S = spec
         self.group = group
         self.context = context
+        self.declared: object = spec if declared is None else declared
+        """The declaration as written (before the environment's override and digest pinning)."""
         self.problems: list[Problem] = []
 
     def add(
@@ -160,17 +188,21 @@ def check_chart(chart: HelmChart, group: str, context: ValidationContext) -> lis
     return check.problems
 
 
-def check_service(spec: ServiceSpec, group: str, context: ValidationContext) -> list[Problem]:
+def check_service(
+    spec: ServiceSpec, group: str, context: ValidationContext, declared: object = None
+) -> list[Problem]:
     """Every problem every workload and service rule finds in one service."""
-    check = Check(spec, group, context)
+    check = Check(spec, group, context, declared)
     for rule in (*WORKLOAD_RULES, *SERVICE_RULES):
         rule.check(check)
     return check.problems
 
 
-def check_job(spec: JobSpec, group: str, context: ValidationContext) -> list[Problem]:
+def check_job(
+    spec: JobSpec, group: str, context: ValidationContext, declared: object = None
+) -> list[Problem]:
     """Every problem every workload and job rule finds in one job."""
-    check = Check(spec, group, context)
+    check = Check(spec, group, context, declared)
     for rule in (*WORKLOAD_RULES, *JOB_RULES):
         rule.check(check)
     return check.problems
@@ -240,3 +272,60 @@ def check_relations(
     for rule in RELATION_RULES:
         rule.check(relations)
     return relations.problems
+
+
+# --------------------------------------------------------------------------------------------
+# Rules over the validated catalog, against the stack it deploys to
+
+DECLARATIONS = "the service declarations"
+"""The report's subject for problems in the declarations themselves."""
+
+
+class CatalogCheck:
+    """The catalog of every workload that passed its own rules, the stack's context, and the
+    problems found so far (each rule's `Problem`s carry their own group)."""
+
+    def __init__(self, catalog: Catalog, context: ValidationContext) -> None:
+        self.catalog = catalog
+        self.context = context
+        self.problems: list[Problem] = []
+
+
+@dataclass(frozen=True)
+class CatalogRule(Rule):
+    subject: str = DECLARATIONS
+    """What the report calls the problems this rule finds (`N problems in <subject>`)."""
+    needs_sound_catalog: bool = False
+    """Runs only when every other rule of the declarations passed: it renders the catalog, which
+    only a catalog every rule accepts can be."""
+
+
+CATALOG_RULES: list[CatalogRule] = []
+
+
+def catalog_rule(
+    topic: str, *, subject: str = DECLARATIONS, needs_sound_catalog: bool = False
+) -> Callable[[Callable[[CatalogCheck], None]], Callable[[CatalogCheck], None]]:
+    """Register a rule over the validated catalog and the stack (`check.context.stack`)."""
+
+    def decorate(check: Callable[[CatalogCheck], None]) -> Callable[[CatalogCheck], None]:
+        CATALOG_RULES.append(CatalogRule(topic, check, subject, needs_sound_catalog))
+        return check
+
+    return decorate
+
+
+def check_catalog(
+    catalog: Catalog, context: ValidationContext, *, sound: bool
+) -> list[tuple[str, list[Problem]]]:
+    """(subject, problems) of every catalog rule that found any, in registration order;
+    `sound`: no other rule found a problem (the rules that render run only then)."""
+    found: list[tuple[str, list[Problem]]] = []
+    for rule in CATALOG_RULES:
+        if rule.needs_sound_catalog and not sound:
+            continue
+        check = CatalogCheck(catalog, context)
+        rule.check(check)
+        if check.problems:
+            found.append((rule.subject, check.problems))
+    return found

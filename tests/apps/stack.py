@@ -1,18 +1,20 @@
-"""The storefront: the platform test suite's fixture application (tests/apps/__init__.py).
+"""The stack fixture: the one application every whole-plan test deploys in dev, prod and local.
 
-Taken from the reference application `apps/storefront.py` at main a3856ca and owned by the
-platform from then on: the golden files and the stack tests read this file, not `apps/`.
+The platform's own (tests/apps/__init__.py), not the app teams' `apps/`; it does not follow the
+reference application, and no test may read that one (tests/test_platform_fixtures.py). It is
+one application because calls between targets, in both directions, are between services of
+one application: a public web front end and identity on Container Apps (HTTP scaling, a custom
+domain with TLS in prod); the core APIs on AKS (a gRPC API, a translated service port, a
+metrics port, an internal host); a queue worker that scales to zero on Container Apps and one
+scaled by KEDA on AKS; a portless AKS worker with exec probes, an init container and a
+redis:// URI; a Helm chart (Valkey); a nightly job; secrets as variables and as files; roles
+on queues; per-environment overrides (patches). It holds only what every stack accepts and a
+first deploy simulates cleanly: features that cannot be in it (a canary, a stateful broker,
+jobs of every trigger) are the feature fixtures under tests/apps/features/, and
+tests/test_fixture_coverage.py proves the two exercise the whole service model.
 
-The reference application, spread over both targets on purpose.
-
-Public web front end and identity on Container Apps (scale with HTTP, pay per use); the core
-APIs on AKS; a queue-driven order worker that scales to zero on Container Apps and a
-notification service scaled by KEDA on AKS; a stock-sync worker on AKS with exec probes, an init
-container and a redis:// URI; a nightly catalog reindex job on AKS. Calls cross
-targets in both directions.
-
-Overrides are patches: each says only what differs in that environment, everything else is
-inherited from the base declaration.
+Names here are what the whole-plan tests assert on (`storefront`, `catalog-api`, ...): rename
+one only with them. Overrides are patches: each says only what differs in that environment.
 """
 
 from infra.services.charts import valkey
@@ -111,8 +113,8 @@ catalog = ServiceSpec(
 )
 
 # Third-party: a Valkey (Redis-compatible) cache for baskets, from the official pinned chart.
-# Only basket-api may connect (NetworkPolicy); the README says why the reference runs it
-# without a password.
+# Only basket-api may connect (NetworkPolicy); docs/charts-and-hooks.md says why the
+# reference runs it without a password.
 basket_cache = valkey("basket-valkey")
 
 basket = ServiceSpec(

@@ -1,12 +1,13 @@
 """Rules of canary rollouts and of Gateway API routes: each bad declaration is one `Problem`
 naming the service, the field and the fix, collected with every other problem of the catalog
-(hooked into `infra.services.validation.validate_applications`)."""
+(registered service rules, after every other rule of the service)."""
 
 from __future__ import annotations
 
 from infra.config import Environment
 from infra.problems import Problem
 from infra.services.images import parse_image
+from infra.services.rules.registry import Check, service_rule
 from infra.services.spec import Exposure, Protocol, ServiceSpec, Target
 
 CANARY_SUFFIX = "-canary"
@@ -137,3 +138,26 @@ def route_problems(spec: ServiceSpec, group: str) -> list[Problem]:
             )
         ]
     return []
+
+
+@service_rule("rollout")
+def canary_rollout(check: Check[ServiceSpec]) -> None:
+    """A canary must differ from the stable release, be pinned like it, and have a route whose
+    weights split its traffic (see `rollout_problems`)."""
+    spec, context = check.spec, check.context
+    check.problems.extend(
+        rollout_problems(
+            spec,
+            check.group,
+            context.environment,
+            getattr(check.declared, "image", spec.image),
+            locked=context.image_lock is not None,
+            internal_routes=context.internal_routes,
+        )
+    )
+
+
+@service_rule("routes")
+def gateway_route(check: Check[ServiceSpec]) -> None:
+    """What a Gateway API route cannot express (see `route_problems`)."""
+    check.problems.extend(route_problems(check.spec, check.group))
