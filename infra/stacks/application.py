@@ -11,6 +11,7 @@ fails before any of the application's resources is registered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pulumi
@@ -22,7 +23,6 @@ from infra.config import (
     ApplicationStackConfig,
     DnsConfig,
     Environment,
-    project_environments,
 )
 from infra.foundation.kubeconfig import with_login_mode
 from infra.policy.safeguards import probe_safeguard
@@ -30,13 +30,11 @@ from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import custom_domains
 from infra.services.deploy import deploy_services
-from infra.services.image_lock import load_lock
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
 from infra.services.routes import StackIngress
-from infra.services.rules import ValidationContext
 from infra.services.spec import Application, Target
-from infra.services.validation import validate_applications
+from infra.services.validation import stack_context, validate_applications
 from infra.stacks.contract import (
     CONTRACT_OUTPUT,
     ApplicationGrant,
@@ -140,10 +138,10 @@ def _own_application(
     ]
 
 
-def _config_secrets() -> dict[str, bool]:
-    from infra.program import _config_secrets as stack_secrets  # one reading of the stack's keys
+def _config_keys() -> dict[str, bool]:
+    from infra.program import _config_keys as stack_keys  # one reading of the stack's keys
 
-    return stack_secrets()
+    return stack_keys()
 
 
 def deploy_application(
@@ -166,13 +164,10 @@ def deploy_application(
     known = neighbours(contract, config.application, mine)
     catalog = validate_applications(
         mine,
-        ValidationContext(
-            environment,
-            _config_secrets(),
-            contract.key_vault.name,
-            image_lock=load_lock(),
+        dataclasses.replace(
+            stack_context(environment, _config_keys()),
+            key_vault_name=contract.key_vault.name,
             ingress=StackIngress(contract.ingress_mode),
-            stack_environments=project_environments(),
             neighbours=known.planned,
             published=known.published,
         ),

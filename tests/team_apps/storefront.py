@@ -1,5 +1,5 @@
-"""The storefront, as the suite's fixture package (tests/apps) declares it: imported, not copied."""
+"""The storefront, as the suite's fixture package (tests/apps/stack.py) declares it: imported, not copied."""
 
-from tests.apps import storefront as suite
+from tests.apps import stack as suite
 
 application = suite.application
