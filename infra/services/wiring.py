@@ -96,7 +96,7 @@ def endpoint(
         published := catalog.published_endpoint(callee.name, caller.spec.target, port.name)
     ) is not None:
         # Another application's service (team stacks): as the platform's registry publishes it.
-        return Endpoint(published.host, published.number, published.scheme)
+        return Endpoint((published.host,), published.number, published.scheme)
     web = port.protocol is Protocol.HTTP
     # Callers use the Service port (`Port.service_port`), on every target pair.
     if callee.spec.target is Target.AKS:
