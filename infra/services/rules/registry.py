@@ -71,6 +71,7 @@ class ValidationContext:
         and the local stack); not with the deprecated managed NGINX (`nginx`, `both`)."""
         mode = self.ingress.mode
         return mode is None or mode.internal_gateway
+
     stack: PlatformConfig | LocalConfig | None = None
     """The stack config the catalog deploys with: the catalog rules (hosts, gateway limits) read
     its ingress mode, DNS and private zone. None: declarations checked without a stack (or with
