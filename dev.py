@@ -218,7 +218,7 @@ def parser() -> argparse.ArgumentParser:
         ("release", "canary decisions: rollouts [ENV] | decide SAMPLES.json (infra.release)"),
         (
             "team-stacks",
-            "team stacks: record PLATFORM-STACK... | schema (infra.stacks, docs/team-stacks.md)",
+            "team stacks: record | schema | list | affected | deploy-matrix (infra.stacks)",
         ),
     ):
         tasks.add_parser(name, help=text, description=f"{text}. `--` passes --help on to it.")

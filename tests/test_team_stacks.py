@@ -36,6 +36,7 @@ from infra.stacks.examples import example_stack, full_name
 
 RELEASED_DIGESTS = {
     "1.0.0": "1bf9bd6c0948d62cbe558da22616a8881bf470f36ad7b26e8e04532b2651860b",
+    "1.1.0": "140703bcee452c353dfc8ad1c4df6a97465c14bc84b8937a21a0d7fa23b2f7cb",
 }
 """Each released contract version's schema digest: a released version's schema never changes (a
 change is a new version). Bump CONTRACT_VERSION, run `python -m infra.stacks
@@ -121,7 +122,7 @@ def test_the_platform_exports_the_contract_its_applications_read(
     contract = parse_contract(exported)
     assert contract.version == CONTRACT_VERSION
     assert contract.environment == environment
-    assert [a.name for a in contract.applications] == ["storefront"]
+    assert [a.name for a in contract.applications] == ["storefront", "loyalty"]
     grant = contract.applications[0]
     assert grant.namespaces == ("storefront", "storefront-jobs")
     assert grant.resource_group == f"rg-shop-{environment}-storefront"
@@ -143,7 +144,7 @@ def test_the_platform_stack_deploys_no_application(
     assert "platform:services:AksService" not in types
     # The cluster-scoped pieces an application cannot create are the platform's.
     namespaces = sorted(r.name for r in run.by_type("kubernetes:core/v1:Namespace"))
-    assert namespaces == ["storefront", "storefront-jobs"]
+    assert namespaces == ["loyalty", "loyalty-jobs", "storefront", "storefront-jobs"]
 
 
 def test_a_single_stack_plan_has_no_team_stack_part(dev: OfflineRun) -> None:
@@ -430,11 +431,15 @@ def _by_urn_tail(run: OfflineRun) -> dict[str, Registration]:
 
 
 def test_the_single_stack_becomes_the_platform_stack_without_replacing_anything(
-    dev: OfflineRun, platforms: dict[str, OfflineRun]
+    dev: OfflineRun,
 ) -> None:
-    """Switching `dev` to `platform:mode: platform` keeps every foundation resource and the
-    namespaces under the same URN with the same inputs: an update, never a replacement."""
-    single, platform = _by_urn_tail(dev), _by_urn_tail(platforms["dev"])
+    """Switching `dev` to `platform:mode: platform`, onboarding the application it holds, keeps
+    every foundation resource and the namespaces under the same URN with the same inputs: an
+    update, never a replacement. (Onboarding another application is a change of its own: its
+    namespaces, e.g. its jobs namespace in the safeguards' exclusions.)"""
+    example = json.loads(example_stack("platform-dev").values["platform:applications"])
+    migrated = _platform_with([a for a in example if a["name"] == "storefront"])
+    single, platform = _by_urn_tail(dev), _by_urn_tail(run_offline(migrated, build))
     kept = set(single) & set(platform)
     assert kept
     assert [k for k in kept if single[k].inputs != platform[k].inputs] == []

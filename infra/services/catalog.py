@@ -111,10 +111,29 @@ class PlannedChart:
 
 
 @dataclass(frozen=True)
+class PublishedEndpoint:
+    """Where a caller on `caller_target` reaches port `port` of another application's service,
+    as the platform's registry of published services says (team stacks, docs/team-stacks.md)."""
+
+    service: str
+    caller_target: Target
+    port: str
+    host: str
+    number: int
+    scheme: str | None
+
+
+@dataclass(frozen=True)
 class Catalog:
     services: tuple[PlannedService, ...]
     charts: tuple[PlannedChart, ...] = ()
     jobs: tuple[PlannedJob, ...] = ()
+    neighbours: tuple[Planned, ...] = ()
+    """Other applications' services and jobs an application stack's wiring needs (team stacks):
+    the services it calls and the callers of its services, from the platform's registry. Never
+    deployed here; `get` and `callers_of` resolve them. Empty in a single stack."""
+    published: tuple[PublishedEndpoint, ...] = ()
+    """The addresses of the neighbour services this stack calls, as their stack serves them."""
 
     def job_namespaces(self, target: Target) -> tuple[str, ...]:
         """The jobs namespaces of the applications with a job on `target`, sorted."""
@@ -128,7 +147,21 @@ class Catalog:
 
     @functools.cached_property
     def _by_name(self) -> dict[str, PlannedService]:
-        return {service.name: service for service in self.services}
+        neighbours = [n for n in self.neighbours if isinstance(n, PlannedService)]
+        return {service.name: service for service in (*neighbours, *self.services)}
+
+    def published_endpoint(
+        self, service: str, caller_target: Target, port: str
+    ) -> PublishedEndpoint | None:
+        """A neighbour's address for a caller on `caller_target` (None: not a neighbour's)."""
+        return next(
+            (
+                e
+                for e in self.published
+                if (e.service, e.caller_target, e.port) == (service, caller_target, port)
+            ),
+            None,
+        )
 
     def callers_of(self, name: str) -> tuple[Planned, ...]:
         """Services and jobs that declare `name` as a dependency."""
@@ -138,7 +171,7 @@ class Catalog:
     def _callers(self) -> dict[str, tuple[Planned, ...]]:
         """Callee name → callers, built once: rendering asks for every service."""
         index: dict[str, list[Planned]] = {}
-        for caller in (*self.services, *self.jobs):
+        for caller in (*self.services, *self.jobs, *self.neighbours):
             for callee in dict.fromkeys(d.service for d in caller.spec.dependencies):
                 index.setdefault(callee, []).append(caller)
         return {name: tuple(callers) for name, callers in index.items()}

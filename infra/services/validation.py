@@ -429,7 +429,8 @@ def validate_applications(
             if not found:
                 accepted_charts.append(planned_charts[-1])
     problems.extend(_jobs_namespace_problems(applications, planned_jobs))
-    problems.extend(check_relations(planned, planned_jobs, planned_charts))
+    neighbours = [n for n in context.neighbours if isinstance(n, PlannedService)]
+    problems.extend(check_relations(planned, planned_jobs, planned_charts, neighbours))
     # The catalog rules see the workloads their own rules accepted (the whole catalog when
     # nothing was found); those that render it, only a catalog every other rule accepts.
     # Each service's route, decided once here: the catalog rules and every later stage read
@@ -437,7 +438,7 @@ def validate_applications(
     routed = dict(zip(map(id, planned), with_routes(planned, context.ingress), strict=True))
     subjects = [DECLARATIONS] if problems else []
     for subject, found in check_catalog(
-        _catalog([routed[id(s)] for s in accepted], accepted_jobs, accepted_charts),
+        _catalog([routed[id(s)] for s in accepted], accepted_jobs, accepted_charts, context),
         context,
         sound=not problems,
     ):
@@ -445,16 +446,22 @@ def validate_applications(
         problems.extend(found)
     if problems:
         raise InvalidInput(" and ".join(dict.fromkeys(subjects)), problems)
-    return _catalog(list(routed.values()), planned_jobs, planned_charts)
+    return _catalog(list(routed.values()), planned_jobs, planned_charts, context)
 
 
 def _catalog(
-    services: Sequence[PlannedService], jobs: Sequence[PlannedJob], charts: Sequence[PlannedChart]
+    services: Sequence[PlannedService],
+    jobs: Sequence[PlannedJob],
+    charts: Sequence[PlannedChart],
+    context: ValidationContext,
 ) -> Catalog:
     return Catalog(
         tuple(sorted(services, key=lambda s: s.name)),
         tuple(sorted(charts, key=lambda c: c.name)),
         tuple(sorted(jobs, key=lambda j: j.name)),
+        # An application stack's neighbours (team stacks), resolved by wiring and admission.
+        neighbours=context.neighbours,
+        published=context.published,
     )
 
 

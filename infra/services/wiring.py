@@ -92,6 +92,11 @@ def endpoint(
 ) -> Endpoint:
     port = callee.spec.port_named(port_name)
     assert port is not None, "validated: dependencies name declared ports"
+    if (
+        published := catalog.published_endpoint(callee.name, caller.spec.target, port.name)
+    ) is not None:
+        # Another application's service (team stacks): as the platform's registry publishes it.
+        return Endpoint((published.host,), published.number, published.scheme)
     web = port.protocol is Protocol.HTTP
     # Callers use the Service port (`Port.service_port`), on every target pair.
     if callee.spec.target is Target.AKS:

@@ -1,31 +1,183 @@
-"""`python -m infra.stacks record <platform-stack>...`: run the platform stack's offline plan and
-record its contract (`infra/stacks/recorded/`), which its application stacks' offline plans read.
-`python -m infra.stacks schema`: write the contract's JSON schema for `CONTRACT_VERSION`
-(`infra/stacks/schemas/`). Also `python3 dev.py team-stacks ...`."""
+"""`python -m infra.stacks` (also `python3 dev.py team-stacks ...`), docs/team-stacks.md:
+
+- `record <platform-stack>...`: run the platform stack's offline plan and record its contract
+  (`infra/stacks/recorded/`), which its application stacks' offline plans read;
+- `schema`: write the contract's JSON schema for `CONTRACT_VERSION` (`infra/stacks/schemas/`);
+- `list [--mode platform|application] [--environment ENV] [--examples] [--json]`: the team
+  stacks (stack files; `--examples`: the reference ones too);
+- `affected [--against REV] [<platform-stack>...]`: for a platform change, the application
+  stacks it affects and the contract fields each reads (the recorded contract at REV, default
+  HEAD, against the working tree's); `affected --before F --after F` compares two files;
+- `deploy-matrix <platform-stack> --before F --after F [--changed-files F] [--examples]`: the
+  deploy workflow's matrix (JSON) of the application stacks to deploy after the platform.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
-from infra.preview.engine import run_offline
-from infra.program import build
+from infra.preview.stackfile import ROOT
 from infra.stacks.contract import CONTRACT_OUTPUT, write_schema
 from infra.stacks.examples import example_stack, full_name
-from infra.stacks.recorded import write_recorded
+from infra.stacks.recorded import DEFAULT_FOLDER, recorded_path, write_recorded
 
 
-def main(argv: list[str]) -> int:
-    if argv == ["schema"]:
-        print(write_schema())
-        return 0
-    if len(argv) < 2 or argv[0] != "record":
-        print("usage: python -m infra.stacks record <platform-stack>... | schema", file=sys.stderr)
-        return 2
-    for stack in argv[1:]:
+def _record(stacks: list[str]) -> int:
+    from infra.preview.engine import run_offline
+    from infra.program import build
+
+    for stack in stacks:
         run = run_offline(example_stack(stack), build)
         # Only the contract: what application stacks may read (no secret output is recorded).
         print(write_recorded(full_name(stack), {CONTRACT_OUTPUT: run.outputs[CONTRACT_OUTPUT]}))
     return 0
+
+
+def _contract_file(path: str) -> dict[str, Any] | None:
+    """A contract from a file: a recording, or `pulumi stack output contract --json` (None:
+    empty or absent, e.g. before a platform's first deploy)."""
+    file = Path(path)
+    text = file.read_text().strip() if file.is_file() else ""
+    if not text:
+        return None
+    document = json.loads(text)
+    if isinstance(document, dict) and "outputs" in document:
+        document = document["outputs"].get(CONTRACT_OUTPUT)
+    return document if isinstance(document, dict) else None
+
+
+def _at(rev: str, stack: str) -> dict[str, Any] | None:
+    relative = recorded_path(full_name(stack), DEFAULT_FOLDER).relative_to(ROOT)
+    shown = subprocess.run(
+        ["git", "show", f"{rev}:{relative.as_posix()}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if shown.returncode != 0:
+        return None
+    return json.loads(shown.stdout)["outputs"].get(CONTRACT_OUTPUT)
+
+
+def _declared() -> list[Any]:
+    from infra.services.loader import load_applications
+
+    return load_applications()
+
+
+def _affected(args: argparse.Namespace) -> int:
+    from infra.stacks.pipeline import affected, application_stacks, team_stacks
+
+    if args.before or args.after:
+        pairs = {"": (_contract_file(args.before or ""), _contract_file(args.after or ""))}
+    else:
+        platforms = args.platform_stacks or sorted(p.stem for p in DEFAULT_FOLDER.glob("*.json"))
+        pairs = {
+            p: (_at(args.against, p), _contract_file(str(recorded_path(full_name(p)))))
+            for p in platforms
+        }
+    stacks = team_stacks(examples=True)
+    report: dict[str, dict[str, Any]] = {}
+    for platform, (before, after) in pairs.items():
+        if before is None or after is None:
+            print(
+                f"{platform or 'contract'}: no contract to compare (first record?)", file=sys.stderr
+            )
+            continue
+        on = application_stacks(stacks, platform) if platform else {}
+        for app, paths in affected(before, after, _declared()).items():
+            report[on.get(app, app)] = {"application": app, "platform": platform, "fields": paths}
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=True))
+    elif not report:
+        print("no application stack reads a changed contract field")
+    else:
+        for stack, entry in sorted(report.items()):
+            print(f"{stack} ({entry['application']}): {', '.join(entry['fields'])}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from infra.stacks.pipeline import team_stacks
+
+    found = [
+        s.name
+        for s in team_stacks(examples=args.examples)
+        if (args.mode is None or s.mode.value == args.mode)
+        and (args.environment is None or s.environment == args.environment)
+    ]
+    print(json.dumps(found) if args.json else " ".join(found))
+    return 0
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    from infra.stacks.contract import parse_contract
+    from infra.stacks.pipeline import affected, application_stacks, deploy_matrix, team_stacks
+
+    after = _contract_file(args.after)
+    if after is None:
+        print(f"{args.after}: no contract (is the platform stack deployed?)", file=sys.stderr)
+        return 2
+    before = _contract_file(args.before) if args.before else None
+    declared = _declared()
+    changed = None
+    if args.changed_files and before is not None:
+        changed = Path(args.changed_files).read_text().split()
+    include = deploy_matrix(
+        parse_contract(after, stack=args.platform_stack),
+        application_stacks(team_stacks(examples=args.examples), args.platform_stack),
+        affected_by_platform=affected(before, after, declared) if before is not None else (),
+        changed_files=changed,
+        declared=declared,
+    )
+    print(json.dumps({"include": include}))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m infra.stacks", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    record = sub.add_parser("record", help="record platform stacks' contracts (offline plan)")
+    record.add_argument("stacks", nargs="+")
+    sub.add_parser("schema", help="write the contract's JSON schema")
+    listing = sub.add_parser("list", help="the team stacks")
+    listing.add_argument("--mode", choices=("platform", "application"))
+    listing.add_argument("--environment")
+    listing.add_argument("--examples", action="store_true")
+    listing.add_argument("--json", action="store_true")
+    across = sub.add_parser("affected", help="application stacks a platform change affects")
+    across.add_argument("platform_stacks", nargs="*")
+    across.add_argument("--against", default="HEAD", help="git revision of the base recording")
+    across.add_argument("--before", help="a contract file (instead of the recordings)")
+    across.add_argument("--after", help="a contract file (instead of the recordings)")
+    across.add_argument("--json", action="store_true")
+    matrix = sub.add_parser("deploy-matrix", help="the deploy workflow's application matrix")
+    matrix.add_argument("platform_stack")
+    matrix.add_argument("--before", help="the contract before the platform's deploy")
+    matrix.add_argument("--after", required=True, help="the contract it exports now")
+    matrix.add_argument("--changed-files", help="files changed by the deployed push")
+    matrix.add_argument("--examples", action="store_true")
+    return top
+
+
+def main(argv: list[str]) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "schema":
+        print(write_schema())
+        return 0
+    if args.command == "record":
+        return _record(args.stacks)
+    if args.command == "list":
+        return _list(args)
+    if args.command == "affected":
+        return _affected(args)
+    return _matrix(args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ fails before any of the application's resources is registered.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import pulumi
@@ -32,6 +33,7 @@ from infra.services.custom_domains import custom_domains
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
+from infra.services.render.dry_run import aks_objects
 from infra.services.routes import StackIngress
 from infra.services.spec import Application, Target
 from infra.services.validation import stack_context, validate_applications
@@ -41,6 +43,7 @@ from infra.stacks.contract import (
     PlatformContract,
     parse_contract,
 )
+from infra.stacks.registry import neighbours, removal_problems
 from infra.stacks.view import contract_facts, contract_foundation
 
 CONTRACT_COMPONENT = "platform:stacks:PlatformContract"
@@ -153,15 +156,23 @@ def deploy_application(
         raise InvalidInput("the application stack (nothing was registered)", problems)
     assert grant is not None
     environment = Environment(contract.environment)
+    # Calls across applications: the services it may call and its callers, from the registry.
+    known = neighbours(contract, config.application, mine)
     catalog = validate_applications(
         mine,
-        stack_context(
-            environment,
-            config_keys(),
-            platform=(contract.key_vault.name, StackIngress(contract.ingress_mode)),
+        dataclasses.replace(
+            stack_context(
+                environment,
+                config_keys(),
+                platform=(contract.key_vault.name, StackIngress(contract.ingress_mode)),
+                aks_objects=aks_objects,
+            ),
+            neighbours=known.planned,
+            published=known.published,
         ),
     )
     problems = scope_problems(catalog, grant)
+    problems += removal_problems(contract, config.application, catalog)
     # The platform owns the zones: a granted host's records are its (recordsPresent here).
     domains, host_problems = custom_domains(catalog, DnsConfig(records_present=grant.hosts))
     problems += host_problems

@@ -27,7 +27,7 @@ from pydantic.alias_generators import to_camel
 from infra.config import IngressMode
 from infra.problems import InvalidInput, Problem
 
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 """The contract's semver; bump it with every schema change (see the module doc)."""
 CONTRACT_OUTPUT = "contract"
 """The platform stack's output the application stacks read."""
@@ -123,6 +123,49 @@ class ApplicationGrant(_Part):
     deploy_identity_client_id: str = Field(description="what its CI logs in as")
 
 
+WorkloadTarget = Literal["aks", "container-apps"]
+"""`infra.services.spec.Target`'s values."""
+
+
+class PublishedPort(_Part):
+    name: str
+    protocol: Literal["http", "grpc", "tcp"]
+    number: int = Field(description="the container's port (what a NetworkPolicy admits)")
+
+
+class PublishedAddress(_Part):
+    """Where a caller on `callerTarget` reaches one port (what `infra.services.wiring` gives a
+    caller in the same stack)."""
+
+    caller_target: WorkloadTarget
+    port: str
+    host: str
+    number: int
+    scheme: str | None = None
+
+
+class PublishedService(_Part):
+    """A service of an onboarded application, in the platform's registry (1.1.0)."""
+
+    application: str
+    name: str
+    target: WorkloadTarget
+    ports: tuple[PublishedPort, ...]
+    addresses: tuple[PublishedAddress, ...]
+
+
+class ServiceCall(_Part):
+    """A dependency of one onboarded application's workload on another application's service
+    (1.1.0): the callee's stack admits the caller from it."""
+
+    application: str = Field(description="the caller's application")
+    caller: str
+    kind: Literal["service", "job"]
+    target: WorkloadTarget
+    service: str = Field(description="the callee")
+    port: str | None = Field(default=None, description="the callee's port name; None: its first")
+
+
 class PlatformContract(_Part):
     """One environment's platform, as its application stacks see it."""
 
@@ -146,6 +189,14 @@ class PlatformContract(_Part):
     container_apps: ContainerAppsContract
     log_analytics: LogAnalyticsContract
     applications: tuple[ApplicationGrant, ...]
+    services: tuple[PublishedService, ...] = Field(
+        default=(),
+        description="the registry of published services: every onboarded application's "
+        "services, from their declarations (1.1.0)",
+    )
+    calls: tuple[ServiceCall, ...] = Field(
+        default=(), description="calls across applications, from the callers' declarations"
+    )
 
     def application(self, name: str) -> ApplicationGrant | None:
         return next((a for a in self.applications if a.name == name), None)

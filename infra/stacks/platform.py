@@ -30,11 +30,14 @@ from infra.foundation.platform import Foundation, build_foundation
 from infra.services.components.namespace import ApplicationNamespace
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
+from infra.services.routes import StackIngress
+from infra.services.spec import Application
 from infra.stacks.contract import (
     CONTRACT_OUTPUT,
     CONTRACT_VERSION,
     PlatformContract,
 )
+from infra.stacks.registry import service_registry
 
 ONBOARDING_COMPONENT = "platform:stacks:ApplicationOnboarding"
 ROLES_COMPONENT = "platform:stacks:ApplicationRoles"
@@ -248,6 +251,7 @@ def contract_output(
     foundation: Foundation,
     facts: PlatformFacts,
     onboarded: Sequence[tuple[OnboardedApplication, ApplicationOnboarding]],
+    declared: Sequence[Application] = (),
 ) -> pulumi.Output[dict[str, object]]:
     """The contract, validated against its types once every Output has resolved."""
     net = foundation.network
@@ -340,6 +344,13 @@ def contract_output(
             for app, onboarding in onboarded
         ],
     }
+    raw["services"], raw["calls"] = service_registry(
+        declared,
+        [app.name for app, _ in onboarded],
+        config.environment,
+        StackIngress(config.aks.ingress),
+        facts,
+    )
     return pulumi.Output.from_input(raw).apply(_checked)
 
 
@@ -352,9 +363,12 @@ def build_platform(
     config: PlatformConfig,
     secrets_of: Mapping[str, Sequence[str]],
     extensions: PlatformExtensions,
+    declared: Sequence[Application] = (),
 ) -> Foundation:
     """The foundation, the onboarded applications and the contract (exported as `contract`).
-    `secrets_of`: each onboarded application's Key Vault secrets, by application name."""
+    `secrets_of`: each onboarded application's Key Vault secrets, by application name;
+    `declared`: the applications' declarations, the registry of published services is
+    computed from (`infra.stacks.registry`)."""
     job_namespaces = [jobs_namespace(app.name) for app in config.applications]
     foundation = build_foundation(config, job_namespaces)
     from infra.running_stack import platform_facts  # the single stack's own facts, said once
@@ -380,5 +394,5 @@ def build_platform(
                 foundation.aks.provider,
                 name=None if namespace == app.name else namespace,
             )
-    pulumi.export(CONTRACT_OUTPUT, contract_output(config, foundation, facts, onboarded))
+    pulumi.export(CONTRACT_OUTPUT, contract_output(config, foundation, facts, onboarded, declared))
     return foundation

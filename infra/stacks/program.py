@@ -71,5 +71,5 @@ def build_stack(
             ],
         )
     declared = load_applications() if applications is None else applications
-    foundation = build_platform(config, platform_secrets(declared), extensions)
+    foundation = build_platform(config, platform_secrets(declared), extensions, declared)
     return Platform(foundation, Catalog(()), {})

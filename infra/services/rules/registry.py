@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from infra.config import Environment, LocalConfig, PlatformConfig
 from infra.problems import Fix, Problem, show
-from infra.services.catalog import Catalog, Planned, PlannedChart, PlannedJob, PlannedService
+from infra.services.catalog import (
+    Catalog,
+    Planned,
+    PlannedChart,
+    PlannedJob,
+    PlannedService,
+    PublishedEndpoint,
+)
 from infra.services.routes import DEFAULT_INGRESS, StackIngress
 from infra.services.spec import HelmChart, JobSpec, ServiceSpec
 
@@ -52,6 +59,11 @@ class ValidationContext:
     """What serves ingress in the stack, from which each service's route is decided
     (`infra.services.routes`); the program passes the stack's. Default: an Azure stack with
     the default `aks.ingress`."""
+    neighbours: tuple[Planned, ...] = ()
+    """An application stack's neighbours (`Catalog.neighbours`, from the platform's registry):
+    its dependencies may name their services; resolved, never checked. Empty: one stack."""
+    published: tuple[PublishedEndpoint, ...] = ()
+    """Their services' addresses (`Catalog.published`)."""
 
     stack: PlatformConfig | LocalConfig | None = None
     """The stack config the catalog deploys with: the catalog rules (hosts, gateway limits) read
@@ -221,6 +233,7 @@ class Relations:
         services: Sequence[PlannedService],
         jobs: Sequence[PlannedJob],
         charts: Sequence[PlannedChart],
+        published: Sequence[PlannedService] = (),
     ) -> None:
         self.services = services
         self.jobs = jobs
@@ -228,7 +241,7 @@ class Relations:
         self.services_by_name: dict[str, PlannedService] = {}
         self.jobs_by_name: dict[str, PlannedJob] = {}
         self.charts_by_name: dict[str, PlannedChart] = {}
-        for service in services:
+        for service in (*services, *published):
             self.services_by_name.setdefault(service.name, service)
         for job in jobs:
             self.jobs_by_name.setdefault(job.name, job)
@@ -261,9 +274,11 @@ def check_relations(
     services: Sequence[PlannedService],
     jobs: Sequence[PlannedJob] = (),
     charts: Sequence[PlannedChart] = (),
+    published: Sequence[PlannedService] = (),
 ) -> list[Problem]:
-    """Every problem every relation rule finds, in registration order."""
-    relations = Relations(services, jobs, charts)
+    """Every problem every relation rule finds, in registration order (`published`: other
+    applications' services, which dependencies may name)."""
+    relations = Relations(services, jobs, charts, published)
     for rule in RELATION_RULES:
         rule.check(relations)
     return relations.problems

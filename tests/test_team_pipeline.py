@@ -1,0 +1,180 @@
+"""Team stacks in the pipeline (docs/team-stacks.md, "Deploying and previewing team stacks"):
+which application stacks a platform change affects (contract diff → the applications reading
+the changed fields), the deploy workflow's matrix, and the workflow's order and identities."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from infra.config import StackMode
+from infra.services.loader import APPS_ENV, load_applications
+from infra.services.spec import Application
+from infra.stacks import recorded
+from infra.stacks.__main__ import main
+from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
+from infra.stacks.examples import full_name
+from infra.stacks.pipeline import (
+    affected,
+    application_stacks,
+    changed_paths,
+    deploy_matrix,
+    team_stacks,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "deploy-team-stacks.yml"
+
+
+@pytest.fixture(scope="module")
+def declared() -> list[Application]:
+    return load_applications("tests.team_apps")
+
+
+def _contract() -> dict[str, Any]:
+    raw = recorded.recorded_outputs(full_name("platform-dev"))[CONTRACT_OUTPUT]
+    contract = copy.deepcopy(raw)
+    # As the platform records it from tests/team_apps: loyalty's points-api calls catalog-api.
+    contract["calls"] = [
+        {
+            "application": "loyalty",
+            "caller": "points-api",
+            "kind": "service",
+            "target": "aks",
+            "service": "catalog-api",
+            "port": None,
+        }
+    ]
+    return contract
+
+
+def _changed(edit: Any) -> dict[str, Any]:
+    after = _contract()
+    edit(after)
+    return after
+
+
+def _service(contract: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in contract["services"] if s["name"] == name)
+
+
+def test_an_unchanged_contract_affects_no_application(declared: list[Application]) -> None:
+    assert affected(_contract(), _contract(), declared) == {}
+
+
+def test_a_cluster_change_affects_the_applications_on_aks(declared: list[Application]) -> None:
+    after = _changed(lambda c: c["cluster"].update(apiServer="aks-new.hcp.example"))
+    assert affected(_contract(), after, declared) == {
+        "loyalty": ["cluster.apiServer"],
+        "storefront": ["cluster.apiServer"],
+    }
+
+
+def test_a_container_apps_change_affects_only_the_applications_there(
+    declared: list[Application],
+) -> None:
+    after = _changed(lambda c: c["containerApps"].update(staticIp="10.0.9.9"))
+    # loyalty runs nothing on Container Apps.
+    assert affected(_contract(), after, declared) == {"storefront": ["containerApps.staticIp"]}
+
+
+def test_a_grant_change_affects_only_its_application(declared: list[Application]) -> None:
+    def edit(contract: dict[str, Any]) -> None:
+        grant = next(a for a in contract["applications"] if a["name"] == "loyalty")
+        grant["hosts"] = ["points.example.com"]
+
+    assert affected(_contract(), _changed(edit), declared) == {
+        "loyalty": ["applications[loyalty].hosts"]
+    }
+
+
+def test_a_published_address_change_affects_its_callers(declared: list[Application]) -> None:
+    after = _changed(lambda c: _service(c, "catalog-api")["addresses"][0].update(number=81))
+    assert affected(_contract(), after, declared) == {
+        "loyalty": ["services[storefront/catalog-api].addresses"]
+    }
+
+
+def test_a_new_call_affects_the_callee(declared: list[Application]) -> None:
+    before = {**_contract(), "calls": []}
+    assert affected(before, _contract(), declared) == {"storefront": ["calls"]}
+
+
+def test_changed_paths_compare_named_entries_by_name() -> None:
+    before = {"gateways": [{"name": "a", "port": 1}, {"name": "b", "port": 2}]}
+    after = {"gateways": [{"name": "b", "port": 3}, {"name": "a", "port": 1}]}
+    assert changed_paths(before, after) == ["gateways[b].port"]
+
+
+def test_the_cli_lists_the_affected_application_stacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(APPS_ENV, "tests.team_apps")
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(json.dumps(_contract()))
+    after.write_text(json.dumps(_changed(lambda c: c["containerApps"].update(staticIp="1.2.3.4"))))
+    assert main(["affected", "--before", str(before), "--after", str(after)]) == 0
+    assert capsys.readouterr().out.strip() == "storefront (storefront): containerApps.staticIp"
+
+
+def test_the_reference_team_stacks_are_listed_by_mode_and_environment() -> None:
+    stacks = {s.name: s for s in team_stacks(examples=True)}
+    assert stacks["platform-dev"].mode is StackMode.PLATFORM
+    assert stacks["loyalty-prod"].environment == "prod"
+    assert application_stacks(stacks.values(), "platform-dev") == {
+        "loyalty": "loyalty-dev",
+        "storefront": "storefront-dev",
+    }
+    # Never deployed unless adopted as stack files.
+    assert [s for s in team_stacks() if s.name in stacks] == []
+
+
+def _matrix(declared: list[Application], **kwargs: Any) -> list[str]:
+    stacks = application_stacks(team_stacks(examples=True), "platform-dev")
+    contract = parse_contract(_contract())
+    rows = deploy_matrix(contract, stacks, declared=declared, **kwargs)
+    clients = {a.name: a.deploy_identity_client_id for a in contract.applications}
+    assert all(r["clientId"] == clients[r["application"]] for r in rows), "its own identity"
+    return [r["stack"] for r in rows]
+
+
+def test_the_deploy_matrix_holds_the_changed_application_stacks(
+    declared: list[Application],
+) -> None:
+    every = ["loyalty-dev", "storefront-dev"]
+    assert _matrix(declared) == every, "a manual run or a first deploy: all of them"
+    assert _matrix(declared, changed_files=["tests/team_apps/loyalty.py"]) == ["loyalty-dev"]
+    assert _matrix(declared, changed_files=["infra/stacks/registry.py"]) == every
+    assert _matrix(declared, changed_files=["docs/x.md"]) == []
+    assert _matrix(declared, changed_files=[], affected_by_platform=["storefront"]) == [
+        "storefront-dev"
+    ]
+
+
+def test_the_workflow_deploys_the_platform_first_then_each_application_as_itself() -> None:
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    for env, before in (("dev", "stacks"), ("prod", "dev-applications")):
+        platform, apps = jobs[f"{env}-platform"], jobs[f"{env}-applications"]
+        needs = platform["needs"]
+        assert before in (needs if isinstance(needs, list) else [needs])
+        assert apps["needs"] == f"{env}-platform"
+        assert (
+            apps["strategy"]["matrix"]
+            == f"${{{{ fromJSON(needs.{env}-platform.outputs.matrix) }}}}"
+        )
+        # Each application stack logs in as its own deploy identity, in its own environment.
+        assert (
+            apps["env"]["ARM_CLIENT_ID"]
+            == apps["env"]["AZURE_CLIENT_ID"]
+            == ("${{ matrix.clientId }}")
+        )
+        assert apps["environment"] == f"${{{{ matrix.application }}}}-{env}"
+        assert platform["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
+        steps = [s.get("uses", "") + s.get("run", "") for s in platform["steps"]]
+        up = next(i for i, s in enumerate(steps) if s.startswith("pulumi/actions"))
+        assert "deploy-matrix" in steps[up + 1], "the matrix is read from the deployed contract"
