@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +37,7 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # a subprocess plan of a whole stack: full suite only
 def test_a_new_environment_from_dev_plans_offline_as_written(tmp_path: Path) -> None:
     root = _copy(tmp_path)
     made = _run(
@@ -67,6 +69,7 @@ def test_a_second_stack_of_one_environment_needs_its_own_name_prefix(tmp_path: P
     assert "→ pass --name-prefix" in refused.stderr
 
 
+@pytest.mark.slow  # a subprocess plan of a whole stack: full suite only
 def test_a_second_prod_region_is_told_what_it_inherits_and_what_blocks_it(
     tmp_path: Path,
 ) -> None:

@@ -478,6 +478,7 @@ def test_the_application_moves_with_its_urns_and_only_its_group_changes(
     assert moved_groups
 
 
+@pytest.mark.slow  # the preview CLI over a whole application stack: full suite only
 def test_the_offline_preview_plans_one_application_stack_with_its_policies() -> None:
     from tests.fixtures import run_python
 
