@@ -28,6 +28,7 @@ from infra.services.rules import NodeMemory, ValidationContext
 from infra.services.spec import (
     Application,
     Autoscaling,
+    Exposure,
     HelmChart,
     JobSpec,
     NotSecret,
@@ -451,8 +452,32 @@ def test_one_field_changed_gives_a_report_naming_it_or_objects_kubernetes_accept
     assert refused is not None
     names = {before.name, str(getattr(workloads[index], "name", ""))}
     top = path.split(".")[0]
+    # The report names the changed field: as a problem's path, or, where the change breaks
+    # what refers to it (`ports=()` under an ingress that names a port), in the fix of the
+    # referring field's problem ("declare the port in ports= ...").
     assert any(
         any(p.group.startswith(f"{n} (") for n in names)
-        and (p.path.split("[")[0].split(".")[0] == top or p.path == "name")
+        and (p.path.split("[")[0].split(".")[0] == top or p.path == "name" or f"{top}=" in p.fix)
         for p in refused.problems
     ) or any(p.path.startswith("dependencies") for p in refused.problems), refused
+
+
+def test_emptied_ports_are_named_in_the_fix_of_what_referred_to_them() -> None:
+    """Hypothesis found it (services[0].ports=()): the exposed web service's report names
+    `ingress.port` and the probes, and the ingress problem's fix tells the user to declare the
+    port in `ports=` — the field they changed."""
+    application = REFERENCE[0]
+    web = next(
+        s for s in application.services if s.ports and s.ingress.exposure is not Exposure.NONE
+    )
+    changed = dataclasses.replace(
+        application,
+        services=tuple(
+            dataclasses.replace(s, ports=()) if s is web else s for s in application.services
+        ),
+    )
+    with pytest.raises(InvalidInput) as caught:
+        validate_applications([changed], CONTEXT)
+    ingress = [p for p in caught.value.problems if p.path == "ingress.port"]
+    assert ingress, caught.value
+    assert "ports=" in ingress[0].fix
