@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from infra.preview.engine import OfflineRun, run_offline
 from infra.preview.stackfile import read_stack
 from infra.program import build
 from infra.services.loader import APPS_ENV
+from infra.stacks.recorded import RECORDED_ENV
 
 FIXTURE_APPS = "tests.apps"
 """The applications every platform test plans (tests/apps/), never the app teams' `apps/`."""
@@ -27,6 +29,12 @@ os.environ[REFERENCE_DATE_ENV] = TEST_DAY.isoformat()
 # subprocesses (dev.py, python -m infra.preview, checkouts in a temporary folder), all plan the
 # fixture applications.
 os.environ[APPS_ENV] = FIXTURE_APPS
+FIXTURE_RECORDINGS = Path("tests/recorded")
+"""(Relative: the repository's, also in a checkout of another revision.) The platform stacks'
+contracts as the fixture platform exports them (from tests/apps): what the
+suite's application stacks read, never the recordings of the real `apps/`
+(infra/stacks/recorded/, checked by .ci/apps)."""
+os.environ[RECORDED_ENV] = str(FIXTURE_RECORDINGS)
 
 STACKS = ("dev", "prod")
 

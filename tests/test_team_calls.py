@@ -23,6 +23,7 @@ from infra.services.spec import Application, Dependency
 from infra.stacks import recorded
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.examples import example_stack, full_name
+from tests.conftest import FIXTURE_RECORDINGS
 from tests.test_team_stacks import _within, granted, required
 
 TEAM_APPS = "tests.team_apps"
@@ -32,7 +33,8 @@ ENVIRONMENTS = ("dev", "prod")
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, OfflineRun]]:
     """The two-application declarations, and the platform stacks' contracts recorded from them
-    (a folder of their own: the checked-in recordings are the suite's one-application ones)."""
+    (a folder of their own: the suite's recordings, tests/recorded/, are the one-application
+    ones)."""
     folder = tmp_path_factory.mktemp("recorded")
     platforms: dict[str, OfflineRun] = {}
     with pytest.MonkeyPatch.context() as patch:
@@ -175,9 +177,9 @@ def test_without_the_caller_the_callee_does_not_admit_it(
     stacks: dict[str, OfflineRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The admission comes from the registry: the suite's one-application contract (recorded in
-    infra/stacks/recorded/) has no loyalty calls, and the storefront's policy no loyalty rule."""
+    tests/recorded/) has no loyalty calls, and the storefront's policy no loyalty rule."""
     monkeypatch.setenv(APPS_ENV, "tests.apps")
-    monkeypatch.delenv(recorded.RECORDED_ENV)
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(FIXTURE_RECORDINGS))
     alone = run_offline(example_stack("storefront-dev"), build)
     text = str(_k8s(alone, "NetworkPolicy", "catalog-api", "storefront").inputs)
     assert "loyalty" not in text

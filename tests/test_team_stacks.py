@@ -487,3 +487,22 @@ def test_the_offline_preview_plans_one_application_stack_with_its_policies() -> 
     assert "platform:stacks:PlatformContract  platform" in done.stdout
     assert "Policies: all rules pass" in done.stdout
     assert "ManagedCluster" not in done.stdout
+
+
+def test_a_stale_recording_is_reported_by_record_check(
+    platforms: dict[str, OfflineRun], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`.ci/apps` keeps the real platform's recordings (infra/stacks/recorded/, from `apps/`)
+    current with `record --check`: it exits 1 on a recording that is not what the platform
+    exports today, 0 on a fresh one."""
+    from infra.stacks.__main__ import main
+
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    exported = platforms["dev"].outputs[CONTRACT_OUTPUT]
+    stack = full_name("platform-dev")
+    recorded.write_recorded(stack, {CONTRACT_OUTPUT: exported})
+    assert main(["record", "--check", "platform-dev"]) == 0
+    recorded.write_recorded(stack, {CONTRACT_OUTPUT: {**exported, "location": "northeurope"}})
+    assert main(["record", "--check", "platform-dev"]) == 1
+    # It wrote nothing: the stale recording is still there.
+    assert recorded.recorded_outputs(stack)[CONTRACT_OUTPUT]["location"] == "northeurope"

@@ -1,7 +1,8 @@
 """`python -m infra.stacks` (also `python3 dev.py team-stacks ...`), docs/team-stacks.md:
 
-- `record <platform-stack>...`: run the platform stack's offline plan and record its contract
-  (`infra/stacks/recorded/`), which its application stacks' offline plans read;
+- `record [--check] <platform-stack>...`: run the platform stack's offline plan and record its
+  contract (`infra/stacks/recorded/`, or `$PLATFORM_RECORDED_OUTPUTS`), which its application
+  stacks' offline plans read; `--check`: exit 1 if a recording is stale;
 - `schema`: write the contract's JSON schema for `CONTRACT_VERSION` (`infra/stacks/schemas/`);
 - `list [--mode platform|application] [--environment ENV] [--examples] [--json]`: the team
   stacks (stack files; `--examples`: the reference ones too);
@@ -24,18 +25,42 @@ from typing import Any
 from infra.preview.stackfile import ROOT
 from infra.stacks.contract import CONTRACT_OUTPUT, write_schema
 from infra.stacks.examples import example_stack, full_name
-from infra.stacks.recorded import DEFAULT_FOLDER, recorded_path, write_recorded
+from infra.stacks.recorded import (
+    REPOSITORY,
+    recorded_folder,
+    recorded_outputs,
+    recorded_path,
+    write_recorded,
+)
 
 
-def _record(stacks: list[str]) -> int:
+def _record(stacks: list[str], *, check: bool = False) -> int:
+    """Record each platform stack's contract; `check`: write nothing, and exit 1 naming each
+    recording that differs from what the platform exports today (.ci/apps runs it on `apps/`)."""
     from infra.preview.engine import run_offline
     from infra.program import build
 
+    stale: list[str] = []
     for stack in stacks:
         run = run_offline(example_stack(stack), build)
         # Only the contract: what application stacks may read (no secret output is recorded).
-        print(write_recorded(full_name(stack), {CONTRACT_OUTPUT: run.outputs[CONTRACT_OUTPUT]}))
-    return 0
+        outputs = {CONTRACT_OUTPUT: run.outputs[CONTRACT_OUTPUT]}
+        if not check:
+            print(write_recorded(full_name(stack), outputs))
+            continue
+        try:
+            current = recorded_outputs(full_name(stack))
+        except LookupError:
+            current = None
+        if current != outputs:
+            stale.append(stack)
+    for stack in stale:
+        print(
+            f"{recorded_path(full_name(stack))}: not what {stack} exports today → "
+            f"python -m infra.stacks record {stack}",
+            file=sys.stderr,
+        )
+    return 1 if stale else 0
 
 
 def _contract_file(path: str) -> dict[str, Any] | None:
@@ -52,7 +77,7 @@ def _contract_file(path: str) -> dict[str, Any] | None:
 
 
 def _at(rev: str, stack: str) -> dict[str, Any] | None:
-    relative = recorded_path(full_name(stack), DEFAULT_FOLDER).relative_to(ROOT)
+    relative = recorded_path(full_name(stack)).relative_to(REPOSITORY)
     shown = subprocess.run(
         ["git", "show", f"{rev}:{relative.as_posix()}"],
         cwd=ROOT,
@@ -77,7 +102,7 @@ def _affected(args: argparse.Namespace) -> int:
     if args.before or args.after:
         pairs = {"": (_contract_file(args.before or ""), _contract_file(args.after or ""))}
     else:
-        platforms = args.platform_stacks or sorted(p.stem for p in DEFAULT_FOLDER.glob("*.json"))
+        platforms = args.platform_stacks or sorted(p.stem for p in recorded_folder().glob("*.json"))
         pairs = {
             p: (_at(args.against, p), _contract_file(str(recorded_path(full_name(p)))))
             for p in platforms
@@ -145,6 +170,9 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", required=True)
     record = sub.add_parser("record", help="record platform stacks' contracts (offline plan)")
     record.add_argument("stacks", nargs="+")
+    record.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if a recording is stale"
+    )
     sub.add_parser("schema", help="write the contract's JSON schema")
     listing = sub.add_parser("list", help="the team stacks")
     listing.add_argument("--mode", choices=("platform", "application"))
@@ -172,7 +200,7 @@ def main(argv: list[str]) -> int:
         print(write_schema())
         return 0
     if args.command == "record":
-        return _record(args.stacks)
+        return _record(args.stacks, check=args.check)
     if args.command == "list":
         return _list(args)
     if args.command == "affected":

@@ -14,14 +14,21 @@ import os
 from pathlib import Path
 from typing import Any
 
+from infra.services.loader import ROOT as REPOSITORY
+
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 RECORDED_ENV = "PLATFORM_RECORDED_OUTPUTS"
-"""A folder of recorded outputs to read instead of `infra/stacks/recorded/` (tests, what-ifs)."""
+"""A folder of recorded outputs to read instead of `infra/stacks/recorded/` (the suite's fixture
+recordings, what-ifs); a relative path is the repository's (so a checkout of another revision
+reads its own)."""
 DEFAULT_FOLDER = Path(__file__).with_name("recorded")
+"""The real platform's recordings, from `apps/` (checked by .ci/apps, not by the platform's suite:
+an application team's edit changes them)."""
 
 
 def recorded_folder() -> Path:
-    return Path(os.environ.get(RECORDED_ENV) or DEFAULT_FOLDER)
+    folder = Path(os.environ.get(RECORDED_ENV) or DEFAULT_FOLDER)
+    return folder if folder.is_absolute() else REPOSITORY / folder
 
 
 def recorded_path(stack: str, folder: Path | None = None) -> Path:
