@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -256,3 +257,25 @@ def test_one_applications_broken_declarations_skip_only_its_listeners(
     listed = {item.application for g in contract.gateways for item in g.listeners}
     assert listed == {"storefront"}
     assert [w for w in said if "application billing: its routes cannot be rendered" in w], said
+
+
+def test_a_route_the_deployed_platform_has_no_listener_for_is_warned_of(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The platform deployed before billing added its internal service: the application's
+    preview names the route that would not attach until the platform deploys again."""
+    monkeypatch.setenv(recorded.RECORDED_ENV, str(tmp_path))
+    older = dataclasses.replace(ingress_apps.billing, services=(ingress_apps.invoice,))
+    apps = [*ingress_apps.APPLICATIONS[:2], older]
+    platform = run_offline(_platform("dev", _grants("dev")), _program(apps))
+    recorded.write_recorded(
+        full_name("platform-dev"), {CONTRACT_OUTPUT: platform.outputs[CONTRACT_OUTPUT]}
+    )
+    said = _warnings(monkeypatch)
+    run_offline(_billing_stack("dev"), _program(ingress_apps.APPLICATIONS))
+    unattached = [w for w in said if "which the platform's contract does not list" in w]
+    assert len(unattached) == 1, said
+    assert unattached[0].startswith(
+        "shared ingress: billing-admin: its route attaches to listener billing-billing-admin of "
+        "Gateway envoy-gateway-system/internal"
+    )

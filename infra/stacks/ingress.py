@@ -41,6 +41,7 @@ from infra.services.render import gateway as agc_render
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.routes import StackIngress
 from infra.services.spec import Application, Target
+from infra.stacks.contract import PlatformContract
 from infra.stacks.registry import planned_workloads
 
 
@@ -152,3 +153,42 @@ def gateway_listeners(
             }
         )
     return listed
+
+
+def unattached_routes(
+    catalog: Catalog,
+    contract: PlatformContract,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+) -> list[str]:
+    """An application stack's routes (as its renderers write them) whose listener the
+    platform's contract does not list, or does not admit them from: each is stored and never
+    attached until the platform stack deploys with it (the workflow deploys the platform first,
+    so in a pull request's preview this is a new host or service the platform has not served
+    yet). Warned, not refused: the preview runs against the deployed platform."""
+    listed = {
+        (item.gateway_name, item.gateway_namespace, item.name): item
+        for gateway in contract.gateways
+        for item in gateway.listeners
+    }
+    said: list[str] = []
+    for service in catalog.services:
+        if service.spec.target is not Target.AKS:
+            continue
+        route = agc_render.route_object(service, extensions) or envoy_render.route_object(
+            service, facts, extensions
+        )
+        if route is None:
+            continue
+        namespace = route["metadata"]["namespace"]
+        for parent in route["spec"]["parentRefs"]:
+            key = (parent["name"], parent.get("namespace", namespace), parent.get("sectionName"))
+            item = listed.get(key)
+            if item is None or namespace not in item.route_namespaces:
+                said.append(
+                    f"{service.name}: its route attaches to listener {key[2]} of Gateway "
+                    f"{key[1]}/{key[0]}, which the platform's contract does not list for "
+                    f"namespace {namespace}: it attaches once the platform stack deploys with "
+                    "this host (deploy the platform first)"
+                )
+    return said
