@@ -451,7 +451,8 @@ def build_platform(
                 foundation.aks.provider,
                 name=None if namespace == app.name else namespace,
             )
-            namespaces.setdefault(app.name, created)
+            if namespace == app.name:
+                namespaces[app.name] = created  # where its Gateway and routes live
     listeners = _shared_ingress(
         config,
         foundation,
