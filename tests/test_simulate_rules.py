@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.preview.mocks import DEPLOYER_OBJECT_ID, app_routing_object_id
-from infra.simulate import RULES, Grant, World, replay
+from infra.simulate import RULES, Grant, Plan, World, replay
 from infra.simulate.azure import (
     KEY_VAULT_SECRETS_OFFICER,
     KEY_VAULT_SECRETS_USER,
@@ -1301,3 +1301,90 @@ def test_the_api_server_forbids_every_spec_field_pulumi_does_not_replace_for() -
         assert forces_replacement(STATEFUL_SET, ("spec", field), ChangeKind.UPDATE), field
     for field in sorted(mutable):
         assert not forces_replacement(STATEFUL_SET, ("spec", field), ChangeKind.UPDATE), field
+
+
+# --- gateway-route-not-accepted ---------------------------------------------------------------
+
+ROUTE_TOKEN = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute"
+GATEWAY_TOKEN = "kubernetes:gateway.networking.k8s.io/v1:Gateway"
+
+
+def shared_gateway(*, selector_namespace: str = "billing") -> dict[str, Any]:
+    """The platform stack's shared Envoy Gateway with one application's listener."""
+    listener = {
+        "name": "billing-admin",
+        "hostname": "admin.billing.internal",
+        "protocol": "HTTP",
+        "port": 80,
+        "allowedRoutes": {
+            "namespaces": {
+                "from": "Selector",
+                "selector": {"matchLabels": {"kubernetes.io/metadata.name": selector_namespace}},
+            }
+        },
+    }
+    return res(
+        GATEWAY_TOKEN,
+        "internal",
+        {
+            "metadata": {"name": "internal", "namespace": "envoy-gateway-system"},
+            "spec": {"gatewayClassName": "envoy-gateway", "listeners": [listener]},
+        },
+    )
+
+
+def http_route(
+    *,
+    namespace: str = "billing",
+    section: str = "billing-admin",
+    host: str = "admin.billing.internal",
+) -> dict[str, Any]:
+    parent = {"name": "internal", "namespace": "envoy-gateway-system", "sectionName": section}
+    return res(
+        ROUTE_TOKEN,
+        f"{namespace}-admin",
+        {
+            "metadata": {"name": "admin", "namespace": namespace},
+            "spec": {"parentRefs": [parent], "hostnames": [host]},
+        },
+    )
+
+
+def _platform_world(gateway: dict[str, Any]) -> World:
+    """The cluster the platform stack left: its Gateway, before the application stack runs."""
+    _, world = replay("platform", plan(gateway), World())
+    return world
+
+
+def _not_accepted(p: Plan, world: World | None = None) -> list[str]:
+    return [r.why for r in refusals(p, world) if r.rule == "gateway-route-not-accepted"]
+
+
+def test_a_route_on_its_listener_of_another_stacks_gateway_is_accepted() -> None:
+    assert _not_accepted(plan(http_route()), _platform_world(shared_gateway())) == []
+    # In one plan too (a single stack).
+    assert _not_accepted(plan(shared_gateway(), http_route())) == []
+
+
+def test_a_route_whose_gateway_is_in_neither_stack_is_refused() -> None:
+    (why,) = _not_accepted(plan(http_route()))
+    assert "envoy-gateway-system/internal exists neither in this plan nor in the cluster" in why
+
+
+def test_a_route_naming_a_listener_the_gateway_lacks_is_refused() -> None:
+    (why,) = _not_accepted(
+        plan(http_route(section="billing-web")), _platform_world(shared_gateway())
+    )
+    assert "has no listener billing-web" in why
+
+
+def test_a_route_from_a_namespace_the_listener_does_not_admit_is_refused() -> None:
+    world = _platform_world(shared_gateway(selector_namespace="storefront"))
+    (why,) = _not_accepted(plan(http_route()), world)
+    assert "admits routes from namespace billing" in why
+
+
+def test_a_route_whose_hostname_the_listener_does_not_serve_is_refused() -> None:
+    world = _platform_world(shared_gateway())
+    (why,) = _not_accepted(plan(http_route(host="other.billing.internal")), world)
+    assert "serves its hostnames other.billing.internal" in why

@@ -37,6 +37,7 @@ from infra.stacks.examples import example_stack, full_name
 RELEASED_DIGESTS = {
     "1.0.0": "1bf9bd6c0948d62cbe558da22616a8881bf470f36ad7b26e8e04532b2651860b",
     "1.1.0": "140703bcee452c353dfc8ad1c4df6a97465c14bc84b8937a21a0d7fa23b2f7cb",
+    "1.2.0": "db8def0fbc224b970b496712ddc37c1dbbb563854f3cd62dae5e0ba7718e614d",
 }
 """Each released contract version's schema digest: a released version's schema never changes (a
 change is a new version). Bump CONTRACT_VERSION, run `python -m infra.stacks
@@ -144,7 +145,14 @@ def test_the_platform_stack_deploys_no_application(
     assert "platform:services:AksService" not in types
     # The cluster-scoped pieces an application cannot create are the platform's.
     namespaces = sorted(r.name for r in run.by_type("kubernetes:core/v1:Namespace"))
-    assert namespaces == ["loyalty", "loyalty-jobs", "storefront", "storefront-jobs"]
+    assert namespaces == [
+        "azure-alb-system",
+        "envoy-gateway-system",
+        "loyalty",
+        "loyalty-jobs",
+        "storefront",
+        "storefront-jobs",
+    ]
 
 
 def test_a_single_stack_plan_has_no_team_stack_part(dev: OfflineRun) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from infra.services.catalog import Catalog, Planned, config_secret_key
+from infra.services.catalog import Catalog, Planned, PlannedService, config_secret_key
 from infra.services.components.aks_service import AksService, AksServiceArgs, AzureWiring
 from infra.services.components.container_app_job import ContainerAppJob, ContainerAppJobArgs
 from infra.services.components.container_app_service import (
@@ -53,7 +53,7 @@ def deploy_services(
     stack, docs/team-stacks.md): the namespaces, ingress controllers and gateways are the
     platform stack's, and this resource stands for them; only the services' own objects (their
     routes included) are deployed."""
-    shared_ingress = platform_owned is None
+    shared_ingress_here = platform_owned is None
     azure = (
         AzureWiring(
             placement=foundation.placement,
@@ -85,61 +85,19 @@ def deploy_services(
             provider=provider,
             namespace=namespaces[chart.app],
         )
-    # Deprecated (`aks.ingress: nginx` or `both`): internal services on the app-routing NGINX.
-    on_internal_nginx = [
-        route
-        for s in aks_services
-        if (route := s.route) is not None and route.gateway is Gateway.NGINX and not route.public
-    ]
-    if shared_ingress and foundation is not None and on_internal_nginx:
-        config = foundation.config
-        InternalIngress(
-            provider,
-            address=str(config.network.internal_ingress_address),
-            # One record per host, however many services share it.
-            hosts=sorted({route.host for route in on_internal_nginx if route.host}),
-            placement=foundation.placement,
-            zone_name=foundation.network.private_zone_name,
-            zone=config.private_dns_zone,
-            extensions=extensions,
-        )
-    public = None
-    if (
-        shared_ingress
-        and foundation is not None
-        and foundation.gateway is not None
-        and facts.gateway is not None
-    ):
-        public = PublicGateway(
-            foundation.gateway,
-            services=aks_services,
+    public, envoy = (
+        shared_ingress(
+            aks_services,
+            foundation,
             namespaces=namespaces,
-            gateway=facts.gateway,
-            placement=foundation.placement,
-            extensions=extensions,
-            provider=provider,
-            host_records=gateway_hosts,
-        )
-        # Where to point the public hosts the platform writes no record for (outside its zone,
-        # or during the `both` migration release: docs/ingress.md, "Migration from managed NGINX").
-        pulumi.export("publicGatewayFrontends", public.frontends)
-    envoy = None
-    if shared_ingress and envoy_services(aks_services):
-        # Internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress.
-        envoy = EnvoyGateway(
-            services=aks_services,
             facts=facts,
             extensions=extensions,
             provider=provider,
-            gateway_api_crds=public.controller if public is not None else None,
-            dns=InternalDns(
-                foundation.placement,
-                foundation.network.private_zone_name,
-                foundation.config.private_dns_zone,
-            )
-            if foundation is not None
-            else None,
+            gateway_hosts=gateway_hosts,
         )
+        if shared_ingress_here
+        else (None, None)
+    )
     components: dict[str, pulumi.ComponentResource] = {}
     for service in catalog.services:
         if service.spec.target is Target.AKS:
@@ -224,3 +182,72 @@ def deploy_services(
                 ),
             )
     return components
+
+
+def shared_ingress(
+    aks_services: Sequence[PlannedService],
+    foundation: FoundationView | None,
+    *,
+    namespaces: Mapping[str, pulumi.Resource],
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    provider: k8s.Provider,
+    gateway_hosts: Mapping[str, ManagedRecords] | None = None,
+) -> tuple[PublicGateway | None, EnvoyGateway | None]:
+    """The ingress every application shares, for `aks_services` (routed: `PlannedService.route`):
+    the internal NGINX (deprecated), the ALB controller with each application's AGC Gateway,
+    Frontend and host CNAMEs, and Envoy Gateway with the shared internal Gateway and the
+    internal hosts' private records. A single stack builds it for its catalog
+    (`deploy_services`); the platform stack for every onboarded application
+    (`infra.stacks.ingress`), so both hold the same objects under the same names."""
+    # Deprecated (`aks.ingress: nginx` or `both`): internal services on the app-routing NGINX.
+    on_internal_nginx = [
+        route
+        for s in aks_services
+        if (route := s.route) is not None and route.gateway is Gateway.NGINX and not route.public
+    ]
+    if foundation is not None and on_internal_nginx:
+        config = foundation.config
+        InternalIngress(
+            provider,
+            address=str(config.network.internal_ingress_address),
+            # One record per host, however many services share it.
+            hosts=sorted({route.host for route in on_internal_nginx if route.host}),
+            placement=foundation.placement,
+            zone_name=foundation.network.private_zone_name,
+            zone=config.private_dns_zone,
+            extensions=extensions,
+        )
+    public = None
+    if foundation is not None and foundation.gateway is not None and facts.gateway is not None:
+        public = PublicGateway(
+            foundation.gateway,
+            services=aks_services,
+            namespaces=namespaces,
+            gateway=facts.gateway,
+            placement=foundation.placement,
+            extensions=extensions,
+            provider=provider,
+            host_records=gateway_hosts,
+        )
+        # Where to point the public hosts the platform writes no record for (outside its zone,
+        # or during the `both` migration release: docs/ingress.md, "Migration from managed NGINX").
+        pulumi.export("publicGatewayFrontends", public.frontends)
+    envoy = None
+    if envoy_services(aks_services):
+        # Internal AKS ingress (`aks.ingress: gateway`) and the local stack's ingress.
+        envoy = EnvoyGateway(
+            services=aks_services,
+            facts=facts,
+            extensions=extensions,
+            provider=provider,
+            gateway_api_crds=public.controller if public is not None else None,
+            dns=InternalDns(
+                foundation.placement,
+                foundation.network.private_zone_name,
+                foundation.config.private_dns_zone,
+            )
+            if foundation is not None
+            else None,
+        )
+    return public, envoy

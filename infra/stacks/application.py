@@ -43,6 +43,7 @@ from infra.stacks.contract import (
     PlatformContract,
     parse_contract,
 )
+from infra.stacks.ingress import unattached_routes
 from infra.stacks.registry import neighbours, removal_problems
 from infra.stacks.view import contract_facts, contract_foundation
 
@@ -200,11 +201,16 @@ def deploy_application(
         if contract.cluster.deployment_safeguards == "Enforce"
         else None
     )
+    facts = contract_facts(contract, handlers)
+    # The shared Gateways are the platform's (infra/stacks/ingress.py): a route it lists no
+    # listener for attaches once the platform deploys with it.
+    for warning in unattached_routes(catalog, contract, facts, extensions):
+        pulumi.log.warn(f"shared ingress: {warning}")
     services = deploy_services(
         catalog,
         contract_foundation(contract, grant, ready),
         provider,
-        contract_facts(contract, handlers),
+        facts,
         extensions,
         domains=domains,
         platform_owned=ready,

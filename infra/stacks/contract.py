@@ -27,7 +27,7 @@ from pydantic.alias_generators import to_camel
 from infra.config import IngressMode
 from infra.problems import InvalidInput, Problem
 
-CONTRACT_VERSION = "1.1.0"
+CONTRACT_VERSION = "1.2.0"
 """The contract's semver; bump it with every schema change (see the module doc)."""
 CONTRACT_OUTPUT = "contract"
 """The platform stack's output the application stacks read."""
@@ -83,9 +83,30 @@ class DnsContract(_Part):
 
 
 class GatewayListener(_Part):
+    """One listener of a Gateway the platform created for an onboarded application (1.2.0: its
+    hostname, Gateway and the namespaces whose routes it admits). A route attaches to it by
+    `gatewayName`, `gatewayNamespace` and `name` (its parentRef's sectionName)."""
+
     name: str
     protocol: Literal["HTTP", "HTTPS", "TLS", "TCP", "UDP"]
     port: int
+    hostname: str | None = Field(default=None, description="the host it serves (1.2.0)")
+    application: str | None = Field(
+        default=None, description="the onboarded application whose routes it admits (1.2.0)"
+    )
+    gateway_name: str | None = Field(
+        default=None, description="the Kubernetes Gateway it belongs to (1.2.0)"
+    )
+    gateway_namespace: str | None = Field(
+        default=None, description="that Gateway's namespace (1.2.0)"
+    )
+    route_namespaces: tuple[str, ...] = Field(
+        default=(), description="the namespaces whose routes it admits (allowedRoutes; 1.2.0)"
+    )
+
+
+AGC_KIND = "application-gateway-for-containers"
+ENVOY_KIND = "envoy-gateway"
 
 
 class GatewayContract(_Part):
@@ -94,7 +115,12 @@ class GatewayContract(_Part):
     name: str
     namespace: str
     exposure: Literal["public", "internal"]
-    listeners: tuple[GatewayListener, ...] = ()
+    listeners: tuple[GatewayListener, ...] = Field(
+        default=(),
+        description="the listeners of every onboarded application's hosts on it (1.2.0: "
+        "filled; AGC: each application's own Gateway `public` in its namespace; Envoy Gateway: "
+        "the shared Gateway)",
+    )
 
 
 class ContainerAppsContract(_Part):

@@ -28,15 +28,20 @@ from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, WORKLOAD_IDENTITY_AUDIENCE
 from infra.foundation.platform import Foundation, build_foundation
 from infra.services.components.namespace import ApplicationNamespace
+from infra.services.custom_domains import ManagedRecords
+from infra.services.deploy import shared_ingress
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
 from infra.services.routes import StackIngress
 from infra.services.spec import Application
 from infra.stacks.contract import (
+    AGC_KIND,
     CONTRACT_OUTPUT,
     CONTRACT_VERSION,
+    ENVOY_KIND,
     PlatformContract,
 )
+from infra.stacks.ingress import gateway_listeners, host_records, onboarded_ingress
 from infra.stacks.registry import service_registry
 
 ONBOARDING_COMPONENT = "platform:stacks:ApplicationOnboarding"
@@ -252,29 +257,34 @@ def contract_output(
     facts: PlatformFacts,
     onboarded: Sequence[tuple[OnboardedApplication, ApplicationOnboarding]],
     declared: Sequence[Application] = (),
+    *,
+    listeners: Mapping[str, list[dict[str, object]]] | None = None,
 ) -> pulumi.Output[dict[str, object]]:
-    """The contract, validated against its types once every Output has resolved."""
+    """The contract, validated against its types once every Output has resolved. `listeners`:
+    by gateway kind, the listeners the platform created for the onboarded applications."""
     net = foundation.network
     apps = foundation.container_apps
     gateways: list[dict[str, object]] = []
     if foundation.gateway is not None:
         gateways.append(
             {
-                "kind": "application-gateway-for-containers",
+                "kind": AGC_KIND,
                 "id": foundation.gateway.traffic_controller_id,
                 "name": config.gateway_name,
                 "namespace": ALB_NAMESPACE,
                 "exposure": "public",
+                "listeners": (listeners or {}).get(AGC_KIND, []),
             }
         )
     if facts.internal_gateway is not None:
         gateways.append(
             {
-                "kind": "envoy-gateway",
+                "kind": ENVOY_KIND,
                 "id": "",
                 "name": gateway_name(facts),
                 "namespace": ENVOY_GATEWAY_NAMESPACE,
                 "exposure": "internal",
+                "listeners": (listeners or {}).get(ENVOY_KIND, []),
             }
         )
     raw: dict[str, object] = {
@@ -359,6 +369,52 @@ def _checked(plain: dict[str, object]) -> dict[str, object]:
     return PlatformContract.model_validate(plain).model_dump(mode="json", by_alias=True)
 
 
+def _shared_ingress(
+    config: PlatformConfig,
+    foundation: Foundation,
+    *,
+    facts: PlatformFacts,
+    extensions: PlatformExtensions,
+    namespaces: Mapping[str, pulumi.Resource],
+    declared: Sequence[Application],
+) -> dict[str, list[dict[str, object]]]:
+    """The onboarded applications' shared ingress, built by the single stack's components
+    (`infra.stacks.ingress`); the listeners of its Gateways by gateway kind, for the contract.
+    The application stacks' routes wait for none of it: the platform deploys first."""
+    served = onboarded_ingress(
+        declared,
+        config.applications,
+        environment=config.environment,
+        stack=StackIngress(config.aks.ingress),
+        facts=facts,
+        extensions=extensions,
+    )
+    gateway_hosts: dict[str, ManagedRecords] = {}
+    warnings = list(served.warnings)
+    if config.aks.ingress.internal_gateway:
+        # As a single stack: during `both` the hosts still resolve to NGINX.
+        gateway_hosts, host_warnings = host_records(served, config.dns)
+        warnings += host_warnings
+    for warning in warnings:
+        pulumi.log.warn(f"shared ingress: {warning}")
+    public, envoy = shared_ingress(
+        list(served.services),
+        foundation,
+        namespaces=namespaces,
+        facts=facts,
+        extensions=extensions,
+        provider=foundation.aks.provider,
+        gateway_hosts=gateway_hosts,
+    )
+    listeners: dict[str, list[dict[str, object]]] = {AGC_KIND: [], ENVOY_KIND: []}
+    if public is not None:
+        for app in sorted(public.gateways):
+            listeners[AGC_KIND] += gateway_listeners(public.gateways[app], config.applications)
+    if envoy is not None and envoy.gateway is not None:
+        listeners[ENVOY_KIND] = gateway_listeners(envoy.gateway, config.applications)
+    return listeners
+
+
 def build_platform(
     config: PlatformConfig,
     secrets_of: Mapping[str, Sequence[str]],
@@ -386,13 +442,27 @@ def build_platform(
     ]
     # Namespaces are cluster-scoped: the platform creates them (as the single stack does, same
     # logical names), the application's identity writes inside them only.
+    namespaces: dict[str, pulumi.Resource] = {}
     for app in config.applications:
         for namespace in application_namespaces(app.name):
-            ApplicationNamespace(
+            created = ApplicationNamespace(
                 app.name,
                 extensions,
                 foundation.aks.provider,
                 name=None if namespace == app.name else namespace,
             )
-    pulumi.export(CONTRACT_OUTPUT, contract_output(config, foundation, facts, onboarded, declared))
+            if namespace == app.name:
+                namespaces[app.name] = created  # where its Gateway and routes live
+    listeners = _shared_ingress(
+        config,
+        foundation,
+        facts=facts,
+        extensions=extensions,
+        namespaces=namespaces,
+        declared=declared,
+    )
+    pulumi.export(
+        CONTRACT_OUTPUT,
+        contract_output(config, foundation, facts, onboarded, declared, listeners=listeners),
+    )
     return foundation

@@ -54,14 +54,17 @@ from infra.stacks.contract import PlatformContract, PublishedService, ServiceCal
 REGISTRY_SOURCE = "the platform's registry of published services"
 
 
-def _planned(
+def planned_workloads(
     applications: Sequence[Application], onboarded: Sequence[str], environment: Environment
-) -> tuple[list[PlannedService], list[PlannedJob], dict[str, set[str]]]:
+) -> tuple[list[PlannedService], list[PlannedJob], dict[str, set[str]], dict[str, str]]:
     """The onboarded applications' workloads as they run in `environment`, read leniently (a
-    declaration that does not resolve is left to its own stack); each application's charts."""
+    declaration that does not resolve is left to its own stack); each application's charts; and
+    per application whose declarations did not all resolve, the first that did not (the
+    platform's shared ingress skips its listeners: `infra.stacks.ingress`)."""
     services: list[PlannedService] = []
     jobs: list[PlannedJob] = []
     charts: dict[str, set[str]] = {}
+    broken: dict[str, str] = {}
     for app in applications:
         if app.name not in onboarded:
             continue
@@ -70,18 +73,20 @@ def _planned(
         for spec in app.services:
             try:
                 effective = for_environment(spec, environment.value)
-            except Exception:  # refused in the application's own stack
+            except Exception as error:  # refused in the application's own stack
+                broken.setdefault(app.name, f"{getattr(spec, 'name', spec)!s}: {error}")
                 continue
             if isinstance(effective, ServiceSpec):
                 services.append(PlannedService(app.name, effective, source))
         for job in app.jobs:
             try:
                 effective_job = for_environment(job, environment.value)
-            except Exception:  # refused in the application's own stack
+            except Exception as error:  # refused in the application's own stack
+                broken.setdefault(app.name, f"{getattr(job, 'name', job)!s}: {error}")
                 continue
             if isinstance(effective_job, JobSpec):
                 jobs.append(PlannedJob(app.name, effective_job, source))
-    return services, jobs, charts
+    return services, jobs, charts, broken
 
 
 def _caller_on(target: Target) -> PlannedService:
@@ -97,7 +102,7 @@ def service_registry(
     facts: PlatformFacts,
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The contract's `services` and `calls` (raw, camelCase; hosts may be Outputs)."""
-    services, jobs, charts = _planned(applications, onboarded, environment)
+    services, jobs, charts, _ = planned_workloads(applications, onboarded, environment)
     try:
         routed = with_routes(services, ingress)
     except Exception:  # refused in the application's own stack

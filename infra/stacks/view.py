@@ -12,8 +12,8 @@ import pulumi
 from infra.config import Environment
 from infra.foundation.common import Placement
 from infra.foundation.gateway import GatewayForContainers
-from infra.services.render.common import InternalGatewayFacts, PlatformFacts
-from infra.stacks.contract import ApplicationGrant, PlatformContract
+from infra.services.render.common import GatewayFacts, InternalGatewayFacts, PlatformFacts
+from infra.stacks.contract import AGC_KIND, ENVOY_KIND, ApplicationGrant, PlatformContract
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,8 @@ def contract_facts(
 ) -> PlatformFacts:
     """The renderers' facts from the contract (what `infra.program.platform_facts` reads from the
     foundation in a single stack)."""
-    internal = next((g for g in contract.gateways if g.kind == "envoy-gateway"), None)
+    internal = next((g for g in contract.gateways if g.kind == ENVOY_KIND), None)
+    public = next((g for g in contract.gateways if g.kind == AGC_KIND), None)
     net = contract.network
     return PlatformFacts(
         environment=Environment(contract.environment),
@@ -134,9 +135,9 @@ def contract_facts(
         key_vault_name=contract.key_vault.name,
         key_vault_id=contract.key_vault.id,
         subscription_id=contract.subscription_id,
-        # Public AKS routes attach to the application's own Gateway, which the single stack's
-        # PublicGateway creates: not yet in an application stack (docs/team-stacks.md).
-        gateway=None,
+        # Public AKS routes attach to the application's own AGC Gateway, which the platform
+        # stack creates (infra/stacks/ingress.py); its NetworkPolicy admits AGC's subnet.
+        gateway=GatewayFacts(public.id, net.gateway_subnet_cidr) if public is not None else None,
         internal_gateway=InternalGatewayFacts(net.internal_ingress_address)
         if internal is not None
         else None,

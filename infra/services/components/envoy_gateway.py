@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -92,6 +93,9 @@ class EnvoyGateway(pulumi.ComponentResource):
     parent)."""
 
     ready: list[pulumi.Resource]
+    gateway: dict[str, Any] | None
+    """The shared Gateway object as created, None without an Envoy-served service (the platform
+    stack's contract lists its listeners)."""
 
     def __init__(
         self,
@@ -157,6 +161,7 @@ class EnvoyGateway(pulumi.ComponentResource):
         )
         objects = [envoy_proxy_object(facts, extensions), gateway_class_object(extensions)]
         gateway = gateway_object(services, facts, extensions)
+        self.gateway = gateway
         if gateway is not None:
             objects.append(gateway)
         created = create_objects(

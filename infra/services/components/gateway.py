@@ -18,6 +18,7 @@ Hooks: the 1.13.0 chart's one known hook is the `pre-delete` Job `alb-controller
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -65,6 +66,9 @@ class PublicGateway(pulumi.ComponentResource):
     controller: k8s.helm.v4.Chart
     frontends: dict[str, pulumi.Output[str]]
     """Application → its Frontend's FQDN: where each public host's CNAME points."""
+    gateways: dict[str, dict[str, Any]]
+    """Application → its Gateway object as created (the platform stack's contract lists their
+    listeners)."""
 
     def __init__(
         self,
@@ -83,6 +87,7 @@ class PublicGateway(pulumi.ComponentResource):
         (`custom_domains.gateway_host_records`; `aks.ingress: gateway` only)."""
         super().__init__(PUBLIC_GATEWAY_COMPONENT, PUBLIC_GATEWAY_NAME, None, opts)
         self.frontends = {}
+        self.gateways = {}
         values = {
             "albController": {
                 "namespace": ALB_NAMESPACE,
@@ -134,6 +139,7 @@ class PublicGateway(pulumi.ComponentResource):
                 ),
             )
             self.frontends[app] = frontend.fqdn
+            self.gateways[app] = obj
             # One CNAME per host, named after its first service (the listener's name), however
             # many services share the host.
             for on_host in public_hosts(services, app).values():

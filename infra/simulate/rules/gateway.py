@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infra.crds.attachment import admits, hostnames_intersect
 from infra.plan.kinds import (
     CHART,
     FRONTEND,
     GATEWAY,
     GATEWAY_CLASS,
+    GRPC_ROUTE,
+    HTTP_ROUTE,
     MANAGED_CLUSTER,
+    NAMESPACE,
     SUBNET,
     TRAFFIC_CONTROLLER,
 )
@@ -342,3 +346,88 @@ def agc_frontend_limit(ctx: StepContext) -> Iterator[Refusal]:
             "serve fewer applications' public services from AKS (Container Apps has no such "
             "limit), or group them into fewer applications.",
         )
+
+
+def _meta(resource: PlannedResource) -> tuple[str, str]:
+    """(namespace, name) of a Kubernetes object in the plan."""
+    meta = resource.inputs.get("metadata") or {}
+    return str(meta.get("namespace") or ""), str(meta.get("name") or resource.name)
+
+
+def _namespace_labels(ctx: StepContext, namespace: str) -> dict[str, str]:
+    for candidate in _known(ctx, NAMESPACE):
+        meta = candidate.inputs.get("metadata") or {}
+        if str(meta.get("name") or "") == namespace:
+            return {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+    return {}
+
+
+@rule(
+    "gateway-route-not-accepted",
+    refuses="an HTTPRoute or GRPCRoute whose parentRef names a Gateway that exists neither in "
+    "the plan nor in the cluster (another stack's: the platform stack's), a listener "
+    "(sectionName) that Gateway does not have, or only listeners whose allowedRoutes do not "
+    "admit the route's namespace or whose hostname does not intersect the route's hostnames: "
+    "the API server stores it, the controller never attaches it (Accepted=False), the host "
+    "does not answer",
+    source="Gateway API v1.6.1 CRDs (upstream/gateway-api-crds/, kubernetes-sigs/gateway-api "
+    "8bb74df): HTTPRoute parentRefs[].sectionName ('If no Gateway listeners accept attachment "
+    "from this Route, the Route MUST be considered detached'), Gateway listeners[]."
+    "allowedRoutes.namespaces (from All/Selector/Same, default Same), HTTPRoute hostnames "
+    "('at least one intersecting hostname ... otherwise the HTTPRoute is not accepted'); "
+    "infra/crds/attachment.py",
+)
+def gateway_route_not_accepted(ctx: StepContext) -> Iterator[Refusal]:
+    """A route is accepted by a parent when one of the parent's listeners (the one its
+    sectionName names, else any) admits its namespace and hostnames. In a team stack the
+    Gateway is the platform stack's: it is in the cluster (the world) when the application
+    stack deploys, since the platform deploys first (docs/team-stacks.md)."""
+    if ctx.resource.type not in (HTTP_ROUTE, GRPC_ROUTE):
+        return
+    namespace, _ = _meta(ctx.resource)
+    spec = ctx.resource.inputs.get("spec") or {}
+    hosts = [str(h) for h in spec.get("hostnames") or []]
+    labels = _namespace_labels(ctx, namespace)
+    gateways = {_meta(g): g for g in _known(ctx, GATEWAY)}
+    for parent in spec.get("parentRefs") or []:
+        if parent.get("kind", "Gateway") != "Gateway":
+            continue
+        where = (str(parent.get("namespace") or namespace), str(parent.get("name") or ""))
+        shown = f"{where[0]}/{where[1]}"
+        gateway = gateways.get(where)
+        if gateway is None:
+            yield ctx.refuse(
+                "gateway-route-not-accepted",
+                f"its parent Gateway {shown} exists neither in this plan nor in the cluster.",
+                "deploy the stack that owns the Gateway first (the platform stack, for an "
+                "application stack), or fix parentRefs.",
+            )
+            continue
+        listeners = list((gateway.inputs.get("spec") or {}).get("listeners") or [])
+        section = parent.get("sectionName")
+        if section:
+            listeners = [item for item in listeners if item.get("name") == section]
+            if not listeners:
+                yield ctx.refuse(
+                    "gateway-route-not-accepted",
+                    f"Gateway {shown} has no listener {section} (its sectionName).",
+                    "give the Gateway that listener (the platform stack lists the "
+                    "application's hosts: platform:applications[].hosts, then deploy it), or "
+                    "fix sectionName.",
+                )
+                continue
+        if not any(admits(item, where[0], namespace, labels) for item in listeners):
+            yield ctx.refuse(
+                "gateway-route-not-accepted",
+                f"no listener of Gateway {shown}{f' named {section}' if section else ''} "
+                f"admits routes from namespace {namespace} (allowedRoutes.namespaces).",
+                "attach the route to its own application's listener, or admit its namespace "
+                "in the listener's allowedRoutes.",
+            )
+            continue
+        if not any(hostnames_intersect(item.get("hostname"), hosts) for item in listeners):
+            yield ctx.refuse(
+                "gateway-route-not-accepted",
+                f"no listener of Gateway {shown} serves its hostnames {', '.join(hosts)}.",
+                "attach the route to the listener of its host.",
+            )
