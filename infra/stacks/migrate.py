@@ -110,6 +110,10 @@ class Migration:
     in_neither: tuple[str, ...] = ()
     """The single stack's resources neither program registers (URN tails)."""
     replaced: tuple[str, ...] = ()
+    single_plan: dict[str, Any] = dataclasses.field(default_factory=dict)
+    platform_plan: dict[str, Any] = dataclasses.field(default_factory=dict)
+    """The former single stack's offline plan as the platform stack."""
+    application_plan: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def lines(self) -> list[str]:
         source_stack, dest_stack = self.source.rsplit("/", 1)[1], self.dest.rsplit("/", 1)[1]
@@ -307,7 +311,7 @@ def plan_migration(
     if adopted:
         onboarding["adopted"] = adopted
     platform, app, app_config = _plans(single_config, application, dest, onboarding)
-    return _checked(
+    return check(
         single, platform, app, app_config, onboarding, application, source, dest, bool(ids)
     )
 
@@ -321,7 +325,7 @@ def _platform_group(single: Mapping[str, Any]) -> str:
     return groups[0] if groups else ""
 
 
-def _checked(  # noqa: PLR0917 (the plans and their names, once)
+def check(  # noqa: PLR0917 (the plans and their names, once)
     single: dict[str, Any],
     platform: dict[str, Any],
     app: dict[str, Any],
@@ -408,6 +412,9 @@ def _checked(  # noqa: PLR0917 (the plans and their names, once)
         in_both=tuple(both),
         in_neither=tuple(lost),
         replaced=tuple(replaced),
+        single_plan=single,
+        platform_plan=platform,
+        application_plan=app,
     )
 
 
