@@ -176,7 +176,10 @@ class ApplicationOnboarding(pulumi.ComponentResource):
     - Key Vault Secrets Officer on each secret its declarations reference;
     - the platform's `deployer` role on the Container Apps environment, the pull and
       certificate identities and the private zone, and its `granter` role on each of its
-      secrets and on its team's own scopes (`grantScopes`), where its services get their roles.
+      secrets and on its team's own scopes (`grantScopes`), where its services get their roles;
+    - migrated from a single stack with its resources left in the platform's group (`adopted`):
+      no group of its own and no Contributor, but the `adopted` role on each of those resources'
+      ids (docs/team-stacks.md, Migration).
 
     AcrPush is not granted: repository-scoped pushes need the registry's ABAC repository
     permissions mode, which pulumi-azure-native 3.29 does not expose (docs/team-stacks.md).
