@@ -333,3 +333,22 @@ def test_the_command_prints_the_steps_and_exits_by_the_check() -> None:
     with contextlib.redirect_stderr(err):
         assert main(["migrate", "--from", "dev", "--application", "nope"]) == Exit.ERROR
     assert "no application of that name is declared" in err.getvalue()
+
+
+def test_the_deployed_ids_come_from_the_state_export(tmp_path: Path, migration: Migration) -> None:
+    """Pulumi names an identity with a random suffix: its deployed id is read from `pulumi stack
+    export` of the single stack, by the engine URN."""
+    urn = next(
+        u for u in migration.moved if u.endswith("UserAssignedIdentity::catalog-api-identity")
+    )
+    deployed = (
+        "/subscriptions/1/resourceGroups/rg-shop-dev/providers/"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/catalog-api-identity9f3a1c"
+    )
+    export = {"deployment": {"resources": [{"urn": urn, "id": deployed}]}}
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(export))
+    found = plan_migration("dev", "storefront", state=str(path))
+    assert deployed in found.adopted
+    assert found.ids_from_state
+    assert "--state" not in "\n".join(found.lines())

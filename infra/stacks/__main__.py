@@ -10,7 +10,8 @@
   HEAD, against the working tree's); `affected --before F --after F` compares two files;
 - `deploy-matrix <platform-stack> --before F --after F [--changed-files F] [--examples]`: the
   deploy workflow's matrix (JSON) of the application stacks to deploy after the platform;
-- `migrate --from <single-stack> --application APP [--to STACK] [--ci-subject S] [--state F]`:
+- `migrate --from <single-stack> --application APP [--to STACK] [--ci-subject S] [--state F]
+  [--organization ORG]`:
   the steps that move one application out of a single stack into its own stack (`pulumi state
   move` of its URNs, the onboarding, the order), checked on the offline plans to replace and
   delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
@@ -156,6 +157,7 @@ def _migrate(args: argparse.Namespace) -> int:
             dest=args.to,
             ci_subject=args.ci_subject,
             state=args.state,
+            organization=args.organization,
         )
     except (LookupError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -196,6 +198,7 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("--to", help="the application stack (default <application>-<stack>)")
     migrate.add_argument("--ci-subject", help="its deploy workflow's OIDC subject")
     migrate.add_argument("--state", help="`pulumi stack export` of the single stack (its ids)")
+    migrate.add_argument("--organization", help="the Pulumi organization of the stacks")
     return top
 
 

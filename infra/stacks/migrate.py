@@ -198,8 +198,18 @@ def _recorded(stack: str, contract: object) -> Iterator[None]:
                 os.environ[RECORDED_ENV] = before
 
 
+def _full(stack: str, organization: str | None) -> str:
+    """`organization/project/stack` (the reference stacks' organization unless given)."""
+    name = full_name(stack)
+    return name if organization is None else f"{organization}/{name.split('/', 1)[1]}"
+
+
 def _plans(
-    single: StackConfig, application: str, dest: str, onboarding: dict[str, Any]
+    single: StackConfig,
+    application: str,
+    dest: str,
+    onboarding: dict[str, Any],
+    organization: str | None,
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     from infra.program import build
 
@@ -213,10 +223,10 @@ def _plans(
         "platform:mode": "application",
         "platform:environment": single.values.get("platform:environment", single.stack),
         "platform:application": application,
-        "platform:platformStack": full_name(single.stack),
+        "platform:platformStack": _full(single.stack, organization),
     }
     app_stack = StackConfig(dest, single.project, config, ())
-    with _recorded(full_name(single.stack), platform["outputs"][CONTRACT_OUTPUT]):
+    with _recorded(_full(single.stack, organization), platform["outputs"][CONTRACT_OUTPUT]):
         app = to_snapshot(run_offline(app_stack, build))
     return platform, app, config
 
@@ -268,6 +278,7 @@ def plan_migration(
     dest: str | None = None,
     ci_subject: str | None = None,
     state: str | None = None,
+    organization: str | None = None,
 ) -> Migration:
     """Everything `migrate` prints, from the offline plans of `source` (a single stack's file)."""
     from infra.program import build
@@ -294,7 +305,7 @@ def plan_migration(
     }
     # First without adoption: which of the single stack's resources the application's own
     # program registers (its resources), by URN.
-    _, first, _ = _plans(single_config, application, dest, onboarding)
+    _, first, _ = _plans(single_config, application, dest, onboarding, organization)
     singles = engine_urns(single)
     ids = _state_ids(state)
     mine = [singles[t] for t in engine_urns(first) if t in singles]
@@ -310,9 +321,12 @@ def plan_migration(
     )
     if adopted:
         onboarding["adopted"] = adopted
-    platform, app, app_config = _plans(single_config, application, dest, onboarding)
-    return check(
+    platform, app, app_config = _plans(single_config, application, dest, onboarding, organization)
+    checked = check(
         single, platform, app, app_config, onboarding, application, source, dest, bool(ids)
+    )
+    return dataclasses.replace(
+        checked, source=_full(source, organization), dest=_full(dest, organization)
     )
 
 
