@@ -567,6 +567,13 @@ class OnboardedApplication(_Model):
         pattern=r"^https://",
         description="the OIDC issuer of its deploy workflow (default: GitHub Actions)",
     )
+    adopted: tuple[str, ...] = Field(
+        default=(),
+        description="migrated from a single stack: the Azure resource ids of its Container Apps "
+        "and identities, which stay in the platform's resource group (its stack keeps them "
+        "there, its identity gets a role on each and nowhere else in that group); written by "
+        "`python -m infra.stacks migrate` (docs/team-stacks.md, Migration)",
+    )
 
 
 class PlatformConfig(_Model):

@@ -804,6 +804,9 @@ def onboarded_applications(config: PlatformConfig) -> list[Problem]:
             claims.setdefault(("namespace", namespace), []).append(app.name)
         for host in app.hosts:
             claims.setdefault(("host", host), []).append(app.name)
+        for resource_id in app.adopted:
+            claims.setdefault(("adopted resource", resource_id.lower()), []).append(app.name)
+            problems += _adopted_problems(config, app.name, resource_id)
     for (kind, value), owners in sorted(claims.items()):
         if len(owners) > 1:
             problems.append(
@@ -816,3 +819,33 @@ def onboarded_applications(config: PlatformConfig) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _adopted_problems(config: PlatformConfig, app: str, resource_id: str) -> list[Problem]:
+    """An adopted resource is one of the application's Container Apps or identities in the
+    platform's own group (where the single stack put it): a role on anything else (the cluster,
+    the vault, the platform's identities' group) would be more than its stack needs."""
+    from infra.constants import ADOPTABLE_TYPES
+
+    parts = resource_id.strip("/").split("/")
+    group = parts[3] if len(parts) > 3 else ""
+    kind = "/".join(parts[5:7]) if len(parts) == 8 else ""
+    if (
+        len(parts) == 8
+        and [p.lower() for p in (parts[0], parts[2], parts[4])]
+        == ["subscriptions", "resourcegroups", "providers"]
+        and group.lower() == config.resource_group_name.lower()
+        and kind.lower() in {t.lower() for t in ADOPTABLE_TYPES.values()}
+    ):
+        return []
+    return [
+        Problem(
+            f"{NAMESPACE}:applications[{app}].adopted",
+            resource_id,
+            "is not a Container App or user-assigned identity in the platform's resource group "
+            f"{config.resource_group_name} (an adopted resource is one the single stack created "
+            f"there for {app}: /subscriptions/<id>/resourceGroups/{config.resource_group_name}/"
+            f"providers/<{' or '.join(ADOPTABLE_TYPES.values())}>/<name>)",
+            "list only the ids `python -m infra.stacks migrate` prints for this application",
+        )
+    ]

@@ -140,6 +140,18 @@ def jobs_namespace(app: str) -> str:
     return f"{app}{JOBS_NAMESPACE_SUFFIX}"
 
 
+ADOPTABLE_TYPES = {
+    "azure-native:app:ContainerApp": "Microsoft.App/containerApps",
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities"
+    ),
+}
+"""Pulumi type → Azure resource type of what an application stack creates in its resource group,
+so what an application migrated from a single stack keeps in the platform's group (`adopted`:
+its role on each, docs/team-stacks.md, Migration). A federated credential is a child of its
+identity (the identity's scope covers it)."""
+
+
 def application_namespaces(app: str) -> tuple[str, ...]:
     """The AKS namespaces an application owns: its own and its jobs' (what an onboarded
     application's deploy identity may write: docs/team-stacks.md)."""

@@ -26,7 +26,8 @@ MEANING: dict[Exit, str] = {
     Exit.ERROR: "an error: bad input, a usage error, a plan or base that could not run "
     "(the message names the stack and the fix)",
     Exit.BLOCKED: "`diff`/`against`: protection would block a change (a protected resource "
-    "deleted or replaced); `release decide`: roll back",
+    "deleted or replaced); `release decide`: roll back; `team-stacks migrate`: the migration "
+    "would replace, delete or duplicate a resource",
     Exit.POLICY: "`plan`/`against`: a mandatory policy rule is violated (the report names "
     "each rule id)",
 }

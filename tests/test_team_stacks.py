@@ -464,7 +464,7 @@ def test_the_application_moves_with_its_urns_and_only_its_group_changes(
     its own provider and contract stand-in is in the single stack under the same URN. The
     Kubernetes objects are unchanged; the Azure ones differ in resourceGroupName (they live in the
     application's own group), which Azure cannot change in place (docs/team-stacks.md), and in
-    their `application` tag."""
+    their `application` tag: why a migration adopts them instead (tests/test_team_migration.py)."""
     single, app = _by_urn_tail(dev), _by_urn_tail(applications["dev"])
     new = sorted(set(app) - set(single))
     assert new == [

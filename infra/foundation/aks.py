@@ -25,6 +25,15 @@ from infra.foundation.kubeconfig import with_login_mode
 from infra.foundation.propagation import CLUSTER_RBAC_PROPAGATION, propagation_wait
 from infra.foundation.runner_network import RUNNER_LINK_SUFFIX, api_server_zone, runner_link
 
+AKS_CLUSTER_COMPONENT = "platform:foundation:AksCluster"
+AKS_CLUSTER_NAME = "aks"
+"""The logical name the foundation gives its cluster component."""
+
+
+def kubernetes_provider_name(cluster: str) -> str:
+    """The logical name of the Kubernetes provider of the cluster component `cluster`."""
+    return f"{cluster}-k8s"
+
 
 class AksCluster(pulumi.ComponentResource):
     """An AKS cluster with Entra ID, workload identity, Cilium network policy and the add-ons the
@@ -47,7 +56,7 @@ class AksCluster(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: AksClusterArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("platform:foundation:AksCluster", name, None, opts)
+        super().__init__(AKS_CLUSTER_COMPONENT, name, None, opts)
         access = self._control_plane_access(name, args)
         cluster = self._managed_cluster(name, args, access)
         self._maintenance_configurations(name, args, cluster)
@@ -68,7 +77,7 @@ class AksCluster(pulumi.ComponentResource):
         runner_ready = [*args.runner_ready, *self._runner_api_link(name, args, cluster)]
         kubeconfig = self._kubeconfig(args, cluster)
         self.provider = k8s.Provider(
-            f"{name}-k8s",
+            kubernetes_provider_name(name),
             kubeconfig=kubeconfig,
             # Rotated credentials change the kubeconfig; the cluster id does not, so the provider
             # (and everything deployed through it) is not replaced.

@@ -9,7 +9,7 @@ import pulumi
 from pulumi_azure_native import authorization, resources
 
 from infra.config import PlatformConfig
-from infra.foundation.aks import AksCluster
+from infra.foundation.aks import AKS_CLUSTER_NAME, AksCluster
 from infra.foundation.aks_profiles import AksClusterArgs
 from infra.foundation.common import Placement, administrators
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
@@ -126,7 +126,7 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
             ),
         )
     aks = AksCluster(
-        "aks",
+        AKS_CLUSTER_NAME,
         AksClusterArgs(
             placement=placement,
             config=config.aks,

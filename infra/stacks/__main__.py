@@ -10,7 +10,12 @@
   stacks it affects and the contract fields each reads (the recorded contract at REV, default
   HEAD, against the working tree's); `affected --before F --after F` compares two files;
 - `deploy-matrix <platform-stack> --before F --after F [--changed-files F] [--examples]`: the
-  deploy workflow's matrix (JSON) of the application stacks to deploy after the platform.
+  deploy workflow's matrix (JSON) of the application stacks to deploy after the platform;
+- `migrate --from <single-stack> --application APP [--to STACK] [--ci-subject S] [--state F]
+  [--organization ORG]`:
+  the steps that move one application out of a single stack into its own stack (`pulumi state
+  move` of its URNs, the onboarding, the order), checked on the offline plans to replace and
+  delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
 """
 
 from __future__ import annotations
@@ -165,6 +170,30 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    from infra.exit_codes import Exit
+    from infra.preview.engine import ProgramFailed
+    from infra.stacks.migrate import plan_migration
+
+    try:
+        migration = plan_migration(
+            args.source,
+            args.application,
+            dest=args.to,
+            ci_subject=args.ci_subject,
+            state=args.state,
+            organization=args.organization,
+        )
+    except (LookupError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return Exit.ERROR
+    except ProgramFailed as error:
+        print(f"error: a plan of the migration failed: {error.__cause__ or error}", file=sys.stderr)
+        return Exit.ERROR
+    print("\n".join(migration.lines()))
+    return Exit.BLOCKED if migration.problems else Exit.OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m infra.stacks", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -191,6 +220,13 @@ def parser() -> argparse.ArgumentParser:
     matrix.add_argument("--after", required=True, help="the contract it exports now")
     matrix.add_argument("--changed-files", help="files changed by the deployed push")
     matrix.add_argument("--examples", action="store_true")
+    migrate = sub.add_parser("migrate", help="move one application out of a single stack")
+    migrate.add_argument("--from", dest="source", required=True, help="the single stack")
+    migrate.add_argument("--application", required=True, help="its Application's name")
+    migrate.add_argument("--to", help="the application stack (default <application>-<stack>)")
+    migrate.add_argument("--ci-subject", help="its deploy workflow's OIDC subject")
+    migrate.add_argument("--state", help="`pulumi stack export` of the single stack (its ids)")
+    migrate.add_argument("--organization", help="the Pulumi organization of the stacks")
     return top
 
 
@@ -205,6 +241,8 @@ def main(argv: list[str]) -> int:
         return _list(args)
     if args.command == "affected":
         return _affected(args)
+    if args.command == "migrate":
+        return _migrate(args)
     return _matrix(args)
 
 

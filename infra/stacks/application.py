@@ -24,6 +24,7 @@ from infra.config import (
     DnsConfig,
     Environment,
 )
+from infra.foundation.aks import AKS_CLUSTER_COMPONENT, AKS_CLUSTER_NAME, kubernetes_provider_name
 from infra.foundation.kubeconfig import with_login_mode
 from infra.policy.safeguards import probe_safeguard
 from infra.problems import InvalidInput, Problem
@@ -50,6 +51,20 @@ from infra.stacks.view import contract_facts, contract_foundation
 CONTRACT_COMPONENT = "platform:stacks:PlatformContract"
 PLATFORM_REFERENCE = "platform"
 """The logical name of the StackReference (its physical name is `platform:platformStack`)."""
+
+
+def moved_provider_urn() -> str:
+    """The URN under which `pulumi state move` leaves a single stack's Kubernetes provider in
+    this stack: it copies the provider of the moved objects, renaming only the stack and the
+    project in its URN (pulumi/pulumi pkg/cmd/pulumi/state/state_move.go, `rewriteURNs`).
+
+    This stack's provider aliases it, so the moved objects keep their provider: the engine does
+    not replace a resource whose provider reference changed to an alias of the old one
+    (pkg/resource/deploy/step_generator.go, `providerChanged`). In a stack that moved nothing the
+    alias matches nothing."""
+    token = f"{AKS_CLUSTER_COMPONENT}$pulumi:providers:kubernetes"
+    name = kubernetes_provider_name(AKS_CLUSTER_NAME)
+    return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{token}::{name}"
 
 
 def _config_path(key: str) -> str:
@@ -194,7 +209,7 @@ def deploy_application(
         ),
         cluster_identifier=contract.cluster.id,
         enable_server_side_apply=True,
-        opts=pulumi.ResourceOptions(parent=ready),
+        opts=pulumi.ResourceOptions(parent=ready, aliases=[moved_provider_urn()]),
     )
     handlers = (
         probe_safeguard().probe_handlers

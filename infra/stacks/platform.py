@@ -74,6 +74,25 @@ GRANTER_ACTIONS = (
 )
 """Grant its services' identities a role: assigned on each of its own secrets and on the
 scopes its team owns (`grantScopes`), so what it can grant stays inside them."""
+ADOPTED_ACTIONS = (
+    # Update (and, when it removes the service, delete) a Container App it adopted.
+    "Microsoft.App/containerApps/read",
+    "Microsoft.App/containerApps/write",
+    "Microsoft.App/containerApps/delete",
+    # Update an identity it adopted, give it to its Container Apps, and its federated
+    # credentials (children of the identity, so within its scope).
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/write",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
+)
+"""What an application migrated from a single stack does on the resources it keeps in the
+platform's group (`adopted`): assigned on each of those resources' ids, never on the group (the
+platform's own identities are there too). The action names are the Azure resource provider
+operations (upstream/azure-docs-permissions/, read by tests/test_team_migration.py)."""
 
 
 class ApplicationRoles(pulumi.ComponentResource):
@@ -87,6 +106,12 @@ class ApplicationRoles(pulumi.ComponentResource):
         owned = sorted({scope for app in config.applications for scope in app.grant_scopes})
         self.deployer = self._role(config, group, "deployer", DEPLOYER_ACTIONS, [group])
         self.granter = self._role(config, group, "granter", GRANTER_ACTIONS, [group, *owned])
+        # Only where an application was migrated with its resources left in place.
+        self.adopted = (
+            self._role(config, group, "adopted", ADOPTED_ACTIONS, [group])
+            if any(app.adopted for app in config.applications)
+            else None
+        )
         self.register_outputs({})
 
     def _role(
@@ -114,6 +139,14 @@ class ApplicationRoles(pulumi.ComponentResource):
 def application_group(config: PlatformConfig, name: str) -> str:
     """The resource group of an application's Azure resources (Container Apps, identities)."""
     return f"{config.resource_group_name}-{name}"
+
+
+def adopted_name(resource_id: str) -> str:
+    """A stable logical name for the grant on one adopted resource: its kind and name (not its
+    place in the list, so reordering the list replaces nothing)."""
+    parts = resource_id.strip("/").split("/")
+    kind = "container-app" if parts[-2].lower() == "containerapps" else "identity"
+    return f"{kind}-{parts[-1].lower()}"
 
 
 def namespace_scope(cluster_id: pulumi.Input[str], namespace: str) -> pulumi.Output[str]:
@@ -148,7 +181,10 @@ class ApplicationOnboarding(pulumi.ComponentResource):
     - Key Vault Secrets Officer on each secret its declarations reference;
     - the platform's `deployer` role on the Container Apps environment, the pull and
       certificate identities and the private zone, and its `granter` role on each of its
-      secrets and on its team's own scopes (`grantScopes`), where its services get their roles.
+      secrets and on its team's own scopes (`grantScopes`), where its services get their roles;
+    - migrated from a single stack with its resources left in the platform's group (`adopted`):
+      no group of its own and no Contributor, but the `adopted` role on each of those resources'
+      ids (docs/team-stacks.md, Migration).
 
     AcrPush is not granted: repository-scoped pushes need the registry's ABAC repository
     permissions mode, which pulumi-azure-native 3.29 does not expose (docs/team-stacks.md).
@@ -159,13 +195,20 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         super().__init__(ONBOARDING_COMPONENT, app.name, None, opts)
         foundation, config = args.foundation, args.config
         placement: Placement = foundation.placement
-        group = resources.ResourceGroup(
-            f"{app.name}-group",
-            resource_group_name=application_group(config, app.name),
-            location=config.location,
-            tags={**config.tags, "application": app.name},
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        # Migrated with its resources left in place (`adopted`): they stay in the platform's
+        # group, so that is its group in the contract; it gets no group of its own.
+        self.group_name = application_group(config, app.name)
+        group: resources.ResourceGroup | None = None
+        if app.adopted:
+            self.group_name = config.resource_group_name
+        else:
+            group = resources.ResourceGroup(
+                f"{app.name}-group",
+                resource_group_name=self.group_name,
+                location=config.location,
+                tags={**config.tags, "application": app.name},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         # In the platform's group, so the application cannot delete or re-federate it.
         identity = placement.identity(f"{app.name}-deploy", self)
         managedidentity.FederatedIdentityCredential(
@@ -196,14 +239,23 @@ class ApplicationOnboarding(pulumi.ComponentResource):
             description=f"{app.name}'s stack lists the user kubeconfig of the cluster",
             parent=self,
         )
-        placement.grant(
-            f"{app.name}-deploy-group",
-            role_guid=CONTRIBUTOR_ROLE,
-            principal_id=principal,
-            scope=group.id,
-            description=f"{app.name}'s stack owns its resource group",
-            parent=self,
-        )
+        if group is not None:
+            placement.grant(
+                f"{app.name}-deploy-group",
+                role_guid=CONTRIBUTOR_ROLE,
+                principal_id=principal,
+                scope=group.id,
+                description=f"{app.name}'s stack owns its resource group",
+                parent=self,
+            )
+        if args.roles.adopted is not None:
+            for resource_id in sorted(set(app.adopted)):
+                self._custom(
+                    f"{app.name}-adopted-{adopted_name(resource_id)}",
+                    args.roles.adopted,
+                    principal,
+                    resource_id,
+                )
         for secret in sorted(set(args.secrets)):
             placement.grant(
                 f"{app.name}-deploy-secret-{secret}",
@@ -229,10 +281,13 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         granter_scopes |= {f"owned-{i}": scope for i, scope in enumerate(app.grant_scopes)}
         for what, scope in granter_scopes.items():
             self._custom(f"{app.name}-grant-{what}", args.roles.granter, principal, scope)
-        self.group_name = group.name
-        self.group_id = group.id
+        self.group_id = (
+            group.id if group is not None else placement.group_scope(config.resource_group_name)
+        )
         self.client_id = identity.client_id
-        self.register_outputs({"clientId": self.client_id, "resourceGroup": self.group_name})
+        self.register_outputs(
+            {"clientId": self.client_id, "resourceGroup": group.name if group else self.group_name}
+        )
 
     def _custom(
         self,
@@ -346,7 +401,7 @@ def contract_output(
             {
                 "name": app.name,
                 "namespaces": list(application_namespaces(app.name)),
-                "resourceGroup": application_group(config, app.name),
+                "resourceGroup": onboarding.group_name,
                 "resourceGroupId": onboarding.group_id,
                 "hosts": list(app.hosts),
                 "deployIdentityClientId": onboarding.client_id,

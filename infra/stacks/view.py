@@ -76,6 +76,22 @@ class ContractFoundation:
     """Always None: the shared gateways are the platform stack's."""
 
 
+def adopted(contract: PlatformContract, grant: ApplicationGrant) -> bool:
+    """Migrated from a single stack with its resources left where they are (the platform's
+    `applications[].adopted`): its group in the contract is the platform's own."""
+    return grant.resource_group.lower() == contract.resource_group.lower()
+
+
+def application_tags(contract: PlatformContract, grant: ApplicationGrant) -> dict[str, str]:
+    """Its resources' tags: the platform's and `application`. An adopted application keeps the
+    single stack's tags, so its resources are not even updated by the migration (an updated
+    identity's principal and client ids are unknown in a preview, which would preview its role
+    assignments as replaced: `infra.preview.replacement.stable_on_update`)."""
+    if adopted(contract, grant):
+        return dict(contract.tags)
+    return {**contract.tags, "application": grant.name}
+
+
 def contract_foundation(
     contract: PlatformContract, grant: ApplicationGrant, ready: pulumi.Resource
 ) -> ContractFoundation:
@@ -92,7 +108,7 @@ def contract_foundation(
             # The application's own group: its identities and Container Apps go there.
             resource_group_name=grant.resource_group,
             location=contract.location,
-            tags={**contract.tags, "application": grant.name},
+            tags=application_tags(contract, grant),
             subscription_id=contract.subscription_id,
             protect_stateful=contract.environment == Environment.PROD.value,
         ),
