@@ -28,9 +28,6 @@ from infra.stacks.migrate import Migration, check, engine_urns, plan_migration
 from infra.stacks.platform import ADOPTED_ACTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_INGRESS = ("platform:services:EnvoyGateway", "platform:services:PublicGateway")
-"""The single stack's shared ingress, which the platform stack does not build yet
-(docs/team-stacks.md, Not done yet): the only resources the migration cannot place today."""
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +50,8 @@ def test_no_resource_is_replaced_or_deleted_by_either_stack(migration: Migration
     assert [(c.operation, c.type) for c in changes] == [
         (Operation.CREATE, "platform:stacks:PlatformContract")
     ]
-    deleted = [c for c in migration.platform_diff.changes if c.operation is Operation.DELETE]
-    assert all(any(part in c.urn for part in SHARED_INGRESS) for c in deleted)
+    # The shared ingress is the platform stack's too (same URNs): nothing is deleted.
+    assert not [c.urn for c in migration.platform_diff.changes if c.operation is Operation.DELETE]
 
 
 def test_every_resource_of_the_single_stack_lands_in_exactly_one_stack(
@@ -65,10 +62,9 @@ def test_every_resource_of_the_single_stack_lands_in_exactly_one_stack(
     application = _engine_tails(migration.application_plan)
     assert migration.in_both == ()
     assert not singles & platform & application
-    # Until the platform stack builds the shared ingress, it is the only gap, and reported.
-    assert migration.in_neither
-    assert all(t.startswith(SHARED_INGRESS) for t in migration.in_neither)
-    assert set(migration.in_neither) == singles - platform - application
+    # The shared ingress included (the platform stack builds it): nothing is left behind.
+    assert migration.in_neither == ()
+    assert not singles - platform - application
     moved = {urn.split("::", 2)[2] for urn in migration.moved}
     assert moved == singles & application
     assert migration.kept == len(singles & platform)
@@ -327,8 +323,8 @@ def test_the_command_prints_the_steps_and_exits_by_the_check() -> None:
     text = out.getvalue()
     assert "pulumi state move --source example-org/platform/dev" in text
     assert "Azure resource moves: none" in text
-    blocked = "problem(s): the migration would break something" in text
-    assert code == (Exit.BLOCKED if blocked else Exit.OK)
+    assert "problem(s): the migration would break something" not in text
+    assert code == Exit.OK
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
         assert main(["migrate", "--from", "dev", "--application", "nope"]) == Exit.ERROR
