@@ -91,6 +91,47 @@ def application_stacks(stacks: Iterable[TeamStack], platform: str) -> dict[str, 
     }
 
 
+def platform_of(stack: TeamStack) -> str:
+    """The platform stack an application stack deploys on (its `platform:platformStack`'s stack
+    name); a platform stack's own name."""
+    return stack.name if stack.mode is StackMode.PLATFORM else _stack_name(stack.platform_stack)
+
+
+@dataclass(frozen=True)
+class StackSet:
+    """An environment's team stacks, as the offline tools plan them together (`--set ENV`):
+    its platform stacks first, then their application stacks."""
+
+    environment: str
+    stacks: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(stack, why) of reference stacks left out: their application is not declared here."""
+
+
+def stack_set(
+    environment: str, declared: Iterable[str], root: Path = ROOT, *, examples: bool = True
+) -> StackSet:
+    """The team stacks of `environment` (stack files, and the reference examples where no stack
+    file of that name exists). A reference application stack whose application is not among
+    `declared` (the `apps/` module the run loads, `PLATFORM_APPS`) is left out and said why:
+    the examples cover the `tests/team_apps` applications. A stack file never is: its plan
+    reports the missing application."""
+    found = [s for s in team_stacks(root, examples=examples) if s.environment == environment]
+    names = set(declared)
+    files = {p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml")}
+    platforms = [s.name for s in found if s.mode is StackMode.PLATFORM]
+    apps: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for s in found:
+        if s.mode is not StackMode.APPLICATION:
+            continue
+        if s.application not in names and s.name not in files:
+            skipped.append((s.name, f"application {s.application} is not declared (PLATFORM_APPS)"))
+        else:
+            apps.append(s.name)
+    return StackSet(environment, (*platforms, *apps), tuple(skipped))
+
+
 # --- What a platform change affects -------------------------------------------------------
 
 
