@@ -9,7 +9,10 @@
   stacks it affects and the contract fields each reads (the recorded contract at REV, default
   HEAD, against the working tree's); `affected --before F --after F` compares two files;
 - `deploy-matrix <platform-stack> --before F --after F [--changed-files F] [--examples]`: the
-  deploy workflow's matrix (JSON) of the application stacks to deploy after the platform.
+  deploy workflow's matrix (JSON) of the application stacks to deploy after the platform;
+- `preview-matrix [STACK...] --contracts DIR [--examples]`: what `pulumi-preview.yml`
+  previews as the platform's identity, and the application stacks each as its own (DIR holds
+  `<platform-stack>.json`, `pulumi stack output contract --json` of each deployed platform).
 """
 
 from __future__ import annotations
@@ -140,6 +143,25 @@ def _matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def _preview_matrix(args: argparse.Namespace) -> int:
+    from infra.config import StackMode
+    from infra.stack_scaffold import azure_stacks
+    from infra.stacks.contract import parse_contract
+    from infra.stacks.pipeline import preview_matrix, team_stacks
+
+    stacks = team_stacks(examples=args.examples)
+    contracts = {}
+    for platform in (s.name for s in stacks if s.mode is StackMode.PLATFORM):
+        found = _contract_file(str(Path(args.contracts) / f"{platform}.json"))
+        if found is not None:
+            contracts[platform] = parse_contract(found, stack=platform)
+    previewed = list(args.stacks) or azure_stacks()
+    if args.examples:
+        previewed += [s.name for s in stacks if s.name not in previewed]
+    print(json.dumps(preview_matrix(previewed, stacks, contracts), sort_keys=True))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m infra.stacks", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -163,6 +185,16 @@ def parser() -> argparse.ArgumentParser:
     matrix.add_argument("--after", required=True, help="the contract it exports now")
     matrix.add_argument("--changed-files", help="files changed by the deployed push")
     matrix.add_argument("--examples", action="store_true")
+    preview = sub.add_parser(
+        "preview-matrix", help="pulumi-preview.yml's stacks and application matrix"
+    )
+    preview.add_argument(
+        "stacks", nargs="*", help="the stacks CI previews (default: infra.stack_scaffold list)"
+    )
+    preview.add_argument(
+        "--contracts", required=True, help="a folder of <platform-stack>.json deployed contracts"
+    )
+    preview.add_argument("--examples", action="store_true")
     return top
 
 
@@ -177,6 +209,8 @@ def main(argv: list[str]) -> int:
         return _list(args)
     if args.command == "affected":
         return _affected(args)
+    if args.command == "preview-matrix":
+        return _preview_matrix(args)
     return _matrix(args)
 
 

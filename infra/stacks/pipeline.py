@@ -249,8 +249,33 @@ def deploy_matrix(
         {
             "stack": stacks[app],
             "application": app,
+            "environment": contract.environment,
             "clientId": onboarded[app].deploy_identity_client_id,
         }
         for app in sorted(chosen & set(stacks))
         if app in onboarded
     ]
+
+
+def preview_matrix(
+    previewed: Sequence[str],
+    stacks: Sequence[TeamStack],
+    contracts: Mapping[str, PlatformContract],
+) -> dict[str, Any]:
+    """What `pulumi-preview.yml` previews and as whom: `stacks`, the stacks of `previewed` (the
+    stack files CI previews) that are not application stacks, as the platform's identity;
+    `applications`, a matrix of the application stacks, each as its own deploy identity (the
+    client id in its platform's deployed contract, `contracts` by platform stack, as
+    `deploy_matrix` gives it for a deploy); `waiting`, application stacks whose platform stack
+    has no deployed contract yet (nothing to preview against)."""
+    applications = {s.name for s in stacks if s.mode is StackMode.APPLICATION}
+    include: list[dict[str, str]] = []
+    for platform, contract in sorted(contracts.items()):
+        mine = {a: n for a, n in application_stacks(stacks, platform).items() if n in previewed}
+        include += deploy_matrix(contract, mine)
+    ready = {row["stack"] for row in include}
+    return {
+        "stacks": [s for s in previewed if s not in applications],
+        "applications": {"include": include},
+        "waiting": sorted(s for s in previewed if s in applications and s not in ready),
+    }
