@@ -246,6 +246,8 @@ def main(argv: list[str]) -> int:
     task = args.task or "preview"
     if extra and task not in PASS_THROUGH:
         parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    if task in ("plan", "against", "cost") and not args.stack and not args.stack_set:
+        parser().error(f"{task}: name a stack (e.g. dev) or a set of team stacks (--set dev)")
     ensure_venv()
     if task == "setup":
         return Exit.OK
