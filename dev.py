@@ -22,7 +22,7 @@ import venv
 from pathlib import Path
 
 from infra.exit_codes import MEANING, Exit
-from infra.preview.arguments import add_commands
+from infra.preview.arguments import SET_HELP, add_commands
 from infra.stack_scaffold import add_arguments as add_stack_new_arguments
 from infra.stack_scaffold import add_list_arguments as add_stack_list_arguments
 
@@ -188,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
         "(untracked files included), diffed per stack.",
     )
     preview.add_argument("stack", nargs="*", help="stack name(s) (default dev)")
+    preview.add_argument("--set", metavar="ENV", dest="stack_set", help=SET_HELP)
     preview.add_argument("--against", metavar="REV", help="a branch, tag or commit, e.g. main")
     preview.add_argument("--format", choices=("text", "markdown", "json"), help="with --against")
     preview.add_argument("--out", type=Path, help="plan: the snapshot file; --against: a folder")
@@ -226,8 +227,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _preview(args: argparse.Namespace) -> tuple[str, ...]:
-    stacks = tuple(args.stack) or ("dev",)
+    stacks = tuple(args.stack) or (() if args.stack_set else ("dev",))
     flags = ("--debug",) if args.debug else ()
+    if args.stack_set:
+        flags += ("--set", args.stack_set)
     if args.out is not None:
         flags += ("--out", str(args.out))
     if args.against is None:
@@ -243,6 +246,8 @@ def main(argv: list[str]) -> int:
     task = args.task or "preview"
     if extra and task not in PASS_THROUGH:
         parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    if task in ("plan", "against", "cost") and not args.stack and not args.stack_set:
+        parser().error(f"{task}: name a stack (e.g. dev) or a set of team stacks (--set dev)")
     ensure_venv()
     if task == "setup":
         return Exit.OK

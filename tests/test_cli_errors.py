@@ -57,6 +57,9 @@ def _samples() -> dict[type[BaseException], BaseException]:
         PriceError: PriceError("no price for x → refresh"),
         RefreshError: RefreshError("the API answered 500"),
         cli.StacksFailed: cli.StacksFailed({"dev": KeyError("x"), "prod": _Unpicklable("a", "b")}),
+        cli.UsageError: cli.UsageError(
+            "name a stack (e.g. dev) or a set of team stacks (--set dev)"
+        ),
         BaseFailed: BaseFailed("main", "dev", "error: dev: 1 problem"),
         HookFailed: HookFailed("infra.extensions.f", "infra/extensions.py:3", "CronJob a/b", "E"),
         DuplicateUrn: DuplicateUrn("Duplicate resource URN 'urn:pulumi:dev::p::t::x'"),

@@ -197,20 +197,34 @@ def estimate(
     """Price every resource of a plan. A missing price is never a refusal and never a zero: the
     lines it would have priced are left out, their resources listed as not priced, and the
     problem (with its fix) kept as a warning; `problems` are warnings found before (no sheet)."""
-    if sheet.currency != config.cost.currency:
+    return estimate_with(snapshot, config.cost, sheet, problems, budget=_budget(config))
+
+
+def estimate_with(
+    snapshot: dict[str, Any],
+    assumptions: CostConfig,
+    sheet: PriceSheet,
+    problems: tuple[Problem, ...] = (),
+    *,
+    budget: dict[str, Any] | None = None,
+) -> Estimate:
+    """`estimate` with the cost assumptions alone (no stack config): what an estimate recorded
+    in a plan (`cost.assumptions`) says, e.g. to price several stacks' plans together
+    (`infra/cost/across.py`)."""
+    if sheet.currency != assumptions.currency:
         raise InvalidInput(
             "the cost estimate",
             [
                 Problem(
                     "platform:cost.currency",
-                    config.cost.currency,
+                    assumptions.currency,
                     f"the price sheet {sheet.path} is in {sheet.currency}",
                     "refresh prices in that currency: python -m infra.preview prices refresh "
-                    f"--region {sheet.region} --currency {config.cost.currency}",
+                    f"--region {sheet.region} --currency {assumptions.currency}",
                 )
             ],
         )
-    ctx = Context(sheet, config.cost, list(problems))
+    ctx = Context(sheet, assumptions, list(problems))
     resources = [r for r in snapshot.get("resources", []) if r.get("custom") or r["type"] == CHART]
     lines: list[Line] = []
     not_priced: list[tuple[str, str, str]] = []
@@ -252,8 +266,8 @@ def estimate(
             for line in lines
         ),
         not_priced=tuple(sorted(set(not_priced))),
-        assumptions=config.cost,
-        budget=_budget(config),
+        assumptions=assumptions,
+        budget=budget,
         warnings=tuple(ctx.problems),
     )
 

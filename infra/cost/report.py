@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.cost.across import STACK_SET_KEY
 from infra.cost.delta import Change, CostDelta, Range
 from infra.plan.owners import PLATFORM
 
@@ -67,10 +68,13 @@ def estimate_text(cost: dict[str, Any], stack: str) -> str:
     ]
     platform = [line for line in cost["lines"] if line["service"] == "platform"]
     counted = [x for x in platform if x.get("counted", True)]
-    lines.append(
-        f"  {'platform (shared)':<24} "
-        + span((sum(x["floor"] for x in counted), sum(x["ceiling"] for x in counted)), currency)
-    )
+    if note := set_note(cost):
+        lines.append(f"  {note}")
+    if platform or not cost.get(STACK_SET_KEY):
+        lines.append(
+            f"  {'platform (shared)':<24} "
+            + span((sum(x["floor"] for x in counted), sum(x["ceiling"] for x in counted)), currency)
+        )
     addons = [x for x in platform if not x.get("counted", True)]
     if addons:
         lines.append(
@@ -112,6 +116,8 @@ def estimate_markdown(cost: dict[str, Any], stack: str) -> str:
         "| service | item | floor | ceiling | assumptions |",
         "|---|---|---:|---:|---|",
     ]
+    if note := set_note(cost):
+        out += [f"_{note}_", ""]
     for line in cost["lines"]:
         share = " (share, not added)" if not line["counted"] else ""
         out.append(
@@ -130,6 +136,63 @@ def estimate_markdown(cost: dict[str, Any], stack: str) -> str:
     out += [f"Warning (not priced): {warning}" for warning in cost.get("warnings", ())]
     out.append("Not estimated: " + "; ".join(cost["notEstimated"]) + ".")
     return "\n".join(out) + "\n"
+
+
+def set_note(cost: dict[str, Any]) -> str:
+    """What an estimate priced with other team stacks says of them; empty for one stack."""
+    stack_set = cost.get(STACK_SET_KEY)
+    if not stack_set:
+        return ""
+    platform = stack_set["platform"]
+    if stack_set["role"] == "application":
+        return (
+            f"an application stack on {platform}: its AKS pods' share of the nodes is inside "
+            f"{platform}'s node pool line (not added here); the Container Apps free grant is "
+            f"taken once, in {platform}'s estimate"
+        )
+    applications = ", ".join(stack_set["applications"])
+    return (
+        f"priced with its application stacks {applications}: the user pool's floor counts "
+        "their pods, the free grant their Container Apps"
+    )
+
+
+def _sets(documents: dict[str, dict[str, Any]]) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """The estimates priced as one set, by platform stack (each set's stacks in order)."""
+    sets: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for stack, cost in documents.items():
+        if stack_set := cost.get(STACK_SET_KEY):
+            sets.setdefault(stack_set["platform"], []).append((stack, cost))
+    return sets
+
+
+def _set_rows(documents: dict[str, dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
+    """Per set of team stacks shown in full (the platform and every application stack priced
+    with it): (platform, the set's total, each stack's total)."""
+    rows: list[tuple[str, str, list[str]]] = []
+    for platform, members in _sets(documents).items():
+        stack_set = members[0][1][STACK_SET_KEY]
+        if {s for s, _ in members} != {platform, *stack_set["applications"]}:
+            continue  # only some of the set were asked for: their own figures say it all
+        currency = members[0][1]["currency"]
+        total = span((stack_set["total"]["floor"], stack_set["total"]["ceiling"]), currency)
+        rows.append((platform, total, [f"{s} {_total(c)}" for s, c in members]))
+    return rows
+
+
+def set_text(documents: dict[str, dict[str, Any]]) -> str:
+    """The total of each set of team stacks, and what adds up to it."""
+    return "\n".join(
+        f"Team stacks on {platform}: {total} per month in all = " + " + ".join(parts)
+        for platform, total, parts in _set_rows(documents)
+    )
+
+
+def set_markdown(documents: dict[str, dict[str, Any]]) -> str:
+    return "\n".join(
+        f"**Team stacks on `{platform}`: {total} per month** = " + " + ".join(parts) + "\n"
+        for platform, total, parts in _set_rows(documents)
+    )
 
 
 def _change_cells(change: Change, currency: str) -> str:

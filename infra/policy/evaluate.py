@@ -76,10 +76,12 @@ def resources_of_snapshot(snapshot: dict[str, Any]) -> list[PolicyResource]:
     ]
 
 
-def format_report(report: PolicyReport) -> str:
+def format_report(report: PolicyReport, stack: str = "") -> str:
+    """The report as text; `stack` names the stack in the heading (a run of several stacks)."""
+    heading = f"Policies ({stack}):" if stack else "Policies:"
     if not report.violations and not report.expired_exceptions:
-        return "Policies: all rules pass"
-    lines = ["Policies:"]
+        return f"{heading} all rules pass"
+    lines = [heading]
     for v in report.violations:
         status = "excepted" if v.excepted_by else v.severity.value
         lines.append(

@@ -16,13 +16,14 @@ import json
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infra.exit_codes import Exit
 from infra.preview.arguments import PLAN_TIMEOUT
-from infra.preview.stackfile import ROOT
+from infra.preview.stackfile import EXAMPLES, ROOT
 
 
 class BaseFailed(Exception):
@@ -57,8 +58,16 @@ def empty(stack: str) -> dict[str, Any]:
     return {"resources": [], "stack": stack}
 
 
-def plan_base(rev: str, stacks: list[str], timeout: float = PLAN_TIMEOUT) -> Base:
-    """Each stack planned at `rev`, in a worktree removed afterwards."""
+def _is_stack(tree: Path, stack: str) -> bool:
+    """A stack file at REV, or a reference team stack there (read where no stack file is)."""
+    return (tree / f"Pulumi.{stack}.yaml").exists() or (
+        tree / EXAMPLES.relative_to(ROOT) / f"{stack}.yaml"
+    ).exists()
+
+
+def plan_base(rev: str, stacks: list[str], timeout: float = PLAN_TIMEOUT, *, jobs: int = 1) -> Base:
+    """Each stack planned at `rev`, in a worktree removed afterwards; `jobs` stacks at a time
+    (each by REV's own tool in its own process, so each failure names its stack)."""
     commit = _git("rev-parse", "--verify", f"{rev}^{{commit}}").strip()
     with tempfile.TemporaryDirectory(prefix="preview-base-") as scratch:
         tree = Path(scratch) / "tree"
@@ -69,11 +78,10 @@ def plan_base(rev: str, stacks: list[str], timeout: float = PLAN_TIMEOUT) -> Bas
                     {s: empty(s) for s in stacks},
                     f"{rev} has no offline preview: compared with an empty base",
                 )
-            snapshots: dict[str, dict[str, Any]] = {}
-            for stack in stacks:
-                if not (tree / f"Pulumi.{stack}.yaml").exists():
-                    snapshots[stack] = empty(stack)  # a stack the change adds
-                    continue
+
+            def plan(stack: str) -> dict[str, Any]:
+                if not _is_stack(tree, stack):
+                    return empty(stack)  # a stack the change adds
                 out = Path(scratch) / f"base-{stack}.json"
                 command = ["plan", stack, "--out", str(out), "--quiet"]
                 done = subprocess.run(
@@ -86,7 +94,10 @@ def plan_base(rev: str, stacks: list[str], timeout: float = PLAN_TIMEOUT) -> Bas
                 )
                 if done.returncode == Exit.ERROR or not out.exists():
                     raise BaseFailed(rev, stack, done.stderr or done.stdout)
-                snapshots[stack] = json.loads(out.read_text())
-            return Base(snapshots)
+                return json.loads(out.read_text())
+
+            with ThreadPoolExecutor(max(1, min(jobs, len(stacks)))) as pool:
+                planned = list(pool.map(plan, stacks))
+            return Base(dict(zip(stacks, planned, strict=True)))
         finally:
             _git("worktree", "remove", "--force", str(tree))

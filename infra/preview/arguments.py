@@ -15,6 +15,15 @@ PLAN_TIMEOUT = 1800.0
 """Seconds a multi-stack plan waits for its workers (`--timeout`): a stuck worker is an error,
 never a CI job that burns its own timeout and posts nothing."""
 JOBS = os.cpu_count() or 1
+SET_HELP = (
+    "also the team stacks of environment ENV: its platform stack, then its application stacks "
+    "(python -m infra.stacks list --examples --environment ENV), planned in parallel and priced "
+    "together (docs/team-stacks.md)"
+)
+
+
+def _add_set(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--set", metavar="ENV", dest="stack_set", help=SET_HELP)
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,7 +31,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     plan = commands.add_parser(
         "plan", help="run the program offline and snapshot its desired state"
     )
-    plan.add_argument("stack", nargs="+", help="stack name(s), e.g. dev prod")
+    plan.add_argument("stack", nargs="*", help="stack name(s), e.g. dev prod")
+    _add_set(plan)
     plan.add_argument("--out", type=Path, help="write the JSON snapshot here ({stack} for several)")
     plan.add_argument("--quiet", action="store_true", help="no tree, no progress")
     plan.add_argument(
@@ -47,7 +57,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="plan REV (from a temporary git worktree) and the working tree, diff each stack",
     )
     against.add_argument("rev", help="the base: a branch, tag or commit, e.g. main")
-    against.add_argument("stack", nargs="+", help="stack name(s), e.g. dev prod")
+    against.add_argument("stack", nargs="*", help="stack name(s), e.g. dev prod")
+    _add_set(against)
     against.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     against.add_argument(
         "--out",
@@ -80,7 +91,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "app teams' pull-request check",
     )
     cost = commands.add_parser("cost", help="monthly cost estimate per service and stack")
-    cost.add_argument("stack", nargs="+")
+    cost.add_argument(
+        "stack",
+        nargs="*",
+        help="stack name(s); an application stack is priced with its platform stack's plan",
+    )
+    _add_set(cost)
     cost.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     cost.add_argument("--jobs", type=int, default=JOBS)
     prices = commands.add_parser("prices", help="the pinned price sheets")

@@ -136,6 +136,93 @@ def _snapshots(
     return [snapshots[stack] for stack in stacks]
 
 
+class UsageError(Exception):
+    """A command line that names nothing to run on (exit 2, the message says what to add)."""
+
+
+def _stacks_of(args: argparse.Namespace) -> list[str]:
+    """The stacks a command runs on: its STACK arguments, then with `--set ENV` that
+    environment's team stacks (the platform stack first, then its application stacks)."""
+    stacks = list(args.stack)
+    environment = getattr(args, "stack_set", None)
+    if environment:
+        from infra.services.loader import load_applications
+        from infra.stacks.pipeline import stack_set
+
+        found = stack_set(environment, [a.name for a in load_applications()])
+        for name, why in found.skipped:
+            print(f"note: --set {environment}: {name} left out: {why}", file=sys.stderr)
+        if not found.stacks:
+            raise UsageError(
+                f"--set {environment}: no team stacks in environment {environment} (see "
+                "`python -m infra.stacks list --examples`)"
+            )
+        stacks += [s for s in found.stacks if s not in stacks]
+    if not stacks:
+        raise UsageError("name a stack (e.g. dev) or a set of team stacks (--set dev)")
+    return stacks
+
+
+def _platforms_of(stacks: list[str]) -> list[str]:
+    """The platform stacks (stack files or reference stacks here) of the application stacks in
+    `stacks` that `stacks` does not hold: an application stack's estimate needs its plan."""
+    from infra.config import StackMode
+    from infra.stacks.pipeline import platform_of, team_stacks
+
+    known = {s.name: s for s in team_stacks(examples=True)}
+    wanted = [
+        platform_of(known[s])
+        for s in stacks
+        if s in known and known[s].mode is StackMode.APPLICATION
+    ]
+    return [p for p in dict.fromkeys(wanted) if p in known and p not in stacks]
+
+
+def price_across(snapshots: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Price each platform stack in `snapshots` together with its application stacks there
+    (`infra/cost/across.py`), replacing their `cost` in place; returns the sets by platform."""
+    from infra.config import StackMode
+    from infra.cost.across import price_stack_set
+    from infra.stacks.pipeline import platform_of, team_stacks
+
+    known = {s.name: s for s in team_stacks(examples=True)}
+    sets: dict[str, Any] = {}
+    for name in list(snapshots):
+        if name not in known or known[name].mode is not StackMode.PLATFORM:
+            continue
+        applications = [
+            a
+            for a in snapshots
+            if a in known
+            and known[a].mode is StackMode.APPLICATION
+            and platform_of(known[a]) == name
+        ]
+        priced = price_stack_set(name, snapshots, applications) if applications else None
+        if priced is None:
+            continue
+        for stack, cost in priced.estimates.items():
+            snapshots[stack]["cost"] = cost
+        sets[name] = priced
+    return sets
+
+
+def _team_snapshots(
+    stacks: list[str],
+    jobs: int,
+    quiet: bool,
+    timeout: float = PLAN_TIMEOUT,
+    *,
+    with_platforms: bool = False,
+) -> list[dict[str, Any]]:
+    """`_snapshots`, then each platform stack priced with its application stacks of the run
+    (`with_platforms`: an application stack's platform stack is planned too, for its estimate,
+    and not returned)."""
+    every = stacks + (_platforms_of(stacks) if with_platforms else [])
+    planned = dict(zip(every, _snapshots(every, jobs, quiet, timeout), strict=True))
+    price_across(planned)
+    return [planned[stack] for stack in stacks]
+
+
 def _plan_in_workers(
     stacks: list[str],
     workers: int,
@@ -167,18 +254,20 @@ def _plan_in_workers(
 
 
 def _plan(args: argparse.Namespace) -> int:
-    if len(args.stack) > 1 and args.out is not None and "{stack}" not in str(args.out):
+    stacks = _stacks_of(args)
+    if len(stacks) > 1 and args.out is not None and "{stack}" not in str(args.out):
         return _fail("with several stacks, --out needs {stack} in it, e.g. out/{stack}.json")
     status = EXIT_NO_CHANGES
-    outs = {stack: Path(str(args.out).replace("{stack}", stack)) for stack in args.stack}
+    outs = {stack: Path(str(args.out).replace("{stack}", stack)) for stack in stacks}
+    named = len(stacks) > 1
     if args.out:
         # A plan that fails leaves no file: an old snapshot left in place would be diffed as
         # this change's (and a new module that does not load would read as "no changes").
         for out in outs.values():
             out.unlink(missing_ok=True)
-    snapshots = _snapshots(list(args.stack), args.jobs, args.quiet or args.json, args.timeout)
+    snapshots = _team_snapshots(stacks, args.jobs, args.quiet or args.json, args.timeout)
     summaries: dict[str, Any] = {}
-    for stack, snapshot in zip(args.stack, snapshots, strict=True):
+    for stack, snapshot in zip(stacks, snapshots, strict=True):
         if args.out:
             out = outs[stack]
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +286,8 @@ def _plan(args: argparse.Namespace) -> int:
                 print(f"warning: {stack}: {warning}", file=sys.stderr)
         report = policy_report(stack, snapshot)
         if report.violations or report.expired_exceptions or not args.quiet:
-            print(format_report(report), file=sys.stderr if args.quiet else sys.stdout)
+            text = format_report(report, stack if named else "")
+            print(text, file=sys.stderr if args.quiet else sys.stdout)
         if report.enforced:
             status = EXIT_POLICY
     if args.json:
@@ -289,15 +379,16 @@ def _against(args: argparse.Namespace) -> int:
     else the worst diff (3 blocked, 1 changes, 0 none)."""
     from infra.preview.against import plan_base
 
-    stacks = list(args.stack)
+    stacks = _stacks_of(args)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         for stale in [p for s in stacks for p in args.out.glob(f"*-{s}.*")]:
             stale.unlink()  # a failed run leaves nothing that reads as a result
-    base = plan_base(args.rev, stacks, args.timeout)
+    base = plan_base(args.rev, stacks, args.timeout, jobs=args.jobs)
     if base.note:
         print(f"note: {base.note}", file=sys.stderr)
-    heads = _snapshots(stacks, args.jobs, True, args.timeout)
+    price_across(base.snapshots)
+    heads = _team_snapshots(stacks, args.jobs, True, args.timeout)
     codes: list[int] = []
     policy = False
     for stack, head in zip(stacks, heads, strict=True):
@@ -315,14 +406,73 @@ def _against(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         report = policy_report(stack, head)
         if report.violations or report.expired_exceptions:
-            print(format_report(report), file=sys.stderr)
+            print(format_report(report, stack if len(stacks) > 1 else ""), file=sys.stderr)
         policy = policy or bool(report.enforced)
+    heads_by_stack = dict(zip(stacks, heads, strict=True))
+    for platform, text in affected_sections(base.snapshots, heads_by_stack, args.format).items():
+        if args.out is not None:
+            (args.out / f"affected-{platform}.{SUFFIX[args.format]}").write_text(text)
+        sys.stdout.write(text)
     if policy:
         return EXIT_POLICY
     for code in (EXIT_BLOCKED, EXIT_CHANGES):
         if code in codes:
             return code
     return EXIT_NO_CHANGES
+
+
+AFFECTED_HEADING = "Team stacks: application stacks the platform change affects"
+
+
+def affected_sections(
+    base: dict[str, dict[str, Any]], head: dict[str, dict[str, Any]], form: str
+) -> dict[str, str]:
+    """Per platform stack planned on both sides: the application stacks its contract change
+    affects and the fields each reads (`infra/stacks/pipeline.py`), from the contract its base
+    and head plans export; none when nothing an application reads changed."""
+    from infra.config import StackMode
+    from infra.services.loader import load_applications
+    from infra.stacks.contract import CONTRACT_OUTPUT
+    from infra.stacks.pipeline import affected, application_stacks, team_stacks
+
+    known = {s.name: s for s in team_stacks(examples=True)}
+    sections: dict[str, str] = {}
+    declared: list[Any] | None = None
+    for platform, after_plan in head.items():
+        if platform not in known or known[platform].mode is not StackMode.PLATFORM:
+            continue
+        before = (base.get(platform) or {}).get("outputs", {}).get(CONTRACT_OUTPUT)
+        after = after_plan.get("outputs", {}).get(CONTRACT_OUTPUT)
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            continue
+        declared = load_applications() if declared is None else declared
+        on = application_stacks(known.values(), platform)
+        found = {
+            on.get(app, app): (app, paths)
+            for app, paths in affected(before, after, declared).items()
+        }
+        if not found:
+            continue
+        if form == "json":
+            document = {
+                "platform": platform,
+                "affected": {
+                    stack: {"application": app, "fields": paths}
+                    for stack, (app, paths) in sorted(found.items())
+                },
+            }
+            sections[platform] = json.dumps(document, indent=2, sort_keys=True) + "\n"
+            continue
+        rows = [f"{s} ({app}): {', '.join(paths)}" for s, (app, paths) in sorted(found.items())]
+        if form == "markdown":
+            sections[platform] = (
+                f"### {AFFECTED_HEADING}: `{platform}`\n\n```\n" + "\n".join(rows) + "\n```\n\n"
+            )
+        else:
+            sections[platform] = f"{AFFECTED_HEADING}: {platform}\n" + "".join(
+                f"  {row}\n" for row in rows
+            )
+    return sections
 
 
 def _render(args: argparse.Namespace) -> int:
@@ -383,9 +533,14 @@ def main(argv: list[str] | None = None) -> int:
         "render": _render,
         "simulate": _simulate,
     }
-    handlers |= cost_commands.handlers(_snapshots)
+    handlers |= cost_commands.handlers(
+        lambda stacks, jobs, quiet: _team_snapshots(stacks, jobs, quiet, with_platforms=True),
+        _stacks_of,
+    )
     try:
         return handlers[args.command](args)
+    except UsageError as error:
+        return _fail(str(error))
     except StacksFailed as failed:
         for stacks, message in _grouped(failed.failures).items():
             _fail(f"{stacks}: {message}")

@@ -16,6 +16,9 @@
   the steps that move one application out of a single stack into its own stack (`pulumi state
   move` of its URNs, the onboarding, the order), checked on the offline plans to replace and
   delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
+- `preview-matrix [STACK...] --contracts DIR [--examples]`: what `pulumi-preview.yml`
+  previews as the platform's identity, and the application stacks each as its own (DIR holds
+  `<platform-stack>.json`, `pulumi stack output contract --json` of each deployed platform).
 """
 
 from __future__ import annotations
@@ -194,6 +197,25 @@ def _migrate(args: argparse.Namespace) -> int:
     return Exit.BLOCKED if migration.problems else Exit.OK
 
 
+def _preview_matrix(args: argparse.Namespace) -> int:
+    from infra.config import StackMode
+    from infra.stack_scaffold import azure_stacks
+    from infra.stacks.contract import parse_contract
+    from infra.stacks.pipeline import preview_matrix, team_stacks
+
+    stacks = team_stacks(examples=args.examples)
+    contracts = {}
+    for platform in (s.name for s in stacks if s.mode is StackMode.PLATFORM):
+        found = _contract_file(str(Path(args.contracts) / f"{platform}.json"))
+        if found is not None:
+            contracts[platform] = parse_contract(found, stack=platform)
+    previewed = list(args.stacks) or azure_stacks()
+    if args.examples:
+        previewed += [s.name for s in stacks if s.name not in previewed]
+    print(json.dumps(preview_matrix(previewed, stacks, contracts), sort_keys=True))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m infra.stacks", description=__doc__)
     sub = top.add_subparsers(dest="command", required=True)
@@ -227,6 +249,16 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument("--ci-subject", help="its deploy workflow's OIDC subject")
     migrate.add_argument("--state", help="`pulumi stack export` of the single stack (its ids)")
     migrate.add_argument("--organization", help="the Pulumi organization of the stacks")
+    preview = sub.add_parser(
+        "preview-matrix", help="pulumi-preview.yml's stacks and application matrix"
+    )
+    preview.add_argument(
+        "stacks", nargs="*", help="the stacks CI previews (default: infra.stack_scaffold list)"
+    )
+    preview.add_argument(
+        "--contracts", required=True, help="a folder of <platform-stack>.json deployed contracts"
+    )
+    preview.add_argument("--examples", action="store_true")
     return top
 
 
@@ -243,6 +275,8 @@ def main(argv: list[str]) -> int:
         return _affected(args)
     if args.command == "migrate":
         return _migrate(args)
+    if args.command == "preview-matrix":
+        return _preview_matrix(args)
     return _matrix(args)
 
 

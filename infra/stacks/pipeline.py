@@ -91,6 +91,47 @@ def application_stacks(stacks: Iterable[TeamStack], platform: str) -> dict[str, 
     }
 
 
+def platform_of(stack: TeamStack) -> str:
+    """The platform stack an application stack deploys on (its `platform:platformStack`'s stack
+    name); a platform stack's own name."""
+    return stack.name if stack.mode is StackMode.PLATFORM else _stack_name(stack.platform_stack)
+
+
+@dataclass(frozen=True)
+class StackSet:
+    """An environment's team stacks, as the offline tools plan them together (`--set ENV`):
+    its platform stacks first, then their application stacks."""
+
+    environment: str
+    stacks: tuple[str, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+    """(stack, why) of reference stacks left out: their application is not declared here."""
+
+
+def stack_set(
+    environment: str, declared: Iterable[str], root: Path = ROOT, *, examples: bool = True
+) -> StackSet:
+    """The team stacks of `environment` (stack files, and the reference examples where no stack
+    file of that name exists). A reference application stack whose application is not among
+    `declared` (the `apps/` module the run loads, `PLATFORM_APPS`) is left out and said why:
+    the examples cover the `tests/team_apps` applications. A stack file never is: its plan
+    reports the missing application."""
+    found = [s for s in team_stacks(root, examples=examples) if s.environment == environment]
+    names = set(declared)
+    files = {p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml")}
+    platforms = [s.name for s in found if s.mode is StackMode.PLATFORM]
+    apps: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for s in found:
+        if s.mode is not StackMode.APPLICATION:
+            continue
+        if s.application not in names and s.name not in files:
+            skipped.append((s.name, f"application {s.application} is not declared (PLATFORM_APPS)"))
+        else:
+            apps.append(s.name)
+    return StackSet(environment, (*platforms, *apps), tuple(skipped))
+
+
 # --- What a platform change affects -------------------------------------------------------
 
 
@@ -208,8 +249,33 @@ def deploy_matrix(
         {
             "stack": stacks[app],
             "application": app,
+            "environment": contract.environment,
             "clientId": onboarded[app].deploy_identity_client_id,
         }
         for app in sorted(chosen & set(stacks))
         if app in onboarded
     ]
+
+
+def preview_matrix(
+    previewed: Sequence[str],
+    stacks: Sequence[TeamStack],
+    contracts: Mapping[str, PlatformContract],
+) -> dict[str, Any]:
+    """What `pulumi-preview.yml` previews and as whom: `stacks`, the stacks of `previewed` (the
+    stack files CI previews) that are not application stacks, as the platform's identity;
+    `applications`, a matrix of the application stacks, each as its own deploy identity (the
+    client id in its platform's deployed contract, `contracts` by platform stack, as
+    `deploy_matrix` gives it for a deploy); `waiting`, application stacks whose platform stack
+    has no deployed contract yet (nothing to preview against)."""
+    applications = {s.name for s in stacks if s.mode is StackMode.APPLICATION}
+    include: list[dict[str, str]] = []
+    for platform, contract in sorted(contracts.items()):
+        mine = {a: n for a, n in application_stacks(stacks, platform).items() if n in previewed}
+        include += deploy_matrix(contract, mine)
+    ready = {row["stack"] for row in include}
+    return {
+        "stacks": [s for s in previewed if s not in applications],
+        "applications": {"include": include},
+        "waiting": sorted(s for s in previewed if s in applications and s not in ready),
+    }
