@@ -30,10 +30,6 @@ from infra.stacks.pipeline import preview_matrix, stack_set, team_stacks
 
 ROOT = Path(__file__).resolve().parents[1]
 PREVIEW = ROOT / ".github" / "workflows" / "pulumi-preview.yml"
-SHARED_INGRESS = re.compile(r"envoy|alb|gateway|internal-host-")
-"""What the platform stack does not install yet (docs/team-stacks.md, "Not done yet": shared
-ingress, internal hosts' records): the only resources of the single stack the team stacks
-lack."""
 
 
 @pytest.fixture(scope="module")
@@ -74,20 +70,15 @@ def test_an_application_stack_is_priced_with_its_platform_plan(
 def test_the_set_is_the_single_stack_estimate_of_the_same_resources(
     dev: OfflineRun, team: dict[str, dict[str, Any]]
 ) -> None:
-    """platform-dev + storefront-dev cost what dev costs for the same applications: line for
-    line, once the single stack's shared ingress (which the platform stack does not install
-    yet) is left out; and the stacks' totals add up to the set's."""
+    """platform-dev + storefront-dev cost what dev costs for the same applications, line for
+    line (the shared ingress included: the platform stack builds it), and the stacks' totals
+    add up to the set's."""
     single = to_snapshot(dev)
     priced = price_stack_set("platform-dev", team, ["storefront-dev"])
     assert priced is not None
     in_team = {(r["type"], r["name"]) for s in team.values() for r in s["resources"]}
-    lacking = {(r["type"], r["name"]) for r in single["resources"]} - in_team
-    assert lacking
-    assert all(SHARED_INGRESS.search(name) for _, name in lacking), sorted(lacking)
-    same = {
-        **single,
-        "resources": [r for r in single["resources"] if (r["type"], r["name"]) not in lacking],
-    }
+    assert not {(r["type"], r["name"]) for r in single["resources"]} - in_team
+    same = single
     values = {k.split(":", 1)[1]: v for k, v in read_stack("dev").values.items()}
     expected = estimate_for(same, platform_config_from_values(values)).to_json()
     got = [line for cost in priced.estimates.values() for line in cost["lines"]]
