@@ -69,6 +69,16 @@ GRANTER_ACTIONS = (
 )
 """Grant its services' identities a role: assigned on each of its own secrets and on the
 scopes its team owns (`grantScopes`), so what it can grant stays inside them."""
+KUBERNETES_DATA_ACTIONS = (
+    "Microsoft.ContainerService/managedClusters/customresources/read",
+    "Microsoft.ContainerService/managedClusters/customresources/write",
+    "Microsoft.ContainerService/managedClusters/customresources/delete",
+)
+"""What RBAC Writer lacks for an application's objects: AKS's authorizer checks an object of a
+CRD (HTTPRoute, ScaledObject, TriggerAuthentication, SecretProviderClass) as
+`customresources/<verb>` at `{clusterId}/namespaces/{ns}` (upstream/kubeguard/, AKS docs
+'Create custom roles definitions' in upstream/azure-aks-docs/), and the built-in Writer lists no
+such data action (upstream/azure-built-in-roles/). Assigned at each application namespace only."""
 
 
 class ApplicationRoles(pulumi.ComponentResource):
@@ -82,6 +92,9 @@ class ApplicationRoles(pulumi.ComponentResource):
         owned = sorted({scope for app in config.applications for scope in app.grant_scopes})
         self.deployer = self._role(config, group, "deployer", DEPLOYER_ACTIONS, [group])
         self.granter = self._role(config, group, "granter", GRANTER_ACTIONS, [group, *owned])
+        self.kubernetes = self._role(
+            config, group, "kubernetes", (), [group], data_actions=KUBERNETES_DATA_ACTIONS
+        )
         self.register_outputs({})
 
     def _role(
@@ -91,6 +104,8 @@ class ApplicationRoles(pulumi.ComponentResource):
         kind: str,
         actions: Sequence[str],
         assignable: Sequence[pulumi.Input[str]],
+        *,
+        data_actions: Sequence[str] = (),
     ) -> authorization.RoleDefinition:
         name = f"{config.resource_group_name}-application-{kind}"
         return authorization.RoleDefinition(
@@ -101,7 +116,11 @@ class ApplicationRoles(pulumi.ComponentResource):
             description=f"what an onboarded application's stack may do ({kind})",
             scope=group,
             assignable_scopes=list(assignable),
-            permissions=[authorization.PermissionArgs(actions=list(actions))],
+            permissions=[
+                authorization.PermissionArgs(actions=list(actions), data_actions=list(data_actions))
+                if data_actions
+                else authorization.PermissionArgs(actions=list(actions))
+            ],
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -182,6 +201,12 @@ class ApplicationOnboarding(pulumi.ComponentResource):
                 scope=namespace_scope(cluster_id, namespace),
                 description=f"{app.name}'s stack deploys into namespace {namespace}",
                 parent=self,
+            )
+            self._custom(
+                f"{app.name}-deploy-{namespace}-custom-resources",
+                args.roles.kubernetes,
+                principal,
+                namespace_scope(cluster_id, namespace),
             )
         placement.grant(
             f"{app.name}-deploy-cluster-user",
