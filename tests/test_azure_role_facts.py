@@ -67,3 +67,34 @@ def test_the_builtin_kinds_extract_matches_the_pinned_kubernetes_validate() -> N
     assert "gateway.networking.k8s.io" not in groups
     assert "keda.sh" not in groups
     assert "Deployment" in groups["apps"]
+
+
+def test_the_platform_grants_each_application_namespace_its_custom_resources() -> None:
+    """Fails on the Writer-only grant: at each application namespace the deploy identity's roles
+    (built-in from the vendored definitions, custom from the platform's plan) must allow
+    `customresources/write`, the data action AKS checks for an HTTPRoute or a ScaledObject."""
+    from infra.preview.engine import run_offline
+    from infra.preview.mocks import identity_principal_id
+    from infra.program import build
+    from infra.stacks.examples import example_stack
+
+    run = run_offline(example_stack("platform-dev"), build)
+    permissions = dict(_roles())
+    for definition in run.by_type("azure-native:authorization:RoleDefinition"):
+        permission = definition.inputs["permissions"][0]
+        permissions[str(definition.inputs["roleDefinitionId"])] = {
+            "dataActions": list(permission.get("dataActions") or []),
+            "notDataActions": list(permission.get("notDataActions") or []),
+        }
+    principal = identity_principal_id("storefront-deploy")
+    for namespace in ("storefront", "storefront-jobs"):
+        roles = [
+            str(a.inputs["roleDefinitionId"]).rsplit("/", 1)[-1]
+            for a in run.by_type("azure-native:authorization:RoleAssignment")
+            if a.inputs["principalId"] == principal
+            and str(a.inputs["scope"]).lower().endswith(f"/namespaces/{namespace}")
+        ]
+        assert any(_allows(permissions[r], f"{PREFIX}customresources/write") for r in roles), (
+            namespace
+        )
+        assert any(_allows(permissions[r], f"{PREFIX}apps/deployments/write") for r in roles)
