@@ -94,9 +94,20 @@ platform's group (`adopted`): assigned on each of those resources' ids, never on
 platform's own identities are there too). The action names are the Azure resource provider
 operations (upstream/azure-docs-permissions/, read by tests/test_team_migration.py)."""
 
+KUBERNETES_DATA_ACTIONS = (
+    "Microsoft.ContainerService/managedClusters/customresources/read",
+    "Microsoft.ContainerService/managedClusters/customresources/write",
+    "Microsoft.ContainerService/managedClusters/customresources/delete",
+)
+"""What RBAC Writer lacks for an application's objects: AKS's authorizer checks an object of a
+CRD (HTTPRoute, ScaledObject, TriggerAuthentication, SecretProviderClass) as
+`customresources/<verb>` at `{clusterId}/namespaces/{ns}` (upstream/kubeguard/, AKS docs
+'Create custom roles definitions' in upstream/azure-aks-docs/), and the built-in Writer lists no
+such data action (upstream/azure-built-in-roles/). Assigned at each application namespace only."""
+
 
 class ApplicationRoles(pulumi.ComponentResource):
-    """The two custom roles every onboarded application's deploy identity gets, defined once."""
+    """The custom roles the onboarded applications' deploy identities get, each defined once."""
 
     def __init__(self, config: PlatformConfig, placement: Placement) -> None:
         super().__init__(ROLES_COMPONENT, "application-roles", None, None)
@@ -112,6 +123,9 @@ class ApplicationRoles(pulumi.ComponentResource):
             if any(app.adopted for app in config.applications)
             else None
         )
+        self.kubernetes = self._role(
+            config, group, "kubernetes", (), [group], data_actions=KUBERNETES_DATA_ACTIONS
+        )
         self.register_outputs({})
 
     def _role(
@@ -121,6 +135,8 @@ class ApplicationRoles(pulumi.ComponentResource):
         kind: str,
         actions: Sequence[str],
         assignable: Sequence[pulumi.Input[str]],
+        *,
+        data_actions: Sequence[str] = (),
     ) -> authorization.RoleDefinition:
         name = f"{config.resource_group_name}-application-{kind}"
         return authorization.RoleDefinition(
@@ -131,7 +147,11 @@ class ApplicationRoles(pulumi.ComponentResource):
             description=f"what an onboarded application's stack may do ({kind})",
             scope=group,
             assignable_scopes=list(assignable),
-            permissions=[authorization.PermissionArgs(actions=list(actions))],
+            permissions=[
+                authorization.PermissionArgs(actions=list(actions), data_actions=list(data_actions))
+                if data_actions
+                else authorization.PermissionArgs(actions=list(actions))
+            ],
             opts=pulumi.ResourceOptions(parent=self),
         )
 
@@ -230,6 +250,12 @@ class ApplicationOnboarding(pulumi.ComponentResource):
                 scope=namespace_scope(cluster_id, namespace),
                 description=f"{app.name}'s stack deploys into namespace {namespace}",
                 parent=self,
+            )
+            self._custom(
+                f"{app.name}-deploy-{namespace}-custom-resources",
+                args.roles.kubernetes,
+                principal,
+                namespace_scope(cluster_id, namespace),
             )
         placement.grant(
             f"{app.name}-deploy-cluster-user",

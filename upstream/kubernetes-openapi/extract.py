@@ -1,7 +1,8 @@
 """Rebuild this folder's extracts from the Kubernetes OpenAPI that kubernetes-validate ships, for
 the Kubernetes minor the stacks' clusters run (`platform:aks` kubernetesVersion in
 `Pulumi.<stack>.yaml`; the lowest when stacks differ): `integer-fields.json` (the integer fields
-a declaration sets) and `probe-v1.json` (core/v1 Probe, verbatim).
+a declaration sets), `probe-v1.json` (core/v1 Probe, verbatim) and `builtin-kinds.json` (the
+kinds the API server serves itself, by API group: anything else is a custom resource).
 
 Run from the repository root with the dev virtualenv:
     .venv/bin/python upstream/kubernetes-openapi/extract.py          # rewrite
@@ -23,6 +24,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 OUT = HERE / "integer-fields.json"
 PROBE = HERE / "probe-v1.json"
+BUILTIN = HERE / "builtin-kinds.json"
 AZURE_STACKS = ("dev", "prod")
 """The stacks that create AKS clusters (`local` runs on a developer's own cluster)."""
 
@@ -87,8 +89,40 @@ def probe(version: str | None = None) -> str:
     return (_folder(version or stack_minor()) / "probe-v1.json").read_text()
 
 
+_NOT_OBJECTS = {"DeleteOptions", "WatchEvent", "Status"}
+"""Kinds that carry a group-version-kind in the OpenAPI but are no stored objects."""
+
+
+def builtin_kinds(version: str | None = None) -> dict[str, object]:
+    """Every kind of an object the API server serves natively (no CRD), by API group (`""` is
+    core). Azure RBAC for Kubernetes checks a built-in kind as `<group>/<resource>/<verb>` and
+    anything else as a custom resource (upstream/kubeguard)."""
+    version = version or stack_minor()
+    definitions = json.loads((_folder(version) / "_definitions.json").read_text())["$defs"]
+    groups: dict[str, set[str]] = {}
+    for schema in definitions.values():
+        for gvk in schema.get("x-kubernetes-group-version-kind", ()):
+            kind = str(gvk["kind"])
+            if kind.endswith("List") or kind in _NOT_OBJECTS:
+                continue
+            groups.setdefault(str(gvk["group"]), set()).add(kind)
+    return {
+        "source": (
+            f"kubernetes-validate {kubernetes_validate.__version__}, "
+            f"kubernetes-json-schema/v{version}.0-local-strict/_definitions.json "
+            "(x-kubernetes-group-version-kind of every definition)"
+        ),
+        "kubernetesVersion": version,
+        "groups": {group: sorted(kinds) for group, kinds in sorted(groups.items())},
+    }
+
+
 if __name__ == "__main__":
-    wanted = {OUT: json.dumps(extract(), indent=2) + "\n", PROBE: probe()}
+    wanted = {
+        OUT: json.dumps(extract(), indent=2) + "\n",
+        PROBE: probe(),
+        BUILTIN: json.dumps(builtin_kinds(), indent=2) + "\n",
+    }
     if "--check" in sys.argv:
         sys.exit(0 if all(path.read_text() == text for path, text in wanted.items()) else 1)
     for path, text in wanted.items():
