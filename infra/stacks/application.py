@@ -11,8 +11,10 @@ fails before any of the application's resources is registered.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -212,6 +214,32 @@ def deploy_application(
     return sorted(services)
 
 
+def stack_output(reference: pulumi.StackReference, name: str) -> pulumi.Output[Any]:
+    """`reference.get_output(name)` without its cost in the size of the referenced stack's
+    outputs. The SDK's `get_output` (pulumi 3.272, sdk/python/lib/pulumi/stack_reference.py)
+    is `Output.all(Output.from_input(name), self.outputs)`, and `Output.from_input` of an
+    Output deep-unwraps its value: one Output per dict, list and leaf of *every* output of the
+    platform stack, each walked again for unknowns (`_OutputData.__post_init__`). The contract's
+    registry lists every onboarded application's services, so each application's preview grew
+    with the number of other applications (40 applications of 10 services: ~20,000 Outputs, a
+    plan of 0.95 s instead of 0.25 s; docs/performance.md). Nothing in a deserialized stack
+    output is an Output, so the unwrap finds nothing to unwrap. Here the value is read with the
+    SDK's public `get_output_details` (which decides, as `get_output` does, whether it is
+    secret); it depends on the reference, and is unknown while the referenced outputs are."""
+    details = asyncio.ensure_future(reference.get_output_details(name))
+
+    async def value() -> Any:
+        found = await details
+        return found.value if found.secret_value is None else found.secret_value
+
+    async def secret() -> bool:
+        return (await details).secret_value is not None
+
+    return pulumi.Output(
+        reference.outputs.resources(), value(), reference.outputs.is_known(), secret()
+    )
+
+
 def build_application(
     config: ApplicationStackConfig,
     extensions: PlatformExtensions,
@@ -220,7 +248,7 @@ def build_application(
     """The application stack's program (the dispatch in `infra.program.build` calls it)."""
     declared = load_applications() if applications is None else list(applications)
     reference = pulumi.StackReference(PLATFORM_REFERENCE, stack_name=config.platform_stack)
-    components = reference.get_output(CONTRACT_OUTPUT).apply(
+    components = stack_output(reference, CONTRACT_OUTPUT).apply(
         lambda raw: deploy_application(config, raw, extensions, declared)
     )
     pulumi.export("application", config.application)
