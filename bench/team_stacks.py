@@ -248,12 +248,16 @@ def child_set(folder: Path, jobs: int, out: Path) -> None:
     begin = time.perf_counter()
     snapshots = cli._snapshots(stacks, jobs, quiet=True)
     ended = time.perf_counter()
+    # CPU of this process and of its (reaped) workers: with --jobs 2 on an idle 2-core machine
+    # the wall time is about half of it; on a busy one, the other load takes the second core.
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     counts = {s: len(snap["resources"]) for s, snap in zip(stacks, snapshots, strict=True)}
     out.write_text(
         json.dumps(
             {
                 "seconds": ended - started,
                 "plan_seconds": ended - begin,
+                "cpu_seconds": sum(u.ru_utime + u.ru_stime for u in usage),
                 "stacks": len(stacks),
                 "resources": counts,
             }
@@ -364,12 +368,16 @@ def measure_size(tmp: Path, applications: int, per_application: int, repeat: int
 
 def measure_set(tmp: Path, applications: int, per_application: int, jobs: int) -> dict[str, Any]:
     folder = tmp / f"n{applications}"
+    load_before = os.getloadavg()
     result = _child("--child-set", str(folder), str(jobs))
     return {
         "jobs": jobs,
         "stacks": result["stacks"],
         "seconds": round(result["seconds"], 3),
         "plan_seconds": round(result["plan_seconds"], 3),
+        "cpu_seconds": round(result["cpu_seconds"], 3),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "resources_total": sum(result["resources"].values()),
         "largest_stack": max(result["resources"], key=lambda s: result["resources"][s]),
         "largest_stack_resources": max(result["resources"].values()),
@@ -457,7 +465,9 @@ def report(result: dict[str, Any]) -> list[str]:
         lines.append(
             f"whole set ({whole['stacks']} stacks, python -m infra.preview plan ... --jobs "
             f"{whole['jobs']}): {whole['seconds']} s end to end (planning {whole['plan_seconds']}"
-            f" s), {whole['resources_total']} resources; largest stack {whole['largest_stack']} "
+            f" s, CPU {whole['cpu_seconds']} s; load {_load(whole['load_average_before'])} before, "
+            f"{_load(whole['load_average_after'])} after), {whole['resources_total']} resources; "
+            f"largest stack {whole['largest_stack']} "
             f"({whole['largest_stack_resources']} resources)"
         )
     single = result["single_stack"]
