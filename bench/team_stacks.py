@@ -265,6 +265,31 @@ def child_set(folder: Path, jobs: int, out: Path) -> None:
     )
 
 
+def child_registry(large: Path, small: Path, repeat: int, out: Path) -> None:
+    """What the contract's registry costs one application: the same application stack
+    (team-00, the same declarations) planned against the contract of the platform onboarding
+    all N applications and against the one onboarding it alone, alternately in one process (a
+    pair runs under the same machine conditions)."""
+    from infra.stacks.recorded import RECORDED_ENV
+
+    use_setup(large)
+    from infra.preview.engine import preload_providers
+
+    preload_providers()
+    import infra.program  # noqa: F401
+
+    _timed_plan(application_stack(0))  # warm-up, not counted
+    pairs = []
+    for _ in range(repeat):
+        pair = {}
+        for label, folder in (("alone", small), ("all", large)):
+            os.environ[RECORDED_ENV] = str(folder / "recorded")
+            seconds, cpu, run = _timed_plan(application_stack(0))
+            pair[label] = {"seconds": seconds, "cpu_seconds": cpu, "resources": len(run.resources)}
+        pairs.append(pair)
+    out.write_text(json.dumps({"pairs": pairs}))
+
+
 def child_single(folder: Path, out: Path) -> None:
     """The single stack (dev) holding every generated application."""
     use_setup(folder)
@@ -290,6 +315,7 @@ CHILDREN = {
         Path(a[0]), [int(i) for i in a[1].split(",")], int(a[2]), Path(a[3])
     ),
     "--child-set": lambda a: child_set(Path(a[0]), int(a[1]), Path(a[2])),
+    "--child-registry": lambda a: child_registry(Path(a[0]), Path(a[1]), int(a[2]), Path(a[3])),
     "--child-single": lambda a: child_single(Path(a[0]), Path(a[1])),
 }
 
@@ -384,12 +410,39 @@ def measure_set(tmp: Path, applications: int, per_application: int, jobs: int) -
     }
 
 
+def measure_registry(tmp: Path, small: int, large: int, repeat: int) -> dict[str, Any]:
+    result = _child("--child-registry", str(tmp / f"n{large}"), str(tmp / f"n{small}"), str(repeat))
+    pairs = result["pairs"]
+
+    def median(label: str, key: str) -> float:
+        return round(statistics.median(p[label][key] for p in pairs), 3)
+
+    return {
+        "stack": application_stack(0),
+        "pairs": len(pairs),
+        "contract_applications": {"alone": small, "all": large},
+        "alone_seconds": median("alone", "seconds"),
+        "all_seconds": median("all", "seconds"),
+        "alone_cpu_seconds": median("alone", "cpu_seconds"),
+        "all_cpu_seconds": median("all", "cpu_seconds"),
+        "extra_seconds": round(
+            statistics.median(p["all"]["seconds"] - p["alone"]["seconds"] for p in pairs), 3
+        ),
+        "extra_cpu_seconds": round(
+            statistics.median(p["all"]["cpu_seconds"] - p["alone"]["cpu_seconds"] for p in pairs),
+            3,
+        ),
+        "resources": sorted({p[label]["resources"] for p in pairs for label in ("alone", "all")}),
+    }
+
+
 def run(shape: tuple[int, int], sizes: list[int], jobs: list[int], repeat: int) -> dict[str, Any]:
     applications, per_application = shape
     sizes = sorted({*(n for n in sizes if n <= applications), applications})
     with tempfile.TemporaryDirectory(prefix="team-stacks-") as name:
         tmp = Path(name)
         rows = [measure_size(tmp, n, per_application, repeat) for n in sizes]
+        registry = measure_registry(tmp, sizes[0], applications, max(5, 3 * repeat))
         whole = [measure_set(tmp, applications, per_application, j) for j in jobs]
         single = _child("--child-single", str(tmp / f"n{applications}"))
     largest = rows[-1]
@@ -405,6 +458,7 @@ def run(shape: tuple[int, int], sizes: list[int], jobs: list[int], repeat: int) 
         "shape": {"applications": applications, "services_per_application": per_application},
         "repeat": repeat,
         "sizes": rows,
+        "registry_cost": registry,
         "whole_set": whole,
         "single_stack": _rounded(single),
         "largest_stack_resources": max(
@@ -460,6 +514,14 @@ def report(result: dict[str, Any]) -> list[str]:
     lines.append(
         f"per-application median, N={result['sizes'][-1]['applications']} / "
         f"N={result['sizes'][0]['applications']}: {result['application_median_growth']}"
+    )
+    cost = result["registry_cost"]
+    lines.append(
+        f"what the registry costs {cost['stack']}: planned against the contract onboarding "
+        f"{cost['contract_applications']['alone']} application(s) {cost['alone_seconds']} s, all "
+        f"{cost['contract_applications']['all']} {cost['all_seconds']} s (median of "
+        f"{cost['pairs']} alternating pairs; extra: {cost['extra_seconds']} s wall, "
+        f"{cost['extra_cpu_seconds']} s CPU)"
     )
     for whole in result["whole_set"]:
         lines.append(

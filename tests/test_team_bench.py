@@ -141,6 +141,10 @@ def test_the_benchmark_runs_and_reports_its_fields(tmp_path: Path) -> None:
         assert row["platform"]["contract_services"] == 2 * row["applications"]
         assert 0 < row["application_median_seconds"] <= row["application_p95_seconds"]
         assert len({r["stack"] for r in row["application_runs"]}) == row["applications"]
+    cost = result["registry_cost"]
+    assert cost["contract_applications"] == {"alone": 1, "all": 2}
+    assert cost["alone_seconds"] > 0
+    assert cost["all_seconds"] > 0
     assert [w["jobs"] for w in result["whole_set"]] == [1, 2]
     for whole in result["whole_set"]:
         assert whole["stacks"] == 3
