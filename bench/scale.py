@@ -1,6 +1,7 @@
 """Scale benchmark: the offline plan of N synthetic services vs. the Pulumi SDK floor.
 
     python3 dev.py bench [--sizes 50 100 200 400] [--repeat 5] [--json bench/results/latest.json]
+    python3 dev.py bench --team-stacks 40x10 [--sizes 1 10 40] [--jobs 1 2]   (bench/team_stacks.py)
 
 For each N, in fresh processes: (1) the offline plan of the platform plus N services, timed from
 the program's start to the last registration (imports excluded and reported apart); (2) the
@@ -405,6 +406,11 @@ def reference_preview_seconds(repeat: int) -> list[float]:
 
 
 def main() -> int:
+    if "--team-stacks" in sys.argv[1:]:
+        # N applications x M services, each its own stack (issue 25): bench/team_stacks.py.
+        from bench.team_stacks import main as team_stacks
+
+        return team_stacks(sys.argv[1:])
     if len(sys.argv) > 1 and sys.argv[1] == "--child-plan":
         child_plan(int(sys.argv[2]), Path(sys.argv[3]))
         return 0

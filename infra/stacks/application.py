@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -233,6 +234,36 @@ def deploy_application(
     return sorted(services)
 
 
+def stack_output(reference: pulumi.StackReference, name: str) -> pulumi.Output[Any]:
+    """`reference.get_output(name)` without its cost in the size of the referenced stack's
+    outputs (docs/performance.md, "Team stacks").
+
+    The SDK's `get_output` (pulumi 3.272, sdk/python/lib/pulumi/stack_reference.py) is
+    `Output.all(Output.from_input(name), self.outputs).apply(...)`, and `Output.from_input` of
+    an Output deep-unwraps its value: one Output per dict, list and leaf of *every* output of
+    the platform stack, and each Output walks its value again for unknowns
+    (`_OutputData.__post_init__`, output.py). The contract's registry lists every onboarded
+    application's services, so each application's preview grew with the number of other
+    applications (40 applications of 10 services: ~20,000 Outputs, a plan of 0.9 s instead of
+    0.3 s). A deserialized stack output holds no Output, so there is nothing to unwrap: this
+    reads the value from the reference's outputs in one Output (one walk). Secret as
+    `get_output` decides it (`StackReference.__is_secret_name`): the output is secret when the
+    platform lists it in `secretOutputNames`, else, when those names are unknown or absent (an
+    older CLI), when the outputs as a whole are. It depends on the reference, and is unknown
+    while the referenced outputs are."""
+    outputs, names = reference.outputs, reference.secret_output_names
+
+    async def value() -> Any:
+        found = await outputs.future()
+        return found.get(name) if found else None
+
+    async def secret() -> bool:
+        listed = await names.future() if await names.is_known() else None
+        return await outputs.is_secret() if listed is None else name in listed
+
+    return pulumi.Output(outputs.resources(), value(), outputs.is_known(), secret())
+
+
 def build_application(
     config: ApplicationStackConfig,
     extensions: PlatformExtensions,
@@ -241,7 +272,7 @@ def build_application(
     """The application stack's program (the dispatch in `infra.program.build` calls it)."""
     declared = load_applications() if applications is None else list(applications)
     reference = pulumi.StackReference(PLATFORM_REFERENCE, stack_name=config.platform_stack)
-    components = reference.get_output(CONTRACT_OUTPUT).apply(
+    components = stack_output(reference, CONTRACT_OUTPUT).apply(
         lambda raw: deploy_application(config, raw, extensions, declared)
     )
     pulumi.export("application", config.application)
