@@ -191,6 +191,20 @@ def _group_id(contract: PlatformContract, group: str) -> str:
     return f"/subscriptions/{contract.subscription_id}/resourceGroups/{group}"
 
 
+_BUILT_IN_KINDS: dict[str, list[str]] = json.loads(
+    (
+        Path(__file__).resolve().parents[1] / "upstream/kubernetes-openapi/builtin-kinds.json"
+    ).read_text()
+)["groups"]
+
+
+def _built_in_kind(token: str) -> bool:
+    """`kubernetes:<group>/<version>:<Kind>` is served by the API server itself (not a CRD)."""
+    group_version, kind = token.removeprefix("kubernetes:").rsplit(":", 1)
+    group = group_version.rsplit("/", 1)[0]
+    return kind in _BUILT_IN_KINDS.get("" if group == "core" else group, [])
+
+
 def required(resource: Registration, contract: PlatformContract) -> list[tuple[str, str]]:
     """The (role, scope) pairs the deploying identity needs to register this resource: what
     Azure (and Azure RBAC for Kubernetes) checks for its type."""
@@ -206,7 +220,11 @@ def required(resource: Registration, contract: PlatformContract) -> list[tuple[s
         namespace = (inputs.get("metadata") or {}).get("namespace")
         if not namespace:
             return [("cluster-scoped object", cluster)]
-        return [("writer", f"{cluster}/namespaces/{namespace}")]
+        # AKS checks a CRD's object as `customresources/<verb>`, which RBAC Writer does not
+        # list (upstream/kubeguard/, upstream/azure-built-in-roles/): the platform's
+        # application-kubernetes role grants it.
+        role = "writer" if _built_in_kind(token) else "application-kubernetes"
+        return [(role, f"{cluster}/namespaces/{namespace}")]
     if token == "azure-native:authorization:RoleAssignment":
         return [("application-granter", str(inputs["scope"]))]
     group = str(inputs.get("resourceGroupName", ""))
@@ -264,6 +282,19 @@ def test_the_least_privilege_check_refuses_a_resource_outside_the_scopes(
     namespace = platforms["dev"].by_type("kubernetes:core/v1:Namespace")[0]
     for resource in (moved, namespace):
         assert any(not _within(s, scopes.get(r, set())) for r, s in required(resource, contract))
+    # RBAC Writer alone (the grant before application-kubernetes) leaves the application's
+    # custom resources (its routes, scalers, secret classes) outside: a 403 at deploy.
+    writer_only = {
+        role: found for role, found in scopes.items() if role != "application-kubernetes"
+    }
+    outside = {
+        r.type
+        for r in applications["dev"].resources
+        for role, scope in required(r, contract)
+        if not _within(scope, writer_only.get(role, set()))
+    }
+    assert "kubernetes:keda.sh/v1alpha1:ScaledObject" in outside, outside
+    assert not [t for t in outside if _built_in_kind(t)], outside
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
