@@ -41,6 +41,9 @@ class PlannedResource:
     aliases: tuple[str, ...] = ()
     """Old URNs the engine matches this resource by when its own is not in the state (the
     program's aliases, as the snapshot records them)."""
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input path (dotted) → the URNs of the resources whose outputs the value was computed from
+    (the snapshot's `reads`): such an input is unknown in a preview while they are created."""
 
     @property
     def depends_on(self) -> tuple[str, ...]:
@@ -75,6 +78,12 @@ class PlannedResource:
             inputs=document.get("inputs") or {},
             options=document.get("options") or {},
             aliases=tuple(str(a) for a in document.get("aliases", ())),
+            reads={
+                ".".join(str(p) for p in read.get("path", ())): tuple(
+                    str(u) for u in read.get("from", ())
+                )
+                for read in document.get("reads", ())
+            },
         )
 
 

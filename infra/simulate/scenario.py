@@ -144,6 +144,68 @@ def simulate_against(stack: str, rev: str) -> Simulation:
     return simulate_change(record(stack, deploy_services=False), base, record(stack))
 
 
+def platform_of(stack: str) -> str | None:
+    """An application stack's platform stack (its short name: `platform:platformStack`'s last
+    part, as the recordings name it); None for any other stack."""
+    from infra.config import NAMESPACE, StackMode
+    from infra.config_loader import application_config_from_values, stack_mode
+    from infra.preview.stackfile import read_stack
+
+    prefix = f"{NAMESPACE}:"
+    values = {
+        key.removeprefix(prefix): value
+        for key, value in parsed_config(read_stack(stack).values).items()
+        if key.startswith(prefix)
+    }
+    if stack_mode(values) is not StackMode.APPLICATION:
+        return None
+    return application_config_from_values(values).platform_stack.rsplit("/", 1)[-1]
+
+
+def simulate_application(stack: str, platform: str) -> Simulation:
+    """An application stack deploys onto its platform stack, which deploys first (the deploy
+    workflow's order, docs/team-stacks.md): the platform's first deploy (foundation, bootstrap,
+    the rest) builds the world, then the application's images are pushed and its plan replayed
+    over it, then drift and its second deploy. For contrast, the application alone on an empty
+    world (no cluster, no namespace, no gateway): refused.
+
+    The deployer is modelled as the simulator models it for every stack; the application's
+    namespace-scoped grants are checked by the least-privilege proof (tests/test_team_stacks.py),
+    not here yet (docs/team-stacks.md, "Not done yet")."""
+    simulation = Simulation(stack)
+    application = record(stack)
+    simulation.single_shot, _ = replay(
+        "the application alone (empty world: no platform)", application, World()
+    )
+    full = record(platform)
+    phase, state = replay(
+        f"platform {platform}: foundation only (deployServices: false)",
+        record(platform, deploy_services=False),
+        World(),
+    )
+    simulation.phases.append(phase)
+    phase, state = bootstrap(full, state)
+    phase.name = f"platform {platform}: {phase.name}"
+    simulation.phases.append(phase)
+    phase, state = replay(f"platform {platform}: deploy (full plan)", full, state)
+    simulation.phases.append(phase)
+    phase, state = bootstrap(application, state)
+    phase.name = f"application: {phase.name}"
+    simulation.phases.append(phase)
+    phase, state = replay("application: first deploy", application, state)
+    simulation.phases.append(phase)
+    state, changes = auto_upgrade(state, application.date)
+    drift = Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
+    simulation.phases.append(drift)
+    phase, _ = replay("application: second deploy (after drift)", application, state)
+    simulation.phases.append(phase)
+    return simulation
+
+
 def simulate(stack: str) -> Simulation:
-    """`simulate(stack)`: record the foundation-only and the full plan, then replay them."""
+    """`simulate(stack)`: record the foundation-only and the full plan, then replay them; an
+    application stack on its platform stack's (`simulate_application`)."""
+    platform = platform_of(stack)
+    if platform is not None:
+        return simulate_application(stack, platform)
     return simulate_plans(record(stack, deploy_services=False), record(stack))

@@ -534,13 +534,22 @@ def build_platform(
             )
             if namespace == app.name:
                 namespaces[app.name] = created  # where its Gateway and routes live
-    listeners = _shared_ingress(
-        config,
-        foundation,
-        facts=facts,
-        extensions=extensions,
-        namespaces=namespaces,
-        declared=declared,
+    # The first deploy's first step (`deployServices: false`), as in a single stack: the shared
+    # ingress is Helm charts through the new cluster's provider, whose kubeconfig is unknown
+    # until the cluster exists (helm.v4.Chart fails that preview: the simulator's
+    # helm-chart-unknown-cluster rule). Its Gateways' listeners join the contract on the next
+    # run, before any application stack deploys.
+    listeners = (
+        _shared_ingress(
+            config,
+            foundation,
+            facts=facts,
+            extensions=extensions,
+            namespaces=namespaces,
+            declared=declared,
+        )
+        if config.deploy_services
+        else None
     )
     pulumi.export(
         CONTRACT_OUTPUT,

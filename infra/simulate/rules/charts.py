@@ -50,8 +50,9 @@ def chart_published(ctx: StepContext) -> Iterator[Refusal]:
 
 @rule(
     "helm-chart-unknown-cluster",
-    refuses="a helm.v4.Chart sent through a Kubernetes provider created in the same run from a "
-    "cluster's credentials (the preview cannot reach a cluster that does not exist yet)",
+    refuses="a helm.v4.Chart sent through a Kubernetes provider created in the same run from the "
+    "credentials of a cluster the run creates (the preview cannot reach a cluster that does not "
+    "exist yet)",
     source="pulumi/pulumi-kubernetes#3027 (helm.v4.Chart: 'failed to parse kubeconfig data' on "
     "preview, open)",
 )
@@ -65,7 +66,11 @@ def chart_cluster_known(ctx: StepContext) -> Iterator[Refusal]:
     provider = ctx.lookup(ctx.resource.provider)
     if provider is None or "kubeconfig" not in provider.inputs:
         return
-    if provider.urn in ctx.creates:
+    # Unknown only while computed from a resource this run creates (the cluster): a kubeconfig
+    # listed from a cluster that already exists (an application stack's, from the platform's
+    # contract through a stack reference and an invoke) is known in the preview.
+    sources = provider.reads.get("kubeconfig")
+    if provider.urn in ctx.creates and sources and any(u in ctx.creates for u in sources):
         yield ctx.refuse(
             "helm-chart-unknown-cluster",
             "this chart goes through a Kubernetes provider this run creates from a new cluster's "
