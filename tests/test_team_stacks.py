@@ -33,6 +33,15 @@ from infra.stacks.contract import (
     schema_path,
 )
 from infra.stacks.examples import example_stack, full_name
+from infra.stacks.permissions import (
+    MANAGED_CLUSTERS,
+    DataRole,
+    built_in_kind,
+    built_in_role,
+    data_action,
+    role_from_definition,
+    within,
+)
 
 RELEASED_DIGESTS = {
     "1.0.0": "1bf9bd6c0948d62cbe558da22616a8881bf470f36ad7b26e8e04532b2651860b",
@@ -191,18 +200,25 @@ def _group_id(contract: PlatformContract, group: str) -> str:
     return f"/subscriptions/{contract.subscription_id}/resourceGroups/{group}"
 
 
-_BUILT_IN_KINDS: dict[str, list[str]] = json.loads(
-    (
-        Path(__file__).resolve().parents[1] / "upstream/kubernetes-openapi/builtin-kinds.json"
-    ).read_text()
-)["groups"]
+def role_definitions(platform: OfflineRun) -> dict[str, DataRole]:
+    """The data-plane part of each role `granted` names: RBAC Writer from the vendored roles.json,
+    the platform's custom roles from their RoleDefinition inputs in the plan."""
+    found = {"writer": built_in_role(AKS_RBAC_WRITER_ROLE)}
+    for definition in platform.by_type("azure-native:authorization:RoleDefinition"):
+        found[definition.name] = role_from_definition(definition.inputs)
+    return found
 
 
-def _built_in_kind(token: str) -> bool:
-    """`kubernetes:<group>/<version>:<Kind>` is served by the API server itself (not a CRD)."""
-    group_version, kind = token.removeprefix("kubernetes:").rsplit(":", 1)
-    group = group_version.rsplit("/", 1)[0]
-    return kind in _BUILT_IN_KINDS.get("" if group == "core" else group, [])
+def allowed(need: str, scope: str, scopes: dict[str, set[str]], roles: dict[str, DataRole]) -> bool:
+    """`need` (a role label, or a Kubernetes data action from `required`) is granted at `scope`:
+    a data action by any role assigned at or above `scope` whose definition allows it."""
+    if need.startswith(MANAGED_CLUSTERS + "/"):
+        return any(
+            within(scope, found)
+            for label, found in scopes.items()
+            if label in roles and roles[label].allows(need)
+        )
+    return within(scope, scopes.get(need, set()))
 
 
 def required(resource: Registration, contract: PlatformContract) -> list[tuple[str, str]]:
@@ -220,11 +236,10 @@ def required(resource: Registration, contract: PlatformContract) -> list[tuple[s
         namespace = (inputs.get("metadata") or {}).get("namespace")
         if not namespace:
             return [("cluster-scoped object", cluster)]
-        # AKS checks a CRD's object as `customresources/<verb>`, which RBAC Writer does not
-        # list (upstream/kubeguard/, upstream/azure-built-in-roles/): the platform's
-        # application-kubernetes role grants it.
-        role = "writer" if _built_in_kind(token) else "application-kubernetes"
-        return [(role, f"{cluster}/namespaces/{namespace}")]
+        # What AKS's authorizer checks (infra/stacks/permissions.py): a built-in kind as
+        # `<group>/<resource>/write`, a CRD's object as `customresources/write`, which RBAC
+        # Writer does not list: the platform's application-kubernetes role grants it.
+        return [(data_action(token), f"{cluster}/namespaces/{namespace}")]
     if token == "azure-native:authorization:RoleAssignment":
         return [("application-granter", str(inputs["scope"]))]
     group = str(inputs.get("resourceGroupName", ""))
@@ -246,23 +261,19 @@ def required(resource: Registration, contract: PlatformContract) -> list[tuple[s
     return needs
 
 
-def _within(scope: str, scopes: set[str]) -> bool:
-    lowered = scope.lower()
-    return any(lowered == s.lower() or lowered.startswith(s.lower() + "/") for s in scopes)
-
-
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
 def test_every_resource_of_the_application_stack_is_within_its_identity_scopes(
     platforms: dict[str, OfflineRun], applications: dict[str, OfflineRun], environment: str
 ) -> None:
     contract = parse_contract(platforms[environment].outputs[CONTRACT_OUTPUT])
     scopes = granted(platforms[environment], "storefront")
+    roles = role_definitions(platforms[environment])
     assert not [k for k in scopes if k.startswith("unexpected")], scopes
     outside = [
         f"{r.type} {r.name}: needs {role} on {scope}"
         for r in applications[environment].resources
         for role, scope in required(r, contract)
-        if not _within(scope, scopes.get(role, set()))
+        if not allowed(role, scope, scopes, roles)
     ]
     assert not outside, "\n".join(outside)
     assert len(applications[environment].resources) > 50  # the application is really there
@@ -275,13 +286,14 @@ def test_the_least_privilege_check_refuses_a_resource_outside_the_scopes(
     the platform's own group are outside the application identity's scopes."""
     contract = parse_contract(platforms["dev"].outputs[CONTRACT_OUTPUT])
     scopes = granted(platforms["dev"], "storefront")
+    roles = role_definitions(platforms["dev"])
     app = applications["dev"].by_type("azure-native:app:ContainerApp")[0]
     moved = dataclasses.replace(
         app, inputs={**app.inputs, "resourceGroupName": contract.resource_group}
     )
     namespace = platforms["dev"].by_type("kubernetes:core/v1:Namespace")[0]
     for resource in (moved, namespace):
-        assert any(not _within(s, scopes.get(r, set())) for r, s in required(resource, contract))
+        assert any(not allowed(r, s, scopes, roles) for r, s in required(resource, contract))
     # RBAC Writer alone (the grant before application-kubernetes) leaves the application's
     # custom resources (its routes, scalers, secret classes) outside: a 403 at deploy.
     writer_only = {
@@ -291,10 +303,10 @@ def test_the_least_privilege_check_refuses_a_resource_outside_the_scopes(
         r.type
         for r in applications["dev"].resources
         for role, scope in required(r, contract)
-        if not _within(scope, writer_only.get(role, set()))
+        if not allowed(role, scope, writer_only, roles)
     }
     assert "kubernetes:keda.sh/v1alpha1:ScaledObject" in outside, outside
-    assert not [t for t in outside if _built_in_kind(t)], outside
+    assert not [t for t in outside if built_in_kind(t)], outside
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
@@ -458,7 +470,7 @@ def test_each_custom_role_is_assigned_only_within_its_assignable_scopes(
         role = str(assignment.inputs["roleDefinitionId"]).rsplit("/", 1)[-1]
         if role in assignable:
             checked += 1
-            assert _within(str(assignment.inputs["scope"]), assignable[role]), assignment.name
+            assert within(str(assignment.inputs["scope"]), assignable[role]), assignment.name
     assert checked
 
 
