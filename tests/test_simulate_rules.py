@@ -626,7 +626,17 @@ def test_the_pinned_valkey_chart_passes_every_chart_rule() -> None:
 def _access_with_kubeconfig() -> list[dict[str, Any]]:
     pieces = aks_access()
     pieces[-1]["inputs"]["kubeconfig"] = "[secret]"  # from the new cluster's credentials
+    pieces[-1]["reads"] = [{"path": ["kubeconfig"], "from": [urn(CLUSTER_TOKEN, "aks-cluster")]}]
     return pieces
+
+
+def test_chart_through_a_new_provider_of_an_existing_cluster_is_accepted() -> None:
+    """An application stack creates its provider in its first run, from the user kubeconfig of
+    the platform's cluster (a stack reference and an invoke: known in the preview, no `reads`):
+    its chart renders."""
+    pieces = _access_with_kubeconfig()
+    del pieces[-1]["reads"]
+    assert "helm-chart-unknown-cluster" not in rules_of(plan(*pieces, chart("0.11.0")))
 
 
 def test_chart_on_a_cluster_created_in_the_same_run_is_refused() -> None:
