@@ -31,7 +31,7 @@ def test_an_application_stack_deploys_on_its_platform_and_not_alone() -> None:
     simulation = simulate("storefront-dev")
     assert simulation.ok, simulation.first_refusal
     names = [phase.name for phase in simulation.phases]
-    assert names[0].startswith("platform platform-dev: foundation only")
+    assert names[0].startswith("platform platform-dev: first deploy: foundation only")
     assert "application: first deploy" in names
     # Without the platform (no cluster, namespace, gateway), Azure and AKS refuse it.
     assert simulation.single_shot is not None

@@ -60,20 +60,34 @@ def simulate_plans(foundation: Plan, full: Plan, world: World | None = None) -> 
         "single-shot first deploy (full plan, empty world)", full, start
     )
 
+    state = _first_deploy(simulation, foundation, full, start)
+    _drift_and_redeploy(simulation, full, state, "second deploy (same plan, after drift)")
+    return simulation
+
+
+def _first_deploy(
+    simulation: Simulation, foundation: Plan, full: Plan, world: World, prefix: str = ""
+) -> World:
+    """The first deploy's three phases (foundation, bootstrap, services) → the world after it."""
     phase, state = replay(
-        "first deploy: foundation only (deployServices: false)", foundation, start
+        f"{prefix}first deploy: foundation only (deployServices: false)", foundation, world
     )
     simulation.phases.append(phase)
     phase, state = bootstrap(full, state)
+    phase.name = prefix + phase.name
     simulation.phases.append(phase)
-    phase, state = replay("first deploy: services (full plan)", full, state)
+    phase, state = replay(f"{prefix}first deploy: services (full plan)", full, state)
     simulation.phases.append(phase)
-    state, changes = auto_upgrade(state, full.date)
+    return state
+
+
+def _drift_and_redeploy(simulation: Simulation, plan: Plan, world: World, name: str) -> None:
+    """AKS drifts along its upgrade channel, then `plan` deploys again over it."""
+    state, changes = auto_upgrade(world, plan.date)
     drift = Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
     simulation.phases.append(drift)
-    phase, _ = replay("second deploy (same plan, after drift)", full, state)
+    phase, _ = replay(name, plan, state)
     simulation.phases.append(phase)
-    return simulation
 
 
 def record(stack: str, *, deploy_services: bool = True) -> Plan:
@@ -145,21 +159,15 @@ def simulate_against(stack: str, rev: str) -> Simulation:
 
 
 def platform_of(stack: str) -> str | None:
-    """An application stack's platform stack (its short name: `platform:platformStack`'s last
-    part, as the recordings name it); None for any other stack."""
-    from infra.config import NAMESPACE, StackMode
-    from infra.config_loader import application_config_from_values, stack_mode
-    from infra.preview.stackfile import read_stack
+    """An application stack's platform stack (`infra.stacks.pipeline.platform_of`); None for any
+    other stack."""
+    from infra.config import StackMode
+    from infra.stacks import pipeline
 
-    prefix = f"{NAMESPACE}:"
-    values = {
-        key.removeprefix(prefix): value
-        for key, value in parsed_config(read_stack(stack).values).items()
-        if key.startswith(prefix)
-    }
-    if stack_mode(values) is not StackMode.APPLICATION:
+    team = pipeline.team_stack(stack)
+    if team is None or team.mode is not StackMode.APPLICATION:
         return None
-    return application_config_from_values(values).platform_stack.rsplit("/", 1)[-1]
+    return pipeline.platform_of(team)
 
 
 def simulate_application(stack: str, platform: str) -> Simulation:
@@ -177,28 +185,19 @@ def simulate_application(stack: str, platform: str) -> Simulation:
     simulation.single_shot, _ = replay(
         "the application alone (empty world: no platform)", application, World()
     )
-    full = record(platform)
-    phase, state = replay(
-        f"platform {platform}: foundation only (deployServices: false)",
+    state = _first_deploy(
+        simulation,
         record(platform, deploy_services=False),
+        record(platform),
         World(),
+        prefix=f"platform {platform}: ",
     )
-    simulation.phases.append(phase)
-    phase, state = bootstrap(full, state)
-    phase.name = f"platform {platform}: {phase.name}"
-    simulation.phases.append(phase)
-    phase, state = replay(f"platform {platform}: deploy (full plan)", full, state)
-    simulation.phases.append(phase)
     phase, state = bootstrap(application, state)
     phase.name = f"application: {phase.name}"
     simulation.phases.append(phase)
     phase, state = replay("application: first deploy", application, state)
     simulation.phases.append(phase)
-    state, changes = auto_upgrade(state, application.date)
-    drift = Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
-    simulation.phases.append(drift)
-    phase, _ = replay("application: second deploy (after drift)", application, state)
-    simulation.phases.append(phase)
+    _drift_and_redeploy(simulation, application, state, "application: second deploy (after drift)")
     return simulation
 
 

@@ -60,22 +60,23 @@ def team_stacks(root: Path = ROOT, *, examples: bool = False) -> list[TeamStack]
     names = {p.name.split(".")[1] for p in root.glob("Pulumi.*.yaml")}
     if examples:
         names |= set(example_names())
-    found: list[TeamStack] = []
-    for name in sorted(names):
-        values = _values(read_stack(name, root))
-        mode = stack_mode(values)
-        if mode is StackMode.SINGLE:
-            continue
-        found.append(
-            TeamStack(
-                name,
-                mode,
-                _plain(values.get("environment", "")),
-                _plain(values.get("application", "")),
-                _plain(values.get("platformStack", "")),
-            )
-        )
-    return found
+    return [found for name in sorted(names) if (found := team_stack(name, root)) is not None]
+
+
+def team_stack(name: str, root: Path = ROOT) -> TeamStack | None:
+    """The stack `name` (stack file, or reference example) as a team stack; None for a single
+    stack."""
+    values = _values(read_stack(name, root))
+    mode = stack_mode(values)
+    if mode is StackMode.SINGLE:
+        return None
+    return TeamStack(
+        name,
+        mode,
+        _plain(values.get("environment", "")),
+        _plain(values.get("application", "")),
+        _plain(values.get("platformStack", "")),
+    )
 
 
 def _stack_name(full: str) -> str:
