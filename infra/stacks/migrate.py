@@ -401,8 +401,9 @@ def check(  # noqa: PLR0917 (the plans and their names, once)
     problems = [
         *(f"{t}: in both the platform and the application stack" for t in both),
         *(
-            f"{t}: in neither stack, so the migration deletes it (the platform stack does not "
-            "build it yet: docs/team-stacks.md, Not done yet)"
+            f"{t}: in neither stack, so the migration deletes it (a platform stack deploys no "
+            "application's services: move every application out of the stack, each into its "
+            "own application stack, before it becomes the platform stack)"
             for t in lost
         ),
         *(f"{t}: replaced" for t in replaced),
