@@ -149,7 +149,8 @@ def test_the_adopted_role_is_on_each_adopted_resource_and_nowhere_else(
 ) -> None:
     """Least privilege: no Contributor on the platform's group (its own identities are there);
     the `adopted` role on each adopted resource's id, which exists (Azure RBAC scopes are
-    resources), and its own group is not created since nothing would be in it."""
+    resources); Contributor on its own group only, which takes what it adds later (contract
+    1.3.0: tests/test_team_adopted.py)."""
     plan = migration.platform_plan
     principal = identity_principal_id("storefront-deploy")
     roles = {
@@ -166,20 +167,25 @@ def test_the_adopted_role_is_on_each_adopted_resource_and_nowhere_else(
     }
     assert scopes == set(migration.adopted)
     group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shop-dev"
+    contributor = [
+        a["scope"]
+        for a in _assignments(plan, principal)
+        if a["roleDefinitionId"].endswith(CONTRIBUTOR_ROLE)
+    ]
+    assert contributor == [f"{group}-storefront"]
     for assignment in _assignments(plan, principal):
         assert assignment["scope"].lower() != group.lower(), assignment
-        assert not assignment["roleDefinitionId"].endswith(CONTRIBUTOR_ROLE), assignment
         if assignment["scope"].lower().startswith(group.lower() + "/"):
             assert (
                 assignment["scope"]
                 .lower()
                 .startswith(tuple(a.lower() for a in adopted_role["assignableScopes"]))
             )
-    assert not [
-        r
+    assert [
+        r["inputs"]["resourceGroupName"]
         for r in plan["resources"]
         if r["type"] == "azure-native:resources:ResourceGroup" and "storefront" in r["name"]
-    ]
+    ] == ["rg-shop-dev-storefront"]
     # Every Azure resource the application stack writes in the platform's group is covered:
     # an adopted resource, a federated credential of an adopted identity, or what the
     # deployer role covers already (its records in the zone, its certificates).
@@ -332,14 +338,16 @@ def test_the_command_prints_the_steps_and_exits_by_the_check() -> None:
 
 
 def test_the_deployed_ids_come_from_the_state_export(tmp_path: Path, migration: Migration) -> None:
-    """Pulumi names an identity with a random suffix: its deployed id is read from `pulumi stack
-    export` of the single stack, by the engine URN."""
+    """Pulumi names an identity with a random suffix (8 hex characters:
+    upstream/pulumi-azure-native/): its deployed id is read from `pulumi stack export` of the
+    single stack, by the engine URN, and the application stack recognises it as the identity it
+    adopted (it stays where it is: nothing is replaced)."""
     urn = next(
         u for u in migration.moved if u.endswith("UserAssignedIdentity::catalog-api-identity")
     )
     deployed = (
         "/subscriptions/1/resourceGroups/rg-shop-dev/providers/"
-        "Microsoft.ManagedIdentity/userAssignedIdentities/catalog-api-identity9f3a1c"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/catalog-api-identity9f3a1c07"
     )
     export = {"deployment": {"resources": [{"urn": urn, "id": deployed}]}}
     path = tmp_path / "dev.json"
@@ -347,4 +355,5 @@ def test_the_deployed_ids_come_from_the_state_export(tmp_path: Path, migration: 
     found = plan_migration("dev", "storefront", state=str(path))
     assert deployed in found.adopted
     assert found.ids_from_state
+    assert found.problems == ()
     assert "--state" not in "\n".join(found.lines())

@@ -47,6 +47,7 @@ RELEASED_DIGESTS = {
     "1.0.0": "1bf9bd6c0948d62cbe558da22616a8881bf470f36ad7b26e8e04532b2651860b",
     "1.1.0": "140703bcee452c353dfc8ad1c4df6a97465c14bc84b8937a21a0d7fa23b2f7cb",
     "1.2.0": "db8def0fbc224b970b496712ddc37c1dbbb563854f3cd62dae5e0ba7718e614d",
+    "1.3.0": "093e4a92a407a1e53e21a71d2c45decbddba2b8547f0cafd70fd76ba78bd0dc8",
 }
 """Each released contract version's schema digest: a released version's schema never changes (a
 change is a new version). Bump CONTRACT_VERSION, run `python -m infra.stacks
@@ -251,14 +252,45 @@ def required(resource: Registration, contract: PlatformContract) -> list[tuple[s
         assert group == contract.resource_group, resource.name
         assert inputs["environmentName"] == contract.container_apps.environment_name
         return [("application-deployer", contract.container_apps.environment_id)]
-    needs = [("contributor", _group_id(contract, group))]
+    group_id = _group_id(contract, group)
+    kept = group.lower() == contract.resource_group.lower() and token in _ADOPTABLE
+    # Kept in the platform's group by an application migrated with `adopted`: the adopted role
+    # on the resource's own id (a federated credential: its identity's), not on the group.
+    needs = [
+        ("application-adopted", _azure_id(resource, contract))
+        if kept
+        else ("contributor", group_id)
+    ]
     if token == "azure-native:app:ContainerApp":
         needs.append(("application-deployer", str(inputs["managedEnvironmentId"])))
-        own = _group_id(contract, group).lower() + "/"
+        adopted = {a.lower() for grant in contract.applications for a in grant.adopted}
         for identity in (inputs.get("identity") or {}).get("userAssignedIdentities") or []:
-            if not str(identity).lower().startswith(own):
+            if str(identity).lower() in adopted:
+                needs.append(("application-adopted", str(identity)))
+            elif kept or not str(identity).lower().startswith(group_id.lower() + "/"):
                 needs.append(("application-deployer", str(identity)))
     return needs
+
+
+_ADOPTABLE = (
+    "azure-native:app:ContainerApp",
+    "azure-native:managedidentity:UserAssignedIdentity",
+    "azure-native:managedidentity:FederatedIdentityCredential",
+)
+
+
+def _azure_id(resource: Registration, contract: PlatformContract) -> str:
+    """The Azure id of a Container App, an identity or a federated credential in the platform's
+    group, from its inputs (an autonamed identity: its logical name, as the offline plan names
+    it)."""
+    inputs = resource.inputs
+    group = _group_id(contract, contract.resource_group) + "/providers/"
+    if resource.type == "azure-native:app:ContainerApp":
+        return f"{group}Microsoft.App/containerApps/{inputs['containerAppName']}"
+    identities = f"{group}Microsoft.ManagedIdentity/userAssignedIdentities/"
+    if resource.type == "azure-native:managedidentity:FederatedIdentityCredential":
+        return f"{identities}{inputs['resourceName']}/federatedIdentityCredentials/{resource.name}"
+    return f"{identities}{inputs.get('resourceName') or resource.name}"
 
 
 @pytest.mark.parametrize("environment", ENVIRONMENTS)
