@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -69,7 +69,7 @@ class RegistryFacts:
 @dataclass(frozen=True)
 class ContractFoundation:
     config: ConfigFacts
-    placement: Placement
+    placement: ApplicationPlacement
     aks: AksFacts
     key_vault: VaultFacts
     network: PrivateNetworkFacts
@@ -114,13 +114,20 @@ class ApplicationPlacement(Placement):
 
     adopted: tuple[str, ...] = ()
     adopted_placement: Placement | None = None
+    _claimed: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def home(self, azure_type: str, name: str) -> Placement:
-        if self.adopted_placement is not None and any(
-            adopted_name(azure_type, name, found) for found in self.adopted
-        ):
-            return self.adopted_placement
-        return self
+        found = [a for a in self.adopted if adopted_name(azure_type, name, a)]
+        if self.adopted_placement is None or not found:
+            return self
+        self._claimed.update(found)
+        return self.adopted_placement
+
+    def unclaimed(self) -> list[str]:
+        """The adopted ids none of the resources placed so far is: a removed service's (its
+        stack deletes it, the adopted role allows it), or one named otherwise than its logical
+        name and the autoname suffix (its stack would create it again in its own group)."""
+        return sorted(set(self.adopted) - self._claimed) if self.adopted_placement else []
 
 
 def application_tags(
