@@ -29,7 +29,7 @@ from infra.stacks import recorded
 from infra.stacks.contract import CONTRACT_OUTPUT, CONTRACT_VERSION, parse_contract, schema_path
 from infra.stacks.examples import example_stack, full_name
 from infra.stacks.migrate import Migration, _recorded, check, plan_migration
-from infra.stacks.view import AUTONAME_SUFFIX, adopted_name
+from infra.stacks.view import AUTONAME_SUFFIX, is_adopted
 from tests.test_team_stacks import RELEASED_DIGESTS, allowed, granted, required, role_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,7 +283,7 @@ def test_the_autoname_suffix_is_pulumi_azure_natives() -> None:
     example = re.search(r'assert\.Equal\(t, "(test[0-9a-f]+)", result\.StringValue\(\)\)', naming)
     assert example is not None
     group = "/subscriptions/s/resourceGroups/rg-shop-dev/providers/"
-    assert adopted_name(IDENTITY_TYPE, "test", f"{group}{IDENTITY_TYPE}/{example[1]}")
+    assert is_adopted(IDENTITY_TYPE, "test", f"{group}{IDENTITY_TYPE}/{example[1]}")
 
 
 @pytest.mark.parametrize(
@@ -341,7 +341,7 @@ def test_an_adopted_id_is_recognised_by_its_type_and_name(
     azure_type: str, name: str, adopted: str, expected: bool
 ) -> None:
     group = "/subscriptions/s/resourceGroups/rg-shop-dev/providers/"
-    assert adopted_name(azure_type, name, group + adopted) is expected
+    assert is_adopted(azure_type, name, group + adopted) is expected
 
 
 def test_an_adopted_id_no_resource_claims_is_warned(

@@ -150,7 +150,8 @@ class Migration:
             "",
             "Azure resource moves: none. Its Container Apps and identities stay in the "
             f"platform's resource group (adopted, {len(self.adopted)}): its identity gets a role "
-            "on each of them, not on the group.",
+            "on each of them, not on the group; the ones it adds later go to its own group "
+            "(contract 1.3.0).",
         ]
         if not self.ids_from_state:
             out.append(

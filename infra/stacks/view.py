@@ -85,7 +85,7 @@ characters, no separator (`getDefaultName`, `AutoNameRandom`; upstream/pulumi-az
 An identity is autonamed; a Container App is named explicitly (`containerAppName`)."""
 
 
-def adopted_name(azure_type: str, name: str, adopted: str) -> bool:
+def is_adopted(azure_type: str, name: str, adopted: str) -> bool:
     """The adopted resource id `adopted` is the resource `name` (its logical name) of
     `azure_type`: same type, and its Azure name is that name (a Container App's, an offline
     plan's identity's) or, for an autonamed identity, that name and the autoname suffix. Azure
@@ -117,7 +117,7 @@ class ApplicationPlacement(Placement):
     _claimed: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def home(self, azure_type: str, name: str) -> Placement:
-        found = [a for a in self.adopted if adopted_name(azure_type, name, a)]
+        found = [a for a in self.adopted if is_adopted(azure_type, name, a)]
         if self.adopted_placement is None or not found:
             return self
         self._claimed.update(found)
