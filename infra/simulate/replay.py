@@ -148,11 +148,24 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
     return phase, applied(plan, world)
 
 
+def stack_of(urn: str) -> str:
+    """The stack a URN names (`urn:pulumi:<stack>::<project>::…`)."""
+    return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+
+
 def applied(plan: Plan, world: World) -> World:
     """The world once `plan` is applied: its resources exist with their inputs (ignored paths
-    keep what the world had), and what the plan no longer declares is deleted."""
+    keep what the world had), and what the plan no longer declares is deleted. Another stack's
+    resources stay (a world may hold a platform stack and its application stacks: each `pulumi
+    up` changes only its own stack's state); a plan with no stack name owns the whole world."""
+
+    def owned(urn: str) -> bool:
+        return not plan.stack or stack_of(urn) == plan.stack
+
     after = world.copy()
-    resources: dict[str, PlannedResource] = {}
+    resources: dict[str, PlannedResource] = {
+        urn: resource for urn, resource in world.resources.items() if not owned(urn)
+    }
     for resource in plan:
         previous = previous_of(resource, world)
         inputs = dict(resource.inputs)
