@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import infra.simulate.rules  # noqa: F401 - registers the rules
-from infra.simulate.plan import Plan, PlannedResource
+from infra.simulate.plan import Plan, PlannedResource, stack_of
 from infra.simulate.principals import Principals
 from infra.simulate.references import CONTAINER_APP, revision_suffix
 from infra.simulate.registry import RULES, Refusal, StepContext
@@ -146,11 +146,6 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
                 phase.refusals.extend(rule.check(context))
     phase.duration = timeline.end
     return phase, applied(plan, world)
-
-
-def stack_of(urn: str) -> str:
-    """The stack a URN names (`urn:pulumi:<stack>::<project>::…`)."""
-    return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
 
 
 def applied(plan: Plan, world: World) -> World:

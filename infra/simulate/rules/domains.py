@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from infra.plan.kinds import DNS_RECORD_SET, NETWORK_RECORD_SET, PRIVATE_RECORD_SET
 from infra.plan.paths import value_at
-from infra.simulate.plan import PlannedResource
+from infra.simulate.plan import PlannedResource, stack_of
 from infra.simulate.references import CONTAINER_APP
 from infra.simulate.registry import Refusal, StepContext, rule
 
@@ -97,7 +97,7 @@ def record_set_not_taken(ctx: StepContext) -> Iterator[Refusal]:
         )
 
 
-def _record_set(resource: PlannedResource) -> tuple[str, str, str, str]:
+def record_set_id(resource: PlannedResource) -> tuple[str, str, str, str]:
     """What Azure names a record set by: resource group, zone, name, type."""
     inputs = resource.inputs
     zone = str(inputs.get("zoneName") or inputs.get("privateZoneName") or "")
@@ -126,12 +126,14 @@ def record_set_not_held(ctx: StepContext) -> Iterator[Refusal]:
     tokens = (*RECORD_SETS, *PRIVATE_RECORD_SETS)
     if ctx.resource.type not in tokens or ctx.action != "create":
         return
-    wanted = _record_set(ctx.resource)
+    wanted = record_set_id(ctx.resource)
     for held in ctx.world.resources.values():
         if held.type not in tokens or held.urn == ctx.resource.urn:
             continue
-        if _record_set(held) != wanted or held.urn in ctx.plan.resources:
+        if record_set_id(held) != wanted or held.urn in ctx.plan.resources:
             continue
+        if stack_of(held.urn) != stack_of(ctx.resource.urn):
+            continue  # another stack's, which this deploy does not delete (`held.py`)
         _, _, name, kind = wanted
         yield ctx.refuse(
             "dns-record-set-held",
