@@ -4,11 +4,18 @@ stack's first deploy, and an application stack deployed on the platform it names
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infra.exit_codes import Exit
+from infra.preview import cli
 from infra.preview.engine import run_offline
 from infra.program import build
 from infra.services.loader import APPS_ENV
@@ -18,6 +25,8 @@ from infra.simulate.scenario import TeamPlans, platform_of, record, simulate, si
 from infra.stacks import recorded
 from infra.stacks.contract import CONTRACT_OUTPUT
 from infra.stacks.examples import example_stack, full_name
+from tests.conftest import FIXTURE_RECORDINGS
+from tests.fixtures import ROOT, copy_program
 
 pytestmark = pytest.mark.slow  # each simulation plans two to four stacks
 
@@ -227,3 +236,57 @@ def test_two_applications_creating_one_container_app_name_are_refused(
     assert refusal is not None
     assert "Container App web in environment container-apps-env" in refusal.why
     assert "stack storefront-dev holds it" in refusal.why
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_simulate_set_replays_the_environment_in_one_world(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`simulate --set dev` (tests/apps declares the storefront: loyalty-dev is left out, and
+    said so)."""
+    assert cli.main(["simulate", "--set", "dev", "--json"]) == Exit.OK
+    captured = capsys.readouterr()
+    assert "loyalty-dev left out" in captured.err
+    (name, result), *rest = json.loads(captured.out)["stacks"].items()
+    assert rest == []
+    assert name == "--set dev: platform-dev"
+    assert result["ok"]
+    names = [phase["name"] for phase in result["phases"]]
+    assert names.index("platform platform-dev: first deploy: services (full plan)") < names.index(
+        "application storefront-dev: first deploy"
+    )
+
+
+def test_simulate_without_a_stack_or_a_set_says_what_to_add(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main(["simulate"]) == Exit.ERROR
+    assert "--set dev" in capsys.readouterr().err
+
+
+def test_an_application_stacks_change_is_simulated_over_rev(tmp_path: Path) -> None:
+    """`simulate storefront-dev --base main` in a repository: REV's platform and application
+    plans (from a worktree of REV) are the running world, the working tree's change deploys
+    over it (here none: nothing to do)."""
+    root = copy_program(tmp_path / "repo")
+    shutil.copytree(ROOT / FIXTURE_RECORDINGS, root / FIXTURE_RECORDINGS)
+    for args in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-qm", "base")):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "infra.preview", "simulate", "storefront-dev", "--base", "main"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == Exit.OK, done.stdout + done.stderr
+    assert "base: application storefront-dev: the running stack" in done.stdout
+    assert (
+        "change: application storefront-dev: deploy (head plan over the base) — nothing to do"
+        in done.stdout
+    )

@@ -526,12 +526,11 @@ def _simulate(args: argparse.Namespace) -> int:
     console = _console()
     status = EXIT_NO_CHANGES
     results: dict[str, Any] = {}
-    runs: list[tuple[str, Any]] = [(stack, None) for stack in args.stack] + [
-        (name, (platform, applications)) for name, platform, applications in sets
-    ]
+    runs: list[tuple[str, tuple[str, list[str]] | None]] = [(s, None) for s in args.stack]
+    runs += [(name, (platform, applications)) for name, platform, applications in sets]
     for stack, team in runs:
         if team is not None:
-            simulation = simulate_set(stack, *team, base=args.base)
+            simulation = simulate_set(stack, team[0], team[1], base=args.base)
         elif args.full is not None:
             simulation = simulate_files(stack, args.foundation, args.full)
         elif args.base is not None:
