@@ -8,7 +8,6 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from infra.simulate import Phase, Plan, PlannedResource
 from infra.simulate.references import CONTAINER_APP
 from infra.simulate.scenario import TeamPlans, platform_of, record, simulate, simulate_team
 from infra.stacks import recorded
+from infra.stacks.__main__ import main as stacks_main
 from infra.stacks.contract import CONTRACT_OUTPUT
 from infra.stacks.examples import example_stack, full_name
 from tests.conftest import FIXTURE_RECORDINGS
@@ -161,9 +161,10 @@ def test_a_platform_change_deploys_before_the_application_over_the_base(
 
 
 @pytest.fixture(scope="module")
-def two_applications(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Plan]]:
+def two_applications(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
     """The two-application environment (tests/team_apps: loyalty calls the storefront), with
-    the platform's contract recorded from it in a folder of its own."""
+    the platform's contract recorded from it in a folder of its own (the settings are restored
+    once the plans are made)."""
     folder = tmp_path_factory.mktemp("recorded")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(APPS_ENV, "tests.team_apps")
@@ -172,7 +173,7 @@ def two_applications(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
         recorded.write_recorded(
             full_name("platform-dev"), {CONTRACT_OUTPUT: run.outputs[CONTRACT_OUTPUT]}
         )
-        yield {
+        return {
             "foundation": record("platform-dev", deploy_services=False),
             "platform-dev": record("platform-dev"),
             "storefront-dev": record("storefront-dev"),
@@ -290,3 +291,13 @@ def test_an_application_stacks_change_is_simulated_over_rev(tmp_path: Path) -> N
         "change: application storefront-dev: deploy (head plan over the base) — nothing to do"
         in done.stdout
     )
+
+
+def test_the_environments_of_the_team_stacks_are_listed_for_set(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`.ci/apps` simulates `--set ENV` for each of them."""
+    assert stacks_main(["list", "--examples", "--environments"]) == 0
+    assert capsys.readouterr().out.split() == ["dev", "prod"]
+    assert stacks_main(["list", "--examples", "--environments", "--environment", "prod"]) == 0
+    assert capsys.readouterr().out.split() == ["prod"]
