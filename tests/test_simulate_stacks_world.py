@@ -124,3 +124,20 @@ def test_parallel_applications_cannot_rely_on_each_other() -> None:
     phase, refusal = found
     assert phase.name == "application shop-dev: first deploy"
     assert refusal.rule == "aca-custom-domain-records"
+
+
+def test_records_the_platform_declares_present_are_there_for_its_applications() -> None:
+    """`platform:dns.recordsPresent` is the platform stack's setting: an application stack's
+    custom domain on such a host is bound over records made by hand (its own config lists
+    none). Without them, refused."""
+    bound = container_app("shop", ingress={"customDomains": [{"name": "shop.example.com"}]})
+    shop = of_stack("shop-dev", bound)
+    declared = {"platform:dns": {"recordsPresent": ["shop.example.com"]}}
+    platform = Plan.from_snapshot({"stack": "platform-dev", "resources": []}, declared)
+    accepted = simulate_team("shop-dev", platform, TeamPlans(platform, (shop,)))
+    assert accepted.ok, accepted.first_refusal
+    bare = of_stack("platform-dev")
+    refused = simulate_team("shop-dev", bare, TeamPlans(bare, (shop,)))
+    found = refused.first_refusal
+    assert found is not None
+    assert found[1].rule == "aca-custom-domain-records"

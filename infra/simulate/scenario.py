@@ -16,6 +16,7 @@ from infra.simulate.drift import auto_upgrade
 from infra.simulate.plan import Plan
 from infra.simulate.registry import Refusal
 from infra.simulate.replay import Phase, applied, replay
+from infra.simulate.rules.domains import declared_records
 from infra.simulate.world import World
 
 # The stack setting that leaves the services out (issue 11 contract, item 4).
@@ -204,7 +205,9 @@ def simulate_team(
     foundation, as `simulate_change` does), then the platform's head plan if it differs from
     the base's, then each application's head plan over that. Then drift and a second deploy:
     the platform's (`redeploy_platform`, when this run deploys its head) and each
-    application's. Every phase is named by its stack."""
+    application's. Every phase is named by its stack. The DNS records the platform's config
+    declares made by hand (`platform:dns.recordsPresent`) exist for every stack: an
+    application's own config does not list them."""
     simulation = Simulation(name)
     platform = head.platform.stack
     deploys_platform = base is None or base.platform.resources != head.platform.resources
@@ -212,6 +215,7 @@ def simulate_team(
         state = _first_deploy(
             simulation, foundation, head.platform, World(), prefix=f"platform {platform}: "
         )
+        state.dns_records |= declared_records(head.platform.config)
         if base is not None:
             state = _applications(
                 simulation, base.applications, state, "base: ", "the running stack"
@@ -220,6 +224,7 @@ def simulate_team(
         state = _first_deploy(
             simulation, foundation, base.platform, World(), prefix=f"base: platform {platform}: "
         )
+        state.dns_records |= declared_records(base.platform.config)
         state = _applications(simulation, base.applications, state, "base: ", "the running stack")
         if deploys_platform:
             phase, state = bootstrap(head.platform, state)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from infra.plan.kinds import DNS_RECORD_SET, NETWORK_RECORD_SET, PRIVATE_RECORD_SET
 from infra.plan.paths import value_at
@@ -22,14 +23,18 @@ def _fqdn(relative: str, zone: str) -> str:
     return zone.lower() if relative in ("", "@") else f"{relative}.{zone}".lower()
 
 
+def declared_records(config: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The records a stack's config declares made outside it (`platform:dns.recordsPresent`:
+    both records of each host, the `asuid` TXT and the CNAME)."""
+    dns = config.get("platform:dns")
+    hosts = (dns.get("recordsPresent") if isinstance(dns, dict) else None) or ()
+    return {r for h in hosts for r in (("TXT", f"asuid.{h}".lower()), ("CNAME", str(h).lower()))}
+
+
 def present_records(ctx: StepContext) -> set[tuple[str, str]]:
     """DNS records that exist when this step starts: in the world, declared present in the
-    stack config (`platform:dns.recordsPresent`: both records of each host), or created by a
-    RecordSet this step waits for."""
-    records = set(ctx.world.dns_records)
-    dns = ctx.plan.config.get("platform:dns")
-    for host in (dns.get("recordsPresent") if isinstance(dns, dict) else None) or ():
-        records |= {("TXT", f"asuid.{host}".lower()), ("CNAME", str(host).lower())}
+    stack config (`declared_records`), or created by a RecordSet this step waits for."""
+    records = ctx.world.dns_records | declared_records(ctx.plan.config)
     for record in ctx.existing(*RECORD_SETS):
         inputs = record.inputs
         name = _fqdn(str(inputs.get("relativeRecordSetName", "")), str(inputs.get("zoneName", "")))
