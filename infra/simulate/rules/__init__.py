@@ -9,6 +9,7 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     domains,
     engine,
     gateway,
+    held,
     identity,
     images,
     keyvault,
