@@ -4,9 +4,9 @@ The platform stack owns what every application's ingress shares and what an appl
 identity cannot write (cluster-scoped objects, the platform's group): the ALB controller, each
 application's Application Gateway for Containers Frontend and Gateway, Envoy Gateway and its
 shared Gateway, their listeners, the public hosts' CNAMEs, the Container Apps hosts' records in
-its zone and the internal hosts' private records. An application stack writes only its routes (HTTPRoute/GRPCRoute, and the
-ReferenceGrant of an Envoy listener's certificate) in its own namespace, attached to those
-Gateways by the names a single stack uses.
+its zone and the internal hosts' private records. An application stack writes only its routes
+(HTTPRoute/GRPCRoute, and the ReferenceGrant of an Envoy listener's certificate) in its own
+namespace, attached to those Gateways by the names a single stack uses.
 
 One source for the listeners: the onboarded applications' declarations, read as the registry
 reads them (`infra.stacks.registry.planned_workloads`, without validating them) and routed by the
@@ -97,9 +97,7 @@ def onboarded_ingress(
             )
             continue
         mine = [s for s in services if s.app == app.name and s.spec.target is Target.AKS]
-        apps = [
-            s for s in services if s.app == app.name and s.spec.target is Target.CONTAINER_APPS
-        ]
+        apps = [s for s in services if s.app == app.name and s.spec.target is Target.CONTAINER_APPS]
         own_warnings: list[str] = []
         try:
             # Listeners are per application (AGC) or per host, which one application owns: the

@@ -410,7 +410,7 @@ def _per_application(
     return found, errors
 
 
-def plan_migration(  # noqa: PLR0914 (one pass over the plans, named once)
+def plan_migration(
     source: str,
     applications: Sequence[str] = (),
     *,
@@ -510,7 +510,7 @@ def _platform_group(single: Mapping[str, Any]) -> str:
     return groups[0] if groups else ""
 
 
-def check(  # noqa: PLR0914 (the accounting across the stacks, once)
+def check(
     single: dict[str, Any],
     platform: dict[str, Any],
     stacks: Sequence[ApplicationStack],
@@ -615,8 +615,7 @@ def check(  # noqa: PLR0914 (the accounting across the stacks, once)
         if c.operation is Operation.DELETE
     ]
     behind = {
-        s.application: tuple(t for t in lost if left.get(t) == s.application)
-        for s in not_migrated
+        s.application: tuple(t for t in lost if left.get(t) == s.application) for s in not_migrated
     }
     behind = {a: tails for a, tails in behind.items() if tails}
     chosen = " ".join(f"--application {s.application}" for s in stacks)
