@@ -28,7 +28,7 @@ from infra.services.spec import Application
 from infra.stacks import recorded
 from infra.stacks.contract import CONTRACT_OUTPUT, CONTRACT_VERSION, parse_contract, schema_path
 from infra.stacks.examples import example_stack, full_name
-from infra.stacks.migrate import Migration, _recorded, check, plan_migration
+from infra.stacks.migrate import ApplicationStack, Migration, _recorded, check, plan_migration
 from infra.stacks.view import AUTONAME_SUFFIX, is_adopted
 from tests.test_team_stacks import RELEASED_DIGESTS, allowed, granted, required, role_definitions
 
@@ -68,35 +68,31 @@ def _plan(
     """The former single stack `dev` as the platform stack (the migration's onboarding), and
     the storefront's stack on its contract (or on `contract`), both of `applications`."""
     single = read_stack("dev")
+    storefront = migration.application("storefront")
     values = {
         **single.values,
         "platform:mode": "platform",
-        "platform:applications": json.dumps([migration.onboarding]),
+        "platform:applications": json.dumps(migration.onboarding),
     }
     platform = run_offline(
         dataclasses.replace(single, values=values), lambda: build(applications=applications)
     )
-    app_stack = StackConfig("storefront-dev", single.project, migration.application_config, ())
+    app_stack = StackConfig(storefront.stack, single.project, storefront.config, ())
     exported = platform.outputs[CONTRACT_OUTPUT] if contract is None else contract
-    with _recorded(migration.application_config["platform:platformStack"], exported):
+    with _recorded(storefront.config["platform:platformStack"], exported):
         app = run_offline(app_stack, lambda: build(applications=applications))
+    planned = ApplicationStack(
+        "storefront", storefront.stack, storefront.config, storefront.onboarding, to_snapshot(app)
+    )
     checked = check(
-        migration.single_plan,
-        to_snapshot(platform),
-        to_snapshot(app),
-        migration.application_config,
-        migration.onboarding,
-        "storefront",
-        "dev",
-        "storefront-dev",
-        False,
+        migration.single_plan, to_snapshot(platform), [planned], "dev", ids_from_state=False
     )
     return Plans(platform, app, checked)
 
 
 @pytest.fixture(scope="module")
 def migration() -> Migration:
-    return plan_migration("dev", "storefront")
+    return plan_migration("dev", ["storefront"])
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +119,9 @@ def test_a_migrated_application_puts_a_new_container_app_and_identity_in_its_own
     # What it adopted stays where it is: one adopted id each, in the platform's group.
     assert set(apps.values()) | set(identities.values()) | set(credentials.values()) == {PLATFORM}
     kept = {name.lower() for name in (*apps, *identities)}
-    assert kept == {a.rsplit("/", 1)[1].lower() for a in migration.adopted}
+    assert kept == {
+        a.rsplit("/", 1)[1].lower() for a in migration.application("storefront").adopted
+    }
     # Its new resources carry its tag; what it adopted keeps the single stack's tags.
     tags = {
         r.name: r.inputs["tags"] for r in added.application.by_type("azure-native:app:ContainerApp")
@@ -137,9 +135,9 @@ def test_a_migrated_application_adding_a_service_replaces_nothing_adopted(added:
     are created, nothing is replaced or deleted, and nothing it adopted changes at all."""
     result = added.checked
     assert result.replaced == ()
-    assert result.in_both == ()
+    assert result.in_several == ()
     assert result.in_neither == ()
-    changes = result.application_diff.changes
+    changes = result.application("storefront").diff.changes
     assert not [c for c in changes if c.operation in {Operation.REPLACE, Operation.DELETE}]
     created = {c.urn.rsplit("::", 1)[1] for c in changes if c.operation is Operation.CREATE}
     assert {"reviews-api", "reviews-api-identity", "search-api-identity"} <= created

@@ -12,11 +12,12 @@
   HEAD, against the working tree's); `affected --before F --after F` compares two files;
 - `deploy-matrix <platform-stack> --before F --after F [--changed-files F] [--examples]`: the
   deploy workflow's matrix (JSON) of the application stacks to deploy after the platform;
-- `migrate --from <single-stack> --application APP [--to STACK] [--ci-subject S] [--state F]
-  [--organization ORG]`:
-  the steps that move one application out of a single stack into its own stack (`pulumi state
-  move` of its URNs, the onboarding, the order), checked on the offline plans to replace and
-  delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
+- `migrate --from <single-stack> [--application APP]... [--to APP=STACK]...
+  [--ci-subject APP=SUBJECT]... [--state F] [--organization ORG]`: the steps that turn a single
+  stack into a platform stack and move every application it deploys (or those named, when the
+  others would lose nothing) into its own stack (the platform's onboarding, `pulumi state move`
+  of each application's URNs, the previews, in order), checked on the offline plans to replace
+  and delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
 - `preview-matrix [STACK...] --contracts DIR [--examples]`: what `pulumi-preview.yml`
   previews as the platform's identity, and the application stacks each as its own (DIR holds
   `<platform-stack>.json`, `pulumi stack output contract --json` of each deployed platform).
@@ -186,7 +187,7 @@ def _migrate(args: argparse.Namespace) -> int:
         migration = plan_migration(
             args.source,
             args.application,
-            dest=args.to,
+            to=args.to,
             ci_subject=args.ci_subject,
             state=args.state,
             organization=args.organization,
@@ -249,11 +250,33 @@ def parser() -> argparse.ArgumentParser:
     matrix.add_argument("--after", required=True, help="the contract it exports now")
     matrix.add_argument("--changed-files", help="files changed by the deployed push")
     matrix.add_argument("--examples", action="store_true")
-    migrate = sub.add_parser("migrate", help="move one application out of a single stack")
+    migrate = sub.add_parser(
+        "migrate", help="move a single stack's applications into their own stacks"
+    )
     migrate.add_argument("--from", dest="source", required=True, help="the single stack")
-    migrate.add_argument("--application", required=True, help="its Application's name")
-    migrate.add_argument("--to", help="the application stack (default <application>-<stack>)")
-    migrate.add_argument("--ci-subject", help="its deploy workflow's OIDC subject")
+    migrate.add_argument(
+        "--application",
+        action="append",
+        default=[],
+        help="an application to migrate (repeatable; default: every one the stack deploys)",
+    )
+    migrate.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="APP=STACK",
+        help="an application's stack (repeatable; default <application>-<stack>; a bare STACK "
+        "when one application moves)",
+    )
+    migrate.add_argument(
+        "--ci-subject",
+        action="append",
+        default=[],
+        metavar="APP=SUBJECT",
+        help="an application's deploy workflow OIDC subject (repeatable; default "
+        "repo:<owner>/<repo>:environment:<application>-<environment>; a bare SUBJECT when one "
+        "application moves)",
+    )
     migrate.add_argument("--state", help="`pulumi stack export` of the single stack (its ids)")
     migrate.add_argument("--organization", help="the Pulumi organization of the stacks")
     preview = sub.add_parser(

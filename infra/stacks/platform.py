@@ -27,6 +27,9 @@ from infra.constants import (
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, WORKLOAD_IDENTITY_AUDIENCE
 from infra.foundation.platform import Foundation, build_foundation
+from infra.services.components.container_app_service import (
+    domain_records as container_app_domain_records,
+)
 from infra.services.components.namespace import ApplicationNamespace
 from infra.services.custom_domains import ManagedRecords
 from infra.services.deploy import shared_ingress
@@ -41,7 +44,12 @@ from infra.stacks.contract import (
     ENVOY_KIND,
     PlatformContract,
 )
-from infra.stacks.ingress import gateway_listeners, host_records, onboarded_ingress
+from infra.stacks.ingress import (
+    domain_records,
+    gateway_listeners,
+    host_records,
+    onboarded_ingress,
+)
 from infra.stacks.registry import service_registry
 
 ONBOARDING_COMPONENT = "platform:stacks:ApplicationOnboarding"
@@ -484,6 +492,19 @@ def _shared_ingress(
         warnings += host_warnings
     for warning in warnings:
         pulumi.log.warn(f"shared ingress: {warning}")
+    # The Container Apps hosts' records, as the single stack writes them under each service
+    # (same names, at the stack's root: where `pulumi state move` leaves them when a migration
+    # moves them back from the application's stack, docs/team-stacks.md "Migration").
+    environment = foundation.container_apps
+    for service, records in sorted(domain_records(served, config.dns).items()):
+        container_app_domain_records(
+            None,
+            service,
+            records,
+            verification_id=environment.domain_verification_id,
+            static_ip=environment.static_ip,
+            environment_domain=environment.default_domain,
+        )
     public, envoy = shared_ingress(
         list(served.services),
         foundation,
