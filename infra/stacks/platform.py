@@ -156,6 +156,12 @@ class ApplicationRoles(pulumi.ComponentResource):
         )
 
 
+def deploy_identity_name(application: str) -> str:
+    """The logical name of an onboarded application's deploy identity (in the platform's
+    group): what its stack runs as."""
+    return f"{application}-deploy"
+
+
 def application_group(config: PlatformConfig, name: str) -> str:
     """The resource group of an application's Azure resources (Container Apps, identities)."""
     return f"{config.resource_group_name}-{name}"
@@ -230,7 +236,7 @@ class ApplicationOnboarding(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         # In the platform's group, so the application cannot delete or re-federate it.
-        identity = placement.identity(f"{app.name}-deploy", self)
+        identity = placement.identity(deploy_identity_name(app.name), self)
         managedidentity.FederatedIdentityCredential(
             f"{app.name}-deploy-ci",
             resource_group_name=placement.resource_group_name,
