@@ -65,6 +65,13 @@ def _actions(needs: list[Need]) -> list[tuple[str, str]]:
             f"{GROUP}/providers/Microsoft.App/containerApps/api",
         ),
         (
+            "azure-native:app:Job",
+            {"resourceGroupName": "rg-app", "jobName": "nightly", "environmentId": ENVIRONMENT},
+            "nightly",
+            "Microsoft.App/jobs",
+            f"{GROUP}/providers/Microsoft.App/jobs/nightly",
+        ),
+        (
             "azure-native:app:Certificate",
             {
                 "resourceGroupName": "rg-platform",
@@ -133,6 +140,12 @@ def test_a_container_app_write_joins_its_environment_and_assigns_each_identity()
         (ASSIGN_IDENTITY, PULL),
         (ASSIGN_IDENTITY, OWN),
     ]
+
+
+def test_a_container_apps_job_write_joins_its_environment() -> None:
+    job = {"resourceGroupName": "rg-app", "jobName": "nightly", "environmentId": ENVIRONMENT}
+    needs = required("azure-native:app:Job", job, WRITE, TARGET)
+    assert _actions(needs)[1:] == [(JOIN_ENVIRONMENT, ENVIRONMENT)]
 
 
 def test_a_removal_makes_no_linked_check() -> None:
