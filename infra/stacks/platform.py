@@ -34,6 +34,7 @@ from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
 from infra.services.routes import StackIngress
 from infra.services.spec import Application
+from infra.stacks.authorization import ASSIGN_IDENTITY, JOIN_ENVIRONMENT
 from infra.stacks.contract import (
     AGC_KIND,
     CONTRACT_OUTPUT,
@@ -51,14 +52,14 @@ DEPLOYER_ACTIONS = (
     # Create a Container App in the platform's environment (Azure resource provider operations,
     # Microsoft.App: "Allows to create a Container App in a Managed Environment").
     "Microsoft.App/managedEnvironments/read",
-    "Microsoft.App/managedEnvironments/join/action",
+    JOIN_ENVIRONMENT,
     # Its custom domains' certificates, children of the environment (from Key Vault).
     "Microsoft.App/managedEnvironments/certificates/read",
     "Microsoft.App/managedEnvironments/certificates/write",
     "Microsoft.App/managedEnvironments/certificates/delete",
     # Give a Container App the platform's pull and certificate identities.
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ASSIGN_IDENTITY,
     # Its AKS services' A records in the platform's private zone (Container Apps callers).
     "Microsoft.Network/privateDnsZones/read",
     "Microsoft.Network/privateDnsZones/A/read",
@@ -84,7 +85,7 @@ ADOPTED_ACTIONS = (
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/write",
     "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ASSIGN_IDENTITY,
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
