@@ -21,7 +21,7 @@ from infra.simulate.replay import Phase
 from infra.simulate.rules.deploy_identity import RULE, application_of
 from infra.simulate.scenario import Simulation, simulate
 from infra.stacks import recorded
-from infra.stacks.authorization import WRITE, required, target_of
+from infra.stacks.authorization import JOIN_ENVIRONMENT, WRITE, required, target_of
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.examples import example_stack, full_name
 from infra.stacks.platform import deploy_identity_name
@@ -143,6 +143,41 @@ def test_a_platform_without_a_grant_refuses_the_first_step_that_needs_it(
         assert part.lower() in words.lower(), words
     # The platform's own first deploy is unaffected: only the application's steps are refused.
     assert all(not p.refusals for p in simulation.phases if p.name.startswith("platform "))
+
+
+def test_a_narrowed_custom_role_refuses_the_first_step_that_needs_what_it_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deployer role without `managedEnvironments/join/action`: the assignment still exists
+    on the environment, but it no longer allows the first Container App to join it."""
+    original = scenario.record
+
+    def record(stack: str, *, deploy_services: bool = True) -> Plan:
+        plan = original(stack, deploy_services=deploy_services)
+        if not stack.startswith("platform-"):
+            return plan
+        resources = dict(plan.resources)
+        (urn,) = [u for u, r in resources.items() if r.name == "application-deployer"]
+        role = resources[urn]
+        permissions = [
+            {**p, "actions": [a for a in p["actions"] if a != JOIN_ENVIRONMENT]}
+            for p in role.inputs["permissions"]
+        ]
+        resources[urn] = dataclasses.replace(
+            role, inputs={**role.inputs, "permissions": permissions}
+        )
+        return dataclasses.replace(plan, resources=resources)
+
+    monkeypatch.setattr(scenario, "record", record)
+    simulation = simulate("storefront-dev")
+    assert simulation.first_refusal is not None
+    phase, refusal = simulation.first_refusal
+    assert refusal.rule == RULE, refusal.words()
+    assert refusal.resource == _first_needing(
+        phase, scenario.record("storefront-dev"), JOIN_ENVIRONMENT
+    )
+    assert f"action {JOIN_ENVIRONMENT} on" in refusal.words()
+    assert "/managedenvironments/" in refusal.words().lower()
 
 
 def test_a_platform_and_a_single_stack_keep_the_deployer_model() -> None:
