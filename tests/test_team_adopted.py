@@ -26,11 +26,13 @@ from infra.program import build
 from infra.services.loader import load_applications
 from infra.services.spec import Application
 from infra.stacks import recorded
+from infra.stacks.authorization import WRITE, required, target_of
 from infra.stacks.contract import CONTRACT_OUTPUT, CONTRACT_VERSION, parse_contract, schema_path
 from infra.stacks.examples import example_stack, full_name
 from infra.stacks.migrate import ApplicationStack, Migration, _recorded, check, plan_migration
+from infra.stacks.permissions import within
 from infra.stacks.view import AUTONAME_SUFFIX, is_adopted
-from tests.test_team_stacks import RELEASED_DIGESTS, allowed, granted, required, role_definitions
+from tests.test_team_stacks import RELEASED_DIGESTS, deploy_identity, outside
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = "rg-shop-dev"
@@ -156,25 +158,29 @@ def test_each_resource_of_the_migrated_application_is_within_its_identity_scopes
     new services: what it adopted under the adopted role on each id, what it added under
     Contributor on its own group."""
     contract = parse_contract(added.platform.outputs[CONTRACT_OUTPUT])
-    scopes = granted(added.platform, "storefront")
-    roles = role_definitions(added.platform)
-    assert not [k for k in scopes if k.startswith("unexpected")], scopes
-    checked = {
-        (r.name, role, scope)
-        for r in added.application.resources
-        for role, scope in required(r, contract)
-    }
-    outside = [
-        f"{n}: needs {role} on {scope}"
-        for n, role, scope in checked
-        if not allowed(role, scope, scopes, roles)
-    ]
-    assert not outside, "\n".join(outside)
-    needed = {(n, role) for n, role, _ in checked}
-    assert ("reviews-api", "contributor") in needed
-    assert ("search-api-identity", "contributor") in needed
-    assert ("web", "application-adopted") in needed
-    assert ("catalog-api-federation", "application-adopted") in needed
+    held = deploy_identity(added.platform, "storefront")
+    problems = outside(added.application.resources, contract, held)
+    assert not problems, "\n".join(problems)
+    # Which grant covers what: the adopted role on the ids it adopted, Contributor on its own
+    # group for what it added (and not the other way round).
+    by_role = {a.role.name if a.role else a.role_id: a.scope.lower() for a in held}
+    adopted_role = next(name for name in by_role if name.endswith("application-adopted"))
+    target = target_of(contract)
+    resources = {r.name: r for r in added.application.resources}
+
+    def covered_by(name: str) -> set[str]:
+        resource = resources[name]
+        (need, *_) = required(resource.type, resource.inputs, WRITE, target, name)
+        return {
+            a.role.name
+            for a in held
+            if a.role is not None and a.role.allows(need) and within(need.scope, [a.scope])
+        }
+
+    assert "Contributor" in covered_by("reviews-api")
+    assert "Contributor" in covered_by("search-api-identity")
+    assert covered_by("web") == {adopted_role}
+    assert covered_by("catalog-api-federation") == {adopted_role}
 
 
 # --- Older 1.x contracts ---------------------------------------------------------------------
@@ -250,15 +256,12 @@ def test_a_migrated_application_on_a_1_2_platform_keeps_everything_in_the_platfo
     assert groups == {PLATFORM}
     assert plans.checked.replaced == ()
     contract = parse_contract(older)
-    scopes = granted(plans.platform, "storefront")
-    roles = role_definitions(plans.platform)
-    outside = {
-        r.name
-        for r in plans.application.resources
-        for role, scope in required(r, contract)
-        if not allowed(role, scope, scopes, roles)
+    held = deploy_identity(plans.platform, "storefront")
+    outside_scopes = {
+        line.split(": ", 1)[0].rsplit(" ", 1)[1]
+        for line in outside(plans.application.resources, contract, held)
     }
-    assert {"reviews-api", "reviews-api-identity", "search-api-identity"} <= outside
+    assert {"reviews-api", "reviews-api-identity", "search-api-identity"} <= outside_scopes
 
 
 # --- Which resource is the one it adopted ----------------------------------------------------

@@ -21,11 +21,13 @@ from infra.config_loader import platform_config_from_values
 from infra.config_rules import onboarded_applications
 from infra.constants import ADOPTABLE_TYPES, CONTRIBUTOR_ROLE
 from infra.exit_codes import Exit
+from infra.plan.kinds import CONTAINER_APP, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from infra.preview.changes import Operation
 from infra.preview.mocks import identity_principal_id
 from infra.preview.stackfile import read_stack
 from infra.services.loader import APPS_ENV
 from infra.stacks.__main__ import main
+from infra.stacks.authorization import VERBS, WRITE, granted_by, refused, required, target_of
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.migrate import (
     ApplicationStack,
@@ -35,7 +37,7 @@ from infra.stacks.migrate import (
     engine_urns,
     plan_migration,
 )
-from infra.stacks.platform import ADOPTED_ACTIONS
+from infra.stacks.platform import ADOPTED_ACTIONS, deploy_identity_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -236,6 +238,33 @@ def test_the_adopted_role_is_on_each_adopted_resource_and_nowhere_else(
         elif resource["type"] == "azure-native:managedidentity:FederatedIdentityCredential":
             parent = f"{group}/providers/microsoft.managedidentity/userassignedidentities/"
             assert (parent + inputs["resourceName"]).lower() in covered, resource["urn"]
+
+
+def test_the_adopted_application_deploys_within_what_the_platform_grants(
+    migration: Migration,
+) -> None:
+    """The least-privilege proof (infra/stacks/authorization.py) on the migrated pair: every
+    resource the application stack writes (or deletes), the adopted ones in the platform's group
+    included, is allowed by a role the migrated platform assigns its identity."""
+    plan, application = migration.platform_plan, migration.application_plan
+    held = granted_by(
+        (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT),
+        (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_DEFINITION),
+        identity_principal_id(deploy_identity_name("storefront")),
+    )
+    target = target_of(parse_contract(plan["outputs"][CONTRACT_OUTPUT]))
+    problems = [
+        f"{r['type']} {r['name']}: {need.words()}"
+        for r in application["resources"]
+        for verb in VERBS
+        for need in refused(required(r["type"], r["inputs"], verb, target, r["name"]), held)
+    ]
+    assert not problems, "\n".join(problems)
+    # Without the adopted role the adopted Container Apps are outside (the platform's group).
+    adopted = next(r for r in plan["resources"] if r["name"] == "application-adopted")
+    narrowed = [a for a in held if a.role_id != adopted["inputs"]["roleDefinitionId"].lower()]
+    app = next(r for r in application["resources"] if r["type"] == CONTAINER_APP)
+    assert refused(required(app["type"], app["inputs"], WRITE, target, app["name"]), narrowed)
 
 
 def test_the_adopted_actions_are_azure_operations() -> None:

@@ -308,9 +308,10 @@ def simulate_application(stack: str, platform: str) -> Simulation:
     over it, then drift and its second deploy. For contrast, the application alone on an empty
     world (no cluster, no namespace, no gateway): refused.
 
-    The deployer is modelled as the simulator models it for every stack; the application's
-    namespace-scoped grants are checked by the least-privilege proof (tests/test_team_stacks.py),
-    not here yet (docs/team-stacks.md, "Not done yet")."""
+    The application's steps run as its own deploy identity, with the grants the platform's first
+    deploy made (rule `application-deploy-identity`); its bootstrap still as the platform's
+    deployer (docs/team-stacks.md, "Not done yet")."""
+    simulation = Simulation(stack)
     application = record(stack)
     head = TeamPlans(record(platform), (application,))
     foundation = record(platform, deploy_services=False)

@@ -37,6 +37,7 @@ from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
 from infra.services.routes import StackIngress
 from infra.services.spec import Application
+from infra.stacks.authorization import ASSIGN_IDENTITY, JOIN_ENVIRONMENT
 from infra.stacks.contract import (
     AGC_KIND,
     CONTRACT_OUTPUT,
@@ -59,14 +60,14 @@ DEPLOYER_ACTIONS = (
     # Create a Container App in the platform's environment (Azure resource provider operations,
     # Microsoft.App: "Allows to create a Container App in a Managed Environment").
     "Microsoft.App/managedEnvironments/read",
-    "Microsoft.App/managedEnvironments/join/action",
+    JOIN_ENVIRONMENT,
     # Its custom domains' certificates, children of the environment (from Key Vault).
     "Microsoft.App/managedEnvironments/certificates/read",
     "Microsoft.App/managedEnvironments/certificates/write",
     "Microsoft.App/managedEnvironments/certificates/delete",
     # Give a Container App the platform's pull and certificate identities.
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ASSIGN_IDENTITY,
     # Its AKS services' A records in the platform's private zone (Container Apps callers).
     "Microsoft.Network/privateDnsZones/read",
     "Microsoft.Network/privateDnsZones/A/read",
@@ -92,7 +93,7 @@ ADOPTED_ACTIONS = (
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/write",
     "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ASSIGN_IDENTITY,
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
@@ -162,6 +163,12 @@ class ApplicationRoles(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+def deploy_identity_name(application: str) -> str:
+    """The logical name of an onboarded application's deploy identity (in the platform's
+    group): what its stack runs as."""
+    return f"{application}-deploy"
 
 
 def application_group(config: PlatformConfig, name: str) -> str:
@@ -238,7 +245,7 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         self.own_group_id: pulumi.Output[str] = group.id
         self.group_name = config.resource_group_name if app.adopted else self.own_group_name
         # In the platform's group, so the application cannot delete or re-federate it.
-        identity = placement.identity(f"{app.name}-deploy", self)
+        identity = placement.identity(deploy_identity_name(app.name), self)
         managedidentity.FederatedIdentityCredential(
             f"{app.name}-deploy-ci",
             resource_group_name=placement.resource_group_name,

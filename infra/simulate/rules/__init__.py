@@ -6,6 +6,7 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     charts,
     cluster,
     custom_roles,
+    deploy_identity,
     domains,
     engine,
     gateway,
