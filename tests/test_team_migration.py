@@ -246,21 +246,29 @@ def test_the_adopted_application_deploys_within_what_the_platform_grants(
     """The least-privilege proof (infra/stacks/authorization.py) on the migrated pair: every
     resource the application stack writes (or deletes), the adopted ones in the platform's group
     included, is allowed by a role the migrated platform assigns its identity."""
-    plan, application = migration.platform_plan, migration.application_plan
+    plan = migration.platform_plan
+    target = target_of(parse_contract(plan["outputs"][CONTRACT_OUTPUT]))
+    assert migration.applications
+    for moved in migration.applications:
+        held = granted_by(
+            (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT),
+            (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_DEFINITION),
+            identity_principal_id(deploy_identity_name(moved.application)),
+        )
+        problems = [
+            f"{r['type']} {r['name']}: {need.words()}"
+            for r in moved.plan["resources"]
+            for verb in VERBS
+            for need in refused(required(r["type"], r["inputs"], verb, target, r["name"]), held)
+        ]
+        assert not problems, "\n".join(problems)
+    # Without the adopted role the adopted Container Apps are outside (the platform's group).
+    application = migration.application("storefront").plan
     held = granted_by(
         (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT),
         (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_DEFINITION),
         identity_principal_id(deploy_identity_name("storefront")),
     )
-    target = target_of(parse_contract(plan["outputs"][CONTRACT_OUTPUT]))
-    problems = [
-        f"{r['type']} {r['name']}: {need.words()}"
-        for r in application["resources"]
-        for verb in VERBS
-        for need in refused(required(r["type"], r["inputs"], verb, target, r["name"]), held)
-    ]
-    assert not problems, "\n".join(problems)
-    # Without the adopted role the adopted Container Apps are outside (the platform's group).
     adopted = next(r for r in plan["resources"] if r["name"] == "application-adopted")
     narrowed = [a for a in held if a.role_id != adopted["inputs"]["roleDefinitionId"].lower()]
     app = next(r for r in application["resources"] if r["type"] == CONTAINER_APP)
