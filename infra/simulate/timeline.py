@@ -51,6 +51,16 @@ class Timeline:
             return None
         return self._after(since)[until]
 
+    def settled(self, since: str) -> float:
+        """Time guaranteed between `since` finishing and the end of the run: the longest chain
+        of Sleeps among the steps that wait for it (inf when `since` existed before the run; 0
+        when nothing waits for it). What someone else's run, started after this one, can count
+        on."""
+        if since not in self.steps:
+            return math.inf
+        after = self._after(since)
+        return max((after[urn] + self.duration[urn] for urn in after), default=0.0)
+
     @cache  # noqa: B019 - one Timeline per replay, a few dozen grants each
     def _after(self, since: str) -> dict[str, float]:
         """For every step after `since`: the least time between `since` done and its start."""

@@ -95,9 +95,11 @@ def application_tags(contract: PlatformContract, grant: ApplicationGrant) -> dic
 def contract_foundation(
     contract: PlatformContract, grant: ApplicationGrant, ready: pulumi.Resource
 ) -> ContractFoundation:
-    """`ready`: what the platform's grants already are when an application stack runs (they
-    propagated when the platform stack was deployed); a resource of the application stack that
-    stands for them, so components that wait for a grant have something to wait for."""
+    """`ready`: a resource of the application stack that stands for the platform's grants to
+    its identity, so components that wait for a grant have something to wait for. They are in
+    force when the application stack runs because the platform's run ends with a wait for them
+    (`<app>-grants-propagation`, `ApplicationOnboarding` in infra/stacks/platform.py) and the
+    platform deploys first (the deploy workflow's order); nothing in this stack waits for them."""
     apps = contract.container_apps
     return ContractFoundation(
         config=ConfigFacts(
