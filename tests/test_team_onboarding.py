@@ -162,7 +162,7 @@ def test_a_custom_role_assigned_right_after_its_definition_is_refused() -> None:
     phase, _ = replay("platform first deploy, no definitions wait", old, World())
     refused = [r for r in phase.refusals if r.rule == "custom-role-definition-not-settled"]
     assert any(r.urn.endswith("::storefront-grant-owned-0") for r in refused), refused
-    assert "created in this run, 0 s after it" in refused[0].why
+    assert "written in this run, 0 s after it" in refused[0].why
 
 
 def test_every_custom_role_assignment_waits_for_the_definitions_to_settle(
@@ -366,3 +366,73 @@ def test_a_preview_subject_is_taken_as_written() -> None:
     assert preview_subject(app, "dev") == "repo:o/r:pull_request"
     derived = OnboardedApplication(name="shop", ci_subject="repo:o@1/r@2:environment:shop-dev")
     assert preview_subject(derived, "prod") == "repo:o@1/r@2:environment:shop-prod-preview"
+
+
+# --- A change to a running platform: a new grant scope ---------------------------------------
+
+
+def _plan_of(stack: Any) -> Plan:
+    from infra.preview.snapshot import to_snapshot
+    from infra.simulate.scenario import parsed_config
+
+    values = {**stack.values, "platform:deployServices": "false"}
+    run = run_offline(dataclasses.replace(stack, values=values), build)
+    return Plan.from_snapshot(to_snapshot(run), parsed_config(values))
+
+
+def _with_loyalty_scope() -> Any:
+    stack = example_stack("platform-dev")
+    applications = json.loads(stack.values["platform:applications"])
+    for app in applications:
+        if app["name"] == "loyalty":
+            app["grantScopes"] = [
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-loyalty-dev"
+            ]
+    return _platform_with(applications)
+
+
+@pytest.mark.slow
+def test_a_new_grant_scope_on_a_running_platform_waits_for_the_updated_definition_and_grants() -> (
+    None
+):
+    """The granter's assignableScopes grow and loyalty gets a new grant: both waits sleep again
+    (their triggers changed), so the new assignment follows the updated definition by 180 s and
+    the run ends 600 s after it. Without the content trigger (the definitions' wait unchanged)
+    or without the grants' names in the onboarding's trigger, they are refused."""
+    base = _platform_plan()
+    world = replay("base", base, World())[1]
+    head = _plan_of(_with_loyalty_scope())
+    phase, _ = replay("head", head, world)
+    new = "loyalty-grant-owned-0"
+    assert any(s.urn.endswith(f"::{new}") for s in phase.steps)
+    assert [r for r in phase.refusals if r.rule.startswith(("onboarding", "custom-role"))] == []
+
+    def frozen(plan: Plan, names: set[str]) -> Plan:
+        """`names`' Sleeps with the base's triggers: they do not sleep again."""
+        resources = dict(plan.resources)
+        for urn, resource in plan.resources.items():
+            if resource.type == SLEEP and resource.name in names:
+                inputs = {**resource.inputs, "triggers": base.resources[urn].inputs["triggers"]}
+                resources[urn] = dataclasses.replace(resource, inputs=inputs)
+        return dataclasses.replace(plan, resources=resources)
+
+    phase, _ = replay(
+        "head, definitions' wait not triggered",
+        frozen(head, {"application-roles-propagation"}),
+        world,
+    )
+    refused = {
+        r.urn.rsplit("::", 1)[-1]
+        for r in phase.refusals
+        if r.rule == "custom-role-definition-not-settled"
+    }
+    assert new in refused
+    phase, _ = replay(
+        "head, grants' wait not triggered", frozen(head, {"loyalty-grants-propagation"}), world
+    )
+    refused = {
+        r.urn.rsplit("::", 1)[-1]
+        for r in phase.refusals
+        if r.rule == "onboarding-grant-not-propagated"
+    }
+    assert refused == {new, "loyalty-preview-owned-0-reader"}

@@ -12,14 +12,26 @@ import math
 from functools import cache
 
 from infra.simulate.azure import seconds
-from infra.simulate.plan import Plan
+from infra.simulate.plan import Plan, PlannedResource
 
 SLEEP = "time:index/sleep:Sleep"
 
 
+def retriggered(resource: PlannedResource, previous: PlannedResource | None) -> bool:
+    """A Sleep whose `triggers` changed sleeps again: pulumiverse-time's Sleep, "Arbitrary map of
+    values that, when changed, will run any creation or destroy delays again" (its `triggers`
+    docstring), i.e. a new Sleep."""
+    return (
+        resource.type == SLEEP
+        and previous is not None
+        and previous.inputs.get("triggers") != resource.inputs.get("triggers")
+    )
+
+
 class Timeline:
-    """`created`: the URNs this run creates. Only a created Sleep sleeps (pulumiverse-time's
-    createDuration), and only a created grant is young."""
+    """`created`: the URNs this run creates (a Sleep whose triggers changed among them:
+    `retriggered`). Only a created Sleep sleeps (pulumiverse-time's createDuration), and only a
+    created grant is young."""
 
     def __init__(self, plan: Plan, created: set[str]) -> None:
         self.plan = plan
@@ -60,6 +72,13 @@ class Timeline:
             return math.inf
         after = self._after(since)
         return max((after[urn] + self.duration[urn] for urn in after), default=0.0)
+
+    def after_step(self, since: str, until: str) -> float | None:
+        """Time guaranteed between the step `since` (a create or an update) finishing and
+        `until` starting; None when `until` does not wait for it."""
+        if since not in self.plan.ancestors.get(until, ()):
+            return None
+        return self._after(since)[until]
 
     @cache  # noqa: B019 - one Timeline per replay, a few dozen grants each
     def _after(self, since: str) -> dict[str, float]:

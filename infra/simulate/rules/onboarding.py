@@ -69,32 +69,32 @@ def onboarding_grant_propagated(ctx: StepContext) -> Iterator[Refusal]:
 
 @rule(
     "custom-role-definition-not-settled",
-    refuses="a role assignment of a custom role whose definition this run creates, sent less "
-    "than 3 minutes after it (RoleDefinitionDoesNotExist: definitions are eventually "
-    "consistent)",
+    refuses="a role assignment of a custom role whose definition this run creates or updates, "
+    "sent less than 3 minutes after it (RoleDefinitionDoesNotExist, or a scope not yet among "
+    "its assignableScopes: definitions are eventually consistent)",
     source="Azure/azure-rest-api-specs#2135, Azure/azure-cli#20727, pulumi/pulumi-azure#840; "
     "terraform-provider-azurerm role_definition_resource.go (its wait); review15 finding 1.8",
 )
 def custom_role_settled(ctx: StepContext) -> Iterator[Refusal]:
     """A just-created definition can be missing from the replica an assignment is checked
-    against. Only a create is modelled: an update (new assignableScopes) replaces the waiting
-    Sleep through its triggers, which the simulator does not replay (a changed Sleep is an
-    update of no duration here)."""
+    against, and a just-updated one can still be read with its old body (an assignableScopes
+    entry it did not have yet). Either way the assignment sent in the same run must come at
+    least that long after the definition's step."""
     if ctx.resource.type != ROLE_ASSIGNMENT:
         return
     wanted = role_guid(str(ctx.resource.inputs.get("roleDefinitionId") or ""))
     for definition in ctx.plan.of_type(ROLE_DEFINITION):
         if str(definition.inputs.get("roleDefinitionId") or "").lower() != wanted:
             continue
-        if definition.urn not in ctx.creates:
+        if definition.urn not in ctx.steps:
             continue
-        age = ctx.age(definition.urn)
+        age = ctx.timeline.after_step(definition.urn, ctx.resource.urn)
         if age is not None and age >= ROLE_DEFINITION_PROPAGATION_S:
             continue
         yield ctx.refuse(
             "custom-role-definition-not-settled",
             f"it assigns custom role {definition.inputs.get('roleName') or definition.name}, "
-            f"created in this run, {'with nothing ordering them' if age is None else _seconds(age)}"
+            f"written in this run, {'with nothing ordering them' if age is None else _seconds(age)}"
             " after it; a new definition can be missing for minutes.",
             f"make the assignment wait for a Sleep of at least "
             f"{ROLE_DEFINITION_PROPAGATION_S:.0f}s after the definition (ApplicationRoles.ready, "
