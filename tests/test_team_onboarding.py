@@ -436,3 +436,30 @@ def test_a_new_grant_scope_on_a_running_platform_waits_for_the_updated_definitio
         if r.rule == "onboarding-grant-not-propagated"
     }
     assert refused == {new, "loyalty-preview-owned-0-reader"}
+
+
+def test_the_application_stack_grants_only_what_the_granter_condition_admits(
+    platform: OfflineRun,
+) -> None:
+    """Every role assignment the storefront's stack makes where it holds the granter role is one
+    the condition lets through: a role among those listed, to a service principal."""
+    application = run_offline(example_stack("storefront-dev"), build)
+    granter = next(
+        guid for guid, d in _definitions(platform).items() if d.name == "application-granter"
+    )
+    conditions = {
+        str(r.inputs["scope"]).lower(): str(r.inputs["condition"])
+        for r in platform.by_type(ROLE_ASSIGNMENT)
+        if str(r.inputs["roleDefinitionId"]).endswith(granter)
+        and r.inputs["principalId"] == identity_principal_id("storefront-deploy")
+    }
+    assignments = application.by_type(ROLE_ASSIGNMENT)
+    assert len(assignments) >= 4  # its secrets' readers and its messaging group's roles
+    for assignment in assignments:
+        scope = str(assignment.inputs["scope"]).lower()
+        found = [c for s, c in conditions.items() if scope == s or scope.startswith(s + "/")]
+        assert found, f"{assignment.name}: no granter at {scope}"
+        role = str(assignment.inputs["roleDefinitionId"]).rsplit("/", 1)[-1].lower()
+        listed = re.search(r"GuidEquals \{([^}]*)\}", found[0])[1].split(", ")  # type: ignore[index]
+        assert role in listed, assignment.name
+        assert assignment.inputs["principalType"] == "ServicePrincipal", assignment.name
