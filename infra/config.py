@@ -543,6 +543,10 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 HOST_NAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
+GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+"""The issuer of GitHub Actions' OIDC tokens (the deploy workflows' Azure logins)."""
+
+
 class OnboardedApplication(_Model):
     """One application a platform stack onboards: what its own stack may own, who deploys it."""
 
@@ -563,7 +567,7 @@ class OnboardedApplication(_Model):
         "which its stack grants its services' roles",
     )
     ci_issuer: str = Field(
-        default="https://token.actions.githubusercontent.com",
+        default=GITHUB_OIDC_ISSUER,
         pattern=r"^https://",
         description="the OIDC issuer of its deploy workflow (default: GitHub Actions)",
     )

@@ -27,7 +27,7 @@ from infra.config_rules import config_advisories
 from infra.extensions import EXTENSIONS
 from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import build_foundation
-from infra.problems import InvalidInput
+from infra.problems import InvalidInput, Problem
 from infra.running_stack import Platform, config_keys, platform_facts
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import (
@@ -49,6 +49,7 @@ from infra.services.render.dry_run import aks_objects
 from infra.services.spec import Application, Target
 from infra.services.validation import stack_context, validate_applications
 from infra.services.vault_references import (
+    Exists,
     PreflightReport,
     VaultReference,
     passed,
@@ -105,12 +106,7 @@ def build(
     # registered (against Azure the preflight asks it whether each Key Vault reference exists).
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        stack_context(
-            config,
-            config_keys(),
-            vault_exists=None if offline() else _exists_in_azure,
-            aks_objects=aks_objects,
-        ),
+        stack_context(config, config_keys(), vault_exists=vault_check(), aks_objects=aks_objects),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)
@@ -128,11 +124,8 @@ def build(
     if config.aks.ingress.internal_gateway:
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
         gateway_hosts, _ = gateway_host_records(catalog, config.dns)
-    if lock_problems := placeholder_problems(
-        placeholder=is_placeholder(), real_deploy=real_deploy()
-    ):
-        shown = lock_path().relative_to(REPOSITORY)
-        raise InvalidInput(f"{shown} (nothing was registered)", lock_problems)
+    if problems := lock_problems():
+        raise InvalidInput(f"{lock_shown()} (nothing was registered)", problems)
     report = preflight(config, catalog)
     foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
     pulumi.export("preflight", report.summary())
@@ -157,6 +150,25 @@ def offline() -> bool:
 def real_deploy() -> bool:
     """`pulumi up` against Azure: neither an offline plan (mocks) nor a preview."""
     return not offline() and not pulumi.runtime.is_dry_run()
+
+
+def vault_check() -> Exists | None:
+    """How the preflight asks Azure whether a Key Vault reference exists: None in an offline
+    plan (nothing to ask; the preflight reports itself skipped). A single stack's validation
+    and an application stack's refusals (`infra.stacks.application`) both take it from here."""
+    return None if offline() else _exists_in_azure
+
+
+def lock_problems() -> list[Problem]:
+    """The image lock's refusal: a real deploy (`pulumi up` against Azure) of placeholder
+    digests, which pull nothing. The single stack and every application stack refuse it before
+    anything is registered."""
+    return placeholder_problems(placeholder=is_placeholder(), real_deploy=real_deploy())
+
+
+def lock_shown() -> str:
+    """The lock's path as the refusal names it (`apps/images.lock.yaml`)."""
+    return str(lock_path().relative_to(REPOSITORY))
 
 
 def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:

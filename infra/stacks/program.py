@@ -3,13 +3,16 @@ stack here when `platform:mode` is `platform` or `application`; `single` never c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pulumi
 from pulumi.runtime import config as runtime_config
 
 from infra.config import NAMESPACE, LocalConfig, StackMode
 from infra.config_loader import application_config_from_values, load_platform_config, stack_mode
+from infra.config_rules import ci_subject_advisories
 from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
@@ -70,6 +73,8 @@ def build_stack(
                 )
             ],
         )
+    for advisory in ci_subject_advisories(config, os.environ.get("GITHUB_REPOSITORY")):
+        pulumi.log.warn(f"{advisory.path} = {advisory.value}: {advisory.problem} → {advisory.fix}")
     declared = load_applications() if applications is None else applications
     foundation = build_platform(config, platform_secrets(declared), extensions, declared)
     return Platform(foundation, Catalog(()), {})
