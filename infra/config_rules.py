@@ -862,15 +862,6 @@ def deploy_environment(application: str, environment: str) -> str:
     return f"{application}-{environment}"
 
 
-def preview_environment(application: str, environment: str) -> str:
-    """The GitHub environment an application stack's pull-request preview runs in
-    (pulumi-preview.yml: `<matrix.application>-<matrix.environment>-preview`): its read-only
-    preview identity `<application>-preview` is federated with
-    `repo:<owner>/<repo>:environment:<this>`. Never the deploy environment, which is restricted
-    to main (and in prod has required reviewers)."""
-    return f"{deploy_environment(application, environment)}-preview"
-
-
 @config_rule("ci-subject")
 def ci_subject(config: PlatformConfig) -> list[Problem]:
     """An onboarded application's `ciSubject` is the subject of the token its deploy job

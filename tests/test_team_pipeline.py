@@ -302,14 +302,13 @@ def test_no_shared_pulumi_token_and_each_job_has_its_teams() -> None:
 
 def test_pull_requests_preview_application_stacks_outside_their_deploy_environment() -> None:
     """Was: a pull request ran in `<app>-<env>` as the deploy identity (review15 2.3)."""
-    from infra.config_rules import deploy_environment, preview_environment
+    from infra.config_rules import deploy_environment
 
     deploy = _jobs(WORKFLOW)["dev-applications"]["environment"]
     preview = _jobs(PREVIEW)["applications"]["environment"]
     assert deploy == "${{ matrix.application }}-dev"
     assert preview == "${{ matrix.application }}-${{ matrix.environment }}-preview"
-    assert preview_environment("storefront", "prod") == "storefront-prod-preview"
-    assert preview_environment("storefront", "prod") != deploy_environment("storefront", "prod")
+    assert deploy_environment("storefront", "prod") == "storefront-prod"
     listing = next(s["run"] for s in _jobs(PREVIEW)["stacks"]["steps"] if s.get("id") == "list")
-    assert "pulumi stack output previewIdentities" in listing
+    assert "pulumi stack output previewIdentityClientIds" in listing
     assert "--preview-identities previews" in listing

@@ -19,7 +19,8 @@
 - `preview-matrix [STACK...] --contracts DIR [--preview-identities DIR] [--examples]`: what
   `pulumi-preview.yml` previews as the platform's identity, and the application stacks each as
   its own read-only preview identity (DIRs hold `<platform-stack>.json`: `pulumi stack output
-  contract --json` and `pulumi stack output previewIdentities --json` of each deployed platform).
+  contract --json` and `pulumi stack output previewIdentityClientIds --json` of each deployed
+  platform).
 """
 
 from __future__ import annotations
@@ -223,8 +224,9 @@ def _preview_matrix(args: argparse.Namespace) -> int:
 
 
 def _preview_identities(file: Path) -> dict[str, str]:
-    """`pulumi stack output previewIdentities --json` of a platform (application → client id);
-    empty when absent (a platform not deployed since it onboarded preview identities)."""
+    """`pulumi stack output previewIdentityClientIds --json` of a platform (application →
+    client id); empty when absent (a platform not deployed since it onboarded preview
+    identities)."""
     text = file.read_text().strip() if file.is_file() else ""
     document = json.loads(text) if text else {}
     if not isinstance(document, dict):
@@ -276,7 +278,8 @@ def parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--preview-identities",
-        help="a folder of <platform-stack>.json: each deployed platform's previewIdentities output",
+        help="a folder of <platform-stack>.json: each deployed platform's "
+        "previewIdentityClientIds output",
     )
     preview.add_argument("--examples", action="store_true")
     return top

@@ -258,12 +258,6 @@ def deploy_matrix(
     ]
 
 
-PREVIEW_IDENTITIES_OUTPUT = "previewIdentities"
-"""The platform stack's output naming each onboarded application's read-only preview identity
-(`<application>-preview`) by its client id: `{application: clientId}`. Not part of the contract
-(application stacks never read it); `pulumi-preview.yml` reads it with `pulumi stack output`."""
-
-
 def preview_matrix(
     previewed: Sequence[str],
     stacks: Sequence[TeamStack],
@@ -273,7 +267,7 @@ def preview_matrix(
     """What `pulumi-preview.yml` previews and as whom: `stacks`, the stacks of `previewed` (the
     stack files CI previews) that are not application stacks, as the platform's identity;
     `applications`, a matrix of the application stacks, each as its own read-only preview
-    identity (`preview_identities`: by platform stack, the `previewIdentities` output of the
+    identity (`preview_identities`: by platform stack, the `previewIdentityClientIds` output of the
     deployed platform, application → client id), never as its deploy identity; `waiting`,
     application stacks whose platform stack has no deployed contract yet (nothing to preview
     against) or lists no preview identity for them (not deployed since it onboarded them)."""
