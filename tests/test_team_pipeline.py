@@ -312,3 +312,19 @@ def test_pull_requests_preview_application_stacks_outside_their_deploy_environme
     listing = next(s["run"] for s in _jobs(PREVIEW)["stacks"]["steps"] if s.get("id") == "list")
     assert "pulumi stack output previewIdentityClientIds" in listing
     assert "--preview-identities previews" in listing
+
+
+def test_the_dev_platform_job_returns_the_lock_it_resolved_by_deploy_ymls_step() -> None:
+    shared = "./.github/actions/return-image-lock"
+    single = _jobs(DEPLOY)["dev"]
+    platform = _jobs(WORKFLOW)["dev-platform"]
+    for job in (single, platform):
+        steps = job["steps"]
+        back = _index(steps, lambda s: _uses(s) == shared)
+        up = max(i for i, s in enumerate(steps) if _uses(s).startswith("pulumi/actions@"))
+        assert up < back
+        assert job["permissions"] == {
+            "contents": "write",
+            "pull-requests": "write",
+            "id-token": "write",
+        }

@@ -133,9 +133,7 @@ def test_another_issuer_is_not_checked_as_github() -> None:
     assert ci_subject(config) == []
 
 
-def test_a_ci_subject_naming_another_repository_is_warned_where_the_repository_is_known() -> (
-    None
-):
+def test_a_ci_subject_naming_another_repository_is_warned_where_the_repository_is_known() -> None:
     config = _platform("dev")
     assert ci_subject_advisories(config, None) == []
     assert ci_subject_advisories(config, "Example-Org/Platform") == []
