@@ -328,3 +328,35 @@ def test_the_dev_platform_job_returns_the_lock_it_resolved_by_deploy_ymls_step()
             "pull-requests": "write",
             "id-token": "write",
         }
+
+
+UPSTREAM = ROOT / "upstream"
+
+
+def _inputs(action: str) -> dict[str, Any]:
+    return yaml.safe_load((UPSTREAM / action / "action.yml").read_text())["inputs"]
+
+
+def test_the_pulumi_actions_steps_pass_only_inputs_the_vendored_actions_have() -> None:
+    """pulumi/actions v7 and pulumi/auth-actions v2 as vendored (upstream/*/SOURCE.md): every
+    `with:` key is one of their inputs; without `upsert` pulumi/actions only selects a stack."""
+    actions = _inputs("pulumi-actions")
+    auth = _inputs("pulumi-auth-actions")
+    assert actions["upsert"]["default"] == "false"
+    main = (UPSTREAM / "pulumi-actions" / "main_selectStack.ts").read_text()
+    assert "config.upsert\n      ? LocalWorkspace.createOrSelectStack" in main
+    assert ": LocalWorkspace.selectStack(stackArgs, wsOpts)" in main
+    assert "urn:pulumi:token-type:access_token:team" in auth["requested-token-type"]["description"]
+    assert "team:TEAM_NAME" in auth["scope"]["description"]
+    for path in (WORKFLOW, PREVIEW, DEPLOY):
+        for name, job in _jobs(path).items():
+            for step in job.get("steps", []):
+                uses, given = _uses(step), set(step.get("with") or {})
+                if uses == "pulumi/actions@v7":
+                    assert given <= set(actions), (path.name, name, given - set(actions))
+                elif uses == "pulumi/auth-actions@v2":
+                    assert given <= set(auth), (path.name, name, given - set(auth))
+                else:
+                    assert not uses.startswith(("pulumi/actions@", "pulumi/auth-actions@")), (
+                        f"{path.name} {name}: {uses} is not the vendored version"
+                    )
