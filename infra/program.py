@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime import config as runtime_config
-from pulumi.runtime import mocks as runtime_mocks
-from pulumi.runtime import settings as runtime_settings
 
 from infra.config import (
     NAMESPACE,
@@ -25,10 +23,17 @@ from infra.config import (
 from infra.config_loader import load_platform_config
 from infra.config_rules import config_advisories
 from infra.extensions import EXTENSIONS
-from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import build_foundation
-from infra.problems import InvalidInput, Problem
-from infra.running_stack import Platform, config_keys, platform_facts
+from infra.problems import InvalidInput
+from infra.running_stack import (
+    Platform,
+    config_keys,
+    lock_problems,
+    lock_shown,
+    offline,
+    platform_facts,
+    vault_check,
+)
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import (
     ManagedRecords,
@@ -36,8 +41,6 @@ from infra.services.custom_domains import (
     gateway_host_records,
 )
 from infra.services.deploy import deploy_services
-from infra.services.image_lock import is_placeholder, lock_path, placeholder_problems
-from infra.services.loader import ROOT as REPOSITORY
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.render.common import (
@@ -49,9 +52,7 @@ from infra.services.render.dry_run import aks_objects
 from infra.services.spec import Application, Target
 from infra.services.validation import stack_context, validate_applications
 from infra.services.vault_references import (
-    Exists,
     PreflightReport,
-    VaultReference,
     passed,
     skipped,
     vault_references,
@@ -142,35 +143,6 @@ def build(
     return Platform(foundation, catalog, services)
 
 
-def offline() -> bool:
-    """An offline plan (under mocks): there is no Azure to ask."""
-    return isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor)
-
-
-def real_deploy() -> bool:
-    """`pulumi up` against Azure: neither an offline plan (mocks) nor a preview."""
-    return not offline() and not pulumi.runtime.is_dry_run()
-
-
-def vault_check() -> Exists | None:
-    """How the preflight asks Azure whether a Key Vault reference exists: None in an offline
-    plan (nothing to ask; the preflight reports itself skipped). A single stack's validation
-    and an application stack's refusals (`infra.stacks.application`) both take it from here."""
-    return None if offline() else _exists_in_azure
-
-
-def lock_problems() -> list[Problem]:
-    """The image lock's refusal: a real deploy (`pulumi up` against Azure) of placeholder
-    digests, which pull nothing. The single stack and every application stack refuse it before
-    anything is registered."""
-    return placeholder_problems(placeholder=is_placeholder(), real_deploy=real_deploy())
-
-
-def lock_shown() -> str:
-    """The lock's path as the refusal names it (`apps/images.lock.yaml`)."""
-    return str(lock_path().relative_to(REPOSITORY))
-
-
 def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
     """Every Key Vault reference must exist before the first resource is registered: validation
     refused the catalog if one is missing (infra/services/rules/preflight.py); offline there is
@@ -184,11 +156,6 @@ def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
     if offline():
         return skipped(f"offline plan, {len(references)} Key Vault references not checked")
     return passed(references)
-
-
-def _exists_in_azure(reference: VaultReference) -> bool:
-    assert reference.resource_group is not None
-    return secret_exists(reference.resource_group, reference.vault, reference.name)
 
 
 def local_facts(config: LocalConfig) -> PlatformFacts:

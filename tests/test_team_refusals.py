@@ -1,6 +1,6 @@
 """An application stack's pre-deploy refusals and the platform's `ciSubject` rule (review15
 1.4 and 1.5): what the single stack refuses before it registers anything, an application
-stack refuses too, by the same code (`infra.program`: `vault_check`, `lock_problems`); and an
+stack refuses too, by the same code (`infra.running_stack`: `vault_check`, `lock_problems`); and an
 onboarded application's `ciSubject` is the subject GitHub sends for its deploy job."""
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def test_a_real_deploy_of_an_application_stack_refuses_the_placeholder_lock(
 ) -> None:
     """Was: the application registered everything, then its pods sat in ImagePullBackOff and
     its Container Apps revisions never started (placeholder digests pull nothing)."""
-    monkeypatch.setattr("infra.program.real_deploy", lambda: True)
-    monkeypatch.setattr("infra.program.is_placeholder", lambda: True)
+    monkeypatch.setattr("infra.running_stack.real_deploy", lambda: True)
+    monkeypatch.setattr("infra.running_stack.is_placeholder", lambda: True)
     text = _refused("storefront-dev")
     assert "the application stack (nothing was registered)" in text
     assert "images.lock.yaml" in text
@@ -46,8 +46,8 @@ def test_a_real_deploy_of_an_application_stack_refuses_the_placeholder_lock(
 def test_a_preview_of_an_application_stack_may_use_the_placeholder_lock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("infra.program.real_deploy", lambda: False)
-    monkeypatch.setattr("infra.program.is_placeholder", lambda: True)
+    monkeypatch.setattr("infra.running_stack.real_deploy", lambda: False)
+    monkeypatch.setattr("infra.running_stack.is_placeholder", lambda: True)
     assert run_offline(example_stack("storefront-dev"), build).resources
 
 
@@ -67,7 +67,8 @@ def test_an_application_stack_refuses_a_secret_that_is_not_seeded(
     identity is Key Vault Secrets Officer on each), every missing one named with its command."""
     asked: list[VaultReference] = []
     monkeypatch.setattr(
-        "infra.program.vault_check", _asking(lambda r: r.name != "payment-provider-key", asked)
+        "infra.running_stack.vault_check",
+        _asking(lambda r: r.name != "payment-provider-key", asked),
     )
     text = _refused("storefront-dev")
     assert "the preflight" in text
@@ -86,7 +87,7 @@ def test_an_application_stack_with_every_secret_seeded_deploys(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     asked: list[VaultReference] = []
-    monkeypatch.setattr("infra.program.vault_check", _asking(lambda r: True, asked))
+    monkeypatch.setattr("infra.running_stack.vault_check", _asking(lambda r: True, asked))
     assert run_offline(example_stack("storefront-dev"), build).resources
     assert asked
 
@@ -150,7 +151,7 @@ def test_a_certificate_the_application_cannot_read_is_left_unchecked_not_called_
     """Prod's custom-domain certificate is in the platform vault, where the application has no
     read on it: asking would fail as "missing" whether it exists or not."""
     asked: list[VaultReference] = []
-    monkeypatch.setattr("infra.program.vault_check", _asking(lambda r: False, asked))
+    monkeypatch.setattr("infra.running_stack.vault_check", _asking(lambda r: False, asked))
     text = _refused("storefront-prod")
     assert "secret kv-shop-prod/payment-provider-key: missing" in text
     assert "certificate " not in text

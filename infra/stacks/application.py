@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
+from infra import running_stack
 from infra.config import (
     CI_LOGIN_MODE,
     ApplicationStackConfig,
@@ -37,7 +38,7 @@ from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
 from infra.services.render.dry_run import aks_objects
 from infra.services.routes import StackIngress
-from infra.services.spec import Application, Target
+from infra.services.spec import Application, KeyVaultSecret, Target
 from infra.services.validation import stack_context, validate_applications
 from infra.services.vault_references import (
     PREFLIGHT,
@@ -163,13 +164,26 @@ def _own_application(
     ]
 
 
+def platform_secrets(applications: Sequence[Application]) -> dict[str, list[str]]:
+    """Each application's secrets in the platform vault, as its declarations name them (read
+    without validating them: one team's broken declaration must not stop the platform)."""
+    found: dict[str, set[str]] = {}
+    for app in applications:
+        names = found.setdefault(app.name, set())
+        for spec in (*app.services, *app.jobs):
+            for ref in (*spec.secrets.values(), *spec.secret_files.values()):
+                if isinstance(ref, KeyVaultSecret) and ref.vault_id is None:
+                    names.add(ref.name)
+    return {name: sorted(secrets) for name, secrets in found.items()}
+
+
 def pre_deploy_problems(
     catalog: Catalog,
     contract: PlatformContract,
     application: str,
     mine: Sequence[Application],
 ) -> list[Problem]:
-    """The single stack's pre-deploy refusals, by the same code (`infra.program`): a Key Vault
+    """The single stack's pre-deploy refusals, by the same code (`infra.running_stack`): a Key Vault
     secret its services read that is not seeded yet (asked of Azure, never offline), and a
     placeholder image lock on a real deploy. Before any resource is registered, as there.
 
@@ -178,11 +192,8 @@ def pre_deploy_problems(
     metadata read `secret_exists` makes: Azure built-in roles, "Key Vault Secrets Officer");
     a certificate or a secret in another vault is not its to read, so the report leaves it
     unchecked instead of calling it missing."""
-    from infra import program
-    from infra.stacks.program import platform_secrets
-
     problems: list[Problem] = []
-    exists = program.vault_check()
+    exists = running_stack.vault_check()
     if exists is not None:
         granted = set(platform_secrets(mine).get(application, ()))
         references = [
@@ -202,8 +213,8 @@ def pre_deploy_problems(
             dataclasses.replace(p, group=PREFLIGHT) for p in missing_references(references, exists)
         ]
     problems += [
-        dataclasses.replace(p, group=f"{program.lock_shown()} (the image lock)")
-        for p in program.lock_problems()
+        dataclasses.replace(p, group=f"{running_stack.lock_shown()} (the image lock)")
+        for p in running_stack.lock_problems()
     ]
     return problems
 

@@ -17,8 +17,8 @@ from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
-from infra.services.spec import Application, KeyVaultSecret
-from infra.stacks.application import build_application
+from infra.services.spec import Application
+from infra.stacks.application import build_application, platform_secrets
 from infra.stacks.platform import build_platform
 
 if TYPE_CHECKING:
@@ -34,19 +34,6 @@ def _values() -> dict[str, object]:
 def current_mode() -> StackMode:
     """The running stack's `platform:mode` (single when not set)."""
     return stack_mode(_values())
-
-
-def platform_secrets(applications: Sequence[Application]) -> dict[str, list[str]]:
-    """Each application's secrets in the platform vault, as its declarations name them (read
-    without validating them: one team's broken declaration must not stop the platform)."""
-    found: dict[str, set[str]] = {}
-    for app in applications:
-        names = found.setdefault(app.name, set())
-        for spec in (*app.services, *app.jobs):
-            for ref in (*spec.secrets.values(), *spec.secret_files.values()):
-                if isinstance(ref, KeyVaultSecret) and ref.vault_id is None:
-                    names.add(ref.name)
-    return {name: sorted(secrets) for name, secrets in found.items()}
 
 
 def build_stack(
