@@ -559,7 +559,8 @@ class OnboardedApplication(_Model):
     ci_subject: str = Field(
         min_length=1,
         description="the subject of its deploy workflow's OIDC token, e.g. "
-        "repo:contoso/storefront:environment:dev",
+        "repo:contoso/platform:environment:storefront-dev (this repository's GitHub environment "
+        "<name>-<env>, where its deploy job runs)",
     )
     grant_scopes: tuple[str, ...] = Field(
         default=(),
