@@ -171,7 +171,18 @@ class Catalog:
     def _callers(self) -> dict[str, tuple[Planned, ...]]:
         """Callee name → callers, built once: rendering asks for every service."""
         index: dict[str, list[Planned]] = {}
-        for caller in (*self.services, *self.jobs, *self.neighbours):
+        callers: tuple[Planned, ...] = (*self.services, *self.jobs)
+        if self.neighbours:
+            # An application stack: the other applications' callers among its own, in a single
+            # stack's order (services by name, then jobs by name: validation's), so a callee's
+            # NetworkPolicy lists its peers as the single stack does (a migration updates none).
+            services = [n for n in self.neighbours if isinstance(n, PlannedService)]
+            jobs = [n for n in self.neighbours if not isinstance(n, PlannedService)]
+            callers = (
+                *sorted((*self.services, *services), key=lambda s: s.name),
+                *sorted((*self.jobs, *jobs), key=lambda j: j.name),
+            )
+        for caller in callers:
             for callee in dict.fromkeys(d.service for d in caller.spec.dependencies):
                 index.setdefault(callee, []).append(caller)
         return {name: tuple(callers) for name, callers in index.items()}

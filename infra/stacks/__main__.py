@@ -4,18 +4,20 @@
   contract (`infra/stacks/recorded/`, or `$PLATFORM_RECORDED_OUTPUTS`), which its application
   stacks' offline plans read; `--check`: exit 1 if a recording is stale;
 - `schema`: write the contract's JSON schema for `CONTRACT_VERSION` (`infra/stacks/schemas/`);
-- `list [--mode platform|application] [--environment ENV] [--examples] [--json]`: the team
-  stacks (stack files; `--examples`: the reference ones too);
+- `list [--mode platform|application] [--environment ENV] [--examples] [--json]
+  [--environments]`: the team stacks (stack files; `--examples`: the reference ones too), or
+  their environments (what `--set ENV` takes);
 - `affected [--against REV] [<platform-stack>...]`: for a platform change, the application
   stacks it affects and the contract fields each reads (the recorded contract at REV, default
   HEAD, against the working tree's); `affected --before F --after F` compares two files;
 - `deploy-matrix <platform-stack> --before F --after F [--changed-files F] [--examples]`: the
   deploy workflow's matrix (JSON) of the application stacks to deploy after the platform;
-- `migrate --from <single-stack> --application APP [--to STACK] [--ci-subject S] [--state F]
-  [--organization ORG]`:
-  the steps that move one application out of a single stack into its own stack (`pulumi state
-  move` of its URNs, the onboarding, the order), checked on the offline plans to replace and
-  delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
+- `migrate --from <single-stack> [--application APP]... [--to APP=STACK]...
+  [--ci-subject APP=SUBJECT]... [--state F] [--organization ORG]`: the steps that turn a single
+  stack into a platform stack and move every application it deploys (or those named, when the
+  others would lose nothing) into its own stack (the platform's onboarding, `pulumi state move`
+  of each application's URNs, the previews, in order), checked on the offline plans to replace
+  and delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
 - `preview-matrix [STACK...] --contracts DIR [--preview-identities DIR] [--examples]`: what
   `pulumi-preview.yml` previews as the platform's identity, and the application stacks each as
   its own read-only preview identity (DIRs hold `<platform-stack>.json`: `pulumi stack output
@@ -141,12 +143,15 @@ def _affected(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from infra.stacks.pipeline import team_stacks
 
-    found = [
-        s.name
+    matching = [
+        s
         for s in team_stacks(examples=args.examples)
         if (args.mode is None or s.mode.value == args.mode)
         and (args.environment is None or s.environment == args.environment)
     ]
+    found = [s.name for s in matching]
+    if args.environments:
+        found = sorted({s.environment for s in matching})
     print(json.dumps(found) if args.json else " ".join(found))
     return 0
 
@@ -184,7 +189,7 @@ def _migrate(args: argparse.Namespace) -> int:
         migration = plan_migration(
             args.source,
             args.application,
-            dest=args.to,
+            to=args.to,
             ci_subject=args.ci_subject,
             state=args.state,
             organization=args.organization,
@@ -248,6 +253,9 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--environment")
     listing.add_argument("--examples", action="store_true")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--environments", action="store_true", help="their environments instead (for --set ENV)"
+    )
     across = sub.add_parser("affected", help="application stacks a platform change affects")
     across.add_argument("platform_stacks", nargs="*")
     across.add_argument("--against", default="HEAD", help="git revision of the base recording")
@@ -260,11 +268,33 @@ def parser() -> argparse.ArgumentParser:
     matrix.add_argument("--after", required=True, help="the contract it exports now")
     matrix.add_argument("--changed-files", help="files changed by the deployed push")
     matrix.add_argument("--examples", action="store_true")
-    migrate = sub.add_parser("migrate", help="move one application out of a single stack")
+    migrate = sub.add_parser(
+        "migrate", help="move a single stack's applications into their own stacks"
+    )
     migrate.add_argument("--from", dest="source", required=True, help="the single stack")
-    migrate.add_argument("--application", required=True, help="its Application's name")
-    migrate.add_argument("--to", help="the application stack (default <application>-<stack>)")
-    migrate.add_argument("--ci-subject", help="its deploy workflow's OIDC subject")
+    migrate.add_argument(
+        "--application",
+        action="append",
+        default=[],
+        help="an application to migrate (repeatable; default: every one the stack deploys)",
+    )
+    migrate.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="APP=STACK",
+        help="an application's stack (repeatable; default <application>-<stack>; a bare STACK "
+        "when one application moves)",
+    )
+    migrate.add_argument(
+        "--ci-subject",
+        action="append",
+        default=[],
+        metavar="APP=SUBJECT",
+        help="an application's deploy workflow OIDC subject (repeatable; default "
+        "repo:<owner>/<repo>:environment:<application>-<environment>; a bare SUBJECT when one "
+        "application moves)",
+    )
     migrate.add_argument("--state", help="`pulumi stack export` of the single stack (its ids)")
     migrate.add_argument("--organization", help="the Pulumi organization of the stacks")
     preview = sub.add_parser(

@@ -3,10 +3,10 @@
 The platform stack owns what every application's ingress shares and what an application's
 identity cannot write (cluster-scoped objects, the platform's group): the ALB controller, each
 application's Application Gateway for Containers Frontend and Gateway, Envoy Gateway and its
-shared Gateway, their listeners, the public hosts' CNAMEs and the internal hosts' private
-records. An application stack writes only its routes (HTTPRoute/GRPCRoute, and the
-ReferenceGrant of an Envoy listener's certificate) in its own namespace, attached to those
-Gateways by the names a single stack uses.
+shared Gateway, their listeners, the public hosts' CNAMEs, the Container Apps hosts' records in
+its zone and the internal hosts' private records. An application stack writes only its routes
+(HTTPRoute/GRPCRoute, and the ReferenceGrant of an Envoy listener's certificate) in its own
+namespace, attached to those Gateways by the names a single stack uses.
 
 One source for the listeners: the onboarded applications' declarations, read as the registry
 reads them (`infra.stacks.registry.planned_workloads`, without validating them) and routed by the
@@ -35,7 +35,7 @@ from infra.config import DnsConfig, Environment, OnboardedApplication
 from infra.constants import application_namespaces
 from infra.crds.attachment import admits
 from infra.services.catalog import Catalog, PlannedService, with_routes
-from infra.services.custom_domains import ManagedRecords, gateway_host_records
+from infra.services.custom_domains import ManagedRecords, custom_domains, gateway_host_records
 from infra.services.render import envoy_gateway as envoy_render
 from infra.services.render import gateway as agc_render
 from infra.services.render.common import PlatformExtensions, PlatformFacts
@@ -52,6 +52,10 @@ class OnboardedIngress:
     grant routes nowhere): what the shared ingress serves."""
     warnings: tuple[str, ...]
     """Each application or host left without a listener, and why."""
+    container_apps: tuple[PlannedService, ...] = ()
+    """The onboarded applications' Container Apps services with their routes (a host the
+    platform did not grant routes nowhere): whose custom domains' records the platform writes
+    (`domain_records`)."""
 
 
 def _granted(
@@ -83,6 +87,7 @@ def onboarded_ingress(
         declared, [app.name for app in onboarded], environment
     )
     kept: list[PlannedService] = []
+    container_apps: list[PlannedService] = []
     warnings: list[str] = []
     for app in onboarded:
         if app.name in broken:
@@ -92,11 +97,13 @@ def onboarded_ingress(
             )
             continue
         mine = [s for s in services if s.app == app.name and s.spec.target is Target.AKS]
+        apps = [s for s in services if s.app == app.name and s.spec.target is Target.CONTAINER_APPS]
         own_warnings: list[str] = []
         try:
             # Listeners are per application (AGC) or per host, which one application owns: the
             # names are those the application's own stack and a single stack give them.
             routed = [_granted(s, app, own_warnings) for s in with_routes(mine, stack)]
+            hosted = [_granted(s, app, own_warnings) for s in with_routes(apps, stack)]
             # The renderers assume what validation guarantees (a host per Gateway route, ...):
             # rendering the listeners here finds a declaration its own stack would refuse.
             if facts.gateway is not None:
@@ -111,7 +118,8 @@ def onboarded_ingress(
             continue
         warnings.extend(own_warnings)
         kept.extend(routed)
-    return OnboardedIngress(tuple(kept), tuple(warnings))
+        container_apps.extend(hosted)
+    return OnboardedIngress(tuple(kept), tuple(warnings), tuple(container_apps))
 
 
 def host_records(
@@ -121,6 +129,17 @@ def host_records(
     (`aks.ingress: gateway`); a host the single stack's validation would refuse gets none."""
     records, problems = gateway_host_records(Catalog(ingress.services), dns)
     return records, [f"{p.value}: {p.problem} → {p.fix}" for p in problems]
+
+
+def domain_records(ingress: OnboardedIngress, dns: DnsConfig) -> dict[str, ManagedRecords]:
+    """The Container Apps hosts' records in the platform's zone (TXT `asuid.<host>` and the
+    CNAME, an A at the apex), by service, as a single stack writes them
+    (`infra.services.custom_domains`): Container Apps binds a custom domain only once they
+    exist, and an application stack, whose identity cannot write the zone, counts its granted
+    hosts' records as present. A host outside the zone gets none (its records are the
+    operator's, as in a single stack's `dns.recordsPresent`)."""
+    domains, _ = custom_domains(Catalog(ingress.container_apps), dns)
+    return {name: d.records for name, d in domains.items() if d.records is not None}
 
 
 def gateway_listeners(

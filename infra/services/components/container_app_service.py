@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import app, dns
 
-from infra.constants import CONTAINER_APP_SERVICE_COMPONENT
+from infra.constants import CONTAINER_APP_SERVICE_COMPONENT, CONTAINER_APP_TYPE
 from infra.foundation.common import Placement
 from infra.services.catalog import Catalog, PlannedService
 from infra.services.components.identity import create_identity, grants_in_force
 from infra.services.custom_domains import (
     CustomDomain,
+    ManagedRecords,
     domain_address_record,
     gateway_host_alias,
 )
@@ -62,6 +63,8 @@ class ContainerAppService(pulumi.ComponentResource):
         identity = create_identity(
             self, service.spec, placement, args.facts.environment.value, args.platform_vault_id
         )
+        # Its group (the platform's for one it adopted, docs/team-stacks.md, Migration).
+        home = placement.home(CONTAINER_APP_TYPE, service.name)
         depends: list[pulumi.Resource] = [args.pull_ready]
         if identity is not None and identity.grants:
             # A revision reads its Key Vault secrets when it is created and fails if the grant
@@ -81,12 +84,19 @@ class ContainerAppService(pulumi.ComponentResource):
                         key_vault_url=key_vault_secret_id(tls.key_vault_certificate_uri),
                     )
                 ),
-                tags=placement.tags,
+                tags=home.tags,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[args.certificates_ready]),
             )
             certificate_id = certificate.id
         if args.custom_domain is not None and args.custom_domain.records is not None:
-            depends += _domain_records(self, service.name, args)
+            depends += domain_records(
+                self,
+                service.name,
+                args.custom_domain.records,
+                verification_id=args.domain_verification_id,
+                static_ip=args.environment_static_ip,
+                environment_domain=args.environment_domain,
+            )
         plan = render_on_container_apps(
             service,
             catalog=args.catalog,
@@ -96,21 +106,21 @@ class ContainerAppService(pulumi.ComponentResource):
             pull_identity_id=args.pull_identity_id,
             config_values=args.config_secrets,
             certificate_id=certificate_id,
-            stable_revision=_stable_revision(service.name, placement)
+            stable_revision=_stable_revision(service.name, home)
             if service.spec.rollout is not None
             else None,
         )
         container_app = app.ContainerApp(
             service.name,
             container_app_name=plan.name,
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
+            resource_group_name=home.resource_group_name,
+            location=home.location,
             managed_environment_id=args.environment_id,
             workload_profile_name=plan.workload_profile_name,
             identity=plan.identity,
             configuration=plan.configuration,
             template=plan.template,
-            tags={**placement.tags, **plan.tags},
+            tags={**home.tags, **plan.tags},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
         self.fqdn = container_app.latest_revision_fqdn
@@ -137,15 +147,19 @@ def _running_revision(result: app.GetContainerAppResult) -> str:
     )
 
 
-def _domain_records(
-    parent: pulumi.Resource, app_name: str, args: ContainerAppServiceArgs
+def domain_records(
+    parent: pulumi.Resource | None,
+    app_name: str,
+    records: ManagedRecords,
+    *,
+    verification_id: pulumi.Input[str],
+    static_ip: pulumi.Input[str],
+    environment_domain: pulumi.Input[str],
 ) -> list[pulumi.Resource]:
     """The TXT and CNAME (A at the apex) records Azure checks before binding the host; the app's
-    address `<app>.<environment domain>` is known before the app exists."""
-    domain = args.custom_domain
-    assert domain is not None
-    assert domain.records is not None
-    records = domain.records
+    address `<app>.<environment domain>` is known before the app exists. `parent`: the app's
+    component in a single stack; None in a platform stack (infra/stacks/platform.py), which
+    writes them for its onboarded applications at the stack's root."""
     verification = dns.RecordSet(
         f"{app_name}-domain-verification",
         zone_name=records.zone,
@@ -153,7 +167,7 @@ def _domain_records(
         relative_record_set_name=records.verification_name,
         record_type="TXT",
         ttl=3600,
-        txt_records=[dns.TxtRecordArgs(value=[args.domain_verification_id])],
+        txt_records=[dns.TxtRecordArgs(value=[verification_id])],
         opts=pulumi.ResourceOptions(parent=parent),
     )
     address = (
@@ -164,7 +178,7 @@ def _domain_records(
             relative_record_set_name="@",
             record_type="A",
             ttl=300,
-            a_records=[dns.ARecordArgs(ipv4_address=args.environment_static_ip)],
+            a_records=[dns.ARecordArgs(ipv4_address=static_ip)],
             opts=pulumi.ResourceOptions(parent=parent),
         )
         if records.apex
@@ -176,7 +190,7 @@ def _domain_records(
             record_type="CNAME",
             ttl=300,
             cname_record=dns.CnameRecordArgs(
-                cname=pulumi.Output.concat(app_name, ".", args.environment_domain)
+                cname=pulumi.Output.concat(app_name, ".", environment_domain)
             ),
             # Moving the service from AKS: the public gateway's CNAME of this host is this one.
             opts=pulumi.ResourceOptions(parent=parent, aliases=[gateway_host_alias(app_name)]),
