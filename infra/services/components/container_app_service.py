@@ -219,10 +219,11 @@ def environment_certificate(
 ) -> app.Certificate:
     """A custom domain's certificate in the environment, read from Key Vault by the
     environment's certificate identity once its grant has propagated (`ready`). `parent`: the
-    app's component in a single stack (autonamed); None in a platform stack, which names it
-    for its host (`environment_certificate_name`) so the application binds it by id."""
+    app's component in a single stack (`<app>-certificate`, autonamed); None in a platform
+    stack, which names it (logical and Azure name) for its host (`environment_certificate_name`),
+    so the application binds it by id and it is never mistaken for a single stack's."""
     return app.Certificate(
-        f"{app_name}-certificate",
+        certificate_name or f"{app_name}-certificate",
         certificate_name=certificate_name,
         environment_name=environment_name,
         resource_group_name=resource_group_name,
