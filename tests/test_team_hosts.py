@@ -155,3 +155,41 @@ def test_a_granted_host_outside_the_platforms_zones_is_refused(
     assert f"ingress.host = {HOST}" in error
     assert "the platform writes them only in its DNS zones (none)" in error
     assert "platform:dns.zoneName of the platform stack" in error
+
+
+def test_no_application_stack_writes_the_shared_environment(
+    storefront: OfflineRun, contract: PlatformContract
+) -> None:
+    """Review15 1.6: parallel application stacks writing one environment. Its certificates are
+    the platform's now; an application only joins the environment with its Container Apps
+    (resources of its own group), and its role has no write on the environment or its
+    children."""
+    environment = contract.container_apps.environment_id.lower()
+    for resource in storefront.resources:
+        assert not resource.type.startswith("azure-native:app:ManagedEnvironment"), resource.name
+        assert resource.type != "azure-native:app:Certificate", resource.name
+        assert not str(resource.inputs.get("scope", "")).lower().startswith(environment)
+    on_environment = {a for a in DEPLOYER_ACTIONS if a.startswith("Microsoft.App/")}
+    assert on_environment == {
+        "Microsoft.App/managedEnvironments/read",
+        "Microsoft.App/managedEnvironments/join/action",
+    }
+
+
+def test_the_default_deny_is_not_a_boundary_the_application_could_cross(
+    storefront: OfflineRun,
+) -> None:
+    """Review15 2.5: the platform's default-deny-ingress sits in the application's namespace,
+    where its Writer role may delete it. NetworkPolicies are additive and select pods of their
+    own namespace only (upstream/kubernetes-docs/), and the application must write
+    NetworkPolicies there (its stack admits its callers with them): protecting the default-deny
+    alone would not stop it opening its own pods, and it can open no other namespace's."""
+    docs = (SPEC.parent / "kubernetes-docs/network-policies.excerpt.md").read_text()
+    assert "Network policies do not conflict; they are additive." in docs
+    assert "you can create a policy that explicitly allows all traffic in that namespace" in docs
+    policies = storefront.by_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+    assert policies, "the application stack writes its services' NetworkPolicies"
+    assert {p.inputs["metadata"]["namespace"] for p in policies} <= {
+        "storefront",
+        "storefront-jobs",
+    }
