@@ -449,6 +449,11 @@ def test_the_ci_subject_and_the_stack_are_given_per_application(
     code, _, err = _migrate("--from", "dev", "--application", "storefront", "--to", "loyalty=l")
     assert code == Exit.ERROR
     assert "--to loyalty=l: loyalty is not migrated" in err
+    # Before anything is planned, every problem of the flags together.
+    code, _, err = _migrate("--from", "dev", "--application", "nope", "--to", "checkout=x")
+    assert code == Exit.ERROR
+    assert "--application nope: no application of that name is declared" in err
+    assert "--to checkout=x: no application checkout is declared" in err
 
 
 def test_an_application_that_is_not_declared_is_refused() -> None:

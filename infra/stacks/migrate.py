@@ -419,9 +419,15 @@ def _per_application(
     errors: list[str] = []
     for value in values:
         name, equals, rest = value.partition("=")
-        if not (equals and name in declared) and len(migrated) == 1:
+        if equals and name not in declared:
+            errors.append(
+                f"{flag} {value}: no application {name} is declared (declared: "
+                f"{', '.join(declared)}) → {flag} <application>=<value>"
+            )
+            continue
+        if not equals and len(migrated) == 1:
             name, rest = migrated[0], value
-        elif not (equals and name in declared):
+        elif not equals:
             errors.append(
                 f"{flag} {value}: {len(migrated)} applications are migrated "
                 f"({', '.join(migrated)}) → name the application: {flag} <application>={value}"
@@ -437,6 +443,26 @@ def _per_application(
         else:
             found[name] = rest
     return found, errors
+
+
+def _flag_problems(
+    source: str,
+    migrated: Sequence[str],
+    declared: Sequence[str],
+    to: Sequence[str],
+    ci_subject: Sequence[str],
+) -> list[str]:
+    """Every problem of `--to` and `--ci-subject` for these applications, at once."""
+    dests, problems = _per_application("--to", to, migrated, declared)
+    problems += _per_application("--ci-subject", ci_subject, migrated, declared)[1]
+    stacks = [dests.get(a, f"{a}-{source}") for a in migrated]
+    problems += [
+        f"--to {stack}: {'is the single stack' if stack == source else 'named twice'} → give "
+        "each application a stack of its own"
+        for stack in sorted(set(stacks))
+        if stack == source or stacks.count(stack) > 1
+    ]
+    return problems
 
 
 def plan_migration(
@@ -458,15 +484,18 @@ def plan_migration(
     from infra.services.loader import load_applications
 
     declared = list(dict.fromkeys(a.name for a in load_applications()))
-    unknown = [a for a in applications if a not in declared]
-    if unknown:
-        raise LookupError("\n".join(refused(a, declared) for a in unknown))
     single_config = read_stack(source)
     if single_config.values.get("platform:mode", "single") != "single":
         raise LookupError(
             f"--from {source}: is a {single_config.values['platform:mode']} stack, not a single "
             "stack → name the single stack the applications are deployed in today"
         )
+    problems = [refused(a, declared) for a in applications if a not in declared]
+    if applications:  # the flags are checked before anything is planned
+        picked = [a for a in declared if a in applications]
+        problems += _flag_problems(source, picked, declared, to, ci_subject)
+    if problems:
+        raise LookupError("\n".join(problems))
     single_run = run_offline(single_config, build)
     single = to_snapshot(single_run)
     deployed = _deployed(single_run.result)
@@ -476,20 +505,15 @@ def plan_migration(
             f"--from {source}: deploys no application (declared: {', '.join(declared) or 'none'})"
             " → nothing to migrate"
         )
+    problems = _flag_problems(source, migrated, declared, to, ci_subject)
+    if problems:
+        raise LookupError("\n".join(problems))
     # Every application the stack deploys is onboarded, migrated or not: the migrated ones'
     # calls to the others resolve, and what the others would lose is named (not_migrated).
     onboarded = [a for a in declared if a in migrated or a in deployed]
-    dests, dest_errors = _per_application("--to", to, migrated, declared)
-    subjects, subject_errors = _per_application("--ci-subject", ci_subject, migrated, declared)
+    dests, _ = _per_application("--to", to, migrated, declared)
+    subjects, _ = _per_application("--ci-subject", ci_subject, migrated, declared)
     stacks = {a: dests.get(a, f"{a}-{source}") for a in onboarded}
-    clashes = [
-        f"--to {stack}: {'is the single stack' if stack == source else 'named twice'} → give "
-        "each application a stack of its own"
-        for stack in sorted(set(stacks.values()))
-        if stack == source or list(stacks.values()).count(stack) > 1
-    ]
-    if dest_errors or subject_errors or clashes:
-        raise LookupError("\n".join([*dest_errors, *subject_errors, *clashes]))
     environment = single_config.values.get("platform:environment", source)
     platform_group = _platform_group(single)
     onboarding = [
