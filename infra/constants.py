@@ -140,11 +140,11 @@ def jobs_namespace(app: str) -> str:
     return f"{app}{JOBS_NAMESPACE_SUFFIX}"
 
 
+CONTAINER_APP_TYPE = "Microsoft.App/containerApps"
+IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 ADOPTABLE_TYPES = {
-    "azure-native:app:ContainerApp": "Microsoft.App/containerApps",
-    "azure-native:managedidentity:UserAssignedIdentity": (
-        "Microsoft.ManagedIdentity/userAssignedIdentities"
-    ),
+    "azure-native:app:ContainerApp": CONTAINER_APP_TYPE,
+    "azure-native:managedidentity:UserAssignedIdentity": IDENTITY_TYPE,
 }
 """Pulumi type → Azure resource type of what an application stack creates in its resource group,
 so what an application migrated from a single stack keeps in the platform's group (`adopted`:

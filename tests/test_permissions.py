@@ -8,13 +8,8 @@ import json
 import pytest
 
 from infra.constants import AKS_RBAC_WRITER_ROLE
-from infra.stacks.permissions import (
-    UPSTREAM,
-    built_in_role,
-    data_action,
-    resource_name,
-    role_from_definition,
-)
+from infra.stacks.authorization import built_in_role, role_from_definition
+from infra.stacks.permissions import UPSTREAM, data_action, resource_name
 from infra.stacks.platform import KUBERNETES_DATA_ACTIONS
 
 CUSTOM = role_from_definition(
@@ -67,10 +62,10 @@ def test_the_resource_name_follows_the_restmapper_guess() -> None:
 
 def test_rbac_writer_allows_a_deployment_but_not_a_route_the_custom_role_does() -> None:
     writer = built_in_role(AKS_RBAC_WRITER_ROLE)
-    assert writer.allows(data_action(DEPLOYMENT))
-    assert not writer.allows(data_action(HTTP_ROUTE))
-    assert CUSTOM.allows(data_action(HTTP_ROUTE))
-    assert not CUSTOM.allows(data_action(DEPLOYMENT))
+    assert writer.allows_data(data_action(DEPLOYMENT))
+    assert not writer.allows_data(data_action(HTTP_ROUTE))
+    assert CUSTOM.allows_data(data_action(HTTP_ROUTE))
+    assert not CUSTOM.allows_data(data_action(DEPLOYMENT))
 
 
 def test_a_not_data_action_refuses_what_a_wildcard_allows() -> None:
@@ -79,10 +74,10 @@ def test_a_not_data_action_refuses_what_a_wildcard_allows() -> None:
     admin = role_from_definition(
         next(r for r in roles if r["roleName"] == "Azure Kubernetes Service RBAC Admin")
     )
-    assert admin.allows(data_action(DEPLOYMENT))
-    assert admin.allows(data_action(HTTP_ROUTE))
-    assert not admin.allows(data_action("kubernetes:core/v1:Namespace"))
-    assert not admin.allows(data_action("kubernetes:core/v1:Namespace").upper())
+    assert admin.allows_data(data_action(DEPLOYMENT))
+    assert admin.allows_data(data_action(HTTP_ROUTE))
+    assert not admin.allows_data(data_action("kubernetes:core/v1:Namespace"))
+    assert not admin.allows_data(data_action("kubernetes:core/v1:Namespace").upper())
 
 
 def test_an_unknown_token_is_refused_clearly() -> None:

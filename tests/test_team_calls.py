@@ -24,7 +24,7 @@ from infra.stacks import recorded
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.examples import example_stack, full_name
 from tests.conftest import FIXTURE_RECORDINGS
-from tests.test_team_stacks import allowed, granted, required, role_definitions
+from tests.test_team_stacks import deploy_identity, outside
 
 TEAM_APPS = "tests.team_apps"
 ENVIRONMENTS = ("dev", "prod")
@@ -72,16 +72,9 @@ def test_each_application_stack_stays_within_its_identity_scopes(
     calls across them: admitting a caller needs no right in the caller's namespace."""
     platform = team[environment]
     contract = parse_contract(platform.outputs[CONTRACT_OUTPUT])
-    scopes = granted(platform, application)
-    roles = role_definitions(platform)
     run = stacks[f"{application}-{environment}"]
-    outside = [
-        f"{r.type} {r.name}: needs {role} on {scope}"
-        for r in run.resources
-        for role, scope in required(r, contract)
-        if not allowed(role, scope, scopes, roles)
-    ]
-    assert not outside, "\n".join(outside)
+    problems = outside(run.resources, contract, deploy_identity(platform, application))
+    assert not problems, "\n".join(problems)
     assert run.resources
 
 

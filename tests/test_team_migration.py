@@ -21,11 +21,13 @@ from infra.config_loader import platform_config_from_values
 from infra.config_rules import onboarded_applications
 from infra.constants import ADOPTABLE_TYPES, CONTRIBUTOR_ROLE
 from infra.exit_codes import Exit
+from infra.plan.kinds import CONTAINER_APP, ROLE_ASSIGNMENT, ROLE_DEFINITION
 from infra.preview.changes import Operation
 from infra.preview.mocks import identity_principal_id
 from infra.preview.stackfile import read_stack
 from infra.services.loader import APPS_ENV
 from infra.stacks.__main__ import main
+from infra.stacks.authorization import VERBS, WRITE, granted_by, refused, required, target_of
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.migrate import (
     ApplicationStack,
@@ -35,7 +37,7 @@ from infra.stacks.migrate import (
     engine_urns,
     plan_migration,
 )
-from infra.stacks.platform import ADOPTED_ACTIONS
+from infra.stacks.platform import ADOPTED_ACTIONS, deploy_identity_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,7 +189,8 @@ def test_the_adopted_role_is_on_each_adopted_resource_and_nowhere_else(
 ) -> None:
     """Least privilege: no Contributor on the platform's group (its own identities are there);
     the `adopted` role on each adopted resource's id, which exists (Azure RBAC scopes are
-    resources), and its own group is not created since nothing would be in it."""
+    resources); Contributor on its own group only, which takes what it adds later (contract
+    1.3.0: tests/test_team_adopted.py)."""
     plan = migration.platform_plan
     principal = identity_principal_id("storefront-deploy")
     roles = {
@@ -204,20 +207,25 @@ def test_the_adopted_role_is_on_each_adopted_resource_and_nowhere_else(
     }
     assert scopes == set(storefront.adopted)
     group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shop-dev"
+    contributor = [
+        a["scope"]
+        for a in _assignments(plan, principal)
+        if a["roleDefinitionId"].endswith(CONTRIBUTOR_ROLE)
+    ]
+    assert contributor == [f"{group}-storefront"]
     for assignment in _assignments(plan, principal):
         assert assignment["scope"].lower() != group.lower(), assignment
-        assert not assignment["roleDefinitionId"].endswith(CONTRIBUTOR_ROLE), assignment
         if assignment["scope"].lower().startswith(group.lower() + "/"):
             assert (
                 assignment["scope"]
                 .lower()
                 .startswith(tuple(a.lower() for a in adopted_role["assignableScopes"]))
             )
-    assert not [
-        r
+    assert [
+        r["inputs"]["resourceGroupName"]
         for r in plan["resources"]
         if r["type"] == "azure-native:resources:ResourceGroup" and "storefront" in r["name"]
-    ]
+    ] == ["rg-shop-dev-storefront"]
     # Every Azure resource the application stack writes in the platform's group is covered:
     # an adopted resource, a federated credential of an adopted identity, or what the
     # deployer role covers already (its records in the zone, its certificates).
@@ -230,6 +238,41 @@ def test_the_adopted_role_is_on_each_adopted_resource_and_nowhere_else(
         elif resource["type"] == "azure-native:managedidentity:FederatedIdentityCredential":
             parent = f"{group}/providers/microsoft.managedidentity/userassignedidentities/"
             assert (parent + inputs["resourceName"]).lower() in covered, resource["urn"]
+
+
+def test_the_adopted_application_deploys_within_what_the_platform_grants(
+    migration: Migration,
+) -> None:
+    """The least-privilege proof (infra/stacks/authorization.py) on the migrated pair: every
+    resource the application stack writes (or deletes), the adopted ones in the platform's group
+    included, is allowed by a role the migrated platform assigns its identity."""
+    plan = migration.platform_plan
+    target = target_of(parse_contract(plan["outputs"][CONTRACT_OUTPUT]))
+    assert migration.applications
+    for moved in migration.applications:
+        held = granted_by(
+            (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT),
+            (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_DEFINITION),
+            identity_principal_id(deploy_identity_name(moved.application)),
+        )
+        problems = [
+            f"{r['type']} {r['name']}: {need.words()}"
+            for r in moved.plan["resources"]
+            for verb in VERBS
+            for need in refused(required(r["type"], r["inputs"], verb, target, r["name"]), held)
+        ]
+        assert not problems, "\n".join(problems)
+    # Without the adopted role the adopted Container Apps are outside (the platform's group).
+    application = migration.application("storefront").plan
+    held = granted_by(
+        (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT),
+        (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_DEFINITION),
+        identity_principal_id(deploy_identity_name("storefront")),
+    )
+    adopted = next(r for r in plan["resources"] if r["name"] == "application-adopted")
+    narrowed = [a for a in held if a.role_id != adopted["inputs"]["roleDefinitionId"].lower()]
+    app = next(r for r in application["resources"] if r["type"] == CONTAINER_APP)
+    assert refused(required(app["type"], app["inputs"], WRITE, target, app["name"]), narrowed)
 
 
 def test_the_adopted_actions_are_azure_operations() -> None:
@@ -578,14 +621,16 @@ def test_the_command_prints_the_steps_and_exits_by_the_check(migration: Migratio
 def test_the_deployed_ids_come_from_the_state_export(
     tmp_path: Path, storefront: MovedApplication
 ) -> None:
-    """Pulumi names an identity with a random suffix: its deployed id is read from `pulumi stack
-    export` of the single stack, by the engine URN."""
+    """Pulumi names an identity with a random suffix (8 hex characters:
+    upstream/pulumi-azure-native/): its deployed id is read from `pulumi stack export` of the
+    single stack, by the engine URN, and the application stack recognises it as the identity it
+    adopted (it stays where it is: nothing is replaced)."""
     urn = next(
         u for u in storefront.moved if u.endswith("UserAssignedIdentity::catalog-api-identity")
     )
     deployed = (
         "/subscriptions/1/resourceGroups/rg-shop-dev/providers/"
-        "Microsoft.ManagedIdentity/userAssignedIdentities/catalog-api-identity9f3a1c"
+        "Microsoft.ManagedIdentity/userAssignedIdentities/catalog-api-identity9f3a1c07"
     )
     export = {"deployment": {"resources": [{"urn": urn, "id": deployed}]}}
     path = tmp_path / "dev.json"
@@ -593,6 +638,7 @@ def test_the_deployed_ids_come_from_the_state_export(
     found = plan_migration("dev", state=str(path))
     assert deployed in found.application("storefront").adopted
     assert found.ids_from_state
+    assert found.problems == ()
     assert "--state" not in "\n".join(found.lines())
 
 

@@ -48,6 +48,14 @@ class Placement:
     )
     """One Output per role, shared by every grant of it (hundreds of services, a few roles)."""
 
+    def home(self, azure_type: str, name: str) -> Placement:
+        """Where one Azure resource of a service goes (`azure_type`, e.g. `IDENTITY_TYPE` of
+        infra/constants.py; `name`, its logical name): here. An application migrated from a single
+        stack keeps the resources it adopted in the platform's group
+        (`infra.stacks.view.ApplicationPlacement`)."""
+        del azure_type, name
+        return self
+
     def group_scope(self, group: pulumi.Input[str]) -> pulumi.Output[str]:
         """The Azure resource id of a resource group of this subscription (a role's scope)."""
         return pulumi.Output.concat(

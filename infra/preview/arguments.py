@@ -22,8 +22,15 @@ SET_HELP = (
 )
 
 
-def _add_set(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--set", metavar="ENV", dest="stack_set", help=SET_HELP)
+SIMULATE_SET_HELP = (
+    "also the team stacks of environment ENV in one simulated world: its platform stack's "
+    "deploy, then its application stacks' in parallel, so what two of them both create shows "
+    "(docs/team-stacks.md)"
+)
+
+
+def _add_set(command: argparse.ArgumentParser, text: str = SET_HELP) -> None:
+    command.add_argument("--set", metavar="ENV", dest="stack_set", help=text)
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,7 +84,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="replay a first deploy (foundation, bootstrap, services) and a second deploy "
         "against a model of Azure's rules",
     )
-    simulation.add_argument("stack", nargs="+")
+    simulation.add_argument("stack", nargs="*", help="stack name(s), e.g. dev storefront-dev")
+    _add_set(simulation, SIMULATE_SET_HELP)
     simulation.add_argument("--all", action="store_true", help="every refusal, not the first")
     simulation.add_argument("--json", action="store_true", help="the result as JSON on stdout")
     simulation.add_argument(

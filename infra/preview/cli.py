@@ -483,23 +483,55 @@ def _render(args: argparse.Namespace) -> int:
     return EXIT_NO_CHANGES
 
 
+def _simulated_sets(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
+    """`simulate --set ENV`: (name, platform stack, its application stacks) per platform stack
+    of the environment's team stacks (`_stacks_of`), each set simulated in one world."""
+    from infra.config import StackMode
+    from infra.stacks.pipeline import platform_of, team_stack
+
+    if not args.stack_set:
+        return []
+    listed = _stacks_of(argparse.Namespace(stack=[], stack_set=args.stack_set))
+    teams = [t for t in (team_stack(s) for s in listed) if t is not None]
+    platforms = [t.name for t in teams if t.mode is StackMode.PLATFORM]
+    return [
+        (
+            f"--set {args.stack_set}: {platform}",
+            platform,
+            [
+                t.name
+                for t in teams
+                if t.mode is StackMode.APPLICATION and platform_of(t) == platform
+            ],
+        )
+        for platform in platforms
+    ]
+
+
 def _simulate(args: argparse.Namespace) -> int:
     from infra.simulate.report import print_simulation, simulation_json
-    from infra.simulate.scenario import simulate, simulate_against, simulate_files
+    from infra.simulate.scenario import simulate, simulate_against, simulate_files, simulate_set
 
     if (args.foundation is None) != (args.full is None):
         return _fail("--foundation and --full go together (two snapshots of `plan --out`)")
     if args.base is not None and args.full is not None:
         return _fail("--base plans REV itself: leave out --foundation and --full")
-    if args.full is not None and len(args.stack) != 1:
+    if args.full is not None and (len(args.stack) != 1 or args.stack_set):
         return _fail("recorded plans are for one stack")
+    if not args.stack and not args.stack_set:
+        raise UsageError("name a stack (e.g. dev) or a set of team stacks (--set dev)")
+    sets = _simulated_sets(args)
     if args.full is None:
         _load_program()
     console = _console()
     status = EXIT_NO_CHANGES
     results: dict[str, Any] = {}
-    for stack in args.stack:
-        if args.full is not None:
+    runs: list[tuple[str, tuple[str, list[str]] | None]] = [(s, None) for s in args.stack]
+    runs += [(name, (platform, applications)) for name, platform, applications in sets]
+    for stack, team in runs:
+        if team is not None:
+            simulation = simulate_set(stack, team[0], team[1], base=args.base)
+        elif args.full is not None:
             simulation = simulate_files(stack, args.foundation, args.full)
         elif args.base is not None:
             simulation = simulate_against(stack, args.base)

@@ -33,11 +33,6 @@ ROLE_NAMES = {
 }
 
 
-def role_guid(role_definition_id: str) -> str:
-    """`/subscriptions/…/roleDefinitions/<guid>` (or a bare guid) → the guid, lowercase."""
-    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
-
-
 def covers(scope: str, suffixes: tuple[str, ...], resource_group: str = "") -> bool:
     """Whether a role assigned at `scope` applies to a resource.
 

@@ -26,6 +26,11 @@ from infra.plan.kinds import CHART, CONFIG_FILE
 REMOTE_COMPONENTS = frozenset({CHART, CONFIG_FILE})
 
 
+def stack_of(urn: str) -> str:
+    """The stack a URN names (`urn:pulumi:<stack>::<project>::…`)."""
+    return urn.removeprefix("urn:pulumi:").split("::", 1)[0]
+
+
 @dataclass(frozen=True)
 class PlannedResource:
     """One resource of a plan snapshot."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import infra.simulate.rules  # noqa: F401 - registers the rules
-from infra.simulate.plan import Plan, PlannedResource
+from infra.simulate.plan import Plan, PlannedResource, stack_of
 from infra.simulate.principals import Principals
 from infra.simulate.references import CONTAINER_APP, revision_suffix
 from infra.simulate.registry import RULES, Refusal, StepContext
@@ -150,9 +150,17 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
 
 def applied(plan: Plan, world: World) -> World:
     """The world once `plan` is applied: its resources exist with their inputs (ignored paths
-    keep what the world had), and what the plan no longer declares is deleted."""
+    keep what the world had), and what the plan no longer declares is deleted. Another stack's
+    resources stay (a world may hold a platform stack and its application stacks: each `pulumi
+    up` changes only its own stack's state); a plan with no stack name owns the whole world."""
+
+    def owned(urn: str) -> bool:
+        return not plan.stack or stack_of(urn) == plan.stack
+
     after = world.copy()
-    resources: dict[str, PlannedResource] = {}
+    resources: dict[str, PlannedResource] = {
+        urn: resource for urn, resource in world.resources.items() if not owned(urn)
+    }
     for resource in plan:
         previous = previous_of(resource, world)
         inputs = dict(resource.inputs)

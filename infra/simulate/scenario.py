@@ -15,7 +15,8 @@ from infra.simulate.bootstrap import bootstrap
 from infra.simulate.drift import auto_upgrade
 from infra.simulate.plan import Plan
 from infra.simulate.registry import Refusal
-from infra.simulate.replay import Phase, replay
+from infra.simulate.replay import Phase, applied, replay
+from infra.simulate.rules.domains import declared_records
 from infra.simulate.world import World
 
 # The stack setting that leaves the services out (issue 11 contract, item 4).
@@ -149,13 +150,23 @@ def simulate_change(foundation: Plan, base: Plan, head: Plan) -> Simulation:
 
 def simulate_against(stack: str, rev: str) -> Simulation:
     """`simulate STACK --base REV`: the working tree's change over REV's plan of the stack
-    (planned in a temporary worktree, as `against` does)."""
+    (planned in a temporary worktree, as `against` does); an application stack's change over
+    its platform and itself as REV deploys them (`simulate_team`)."""
     from infra.preview.against import plan_base
+
+    platform = platform_of(stack)
+    if platform is not None:
+        return simulate_set(stack, platform, [stack], base=rev)
+    base = _from_snapshot(stack, plan_base(rev, [stack]).snapshots[stack])
+    return simulate_change(record(stack, deploy_services=False), base, record(stack))
+
+
+def _from_snapshot(stack: str, snapshot: Mapping[str, Any]) -> Plan:
+    """A plan of `stack` from a snapshot, with the stack's settings as the working tree has them
+    (`Pulumi.<stack>.yaml` or its reference stack)."""
     from infra.preview.stackfile import read_stack
 
-    config = parsed_config(read_stack(stack).values)
-    base = Plan.from_snapshot(plan_base(rev, [stack]).snapshots[stack], config)
-    return simulate_change(record(stack, deploy_services=False), base, record(stack))
+    return Plan.from_snapshot(snapshot, parsed_config(read_stack(stack).values))
 
 
 def platform_of(stack: str) -> str | None:
@@ -170,6 +181,126 @@ def platform_of(stack: str) -> str | None:
     return pipeline.platform_of(team)
 
 
+@dataclass(frozen=True)
+class TeamPlans:
+    """A platform stack's plan and the plans of application stacks on it, at one revision."""
+
+    platform: Plan
+    applications: tuple[Plan, ...]
+
+
+def simulate_team(
+    name: str,
+    foundation: Plan,
+    head: TeamPlans,
+    base: TeamPlans | None = None,
+    *,
+    redeploy_platform: bool = True,
+) -> Simulation:
+    """Team stacks in one world, in the deploy workflow's order (docs/team-stacks.md,
+    "Deploying and previewing team stacks": the platform stack, then the application stacks in
+    parallel). Without `base`: the platform's first deploy (foundation, bootstrap, the rest),
+    then each application's (`_applications`). With `base` (what REV deploys): the platform and
+    the applications as REV deploys them (the base's first deploy starts from the head's
+    foundation, as `simulate_change` does), then the platform's head plan if it differs from
+    the base's, then each application's head plan over that. Then drift and a second deploy:
+    the platform's (`redeploy_platform`, when this run deploys its head) and each
+    application's. Every phase is named by its stack. The DNS records the platform's config
+    declares made by hand (`platform:dns.recordsPresent`) exist for every stack: an
+    application's own config does not list them."""
+    simulation = Simulation(name)
+    platform = head.platform.stack
+    deploys_platform = base is None or base.platform.resources != head.platform.resources
+    if base is None or not base.platform.resources:
+        state = _first_deploy(
+            simulation, foundation, head.platform, World(), prefix=f"platform {platform}: "
+        )
+        state.dns_records |= declared_records(head.platform.config)
+        if base is not None:
+            state = _applications(
+                simulation, base.applications, state, "base: ", "the running stack"
+            )
+    else:
+        state = _first_deploy(
+            simulation, foundation, base.platform, World(), prefix=f"base: platform {platform}: "
+        )
+        state.dns_records |= declared_records(base.platform.config)
+        state = _applications(simulation, base.applications, state, "base: ", "the running stack")
+        if deploys_platform:
+            phase, state = bootstrap(head.platform, state)
+            phase.name = f"change: platform {platform}: {phase.name}"
+            simulation.phases.append(phase)
+            phase, state = replay(
+                f"change: platform {platform}: deploy (head plan over the base)",
+                head.platform,
+                state,
+            )
+            simulation.phases.append(phase)
+    prefix = "" if base is None else "change: "
+    deploy = "first deploy" if base is None else "deploy (head plan over the base)"
+    state = _applications(simulation, head.applications, state, prefix, deploy)
+    state, changes = auto_upgrade(state, head.platform.date)
+    drift = Phase("drift between deploys", note="; ".join(changes) or "nothing drifted")
+    simulation.phases.append(drift)
+    if redeploy_platform and deploys_platform:
+        phase, state = replay(
+            f"platform {platform}: second deploy (after drift)", head.platform, state
+        )
+        simulation.phases.append(phase)
+    for plan in head.applications:
+        phase, state = replay(f"application {plan.stack}: second deploy (after drift)", plan, state)
+        simulation.phases.append(phase)
+    return simulation
+
+
+def _applications(
+    simulation: Simulation, plans: tuple[Plan, ...], world: World, prefix: str, deploy: str
+) -> World:
+    """The application stacks deploy in parallel (the deploy workflow's matrix): none may need
+    another to be there first, and two must not both create one thing. Each is bootstrapped
+    (its images pushed, its secrets seeded) and replayed over `world` alone; with several, each
+    is replayed again over the world the others leave (`after the others`), which shows what
+    only one of two parallel deploys can create (its refusals already met alone are not
+    repeated). The world after all of them is returned."""
+    ready: dict[str, World] = {}
+    alone: dict[str, Phase] = {}
+    for plan in plans:
+        phase, ready[plan.stack] = bootstrap(plan, world)
+        phase.name = f"{prefix}application {plan.stack}: {phase.name}"
+        simulation.phases.append(phase)
+        alone[plan.stack], _ = replay(
+            f"{prefix}application {plan.stack}: {deploy}", plan, ready[plan.stack]
+        )
+        simulation.phases.append(alone[plan.stack])
+    done = {plan.stack: applied(plan, ready[plan.stack]) for plan in plans}
+    if len(plans) > 1:
+        for plan in plans:
+            others = _joined(ready[plan.stack], [done[p.stack] for p in plans if p is not plan])
+            phase, _ = replay(
+                f"{prefix}application {plan.stack}: {deploy}, after the other applications'",
+                plan,
+                others,
+            )
+            met = {(r.rule, r.urn, r.why) for r in alone[plan.stack].refusals}
+            phase.refusals = [r for r in phase.refusals if (r.rule, r.urn, r.why) not in met]
+            phase.note = "in parallel with " + ", ".join(p.stack for p in plans if p is not plan)
+            simulation.phases.append(phase)
+    return _joined(world, list(done.values()))
+
+
+def _joined(world: World, deployed: list[World]) -> World:
+    """`world` with what each of `deployed` (a world after one more stack's run) adds: its
+    resources, images, secrets and revisions."""
+    joined = world.copy()
+    for other in deployed:
+        joined.resources.update(other.resources)
+        joined.images |= other.images
+        joined.secrets |= other.secrets
+        joined.certificates |= other.certificates
+        joined.revisions.update(other.revisions)
+    return joined
+
+
 def simulate_application(stack: str, platform: str) -> Simulation:
     """An application stack deploys onto its platform stack, which deploys first (the deploy
     workflow's order, docs/team-stacks.md): the platform's first deploy (foundation, bootstrap,
@@ -177,28 +308,39 @@ def simulate_application(stack: str, platform: str) -> Simulation:
     over it, then drift and its second deploy. For contrast, the application alone on an empty
     world (no cluster, no namespace, no gateway): refused.
 
-    The deployer is modelled as the simulator models it for every stack; the application's
-    namespace-scoped grants are checked by the least-privilege proof (tests/test_team_stacks.py),
-    not here yet (docs/team-stacks.md, "Not done yet")."""
+    The application's steps run as its own deploy identity, with the grants the platform's first
+    deploy made (rule `application-deploy-identity`); its bootstrap still as the platform's
+    deployer (docs/team-stacks.md, "Not done yet")."""
     simulation = Simulation(stack)
     application = record(stack)
+    head = TeamPlans(record(platform), (application,))
+    foundation = record(platform, deploy_services=False)
+    simulation = simulate_team(stack, foundation, head, redeploy_platform=False)
     simulation.single_shot, _ = replay(
         "the application alone (empty world: no platform)", application, World()
     )
-    state = _first_deploy(
-        simulation,
-        record(platform, deploy_services=False),
-        record(platform),
-        World(),
-        prefix=f"platform {platform}: ",
-    )
-    phase, state = bootstrap(application, state)
-    phase.name = f"application: {phase.name}"
-    simulation.phases.append(phase)
-    phase, state = replay("application: first deploy", application, state)
-    simulation.phases.append(phase)
-    _drift_and_redeploy(simulation, application, state, "application: second deploy (after drift)")
     return simulation
+
+
+def simulate_set(
+    name: str, platform: str, applications: list[str], *, base: str | None = None
+) -> Simulation:
+    """`simulate --set ENV` (and `simulate APP-STACK --base REV`, a set of one application):
+    the platform stack and `applications` on it in one world (`simulate_team`); with `base`,
+    their change over REV's plans of them (planned in a temporary worktree of REV, as
+    `against` does: a stack REV does not have is an empty plan there)."""
+    from infra.preview.against import plan_base
+
+    head = TeamPlans(record(platform), tuple(record(stack) for stack in applications))
+    foundation = record(platform, deploy_services=False)
+    before = None
+    if base is not None:
+        snapshots = plan_base(base, [platform, *applications]).snapshots
+        before = TeamPlans(
+            _from_snapshot(platform, snapshots[platform]),
+            tuple(_from_snapshot(stack, snapshots[stack]) for stack in applications),
+        )
+    return simulate_team(name, foundation, head, before)
 
 
 def simulate(stack: str) -> Simulation:

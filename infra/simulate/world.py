@@ -12,9 +12,9 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from infra.plan.kinds import ROLE_ASSIGNMENT, VAULT
-from infra.simulate.azure import role_guid
 from infra.simulate.plan import PlannedResource
 from infra.simulate.published_charts import PUBLISHED_CHARTS
+from infra.stacks.authorization import role_guid
 
 
 @dataclass(frozen=True)

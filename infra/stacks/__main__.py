@@ -4,8 +4,9 @@
   contract (`infra/stacks/recorded/`, or `$PLATFORM_RECORDED_OUTPUTS`), which its application
   stacks' offline plans read; `--check`: exit 1 if a recording is stale;
 - `schema`: write the contract's JSON schema for `CONTRACT_VERSION` (`infra/stacks/schemas/`);
-- `list [--mode platform|application] [--environment ENV] [--examples] [--json]`: the team
-  stacks (stack files; `--examples`: the reference ones too);
+- `list [--mode platform|application] [--environment ENV] [--examples] [--json]
+  [--environments]`: the team stacks (stack files; `--examples`: the reference ones too), or
+  their environments (what `--set ENV` takes);
 - `affected [--against REV] [<platform-stack>...]`: for a platform change, the application
   stacks it affects and the contract fields each reads (the recorded contract at REV, default
   HEAD, against the working tree's); `affected --before F --after F` compares two files;
@@ -140,12 +141,15 @@ def _affected(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from infra.stacks.pipeline import team_stacks
 
-    found = [
-        s.name
+    matching = [
+        s
         for s in team_stacks(examples=args.examples)
         if (args.mode is None or s.mode.value == args.mode)
         and (args.environment is None or s.environment == args.environment)
     ]
+    found = [s.name for s in matching]
+    if args.environments:
+        found = sorted({s.environment for s in matching})
     print(json.dumps(found) if args.json else " ".join(found))
     return 0
 
@@ -231,6 +235,9 @@ def parser() -> argparse.ArgumentParser:
     listing.add_argument("--environment")
     listing.add_argument("--examples", action="store_true")
     listing.add_argument("--json", action="store_true")
+    listing.add_argument(
+        "--environments", action="store_true", help="their environments instead (for --set ENV)"
+    )
     across = sub.add_parser("affected", help="application stacks a platform change affects")
     across.add_argument("platform_stacks", nargs="*")
     across.add_argument("--against", default="HEAD", help="git revision of the base recording")

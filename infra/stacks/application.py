@@ -250,15 +250,23 @@ def deploy_application(
     # listener for attaches once the platform deploys with it.
     for warning in unattached_routes(catalog, contract, facts, extensions):
         pulumi.log.warn(f"shared ingress: {warning}")
+    foundation = contract_foundation(contract, grant, ready)
     services = deploy_services(
         catalog,
-        contract_foundation(contract, grant, ready),
+        foundation,
         provider,
         facts,
         extensions,
         domains=domains,
         platform_owned=ready,
     )
+    for resource_id in foundation.placement.unclaimed():
+        pulumi.log.warn(
+            f"adopted: {resource_id} is none of {grant.name}'s Container Apps and identities "
+            "→ a removed service's: this stack deletes it, then drop it from adopted in the "
+            "platform's platform:applications; else adopted lists a wrong id (python -m "
+            "infra.stacks migrate --state prints the deployed ones)"
+        )
     return sorted(services)
 
 

@@ -7,10 +7,13 @@ parses it here. The types are the contract: `schemas/contract-<version>.json` is
 them (`python -m infra.stacks schema`) and a test refuses a schema change that
 does not come with a new `CONTRACT_VERSION`.
 
-Versioning (semver): a new optional field is a minor version (an older application ignores it);
-a removed, renamed or retyped field is a major version. An application understands a contract of
-its own major version and of a minor version up to its own; anything else is refused with the
-version it read, the version it understands, and the fix.
+Versioning (semver): a new optional field is a minor version; a removed, renamed or retyped field,
+or an existing field that comes to mean something else, is a major version. An application reads
+a contract of its own major version whatever its minor: a newer minor's additions are ignored, an
+older minor's missing fields take their defaults, which mean what that older version meant (the
+`(1.x.0)` in a field's description says since when it is there). A contract of another major
+version, or without one, is refused with the version it read, the version it understands, and
+the fix.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from pydantic.alias_generators import to_camel
 from infra.config import IngressMode
 from infra.problems import InvalidInput, Problem
 
-CONTRACT_VERSION = "1.2.0"
+CONTRACT_VERSION = "1.3.0"
 """The contract's semver; bump it with every schema change (see the module doc)."""
 CONTRACT_OUTPUT = "contract"
 """The platform stack's output the application stacks read."""
@@ -143,10 +146,26 @@ class ApplicationGrant(_Part):
 
     name: str
     namespaces: tuple[str, ...] = Field(description="the AKS namespaces it may own")
-    resource_group: str = Field(description="its resource group (Container Apps, identities)")
+    resource_group: str = Field(
+        description="its resource group (Container Apps, identities); for an application "
+        "migrated from a single stack with `adopted` resources, the platform's, where they stay"
+    )
     resource_group_id: str
     hosts: tuple[str, ...] = Field(description="public and internal hosts it may bind")
     deploy_identity_client_id: str = Field(description="what its CI logs in as")
+    adopted: tuple[str, ...] = Field(
+        default=(),
+        description="the Azure ids of the Container Apps and identities it adopted "
+        "(`platform:applications[].adopted`), which stay in `resourceGroup`: its identity holds "
+        "the adopted role on each id (1.3.0)",
+    )
+    own_resource_group: str | None = Field(
+        default=None,
+        description="with `adopted`: its own resource group, where every other Container App "
+        "and identity it declares goes (Contributor on it); null without `adopted`, "
+        "`resourceGroup` being its own (1.3.0)",
+    )
+    own_resource_group_id: str | None = Field(default=None, description="its id (1.3.0)")
 
 
 WorkloadTarget = Literal["aks", "container-apps"]

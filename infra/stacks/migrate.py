@@ -261,7 +261,8 @@ class Migration:
             "Azure resource moves: none. Their Container Apps and identities stay in the "
             "platform's resource group (adopted: "
             + ", ".join(f"{a.application} {len(a.adopted)}" for a in self.applications)
-            + "): each application's identity gets a role on each of its own, not on the group.",
+            + "): each application's identity gets a role on each of its own, not on the "
+            "group; the ones it adds later go to its own group (contract 1.3.0).",
         ]
         if not self.ids_from_state:
             out.append(

@@ -12,23 +12,18 @@ Every rule here comes from a vendored upstream file (tests/test_permissions.py t
   joined only when not empty); a request whose resource is not among Azure's stored operations
   is presumed a custom resource and checked as `customresources/<verb>`: taken here as every
   kind that is not built in;
-- the built-in role definitions (RBAC Writer and the others):
-  upstream/azure-built-in-roles/roles.json.
 
-A definition allows an action when one of its `dataActions` matches it and none of its
-`notDataActions` does; `*` matches any run of characters, without regard to case; another role
-assigned at the same scope may allow what one excludes (upstream/azure-rbac-docs/).
+Whether a role allows it, and what Azure checks for the stack's other resources:
+`infra/stacks/authorization.py`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 UPSTREAM = Path(__file__).resolve().parents[2] / "upstream"
 MANAGED_CLUSTERS = "Microsoft.ContainerService/managedClusters"
@@ -93,45 +88,11 @@ def data_action(token: str, verb: str = "write") -> str:
     return f"{prefix}{resource_name(kind)}/{verb}"
 
 
-@dataclass(frozen=True)
-class DataRole:
-    """The data-plane part of a role definition."""
-
-    name: str
-    data_actions: tuple[str, ...]
-    not_data_actions: tuple[str, ...] = ()
-
-    def allows(self, action: str) -> bool:
-        return any(_matches(p, action) for p in self.data_actions) and not any(
-            _matches(p, action) for p in self.not_data_actions
-        )
-
-
-def _matches(pattern: str, action: str) -> bool:
+def matches(pattern: str, action: str) -> bool:
+    """An action pattern of a role definition matches `action`: `*` matches any run of
+    characters, without regard to case."""
     expression = ".*".join(re.escape(part) for part in pattern.split("*"))
     return re.fullmatch(expression, action, re.IGNORECASE) is not None
-
-
-def role_from_definition(definition: Mapping[str, Any]) -> DataRole:
-    """A role definition as roles.json (`roleName`, `permissions[].dataActions`) or the
-    RoleDefinition resource's inputs (`roleName`, `permissions[].dataActions`) spell it."""
-    permissions: Iterable[Mapping[str, Any]] = definition.get("permissions") or []
-    allowed: list[str] = []
-    refused: list[str] = []
-    for permission in permissions:
-        allowed.extend(permission.get("dataActions") or [])
-        refused.extend(permission.get("notDataActions") or [])
-    return DataRole(str(definition.get("roleName", "")), tuple(allowed), tuple(refused))
-
-
-@cache
-def built_in_role(role_id: str) -> DataRole:
-    """A built-in role by its GUID (`name` in roles.json), e.g. `AKS_RBAC_WRITER_ROLE`."""
-    path = UPSTREAM / "azure-built-in-roles" / "roles.json"
-    for definition in json.loads(path.read_text()):
-        if str(definition["name"]).lower() == role_id.lower():
-            return role_from_definition(definition)
-    raise KeyError(f"{role_id} is not in {path}")
 
 
 def within(scope: str, scopes: Iterable[str]) -> bool:

@@ -38,6 +38,7 @@ from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
 from infra.services.routes import StackIngress
 from infra.services.spec import Application
+from infra.stacks.authorization import ASSIGN_IDENTITY, JOIN_ENVIRONMENT
 from infra.stacks.contract import (
     AGC_KIND,
     CONTRACT_OUTPUT,
@@ -61,12 +62,12 @@ DEPLOYER_ACTIONS = (
     # Create a Container App in the platform's environment (Azure resource provider operations,
     # Microsoft.App: "Allows to create a Container App in a Managed Environment").
     "Microsoft.App/managedEnvironments/read",
-    "Microsoft.App/managedEnvironments/join/action",
+    JOIN_ENVIRONMENT,
     # No certificate: the platform writes the environment's certificates of the granted hosts
     # (`_host_certificates`), and no application may assign the certificate identity.
     # Give a Container App the platform's pull identity.
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ASSIGN_IDENTITY,
     # Its AKS services' A records in the platform's private zone (Container Apps callers).
     "Microsoft.Network/privateDnsZones/read",
     "Microsoft.Network/privateDnsZones/A/read",
@@ -92,7 +93,7 @@ ADOPTED_ACTIONS = (
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/write",
     "Microsoft.ManagedIdentity/userAssignedIdentities/delete",
-    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    ASSIGN_IDENTITY,
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/read",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write",
     "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/delete",
@@ -164,6 +165,12 @@ class ApplicationRoles(pulumi.ComponentResource):
         )
 
 
+def deploy_identity_name(application: str) -> str:
+    """The logical name of an onboarded application's deploy identity (in the platform's
+    group): what its stack runs as."""
+    return f"{application}-deploy"
+
+
 def application_group(config: PlatformConfig, name: str) -> str:
     """The resource group of an application's Azure resources (Container Apps, identities)."""
     return f"{config.resource_group_name}-{name}"
@@ -212,8 +219,9 @@ class ApplicationOnboarding(pulumi.ComponentResource):
       certificates), and its `granter` role on each of its
       secrets and on its team's own scopes (`grantScopes`), where its services get their roles;
     - migrated from a single stack with its resources left in the platform's group (`adopted`):
-      no group of its own and no Contributor, but the `adopted` role on each of those resources'
-      ids (docs/team-stacks.md, Migration).
+      the `adopted` role on each of those resources' ids (never a role on the platform's group),
+      and its own group with Contributor for every Container App and identity it adds later
+      (docs/team-stacks.md, Migration).
 
     AcrPush is not granted: repository-scoped pushes need the registry's ABAC repository
     permissions mode, which pulumi-azure-native 3.29 does not expose (docs/team-stacks.md).
@@ -225,21 +233,20 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         foundation, config = args.foundation, args.config
         placement: Placement = foundation.placement
         # Migrated with its resources left in place (`adopted`): they stay in the platform's
-        # group, so that is its group in the contract; it gets no group of its own.
-        self.group_name = application_group(config, app.name)
-        group: resources.ResourceGroup | None = None
-        if app.adopted:
-            self.group_name = config.resource_group_name
-        else:
-            group = resources.ResourceGroup(
-                f"{app.name}-group",
-                resource_group_name=self.group_name,
-                location=config.location,
-                tags={**config.tags, "application": app.name},
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+        # group, so that is its group in the contract (what a 1.2 application reads), and its
+        # own group (contract 1.3.0: `ownResourceGroup`) takes everything it adds.
+        group = resources.ResourceGroup(
+            f"{app.name}-group",
+            resource_group_name=application_group(config, app.name),
+            location=config.location,
+            tags={**config.tags, "application": app.name},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.own_group_name = application_group(config, app.name)
+        self.own_group_id: pulumi.Output[str] = group.id
+        self.group_name = config.resource_group_name if app.adopted else self.own_group_name
         # In the platform's group, so the application cannot delete or re-federate it.
-        identity = placement.identity(f"{app.name}-deploy", self)
+        identity = placement.identity(deploy_identity_name(app.name), self)
         managedidentity.FederatedIdentityCredential(
             f"{app.name}-deploy-ci",
             resource_group_name=placement.resource_group_name,
@@ -274,15 +281,14 @@ class ApplicationOnboarding(pulumi.ComponentResource):
             description=f"{app.name}'s stack lists the user kubeconfig of the cluster",
             parent=self,
         )
-        if group is not None:
-            placement.grant(
-                f"{app.name}-deploy-group",
-                role_guid=CONTRIBUTOR_ROLE,
-                principal_id=principal,
-                scope=group.id,
-                description=f"{app.name}'s stack owns its resource group",
-                parent=self,
-            )
+        placement.grant(
+            f"{app.name}-deploy-group",
+            role_guid=CONTRIBUTOR_ROLE,
+            principal_id=principal,
+            scope=group.id,
+            description=f"{app.name}'s stack owns its resource group",
+            parent=self,
+        )
         if args.roles.adopted is not None:
             for resource_id in sorted(set(app.adopted)):
                 self._custom(
@@ -316,12 +322,10 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         for what, scope in granter_scopes.items():
             self._custom(f"{app.name}-grant-{what}", args.roles.granter, principal, scope)
         self.group_id = (
-            group.id if group is not None else placement.group_scope(config.resource_group_name)
+            placement.group_scope(config.resource_group_name) if app.adopted else group.id
         )
         self.client_id = identity.client_id
-        self.register_outputs(
-            {"clientId": self.client_id, "resourceGroup": group.name if group else self.group_name}
-        )
+        self.register_outputs({"clientId": self.client_id, "resourceGroup": group.name})
 
     def _custom(
         self,
@@ -439,6 +443,15 @@ def contract_output(
                 "resourceGroupId": onboarding.group_id,
                 "hosts": list(app.hosts),
                 "deployIdentityClientId": onboarding.client_id,
+                **(
+                    {
+                        "adopted": sorted(set(app.adopted)),
+                        "ownResourceGroup": onboarding.own_group_name,
+                        "ownResourceGroupId": onboarding.own_group_id,
+                    }
+                    if app.adopted
+                    else {}
+                ),
             }
             for app, onboarding in onboarded
         ],

@@ -5,11 +5,14 @@ deploys an application the same way in a `single` stack and in its own stack."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
 from infra.config import Environment
+from infra.constants import IDENTITY_TYPE
 from infra.foundation.common import Placement
 from infra.foundation.gateway import GatewayForContainers
 from infra.services.render.common import GatewayFacts, InternalGatewayFacts, PlatformFacts
@@ -66,7 +69,7 @@ class RegistryFacts:
 @dataclass(frozen=True)
 class ContractFoundation:
     config: ConfigFacts
-    placement: Placement
+    placement: ApplicationPlacement
     aks: AksFacts
     key_vault: VaultFacts
     network: PrivateNetworkFacts
@@ -76,18 +79,63 @@ class ContractFoundation:
     """Always None: the shared gateways are the platform stack's."""
 
 
-def adopted(contract: PlatformContract, grant: ApplicationGrant) -> bool:
-    """Migrated from a single stack with its resources left where they are (the platform's
-    `applications[].adopted`): its group in the contract is the platform's own."""
-    return grant.resource_group.lower() == contract.resource_group.lower()
+AUTONAME_SUFFIX = re.compile(r"[0-9a-f]{8}")
+"""What pulumi-azure-native appends to an autonamed resource's logical name: 8 random hex
+characters, no separator (`getDefaultName`, `AutoNameRandom`; upstream/pulumi-azure-native/).
+An identity is autonamed; a Container App is named explicitly (`containerAppName`)."""
 
 
-def application_tags(contract: PlatformContract, grant: ApplicationGrant) -> dict[str, str]:
-    """Its resources' tags: the platform's and `application`. An adopted application keeps the
-    single stack's tags, so its resources are not even updated by the migration (an updated
-    identity's principal and client ids are unknown in a preview, which would preview its role
-    assignments as replaced: `infra.preview.replacement.stable_on_update`)."""
-    if adopted(contract, grant):
+def is_adopted(azure_type: str, name: str, adopted: str) -> bool:
+    """The adopted resource id `adopted` is the resource `name` (its logical name) of
+    `azure_type`: same type, and its Azure name is that name (a Container App's, an offline
+    plan's identity's) or, for an autonamed identity, that name and the autoname suffix. Azure
+    ids are case-insensitive."""
+    parts = adopted.strip("/").split("/")
+    if len(parts) != 8 or "/".join(parts[5:7]).lower() != azure_type.lower():
+        return False
+    found, logical = parts[7].lower(), name.lower()
+    if found == logical:
+        return True
+    rest = found.removeprefix(logical)
+    return (
+        azure_type == IDENTITY_TYPE
+        and rest != found
+        and AUTONAME_SUFFIX.fullmatch(rest) is not None
+    )
+
+
+@dataclass(frozen=True)
+class ApplicationPlacement(Placement):
+    """An application stack's placement: its own group, except for the resources it adopted
+    (contract 1.3.0 `applications[].adopted`), which stay where the single stack created them,
+    in the platform's group with the single stack's tags: same ids, nothing replaced, not even
+    updated (an updated identity's principal and client ids are unknown in a preview, which
+    would preview its role assignments as replaced: `infra.preview.replacement`)."""
+
+    adopted: tuple[str, ...] = ()
+    adopted_placement: Placement | None = None
+    _claimed: set[str] = field(default_factory=set, compare=False, repr=False)
+
+    def home(self, azure_type: str, name: str) -> Placement:
+        found = [a for a in self.adopted if is_adopted(azure_type, name, a)]
+        if self.adopted_placement is None or not found:
+            return self
+        self._claimed.update(found)
+        return self.adopted_placement
+
+    def unclaimed(self) -> list[str]:
+        """The adopted ids none of the resources placed so far is: a removed service's (its
+        stack deletes it, the adopted role allows it), or one named otherwise than its logical
+        name and the autoname suffix (its stack would create it again in its own group)."""
+        return sorted(set(self.adopted) - self._claimed) if self.adopted_placement else []
+
+
+def application_tags(
+    contract: PlatformContract, grant: ApplicationGrant, group: str
+) -> dict[str, str]:
+    """The tags of its resources in `group`: the platform's and `application`; in the platform's
+    group (what it adopted) the single stack's, so the migration does not even update them."""
+    if group.lower() == contract.resource_group.lower():
         return dict(contract.tags)
     return {**contract.tags, "application": grant.name}
 
@@ -99,19 +147,33 @@ def contract_foundation(
     propagated when the platform stack was deployed); a resource of the application stack that
     stands for them, so components that wait for a grant have something to wait for."""
     apps = contract.container_apps
+    # Its own group takes its identities and Container Apps; one migrated with `adopted` keeps
+    # those in the platform's group (`resourceGroup`), and, reading a contract older than 1.3.0
+    # (no `ownResourceGroup`), everything stays there, as that version meant.
+    group = grant.own_resource_group or grant.resource_group
+
+    def where(group: str) -> dict[str, Any]:
+        return {
+            "resource_group_name": group,
+            "location": contract.location,
+            "tags": application_tags(contract, grant, group),
+            "subscription_id": contract.subscription_id,
+            "protect_stateful": contract.environment == Environment.PROD.value,
+        }
+
+    placement = ApplicationPlacement(
+        **where(group),
+        adopted=grant.adopted,
+        adopted_placement=Placement(**where(grant.resource_group))
+        if grant.adopted and grant.own_resource_group
+        else None,
+    )
     return ContractFoundation(
         config=ConfigFacts(
             NetworkFacts(ipaddress.IPv4Address(contract.network.internal_ingress_address)),
             contract.dns.private_zone,
         ),
-        placement=Placement(
-            # The application's own group: its identities and Container Apps go there.
-            resource_group_name=grant.resource_group,
-            location=contract.location,
-            tags=application_tags(contract, grant),
-            subscription_id=contract.subscription_id,
-            protect_stateful=contract.environment == Environment.PROD.value,
-        ),
+        placement=placement,
         aks=AksFacts(contract.cluster.oidc_issuer_url),
         key_vault=VaultFacts(contract.key_vault.id),
         network=PrivateNetworkFacts(contract.dns.private_zone, contract.resource_group),

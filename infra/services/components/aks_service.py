@@ -88,7 +88,7 @@ class AksService(pulumi.ComponentResource):
             # Tokens for this service account (and no other) are exchanged for the identity.
             federation = managedidentity.FederatedIdentityCredential(
                 f"{service.name}-federation",
-                resource_group_name=azure.placement.resource_group_name,
+                resource_group_name=identity.placement.resource_group_name,
                 resource_name_=identity.identity.name,
                 issuer=azure.oidc_issuer_url,
                 subject=f"system:serviceaccount:{service.namespace}:{service.name}",
@@ -104,7 +104,7 @@ class AksService(pulumi.ComponentResource):
                 depends.append(
                     managedidentity.FederatedIdentityCredential(
                         f"{service.name}-keda-federation",
-                        resource_group_name=azure.placement.resource_group_name,
+                        resource_group_name=identity.placement.resource_group_name,
                         resource_name_=identity.identity.name,
                         issuer=azure.oidc_issuer_url,
                         subject=KEDA_OPERATOR_SUBJECT,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import app, dns
 
-from infra.constants import CONTAINER_APP_SERVICE_COMPONENT
+from infra.constants import CONTAINER_APP_SERVICE_COMPONENT, CONTAINER_APP_TYPE
 from infra.foundation.common import Placement
 from infra.services.catalog import Catalog, PlannedService
 from infra.services.components.identity import create_identity, grants_in_force
@@ -69,6 +69,8 @@ class ContainerAppService(pulumi.ComponentResource):
         identity = create_identity(
             self, service.spec, placement, args.facts.environment.value, args.platform_vault_id
         )
+        # Its group (the platform's for one it adopted, docs/team-stacks.md, Migration).
+        home = placement.home(CONTAINER_APP_TYPE, service.name)
         depends: list[pulumi.Resource] = [args.pull_ready]
         if identity is not None and identity.grants:
             # A revision reads its Key Vault secrets when it is created and fails if the grant
@@ -90,7 +92,7 @@ class ContainerAppService(pulumi.ComponentResource):
                 resource_group_name=args.environment_group or placement.resource_group_name,
                 location=placement.location,
                 identity_id=args.certificate_identity_id,
-                tags=placement.tags,
+                tags=home.tags,
                 ready=args.certificates_ready,
             ).id
         if args.custom_domain is not None and args.custom_domain.records is not None:
@@ -111,21 +113,21 @@ class ContainerAppService(pulumi.ComponentResource):
             pull_identity_id=args.pull_identity_id,
             config_values=args.config_secrets,
             certificate_id=certificate_id,
-            stable_revision=_stable_revision(service.name, placement)
+            stable_revision=_stable_revision(service.name, home)
             if service.spec.rollout is not None
             else None,
         )
         container_app = app.ContainerApp(
             service.name,
             container_app_name=plan.name,
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
+            resource_group_name=home.resource_group_name,
+            location=home.location,
             managed_environment_id=args.environment_id,
             workload_profile_name=plan.workload_profile_name,
             identity=plan.identity,
             configuration=plan.configuration,
             template=plan.template,
-            tags={**placement.tags, **plan.tags},
+            tags={**home.tags, **plan.tags},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
         self.fqdn = container_app.latest_revision_fqdn

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
+from infra.constants import IDENTITY_TYPE
 from infra.foundation.common import Placement
 from infra.foundation.propagation import DATA_PLANE_PROPAGATION, propagation_wait
 from infra.services.patterns import scaler_secret_name
@@ -24,6 +25,8 @@ from infra.services.spec import JobSpec, KedaScaler, KeyVaultSecret, ServiceSpec
 class ServiceIdentity:
     identity: managedidentity.UserAssignedIdentity
     grants: tuple[authorization.RoleAssignment, ...]
+    placement: Placement
+    """Where the identity is (its federated credentials, its children, go there too)."""
 
 
 def reads_key_vault(spec: ServiceSpec | JobSpec) -> bool:
@@ -51,7 +54,9 @@ def create_identity(
     certificates the service's pods sync for its Gateway listener (read as secrets)."""
     if not needs_identity(spec) and not certificates:
         return None
-    identity = placement.identity(f"{spec.name}-identity", parent)
+    name = f"{spec.name}-identity"
+    home = placement.home(IDENTITY_TYPE, name)
+    identity = home.identity(name, parent)
     grants: list[authorization.RoleAssignment] = []
     declared = spec.identity.roles if spec.identity else ()
     for index, grant in enumerate(declared):
@@ -120,7 +125,7 @@ def create_identity(
                 parent=parent,
             )
         )
-    return ServiceIdentity(identity, tuple(grants))
+    return ServiceIdentity(identity, tuple(grants), home)
 
 
 def grants_in_force(

@@ -13,6 +13,7 @@ from infra.simulate.azure import AKS_RBAC_CLUSTER_ADMIN
 from infra.simulate.plan import PlannedResource
 from infra.simulate.references import Cluster, cluster_of
 from infra.simulate.registry import Refusal, StepContext, rule
+from infra.simulate.rules.deploy_identity import application_of
 
 # "It can take up to five minutes for role assignments to propagate" (AKS docs, "Use Azure
 # role-based access control for Kubernetes authorization").
@@ -68,7 +69,11 @@ def _seconds(value: float) -> str:
 def cluster_admin(ctx: StepContext) -> Iterator[Refusal]:
     """With local accounts disabled and Azure RBAC authorizing the Kubernetes API, a caller
     needs a data-plane role: subscription Owner/Contributor do not grant one. The role takes up
-    to five minutes to propagate, so the object must also wait that long after the grant."""
+    to five minutes to propagate, so the object must also wait that long after the grant. An
+    application stack deploys as its own identity instead, with namespace-scoped roles
+    (`application-deploy-identity`, rules/deploy_identity.py)."""
+    if application_of(ctx.plan) is not None:
+        return
     cluster = cluster_of(ctx)
     if cluster is None:
         return

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from infra.plan.kinds import (
     ACA_CERTIFICATE,
@@ -12,7 +13,7 @@ from infra.plan.kinds import (
     PRIVATE_RECORD_SET,
 )
 from infra.plan.paths import value_at
-from infra.simulate.plan import PlannedResource
+from infra.simulate.plan import PlannedResource, stack_of
 from infra.simulate.references import CONTAINER_APP
 from infra.simulate.registry import Refusal, StepContext, rule
 
@@ -28,14 +29,18 @@ def _fqdn(relative: str, zone: str) -> str:
     return zone.lower() if relative in ("", "@") else f"{relative}.{zone}".lower()
 
 
+def declared_records(config: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The records a stack's config declares made outside it (`platform:dns.recordsPresent`:
+    both records of each host, the `asuid` TXT and the CNAME)."""
+    dns = config.get("platform:dns")
+    hosts = (dns.get("recordsPresent") if isinstance(dns, dict) else None) or ()
+    return {r for h in hosts for r in (("TXT", f"asuid.{h}".lower()), ("CNAME", str(h).lower()))}
+
+
 def present_records(ctx: StepContext) -> set[tuple[str, str]]:
     """DNS records that exist when this step starts: in the world, declared present in the
-    stack config (`platform:dns.recordsPresent`: both records of each host), or created by a
-    RecordSet this step waits for."""
-    records = set(ctx.world.dns_records)
-    dns = ctx.plan.config.get("platform:dns")
-    for host in (dns.get("recordsPresent") if isinstance(dns, dict) else None) or ():
-        records |= {("TXT", f"asuid.{host}".lower()), ("CNAME", str(host).lower())}
+    stack config (`declared_records`), or created by a RecordSet this step waits for."""
+    records = ctx.world.dns_records | declared_records(ctx.plan.config)
     for record in ctx.existing(*RECORD_SETS):
         inputs = record.inputs
         name = _fqdn(str(inputs.get("relativeRecordSetName", "")), str(inputs.get("zoneName", "")))
@@ -164,7 +169,7 @@ def record_set_not_taken(ctx: StepContext) -> Iterator[Refusal]:
         )
 
 
-def _record_set(resource: PlannedResource) -> tuple[str, str, str, str]:
+def record_set_id(resource: PlannedResource) -> tuple[str, str, str, str]:
     """What Azure names a record set by: resource group, zone, name, type."""
     inputs = resource.inputs
     zone = str(inputs.get("zoneName") or inputs.get("privateZoneName") or "")
@@ -193,12 +198,14 @@ def record_set_not_held(ctx: StepContext) -> Iterator[Refusal]:
     tokens = (*RECORD_SETS, *PRIVATE_RECORD_SETS)
     if ctx.resource.type not in tokens or ctx.action != "create":
         return
-    wanted = _record_set(ctx.resource)
+    wanted = record_set_id(ctx.resource)
     for held in ctx.world.resources.values():
         if held.type not in tokens or held.urn == ctx.resource.urn:
             continue
-        if _record_set(held) != wanted or held.urn in ctx.plan.resources:
+        if record_set_id(held) != wanted or held.urn in ctx.plan.resources:
             continue
+        if stack_of(held.urn) != stack_of(ctx.resource.urn):
+            continue  # another stack's, which this deploy does not delete (`held.py`)
         _, _, name, kind = wanted
         yield ctx.refuse(
             "dns-record-set-held",
