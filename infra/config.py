@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -543,6 +544,11 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 HOST_NAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
+REPOSITORY_SUBJECT = re.compile(r"^(repo:[^:/]+/[^:/]+):")
+"""The repository part of a GitHub Actions OIDC subject, `repo:<owner>/<repo>:...` (GitHub's OIDC
+reference: every subject starts with it)."""
+
+
 class OnboardedApplication(_Model):
     """One application a platform stack onboards: what its own stack may own, who deploys it."""
 
@@ -561,6 +567,13 @@ class OnboardedApplication(_Model):
         default=(),
         description="Azure resource ids its own team owns (e.g. its messaging resource group) on "
         "which its stack grants its services' roles",
+    )
+    preview_subject: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the OIDC subject of its pull-request previews (its read-only preview "
+        "identity); default: ciSubject's repository in the GitHub environment "
+        "<name>-<environment>-preview, repo:<owner>/<repo>:environment:<name>-<env>-preview",
     )
     ci_issuer: str = Field(
         default="https://token.actions.githubusercontent.com",

@@ -8,6 +8,7 @@ its docstring is its rationale; `config_problems` runs them all, so a user sees 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from infra.aks_versions import (
@@ -31,7 +32,9 @@ from infra.config import (
     NAMESPACE,
     PEOPLE_LOGIN_MODES,
     PRIVATE_ENDPOINTS_MIN_PREFIX,
+    REPOSITORY_SUBJECT,
     ZONAL_REGIONS,
+    OnboardedApplication,
     PlatformConfig,
 )
 from infra.problems import Problem, show
@@ -807,6 +810,7 @@ def onboarded_applications(config: PlatformConfig) -> list[Problem]:
         for resource_id in app.adopted:
             claims.setdefault(("adopted resource", resource_id.lower()), []).append(app.name)
             problems += _adopted_problems(config, app.name, resource_id)
+        problems += _onboarding_problems(app)
     for (kind, value), owners in sorted(claims.items()):
         if len(owners) > 1:
             problems.append(
@@ -818,6 +822,48 @@ def onboarded_applications(config: PlatformConfig) -> list[Problem]:
                     f"give the {kind} to one application",
                 )
             )
+    return problems
+
+
+GRANT_SCOPE = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]{1,90}(/providers/[^/]+/.+[^/])?$"
+)
+"""A resource group, or a resource in one: where an application's `granter` may be assigned."""
+
+
+def _onboarding_problems(app: OnboardedApplication) -> list[Problem]:
+    """Each `grantScopes` entry is one of the granter role's assignableScopes: Azure refuses to
+    create or update a custom role whose assignable scopes are invalid, or that its writer lacks
+    roleDefinitions/write on (Azure RBAC troubleshooting, "Unable to create or update a custom
+    role"; upstream/azure-rbac-docs/troubleshooting.excerpt.md), so the platform's first run would
+    fail there. A subscription or a management group would let the application grant roles
+    across all of it. And the preview identity's subject comes from ciSubject's repository
+    unless previewSubject is set (`infra.stacks.platform.preview_subject`)."""
+    key = f"{NAMESPACE}:applications"
+    problems: list[Problem] = []
+    for index, scope in enumerate(app.grant_scopes):
+        if not GRANT_SCOPE.match(scope):
+            problems.append(
+                Problem(
+                    f"{key}[{app.name}].grantScopes[{index}]",
+                    scope,
+                    "is not a resource group or a resource in one "
+                    "(/subscriptions/<id>/resourceGroups/<group>[/providers/...])",
+                    "name the resource group (or resource) its team owns, in this subscription; "
+                    "it must exist before the platform deploys",
+                )
+            )
+    if app.preview_subject is None and not REPOSITORY_SUBJECT.match(app.ci_subject):
+        problems.append(
+            Problem(
+                f"{key}[{app.name}].previewSubject",
+                app.ci_subject,
+                "ciSubject names no GitHub repository (repo:<owner>/<repo>:...), so the preview "
+                "identity's subject cannot be derived from it",
+                "set previewSubject, e.g. "
+                f"repo:<owner>/<repo>:environment:{app.name}-<env>-preview",
+            )
+        )
     return problems
 
 

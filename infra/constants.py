@@ -14,6 +14,9 @@ AKS_RBAC_CLUSTER_ADMIN_ROLE = "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b"
 AKS_RBAC_WRITER_ROLE = "a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb"
 """Azure Kubernetes Service RBAC Writer: read/write most objects of a namespace at
 `{clusterId}/namespaces/{ns}` scope (an application stack's deploy identity)."""
+AKS_RBAC_READER_ROLE = "7f6c6a51-bcf8-42ba-9220-52d62157d7db"
+"""Azure Kubernetes Service RBAC Reader: read most objects of a namespace, not Secrets (an
+onboarded application's preview identity)."""
 AKS_CLUSTER_USER_ROLE = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
 """Azure Kubernetes Service Cluster User Role: list the user kubeconfig (no Kubernetes rights)."""
 CONTRIBUTOR_ROLE = "b24988ac-6180-42a0-ab88-20f7382dd24c"
@@ -156,6 +159,14 @@ def application_namespaces(app: str) -> tuple[str, ...]:
     """The AKS namespaces an application owns: its own and its jobs' (what an onboarded
     application's deploy identity may write: docs/team-stacks.md)."""
     return (app, jobs_namespace(app))
+
+
+def preview_environment(app: str, environment: str) -> str:
+    """The GitHub environment an onboarded application's pull-request previews run in: its
+    preview identity is federated with `repo:<owner>/<repo>:environment:<this>` (GitHub's OIDC
+    subject for a job that references an environment), so its deploy environment `<app>-<env>`
+    can require reviewers and admit main alone (docs/team-stacks.md)."""
+    return f"{app}-{environment}-preview"
 
 
 # --- The smallest requests Deployment Safeguards leave alone. --------------------------------

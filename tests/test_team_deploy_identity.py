@@ -33,12 +33,13 @@ TEAM_APPS = "tests.team_apps"
 
 
 def _application_phase(simulation: Simulation) -> Phase:
-    return next(p for p in simulation.phases if p.name == "application: first deploy")
+    return next(
+        p for p in simulation.phases if p.name == f"application {simulation.stack}: first deploy"
+    )
 
 
 def _as_identity(simulation: Simulation) -> list[str]:
-    """What the rule refuses in any phase. (A prod storefront is refused for another reason
-    on main: its custom domain's records, `aca-custom-domain-records`, unrelated to identity.)"""
+    """What the rule refuses in any phase."""
     return [r.words() for p in simulation.phases for r in p.refusals if r.rule == RULE]
 
 
@@ -46,8 +47,7 @@ def _as_identity(simulation: Simulation) -> list[str]:
 def test_the_storefront_deploys_as_its_identity_on_the_platform_as_built(environment: str) -> None:
     simulation = simulate(f"storefront-{environment}")
     assert _as_identity(simulation) == []
-    if environment == "dev":
-        assert simulation.ok, simulation.first_refusal
+    assert simulation.ok, simulation.first_refusal
     phase = _application_phase(simulation)
     assert len(phase.steps) > 50  # every step was checked as the identity, none refused
 
@@ -134,7 +134,7 @@ def test_a_platform_without_a_grant_refuses_the_first_step_that_needs_it(
     simulation = simulate("storefront-dev")
     assert simulation.first_refusal is not None
     phase, refusal = simulation.first_refusal
-    assert phase.name == "application: first deploy"
+    assert phase.name == "application storefront-dev: first deploy"
     assert refusal.rule == RULE, refusal.words()
     application = scenario.record("storefront-dev")
     assert refusal.resource == _first_needing(phase, application, action)

@@ -26,6 +26,20 @@ same bound for other data planes (the registry's AcrPull). Container Apps read s
 images when a revision is created and fail it otherwise (microsoft/azure-container-apps#1159,
 #1061)."""
 
+ROLE_ASSIGNMENT_PROPAGATION = "600s"
+"""Azure RBAC troubleshooting, "Role assignment changes are not being detected": "When you assign
+roles or remove role assignments, it can take up to 10 minutes for changes to take effect"
+(Azure Resource Manager caches them; upstream/azure-rbac-docs/troubleshooting.excerpt.md). The
+bound for a grant someone else's run uses next (an onboarded application's stack deploys right
+after the platform's): it covers the cluster's five minutes and Key Vault's ten."""
+
+ROLE_DEFINITION_PROPAGATION = "180s"
+"""Custom role definitions are eventually consistent: a read right after a create or an update
+can return nothing or the old body (Azure/azure-rest-api-specs#2135, Azure/azure-cli#20727).
+terraform-provider-azurerm waits for an update to settle before using it: a 60 s delay, then 12
+consecutive consistent reads at least 10 s apart (`resourceArmRoleDefinitionUpdate`,
+upstream/terraform-provider-azurerm/role_definition_resource.go.txt): 60 + 12 x 10 s."""
+
 
 def propagation_wait(
     name: str,

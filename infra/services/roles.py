@@ -31,6 +31,12 @@ SERVICE_BUS_DATA_OWNER = SERVICE_BUS_DATA_OWNER_ROLE
 """Not requestable by name: the platform grants it to scalers alone, on one queue."""
 STORAGE_QUEUE_DATA_READER = STORAGE_QUEUE_DATA_READER_ROLE
 
+SERVICE_ROLES: frozenset[str] = frozenset(
+    {*BUILT_IN_ROLES.values(), SERVICE_BUS_DATA_OWNER, STORAGE_QUEUE_DATA_READER}
+)
+"""Every built-in role a service's identity is granted by name: the requestable roles and the
+scalers' (`scaler_grant`). A role declared by GUID (the reviewed exception) is not among them."""
+
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 RESOURCE_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/[^/]+/.+[^/]$")
 

@@ -14,7 +14,7 @@ from infra.simulate.plan import Plan, PlannedResource, stack_of
 from infra.simulate.principals import Principals
 from infra.simulate.references import CONTAINER_APP, revision_suffix
 from infra.simulate.registry import RULES, Refusal, StepContext
-from infra.simulate.timeline import Timeline
+from infra.simulate.timeline import Timeline, retriggered
 from infra.simulate.world import World
 
 
@@ -121,7 +121,10 @@ def replay(name: str, plan: Plan, world: World) -> tuple[Phase, World]:
     actions = {urn: action_of(plan.resources[urn], world) for urn in plan.order}
     steps = frozenset(urn for urn, action in actions.items() if action)
     creates = frozenset(urn for urn, action in actions.items() if action == "create")
-    timeline = Timeline(plan, set(creates))
+    sleeping = {
+        u for u in steps if retriggered(plan.resources[u], previous_of(plan.resources[u], world))
+    }
+    timeline = Timeline(plan, {*creates, *sleeping})
     principals = Principals.of([*plan, *world.resources.values()])
     phase = Phase(name)
     for urn in plan.order:

@@ -12,14 +12,26 @@ import math
 from functools import cache
 
 from infra.simulate.azure import seconds
-from infra.simulate.plan import Plan
+from infra.simulate.plan import Plan, PlannedResource
 
 SLEEP = "time:index/sleep:Sleep"
 
 
+def retriggered(resource: PlannedResource, previous: PlannedResource | None) -> bool:
+    """A Sleep whose `triggers` changed sleeps again: pulumiverse-time's Sleep, "Arbitrary map of
+    values that, when changed, will run any creation or destroy delays again" (its `triggers`
+    docstring), i.e. a new Sleep."""
+    return (
+        resource.type == SLEEP
+        and previous is not None
+        and previous.inputs.get("triggers") != resource.inputs.get("triggers")
+    )
+
+
 class Timeline:
-    """`created`: the URNs this run creates. Only a created Sleep sleeps (pulumiverse-time's
-    createDuration), and only a created grant is young."""
+    """`created`: the URNs this run creates (a Sleep whose triggers changed among them:
+    `retriggered`). Only a created Sleep sleeps (pulumiverse-time's createDuration), and only a
+    created grant is young."""
 
     def __init__(self, plan: Plan, created: set[str]) -> None:
         self.plan = plan
@@ -47,6 +59,23 @@ class Timeline:
         does not wait for `since`. Infinite when `since` existed before this run."""
         if since not in self.steps:
             return math.inf
+        if since not in self.plan.ancestors.get(until, ()):
+            return None
+        return self._after(since)[until]
+
+    def settled(self, since: str) -> float:
+        """Time guaranteed between `since` finishing and the end of the run: the longest chain
+        of Sleeps among the steps that wait for it (inf when `since` existed before the run; 0
+        when nothing waits for it). What someone else's run, started after this one, can count
+        on."""
+        if since not in self.steps:
+            return math.inf
+        after = self._after(since)
+        return max((after[urn] + self.duration[urn] for urn in after), default=0.0)
+
+    def after_step(self, since: str, until: str) -> float | None:
+        """Time guaranteed between the step `since` (a create or an update) finishing and
+        `until` starting; None when `until` does not wait for it."""
         if since not in self.plan.ancestors.get(until, ()):
             return None
         return self._after(since)[until]

@@ -7,26 +7,36 @@ identity, from its own stack (`infra/stacks/application.py`).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pulumi
 from pulumi_azure_native import authorization, managedidentity, resources
 
-from infra.config import OnboardedApplication, PlatformConfig
+from infra.config import REPOSITORY_SUBJECT, OnboardedApplication, PlatformConfig
 from infra.constants import (
     AKS_CLUSTER_USER_ROLE,
+    AKS_RBAC_READER_ROLE,
     AKS_RBAC_WRITER_ROLE,
     CONTRIBUTOR_ROLE,
     ENVOY_GATEWAY_NAMESPACE,
     KEY_VAULT_SECRETS_OFFICER_ROLE,
+    KEY_VAULT_SECRETS_USER_ROLE,
+    READER_ROLE,
     application_namespaces,
     jobs_namespace,
+    preview_environment,
 )
 from infra.foundation.common import Placement
 from infra.foundation.gateway import ALB_NAMESPACE, WORKLOAD_IDENTITY_AUDIENCE
 from infra.foundation.platform import Foundation, build_foundation
+from infra.foundation.propagation import (
+    ROLE_ASSIGNMENT_PROPAGATION,
+    ROLE_DEFINITION_PROPAGATION,
+    propagation_wait,
+)
 from infra.services.components.container_app_service import (
     domain_records as container_app_domain_records,
 )
@@ -36,6 +46,7 @@ from infra.services.custom_domains import ManagedRecords, environment_certificat
 from infra.services.deploy import shared_ingress
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
+from infra.services.roles import SERVICE_ROLES
 from infra.services.routes import StackIngress
 from infra.services.spec import Application
 from infra.stacks.authorization import ASSIGN_IDENTITY, JOIN_ENVIRONMENT
@@ -57,6 +68,10 @@ from infra.stacks.registry import service_registry
 
 ONBOARDING_COMPONENT = "platform:stacks:ApplicationOnboarding"
 ROLES_COMPONENT = "platform:stacks:ApplicationRoles"
+PREVIEW_IDENTITIES_OUTPUT = "previewIdentityClientIds"
+"""The platform stack's output that names each onboarded application's preview identity:
+`{application: clientId}` (`pulumi stack output previewIdentityClientIds --json`). Not part of
+the contract: an application's program never needs it, its pull-request workflow does."""
 
 DEPLOYER_ACTIONS = (
     # Create a Container App in the platform's environment (Azure resource provider operations,
@@ -115,11 +130,23 @@ CRD (HTTPRoute, ScaledObject, TriggerAuthentication, SecretProviderClass) as
 such data action (upstream/azure-built-in-roles/). Assigned at each application namespace only."""
 
 
+KUBERNETES_READ_DATA_ACTIONS = ("Microsoft.ContainerService/managedClusters/customresources/read",)
+"""What RBAC Reader lacks for a preview's refresh of an application's custom resources (the same
+authorizer check as `KUBERNETES_DATA_ACTIONS`, read only)."""
+
+
 class ApplicationRoles(pulumi.ComponentResource):
-    """The custom roles the onboarded applications' deploy identities get, each defined once."""
+    """The custom roles the onboarded applications' identities get, each defined once, and the
+    wait every assignment of them starts after (`ready`): a custom role definition is eventually
+    consistent, so an assignment sent right after its create or update can meet
+    RoleDefinitionDoesNotExist or a scope not yet in its assignableScopes
+    (`ROLE_DEFINITION_PROPAGATION`). The wait sleeps again when a definition's content changes."""
 
     def __init__(self, config: PlatformConfig, placement: Placement) -> None:
         super().__init__(ROLES_COMPONENT, "application-roles", None, None)
+        self._contents: dict[str, pulumi.Output[str]] = {}
+        self._placement = placement
+        self._ids: dict[authorization.RoleDefinition, pulumi.Output[str]] = {}
         group = placement.group_scope(placement.resource_group_name)
         # A custom role is assignable only within its assignableScopes (Azure custom roles:
         # AssignableScopes): the granter also on the scopes the applications' teams own.
@@ -135,6 +162,22 @@ class ApplicationRoles(pulumi.ComponentResource):
         self.kubernetes = self._role(
             config, group, "kubernetes", (), [group], data_actions=KUBERNETES_DATA_ACTIONS
         )
+        self.kubernetes_reader = self._role(
+            config,
+            group,
+            "kubernetes-reader",
+            (),
+            [group],
+            data_actions=KUBERNETES_READ_DATA_ACTIONS,
+        )
+        definitions = [self.deployer, self.granter, self.kubernetes, self.kubernetes_reader]
+        self.ready = propagation_wait(
+            "application-roles-propagation",
+            duration=ROLE_DEFINITION_PROPAGATION,
+            grants=[*definitions, *([self.adopted] if self.adopted else [])],
+            triggers=dict(sorted(self._contents.items())),
+            parent=self,
+        )
         self.register_outputs({})
 
     def _role(
@@ -148,10 +191,18 @@ class ApplicationRoles(pulumi.ComponentResource):
         data_actions: Sequence[str] = (),
     ) -> authorization.RoleDefinition:
         name = f"{config.resource_group_name}-application-{kind}"
-        return authorization.RoleDefinition(
+        # What its assignments wait for when it changes (ApplicationRoles.ready's triggers).
+        self._contents[kind] = pulumi.Output.from_input(list(assignable)).apply(
+            lambda scopes: json.dumps(
+                {"actions": list(actions), "dataActions": list(data_actions), "scopes": scopes},
+                sort_keys=True,
+            )
+        )
+        # A custom role's name is a GUID: derived from its role name, so it is stable.
+        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+        definition = authorization.RoleDefinition(
             f"application-{kind}",
-            # A custom role's name is a GUID: derived from its role name, so it is stable.
-            role_definition_id=str(uuid.uuid5(uuid.NAMESPACE_URL, name)),
+            role_definition_id=guid,
             role_name=name,
             description=f"what an onboarded application's stack may do ({kind})",
             scope=group,
@@ -163,6 +214,17 @@ class ApplicationRoles(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self._ids[definition] = self._placement.role_definition_id(guid)
+        return definition
+
+    def role_id(self, role: authorization.RoleDefinition) -> pulumi.Output[str]:
+        """A custom role's id as an assignment names it: the subscription-level form
+        `/subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>` (Azure
+        RBAC REST docs: the form Role Definitions - Get returns for a custom role and the one
+        their role-assignment examples send; upstream/azure-rbac-docs/custom-roles-rest.excerpt.md),
+        not the id Azure returns for a definition written at a resource group. Known before the
+        definition exists; the assignment waits for it through `ready`."""
+        return self._ids[role]
 
 
 def deploy_identity_name(application: str) -> str:
@@ -194,6 +256,44 @@ def secret_scope(vault_id: pulumi.Input[str], secret: str) -> pulumi.Output[str]
     return pulumi.Output.concat(vault_id, "/secrets/", secret)
 
 
+def granter_condition(roles: Iterable[str]) -> str:
+    """The ABAC condition on each `granter` assignment: the application may add or remove only
+    assignments of `roles` (the roles its services get there), and only to service principals
+    (its services' managed identities). The documented template "Constrain roles and principal
+    types" (upstream/azure-rbac-docs/delegate-role-assignments-examples.excerpt.md), on the
+    attributes of `Microsoft.Authorization/roleAssignments/write` (request) and `/delete`
+    (resource) that conditions-authorization-actions-attributes lists; conditionVersion 2.0."""
+    ids = ", ".join(sorted({role.lower() for role in roles}))
+    kind = "{'ServicePrincipal'}"
+    attribute = "Microsoft.Authorization/roleAssignments"
+    return (
+        f"((!(ActionMatches{{'{attribute}/write'}})) OR "
+        f"(@Request[{attribute}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ids}}} AND "
+        f"@Request[{attribute}:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {kind})) "
+        f"AND ((!(ActionMatches{{'{attribute}/delete'}})) OR "
+        f"(@Resource[{attribute}:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ids}}} AND "
+        f"@Resource[{attribute}:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {kind}))"
+    )
+
+
+CONDITION_VERSION = "2.0"
+"""pulumi-azure-native RoleAssignment `condition_version`: "Currently the only accepted value is
+'2.0'" (its docstring, read by tests/test_team_onboarding.py)."""
+
+
+def preview_subject(app: OnboardedApplication, environment: str) -> str:
+    """The OIDC subject the preview identity is federated with: `previewSubject`, else ciSubject's
+    repository in the GitHub environment `<app>-<env>-preview` (GitHub: "the subject claim
+    includes the environment name when the job references an environment",
+    `repo:<owner>/<repo>:environment:<name>`). The config rule refuses an application that has
+    neither (`onboarded-applications`)."""
+    if app.preview_subject:
+        return app.preview_subject
+    found = REPOSITORY_SUBJECT.match(app.ci_subject)
+    assert found is not None, "validated: ciSubject names a repository, or previewSubject is set"
+    return f"{found[1]}:environment:{preview_environment(app.name, environment)}"
+
+
 @dataclass(frozen=True)
 class OnboardingArgs:
     application: OnboardedApplication
@@ -216,12 +316,23 @@ class ApplicationOnboarding(pulumi.ComponentResource):
     - Key Vault Secrets Officer on each secret its declarations reference;
     - the platform's `deployer` role on the Container Apps environment, the pull identity and
       the private zone (not the certificate identity: the platform writes the granted hosts'
-      certificates), and its `granter` role on each of its
-      secrets and on its team's own scopes (`grantScopes`), where its services get their roles;
+      certificates), and its `granter` role on each of its secrets and on its team's own scopes
+      (`grantScopes`), where its services get their roles, each granter assignment with an ABAC
+      condition (`granter_condition`): only the roles its services get there, only to service
+      principals;
     - migrated from a single stack with its resources left in the platform's group (`adopted`):
       the `adopted` role on each of those resources' ids (never a role on the platform's group),
       and its own group with Contributor for every Container App and identity it adds later
       (docs/team-stacks.md, Migration).
+
+    And a read-only **preview identity** `<application>-preview` for its pull requests' `pulumi
+    preview --refresh`: Reader on each Azure scope above but the identities, AKS RBAC Reader and
+    the platform's `kubernetes-reader` role on its namespaces, Cluster User on the cluster;
+    federated with `preview_subject` (its GitHub environment `<app>-<env>-preview`).
+
+    The platform's run ends with a wait for all of these grants (`ROLE_ASSIGNMENT_PROPAGATION`):
+    the application's stack deploys right after it, as the identity they name. It sleeps when
+    created and again when the grants or the identities change.
 
     AcrPush is not granted: repository-scoped pushes need the registry's ABAC repository
     permissions mode, which pulumi-azure-native 3.29 does not expose (docs/team-stacks.md).
@@ -230,6 +341,10 @@ class ApplicationOnboarding(pulumi.ComponentResource):
     def __init__(self, args: OnboardingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = args.application
         super().__init__(ONBOARDING_COMPONENT, app.name, None, opts)
+        self._placement: Placement = args.foundation.placement
+        self._roles = args.roles
+        self._grants: list[authorization.RoleAssignment] = []
+        self._grant_names: list[str] = []
         foundation, config = args.foundation, args.config
         placement: Placement = foundation.placement
         # Migrated with its resources left in place (`adopted`): they stay in the platform's
@@ -259,13 +374,12 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         principal = identity.principal_id
         cluster_id = foundation.aks.cluster_id
         for namespace in application_namespaces(app.name):
-            placement.grant(
+            self._grant(
                 f"{app.name}-deploy-{namespace}-writer",
                 role_guid=AKS_RBAC_WRITER_ROLE,
                 principal_id=principal,
                 scope=namespace_scope(cluster_id, namespace),
                 description=f"{app.name}'s stack deploys into namespace {namespace}",
-                parent=self,
             )
             self._custom(
                 f"{app.name}-deploy-{namespace}-custom-resources",
@@ -273,21 +387,19 @@ class ApplicationOnboarding(pulumi.ComponentResource):
                 principal,
                 namespace_scope(cluster_id, namespace),
             )
-        placement.grant(
+        self._grant(
             f"{app.name}-deploy-cluster-user",
             role_guid=AKS_CLUSTER_USER_ROLE,
             principal_id=principal,
             scope=cluster_id,
             description=f"{app.name}'s stack lists the user kubeconfig of the cluster",
-            parent=self,
         )
-        placement.grant(
+        self._grant(
             f"{app.name}-deploy-group",
             role_guid=CONTRIBUTOR_ROLE,
             principal_id=principal,
             scope=group.id,
             description=f"{app.name}'s stack owns its resource group",
-            parent=self,
         )
         if args.roles.adopted is not None:
             for resource_id in sorted(set(app.adopted)):
@@ -298,13 +410,12 @@ class ApplicationOnboarding(pulumi.ComponentResource):
                     resource_id,
                 )
         for secret in sorted(set(args.secrets)):
-            placement.grant(
+            self._grant(
                 f"{app.name}-deploy-secret-{secret}",
                 role_guid=KEY_VAULT_SECRETS_OFFICER_ROLE,
                 principal_id=principal,
                 scope=secret_scope(foundation.key_vault.vault_id, secret),
                 description=f"{app.name}'s pipeline seeds its secret {secret}",
-                parent=self,
             )
         apps = foundation.container_apps
         deployer_scopes = {
@@ -314,18 +425,138 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         }
         for what, scope in deployer_scopes.items():
             self._custom(f"{app.name}-deploy-{what}", args.roles.deployer, principal, scope)
-        granter_scopes: dict[str, pulumi.Input[str]] = {
-            f"secret-{secret}": secret_scope(foundation.key_vault.vault_id, secret)
+        # What its services get where the granter is assigned: Key Vault Secrets User on its
+        # secrets; the roles a service is granted by name on its team's own scopes.
+        granter_scopes: dict[str, tuple[pulumi.Input[str], frozenset[str]]] = {
+            f"secret-{secret}": (
+                secret_scope(foundation.key_vault.vault_id, secret),
+                frozenset({KEY_VAULT_SECRETS_USER_ROLE}),
+            )
             for secret in sorted(set(args.secrets))
         }
-        granter_scopes |= {f"owned-{i}": scope for i, scope in enumerate(app.grant_scopes)}
-        for what, scope in granter_scopes.items():
-            self._custom(f"{app.name}-grant-{what}", args.roles.granter, principal, scope)
+        granter_scopes |= {
+            f"owned-{i}": (scope, SERVICE_ROLES) for i, scope in enumerate(app.grant_scopes)
+        }
+        for what, (scope, granted) in granter_scopes.items():
+            self._custom(
+                f"{app.name}-grant-{what}",
+                args.roles.granter,
+                principal,
+                scope,
+                condition=granter_condition(granted),
+            )
         self.group_id = (
             placement.group_scope(config.resource_group_name) if app.adopted else group.id
         )
         self.client_id = identity.client_id
+        preview = self._preview_identity(
+            app,
+            config,
+            group_scopes=[group.id, *sorted(set(app.adopted))],
+            scopes={
+                **{
+                    f"secret-{s}": secret_scope(foundation.key_vault.vault_id, s)
+                    for s in sorted(set(args.secrets))
+                },
+                "environment": apps.environment_id,
+                "private-zone": foundation.network.private_zone_id,
+                **{f"owned-{i}": scope for i, scope in enumerate(app.grant_scopes)},
+            },
+            cluster_id=cluster_id,
+        )
+        self.preview_client_id = preview.client_id
+        # The application's stack deploys next, as these grants' principal.
+        self.grants_ready = propagation_wait(
+            f"{app.name}-grants-propagation",
+            duration=ROLE_ASSIGNMENT_PROPAGATION,
+            grants=list(self._grants),
+            triggers={
+                "deploy": principal,
+                "preview": preview.principal_id,
+                "grants": ",".join(sorted(self._grant_names)),
+            },
+            parent=self,
+        )
         self.register_outputs({"clientId": self.client_id, "resourceGroup": group.name})
+
+    def _preview_identity(
+        self,
+        app: OnboardedApplication,
+        config: PlatformConfig,
+        *,
+        group_scopes: Sequence[pulumi.Input[str]],
+        scopes: Mapping[str, pulumi.Input[str]],
+        cluster_id: pulumi.Input[str],
+    ) -> managedidentity.UserAssignedIdentity:
+        """`<application>-preview`: read what its stack's preview (with refresh) reads, write
+        nothing."""
+        placement = self._placement
+        preview = placement.identity(f"{app.name}-preview", self)
+        managedidentity.FederatedIdentityCredential(
+            f"{app.name}-preview-ci",
+            resource_group_name=placement.resource_group_name,
+            resource_name_=preview.name,
+            issuer=app.ci_issuer,
+            subject=preview_subject(app, config.environment.value),
+            audiences=[WORKLOAD_IDENTITY_AUDIENCE],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        principal = preview.principal_id
+        readable = {
+            **{f"group-{i}": scope for i, scope in enumerate(group_scopes)},
+            **scopes,
+        }
+        for what, scope in readable.items():
+            self._grant(
+                f"{app.name}-preview-{what}-reader",
+                role_guid=READER_ROLE,
+                principal_id=principal,
+                scope=scope,
+                description=f"{app.name}'s pull-request previews read it",
+            )
+        for namespace in application_namespaces(app.name):
+            self._grant(
+                f"{app.name}-preview-{namespace}-reader",
+                role_guid=AKS_RBAC_READER_ROLE,
+                principal_id=principal,
+                scope=namespace_scope(cluster_id, namespace),
+                description=f"{app.name}'s pull-request previews read namespace {namespace}",
+            )
+            self._custom(
+                f"{app.name}-preview-{namespace}-custom-resources",
+                self._roles.kubernetes_reader,
+                principal,
+                namespace_scope(cluster_id, namespace),
+            )
+        self._grant(
+            f"{app.name}-preview-cluster-user",
+            role_guid=AKS_CLUSTER_USER_ROLE,
+            principal_id=principal,
+            scope=cluster_id,
+            description=f"{app.name}'s pull-request previews list the user kubeconfig",
+        )
+        return preview
+
+    def _grant(
+        self,
+        name: str,
+        *,
+        role_guid: str,
+        principal_id: pulumi.Input[str],
+        scope: pulumi.Input[str],
+        description: str,
+    ) -> authorization.RoleAssignment:
+        grant = self._placement.grant(
+            name,
+            role_guid=role_guid,
+            principal_id=principal_id,
+            scope=scope,
+            description=description,
+            parent=self,
+        )
+        self._grants.append(grant)
+        self._grant_names.append(name)
+        return grant
 
     def _custom(
         self,
@@ -333,15 +564,22 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         role: authorization.RoleDefinition,
         principal: pulumi.Input[str],
         scope: pulumi.Input[str],
+        *,
+        condition: str | None = None,
     ) -> authorization.RoleAssignment:
-        return authorization.RoleAssignment(
+        grant = authorization.RoleAssignment(
             name,
             principal_id=principal,
             principal_type=authorization.PrincipalType.SERVICE_PRINCIPAL,
-            role_definition_id=role.id,
+            role_definition_id=self._roles.role_id(role),
             scope=scope,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+            condition=condition,
+            condition_version=CONDITION_VERSION if condition else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._roles.ready]),
         )
+        self._grants.append(grant)
+        self._grant_names.append(name)
+        return grant
 
 
 def contract_output(
@@ -622,5 +860,9 @@ def build_platform(
     pulumi.export(
         CONTRACT_OUTPUT,
         contract_output(config, foundation, facts, onboarded, declared, listeners=listeners),
+    )
+    pulumi.export(
+        PREVIEW_IDENTITIES_OUTPUT,
+        {app.name: onboarding.preview_client_id for app, onboarding in onboarded},
     )
     return foundation

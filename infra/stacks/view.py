@@ -143,9 +143,11 @@ def application_tags(
 def contract_foundation(
     contract: PlatformContract, grant: ApplicationGrant, ready: pulumi.Resource
 ) -> ContractFoundation:
-    """`ready`: what the platform's grants already are when an application stack runs (they
-    propagated when the platform stack was deployed); a resource of the application stack that
-    stands for them, so components that wait for a grant have something to wait for."""
+    """`ready`: a resource of the application stack that stands for the platform's grants to
+    its identity, so components that wait for a grant have something to wait for. They are in
+    force when the application stack runs because the platform's run ends with a wait for them
+    (`<app>-grants-propagation`, `ApplicationOnboarding` in infra/stacks/platform.py) and the
+    platform deploys first (the deploy workflow's order); nothing in this stack waits for them."""
     apps = contract.container_apps
     # Its own group takes its identities and Container Apps; one migrated with `adopted` keeps
     # those in the platform's group (`resourceGroup`), and, reading a contract older than 1.3.0

@@ -14,6 +14,7 @@ from infra.simulate.rules import (  # noqa: F401 - imported for their @rule regi
     identity,
     images,
     keyvault,
+    onboarding,
     probes,
     revision_history,
     revisions,

@@ -29,7 +29,10 @@ def within_assignable_scopes(ctx: StepContext) -> Iterator[Refusal]:
         return
     role = str(ctx.resource.inputs.get("roleDefinitionId") or "").rsplit("/", 1)[-1].lower()
     scope = str(ctx.resource.inputs.get("scope") or "")
-    for definition in [*ctx.plan.of_type(ROLE_DEFINITION), *ctx.world.resources.values()]:
+    # A definition the plan declares is checked as the plan writes it (this run updates it
+    # first: the assignment waits for it), the world's copy only for one the plan does not hold.
+    held = [r for urn, r in ctx.world.resources.items() if urn not in ctx.plan.resources]
+    for definition in [*ctx.plan.of_type(ROLE_DEFINITION), *held]:
         if definition.type != ROLE_DEFINITION:
             continue
         if str(definition.inputs.get("roleDefinitionId") or "").lower() != role:
