@@ -112,7 +112,7 @@ def write_setup(folder: Path, applications: int, per_application: int) -> None:
         {
             "name": app.name,
             "hosts": _hosts(app),
-            "ciSubject": f"repo:example-org/{app.name}:environment:dev",
+            "ciSubject": f"repo:example-org/platform:environment:{app.name}-dev",
             "grantScopes": [owned],
         }
         for app in apps

@@ -544,9 +544,17 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 HOST_NAME = r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 
 
-REPOSITORY_SUBJECT = re.compile(r"^(repo:[^:/]+/[^:/]+):")
+REPOSITORY_SUBJECT = re.compile(r"^repo:(?P<repo>[^:/]+/[^:/]+):")
 """The repository part of a GitHub Actions OIDC subject, `repo:<owner>/<repo>:...` (GitHub's OIDC
 reference: every subject starts with it)."""
+ENVIRONMENT_SUBJECT = re.compile(
+    REPOSITORY_SUBJECT.pattern + r"environment:(?P<environment>[^:]+)$"
+)
+"""The subject of a job that references a GitHub environment,
+`repo:<owner>/<repo>:environment:<name>` (GitHub's OIDC reference)."""
+
+GITHUB_OIDC_ISSUER = "https://token.actions.githubusercontent.com"
+"""The issuer of GitHub Actions' OIDC tokens (the deploy workflows' Azure logins)."""
 
 
 class OnboardedApplication(_Model):
@@ -561,7 +569,8 @@ class OnboardedApplication(_Model):
     ci_subject: str = Field(
         min_length=1,
         description="the subject of its deploy workflow's OIDC token, e.g. "
-        "repo:contoso/storefront:environment:dev",
+        "repo:contoso/platform:environment:storefront-dev (this repository's GitHub environment "
+        "<name>-<env>, where its deploy job runs)",
     )
     grant_scopes: tuple[str, ...] = Field(
         default=(),
@@ -576,7 +585,7 @@ class OnboardedApplication(_Model):
         "<name>-<environment>-preview, repo:<owner>/<repo>:environment:<name>-<env>-preview",
     )
     ci_issuer: str = Field(
-        default="https://token.actions.githubusercontent.com",
+        default=GITHUB_OIDC_ISSUER,
         pattern=r"^https://",
         description="the OIDC issuer of its deploy workflow (default: GitHub Actions)",
     )

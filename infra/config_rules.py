@@ -29,6 +29,8 @@ from infra.config import (
     ACA_MIN_WORKLOAD_PROFILES_PREFIX,
     AZURE_RESERVED_IPS_PER_SUBNET,
     CI_LOGIN_MODE,
+    ENVIRONMENT_SUBJECT,
+    GITHUB_OIDC_ISSUER,
     NAMESPACE,
     PEOPLE_LOGIN_MODES,
     PRIVATE_ENDPOINTS_MIN_PREFIX,
@@ -895,3 +897,58 @@ def _adopted_problems(config: PlatformConfig, app: str, resource_id: str) -> lis
             "list only the ids `python -m infra.stacks migrate` prints for this application",
         )
     ]
+
+
+@config_rule("ci-subject")
+def ci_subject(config: PlatformConfig) -> list[Problem]:
+    """An onboarded application's `ciSubject` is the subject of the token its deploy job
+    presents, or Entra ID refuses the login (AADSTS700213, no matching federated identity
+    record). deploy-team-stacks.yml runs each application's job in this repository's GitHub
+    environment `<application>-<env>`, and "the subject claim includes the environment name when
+    the job references an environment": `repo:<owner>/<repo>:environment:<name>`
+    (https://docs.github.com/en/actions/reference/security/oidc). The repository is checked
+    where it is known (`ci_subject_advisories`)."""
+    from infra.constants import deploy_environment
+
+    problems: list[Problem] = []
+    for index, app in enumerate(config.applications):
+        if app.ci_issuer != GITHUB_OIDC_ISSUER:
+            continue
+        expected = deploy_environment(app.name, config.environment.value)
+        found = ENVIRONMENT_SUBJECT.match(app.ci_subject)
+        if found is not None and found["environment"] == expected:
+            continue
+        repo = found["repo"] if found is not None else "<owner>/<repo>"
+        problems.append(
+            Problem(
+                f"{NAMESPACE}:applications[{index}].ciSubject",
+                app.ci_subject,
+                f"is not the subject GitHub sends for {app.name}'s deploy job, which runs in "
+                f"this repository's environment {expected} (deploy-team-stacks.yml)",
+                f"set it to repo:{repo}:environment:{expected}",
+            )
+        )
+    return problems
+
+
+def ci_subject_advisories(config: PlatformConfig, repository: str | None) -> list[Problem]:
+    """Non-fatal: where the repository is known (`GITHUB_REPOSITORY` in a workflow run), each
+    GitHub `ciSubject` names it; the stack file cannot know its repository anywhere else."""
+    if not repository:
+        return []
+    found: list[Problem] = []
+    for index, app in enumerate(config.applications):
+        match = ENVIRONMENT_SUBJECT.match(app.ci_subject)
+        if app.ci_issuer != GITHUB_OIDC_ISSUER or match is None:
+            continue
+        if match["repo"].lower() != repository.lower():
+            found.append(
+                Problem(
+                    f"{NAMESPACE}:applications[{index}].ciSubject",
+                    app.ci_subject,
+                    f"names repository {match['repo']}, but this run is in {repository}, where "
+                    f"{app.name}'s deploy job runs (deploy-team-stacks.yml)",
+                    f"set it to repo:{repository}:environment:{match['environment']}",
+                )
+            )
+    return found

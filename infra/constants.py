@@ -161,6 +161,12 @@ def application_namespaces(app: str) -> tuple[str, ...]:
     return (app, jobs_namespace(app))
 
 
+def deploy_environment(application: str, environment: str) -> str:
+    """The GitHub environment an application stack deploys in (deploy-team-stacks.yml:
+    `environment: <matrix.application>-<env>`)."""
+    return f"{application}-{environment}"
+
+
 def preview_environment(app: str, environment: str) -> str:
     """The GitHub environment an onboarded application's pull-request previews run in: its
     preview identity is federated with `repo:<owner>/<repo>:environment:<this>` (GitHub's OIDC

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime import config as runtime_config
-from pulumi.runtime import mocks as runtime_mocks
-from pulumi.runtime import settings as runtime_settings
 
 from infra.config import (
     NAMESPACE,
@@ -25,10 +23,17 @@ from infra.config import (
 from infra.config_loader import load_platform_config
 from infra.config_rules import config_advisories
 from infra.extensions import EXTENSIONS
-from infra.foundation.keyvault import secret_exists
 from infra.foundation.platform import build_foundation
 from infra.problems import InvalidInput
-from infra.running_stack import Platform, config_keys, platform_facts
+from infra.running_stack import (
+    Platform,
+    config_keys,
+    lock_problems,
+    lock_shown,
+    offline,
+    platform_facts,
+    vault_check,
+)
 from infra.services.catalog import Catalog
 from infra.services.custom_domains import (
     ManagedRecords,
@@ -36,8 +41,6 @@ from infra.services.custom_domains import (
     gateway_host_records,
 )
 from infra.services.deploy import deploy_services
-from infra.services.image_lock import is_placeholder, lock_path, placeholder_problems
-from infra.services.loader import ROOT as REPOSITORY
 from infra.services.loader import load_applications
 from infra.services.local import for_local_cluster
 from infra.services.render.common import (
@@ -50,7 +53,6 @@ from infra.services.spec import Application, Target
 from infra.services.validation import stack_context, validate_applications
 from infra.services.vault_references import (
     PreflightReport,
-    VaultReference,
     passed,
     skipped,
     vault_references,
@@ -105,12 +107,7 @@ def build(
     # registered (against Azure the preflight asks it whether each Key Vault reference exists).
     catalog = validate_applications(
         load_applications() if applications is None else applications,
-        stack_context(
-            config,
-            config_keys(),
-            vault_exists=None if offline() else _exists_in_azure,
-            aks_objects=aks_objects,
-        ),
+        stack_context(config, config_keys(), vault_exists=vault_check(), aks_objects=aks_objects),
     )
     if isinstance(config, LocalConfig):
         return build_local(config, catalog, extensions)
@@ -128,11 +125,8 @@ def build(
     if config.aks.ingress.internal_gateway:
         # During `both` the hosts still resolve to NGINX: moving them is the migration's step.
         gateway_hosts, _ = gateway_host_records(catalog, config.dns)
-    if lock_problems := placeholder_problems(
-        placeholder=is_placeholder(), real_deploy=real_deploy()
-    ):
-        shown = lock_path().relative_to(REPOSITORY)
-        raise InvalidInput(f"{shown} (nothing was registered)", lock_problems)
+    if problems := lock_problems():
+        raise InvalidInput(f"{lock_shown()} (nothing was registered)", problems)
     report = preflight(config, catalog)
     foundation = build_foundation(config, catalog.job_namespaces(Target.AKS))
     pulumi.export("preflight", report.summary())
@@ -149,16 +143,6 @@ def build(
     return Platform(foundation, catalog, services)
 
 
-def offline() -> bool:
-    """An offline plan (under mocks): there is no Azure to ask."""
-    return isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor)
-
-
-def real_deploy() -> bool:
-    """`pulumi up` against Azure: neither an offline plan (mocks) nor a preview."""
-    return not offline() and not pulumi.runtime.is_dry_run()
-
-
 def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
     """Every Key Vault reference must exist before the first resource is registered: validation
     refused the catalog if one is missing (infra/services/rules/preflight.py); offline there is
@@ -172,11 +156,6 @@ def preflight(config: PlatformConfig, catalog: Catalog) -> PreflightReport:
     if offline():
         return skipped(f"offline plan, {len(references)} Key Vault references not checked")
     return passed(references)
-
-
-def _exists_in_azure(reference: VaultReference) -> bool:
-    assert reference.resource_group is not None
-    return secret_exists(reference.resource_group, reference.vault, reference.name)
 
 
 def local_facts(config: LocalConfig) -> PlatformFacts:

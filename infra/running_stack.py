@@ -1,7 +1,8 @@
 """What every way of building a stack shares (the single stack, and the platform and application
 stacks of `infra/stacks/`): the running stack's config keys, the facts the renderers get from a
-foundation, and what a build returns. Below `infra/program.py` and `infra/stacks/`, so neither
-imports the other for them.
+foundation, what a build returns, and the pre-deploy refusals every stack that deploys services
+makes (a Key Vault reference not seeded yet, a placeholder image lock on a real deploy). Below
+`infra/program.py` and `infra/stacks/`, so neither imports the other for them.
 """
 
 from __future__ import annotations
@@ -10,12 +11,18 @@ from dataclasses import dataclass
 
 import pulumi
 from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as runtime_mocks
+from pulumi.runtime import settings as runtime_settings
 
 from infra.config import PlatformConfig
 from infra.foundation.platform import Foundation
 from infra.policy.safeguards import probe_safeguard
+from infra.problems import Problem
 from infra.services.catalog import Catalog
+from infra.services.image_lock import is_placeholder, lock_path, placeholder_problems
+from infra.services.loader import ROOT as REPOSITORY
 from infra.services.render.common import GatewayFacts, InternalGatewayFacts, PlatformFacts
+from infra.services.vault_references import Exists, VaultReference
 
 
 @dataclass(frozen=True)
@@ -70,3 +77,39 @@ def platform_facts(config: PlatformConfig, foundation: Foundation) -> PlatformFa
         if config.hardening.deployment_safeguards == "Enforce"
         else None,
     )
+
+
+def offline() -> bool:
+    """An offline plan (under mocks): there is no Azure to ask."""
+    return isinstance(runtime_settings.get_monitor(), runtime_mocks.MockMonitor)
+
+
+def real_deploy() -> bool:
+    """`pulumi up` against Azure: neither an offline plan (mocks) nor a preview."""
+    return not offline() and not pulumi.runtime.is_dry_run()
+
+
+def vault_check() -> Exists | None:
+    """How the preflight asks Azure whether a Key Vault reference exists: None in an offline
+    plan (nothing to ask; the preflight reports itself skipped). A single stack's validation
+    and an application stack's refusals (`infra.stacks.application`) both take it from here."""
+    return None if offline() else _exists_in_azure
+
+
+def lock_problems() -> list[Problem]:
+    """The image lock's refusal: a real deploy (`pulumi up` against Azure) of placeholder
+    digests, which pull nothing. The single stack and every application stack refuse it before
+    anything is registered."""
+    return placeholder_problems(placeholder=is_placeholder(), real_deploy=real_deploy())
+
+
+def lock_shown() -> str:
+    """The lock's path as the refusal names it (`apps/images.lock.yaml`)."""
+    return str(lock_path().relative_to(REPOSITORY))
+
+
+def _exists_in_azure(reference: VaultReference) -> bool:
+    from infra.foundation.keyvault import secret_exists
+
+    assert reference.resource_group is not None
+    return secret_exists(reference.resource_group, reference.vault, reference.name)

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.config import CI_LOGIN_MODE, KubeloginMode
 from infra.config_loader import platform_config_from_values
 from infra.preview.stackfile import ROOT, read_stack
+from tests import workflow_steps
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 KUBELOGIN = ROOT / "upstream" / "kubelogin"
@@ -32,7 +32,8 @@ _DEPLOY = re.compile(r"\bpulumi\s+(?:up|preview|refresh|destroy)\b")
 
 
 def workflows() -> dict[str, dict[str, Any]]:
-    return {f.name: yaml.safe_load(f.read_text()) for f in sorted(WORKFLOWS.glob("*.yml"))}
+    """Every workflow, its local composite actions expanded (tests/workflow_steps.py)."""
+    return workflow_steps.workflows()
 
 
 def _run(step: dict[str, Any]) -> str:

@@ -567,11 +567,10 @@ def test_no_dedicated_workload_profile_sits_idle(runs: dict[str, OfflineRun], st
 def test_the_deploy_workflow_follows_the_first_deploy_order(job: str) -> None:
     """Foundation alone (only for a new stack), images pushed, secrets listed, then services —
     on the runners that can reach the API server."""
-    import yaml
-
     from infra.preview.stackfile import ROOT
+    from tests.workflow_steps import load
 
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
+    workflow = load(ROOT / ".github" / "workflows" / "deploy.yml")
     steps = workflow["jobs"][job]["steps"]
     text = [str(s.get("run", "")) + str(s.get("uses", "")) for s in steps]
 

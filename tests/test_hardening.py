@@ -673,7 +673,7 @@ def test_a_real_deploy_refuses_the_placeholder_lock_before_registering_anything(
 ) -> None:
     """`pulumi up` with placeholder digests: ImagePullBackOff on AKS, a Container Apps revision
     that never starts. The program stops first, naming the lock and the fix."""
-    monkeypatch.setattr("infra.program.real_deploy", lambda: True)
+    monkeypatch.setattr("infra.running_stack.real_deploy", lambda: True)
     with pytest.raises(ProgramFailed) as caught:
         run_offline(read_stack("dev"), build)
     assert caught.value.run.resources == []
@@ -686,9 +686,9 @@ def test_a_real_deploy_refuses_the_placeholder_lock_before_registering_anything(
 def test_a_real_deploy_with_a_resolved_lock_and_any_preview_go_ahead(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("infra.program.is_placeholder", lambda: False)
-    monkeypatch.setattr("infra.program.real_deploy", lambda: True)
+    monkeypatch.setattr("infra.running_stack.is_placeholder", lambda: False)
+    monkeypatch.setattr("infra.running_stack.real_deploy", lambda: True)
     assert run_offline(read_stack("dev"), build).resources
-    monkeypatch.setattr("infra.program.is_placeholder", lambda: True)
-    monkeypatch.setattr("infra.program.real_deploy", lambda: False)
+    monkeypatch.setattr("infra.running_stack.is_placeholder", lambda: True)
+    monkeypatch.setattr("infra.running_stack.real_deploy", lambda: False)
     assert run_offline(read_stack("dev"), build).resources

@@ -408,8 +408,26 @@ def test_workflows_are_valid_github_workflows() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # The local composite actions the deploy workflows share (first deploy, the lock's return).
+    actions = sorted((ROOT / ".github" / "actions").glob("*/action.yml"))
+    assert {f.parent.name for f in actions} >= {"first-deploy-foundation", "return-image-lock"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-actions",
+            *map(str, actions),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
     deploy = yaml.safe_load((ROOT / ".github" / "workflows" / "deploy.yml").read_text())
-    assert deploy["jobs"]["prod"]["needs"] == "dev"
+    assert "dev" in deploy["jobs"]["prod"]["needs"], "prod after dev"
     assert deploy["jobs"]["prod"]["environment"] == "production"
     offline = yaml.safe_load((ROOT / ".github" / "workflows" / "offline-preview.yml").read_text())
     assert offline["permissions"] == {"contents": "read"}, (

@@ -180,12 +180,14 @@ def test_the_diff_across_names_the_affected_application_stacks() -> None:
     assert unchanged == {}
 
 
-def test_the_preview_matrix_gives_each_application_stack_its_own_identity() -> None:
+def test_the_preview_matrix_gives_each_application_stack_its_preview_identity() -> None:
+    """Was: its deploy identity, in its deploy environment (review15 2.3)."""
     raw = recorded.recorded_outputs(full_name("platform-dev"))[CONTRACT_OUTPUT]
     contract = parse_contract(raw)
     stacks = team_stacks(examples=True)
-    previewed = ["dev", "prod", "platform-dev", "storefront-dev", "storefront-prod"]
-    matrix = preview_matrix(previewed, stacks, {"platform-dev": contract})
+    previewed = ["dev", "prod", "platform-dev", "storefront-dev", "storefront-prod", "loyalty-dev"]
+    previews = {"platform-dev": {"storefront": "11111111-preview"}}
+    matrix = preview_matrix(previewed, stacks, {"platform-dev": contract}, previews)
     assert matrix["stacks"] == ["dev", "prod", "platform-dev"], "the platform's identity"
     client = contract.application("storefront")
     assert client is not None
@@ -194,24 +196,34 @@ def test_the_preview_matrix_gives_each_application_stack_its_own_identity() -> N
             "stack": "storefront-dev",
             "application": "storefront",
             "environment": "dev",
-            "clientId": client.deploy_identity_client_id,
+            "clientId": "11111111-preview",
         }
     ]
-    assert matrix["waiting"] == ["storefront-prod"], "its platform has no contract yet"
+    assert client.deploy_identity_client_id != "11111111-preview"
+    # storefront-prod: no contract yet; loyalty-dev: no preview identity listed (never the
+    # deploy identity instead).
+    assert matrix["waiting"] == ["loyalty-dev", "storefront-prod"]
 
 
-def test_the_preview_matrix_cli_reads_the_deployed_contracts(
+def test_the_preview_matrix_cli_reads_the_deployed_contracts_and_preview_identities(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     raw = recorded.recorded_outputs(full_name("platform-dev"))[CONTRACT_OUTPUT]
-    (tmp_path / "platform-dev.json").write_text(json.dumps(raw))
-    args = ["preview-matrix", "dev", "--contracts", str(tmp_path), "--examples"]
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "platform-dev.json").write_text(json.dumps(raw))
+    (tmp_path / "previews").mkdir()
+    identities = {"storefront": "s-preview", "loyalty": "l-preview"}
+    (tmp_path / "previews" / "platform-dev.json").write_text(json.dumps(identities))
+    args = ["preview-matrix", "dev", "--contracts", str(tmp_path / "contracts"), "--examples"]
+    assert stacks_main([*args, "--preview-identities", str(tmp_path / "previews")]) == 0
+    matrix = json.loads(capsys.readouterr().out)
+    assert {(r["stack"], r["clientId"]) for r in matrix["applications"]["include"]} == {
+        ("storefront-dev", "s-preview"),
+        ("loyalty-dev", "l-preview"),
+    }
     assert stacks_main(args) == 0
     matrix = json.loads(capsys.readouterr().out)
-    assert {r["stack"] for r in matrix["applications"]["include"]} == {
-        "storefront-dev",
-        "loyalty-dev",
-    }
+    assert matrix["applications"]["include"] == [], "no preview identity: not previewed"
 
 
 def test_pulumi_preview_runs_each_application_stack_as_itself() -> None:
@@ -225,7 +237,7 @@ def test_pulumi_preview_runs_each_application_stack_as_itself() -> None:
     assert (
         apps["env"]["ARM_CLIENT_ID"] == apps["env"]["AZURE_CLIENT_ID"] == "${{ matrix.clientId }}"
     )
-    assert apps["environment"] == "${{ matrix.application }}-${{ matrix.environment }}"
+    assert apps["environment"] == "${{ matrix.application }}-${{ matrix.environment }}-preview"
     listing = next(s["run"] for s in jobs["stacks"]["steps"] if s.get("id") == "list")
     assert "pulumi stack output contract" in listing
     assert "preview-matrix" in listing

@@ -46,7 +46,7 @@ def _grants(environment: str, billing_hosts: Sequence[str] | None = None) -> lis
         if billing_hosts is None
         else list(billing_hosts)
     )
-    subject = f"repo:example-org/billing:environment:{environment}"
+    subject = f"repo:example-org/platform:environment:billing-{environment}"
     return [*example, {"name": "billing", "hosts": hosts, "ciSubject": subject}]
 
 

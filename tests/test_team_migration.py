@@ -474,12 +474,12 @@ def test_the_ci_subject_and_the_stack_are_given_per_application(
         "--from",
         "dev",
         "--ci-subject",
-        "loyalty=repo:example-org/loyalty:environment:dev",
+        "loyalty=repo:example-org/shop:environment:loyalty-dev",
         "--to",
         "storefront=shop-dev",
     )
     assert code == Exit.OK
-    assert "ciSubject: repo:example-org/loyalty:environment:dev" in out
+    assert "ciSubject: repo:example-org/shop:environment:loyalty-dev" in out
     assert "ciSubject: repo:<owner>/<repo>:environment:storefront-dev" in out
     assert "--dest example-org/platform/shop-dev --yes" in out
     # A bare value names no application when two move: all such problems at once.

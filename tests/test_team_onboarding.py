@@ -351,9 +351,7 @@ def test_the_preview_identity_is_federated_with_its_preview_environment_and_expo
         if r.name == f"{application}-preview-ci"
     ]
     environment = preview_environment(application, "dev")
-    assert credential.inputs["subject"] == (
-        f"repo:example-org/{application}:environment:{environment}"
-    )
+    assert credential.inputs["subject"] == (f"repo:example-org/platform:environment:{environment}")
     assert platform.outputs[PREVIEW_IDENTITIES_OUTPUT][application] == identity_client_id(
         f"{application}-preview"
     )

@@ -178,3 +178,189 @@ def test_the_workflow_deploys_the_platform_first_then_each_application_as_itself
         steps = [s.get("uses", "") + s.get("run", "") for s in platform["steps"]]
         up = next(i for i, s in enumerate(steps) if s.startswith("pulumi/actions"))
         assert "deploy-matrix" in steps[up + 1], "the matrix is read from the deployed contract"
+
+
+# --- The workflows' first deploy, locks, logins (review15 1.1, 1.4, 1.7, 2.3, 2.4) ----------
+
+DEPLOY = ROOT / ".github" / "workflows" / "deploy.yml"
+PREVIEW = ROOT / ".github" / "workflows" / "pulumi-preview.yml"
+FIRST_DEPLOY = "./.github/actions/first-deploy-foundation"
+
+
+def _jobs(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())["jobs"]
+
+
+def _uses(step: dict[str, Any]) -> str:
+    return str(step.get("uses", ""))
+
+
+def _index(steps: list[dict[str, Any]], found: Any) -> int:
+    return next(i for i, s in enumerate(steps) if found(s))
+
+
+def test_the_platform_jobs_do_the_single_stacks_first_deploy_step() -> None:
+    """Was one plain `pulumi up` of a stack that may not exist: pulumi/actions v7 only selects
+    a stack unless `upsert` (pulumi/actions action.yml `upsert`, default 'false'; src/main.ts
+    `selectStack`), and the shared ingress's charts fail a preview before the cluster exists."""
+    from tests.workflow_steps import expanded
+
+    team, single = _jobs(WORKFLOW), _jobs(DEPLOY)
+    # The one step, shared: deploy.yml's single stacks use the same action.
+    for job, stack in (("dev", "dev"), ("prod", "prod")):
+        step = next(s for s in single[job]["steps"] if _uses(s) == FIRST_DEPLOY)
+        assert step["with"] == {"stack": stack}
+    for env in ("dev", "prod"):
+        steps = team[f"{env}-platform"]["steps"]
+        first = _index(steps, lambda s: _uses(s) == FIRST_DEPLOY)
+        assert steps[first]["with"] == {"stack": "${{ env.STACK }}"}
+        before = _index(steps, lambda s: "> before.json" in str(s.get("run", "")))
+        up = _index(steps, lambda s: _uses(s).startswith("pulumi/actions@"))
+        assert before < first < up, "the contract before, the foundation alone, then up"
+        script = "\n".join(str(s.get("run", "")) for s in expanded([steps[first]]))
+        assert 'pulumi stack select "$STACK" --create' in script
+        assert "registryLoginServer" in script
+        assert "--config platform:deployServices=false" in script
+        assert "pulumi config rm platform:deployServices" in script
+
+
+def test_the_platform_job_pushes_and_locks_the_images_before_the_applications_deploy() -> None:
+    """Was: no image import, no lock (docs/team-stacks.md said the platform pipeline pushes)."""
+    jobs = _jobs(WORKFLOW)
+    for env, lock in (("dev", "image_lock resolve"), ("prod", "image_lock verify")):
+        steps = jobs[f"{env}-platform"]["steps"]
+        text = [str(s.get("run", "")) for s in steps]
+        push = _index(steps, lambda s: "az acr import" in str(s.get("run", "")))
+        locked = _index(steps, lambda s, lock=lock: lock in str(s.get("run", "")))
+        handed = _index(steps, lambda s: _uses(s).startswith("actions/upload-artifact@"))
+        up = _index(steps, lambda s: _uses(s).startswith("pulumi/actions@"))
+        assert push < locked < handed < up
+        assert 'image_lock list "$STACK"' in text[push]
+        assert steps[handed]["with"]["name"] == f"images-lock-{env}"
+        apps = jobs[f"{env}-applications"]["steps"]
+        download = _index(apps, lambda s: _uses(s).startswith("actions/download-artifact@"))
+        app_up = _index(apps, lambda s: _uses(s).startswith("pulumi/actions@"))
+        assert download < app_up
+        assert apps[download]["with"] == {"name": f"images-lock-{env}", "path": "apps"}
+        # The first run of an application stack creates it.
+        assert apps[app_up]["with"]["upsert"] is True
+    prod = jobs["prod-platform"]["steps"]
+    download = _index(prod, lambda s: _uses(s).startswith("actions/download-artifact@"))
+    assert prod[download]["with"]["name"] == "images-lock-dev", "prod deploys what dev ran"
+
+
+def test_deploy_yml_skips_the_team_stacks() -> None:
+    """Was: after `migrate`, Pulumi.dev.yaml is the platform stack and both workflows ran
+    `pulumi up -s dev` at once (Pulumi Cloud refuses the second: update in progress)."""
+    jobs = _jobs(DEPLOY)
+    listing = next(s["run"] for s in jobs["stacks"]["steps"] if s.get("id") == "list")
+    assert "infra.stacks list --json" in listing
+    for job in ("dev", "prod"):
+        assert "stacks" in jobs[job]["needs"]
+        assert f"!contains(fromJSON(needs.stacks.outputs.team), '{job}')" in jobs[job]["if"]
+    # prod still deploys once dev has become a team stack (its job skipped).
+    assert "needs.dev.result == 'skipped'" in jobs["prod"]["if"]
+
+
+def test_the_team_stacks_list_names_a_migrated_single_stack(tmp_path: Path) -> None:
+    """What deploy.yml's `stacks` job reads: `dev` becomes a team stack once its file says
+    platform:mode platform (migration step 3), and deploy.yml then skips it."""
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        "config:\n  platform:environment: dev\n  platform:mode: platform\n"
+    )
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  platform:environment: prod\n")
+    assert [s.name for s in team_stacks(tmp_path)] == ["dev"]
+
+
+def test_no_shared_pulumi_token_and_each_job_has_its_teams() -> None:
+    """Was: every job had secrets.PULUMI_ACCESS_TOKEN (write on every stack, all teams)."""
+    jobs = _jobs(WORKFLOW)
+    assert "secrets.PULUMI_ACCESS_TOKEN" not in WORKFLOW.read_text()
+    scopes = {"dev-platform": "team:platform", "prod-platform": "team:platform"}
+    scopes |= {f"{e}-applications": "team:${{ matrix.application }}" for e in ("dev", "prod")}
+    for name, scope in scopes.items():
+        steps = jobs[name]["steps"]
+        auth = _index(steps, lambda s: _uses(s).startswith("pulumi/auth-actions@"))
+        pulumi = [
+            i
+            for i, s in enumerate(steps)
+            if _uses(s).startswith(("pulumi/actions@", FIRST_DEPLOY))
+            or "pulumi " in str(s.get("run", ""))
+        ]
+        assert auth < min(pulumi), f"{name}: the token before any Pulumi command"
+        assert steps[auth]["with"] == {
+            "organization": "${{ vars.PULUMI_ORGANIZATION }}",
+            "requested-token-type": "urn:pulumi:token-type:access_token:team",
+            "scope": scope,
+        }
+    apps = _jobs(PREVIEW)["applications"]
+    assert "PULUMI_ACCESS_TOKEN" not in apps.get("env", {})
+    auth = next(s for s in apps["steps"] if _uses(s).startswith("pulumi/auth-actions@"))
+    assert auth["with"]["scope"] == "team:${{ matrix.application }}"
+
+
+def test_pull_requests_preview_application_stacks_outside_their_deploy_environment() -> None:
+    """Was: a pull request ran in `<app>-<env>` as the deploy identity (review15 2.3)."""
+    from infra.constants import deploy_environment, preview_environment
+    from infra.stacks.platform import PREVIEW_IDENTITIES_OUTPUT
+
+    deploy = _jobs(WORKFLOW)["dev-applications"]["environment"]
+    preview = _jobs(PREVIEW)["applications"]["environment"]
+    assert deploy == "${{ matrix.application }}-dev"
+    assert preview == "${{ matrix.application }}-${{ matrix.environment }}-preview"
+    assert deploy_environment("storefront", "prod") == "storefront-prod"
+    # The environment the platform federates the preview identity with, and the output the
+    # workflow reads its client id from, are the platform stack's.
+    assert preview_environment("storefront", "prod") == "storefront-prod-preview"
+    listing = next(s["run"] for s in _jobs(PREVIEW)["stacks"]["steps"] if s.get("id") == "list")
+    assert f"pulumi stack output {PREVIEW_IDENTITIES_OUTPUT} --json" in listing
+    assert "--preview-identities previews" in listing
+
+
+def test_the_dev_platform_job_returns_the_lock_it_resolved_by_deploy_ymls_step() -> None:
+    shared = "./.github/actions/return-image-lock"
+    single = _jobs(DEPLOY)["dev"]
+    platform = _jobs(WORKFLOW)["dev-platform"]
+    for job in (single, platform):
+        steps = job["steps"]
+        back = _index(steps, lambda s: _uses(s) == shared)
+        up = max(i for i, s in enumerate(steps) if _uses(s).startswith("pulumi/actions@"))
+        assert up < back
+        assert job["permissions"] == {
+            "contents": "write",
+            "pull-requests": "write",
+            "id-token": "write",
+        }
+
+
+UPSTREAM = ROOT / "upstream"
+
+
+def _inputs(action: str) -> dict[str, Any]:
+    return yaml.safe_load((UPSTREAM / action / "action.yml").read_text())["inputs"]
+
+
+def test_the_pulumi_actions_steps_pass_only_inputs_the_vendored_actions_have() -> None:
+    """pulumi/actions v7 and pulumi/auth-actions v2 as vendored (upstream/*/SOURCE.md): every
+    `with:` key is one of their inputs; without `upsert` pulumi/actions only selects a stack."""
+    actions = _inputs("pulumi-actions")
+    auth = _inputs("pulumi-auth-actions")
+    assert actions["upsert"]["default"] == "false"
+    main = (UPSTREAM / "pulumi-actions" / "main_selectStack.ts").read_text()
+    assert "config.upsert\n      ? LocalWorkspace.createOrSelectStack" in main
+    assert ": LocalWorkspace.selectStack(stackArgs, wsOpts)" in main
+    assert "urn:pulumi:token-type:access_token:team" in auth["requested-token-type"]["description"]
+    assert "team:TEAM_NAME" in auth["scope"]["description"]
+    for path in (WORKFLOW, PREVIEW, DEPLOY):
+        for name, job in _jobs(path).items():
+            for step in job.get("steps", []):
+                uses, given = _uses(step), set(step.get("with") or {})
+                if uses == "pulumi/actions@v7":
+                    assert given <= set(actions), (path.name, name, given - set(actions))
+                elif uses == "pulumi/auth-actions@v2":
+                    assert given <= set(auth), (path.name, name, given - set(auth))
+                else:
+                    assert not uses.startswith(("pulumi/actions@", "pulumi/auth-actions@")), (
+                        f"{path.name} {name}: {uses} is not the vendored version"
+                    )

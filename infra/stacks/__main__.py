@@ -18,9 +18,11 @@
   others would lose nothing) into its own stack (the platform's onboarding, `pulumi state move`
   of each application's URNs, the previews, in order), checked on the offline plans to replace
   and delete nothing (exit 3 when they would; `infra/stacks/migrate.py`).
-- `preview-matrix [STACK...] --contracts DIR [--examples]`: what `pulumi-preview.yml`
-  previews as the platform's identity, and the application stacks each as its own (DIR holds
-  `<platform-stack>.json`, `pulumi stack output contract --json` of each deployed platform).
+- `preview-matrix [STACK...] --contracts DIR [--preview-identities DIR] [--examples]`: what
+  `pulumi-preview.yml` previews as the platform's identity, and the application stacks each as
+  its own read-only preview identity (DIRs hold `<platform-stack>.json`: `pulumi stack output
+  contract --json` and `pulumi stack output previewIdentityClientIds --json` of each deployed
+  platform).
 """
 
 from __future__ import annotations
@@ -210,15 +212,31 @@ def _preview_matrix(args: argparse.Namespace) -> int:
 
     stacks = team_stacks(examples=args.examples)
     contracts = {}
+    identities: dict[str, dict[str, str]] = {}
     for platform in (s.name for s in stacks if s.mode is StackMode.PLATFORM):
         found = _contract_file(str(Path(args.contracts) / f"{platform}.json"))
         if found is not None:
             contracts[platform] = parse_contract(found, stack=platform)
+        if args.preview_identities:
+            identities[platform] = _preview_identities(
+                Path(args.preview_identities) / f"{platform}.json"
+            )
     previewed = list(args.stacks) or azure_stacks()
     if args.examples:
         previewed += [s.name for s in stacks if s.name not in previewed]
-    print(json.dumps(preview_matrix(previewed, stacks, contracts), sort_keys=True))
+    print(json.dumps(preview_matrix(previewed, stacks, contracts, identities), sort_keys=True))
     return 0
+
+
+def _preview_identities(file: Path) -> dict[str, str]:
+    """`pulumi stack output previewIdentityClientIds --json` of a platform (application →
+    client id); empty when absent (a platform not deployed since it onboarded preview
+    identities)."""
+    text = file.read_text().strip() if file.is_file() else ""
+    document = json.loads(text) if text else {}
+    if not isinstance(document, dict):
+        return {}
+    return {str(k): str(v) for k, v in document.items() if isinstance(v, str) and v}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -287,6 +305,11 @@ def parser() -> argparse.ArgumentParser:
     )
     preview.add_argument(
         "--contracts", required=True, help="a folder of <platform-stack>.json deployed contracts"
+    )
+    preview.add_argument(
+        "--preview-identities",
+        help="a folder of <platform-stack>.json: each deployed platform's "
+        "previewIdentityClientIds output",
     )
     preview.add_argument("--examples", action="store_true")
     return top

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
+from infra import running_stack
 from infra.config import (
     CI_LOGIN_MODE,
     ApplicationStackConfig,
@@ -37,8 +38,14 @@ from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
 from infra.services.render.dry_run import aks_objects
 from infra.services.routes import StackIngress
-from infra.services.spec import Application, Target
+from infra.services.spec import Application, KeyVaultSecret, Target
 from infra.services.validation import stack_context, validate_applications
+from infra.services.vault_references import (
+    PREFLIGHT,
+    ReferenceKind,
+    missing_references,
+    vault_references,
+)
 from infra.stacks.contract import (
     CONTRACT_OUTPUT,
     ApplicationGrant,
@@ -186,6 +193,61 @@ def _own_application(
     ]
 
 
+def platform_secrets(applications: Sequence[Application]) -> dict[str, list[str]]:
+    """Each application's secrets in the platform vault, as its declarations name them (read
+    without validating them: one team's broken declaration must not stop the platform)."""
+    found: dict[str, set[str]] = {}
+    for app in applications:
+        names = found.setdefault(app.name, set())
+        for spec in (*app.services, *app.jobs):
+            for ref in (*spec.secrets.values(), *spec.secret_files.values()):
+                if isinstance(ref, KeyVaultSecret) and ref.vault_id is None:
+                    names.add(ref.name)
+    return {name: sorted(secrets) for name, secrets in found.items()}
+
+
+def pre_deploy_problems(
+    catalog: Catalog,
+    contract: PlatformContract,
+    application: str,
+    mine: Sequence[Application],
+) -> list[Problem]:
+    """The single stack's pre-deploy refusals, by the same code (`infra.running_stack`): a Key Vault
+    secret its services read that is not seeded yet (asked of Azure, never offline), and a
+    placeholder image lock on a real deploy. Before any resource is registered, as there.
+
+    Only the secrets the platform grants this identity are asked (Key Vault Secrets Officer on
+    each of its platform-vault secrets, whose `Microsoft.KeyVault/vaults/*/read` covers the
+    metadata read `secret_exists` makes: Azure built-in roles, "Key Vault Secrets Officer");
+    a certificate or a secret in another vault is not its to read, so the report leaves it
+    unchecked instead of calling it missing."""
+    problems: list[Problem] = []
+    exists = running_stack.vault_check()
+    if exists is not None:
+        granted = set(platform_secrets(mine).get(application, ()))
+        references = [
+            r
+            if r.kind is ReferenceKind.SECRET
+            and r.vault == contract.key_vault.name
+            and r.name in granted
+            else dataclasses.replace(r, resource_group=None)
+            for r in vault_references(
+                catalog,
+                platform_vault=contract.key_vault.name,
+                platform_group=contract.resource_group,
+                environment=contract.environment,
+            )
+        ]
+        problems += [
+            dataclasses.replace(p, group=PREFLIGHT) for p in missing_references(references, exists)
+        ]
+    problems += [
+        dataclasses.replace(p, group=f"{running_stack.lock_shown()} (the image lock)")
+        for p in running_stack.lock_problems()
+    ]
+    return problems
+
+
 def deploy_application(
     config: ApplicationStackConfig,
     raw_contract: object,
@@ -221,6 +283,7 @@ def deploy_application(
     problems += removal_problems(contract, config.application, catalog)
     domains, host_problems = platform_domains(catalog, contract, grant)
     problems += host_problems
+    problems += pre_deploy_problems(catalog, contract, config.application, mine)
     if problems:
         raise InvalidInput("the application stack (nothing was registered)", problems)
 

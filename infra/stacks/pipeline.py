@@ -262,18 +262,26 @@ def preview_matrix(
     previewed: Sequence[str],
     stacks: Sequence[TeamStack],
     contracts: Mapping[str, PlatformContract],
+    preview_identities: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """What `pulumi-preview.yml` previews and as whom: `stacks`, the stacks of `previewed` (the
     stack files CI previews) that are not application stacks, as the platform's identity;
-    `applications`, a matrix of the application stacks, each as its own deploy identity (the
-    client id in its platform's deployed contract, `contracts` by platform stack, as
-    `deploy_matrix` gives it for a deploy); `waiting`, application stacks whose platform stack
-    has no deployed contract yet (nothing to preview against)."""
+    `applications`, a matrix of the application stacks, each as its own read-only preview
+    identity (`preview_identities`: by platform stack, the `previewIdentityClientIds` output of the
+    deployed platform, application → client id), never as its deploy identity; `waiting`,
+    application stacks whose platform stack has no deployed contract yet (nothing to preview
+    against) or lists no preview identity for them (not deployed since it onboarded them)."""
     applications = {s.name for s in stacks if s.mode is StackMode.APPLICATION}
+    identities = preview_identities or {}
     include: list[dict[str, str]] = []
     for platform, contract in sorted(contracts.items()):
         mine = {a: n for a, n in application_stacks(stacks, platform).items() if n in previewed}
-        include += deploy_matrix(contract, mine)
+        previews = identities.get(platform, {})
+        include += [
+            {**row, "clientId": previews[row["application"]]}
+            for row in deploy_matrix(contract, mine)
+            if previews.get(row["application"])
+        ]
     ready = {row["stack"] for row in include}
     return {
         "stacks": [s for s in previewed if s not in applications],

@@ -291,7 +291,7 @@ def preview_subject(app: OnboardedApplication, environment: str) -> str:
         return app.preview_subject
     found = REPOSITORY_SUBJECT.match(app.ci_subject)
     assert found is not None, "validated: ciSubject names a repository, or previewSubject is set"
-    return f"{found[1]}:environment:{preview_environment(app.name, environment)}"
+    return f"repo:{found['repo']}:environment:{preview_environment(app.name, environment)}"
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,22 @@ stack here when `platform:mode` is `platform` or `application`; `single` never c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pulumi
 from pulumi.runtime import config as runtime_config
 
 from infra.config import NAMESPACE, LocalConfig, StackMode
 from infra.config_loader import application_config_from_values, load_platform_config, stack_mode
+from infra.config_rules import ci_subject_advisories
 from infra.problems import InvalidInput, Problem
 from infra.services.catalog import Catalog
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
-from infra.services.spec import Application, KeyVaultSecret
-from infra.stacks.application import build_application
+from infra.services.spec import Application
+from infra.stacks.application import build_application, platform_secrets
 from infra.stacks.platform import build_platform
 
 if TYPE_CHECKING:
@@ -31,19 +34,6 @@ def _values() -> dict[str, object]:
 def current_mode() -> StackMode:
     """The running stack's `platform:mode` (single when not set)."""
     return stack_mode(_values())
-
-
-def platform_secrets(applications: Sequence[Application]) -> dict[str, list[str]]:
-    """Each application's secrets in the platform vault, as its declarations name them (read
-    without validating them: one team's broken declaration must not stop the platform)."""
-    found: dict[str, set[str]] = {}
-    for app in applications:
-        names = found.setdefault(app.name, set())
-        for spec in (*app.services, *app.jobs):
-            for ref in (*spec.secrets.values(), *spec.secret_files.values()):
-                if isinstance(ref, KeyVaultSecret) and ref.vault_id is None:
-                    names.add(ref.name)
-    return {name: sorted(secrets) for name, secrets in found.items()}
 
 
 def build_stack(
@@ -70,6 +60,8 @@ def build_stack(
                 )
             ],
         )
+    for advisory in ci_subject_advisories(config, os.environ.get("GITHUB_REPOSITORY")):
+        pulumi.log.warn(f"{advisory.path} = {advisory.value}: {advisory.problem} → {advisory.fix}")
     declared = load_applications() if applications is None else applications
     foundation = build_platform(config, platform_secrets(declared), extensions, declared)
     return Platform(foundation, Catalog(()), {})
