@@ -804,6 +804,74 @@ def test_custom_domain_whose_records_are_declared_present_is_accepted() -> None:
     assert refusals(p) == []
 
 
+# --- aca-custom-domain-certificate -----------------------------------------------------------
+
+ENVIRONMENT_ID = (
+    f"/subscriptions/s/resourceGroups/{RG}/providers/Microsoft.App/managedEnvironments/env"
+)
+
+
+def bound_app(certificate_id: str, deps: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A Container App whose custom domain's records are declared present (config below), bound
+    to `certificate_id`."""
+    return container_app(
+        "web",
+        ingress={
+            "customDomains": [
+                {
+                    "name": "shop.example.com",
+                    "bindingType": "SniEnabled",
+                    "certificateId": certificate_id,
+                }
+            ]
+        },
+        deps=deps,
+    )
+
+
+PRESENT = {"platform:dns": {"recordsPresent": ["shop.example.com"]}}
+
+
+def platform_certificate(name: str = "host-shop-example-com") -> dict[str, Any]:
+    return res(
+        "azure-native:app:Certificate",
+        name,
+        {"certificateName": name, "environmentName": "env", "resourceGroupName": RG},
+    )
+
+
+def test_a_custom_domain_bound_to_a_certificate_the_environment_lacks_is_refused() -> None:
+    """An application stack binds the platform's certificate by its derived id: before the
+    platform has written it (or for another name), Container Apps refuses the binding."""
+    p = plan(bound_app(f"{ENVIRONMENT_ID}/certificates/host-shop-example-com"), config=PRESENT)
+    (found,) = refusals(p)
+    assert found.rule == "aca-custom-domain-certificate"
+    assert "host-shop-example-com" in found.why
+    other = World(resources=dict(plan(platform_certificate("host-other-example-com")).resources))
+    assert rules_of(p, other) == {"aca-custom-domain-certificate"}
+
+
+def test_a_custom_domain_bound_to_the_platforms_certificate_is_accepted() -> None:
+    world = World(resources=dict(plan(platform_certificate()).resources))
+    p = plan(bound_app(f"{ENVIRONMENT_ID}/certificates/host-shop-example-com"), config=PRESENT)
+    assert refusals(p, world) == []
+
+
+def test_a_custom_domain_bound_to_its_own_certificate_is_accepted() -> None:
+    """A single stack binds `certificate.id` of a Certificate the app waits for (the snapshot's
+    `reads`), whatever id the mocks give it."""
+    certificate = platform_certificate("web-certificate")
+    app = bound_app("/subscriptions/s/providers/Microsoft.App/certificates/web-certificate")
+    app["options"] = {"dependsOn": [certificate["urn"]]}
+    app["reads"] = [
+        {
+            "from": [certificate["urn"]],
+            "path": ["configuration", "ingress", "customDomains", 0, "certificateId"],
+        }
+    ]
+    assert "aca-custom-domain-certificate" not in rules_of(plan(certificate, app, config=PRESENT))
+
+
 # --- aks-version-downgrade -------------------------------------------------------------------
 
 

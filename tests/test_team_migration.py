@@ -312,9 +312,20 @@ def test_every_application_of_the_stack_moves_and_nothing_is_replaced_or_deleted
     contract = parse_contract(team.platform_plan["outputs"][CONTRACT_OUTPUT])
     assert {a.name for a in contract.applications} == {"loyalty", "storefront"}
     for app in team.applications:
-        assert [(c.operation, c.type) for c in app.diff.changes] == [
+        # A Container App with a custom domain rebinds it to the platform's certificate of its
+        # host (an update in place); its own certificate is forgotten (`superseded`).
+        rebound = [
+            c
+            for c in app.diff.changes
+            if c.operation is Operation.UPDATE
+            and c.type == "azure-native:app:ContainerApp"
+            and {d.path for d in c.changes}
+            == {"configuration.ingress.customDomains[0].certificateId"}
+        ]
+        assert [(c.operation, c.type) for c in app.diff.changes if c not in rebound] == [
             (Operation.CREATE, "platform:stacks:PlatformContract")
         ], app.application
+        assert len(rebound) == len(app.superseded), app.application
         assert app.config["platform:platformStack"] == team.source
     assert not [
         c.urn
@@ -339,7 +350,13 @@ def test_every_urn_of_the_single_stack_lands_in_exactly_one_stack(team: Migratio
     }
     landed = [*(singles & platform), *(t for tails in stacks.values() for t in tails)]
     assert len(landed) == len(set(landed))
-    assert set(landed) | {t for a in team.applications for t in _tails(a.returned)} == singles
+    # An environment certificate the platform replaces with its own is forgotten (`superseded`).
+    forgotten = {t for a in team.applications for t in _tails(a.superseded)}
+    assert not forgotten & set(landed)
+    assert (
+        set(landed) | {t for a in team.applications for t in _tails(a.returned)} | forgotten
+        == singles
+    )
     assert back <= platform
     assert stacks["loyalty"]
     assert stacks["storefront"]
@@ -623,3 +640,28 @@ def test_the_deployed_ids_come_from_the_state_export(
     assert found.ids_from_state
     assert found.problems == ()
     assert "--state" not in "\n".join(found.lines())
+
+
+def test_the_single_stacks_environment_certificate_is_forgotten_not_deleted(
+    team: Migration,
+) -> None:
+    """The platform writes each granted host's environment certificate (its name derived from
+    the host) and the application's Container App binds that one: the single stack's own
+    certificate, which `pulumi state move` takes along with its Container App, is forgotten in
+    the application's state (its identity may not delete certificates, and Container Apps
+    refuses to delete one a custom domain still uses), not deleted by either stack's preview."""
+    env = team.source.rsplit("/", 1)[1]
+    storefront = team.application("storefront")
+    text = "\n".join(team.lines())
+    if env == "dev":  # no TLS host in dev
+        assert storefront.superseded == ()
+        assert "pulumi state delete" not in text
+        return
+    (urn,) = storefront.superseded
+    assert urn.endswith("$azure-native:app:Certificate::web-certificate")
+    assert f"pulumi state delete --stack {storefront.dest} --yes '{urn}'" in text
+    assert "az containerapp env certificate delete" in text
+    certificates = [
+        r for r in team.platform_plan["resources"] if r["type"] == "azure-native:app:Certificate"
+    ]
+    assert [c["inputs"]["certificateName"] for c in certificates] == ["host-shop-example-com"]

@@ -67,12 +67,15 @@ def test_a_container_app_binds_its_custom_domain_on_the_records_its_platform_wri
     """prod's web binds shop.example.com, in `platform:dns`'s zone: Container Apps binds it only
     once TXT asuid.<host> and its CNAME exist (`aca-custom-domain-records`). The application's
     identity cannot write the zone, so its stack counts the records as present and the platform
-    stack writes them (as a single stack does under the service): deployed on its platform the
-    application is accepted; alone, the rule refuses the binding."""
+    stack writes them (as a single stack does under the service), and the environment's
+    certificate of the host, which the app binds by id (`aca-custom-domain-certificate`):
+    deployed on its platform the application is accepted; alone, both rules refuse the
+    binding."""
     simulation = simulate("storefront-prod")
     assert simulation.ok, simulation.first_refusal
     assert simulation.single_shot is not None
-    assert "aca-custom-domain-records" in {r.rule for r in simulation.single_shot.refusals}
+    refused = {r.rule for r in simulation.single_shot.refusals}
+    assert {"aca-custom-domain-records", "aca-custom-domain-certificate"} <= refused
 
 
 # --- a change over the running stacks (--base) and the whole set (--set) ---------------------

@@ -72,15 +72,36 @@ def custom_domains(
     return domains, problems
 
 
+def in_zone(host: str, zone: str) -> bool:
+    """`host` is `zone` itself or a name under it."""
+    return host == zone or host.endswith(f".{zone}")
+
+
 def _in_zone(host: str, dns: DnsConfig) -> ManagedRecords | None:
     zone = dns.zone_name
-    if zone is None or dns.zone_resource_group is None:
+    if zone is None or dns.zone_resource_group is None or not in_zone(host, zone):
         return None
-    if host == zone:
-        return ManagedRecords(zone, dns.zone_resource_group, "@")
-    if host.endswith(f".{zone}"):
-        return ManagedRecords(zone, dns.zone_resource_group, host[: -len(zone) - 1])
-    return None
+    return ManagedRecords(
+        zone, dns.zone_resource_group, "@" if host == zone else host[: -len(zone) - 1]
+    )
+
+
+def environment_certificate_name(host: str) -> str:
+    """The name of the environment certificate a platform stack writes for a granted Container
+    Apps host (`infra/stacks/platform.py`), which the application's Container App binds by id
+    (`environment_certificate_id`): one name per host, and a host belongs to one application.
+    A single stack names its certificates as before (autonamed, under each service)."""
+    return "host-" + host.lower().replace(".", "-")
+
+
+def environment_certificate_id(environment_id: pulumi.Input[str], host: str) -> pulumi.Output[str]:
+    """`{environmentId}/certificates/{name}`: a Certificate is a child of the managed environment
+    (Container Apps REST API `Certificates_CreateOrUpdate`), and a custom domain's `certificateId`
+    "must exist in the Managed Environment" (`CustomDomain`; upstream/azure-rest-api-specs/
+    container-apps-certificates.json)."""
+    return pulumi.Output.concat(
+        environment_id, "/certificates/", environment_certificate_name(host)
+    )
 
 
 def _missing_records(service: PlannedService, host: str) -> Problem:

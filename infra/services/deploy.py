@@ -146,6 +146,7 @@ def deploy_services(
                     platform_vault_id=foundation.key_vault.vault_id,
                     config_secrets=config_secret_values(service),
                     environment_group=environment.environment_group,
+                    platform_certificates=not shared_ingress_here,
                 ),
             )
     for job in catalog.jobs:

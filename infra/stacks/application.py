@@ -32,7 +32,7 @@ from infra.policy.safeguards import probe_safeguard
 from infra.problems import InvalidInput, Problem
 from infra.running_stack import config_keys
 from infra.services.catalog import Catalog
-from infra.services.custom_domains import custom_domains
+from infra.services.custom_domains import CustomDomain, custom_domains, in_zone
 from infra.services.deploy import deploy_services
 from infra.services.loader import load_applications
 from infra.services.render.common import PlatformExtensions
@@ -147,6 +147,35 @@ def scope_problems(catalog: Catalog, grant: ApplicationGrant) -> list[Problem]:
     return problems
 
 
+def platform_domains(
+    catalog: Catalog, contract: PlatformContract, grant: ApplicationGrant
+) -> tuple[dict[str, CustomDomain], list[Problem]]:
+    """Each Container Apps host's custom domain, its records and certificate the platform's.
+
+    The platform stack writes the asuid TXT and the CNAME of each granted host in its zones
+    (`contract.dns.publicZones`; `infra.stacks.ingress.domain_records`) and the environment's
+    certificate of each granted host (`platform._host_certificates`), so this stack writes
+    neither (`records=None`) and binds the host once the platform has deployed. A granted host
+    outside the platform's zones has nobody to write its records, and the contract cannot say
+    that someone made them (a single stack's `dns.recordsPresent` is the platform's config, not
+    in the contract): refused, as a single stack refuses a host it cannot get records for."""
+    written = tuple(
+        host for host in grant.hosts if any(in_zone(host, z) for z in contract.dns.public_zones)
+    )
+    domains, problems = custom_domains(catalog, DnsConfig(records_present=written))
+    zones = ", ".join(contract.dns.public_zones) or "none"
+    return domains, [
+        dataclasses.replace(
+            p,
+            problem="Container Apps binds a custom domain only once its DNS records exist, and "
+            f"the platform writes them only in its DNS zones ({zones})",
+            fix="use a host in one of those zones, or ask the platform team to manage a zone "
+            f"containing {p.value} (platform:dns.zoneName of the platform stack)",
+        )
+        for p in problems
+    ]
+
+
 def _own_application(
     config: ApplicationStackConfig, applications: Sequence[Application]
 ) -> tuple[list[Application], list[Problem]]:
@@ -252,8 +281,7 @@ def deploy_application(
     )
     problems = scope_problems(catalog, grant)
     problems += removal_problems(contract, config.application, catalog)
-    # The platform owns the zones: a granted host's records are its (recordsPresent here).
-    domains, host_problems = custom_domains(catalog, DnsConfig(records_present=grant.hosts))
+    domains, host_problems = platform_domains(catalog, contract, grant)
     problems += host_problems
     problems += pre_deploy_problems(catalog, contract, config.application, mine)
     if problems:

@@ -135,9 +135,10 @@ def domain_records(ingress: OnboardedIngress, dns: DnsConfig) -> dict[str, Manag
     """The Container Apps hosts' records in the platform's zone (TXT `asuid.<host>` and the
     CNAME, an A at the apex), by service, as a single stack writes them
     (`infra.services.custom_domains`): Container Apps binds a custom domain only once they
-    exist, and an application stack, whose identity cannot write the zone, counts its granted
-    hosts' records as present. A host outside the zone gets none (its records are the
-    operator's, as in a single stack's `dns.recordsPresent`)."""
+    exist, and an application stack, whose identity cannot write the zone, counts the records
+    of its granted hosts in the platform's zones as present (`application.platform_domains`).
+    A host outside the zone gets none (an application stack refuses it: the contract cannot say
+    that its records were made by hand, as a single stack's `dns.recordsPresent` does)."""
     domains, _ = custom_domains(Catalog(ingress.container_apps), dns)
     return {name: d.records for name, d in domains.items() if d.records is not None}
 

@@ -125,6 +125,11 @@ class MovedApplication:
     """The engine URNs (in its stack) moved back to the platform stack after the move: children
     of its resources the platform stack registers at its root (its Container Apps hosts'
     records, which the platform writes in its zone)."""
+    superseded: tuple[str, ...] = ()
+    """The engine URNs (in its stack) of its environment certificates, which the move takes
+    along with their Container Apps and the platform stack replaces with its own, one per host
+    (`infra/stacks/platform.py` `_host_certificates`): forgotten in its state after the move
+    (its identity may not delete them), deleted by the platform team once it has deployed."""
 
     @property
     def stack(self) -> str:
@@ -219,6 +224,18 @@ class Migration:
                     "",
                     *_state_move(app.dest, self.source, app.returned),
                 ]
+            if app.superseded:
+                out += [
+                    "",
+                    "   then forget its environment certificates, which the platform replaces "
+                    "with its own (one per host; its Container Apps bind those on its first "
+                    "deploy, and its identity may not delete certificates):",
+                    "",
+                    *(
+                        f"     pulumi state delete --stack {app.dest} --yes '{urn}'"
+                        for urn in app.superseded
+                    ),
+                ]
         out += [
             "",
             "4. Preview and deploy, the platform first:",
@@ -229,6 +246,17 @@ class Migration:
             "(`pulumi preview` creates the contract stand-in only, then `pulumi up`): "
             + ", ".join(a.stack for a in self.applications)
             + "; from now on deploy-team-stacks.yml deploys them.",
+            *(
+                [
+                    "   Once they have deployed, delete the environment certificates forgotten in "
+                    "step 3 (no custom domain binds them any more; Container Apps refuses to "
+                    "delete a certificate a custom domain still uses): "
+                    "`az containerapp env certificate delete --resource-group <platform group> "
+                    "--name <environment> --certificate <name>`."
+                ]
+                if any(a.superseded for a in self.applications)
+                else []
+            ),
             "",
             "Azure resource moves: none. Their Container Apps and identities stay in the "
             "platform's resource group (adopted: "
@@ -249,6 +277,7 @@ class Migration:
             + ", ".join(
                 f"{len(a.moved) - len(a.returned)} in {a.stack}"
                 + (f" ({len(a.returned)} moved back)" if a.returned else "")
+                + (f" ({len(a.superseded)} forgotten: step 3)" if a.superseded else "")
                 for a in self.applications
             )
         )
@@ -586,6 +615,8 @@ def check(
         if t in carried and t in platforms
     ]
     kept += len(at_root)
+    superseded = _superseded(singles, platforms, carried, lost)
+    lost = [t for t in lost if t not in superseded]
     created = [
         f"{t}: new in {s.stack} (created, not moved)"
         for s in stacks
@@ -594,7 +625,7 @@ def check(
     ]
     # The platform's next preview: the single stack's state without the moved resources, the
     # returned ones at its root.
-    gone = {id(singles[t]) for moving in moved.values() for t in moving}
+    gone = {id(singles[t]) for moving in (*moved.values(), superseded) for t in moving}
     tails = {id(r): t for t, r in singles.items()}
     remaining = {
         **single,
@@ -608,7 +639,14 @@ def check(
     # Each application's: what `pulumi state move` writes into its state.
     diffs = {
         s.application: diff(
-            _moved_state(single, moved[s.application], singles, source, s.stack), s.plan
+            _moved_state(
+                single,
+                [t for t in moved[s.application] if t not in superseded],
+                singles,
+                source,
+                s.stack,
+            ),
+            s.plan,
         )
         for s in stacks
     }
@@ -683,6 +721,13 @@ def check(
                     )
                     for t in returned[s.application]
                 ),
+                superseded=tuple(
+                    engine_urn(singles[t], by_urn).replace(
+                        f"urn:pulumi:{source}::", f"urn:pulumi:{s.stack}::", 1
+                    )
+                    for t in sorted(superseded)
+                    if superseded[t] == s.application
+                ),
                 diff=diffs[s.application],
                 plan=s.plan,
             )
@@ -699,6 +744,34 @@ def check(
         single_plan=single,
         platform_plan=platform,
     )
+
+
+def _superseded(
+    singles: Mapping[str, Mapping[str, Any]],
+    platforms: Mapping[str, Mapping[str, Any]],
+    carried: Mapping[str, str],
+    lost: Sequence[str],
+) -> dict[str, str]:
+    """A single stack's environment certificate (a child of its Container App's component, so
+    `pulumi state move` takes it into the application's stack) that the platform stack replaces
+    with its own for the same Key Vault certificate: URN tail → application. Not a deletion the
+    migration causes by mistake: the application's Container App binds the platform's
+    certificate instead (docs/team-stacks.md, "Custom domains")."""
+
+    def source_of(resource: Mapping[str, Any]) -> str:
+        properties = resource["inputs"].get("properties") or {}
+        return str((properties.get("certificateKeyVaultProperties") or {}).get("keyVaultUrl", ""))
+
+    platform_sources = {
+        source_of(r) for r in platforms.values() if r["type"] == "azure-native:app:Certificate"
+    }
+    return {
+        tail: carried[tail]
+        for tail in lost
+        if tail in carried
+        and singles[tail]["type"] == "azure-native:app:Certificate"
+        and source_of(singles[tail]) in platform_sources
+    }
 
 
 def _carried(

@@ -40,8 +40,9 @@ from infra.foundation.propagation import (
 from infra.services.components.container_app_service import (
     domain_records as container_app_domain_records,
 )
+from infra.services.components.container_app_service import environment_certificate
 from infra.services.components.namespace import ApplicationNamespace
-from infra.services.custom_domains import ManagedRecords
+from infra.services.custom_domains import ManagedRecords, environment_certificate_name
 from infra.services.deploy import shared_ingress
 from infra.services.render.common import PlatformExtensions, PlatformFacts
 from infra.services.render.envoy_gateway import gateway_name
@@ -57,6 +58,7 @@ from infra.stacks.contract import (
     PlatformContract,
 )
 from infra.stacks.ingress import (
+    OnboardedIngress,
     domain_records,
     gateway_listeners,
     host_records,
@@ -76,11 +78,9 @@ DEPLOYER_ACTIONS = (
     # Microsoft.App: "Allows to create a Container App in a Managed Environment").
     "Microsoft.App/managedEnvironments/read",
     JOIN_ENVIRONMENT,
-    # Its custom domains' certificates, children of the environment (from Key Vault).
-    "Microsoft.App/managedEnvironments/certificates/read",
-    "Microsoft.App/managedEnvironments/certificates/write",
-    "Microsoft.App/managedEnvironments/certificates/delete",
-    # Give a Container App the platform's pull and certificate identities.
+    # No certificate: the platform writes the environment's certificates of the granted hosts
+    # (`_host_certificates`), and no application may assign the certificate identity.
+    # Give a Container App the platform's pull identity.
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",
     ASSIGN_IDENTITY,
     # Its AKS services' A records in the platform's private zone (Container Apps callers).
@@ -90,7 +90,7 @@ DEPLOYER_ACTIONS = (
     "Microsoft.Network/privateDnsZones/A/delete",
 )
 """What an application's deploy identity does on the platform's resources, and nothing else:
-assigned on the environment, the two identities and the private zone only."""
+assigned on the environment, the pull identity and the private zone only."""
 GRANTER_ACTIONS = (
     "Microsoft.Authorization/roleAssignments/read",
     "Microsoft.Authorization/roleAssignments/write",
@@ -314,11 +314,12 @@ class ApplicationOnboarding(pulumi.ComponentResource):
       no Kubernetes right comes with it);
     - Contributor on its resource group (its Container Apps, identities, grants);
     - Key Vault Secrets Officer on each secret its declarations reference;
-    - the platform's `deployer` role on the Container Apps environment, the pull and
-      certificate identities and the private zone, and its `granter` role on each of its
-      secrets and on its team's own scopes (`grantScopes`), where its services get their roles,
-      each granter assignment with an ABAC condition (`granter_condition`): only the roles its
-      services get there, only to service principals;
+    - the platform's `deployer` role on the Container Apps environment, the pull identity and
+      the private zone (not the certificate identity: the platform writes the granted hosts'
+      certificates), and its `granter` role on each of its secrets and on its team's own scopes
+      (`grantScopes`), where its services get their roles, each granter assignment with an ABAC
+      condition (`granter_condition`): only the roles its services get there, only to service
+      principals;
     - migrated from a single stack with its resources left in the platform's group (`adopted`):
       the `adopted` role on each of those resources' ids (never a role on the platform's group),
       and its own group with Contributor for every Container App and identity it adds later
@@ -420,7 +421,6 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         deployer_scopes = {
             "environment": apps.environment_id,
             "pull-identity": foundation.registry.pull_identity_id,
-            "certificate-identity": apps.certificate_identity_id,
             "private-zone": foundation.network.private_zone_id,
         }
         for what, scope in deployer_scopes.items():
@@ -750,6 +750,7 @@ def _shared_ingress(
             static_ip=environment.static_ip,
             environment_domain=environment.default_domain,
         )
+    _host_certificates(config, foundation, served)
     public, envoy = shared_ingress(
         list(served.services),
         foundation,
@@ -766,6 +767,39 @@ def _shared_ingress(
     if envoy is not None and envoy.gateway is not None:
         listeners[ENVOY_KIND] = gateway_listeners(envoy.gateway, config.applications)
     return listeners
+
+
+def _host_certificates(
+    config: PlatformConfig, foundation: Foundation, served: OnboardedIngress
+) -> None:
+    """The environment's certificate of each granted Container Apps host with TLS, named for its
+    host (`environment_certificate_name`), which the application's Container App binds by id.
+
+    The platform writes them, not the application: a certificate is read from Key Vault by the
+    environment's certificate identity, which holds Key Vault Secrets User on the whole vault
+    (`infra/foundation/container_apps.py`). An application that may assign that identity to its
+    own Container App can resolve any secret of the vault into it (a Container App secret is
+    `{keyVaultUrl, identity}`, CommonDefinitions.json `Secret`: upstream/azure-rest-api-specs/),
+    so no application's role assigns it or writes the environment's certificates; and no two
+    application stacks write the shared environment at once."""
+    environment = foundation.container_apps
+    for service in sorted(served.container_apps, key=lambda s: s.name):
+        tls = service.spec.ingress.tls
+        host = service.route.host if service.route is not None else None
+        if tls is None or host is None:
+            continue
+        environment_certificate(
+            None,
+            service.name,
+            tls.key_vault_certificate_uri,
+            environment_name=environment.environment_name,
+            resource_group_name=config.resource_group_name,
+            location=config.location,
+            identity_id=environment.certificate_identity_id,
+            tags=config.tags,
+            ready=environment.certificates_ready,
+            certificate_name=environment_certificate_name(host),
+        )
 
 
 def build_platform(

@@ -16,6 +16,7 @@ from infra.services.custom_domains import (
     CustomDomain,
     ManagedRecords,
     domain_address_record,
+    environment_certificate_id,
     gateway_host_alias,
 )
 from infra.services.render.common import PlatformExtensions, PlatformFacts, Text
@@ -47,6 +48,11 @@ class ContainerAppServiceArgs:
     environment_group: pulumi.Input[str] | None = None
     """The environment's resource group when it is not `placement`'s (an application stack:
     its certificates are children of the platform's environment, docs/team-stacks.md)."""
+    platform_certificates: bool = False
+    """An application stack: the platform stack writes the environment's certificate of each
+    granted host (`infra/stacks/platform.py`); the app binds it by its derived id and writes
+    none (its identity may neither write the environment's certificates nor assign the
+    certificate identity, which reads the whole vault: docs/team-stacks.md)."""
 
 
 class ContainerAppService(pulumi.ComponentResource):
@@ -72,22 +78,23 @@ class ContainerAppService(pulumi.ComponentResource):
             depends.append(grants_in_force(self, service.name, identity))
         certificate_id: pulumi.Input[str] | None = None
         tls = service.spec.ingress.tls
-        if tls is not None:
-            certificate = app.Certificate(
-                f"{service.name}-certificate",
+        route = service.route
+        if tls is not None and args.platform_certificates:
+            host = route.host if route is not None else None
+            if host is not None:
+                certificate_id = environment_certificate_id(args.environment_id, host)
+        elif tls is not None:
+            certificate_id = environment_certificate(
+                self,
+                service.name,
+                tls.key_vault_certificate_uri,
                 environment_name=args.environment_name,
                 resource_group_name=args.environment_group or placement.resource_group_name,
                 location=placement.location,
-                properties=app.CertificatePropertiesArgs(
-                    certificate_key_vault_properties=app.CertificateKeyVaultPropertiesArgs(
-                        identity=args.certificate_identity_id,
-                        key_vault_url=key_vault_secret_id(tls.key_vault_certificate_uri),
-                    )
-                ),
+                identity_id=args.certificate_identity_id,
                 tags=home.tags,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.certificates_ready]),
-            )
-            certificate_id = certificate.id
+                ready=args.certificates_ready,
+            ).id
         if args.custom_domain is not None and args.custom_domain.records is not None:
             depends += domain_records(
                 self,
@@ -197,6 +204,41 @@ def domain_records(
         )
     )
     return [verification, address]
+
+
+def environment_certificate(
+    parent: pulumi.Resource | None,
+    app_name: str,
+    certificate_uri: str,
+    *,
+    environment_name: pulumi.Input[str],
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    identity_id: pulumi.Input[str],
+    tags: Mapping[str, str],
+    ready: pulumi.Resource,
+    certificate_name: str | None = None,
+) -> app.Certificate:
+    """A custom domain's certificate in the environment, read from Key Vault by the
+    environment's certificate identity once its grant has propagated (`ready`). `parent`: the
+    app's component in a single stack (`<app>-certificate`, autonamed); None in a platform
+    stack, which names it (logical and Azure name) for its host (`environment_certificate_name`),
+    so the application binds it by id and it is never mistaken for a single stack's."""
+    return app.Certificate(
+        certificate_name or f"{app_name}-certificate",
+        certificate_name=certificate_name,
+        environment_name=environment_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        properties=app.CertificatePropertiesArgs(
+            certificate_key_vault_properties=app.CertificateKeyVaultPropertiesArgs(
+                identity=identity_id,
+                key_vault_url=key_vault_secret_id(certificate_uri),
+            )
+        ),
+        tags=dict(tags),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[ready]),
+    )
 
 
 def key_vault_secret_id(certificate_uri: str) -> str:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from infra.plan.kinds import DNS_RECORD_SET, NETWORK_RECORD_SET, PRIVATE_RECORD_SET
+from infra.plan.kinds import (
+    ACA_CERTIFICATE,
+    DNS_RECORD_SET,
+    NETWORK_RECORD_SET,
+    PRIVATE_RECORD_SET,
+)
 from infra.plan.paths import value_at
 from infra.simulate.plan import PlannedResource, stack_of
 from infra.simulate.references import CONTAINER_APP
@@ -72,6 +78,67 @@ def domain_records(ctx: StepContext) -> Iterator[Refusal]:
                 "create them first: in a managed zone as azure-native:dns:RecordSet this app "
                 f"depends on, or by hand and then list {host} in `platform:dns.recordsPresent`.",
             )
+
+
+_ENVIRONMENT_CERTIFICATE = re.compile(
+    r"/managedEnvironments/(?P<environment>[^/]+)/certificates/(?P<name>[^/]+)$", re.IGNORECASE
+)
+
+
+def _certificate_matches(
+    certificate: PlannedResource, certificate_id: str, read_from: tuple[str, ...]
+) -> bool:
+    """The custom domain names this Certificate: its id is computed from it (a single stack
+    binds `certificate.id`: the snapshot's `reads`), or it is `{environmentId}/certificates/
+    {name}` with its environment and name (an application stack binds the platform's
+    certificate by its derived id, `infra.services.custom_domains.environment_certificate_id`)."""
+    if certificate.urn in read_from:
+        return True
+    found = _ENVIRONMENT_CERTIFICATE.search(certificate_id)
+    if found is None:
+        return False
+    inputs = certificate.inputs
+    name = str(inputs.get("certificateName") or certificate.name)
+    return (
+        str(inputs.get("environmentName", "")).lower() == found["environment"].lower()
+        and name.lower() == found["name"].lower()
+    )
+
+
+@rule(
+    "aca-custom-domain-certificate",
+    refuses="a Container Apps custom domain bound to a certificate that does not exist in the "
+    "managed environment yet",
+    source="Container Apps REST API 2025-02-02-preview, CommonDefinitions.json `CustomDomain."
+    "certificateId`: 'Resource Id of the Certificate to be bound to this hostname. Must exist "
+    "in the Managed Environment.' (upstream/azure-rest-api-specs/container-apps-certificates.json)",
+)
+def domain_certificate(ctx: StepContext) -> Iterator[Refusal]:
+    """An environment certificate is its own resource (`Microsoft.App/managedEnvironments/
+    certificates`); in team stacks the platform stack writes it and the application's Container
+    App binds it by id, so it exists only once the platform has deployed with that host."""
+    if ctx.resource.type != CONTAINER_APP:
+        return
+    certificates = ctx.existing(ACA_CERTIFICATE)
+    domains = value_at(ctx.resource.inputs, "configuration.ingress.customDomains") or ()
+    for index, domain in enumerate(domains):
+        if not isinstance(domain, dict) or not domain.get("certificateId"):
+            continue
+        certificate_id = str(domain["certificateId"])
+        read_from = ctx.resource.reads.get(
+            f"configuration.ingress.customDomains.{index}.certificateId", ()
+        )
+        if any(_certificate_matches(c, certificate_id, read_from) for c in certificates):
+            continue
+        host = str(domain.get("name", ""))
+        yield ctx.refuse(
+            "aca-custom-domain-certificate",
+            f"custom domain {host} is bound to certificate {certificate_id}, which does not "
+            "exist in the environment yet.",
+            "create the certificate first (a single stack: the service's Certificate; team "
+            f"stacks: deploy the platform stack with {host} granted to this application and "
+            "its TLS declared, then this stack).",
+        )
 
 
 @rule(
