@@ -373,26 +373,14 @@ class ApplicationOnboarding(pulumi.ComponentResource):
         )
         principal = identity.principal_id
         cluster_id = foundation.aks.cluster_id
-        for namespace in application_namespaces(app.name):
-            self._grant(
-                f"{app.name}-deploy-{namespace}-writer",
-                role_guid=AKS_RBAC_WRITER_ROLE,
-                principal_id=principal,
-                scope=namespace_scope(cluster_id, namespace),
-                description=f"{app.name}'s stack deploys into namespace {namespace}",
-            )
-            self._custom(
-                f"{app.name}-deploy-{namespace}-custom-resources",
-                args.roles.kubernetes,
-                principal,
-                namespace_scope(cluster_id, namespace),
-            )
-        self._grant(
-            f"{app.name}-deploy-cluster-user",
-            role_guid=AKS_CLUSTER_USER_ROLE,
-            principal_id=principal,
-            scope=cluster_id,
-            description=f"{app.name}'s stack lists the user kubeconfig of the cluster",
+        self._cluster_grants(
+            f"{app.name}-deploy",
+            app.name,
+            principal,
+            cluster_id,
+            namespace_role=(AKS_RBAC_WRITER_ROLE, "writer"),
+            custom_resources=args.roles.kubernetes,
+            purpose=f"{app.name}'s stack deploys into",
         )
         self._grant(
             f"{app.name}-deploy-group",
@@ -514,28 +502,53 @@ class ApplicationOnboarding(pulumi.ComponentResource):
                 scope=scope,
                 description=f"{app.name}'s pull-request previews read it",
             )
-        for namespace in application_namespaces(app.name):
+        self._cluster_grants(
+            f"{app.name}-preview",
+            app.name,
+            principal,
+            cluster_id,
+            namespace_role=(AKS_RBAC_READER_ROLE, "reader"),
+            custom_resources=self._roles.kubernetes_reader,
+            purpose=f"{app.name}'s pull-request previews read",
+        )
+        return preview
+
+    def _cluster_grants(
+        self,
+        prefix: str,
+        application: str,
+        principal: pulumi.Input[str],
+        cluster_id: pulumi.Input[str],
+        *,
+        namespace_role: tuple[str, str],
+        custom_resources: authorization.RoleDefinition,
+        purpose: str,
+    ) -> None:
+        """An identity's rights in the cluster: a built-in AKS RBAC role and the custom role for
+        custom resources on each of the application's namespaces (RBAC Writer and Reader list
+        built-in API groups only), and Cluster User on the cluster (its kubeconfig)."""
+        role_guid, label = namespace_role
+        for namespace in application_namespaces(application):
             self._grant(
-                f"{app.name}-preview-{namespace}-reader",
-                role_guid=AKS_RBAC_READER_ROLE,
+                f"{prefix}-{namespace}-{label}",
+                role_guid=role_guid,
                 principal_id=principal,
                 scope=namespace_scope(cluster_id, namespace),
-                description=f"{app.name}'s pull-request previews read namespace {namespace}",
+                description=f"{purpose} namespace {namespace}",
             )
             self._custom(
-                f"{app.name}-preview-{namespace}-custom-resources",
-                self._roles.kubernetes_reader,
+                f"{prefix}-{namespace}-custom-resources",
+                custom_resources,
                 principal,
                 namespace_scope(cluster_id, namespace),
             )
         self._grant(
-            f"{app.name}-preview-cluster-user",
+            f"{prefix}-cluster-user",
             role_guid=AKS_CLUSTER_USER_ROLE,
             principal_id=principal,
             scope=cluster_id,
-            description=f"{app.name}'s pull-request previews list the user kubeconfig",
+            description=f"{purpose} the cluster through the user kubeconfig",
         )
-        return preview
 
     def _grant(
         self,
