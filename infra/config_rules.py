@@ -870,7 +870,7 @@ def _onboarding_problems(app: OnboardedApplication) -> list[Problem]:
 
 
 def _adopted_problems(config: PlatformConfig, app: str, resource_id: str) -> list[Problem]:
-    """An adopted resource is one of the application's Container Apps or identities in the
+    """An adopted resource is one of the application's Container Apps, jobs or identities in the
     platform's own group (where the single stack put it): a role on anything else (the cluster,
     the vault, the platform's identities' group) would be more than its stack needs."""
     from infra.constants import ADOPTABLE_TYPES
@@ -890,7 +890,8 @@ def _adopted_problems(config: PlatformConfig, app: str, resource_id: str) -> lis
         Problem(
             f"{NAMESPACE}:applications[{app}].adopted",
             resource_id,
-            "is not a Container App or user-assigned identity in the platform's resource group "
+            "is not a Container App, Container Apps job or user-assigned identity in the "
+            "platform's resource group "
             f"{config.resource_group_name} (an adopted resource is one the single stack created "
             f"there for {app}: /subscriptions/<id>/resourceGroups/{config.resource_group_name}/"
             f"providers/<{' or '.join(ADOPTABLE_TYPES.values())}>/<name>)",

@@ -145,14 +145,17 @@ def jobs_namespace(app: str) -> str:
 
 CONTAINER_APP_TYPE = "Microsoft.App/containerApps"
 IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
+CONTAINER_APP_JOB_TYPE = "Microsoft.App/jobs"
 ADOPTABLE_TYPES = {
     "azure-native:app:ContainerApp": CONTAINER_APP_TYPE,
+    "azure-native:app:Job": CONTAINER_APP_JOB_TYPE,
     "azure-native:managedidentity:UserAssignedIdentity": IDENTITY_TYPE,
 }
 """Pulumi type → Azure resource type of what an application stack creates in its resource group,
 so what an application migrated from a single stack keeps in the platform's group (`adopted`:
-its role on each, docs/team-stacks.md, Migration). A federated credential is a child of its
-identity (the identity's scope covers it)."""
+its role on each, docs/team-stacks.md, Migration): its Container Apps, Container Apps jobs
+and identities. A federated credential is a child of its identity (the identity's scope covers
+it)."""
 
 
 def application_namespaces(app: str) -> tuple[str, ...]:

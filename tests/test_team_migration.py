@@ -586,6 +586,7 @@ def test_an_adopted_id_outside_the_platform_group_or_of_another_type_is_refused(
             f"{group}/providers/Microsoft.App/containerApps/web",
             "/subscriptions/s/resourceGroups/rg-other/providers/Microsoft.App/containerApps/x",
             f"{group}/providers/Microsoft.KeyVault/vaults/kv-shop-dev",
+            f"{group}/providers/Microsoft.App/jobs/payment-reconcile",
         ),
         loyalty=(f"{group}/providers/Microsoft.App/containerApps/web",),
     )
@@ -593,8 +594,11 @@ def test_an_adopted_id_outside_the_platform_group_or_of_another_type_is_refused(
     assert "rg-other/providers/Microsoft.App/containerApps/x" in text
     assert "Microsoft.KeyVault/vaults/kv-shop-dev" in text
     assert (
-        "is not a Container App or user-assigned identity in the platform's resource group" in text
+        "is not a Container App, Container Apps job or user-assigned identity in the platform's "
+        "resource group" in text
     )
+    # A Container Apps job in the platform's group is adoptable (its role on the job's id).
+    assert "Microsoft.App/jobs/payment-reconcile" not in text
     assert "is claimed by 2 applications (storefront, loyalty)" in text
     # The one right id (in the platform's group, a Container App) is refused only as claimed
     # twice.

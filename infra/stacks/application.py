@@ -325,7 +325,7 @@ def deploy_application(
     )
     for resource_id in foundation.placement.unclaimed():
         pulumi.log.warn(
-            f"adopted: {resource_id} is none of {grant.name}'s Container Apps and identities "
+            f"adopted: {resource_id} is none of {grant.name}'s Container Apps, jobs and identities "
             "→ a removed service's: this stack deletes it, then drop it from adopted in the "
             "platform's platform:applications; else adopted lists a wrong id (python -m "
             "infra.stacks migrate --state prints the deployed ones)"

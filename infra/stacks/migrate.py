@@ -7,7 +7,7 @@ refused when another application's resources would be deleted.
 From the offline plans it derives, and checks:
 
 - the single stack's `platform:mode: platform` with every migrated application's onboarding, its
-  Container Apps and identities **adopted**: they stay in the platform's resource group, where
+  Container Apps, jobs and identities **adopted**: they stay in the platform's resource group, where
   the single stack created them (a resource group is part of an Azure resource's id, so
   pulumi-azure-native replaces a resource whose `resourceGroupName` changes:
   `infra.preview.replacement`). No Azure resource is moved;
@@ -137,7 +137,8 @@ class MovedApplication:
 
     @property
     def adopted(self) -> tuple[str, ...]:
-        """The Azure ids of its Container Apps and identities, kept in the platform's group."""
+        """The Azure ids of its Container Apps, jobs and identities, kept in the platform's
+        group."""
         return tuple(self.onboarding.get("adopted", ()))
 
 
@@ -258,7 +259,7 @@ class Migration:
                 else []
             ),
             "",
-            "Azure resource moves: none. Their Container Apps and identities stay in the "
+            "Azure resource moves: none. Their Container Apps, jobs and identities stay in the "
             "platform's resource group (adopted: "
             + ", ".join(f"{a.application} {len(a.adopted)}" for a in self.applications)
             + "): each application's identity gets a role on each of its own, not on the "

@@ -103,6 +103,11 @@ ADOPTED_ACTIONS = (
     "Microsoft.App/containerApps/read",
     "Microsoft.App/containerApps/write",
     "Microsoft.App/containerApps/delete",
+    # The same for a Container Apps job it adopted (its executions are started by its pipeline
+    # with its own role, not by its stack).
+    "Microsoft.App/jobs/read",
+    "Microsoft.App/jobs/write",
+    "Microsoft.App/jobs/delete",
     # Update an identity it adopted, give it to its Container Apps, and its federated
     # credentials (children of the identity, so within its scope).
     "Microsoft.ManagedIdentity/userAssignedIdentities/read",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import app
 
-from infra.constants import CONTAINER_APP_JOB_COMPONENT
+from infra.constants import CONTAINER_APP_JOB_COMPONENT, CONTAINER_APP_JOB_TYPE
 from infra.foundation.common import Placement
 from infra.services.catalog import Catalog, PlannedJob
 from infra.services.components.identity import create_identity, grants_in_force
@@ -44,6 +44,8 @@ class ContainerAppJob(pulumi.ComponentResource):
         identity = create_identity(
             self, job.spec, placement, args.facts.environment.value, args.platform_vault_id
         )
+        # Its group (the platform's for one it adopted, docs/team-stacks.md, Migration).
+        home = placement.home(CONTAINER_APP_JOB_TYPE, job.name)
         depends: list[pulumi.Resource] = [args.pull_ready]
         if identity is not None and identity.grants:
             # An execution reads its Key Vault secrets when it starts, like a revision.
@@ -60,14 +62,14 @@ class ContainerAppJob(pulumi.ComponentResource):
         container_job = app.Job(
             job.name,
             job_name=plan.name,
-            resource_group_name=placement.resource_group_name,
-            location=placement.location,
+            resource_group_name=home.resource_group_name,
+            location=home.location,
             environment_id=args.environment_id,
             workload_profile_name=plan.workload_profile_name,
             identity=plan.identity,
             configuration=plan.configuration,
             template=plan.template,
-            tags={**placement.tags, **plan.tags},
+            tags={**home.tags, **plan.tags},
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends),
         )
         self.job_name = container_job.name
