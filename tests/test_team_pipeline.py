@@ -418,3 +418,38 @@ def test_the_pulumi_actions_steps_pass_only_inputs_the_vendored_actions_have() -
                     assert not uses.startswith(("pulumi/actions@", "pulumi/auth-actions@")), (
                         f"{path.name} {name}: {uses} is not the vendored version"
                     )
+
+
+def test_a_preview_grants_the_deploy_identity_it_is_told_and_an_update_never(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: a preview as the read-only identity granted the deployer's roles (cluster admin,
+    vault officer) to the identity running it (getClientConfig), so every pull request's
+    platform preview showed them replaced. pulumi-preview.yml names the deploy identity;
+    an update (not a dry run) ignores the variable."""
+    from infra.foundation.common import PREVIEW_DEPLOYER_ENV
+    from infra.preview.engine import run_offline
+    from infra.preview.mocks import DEPLOYER_OBJECT_ID
+    from infra.program import build
+    from infra.stacks.examples import example_stack
+
+    assert _jobs(PREVIEW)["preview"]["env"][PREVIEW_DEPLOYER_ENV] == (
+        "${{ vars.AZURE_DEPLOY_OBJECT_ID }}"
+    )
+    deploy = "0f0f0f0f-1111-2222-3333-444444444444"
+
+    def deployer_grants(*, preview: bool) -> set[str]:
+        run = run_offline(example_stack("platform-dev"), build, preview=preview)
+        return {
+            str(a.inputs.get("principalId"))
+            for a in run.by_type("azure-native:authorization:RoleAssignment")
+            if "deployer" in a.name
+        }
+
+    assert deployer_grants(preview=True) == {DEPLOYER_OBJECT_ID}, "unset: the running one"
+    monkeypatch.setenv(PREVIEW_DEPLOYER_ENV, deploy)
+    assert deployer_grants(preview=True) == {deploy}
+    assert deployer_grants(preview=False) == {DEPLOYER_OBJECT_ID}
+    monkeypatch.setenv(PREVIEW_DEPLOYER_ENV, "storefront-deploy")
+    with pytest.raises(Exception, match="AZURE_DEPLOY_OBJECT_ID"):
+        deployer_grants(preview=True)
