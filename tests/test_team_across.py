@@ -230,7 +230,8 @@ def test_pulumi_preview_runs_each_application_stack_as_itself() -> None:
     """Was: every stack previewed with the platform's identity (vars.AZURE_CLIENT_ID)."""
     jobs = yaml.safe_load(PREVIEW.read_text())["jobs"]
     platform, apps = jobs["preview"], jobs["applications"]
-    assert platform["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
+    # Single and platform stacks: the platform's read-only preview identity (test_team_pipeline).
+    assert platform["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_PREVIEW_CLIENT_ID }}"
     assert platform["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.stacks.outputs.names) }}"
     assert apps["needs"] == "stacks"
     assert apps["strategy"]["matrix"] == "${{ fromJSON(needs.stacks.outputs.applications) }}"

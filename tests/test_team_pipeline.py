@@ -318,6 +318,60 @@ def test_pull_requests_preview_application_stacks_outside_their_deploy_environme
     assert "--preview-identities previews" in listing
 
 
+def _values(node: Any) -> list[str]:
+    """Every string a workflow's parsed YAML holds (comments are not in it)."""
+    if isinstance(node, dict):
+        return [v for k, item in node.items() for v in (str(k), *_values(item))]
+    if isinstance(node, list):
+        return [v for item in node for v in _values(item)]
+    return [str(node)]
+
+
+def test_pull_requests_preview_single_and_platform_stacks_read_only() -> None:
+    """Was: the `preview` job ran as the deploy identity (vars.AZURE_CLIENT_ID, Owner-level,
+    federated with `pull_request`) with secrets.PULUMI_ACCESS_TOKEN, and a pull request's
+    workflow file is its own (review15 2.3). Now as the read-only platform preview identity,
+    with no environment (GitHub issues the `pull_request` subject only to a job that references
+    none: upstream/github-docs/), and a Pulumi team token of `platform-preview` (Stack Read:
+    "Allows for running previews", no `stack:write`: upstream/pulumi-docs/)."""
+    jobs = _jobs(PREVIEW)
+    values = _values(jobs)
+    assert not [v for v in values if "secrets." in v], "no job holds a repository secret"
+    assert not [v for v in values if "vars.AZURE_CLIENT_ID" in v], "nor the deploy identity"
+    preview = "${{ vars.AZURE_PREVIEW_CLIENT_ID }}"
+    assert "vars.AZURE_PREVIEW_CLIENT_ID != ''" in jobs["stacks"]["if"]
+    platform = jobs["preview"]
+    assert platform["env"]["ARM_CLIENT_ID"] == platform["env"]["AZURE_CLIENT_ID"] == preview
+    subject = (ROOT / "upstream" / "github-docs" / "oidc-subject.excerpt.md").read_text()
+    assert "`pull_request` string" in subject
+    assert "but only if the job doesn't reference an environment" in subject
+    for name in ("stacks", "preview"):
+        assert "environment" not in jobs[name], f"{name}: its subject must stay pull_request"
+        steps = jobs[name]["steps"]
+        auth = _index(steps, lambda s: _uses(s).startswith("pulumi/auth-actions@"))
+        pulumi = [
+            i
+            for i, s in enumerate(steps)
+            if _uses(s).startswith("pulumi/actions@") or "pulumi " in str(s.get("run", ""))
+        ]
+        assert pulumi, name
+        assert auth < min(pulumi), f"{name}: the token before any Pulumi command"
+        assert steps[auth]["with"] == {
+            "organization": "${{ vars.PULUMI_ORGANIZATION }}",
+            "requested-token-type": "urn:pulumi:token-type:access_token:team",
+            "scope": "team:platform-preview",
+        }
+    sets = (ROOT / "upstream" / "pulumi-docs" / "permission-sets.excerpt.md").read_text()
+    read = next(line for line in sets.splitlines() if line.startswith("| `Stack Read`"))
+    assert "Allows for running previews" in read
+    assert "`stack:write`" not in read
+    # deploy.yml keeps the deploy identity (its environments are branch-restricted).
+    for name in ("dev", "prod"):
+        deploy = _jobs(DEPLOY)[name]
+        assert deploy["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}"
+        assert "environment" in deploy
+
+
 def test_the_dev_platform_job_returns_the_lock_it_resolved_by_deploy_ymls_step() -> None:
     shared = "./.github/actions/return-image-lock"
     single = _jobs(DEPLOY)["dev"]
@@ -364,3 +418,38 @@ def test_the_pulumi_actions_steps_pass_only_inputs_the_vendored_actions_have() -
                     assert not uses.startswith(("pulumi/actions@", "pulumi/auth-actions@")), (
                         f"{path.name} {name}: {uses} is not the vendored version"
                     )
+
+
+def test_a_preview_grants_the_deploy_identity_it_is_told_and_an_update_never(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Was: a preview as the read-only identity granted the deployer's roles (cluster admin,
+    vault officer) to the identity running it (getClientConfig), so every pull request's
+    platform preview showed them replaced. pulumi-preview.yml names the deploy identity;
+    an update (not a dry run) ignores the variable."""
+    from infra.foundation.common import PREVIEW_DEPLOYER_ENV
+    from infra.preview.engine import run_offline
+    from infra.preview.mocks import DEPLOYER_OBJECT_ID
+    from infra.program import build
+    from infra.stacks.examples import example_stack
+
+    assert _jobs(PREVIEW)["preview"]["env"][PREVIEW_DEPLOYER_ENV] == (
+        "${{ vars.AZURE_DEPLOY_OBJECT_ID }}"
+    )
+    deploy = "0f0f0f0f-1111-2222-3333-444444444444"
+
+    def deployer_grants(*, preview: bool) -> set[str]:
+        run = run_offline(example_stack("platform-dev"), build, preview=preview)
+        return {
+            str(a.inputs.get("principalId"))
+            for a in run.by_type("azure-native:authorization:RoleAssignment")
+            if "deployer" in a.name
+        }
+
+    assert deployer_grants(preview=True) == {DEPLOYER_OBJECT_ID}, "unset: the running one"
+    monkeypatch.setenv(PREVIEW_DEPLOYER_ENV, deploy)
+    assert deployer_grants(preview=True) == {deploy}
+    assert deployer_grants(preview=False) == {DEPLOYER_OBJECT_ID}
+    monkeypatch.setenv(PREVIEW_DEPLOYER_ENV, "storefront-deploy")
+    with pytest.raises(Exception, match="AZURE_DEPLOY_OBJECT_ID"):
+        deployer_grants(preview=True)

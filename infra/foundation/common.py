@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 
 import pulumi
@@ -17,6 +19,32 @@ class Administrator:
     """`deployer` or `admin-group-<n>`: part of each grant's name."""
     object_id: pulumi.Input[str]
     principal_type: authorization.PrincipalType
+
+
+PREVIEW_DEPLOYER_ENV = "PLATFORM_PREVIEW_DEPLOYER_OBJECT_ID"
+"""In a preview, the deploy identity's object id (pulumi-preview.yml sets it from the repository
+variable AZURE_DEPLOY_OBJECT_ID): docs/deploying.md, "Pull-request previews"."""
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def deployer_object_id(running: pulumi.Input[str]) -> pulumi.Input[str]:
+    """Whom the foundation grants as its deployer: `running`, the identity that runs the
+    program (`getClientConfig`), except in a preview (`pulumi.runtime.is_dry_run()`) where
+    PLATFORM_PREVIEW_DEPLOYER_OBJECT_ID names the deploy identity. A pull request previews as a
+    read-only identity, and without it the preview would show the deployer's grants replaced by
+    grants for that identity. An update (and an offline plan, which is not a dry run) ignores it,
+    so it can never move a real grant."""
+    named = os.environ.get(PREVIEW_DEPLOYER_ENV, "").strip()
+    if not named or not pulumi.runtime.is_dry_run():
+        return running
+    if not _GUID.match(named):
+        raise ValueError(
+            f"{PREVIEW_DEPLOYER_ENV}={named!r} is not an object id (a GUID): set the repository "
+            "variable AZURE_DEPLOY_OBJECT_ID to the deploy identity's object (principal) id, "
+            "or leave it unset"
+        )
+    return named
 
 
 def administrators(

@@ -11,7 +11,7 @@ from pulumi_azure_native import authorization, resources
 from infra.config import PlatformConfig
 from infra.foundation.aks import AKS_CLUSTER_NAME, AksCluster
 from infra.foundation.aks_profiles import AksClusterArgs
-from infra.foundation.common import Placement, administrators
+from infra.foundation.common import Placement, administrators, deployer_object_id
 from infra.foundation.container_apps import ContainerAppsEnvironment, ContainerAppsEnvironmentArgs
 from infra.foundation.gateway import GatewayForContainers, GatewayForContainersArgs
 from infra.foundation.guardrails import ClusterGuardrails, ClusterGuardrailsArgs
@@ -59,7 +59,7 @@ def build_foundation(config: PlatformConfig, job_namespaces: Sequence[str] = ())
     from Deployment Safeguards (infra/foundation/guardrails.py)."""
     client = authorization.get_client_config_output()
     admins = administrators(
-        client.object_id,
+        deployer_object_id(client.object_id),
         authorization.PrincipalType(config.deployer_principal_type),
         config.aks.admin_group_object_ids,
     )
