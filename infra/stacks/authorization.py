@@ -94,9 +94,8 @@ class Target:
     model on."""
 
     def as_reported(self, resource_id: str) -> str:
-        lowered = resource_id.lower()
         for arm_id, reported in self.reported:
-            if lowered == arm_id.lower() or lowered.startswith(arm_id.lower() + "/"):
+            if within(resource_id, [arm_id]):
                 return reported + resource_id[len(arm_id) :]
         return resource_id
 

@@ -7,11 +7,7 @@ from collections.abc import Iterator
 
 from infra.plan.kinds import ROLE_ASSIGNMENT, ROLE_DEFINITION
 from infra.simulate.registry import Refusal, StepContext, rule
-
-
-def _within(scope: str, scopes: list[str]) -> bool:
-    lowered = scope.lower()
-    return any(lowered == s.lower() or lowered.startswith(s.lower() + "/") for s in scopes)
+from infra.stacks.permissions import within
 
 
 @rule(
@@ -38,7 +34,7 @@ def within_assignable_scopes(ctx: StepContext) -> Iterator[Refusal]:
         if str(definition.inputs.get("roleDefinitionId") or "").lower() != role:
             continue
         assignable = [str(s) for s in definition.inputs.get("assignableScopes") or []]
-        if not _within(scope, assignable):
+        if not within(scope, assignable):
             yield ctx.refuse(
                 "custom-role-assignable-scope",
                 f"custom role {definition.inputs.get('roleName') or definition.name} is assignable "
