@@ -18,15 +18,13 @@ import infra.services.loader
 import infra.stacks.application
 import infra.stacks.program
 from infra.constants import ADOPTABLE_TYPES, CONTAINER_APP_JOB_TYPE
-from infra.plan.kinds import ROLE_ASSIGNMENT, ROLE_DEFINITION
 from infra.preview.changes import Operation
-from infra.preview.mocks import identity_principal_id
 from infra.services.spec import Application, JobSpec, KeyVaultSecret, Manual, Target
-from infra.stacks.authorization import VERBS, WRITE, granted_by, refused, required, target_of
+from infra.stacks.authorization import WRITE, refused, required, target_of
 from infra.stacks.contract import CONTRACT_OUTPUT, parse_contract
 from infra.stacks.migrate import Migration, plan_migration
 from infra.stacks.permissions import within
-from infra.stacks.platform import deploy_identity_name
+from tests.test_team_migration import plan_held, plan_outside
 
 PLATFORM = "rg-shop-dev"
 JOB = "payment-reconcile"
@@ -108,17 +106,8 @@ def test_the_adopted_role_on_the_job_allows_what_azure_checks(migration: Migrati
     plan = migration.platform_plan
     storefront = migration.application("storefront")
     target = target_of(parse_contract(plan["outputs"][CONTRACT_OUTPUT]))
-    held = granted_by(
-        (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_ASSIGNMENT),
-        (r["inputs"] for r in plan["resources"] if r["type"] == ROLE_DEFINITION),
-        identity_principal_id(deploy_identity_name("storefront")),
-    )
-    problems = [
-        f"{r['type']} {r['name']}: {need.words()}"
-        for r in storefront.plan["resources"]
-        for verb in VERBS
-        for need in refused(required(r["type"], r["inputs"], verb, target, r["name"]), held)
-    ]
+    held = plan_held(plan, "storefront")
+    problems = plan_outside(storefront.plan["resources"], target, held)
     assert not problems, "\n".join(problems)
     job = _job(storefront.plan)
     needs = required(job["type"], job["inputs"], WRITE, target, job["name"])
